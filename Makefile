@@ -1,0 +1,57 @@
+# Grantwatch: `make run` starts the whole system on embedded defaults; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+GW := $(BIN)/grantwatch
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run test check pytest bench constraints messages clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(GW) migrate --noinput
+	$(GW) load-demo
+	@echo ""
+	@echo "Grantwatch is starting at http://$(HOST):$(PORT)/  (API: /api/v1/, docs: /api/docs/)"
+	@echo "Stop it with Ctrl-C."
+	GRANTWATCH_HOST=$(HOST) GRANTWATCH_PORT=$(PORT) $(BIN)/honcho --procfile Procfile start
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(GW) makemigrations --check --dry-run
+	$(GW) check
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: check pytest
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+# Re-pin the whole dependency tree after changing pyproject.toml.
+constraints: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -vi '^grantwatch' \
+	  | sed '1i # The whole dependency tree, pinned: make installs against this file (pip -c).\n# Regenerate after changing pyproject.toml: make constraints' \
+	  > requirements/constraints.txt
+
+# Refresh the translation catalogues (needs GNU gettext) after changing user-visible strings;
+# the compiled .mo files are committed so that running needs no gettext.
+messages: install
+	$(GW) makemessages --locale lv --locale en --no-obsolete \
+	  --ignore tests --ignore var --ignore benchmarks --ignore 'migrations'
+	$(GW) compilemessages --ignore .venv --ignore var
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

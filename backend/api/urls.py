@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+
+from backend.grants import apis as grants_apis
+
+urlpatterns = [
+    path("auth/token", obtain_auth_token, name="api-token"),
+    path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
+    path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),
+    path(
+        "projects/<int:project_id>/", grants_apis.ProjectDetailApi.as_view(), name="project-detail"
+    ),
+    path(
+        "projects/<int:project_id>/grant-file",
+        grants_apis.ProjectGrantFileApi.as_view(),
+        name="project-grant-file",
+    ),
+]

@@ -1,0 +1,33 @@
+"""Calendar arithmetic for project months and Brussels deadlines. Pure functions."""
+
+import calendar
+import datetime
+from zoneinfo import ZoneInfo
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, clamped to the end of a shorter month."""
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    month = month_index + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def month_end(start: datetime.date, month: int) -> datetime.date:
+    """The last day of a project's n-th month: start date + n months - 1 day."""
+    return add_months(start, month) - datetime.timedelta(days=1)
+
+
+def month_start(start: datetime.date, month: int) -> datetime.date:
+    """The first day of a project's n-th month."""
+    return add_months(start, month - 1)
+
+
+def deadline_passed(due: datetime.date, now: datetime.datetime) -> bool:
+    """A deadline on ``due`` runs to the end of that day in Brussels."""
+    cutoff = datetime.datetime.combine(
+        due + datetime.timedelta(days=1), datetime.time.min, tzinfo=BRUSSELS
+    )
+    return now >= cutoff

@@ -1,0 +1,106 @@
+"""Writing a project's record back as a grant file that imports into an identical record."""
+
+import json
+from typing import Any
+
+import yaml
+
+from backend.grants.models import Project
+
+from .validation import FORMAT
+
+
+def grant_file_data(project: Project) -> dict[str, Any]:
+    """The grant file of a project loaded with ``projects_with_record()``, keys in the
+    specification's order. Optional keys are written only when they differ from the default."""
+    participations = list(project.participations.all())
+    participants = []
+    for participation in participations:
+        organisation = participation.organisation
+        entry = {
+            "short_name": participation.short_name,
+            "legal_name": organisation.legal_name,
+            "pic": organisation.pic,
+            "country": organisation.country_id,
+            "types": organisation.types,
+            "role": participation.role,
+        }
+        if participation.joined_on != project.start_date:
+            entry["joined_on"] = participation.joined_on
+        if participation.left_on is not None:
+            entry["left_on"] = participation.left_on
+        if participation.affiliated_to is not None:
+            entry["affiliated_to"] = participation.affiliated_to.short_name
+        participants.append(entry)
+
+    return {
+        "format": FORMAT,
+        "call": project.call.identifier,
+        "grant_agreement_number": project.grant_agreement_number,
+        "acronym": project.acronym,
+        "title": project.title,
+        "signed_on": project.signed_on,
+        "start_date": project.start_date,
+        "duration_months": project.duration_months,
+        "max_grant_eur": str(project.max_grant_eur),
+        "payment_schedule": {
+            "prefinancing_percent": str(project.prefinancing_percent),
+            "payments_cap_percent": str(project.payments_cap_percent),
+            "reporting_periods": [
+                {
+                    "number": period.number,
+                    "start_month": period.start_month,
+                    "end_month": period.end_month,
+                    "payment": period.payment,
+                }
+                for period in project.reporting_periods.all()
+            ],
+        },
+        "participants": participants,
+        "work_packages": [
+            {
+                "number": wp.number,
+                "title": wp.title,
+                "clusters": [cluster.code for cluster in wp.clusters.all()],
+                "lead": wp.lead.short_name,
+                "start_month": wp.start_month,
+                "end_month": wp.end_month,
+                "lump_sum_eur": str(wp.lump_sum_eur),
+                "shares_eur": {
+                    share.participation.short_name: str(share.amount_eur)
+                    for share in sorted(wp.shares.all(), key=lambda s: s.participation.position)
+                },
+            }
+            for wp in project.work_packages.all()
+        ],
+        "deliverables": [
+            {
+                "code": deliverable.code,
+                "title": deliverable.title,
+                "work_package": deliverable.work_package.number,
+                "lead": deliverable.lead.short_name,
+                "type": deliverable.type,
+                "dissemination": deliverable.dissemination,
+                "due_month": deliverable.due_month,
+            }
+            for deliverable in project.deliverables.all()
+        ],
+        "milestones": [
+            {
+                "code": milestone.code,
+                "title": milestone.title,
+                "work_packages": sorted(wp.number for wp in milestone.work_packages.all()),
+                "lead": milestone.lead.short_name,
+                "due_month": milestone.due_month,
+                "verification": milestone.verification,
+            }
+            for milestone in project.milestones.all()
+        ],
+    }
+
+
+def dump_grant_file(data: dict[str, Any], file_format: str = "yaml") -> str:
+    """Serialise grant-file data as YAML (dates unquoted, as in the specification) or JSON."""
+    if file_format == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,872 @@
+"""Checking a parsed grant file against the specification (format ``grantwatch/grant@1``).
+
+Two passes, one list of errors: the JSON Schema (``grant-file.schema.json``) checks keys and
+types; the checks below cover what a schema cannot say (dates, amounts, references between
+entries, sums, periods, and what the system already holds). Each check looks only at values of
+the right type, so a value broken in the first pass is reported once, not twice. Pure: what the
+database knows comes in as an ``ImportContext``.
+"""
+
+import datetime
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator
+
+from backend.grants.rules import ELIGIBLE_STATUSES, StatusPeriod, country_status_on
+
+from .errors import GrantFileError, GrantFileInvalid, format_path
+
+FORMAT = "grantwatch/grant@1"
+SCHEMA_PATH = Path(__file__).with_name("grant-file.schema.json")
+FUNDED_ROLES = ("coordinator", "beneficiary", "affiliated_entity")
+LEAD_ROLES = ("coordinator", "beneficiary")
+MAX_AMOUNT = Decimal("9999999999.99")  # what the database's amount columns hold
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AMOUNT = re.compile(r"^\d+(\.\d+)?$")
+_SIGNED_NUMBER = re.compile(r"^[+-]\d+(\.\d+)?$")
+
+
+# What the database knows, handed to the pure checks.
+@dataclass(frozen=True)
+class CallInfo:
+    identifier: str
+    max_grant_eur: Decimal
+    max_duration_months: int
+    country_reference_date: datetime.date
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    pic: str
+    legal_name: str
+    country: str
+    types: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    calls: dict[str, CallInfo]
+    countries: dict[str, list[StatusPeriod]]  # every known country code, with its statuses
+    taken_grant_numbers: frozenset[str]
+    organisations: dict[str, OrganisationInfo]  # by PIC
+
+
+# What a valid file says, with typed values.
+@dataclass
+class ParticipantData:
+    short_name: str
+    legal_name: str
+    pic: str
+    country: str
+    types: list[str]
+    role: str
+    joined_on: datetime.date
+    left_on: datetime.date | None
+    affiliated_to: str | None
+
+
+@dataclass
+class ReportingPeriodData:
+    number: int
+    start_month: int
+    end_month: int
+    payment: str
+
+
+@dataclass
+class WorkPackageData:
+    number: int
+    title: str
+    clusters: list[str]
+    lead: str
+    start_month: int
+    end_month: int
+    lump_sum_eur: Decimal
+    shares_eur: dict[str, Decimal]
+
+
+@dataclass
+class DeliverableData:
+    code: str
+    title: str
+    work_package: int
+    lead: str
+    type: str
+    dissemination: str
+    due_month: int
+
+
+@dataclass
+class MilestoneData:
+    code: str
+    title: str
+    work_packages: list[int]
+    lead: str
+    due_month: int
+    verification: str
+
+
+@dataclass
+class GrantData:
+    call: str
+    grant_agreement_number: str
+    acronym: str
+    title: str
+    signed_on: datetime.date
+    start_date: datetime.date
+    duration_months: int
+    max_grant_eur: Decimal
+    prefinancing_percent: Decimal
+    payments_cap_percent: Decimal
+    reporting_periods: list[ReportingPeriodData] = field(default_factory=list)
+    participants: list[ParticipantData] = field(default_factory=list)
+    work_packages: list[WorkPackageData] = field(default_factory=list)
+    deliverables: list[DeliverableData] = field(default_factory=list)
+    milestones: list[MilestoneData] = field(default_factory=list)
+
+
+@cache
+def grant_file_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def validate_grant_file(data: dict[str, Any], context: ImportContext) -> GrantData:
+    """Return the typed content of a valid file; raise GrantFileInvalid with every error."""
+    checker = _Checker(data, context)
+    checker.check_structure()
+    grant = checker.check_content()
+    if checker.errors:
+        raise GrantFileInvalid(checker.errors)
+    return grant
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The (index, entry) pairs of a list of mappings, skipping what is not a mapping."""
+    if not isinstance(value, list):
+        return []
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _eur(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+class _Checker:
+    def __init__(self, data: dict[str, Any], context: ImportContext):
+        self.data = data
+        self.context = context
+        self.errors: list[GrantFileError] = []
+
+    def error(self, path: tuple, message: str) -> None:
+        self.errors.append(GrantFileError(format_path(path), message))
+
+    # -- first pass: keys and types -------------------------------------------------------
+
+    def check_structure(self) -> None:
+        validator = Draft202012Validator(grant_file_schema())
+        for problem in validator.iter_errors(self.data):
+            self._report_schema_error(problem)
+
+    def _report_schema_error(self, problem) -> None:
+        path = tuple(problem.absolute_path)
+        kind = problem.validator
+        instance = problem.instance
+        if kind == "required":
+            for key in problem.validator_value:
+                if isinstance(instance, dict) and key not in instance:
+                    self.error((*path, key), _("This key is required."))
+        elif kind == "additionalProperties":
+            known = problem.schema.get("properties", {})
+            for key in instance:
+                if key not in known:
+                    self.error((*path, key), _("Unknown key."))
+        elif kind in ("type", "anyOf"):
+            self.error(path, self._expected_type(problem.schema, path))
+        elif kind == "enum":
+            self.error(
+                path,
+                _("%(value)s is not one of: %(choices)s.")
+                % {
+                    "value": json.dumps(instance),
+                    "choices": ", ".join(problem.validator_value),
+                },
+            )
+        elif kind == "pattern":
+            if path and path[-1] == "pic":
+                self.error(path, _("A PIC is exactly 9 digits, written as a string."))
+            else:
+                self.error(path, _("Expected digits only, written as a string."))
+        elif kind == "minLength":
+            self.error(path, _("This value must not be empty."))
+        elif kind == "maxLength":
+            self.error(
+                path,
+                _("At most %(limit)s characters are allowed.") % {"limit": problem.validator_value},
+            )
+        elif kind == "minItems":
+            self.error(path, _("List at least one value."))
+        elif kind == "minimum":
+            self.error(
+                path,
+                _("Expected a number of at least %(minimum)s.")
+                % {"minimum": problem.validator_value},
+            )
+        else:  # a schema keyword this mapping does not know: report it as the library words it
+            self.error(path, problem.message)
+
+    @staticmethod
+    def _expected_type(schema: dict[str, Any], path: tuple) -> str:
+        key = next((part for part in reversed(path) if isinstance(part, str)), "")
+        if key in ("signed_on", "start_date"):
+            return _("Expected a date written as YYYY-MM-DD, e.g. 2022-05-20.")
+        if key in ("joined_on", "left_on"):
+            return _("Expected a date written as YYYY-MM-DD, or null.")
+        if key == "affiliated_to":
+            return _("Expected the short name of a participant, or null.")
+        if (
+            key.endswith("_eur")
+            or key.endswith("_percent")
+            or (path and path[-2:-1] == ("shares_eur",))
+        ):
+            return _('Expected a decimal amount written as a string, e.g. "400000.00".')
+        expected = schema.get("type")
+        messages = {
+            "string": _("Expected text (a string)."),
+            "integer": _("Expected a whole number."),
+            "object": _("Expected a mapping of keys to values."),
+            "array": _("Expected a list."),
+        }
+        return messages.get(expected, _("This value has the wrong type."))
+
+    # -- second pass: values, references, sums ---------------------------------------------
+
+    def date(self, path: tuple, value: Any) -> datetime.date | None:
+        if not isinstance(value, str):
+            return None
+        try:
+            if _DATE.match(value):
+                return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+        self.error(
+            path, _("%(value)s is not a date written as YYYY-MM-DD.") % {"value": json.dumps(value)}
+        )
+        return None
+
+    def amount(self, path: tuple, value: Any) -> Decimal | None:
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if _AMOUNT.match(text):
+            amount = Decimal(text)
+            if amount.as_tuple().exponent < -2:
+                self.error(path, _("At most 2 decimal places are allowed."))
+            elif amount > MAX_AMOUNT:
+                self.error(path, _("This amount is too large."))
+            else:
+                return amount.quantize(Decimal("0.01"))
+        elif _SIGNED_NUMBER.match(text) and text.startswith("-"):
+            self.error(path, _("The amount must not be negative."))
+        else:
+            self.error(
+                path,
+                _('%(value)s is not a decimal amount; write it like "1250.00".')
+                % {"value": json.dumps(value)},
+            )
+        return None
+
+    def percent(self, path: tuple, value: Any) -> Decimal | None:
+        percent = self.amount(path, value)
+        if percent is not None and percent > 100:
+            self.error(path, _("A percentage must be between 0 and 100."))
+            return None
+        return percent
+
+    def month(self, path: tuple, value: Any, duration: int | None) -> int | None:
+        if not _is_int(value):
+            return None
+        if value < 1 or (duration is not None and value > duration):
+            if duration is not None:
+                self.error(
+                    path,
+                    _("Month %(month)s is outside the project's months 1..%(duration)s.")
+                    % {"month": value, "duration": duration},
+                )
+            else:
+                self.error(path, _("Months are counted from 1."))
+            return None
+        return value
+
+    def check_content(self) -> GrantData | None:
+        data, context = self.data, self.context
+
+        file_format = data.get("format")
+        if isinstance(file_format, str) and file_format != FORMAT:
+            self.error(
+                ("format",),
+                _("Unsupported format %(value)s; this system reads %(expected)s.")
+                % {"value": json.dumps(file_format), "expected": FORMAT},
+            )
+
+        call = None
+        call_id = data.get("call")
+        if isinstance(call_id, str):
+            call = context.calls.get(call_id)
+            if call is None:
+                self.error(
+                    ("call",),
+                    _("Unknown call %(value)s. Known calls: %(known)s.")
+                    % {"value": json.dumps(call_id), "known": ", ".join(sorted(context.calls))},
+                )
+
+        number = data.get("grant_agreement_number")
+        if isinstance(number, str) and number in context.taken_grant_numbers:
+            self.error(
+                ("grant_agreement_number",),
+                _(
+                    "A grant with agreement number %(number)s already exists; "
+                    "it is not imported twice."
+                )
+                % {"number": number},
+            )
+
+        signed_on = self.date(("signed_on",), data.get("signed_on"))
+        start_date = self.date(("start_date",), data.get("start_date"))
+
+        duration = None
+        if _is_int(data.get("duration_months")):
+            duration = data["duration_months"]
+            maximum = call.max_duration_months if call else None
+            if duration < 1 or (maximum is not None and duration > maximum):
+                self.error(
+                    ("duration_months",),
+                    _("The duration must be between 1 and %(maximum)s months (the call's maximum).")
+                    % {"maximum": maximum}
+                    if maximum is not None
+                    else _("The duration must be at least 1 month."),
+                )
+                duration = None
+
+        max_grant = self.amount(("max_grant_eur",), data.get("max_grant_eur"))
+        if max_grant is not None and call is not None and max_grant > call.max_grant_eur:
+            self.error(
+                ("max_grant_eur",),
+                _("EUR %(amount)s is above the call's maximum grant of EUR %(maximum)s.")
+                % {"amount": _eur(max_grant), "maximum": _eur(call.max_grant_eur)},
+            )
+
+        schedule = data.get("payment_schedule")
+        schedule = schedule if isinstance(schedule, dict) else {}
+        prefinancing = self.percent(
+            ("payment_schedule", "prefinancing_percent"), schedule.get("prefinancing_percent")
+        )
+        cap = self.percent(
+            ("payment_schedule", "payments_cap_percent"), schedule.get("payments_cap_percent")
+        )
+        periods = self.check_reporting_periods(schedule.get("reporting_periods"), duration)
+
+        participants = self.check_participants(data.get("participants"), start_date, call)
+        by_name = {p.short_name: p for p in participants}
+        work_packages = self.check_work_packages(
+            data.get("work_packages"), duration, by_name, max_grant
+        )
+        wp_numbers = {wp.number for wp in work_packages} | self._all_wp_numbers()
+        deliverables = self.check_deliverables(
+            data.get("deliverables"), duration, by_name, wp_numbers
+        )
+        milestones = self.check_milestones(data.get("milestones"), duration, by_name, wp_numbers)
+
+        if self.errors:
+            return None
+        return GrantData(
+            call=call_id,
+            grant_agreement_number=number,
+            acronym=data["acronym"],
+            title=data["title"],
+            signed_on=signed_on,
+            start_date=start_date,
+            duration_months=duration,
+            max_grant_eur=max_grant,
+            prefinancing_percent=prefinancing,
+            payments_cap_percent=cap,
+            reporting_periods=periods,
+            participants=participants,
+            work_packages=work_packages,
+            deliverables=deliverables,
+            milestones=milestones,
+        )
+
+    def _all_wp_numbers(self) -> set[int]:
+        """Work package numbers as written, so a reference to a broken WP is not reported too."""
+        return {
+            entry["number"]
+            for _index, entry in _items(self.data.get("work_packages"))
+            if _is_int(entry.get("number"))
+        }
+
+    def check_reporting_periods(
+        self, value: Any, duration: int | None
+    ) -> list[ReportingPeriodData]:
+        section = ("payment_schedule", "reporting_periods")
+        entries = _items(value)
+        periods = []
+        self.unique_in(section, "number", entries)
+        for index, entry in entries:
+            path = (*section, index)
+            start = self.month((*path, "start_month"), entry.get("start_month"), duration)
+            end = self.month((*path, "end_month"), entry.get("end_month"), duration)
+            if start is not None and end is not None and start > end:
+                self.error((*path, "end_month"), _("The end month comes before the start month."))
+                continue
+            if None in (start, end) or not _is_int(entry.get("number")):
+                continue
+            if not isinstance(entry.get("payment"), str):
+                continue
+            periods.append(ReportingPeriodData(entry["number"], start, end, entry["payment"]))
+        if not isinstance(value, list) or len(periods) != len(value) or duration is None:
+            return periods
+
+        ordered = sorted(periods, key=lambda period: period.start_month)
+        position = {id(period): index for index, period in enumerate(periods)}
+        expected_start = 1
+        for order, period in enumerate(ordered):
+            path = (*section, position[id(period)])
+            if period.start_month > expected_start:
+                self.error(
+                    (*path, "start_month"),
+                    _("Months %(first)s..%(last)s belong to no reporting period.")
+                    % {"first": expected_start, "last": period.start_month - 1},
+                )
+            elif period.start_month < expected_start:
+                self.error(
+                    (*path, "start_month"),
+                    _("This period overlaps the previous one (months up to %(last)s are taken).")
+                    % {"last": expected_start - 1},
+                )
+            if period.number != order + 1:
+                self.error(
+                    (*path, "number"),
+                    _(
+                        "Reporting periods are numbered 1, 2, 3... in the order of their months; "
+                        "expected %(expected)s here."
+                    )
+                    % {"expected": order + 1},
+                )
+            is_last = order == len(ordered) - 1
+            if is_last and period.payment != "balance":
+                self.error(
+                    (*path, "payment"), _("The last reporting period is always the balance.")
+                )
+            if not is_last and period.payment == "balance":
+                self.error(
+                    (*path, "payment"),
+                    _("Only the last reporting period is paid as the balance."),
+                )
+            expected_start = max(expected_start, period.end_month + 1)
+        if ordered and expected_start <= duration:
+            self.error(
+                section,
+                _("Months %(first)s..%(last)s belong to no reporting period.")
+                % {"first": expected_start, "last": duration},
+            )
+        if not ordered:
+            self.error(section, _("A grant has at least one reporting period."))
+        return periods
+
+    def unique_in(self, section: tuple, key: str, entries) -> None:
+        first: dict[Any, int] = {}
+        for index, entry in entries:
+            value = entry.get(key)
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                continue
+            if value in first:
+                self.error(
+                    (*section, index, key),
+                    _("%(value)s is already used by %(other)s.")
+                    % {"value": json.dumps(value), "other": format_path((*section, first[value]))},
+                )
+            else:
+                first[value] = index
+
+    def check_participants(
+        self, value: Any, start_date: datetime.date | None, call: CallInfo | None
+    ) -> list[ParticipantData]:
+        section = ("participants",)
+        entries = _items(value)
+        for key in ("short_name", "pic"):
+            self.unique_in(section, key, entries)
+        roles = {entry.get("short_name"): entry.get("role") for _index, entry in entries}
+        participants = []
+        coordinators = []
+        for index, entry in entries:
+            path = (*section, index)
+            ok = True
+            country = entry.get("country")
+            if isinstance(country, str) and country not in self.context.countries:
+                self.error(
+                    (*path, "country"),
+                    _(
+                        "Unknown country code %(value)s; "
+                        "expected an ISO 3166-1 alpha-2 code such as PT."
+                    )
+                    % {"value": json.dumps(country)},
+                )
+                ok = False
+            joined_on = start_date
+            if entry.get("joined_on") is not None:
+                joined_on = self.date((*path, "joined_on"), entry["joined_on"])
+            left_on = None
+            if entry.get("left_on") is not None:
+                left_on = self.date((*path, "left_on"), entry["left_on"])
+            if joined_on and left_on and left_on < joined_on:
+                self.error(
+                    (*path, "left_on"),
+                    _("left_on (%(left)s) is before joined_on (%(joined)s).")
+                    % {"left": left_on, "joined": joined_on},
+                )
+                ok = False
+
+            role = entry.get("role")
+            affiliated_to = entry.get("affiliated_to")
+            if role == "coordinator":
+                coordinators.append(index)
+            if role == "affiliated_entity":
+                if affiliated_to is None:
+                    self.error(
+                        (*path, "affiliated_to"),
+                        _(
+                            "An affiliated entity names the beneficiary or coordinator "
+                            "it is affiliated to."
+                        ),
+                    )
+                    ok = False
+                elif isinstance(affiliated_to, str):
+                    target_role = roles.get(affiliated_to)
+                    if affiliated_to not in roles:
+                        self.error(
+                            (*path, "affiliated_to"),
+                            _("No participant has the short name %(value)s.")
+                            % {"value": json.dumps(affiliated_to)},
+                        )
+                        ok = False
+                    elif target_role not in LEAD_ROLES:
+                        self.error(
+                            (*path, "affiliated_to"),
+                            _("%(value)s is not a beneficiary or the coordinator.")
+                            % {"value": json.dumps(affiliated_to)},
+                        )
+                        ok = False
+            elif affiliated_to is not None and isinstance(role, str):
+                self.error(
+                    (*path, "affiliated_to"),
+                    _("Only affiliated entities are affiliated to another participant."),
+                )
+                ok = False
+
+            pic = entry.get("pic")
+            known = self.context.organisations.get(pic) if isinstance(pic, str) else None
+            types = entry.get("types")
+            if known is not None:
+                self.check_known_organisation(path, entry, known)
+
+            if not ok or not all(
+                isinstance(entry.get(key), str)
+                for key in ("short_name", "legal_name", "pic", "country", "role")
+            ):
+                continue
+            if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+                continue
+            participants.append(
+                ParticipantData(
+                    short_name=entry["short_name"],
+                    legal_name=entry["legal_name"],
+                    pic=pic,
+                    country=country,
+                    types=sorted(set(types)),
+                    role=role,
+                    joined_on=joined_on,
+                    left_on=left_on,
+                    affiliated_to=affiliated_to if role == "affiliated_entity" else None,
+                )
+            )
+
+        if isinstance(value, list) and not coordinators:
+            self.error(
+                section, _("Exactly one participant must have the role coordinator; none has.")
+            )
+        for index in coordinators[1:]:
+            self.error(
+                (*section, index, "role"),
+                _("Exactly one participant may be the coordinator; %(first)s already is.")
+                % {"first": format_path((*section, coordinators[0]))},
+            )
+        if coordinators and call is not None:
+            coordinator = value[coordinators[0]]
+            country = coordinator.get("country")
+            if isinstance(country, str) and country in self.context.countries:
+                status = country_status_on(
+                    self.context.countries[country], call.country_reference_date
+                )
+                if status not in ELIGIBLE_STATUSES:
+                    self.error(
+                        (*section, coordinators[0], "country"),
+                        _(
+                            "The coordinator must be established in an EU Member State or a third "
+                            "country associated to the programme; %(country)s is not one "
+                            "(status on %(date)s)."
+                        )
+                        % {"country": country, "date": call.country_reference_date},
+                    )
+        return participants
+
+    def check_known_organisation(self, path: tuple, entry: dict, known: OrganisationInfo) -> None:
+        """An organisation already in the system must be described as the system records it:
+        its country and types decide eligibility in every project it takes part in."""
+        differences = []
+        if isinstance(entry.get("legal_name"), str) and entry["legal_name"] != known.legal_name:
+            differences.append(("legal_name", known.legal_name))
+        if isinstance(entry.get("country"), str) and entry["country"] != known.country:
+            differences.append(("country", known.country))
+        types = entry.get("types")
+        if (
+            isinstance(types, list)
+            and all(isinstance(t, str) for t in types)
+            and frozenset(types) != known.types
+        ):
+            differences.append(("types", ", ".join(sorted(known.types))))
+        for key, recorded in differences:
+            self.error(
+                (*path, key),
+                _(
+                    "The organisation with PIC %(pic)s is recorded with %(key)s %(recorded)s. "
+                    "Correct the file, or update the organisation first."
+                )
+                % {"pic": known.pic, "key": key, "recorded": json.dumps(recorded)},
+            )
+
+    def check_lead(self, path: tuple, lead: Any, participants: dict[str, ParticipantData]) -> bool:
+        if not isinstance(lead, str):
+            return False
+        if lead not in participants:
+            if lead not in self._written_short_names():
+                self.error(
+                    path,
+                    _("No participant has the short name %(value)s.") % {"value": json.dumps(lead)},
+                )
+            return False
+        if participants[lead].role not in LEAD_ROLES:
+            self.error(
+                path,
+                _("A lead must be the coordinator or a beneficiary; %(value)s is not.")
+                % {"value": json.dumps(lead)},
+            )
+            return False
+        return True
+
+    def _written_short_names(self) -> set[str]:
+        return {
+            entry["short_name"]
+            for _index, entry in _items(self.data.get("participants"))
+            if isinstance(entry.get("short_name"), str)
+        }
+
+    def check_work_packages(
+        self,
+        value: Any,
+        duration: int | None,
+        participants: dict[str, ParticipantData],
+        max_grant: Decimal | None,
+    ) -> list[WorkPackageData]:
+        section = ("work_packages",)
+        entries = _items(value)
+        self.unique_in(section, "number", entries)
+        work_packages = []
+        lump_sums: list[Decimal | None] = []
+        for index, entry in entries:
+            path = (*section, index)
+            ok = self.check_lead((*path, "lead"), entry.get("lead"), participants)
+            start = self.month((*path, "start_month"), entry.get("start_month"), duration)
+            end = self.month((*path, "end_month"), entry.get("end_month"), duration)
+            if start is not None and end is not None and start > end:
+                self.error((*path, "end_month"), _("The end month comes before the start month."))
+                ok = False
+            lump_sum = self.amount((*path, "lump_sum_eur"), entry.get("lump_sum_eur"))
+            lump_sums.append(lump_sum)
+            shares = self.check_shares((*path, "shares_eur"), entry.get("shares_eur"), participants)
+            if lump_sum is not None and shares is not None:
+                total = sum(shares.values(), Decimal("0.00"))
+                if total != lump_sum:
+                    self.error(
+                        (*path, "shares_eur"),
+                        _("The shares add up to EUR %(total)s; lump_sum_eur is EUR %(lump_sum)s.")
+                        % {"total": _eur(total), "lump_sum": _eur(lump_sum)},
+                    )
+                    ok = False
+            if not ok or None in (start, end, lump_sum, shares) or not _is_int(entry.get("number")):
+                continue
+            clusters = entry.get("clusters")
+            if not isinstance(clusters, list) or not isinstance(entry.get("title"), str):
+                continue
+            work_packages.append(
+                WorkPackageData(
+                    number=entry["number"],
+                    title=entry["title"],
+                    clusters=list(dict.fromkeys(clusters)),
+                    lead=entry["lead"],
+                    start_month=start,
+                    end_month=end,
+                    lump_sum_eur=lump_sum,
+                    shares_eur=shares,
+                )
+            )
+        if (
+            isinstance(value, list)
+            and max_grant is not None
+            and len(lump_sums) == len(value)
+            and None not in lump_sums
+        ):
+            total = sum(lump_sums, Decimal("0.00"))
+            if total != max_grant:
+                self.error(
+                    section,
+                    _(
+                        "The work packages' lump sums add up to EUR %(total)s; max_grant_eur is "
+                        "EUR %(max_grant)s."
+                    )
+                    % {"total": _eur(total), "max_grant": _eur(max_grant)},
+                )
+        return work_packages
+
+    def check_shares(
+        self, path: tuple, value: Any, participants: dict[str, ParticipantData]
+    ) -> dict[str, Decimal] | None:
+        if not isinstance(value, dict):
+            return None
+        shares: dict[str, Decimal] = {}
+        complete = True
+        written = self._written_short_names()
+        for name, raw in value.items():
+            amount = self.amount((*path, name), raw)
+            if name not in participants:
+                if name not in written:
+                    self.error(
+                        (*path, name),
+                        _("No participant has the short name %(value)s.")
+                        % {"value": json.dumps(name)},
+                    )
+                complete = False
+            elif participants[name].role not in FUNDED_ROLES:
+                self.error(
+                    (*path, name),
+                    _(
+                        "%(value)s is an associated partner; associated partners receive no EU "
+                        "funding and hold no share."
+                    )
+                    % {"value": json.dumps(name)},
+                )
+                complete = False
+            if amount is None:
+                complete = False
+            else:
+                shares[name] = amount
+        return shares if complete else None
+
+    def check_deliverables(
+        self,
+        value: Any,
+        duration: int | None,
+        participants: dict[str, ParticipantData],
+        wp_numbers: set[int],
+    ) -> list[DeliverableData]:
+        section = ("deliverables",)
+        entries = _items(value)
+        self.unique_in(section, "code", entries)
+        deliverables = []
+        for index, entry in entries:
+            path = (*section, index)
+            ok = self.check_lead((*path, "lead"), entry.get("lead"), participants)
+            ok = (
+                self.check_wp_reference(
+                    (*path, "work_package"), entry.get("work_package"), wp_numbers
+                )
+                and ok
+            )
+            due = self.month((*path, "due_month"), entry.get("due_month"), duration)
+            if not ok or due is None:
+                continue
+            if not all(
+                isinstance(entry.get(k), str) for k in ("code", "title", "type", "dissemination")
+            ):
+                continue
+            deliverables.append(
+                DeliverableData(
+                    code=entry["code"],
+                    title=entry["title"],
+                    work_package=entry["work_package"],
+                    lead=entry["lead"],
+                    type=entry["type"],
+                    dissemination=entry["dissemination"],
+                    due_month=due,
+                )
+            )
+        return deliverables
+
+    def check_wp_reference(self, path: tuple, number: Any, wp_numbers: set[int]) -> bool:
+        if not _is_int(number):
+            return False
+        if number not in wp_numbers:
+            self.error(path, _("There is no work package %(number)s.") % {"number": number})
+            return False
+        return True
+
+    def check_milestones(
+        self,
+        value: Any,
+        duration: int | None,
+        participants: dict[str, ParticipantData],
+        wp_numbers: set[int],
+    ) -> list[MilestoneData]:
+        section = ("milestones",)
+        entries = _items(value)
+        self.unique_in(section, "code", entries)
+        milestones = []
+        for index, entry in entries:
+            path = (*section, index)
+            ok = self.check_lead((*path, "lead"), entry.get("lead"), participants)
+            numbers = entry.get("work_packages")
+            if isinstance(numbers, list):
+                for position, number in enumerate(numbers):
+                    ok = (
+                        self.check_wp_reference(
+                            (*path, "work_packages", position), number, wp_numbers
+                        )
+                        and ok
+                    )
+            due = self.month((*path, "due_month"), entry.get("due_month"), duration)
+            if not ok or due is None or not isinstance(numbers, list):
+                continue
+            if not all(isinstance(entry.get(k), str) for k in ("code", "title", "verification")):
+                continue
+            milestones.append(
+                MilestoneData(
+                    code=entry["code"],
+                    title=entry["title"],
+                    work_packages=list(dict.fromkeys(numbers)),
+                    lead=entry["lead"],
+                    due_month=due,
+                    verification=entry["verification"],
+                )
+            )
+        return milestones

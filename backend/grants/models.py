@@ -1,0 +1,369 @@
+"""The grant record: calls, countries, organisations, projects and their consortia."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.grants.dates import month_end
+
+PIC_VALIDATOR = RegexValidator(r"^[0-9]{9}$", _("A PIC is exactly 9 digits."))
+GA_NUMBER_VALIDATOR = RegexValidator(r"^[0-9]+$", _("A grant agreement number is digits only."))
+PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class FundingModel(models.TextChoices):
+    LUMP_SUM = "lump_sum", _("Lump sum (paid per completed work package)")
+
+
+class Call(models.Model):
+    """A call for proposals; it fixes the ceilings and selects the rule set of its grants."""
+
+    identifier = models.CharField(_("identifier"), max_length=64, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    deadline = models.DateField(_("submission deadline"), null=True, blank=True)
+    max_grant_eur = models.DecimalField(_("maximum grant (EUR)"), max_digits=12, decimal_places=2)
+    max_duration_months = models.PositiveSmallIntegerField(_("maximum duration (months)"))
+    funding_model = models.CharField(
+        _("funding model"), max_length=20, choices=FundingModel, default=FundingModel.LUMP_SUM
+    )
+    ruleset_key = models.CharField(
+        _("rule set"),
+        max_length=50,
+        help_text=_("Selects the consortium composition rules that apply to this call's grants."),
+    )
+    country_reference_date = models.DateField(
+        _("country status reference date"),
+        help_text=_(
+            "Whether a country is an EU Member State or associated to the programme is read "
+            "as of this date for the call's grants."
+        ),
+    )
+
+    class Meta:
+        ordering = ["identifier"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_grant_eur__gt=0), name="call_max_grant_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_duration_months__gte=1), name="call_max_duration_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class Country(models.Model):
+    """A country by its ISO 3166-1 alpha-2 code; its programme status is dated (CountryStatus)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_iso2"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ProgrammeStatus(models.TextChoices):
+    EU_MEMBER = "eu_member", _("EU Member State")
+    ASSOCIATED = "associated", _("Third country associated to the programme")
+    NOT_ASSOCIATED = "not_associated", _("Third country not associated to the programme")
+
+
+class CountryStatus(models.Model):
+    """A country's status towards the programme over a period (valid_to inclusive, open if null).
+
+    A date that no row covers means "not associated".
+    """
+
+    country = models.ForeignKey(
+        Country, on_delete=models.CASCADE, related_name="statuses", verbose_name=_("country")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=ProgrammeStatus)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["country", "valid_from"]
+        verbose_name = _("country status")
+        verbose_name_plural = _("country statuses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "valid_from"], name="country_status_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="country_status_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_id} {self.status} {self.valid_from}..{self.valid_to or ''}"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class OrgType(models.TextChoices):
+    """The organisation-type vocabulary of the grant file."""
+
+    ENTERPRISE = "enterprise", _("Enterprise or other employer")
+    SECTOR_REPRESENTATIVE = "sector_representative", _("Sector representative organisation")
+    VET_PROVIDER_SECONDARY = "vet_provider_secondary", _("VET provider, upper-secondary level")
+    VET_PROVIDER_TERTIARY = "vet_provider_tertiary", _("VET provider, tertiary level")
+    HEI = "hei", _("Higher education institution")
+    RESEARCH = "research", _("Research organisation")
+    PUBLIC_AUTHORITY = "public_authority", _("Public authority")
+    NGO = "ngo", _("Non-governmental organisation")
+    SOCIAL_PARTNER = "social_partner", _("Social partner")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """A legal entity, identified by its Participant Identification Code (PIC)."""
+
+    pic = models.CharField(_("PIC"), max_length=9, unique=True, validators=[PIC_VALIDATOR])
+    legal_name = models.CharField(_("legal name"), max_length=300)
+    short_name = models.CharField(_("short name"), max_length=50)
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("country")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(condition=Q(pic__regex=r"^[0-9]{9}$"), name="organisation_pic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_name} ({self.pic})"
+
+    @property
+    def types(self) -> list[str]:
+        """The declared types, sorted; uses prefetched ``type_entries`` when present."""
+        return sorted(entry.code for entry in self.type_entries.all())
+
+
+class OrganisationType(models.Model):
+    """One declared type of an organisation (an organisation may hold several)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="type_entries"
+    )
+    code = models.CharField(_("type"), max_length=30, choices=OrgType)
+
+    class Meta:
+        ordering = ["organisation", "code"]
+        verbose_name = _("organisation type")
+        verbose_name_plural = _("organisation types")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="organisation_type_once"),
+            models.CheckConstraint(
+                condition=Q(code__in=OrgType.values), name="organisation_type_in_vocabulary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RestrictionKind(models.TextChoices):
+    PUBLIC_INTEREST_TRUST = (
+        "public_interest_trust",
+        _("Hungarian public interest trust or entity it maintains"),
+    )
+    RUSSIAN_PUBLIC_ENTITY = "russian_public_entity", _("Russian publicly controlled entity")
+    SANCTIONS_LIST = "sanctions_list", _("Entry on a sanctions list")
+
+
+class OrganisationRestriction(models.Model):
+    """A dated measure restricting EU funding to an organisation (valid_to inclusive)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="restrictions",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=RestrictionKind)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    reference = models.CharField(_("legal reference"), max_length=300, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["organisation", "valid_from"]
+        verbose_name = _("organisation restriction")
+        verbose_name_plural = _("organisation restrictions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="restriction_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.kind} from {self.valid_from}"
+
+
+class Project(models.Model):
+    """A signed grant agreement."""
+
+    grant_agreement_number = models.CharField(
+        _("grant agreement number"), max_length=20, unique=True, validators=[GA_NUMBER_VALIDATOR]
+    )
+    acronym = models.CharField(_("acronym"), max_length=50)
+    title = models.CharField(_("title"), max_length=300)
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, related_name="projects", verbose_name=_("call")
+    )
+    signed_on = models.DateField(_("signed on"))
+    start_date = models.DateField(_("start date"))
+    duration_months = models.PositiveSmallIntegerField(_("duration (months)"))
+    max_grant_eur = models.DecimalField(_("maximum grant (EUR)"), max_digits=12, decimal_places=2)
+    prefinancing_percent = models.DecimalField(
+        _("pre-financing (% of the maximum grant)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT_VALIDATORS,
+    )
+    payments_cap_percent = models.DecimalField(
+        _("payments cap before the balance (% of the maximum grant)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT_VALIDATORS,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["grant_agreement_number"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grant_agreement_number__regex=r"^[0-9]+$"),
+                name="project_ga_number_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_months__gte=1), name="project_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_grant_eur__gte=0), name="project_grant_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(prefinancing_percent__gte=0, prefinancing_percent__lte=100),
+                name="project_prefinancing_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(payments_cap_percent__gte=0, payments_cap_percent__lte=100),
+                name="project_payments_cap_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.acronym} ({self.grant_agreement_number})"
+
+    @property
+    def end_date(self) -> datetime.date:
+        return month_end(self.start_date, self.duration_months)
+
+    def month_end(self, month: int) -> datetime.date:
+        """The last day of the project's n-th month: its deadline for that month."""
+        return month_end(self.start_date, month)
+
+
+class ParticipationRole(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    BENEFICIARY = "beneficiary", _("Beneficiary (full partner)")
+    AFFILIATED_ENTITY = "affiliated_entity", _("Affiliated entity")
+    ASSOCIATED_PARTNER = "associated_partner", _("Associated partner")
+
+
+class Participation(models.Model):
+    """An organisation's part in a project's consortium over a period (left_on inclusive)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="participations", verbose_name=_("project")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="participations",
+        verbose_name=_("organisation"),
+    )
+    short_name = models.CharField(
+        _("short name"),
+        max_length=50,
+        help_text=_("How the grant file and the work plan refer to this participant."),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=ParticipationRole)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    affiliated_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="affiliated_entities",
+        verbose_name=_("affiliated to"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "short_name"], name="participation_short_name_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "organisation"],
+                condition=Q(left_on__isnull=True),
+                name="participation_one_open_per_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(role="coordinator", left_on__isnull=True),
+                name="participation_one_open_coordinator",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
+                name="participation_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(role="affiliated_entity") & Q(affiliated_to__isnull=False))
+                | (~Q(role="affiliated_entity") & Q(affiliated_to__isnull=True)),
+                name="participation_affiliation_iff_affiliated_entity",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=ParticipationRole.values), name="participation_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_name} ({self.get_role_display()})"
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        return self.joined_on <= day and (self.left_on is None or day <= self.left_on)

@@ -1,0 +1,95 @@
+"""Shared fixtures and the rules for tests that need a real service.
+
+Tests marked ``postgres``, ``redis``, ``worker`` or ``browser`` need something outside Python.
+On a bare machine they are skipped with the reason; with CI=true a missing service fails them.
+"""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DATA_DIR = Path(__file__).parent / "grants" / "data"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_url() -> str | None:
+    """The Redis the suite may use: the broker when it is Redis, else a local default."""
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    url = (
+        broker
+        if broker.startswith("redis://")
+        else os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    )
+    parsed = urlparse(url)
+    return url if _reachable(parsed.hostname or "127.0.0.1", parsed.port or 6379) else None
+
+
+def _missing_service(item) -> str | None:
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        return "needs PostgreSQL: set DATABASE_URL to a PostgreSQL database"
+    if item.get_closest_marker("redis") and redis_url() is None:
+        return "needs Redis on 127.0.0.1:6379 (or TEST_REDIS_URL)"
+    if item.get_closest_marker("browser") and not shutil.which("chromium"):
+        return "needs Debian's chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _missing_service(item)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true and a service is missing: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(username="officer", is_agency_officer=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def beneficiary_user(db):
+    return UserFactory(username="someone")
+
+
+@pytest.fixture
+def spec_example_bytes() -> bytes:
+    return (DATA_DIR / "spec-example.yaml").read_bytes()
