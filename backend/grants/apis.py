@@ -52,6 +52,18 @@ class ProjectListItemSerializer(serializers.Serializer):
         return CoordinatorSerializer(coordinators[0]).data if coordinators else None
 
 
+class RelatedValuesField(serializers.ListField):
+    """The values of one attribute of a to-many relation, e.g. the codes of a work package's
+    clusters (read from the prefetched relation)."""
+
+    def __init__(self, attribute: str, **kwargs):
+        self.attribute = attribute
+        super().__init__(**kwargs)
+
+    def to_representation(self, manager):
+        return [getattr(item, self.attribute) for item in manager.all()]
+
+
 class OrganisationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     pic = serializers.CharField()
@@ -80,7 +92,7 @@ class WorkPackageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.IntegerField()
     title = serializers.CharField()
-    clusters = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    clusters = RelatedValuesField("code", child=serializers.CharField())
     lead = serializers.CharField(source="lead.short_name")
     start_month = serializers.IntegerField()
     end_month = serializers.IntegerField()
@@ -104,7 +116,7 @@ class MilestoneSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     title = serializers.CharField()
-    work_packages = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
+    work_packages = RelatedValuesField("number", child=serializers.IntegerField())
     lead = serializers.CharField(source="lead.short_name")
     due_month = serializers.IntegerField()
     due_date = serializers.DateField()

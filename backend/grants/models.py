@@ -322,7 +322,7 @@ class Participation(models.Model):
     left_on = models.DateField(_("left on"), null=True, blank=True)
     affiliated_to = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="affiliated_entities",

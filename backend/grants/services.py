@@ -28,6 +28,8 @@ def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Proje
     ``officer`` is put in charge of the project; an importing agency officer is by default.
     Raises GrantFileInvalid with every error found, PermissionDenied if the user may not import.
     """
+    if officer is not None and not officer.is_agency_officer:
+        raise ValueError(f"{officer} is not an agency officer")
     if user is not None:
         allowed, reason = can_import_grant(user)
         if not allowed:

@@ -46,7 +46,7 @@ class WorkPackage(models.Model):
         ActivityCluster, related_name="work_packages", verbose_name=_("activity clusters")
     )
     lead = models.ForeignKey(
-        Participation, on_delete=models.PROTECT, related_name="led_work_packages"
+        Participation, on_delete=models.RESTRICT, related_name="led_work_packages"
     )
     start_month = models.PositiveSmallIntegerField(_("start month"))
     end_month = models.PositiveSmallIntegerField(_("end month"))
@@ -79,7 +79,7 @@ class WorkPackageShare(models.Model):
 
     work_package = models.ForeignKey(WorkPackage, on_delete=models.CASCADE, related_name="shares")
     participation = models.ForeignKey(
-        Participation, on_delete=models.PROTECT, related_name="work_package_shares"
+        Participation, on_delete=models.RESTRICT, related_name="work_package_shares"
     )
     amount_eur = models.DecimalField(_("amount (EUR)"), max_digits=12, decimal_places=2)
 
@@ -125,7 +125,7 @@ class Deliverable(models.Model):
         WorkPackage, on_delete=models.CASCADE, related_name="deliverables"
     )
     lead = models.ForeignKey(
-        Participation, on_delete=models.PROTECT, related_name="led_deliverables"
+        Participation, on_delete=models.RESTRICT, related_name="led_deliverables"
     )
     type = models.CharField(_("type"), max_length=10, choices=DeliverableType)
     dissemination = models.CharField(_("dissemination level"), max_length=5, choices=Dissemination)
@@ -165,7 +165,9 @@ class Milestone(models.Model):
     work_packages = models.ManyToManyField(
         WorkPackage, related_name="milestones", verbose_name=_("work packages")
     )
-    lead = models.ForeignKey(Participation, on_delete=models.PROTECT, related_name="led_milestones")
+    lead = models.ForeignKey(
+        Participation, on_delete=models.RESTRICT, related_name="led_milestones"
+    )
     due_month = models.PositiveSmallIntegerField(_("due month"))
     verification = models.TextField(_("means of verification"))
     position = models.PositiveIntegerField(_("position"), default=0)

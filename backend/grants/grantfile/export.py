@@ -99,8 +99,26 @@ def grant_file_data(project: Project) -> dict[str, Any]:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style, except that short lists of plain values read as ``[a, b]``, as in the
+    specification's example."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def _represent_list(dumper: yaml.SafeDumper, values: list) -> yaml.Node:
+    flow = all(isinstance(value, str | int) for value in values)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", values, flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+# Subclasses of str (such as translated messages in an error response) are written as text.
+_Dumper.add_multi_representer(str, yaml.representer.SafeRepresenter.represent_str)
+
+
 def dump_grant_file(data: dict[str, Any], file_format: str = "yaml") -> str:
     """Serialise grant-file data as YAML (dates unquoted, as in the specification) or JSON."""
     if file_format == "json":
         return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -255,15 +255,17 @@ class _Checker:
     def date(self, path: tuple, value: Any) -> datetime.date | None:
         if not isinstance(value, str):
             return None
+        if not _DATE.match(value):
+            self.error(
+                path,
+                _("%(value)s is not a date written as YYYY-MM-DD.") % {"value": json.dumps(value)},
+            )
+            return None
         try:
-            if _DATE.match(value):
-                return datetime.date.fromisoformat(value)
+            return datetime.date.fromisoformat(value)
         except ValueError:
-            pass
-        self.error(
-            path, _("%(value)s is not a date written as YYYY-MM-DD.") % {"value": json.dumps(value)}
-        )
-        return None
+            self.error(path, _("%(value)s is not a day of the calendar.") % {"value": value})
+            return None
 
     def amount(self, path: tuple, value: Any) -> Decimal | None:
         if not isinstance(value, str):
@@ -278,7 +280,7 @@ class _Checker:
             else:
                 return amount.quantize(Decimal("0.01"))
         elif _SIGNED_NUMBER.match(text) and text.startswith("-"):
-            self.error(path, _("The amount must not be negative."))
+            self.error(path, _("This value must not be negative."))
         else:
             self.error(
                 path,

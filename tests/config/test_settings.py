@@ -1,0 +1,102 @@
+"""Configuration from the environment, checked in fresh processes (settings are read once)."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+PRINT_SETTINGS = (
+    "from django.conf import settings; from django.db import connection; "
+    "cursor = connection.cursor(); cursor.execute('PRAGMA journal_mode'); "
+    "print(settings.SECRET_KEY); print(cursor.fetchone()[0]); "
+    "print(settings.DATABASES['default']['NAME']); print(settings.CELERY_BROKER_URL); "
+    "print(settings.EMAIL_BACKEND); print(settings.TIME_ZONE)"
+)
+
+
+def _run(code: str, tmp_path, **environment) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "SECRET_KEY")
+    }
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "backend.config.settings", "GRANTWATCH_VAR_DIR": str(tmp_path)}
+    )
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+def test_with_no_environment_it_runs_embedded(tmp_path):
+    result = _run(PRINT_SETTINGS, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    key, journal, database, broker, email, zone = result.stdout.split()
+    assert journal == "wal"  # web, worker and beat share the SQLite file
+    assert database == str(tmp_path / "grantwatch.sqlite3")
+    assert broker == "filesystem://"
+    assert (tmp_path / "celery" / "queue").is_dir()
+    assert email == "django.core.mail.backends.console.EmailBackend"
+    assert zone == "Europe/Brussels"
+    # the development secret key is generated once, kept private, and reused
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text() == key
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert _run(PRINT_SETTINGS, tmp_path).stdout.split()[0] == key
+
+
+def test_production_requires_a_secret_key(tmp_path):
+    result = _run("print('started')", tmp_path, DEBUG="false", ALLOWED_HOSTS="grants.example.org")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is false." in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_requires_allowed_hosts(tmp_path):
+    result = _run("print('started')", tmp_path, DEBUG="false", SECRET_KEY="x" * 50)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set when DEBUG is false." in result.stderr
+
+
+def test_the_environment_and_a_dotenv_file_configure_it(tmp_path):
+    (tmp_path / ".env").write_text(
+        "SECRET_KEY=from-the-file\nEMAIL_URL=smtp://mail.example.org:25\nDEBUG=false\n"
+        "ALLOWED_HOSTS=grants.example.org\n"
+    )
+
+    result = _run(
+        "from django.conf import settings; print(settings.SECRET_KEY, settings.EMAIL_HOST, "
+        "settings.DEBUG, settings.ALLOWED_HOSTS, settings.CELERY_BROKER_URL, "
+        "settings.CELERY_RESULT_BACKEND, settings.DATABASES['default']['ENGINE'])",
+        tmp_path,
+        SECRET_KEY="from-the-environment",
+        CELERY_BROKER_URL="redis://cache.example.org:6379/0",
+        DATABASE_URL="postgres://grantwatch:pw@db.example.org:5432/grantwatch",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "from-the-environment",  # the environment wins over the file
+        "mail.example.org",
+        "False",
+        "['grants.example.org']",
+        "redis://cache.example.org:6379/0",
+        "redis://cache.example.org:6379/0",  # results go where the broker is, by default
+        "django.db.backends.postgresql",
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "lv"])
+def test_both_languages_are_configured(settings, language):
+    assert language in dict(settings.LANGUAGES)

@@ -1,0 +1,68 @@
+"""The sign-in page and the signed-in home page."""
+
+import pytest
+
+from backend.accounts.models import ProjectRole
+from backend.grants.services import grant_file_import
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_login_page_is_served_with_its_form(client):
+    response = client.get("/login/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<form method="post"' in page
+    assert 'name="username"' in page
+    assert 'name="password"' in page
+    assert '<label for="id_username">' in page
+    assert "<main" in page
+
+
+def test_the_home_page_sends_an_anonymous_visitor_to_sign_in(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/"
+
+
+def test_signing_in_leads_home_with_the_users_projects(client, spec_example_bytes):
+    project = grant_file_import(content=spec_example_bytes)
+    user = UserFactory(username="pm", first_name="Maija", last_name="Ozola")
+    ProjectRole.objects.create(
+        user=user,
+        project=project,
+        role="manager",
+        participation=project.participations.get(role="coordinator"),
+    )
+
+    response = client.post("/login/", {"username": "pm", "password": "pass-word-123"}, follow=True)
+
+    assert response.redirect_chain == [("/", 302)]
+    page = response.content.decode()
+    assert "Signed in as Maija Ozola" in page
+    assert "SECOVE" in page
+    assert "101056201" in page
+
+
+def test_a_wrong_password_shows_an_error_and_keeps_the_user_name(client):
+    UserFactory(username="pm")
+
+    response = client.post("/login/", {"username": "pm", "password": "wrong"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'role="alert"' in page
+    assert 'value="pm"' in page
+
+
+def test_the_home_page_hides_projects_the_user_has_no_role_on(client, spec_example_bytes):
+    grant_file_import(content=spec_example_bytes)
+    client.force_login(UserFactory())
+
+    page = client.get("/").content.decode()
+
+    assert "SECOVE" not in page
+    assert "No project is assigned to you yet." in page
