@@ -1,0 +1,81 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from backend.grants.demo import DEFAULT_DEMO_PASSWORD, DemoError, DemoNotAllowed, demo_load
+from backend.grants.grantfile.errors import GrantFileInvalid
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data: import the fictional CoVE demo grant (unless its grant agreement "
+        "number exists) and create the demo logins admin, officer, manager, partner1 and "
+        "partner2. Idempotent; refuses to run with DEBUG off unless --allow-production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_DEMO_PASSWORD,
+            help=f"the password of every demo user (default: {DEFAULT_DEMO_PASSWORD})",
+        )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="load the demo even though DEBUG is off (a server meant for demonstrations)",
+        )
+
+    def handle(self, *args, password, allow_production=False, **options):
+        try:
+            result = demo_load(password=password, allow_production=allow_production)
+        except DemoNotAllowed as error:
+            raise CommandError(
+                f"load-demo: {error} Pass --allow-production to load it anyway."
+            ) from None
+        except DemoError as error:
+            raise CommandError(f"load-demo: {error}") from None
+        except GrantFileInvalid as invalid:
+            for error in invalid.errors:
+                self.stderr.write(f"demo grant file: {error}")
+            raise CommandError(
+                f"load-demo: the demo grant was not imported: {len(invalid.errors)} error(s); "
+                "nothing was written."
+            ) from None
+
+        project = result.project
+        if result.project_imported:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Imported the demo grant {project.acronym} (grant agreement "
+                    f"{project.grant_agreement_number}, id {project.pk})."
+                )
+            )
+        else:
+            self.stdout.write(
+                f"The demo grant {project.acronym} (grant agreement "
+                f"{project.grant_agreement_number}, id {project.pk}) already exists; "
+                "not imported again."
+            )
+        if result.users_created:
+            self.stdout.write(f"Created users: {', '.join(result.users_created)}.")
+        if result.users_updated:
+            self.stdout.write(f"Put right: {'; '.join(result.users_updated)}.")
+        if result.roles_created or result.roles_updated:
+            self.stdout.write(
+                f"Project roles: {result.roles_created} created, {result.roles_updated} updated."
+            )
+
+        rows = [("User name", "Role", "Acting for", "Password")] + [
+            (login.username, login.role, login.acting_for or "-", login.password)
+            for login in result.logins
+        ]
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+        self.stdout.write("")
+        self.stdout.write("Demo logins:")
+        for index, row in enumerate(rows):
+            self.stdout.write(
+                "  "
+                + "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+            if index == 0:
+                self.stdout.write("  " + "  ".join("-" * width for width in widths))
