@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.models import ProjectRole, User
+
+
+class ProjectRoleInline(admin.TabularInline):
+    model = ProjectRole
+    extra = 0
+    autocomplete_fields = ["project", "participation"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        (_("Granting authority"), {"fields": ["is_agency_officer"]}),
+    ]
+    list_display = [*DjangoUserAdmin.list_display, "is_agency_officer"]
+    list_filter = [*DjangoUserAdmin.list_filter, "is_agency_officer"]
+    inlines = [ProjectRoleInline]
+
+
+@admin.register(ProjectRole)
+class ProjectRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "project", "role", "participation", "is_primary"]
+    list_filter = ["role", "is_primary"]
+    search_fields = ["user__username", "project__acronym", "project__grant_agreement_number"]
+    autocomplete_fields = ["user", "project", "participation"]
+    list_select_related = ["user", "project", "participation"]

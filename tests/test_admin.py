@@ -1,0 +1,45 @@
+"""Every model of the grant record has an admin page, and its pages open with data in them."""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+from backend.grants.demo import demo_load
+from backend.grants.models import Organisation, OrganisationRestriction
+from tests.factories import UserFactory
+
+APPS = ["accounts", "grants", "workplan"]
+MODELS = [model for label in APPS for model in apps.get_app_config(label).get_models()]
+
+
+def test_every_model_has_an_admin_page():
+    missing = [model._meta.label for model in MODELS if not admin.site.is_registered(model)]
+    assert missing == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_the_admin_pages_of_each_model_open(client, model, settings):
+    settings.DEBUG = True  # the demo loader refuses production settings
+    demo_load(password="grantwatch-demo")
+    OrganisationRestriction.objects.create(
+        organisation=Organisation.objects.first(),
+        kind="sanctions_list",
+        valid_from=datetime.date(2025, 1, 1),
+        reference="Test entry",
+    )
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    opts = model._meta
+    instance = model.objects.first()
+    assert instance is not None, f"the demo has no {opts.label}"
+
+    changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    change = client.get(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[instance.pk])
+    )
+    add = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+
+    assert (changelist.status_code, change.status_code, add.status_code) == (200, 200, 200)
