@@ -61,10 +61,12 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Behind a TLS-terminating proxy, mark cookies secure and trust its scheme header.
 SECURE_SSL = env.bool("SECURE_SSL", default=False)
+# The proxy redirects plain HTTP; Django adds HSTS so browsers stop trying it.
 if SECURE_SSL:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 30 * 24 * 3600
 
 # INTERNATIONALISATION
 # ------------------------------------------------------------------------------

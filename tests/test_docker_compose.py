@@ -1,0 +1,559 @@
+"""The production stack files name only things that exist.
+
+Dockerfile, docker-compose.yml and .env.example are parsed (no Docker needed), and every
+entry point, management command, Celery app, health check and environment variable they name
+is looked up in this checkout: the console scripts of the project and of its runtime
+dependencies, the variables backend/config/settings.py reads, the URL the web health check
+asks for.
+"""
+
+import ast
+import importlib
+import inspect
+import json
+import re
+import shlex
+import tomllib
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+from celery import Celery
+from celery.app.utils import find_app
+from celery.bin.celery import celery as celery_cli
+from django.core.management import get_commands
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+ENV_EXAMPLE = ROOT / ".env.example"
+PYPROJECT = ROOT / "pyproject.toml"
+SETTINGS_FILE = ROOT / "backend" / "config" / "settings.py"
+
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+LONG_RUNNING_SERVICES = ("postgres", "redis", "web", "worker", "beat")
+HEALTHCHECKED_SERVICES = ("postgres", "redis", "web", "worker", "beat")
+
+# A WSGI/Celery target such as backend.config.wsgi:application (not an address like 0.0.0.0:8000).
+TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+# ${NAME}, ${NAME:-default}, ${NAME:?error}, $NAME; $$ is compose's escape for a literal $.
+INTERPOLATION = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<modifier>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+# NAME=value in .env.example, also when commented out (an optional setting shown as example).
+ENV_ASSIGNMENT = re.compile(r"^\s*(?P<comment>#\s*)?(?:export\s+)?(?P<name>[A-Za-z_]\w*)=")
+# Variables for the interpreter and pip that an image may set besides the settings' own.
+INTERPRETER_VARIABLE = re.compile(r"PATH|PYTHON\w+|PIP_\w+|LANG|LC_\w+")
+CELERY_OPTIONS_WITH_VALUE = {"-A", "--app", "-b", "--broker", "--result-backend", "--loader"}
+CELERY_OPTIONS_WITH_VALUE |= {"--config", "--workdir"}
+
+
+# Reading the files
+# ------------------------------------------------------------------------------------------
+
+
+@cache
+def settings_variables() -> frozenset[str]:
+    """The names settings.py reads: env("X"), env.bool("X"), env.db("X"), ... calls."""
+    tree = ast.parse(SETTINGS_FILE.read_text(), filename=str(SETTINGS_FILE))
+    names = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        on_env = (isinstance(func, ast.Name) and func.id == "env") or (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "env"
+        )
+        first = node.args[0]
+        if on_env and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            names.add(first.value)
+    return frozenset(names)
+
+
+@cache
+def compose() -> dict:
+    assert COMPOSE_FILE.is_file(), f"{COMPOSE_FILE.name} is missing at the repository root"
+    return yaml.safe_load(COMPOSE_FILE.read_text())  # resolves anchors and << merges
+
+
+def services() -> dict[str, dict]:
+    return compose().get("services") or {}
+
+
+def strings_in(value) -> list[str]:
+    """Every string (keys too) in a parsed YAML document."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in strings_in(key) + strings_in(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in strings_in(item)]
+    return []
+
+
+def interpolations(value) -> dict[str, set[str]]:
+    """Variables docker compose fills in, each with the modifiers it is used with ("" for none)."""
+    found: dict[str, set[str]] = {}
+    for text in strings_in(value):
+        for match in INTERPOLATION.finditer(text.replace("$$", "")):
+            name = match["braced"] or match["bare"]
+            found.setdefault(name, set()).add(match["modifier"] or "")
+    return found
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {name: "" if value is None else str(value) for name, value in env.items()}
+
+
+def argv(command) -> list[str]:
+    """A compose command or a Dockerfile CMD as a list of words."""
+    if command is None:
+        return []
+    return shlex.split(command) if isinstance(command, str) else [str(word) for word in command]
+
+
+def healthcheck_argv(service: dict) -> list[str]:
+    test = (service.get("healthcheck") or {}).get("test")
+    words = argv(test) if isinstance(test, list) else ["CMD-SHELL", test] if test else []
+    if words[:1] == ["CMD"]:
+        return words[1:]
+    if words[:1] == ["CMD-SHELL"]:
+        return shlex.split(" ".join(words[1:]))
+    return words
+
+
+def env_example() -> dict[str, bool]:
+    """The names .env.example assigns, each with whether the assignment is active."""
+    assert ENV_EXAMPLE.is_file(), f"{ENV_EXAMPLE.name} is missing at the repository root"
+    names: dict[str, bool] = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        match = ENV_ASSIGNMENT.match(line)
+        if match:
+            names[match["name"]] = names.get(match["name"], False) or not match["comment"]
+    return names
+
+
+def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile's instructions, (KEYWORD, arguments), grouped by build stage."""
+    assert DOCKERFILE.is_file(), f"{DOCKERFILE.name} is missing at the repository root"
+    stages: list[list[tuple[str, str]]] = []
+    logical = ""
+    for line in DOCKERFILE.read_text().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue  # blank and comment lines, also inside a continued instruction
+        if stripped.endswith("\\"):
+            logical += stripped[:-1] + " "
+            continue
+        keyword, _, arguments = (logical + stripped).partition(" ")
+        logical = ""
+        if keyword.upper() == "FROM":
+            stages.append([])
+        assert stages, "the Dockerfile has an instruction before its first FROM"
+        stages[-1].append((keyword.upper(), arguments.strip()))
+    return stages
+
+
+def instruction_argv(arguments: str) -> list[str]:
+    return json.loads(arguments) if arguments.startswith("[") else shlex.split(arguments)
+
+
+def env_instruction_names(arguments: str) -> list[str]:
+    words = shlex.split(arguments)
+    if words and "=" not in words[0]:
+        return [words[0]]  # the legacy form ENV NAME value
+    return [word.split("=", 1)[0] for word in words]
+
+
+# Entry points
+# ------------------------------------------------------------------------------------------
+
+
+def runtime_distributions(requirements: list[str]) -> frozenset[str]:
+    """The distributions `pip install .` installs: the requirements and what they require."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    pending = [Requirement(spec) for spec in requirements]
+    while pending:
+        requirement = pending.pop()
+        key = (canonicalize_name(requirement.name), frozenset(requirement.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            specs = metadata.requires(requirement.name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for spec in specs:
+            dependency = Requirement(spec)
+            marker = dependency.marker
+            if marker is None or any(
+                marker.evaluate({"extra": extra}) for extra in {"", *requirement.extras}
+            ):
+                pending.append(dependency)
+    return frozenset(name for name, _ in seen)
+
+
+@cache
+def console_scripts() -> dict[str, str]:
+    """Console script -> "module:attribute", for the project (from pyproject.toml, so a renamed
+    script counts even before the virtualenv is reinstalled) and its runtime dependencies (not
+    the dev extra: the image does not have it)."""
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    scripts = dict(project.get("scripts", {}))
+    runtime = runtime_distributions(project.get("dependencies", []))
+    for entry_point in metadata.entry_points(group="console_scripts"):
+        dist = entry_point.dist
+        if dist is not None and canonicalize_name(dist.metadata["Name"]) in runtime:
+            scripts.setdefault(entry_point.name, entry_point.value)
+    return scripts
+
+
+def wsgi_problems(target: str) -> list[str]:
+    module_name, _, attribute = target.partition(":")
+    try:
+        obj = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as error:
+        return [f"the WSGI application {target!r} does not resolve: {error!r}"]
+    if not callable(obj):
+        return [f"{target!r} is not callable, so it is no WSGI application"]
+    if len(inspect.signature(obj).parameters) != 2:
+        return [f"{target!r} does not take (environ, start_response), so it is no WSGI app"]
+    return []
+
+
+def celery_problems(words: list[str]) -> list[str]:
+    app_name, subcommand, skip_next = None, None, False
+    for index, word in enumerate(words):
+        if skip_next:
+            skip_next = False
+        elif word.startswith("--app="):
+            app_name = word.split("=", 1)[1]
+        elif word in CELERY_OPTIONS_WITH_VALUE:
+            skip_next = True
+            if word in ("-A", "--app") and index + 1 < len(words):
+                app_name = words[index + 1]
+        elif not word.startswith("-"):
+            subcommand = word
+            break
+    problems = []
+    if app_name is None:
+        problems.append("the celery command names no --app")
+    else:
+        try:
+            app = find_app(app_name)
+        except (ImportError, AttributeError) as error:
+            app = error
+        if not isinstance(app, Celery):
+            problems.append(f"celery --app {app_name} does not give a Celery app: {app!r}")
+    if subcommand not in celery_cli.commands:
+        problems.append(
+            f"{subcommand!r} is not a celery subcommand ({sorted(celery_cli.commands)})"
+        )
+    return problems
+
+
+def entry_point_problems(words: list[str]) -> list[str]:
+    """What is wrong with a command's entry point; empty when it would start."""
+    if not words:
+        return ["the command is empty"]
+    script, *arguments = words
+    scripts = console_scripts()
+    if script not in scripts:
+        return [
+            f"{script!r} is not a console script of the project or its runtime dependencies "
+            f"(there are: {', '.join(sorted(scripts))})"
+        ]
+    try:
+        metadata.EntryPoint(script, scripts[script], "console_scripts").load()
+    except (ImportError, AttributeError) as error:
+        return [f"the console script {script!r} = {scripts[script]!r} does not load: {error!r}"]
+    if script == "grantwatch":
+        subcommand = next((word for word in arguments if not word.startswith("-")), None)
+        if subcommand not in get_commands():
+            return [f"`grantwatch {subcommand}`: {subcommand!r} is no Django management command"]
+    elif script == "celery":
+        return celery_problems(arguments)
+    elif script == "gunicorn":
+        targets = [word for word in arguments if TARGET.fullmatch(word)]
+        if len(targets) != 1:
+            return [f"gunicorn should name exactly one module:application, found {targets}"]
+        return wsgi_problems(targets[0])
+    return []
+
+
+def embedded_python(words: list[str]) -> str | None:
+    """The code of `python -c CODE` or `grantwatch shell --command CODE`."""
+    for flag in ("-c", "--command"):
+        if flag in words[:-1] and words[0] in ("python", "python3", "grantwatch"):
+            return words[words.index(flag) + 1]
+    return None
+
+
+# docker-compose.yml: services, health checks, entry points
+# ------------------------------------------------------------------------------------------
+
+
+def test_compose_defines_the_services():
+    missing = {"postgres", "redis", *APP_SERVICES} - set(services())
+    assert not missing, f"docker-compose.yml lacks the services {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", HEALTHCHECKED_SERVICES)
+def test_service_has_a_healthcheck(name):
+    healthcheck = services()[name].get("healthcheck") or {}
+    test = healthcheck.get("test")
+    assert test, f"service {name!r} has no healthcheck test"
+    assert not healthcheck.get("disable"), f"service {name!r} disables its healthcheck"
+    assert argv(test)[:1] != ["NONE"], f"service {name!r} disables its healthcheck with NONE"
+
+
+@pytest.mark.parametrize(("name", "tool"), [("postgres", "pg_isready"), ("redis", "redis-cli")])
+def test_database_healthchecks_use_their_clients(name, tool):
+    words = healthcheck_argv(services()[name])
+    assert tool in words, f"the {name} healthcheck should run {tool}, it runs {words}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_builds_this_repository_dockerfile(name):
+    build = services()[name].get("build")
+    assert build, f"service {name!r} has no build: it must be built from the Dockerfile"
+    if isinstance(build, str):
+        build = {"context": build}
+    context = (COMPOSE_FILE.parent / build.get("context", ".")).resolve()
+    dockerfile = context / build.get("dockerfile", "Dockerfile")
+    assert context == ROOT, f"service {name!r} builds from {context}, not this repository"
+    assert dockerfile == DOCKERFILE, f"service {name!r} builds {dockerfile}, not {DOCKERFILE}"
+    assert dockerfile.is_file(), f"service {name!r} builds {dockerfile}, which does not exist"
+
+
+def test_app_services_share_one_image():
+    images = {name: services()[name].get("image") for name in APP_SERVICES}
+    assert len(set(images.values())) == 1, f"the app services should share one image: {images}"
+    assert None not in images.values(), f"give the app services one image name: {images}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_command_names_an_existing_entry_point(name):
+    words = argv(services()[name].get("command"))
+    problems = entry_point_problems(words)
+    assert not problems, f"service {name!r} runs {words}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_service_healthcheck_runs_something_that_exists(name):
+    words = healthcheck_argv(services()[name])
+    code = embedded_python(words)
+    if words[:1] in (["python"], ["python3"]):
+        assert code is not None, f"the {name} healthcheck runs {words}; only python -c is checked"
+    else:
+        problems = entry_point_problems(words)
+        assert not problems, f"the {name} healthcheck runs {words}: " + "; ".join(problems)
+    if code is not None:
+        try:
+            compile(code, f"<{name} healthcheck>", "exec")
+        except SyntaxError as error:
+            pytest.fail(f"the {name} healthcheck's Python does not compile: {error}")
+
+
+def test_web_healthcheck_asks_for_a_page_that_answers(client):
+    code = embedded_python(healthcheck_argv(services()["web"])) or ""
+    match = re.search(r"https?://[^/'\"\s]+:8000(?P<path>/[^'\"\s]*)", code)
+    assert match, f"the web healthcheck should request http://...:8000/<path>, it runs {code!r}"
+    response = client.get(match["path"])
+    assert response.status_code == 200, (
+        f"the web healthcheck requests {match['path']}, which answers {response.status_code}"
+    )
+
+
+def test_migrate_applies_the_migrations_once():
+    migrate = services()["migrate"]
+    words = argv(migrate.get("command"))
+    assert words[:2] == ["grantwatch", "migrate"], f"migrate runs {words}"
+    assert "--noinput" in words, f"migrate must not wait for input: it runs {words}"
+    assert migrate.get("restart") == "no", (
+        f'migrate is one-shot and needs restart: "no" (quoted), it has {migrate.get("restart")!r}'
+    )
+    condition = (migrate.get("depends_on") or {}).get("postgres", {}).get("condition")
+    assert condition == "service_healthy", f"migrate should wait for postgres healthy: {condition}"
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_service_waits_for_migrations_and_redis(name):
+    depends_on = services()[name].get("depends_on") or {}
+    expected = {"migrate": "service_completed_successfully", "redis": "service_healthy"}
+    for dependency, condition in expected.items():
+        found = (depends_on.get(dependency) or {}).get("condition") if depends_on else None
+        assert found == condition, f"{name} should depend on {dependency} {condition}: {found}"
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING_SERVICES)
+def test_long_running_service_restarts(name):
+    restart = services()[name].get("restart")
+    assert restart == "unless-stopped", f"{name} has restart {restart!r}, not unless-stopped"
+
+
+def test_beat_is_a_single_instance():
+    beat = services()["beat"]
+    replicas = (beat.get("deploy") or {}).get("replicas", 1)
+    assert replicas <= 1, f"beat has deploy.replicas {replicas}: two beats send every task twice"
+    assert (beat.get("deploy") or {}).get("mode") != "global", "beat must not run in global mode"
+    assert beat.get("scale", 1) <= 1, f"beat has scale {beat['scale']}: run exactly one beat"
+    for name, service in services().items():
+        words = argv(service.get("command"))
+        if name == "beat" or words[:1] != ["celery"]:
+            continue
+        assert "beat" not in words, f"{name} runs a second beat: {words}"
+        embedded = "worker" in words and ("-B" in words or "--beat" in words)
+        assert not embedded, f"{name} runs a worker with an embedded beat: {words}"
+
+
+def test_volumes_are_declared_and_media_is_mounted_at_media_root():
+    missing = {"pgdata", "redisdata", "media"} - set(compose().get("volumes") or {})
+    assert not missing, f"docker-compose.yml does not declare the volumes {sorted(missing)}"
+    for name in ("web", "worker"):
+        service = services()[name]
+        mounts = dict(str(volume).split(":")[:2] for volume in service.get("volumes") or [])
+        media_root = environment(service).get("MEDIA_ROOT")
+        assert mounts.get("media") == media_root, (
+            f"{name} mounts the media volume at {mounts.get('media')!r} but MEDIA_ROOT is "
+            f"{media_root!r}: uploaded files would not persist or not be shared"
+        )
+
+
+# Environment variables
+# ------------------------------------------------------------------------------------------
+
+
+def test_settings_variables_are_found():
+    assert settings_variables(), f"found no env(...) call in {SETTINGS_FILE}: the parser is wrong"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_sets_only_variables_the_settings_read(name):
+    unknown = set(environment(services()[name])) - settings_variables()
+    assert not unknown, (
+        f"service {name!r} sets {sorted(unknown)}, which backend/config/settings.py does not "
+        f"read (it reads {sorted(settings_variables())})"
+    )
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_service_runs_without_debug(name):
+    debug = environment(services()[name]).get("DEBUG", "")
+    assert debug.lower() in ("false", "0", "off", "no"), f"{name} runs with DEBUG={debug!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "variable"),
+    [("migrate", "SECRET_KEY"), ("web", "SECRET_KEY"), ("postgres", "POSTGRES_PASSWORD")],
+)
+def test_secrets_have_no_default(name, variable):
+    value = environment(services()[name]).get(variable, "")
+    used = interpolations(value).get(variable, set())
+    expected = f"{name} should take {variable} as ${{{variable}:?...}} (required, no default)"
+    assert used, f"{expected}, it has {value!r}"
+    assert all(m.startswith((":?", "?")) for m in used), f"{expected}, it has {value!r}"
+
+
+def test_env_example_names_only_variables_that_are_used():
+    used = settings_variables() | set(interpolations(compose()))
+    unknown = set(env_example()) - used
+    assert not unknown, (
+        f".env.example sets {sorted(unknown)}, which neither settings.py reads nor "
+        f"docker-compose.yml interpolates"
+    )
+
+
+def test_env_example_sets_every_variable_compose_needs():
+    set_in_example = {name for name, active in env_example().items() if active}
+    needed = {
+        name
+        for name, modifiers in interpolations(compose()).items()
+        if any(not m.startswith((":-", "-", ":+", "+")) for m in modifiers)
+    }
+    missing = needed - set_in_example
+    assert not missing, (
+        f"docker-compose.yml needs {sorted(missing)} (no default), but .env.example does not "
+        f"set them (a variable the container's shell should expand is written $$NAME)"
+    )
+
+
+# Dockerfile
+# ------------------------------------------------------------------------------------------
+
+
+def final_stage() -> list[tuple[str, str]]:
+    return dockerfile_stages()[-1]
+
+
+def test_dockerfile_runs_its_command_from_python_slim_as_a_non_root_user():
+    base = final_stage()[0][1].split()[0]
+    assert base.startswith("python:3.11-slim"), f"the image is based on {base}"
+    users = [arguments for keyword, arguments in final_stage() if keyword == "USER"]
+    assert users, "the Dockerfile's final stage sets no USER: it would run as root"
+    assert users[-1].split(":")[0] not in ("root", "0"), f"the image runs as {users[-1]}"
+    exposed = [arguments for keyword, arguments in final_stage() if keyword == "EXPOSE"]
+    assert any("8000" in ports.split() for ports in exposed), f"EXPOSE 8000 missing: {exposed}"
+
+
+def test_dockerfile_command_names_an_existing_entry_point():
+    words = []
+    for keyword in ("ENTRYPOINT", "CMD"):
+        found = [arguments for kw, arguments in final_stage() if kw == keyword]
+        words += instruction_argv(found[-1]) if found else []
+    problems = entry_point_problems(words)
+    assert not problems, f"the Dockerfile's command {words}: " + "; ".join(problems)
+
+
+def test_dockerfile_installs_the_project_and_collects_static_files():
+    runs = [arguments for stage in dockerfile_stages() for kw, arguments in stage if kw == "RUN"]
+    assert any(
+        re.search(r"pip install -c requirements/constraints\.txt \.(\s|$)", r) for r in runs
+    ), (
+        "the Dockerfile should install the project (non-editable) with "
+        "pip install -c requirements/constraints.txt ."
+    )
+    assert not any(re.search(r"pip install[^&;|]* (-e|--editable)\b", r) for r in runs), (
+        "the Dockerfile installs the project editable: the image would depend on /src"
+    )
+    final_runs = [arguments for kw, arguments in final_stage() if kw == "RUN"]
+    assert any("collectstatic --noinput" in r for r in final_runs), (
+        "the final stage should run collectstatic --noinput"
+    )
+
+
+def test_dockerfile_environment_holds_settings_but_no_secrets():
+    for stage in dockerfile_stages():
+        for keyword, arguments in stage:
+            if keyword not in ("ENV", "ARG"):
+                continue
+            names = env_instruction_names(arguments)
+            baked = {"SECRET_KEY", "ALLOWED_HOSTS"} & set(names)
+            assert not baked, f"{keyword} {arguments} bakes {sorted(baked)} into the image"
+            unknown = {
+                name
+                for name in names
+                if keyword == "ENV"
+                and name not in settings_variables()
+                and not INTERPRETER_VARIABLE.fullmatch(name)
+            }
+            assert not unknown, f"ENV sets {sorted(unknown)}, which settings.py does not read"
+
+
+def test_dockerignore_keeps_local_state_and_secrets_out_of_the_build():
+    assert DOCKERIGNORE.is_file(), ".dockerignore is missing: .venv, var/ and .env would be sent"
+    patterns = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()}
+    missing = {".env", ".venv", "var", ".git"} - patterns
+    assert not missing, f".dockerignore does not exclude {sorted(missing)}"
