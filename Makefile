@@ -47,11 +47,12 @@ constraints: install
 	  > requirements/constraints.txt
 
 # Refresh the translation catalogues (needs GNU gettext) after changing user-visible strings;
-# the compiled .mo files are committed so that running needs no gettext.
+# English is the source language; the compiled .mo files are committed so that running
+# needs no gettext.
 messages: install
-	$(GW) makemessages --locale lv --locale en --no-obsolete \
-	  --ignore tests --ignore var --ignore benchmarks --ignore 'migrations'
-	$(GW) compilemessages --ignore .venv --ignore var
+	$(GW) makemessages --locale lv --no-obsolete \
+	  --ignore tests --ignore var --ignore build --ignore benchmarks --ignore 'migrations'
+	$(GW) compilemessages --ignore .venv --ignore var --ignore build
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

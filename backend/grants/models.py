@@ -243,13 +243,13 @@ class Project(models.Model):
     duration_months = models.PositiveSmallIntegerField(_("duration (months)"))
     max_grant_eur = models.DecimalField(_("maximum grant (EUR)"), max_digits=12, decimal_places=2)
     prefinancing_percent = models.DecimalField(
-        _("pre-financing (% of the maximum grant)"),
+        _("pre-financing (percent of the maximum grant)"),
         max_digits=5,
         decimal_places=2,
         validators=PERCENT_VALIDATORS,
     )
     payments_cap_percent = models.DecimalField(
-        _("payments cap before the balance (% of the maximum grant)"),
+        _("payments cap before the balance (percent of the maximum grant)"),
         max_digits=5,
         decimal_places=2,
         validators=PERCENT_VALIDATORS,

@@ -2,12 +2,15 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
-from backend.grants.grantfile.errors import GrantFileError, GrantFileInvalid
+from backend.grants.grantfile.errors import GrantFileInvalid
 from backend.grants.grantfile.loading import load_grant_file
-from backend.grants.grantfile.validation import GrantData, validate_grant_file
+from backend.grants.grantfile.validation import (
+    GrantData,
+    grant_number_taken,
+    validate_grant_file,
+)
 from backend.grants.models import Call, Organisation, OrganisationType, Participation, Project
 from backend.grants.permissions import can_import_grant
 from backend.grants.selectors import grant_import_context
@@ -51,18 +54,7 @@ def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Proje
         # our checks and our writes; report it like the check would have.
         number = data.get("grant_agreement_number")
         if Project.objects.filter(grant_agreement_number=number).exists():
-            raise GrantFileInvalid(
-                [
-                    GrantFileError(
-                        "grant_agreement_number",
-                        _(
-                            "A grant with agreement number %(number)s already exists; it is not "
-                            "imported twice."
-                        )
-                        % {"number": number},
-                    )
-                ]
-            ) from None
+            raise GrantFileInvalid([grant_number_taken(number)]) from None
         raise
     return project
 

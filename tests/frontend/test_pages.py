@@ -66,3 +66,18 @@ def test_the_home_page_hides_projects_the_user_has_no_role_on(client, spec_examp
 
     assert "SECOVE" not in page
     assert "No project is assigned to you yet." in page
+
+
+def test_the_login_page_speaks_latvian_when_asked(client):
+    client.cookies["django_language"] = "lv"
+
+    page = client.get("/login/").content.decode()
+
+    assert '<html lang="lv">' in page
+    assert "<h1>Pieteikties</h1>" in page
+
+
+def test_the_language_switcher_changes_the_language(client):
+    response = client.post("/i18n/setlang/", {"language": "lv", "next": "/login/"}, follow=True)
+
+    assert "<h1>Pieteikties</h1>" in response.content.decode()

@@ -377,3 +377,21 @@ def test_the_api_docs_page_is_served(client):
 
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
+
+
+def test_errors_come_in_the_users_language(api_client, officer):
+    api_client.force_authenticate(officer)
+    broken = variant(lambda data: data["participants"][1].update(country="XX"))
+
+    response = api_client.post(
+        IMPORT_URL, dump(broken), content_type="application/yaml", HTTP_ACCEPT_LANGUAGE="lv"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Dotācijas datne netika importēta."
+    assert response.json()["errors"] == [
+        {
+            "path": "participants[1].country",
+            "message": 'Nezināms valsts kods "XX"; jānorāda ISO 3166-1 alpha-2 kods, piemēram, PT.',
+        }
+    ]

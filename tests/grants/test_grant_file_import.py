@@ -273,7 +273,7 @@ INVALID_CASES = [
         "last period not the balance",
         _periods((1, 1, 24, "interim"), (2, 25, 48, "interim")),
         "payment_schedule.reporting_periods[1].payment",
-        "always the balance",
+        "always paid as the balance",
     ),
     # sums and shares
     (
@@ -350,7 +350,7 @@ INVALID_CASES = [
         "date that does not exist",
         _set(("start_date",), "2022-02-30"),
         "start_date",
-        "not a day of the calendar",
+        "not a valid calendar date",
     ),
     ("date as a number", _set(("signed_on",), 20220520), "signed_on", "YYYY-MM-DD"),
     # references to work packages

@@ -133,6 +133,14 @@ class GrantData:
     milestones: list[MilestoneData] = field(default_factory=list)
 
 
+def grant_number_taken(number: str) -> GrantFileError:
+    return GrantFileError(
+        "grant_agreement_number",
+        _("A grant with agreement number %(number)s already exists; it cannot be imported again.")
+        % {"number": number},
+    )
+
+
 @cache
 def grant_file_schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text())
@@ -264,7 +272,7 @@ class _Checker:
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
-            self.error(path, _("%(value)s is not a day of the calendar.") % {"value": value})
+            self.error(path, _("%(value)s is not a valid calendar date.") % {"value": value})
             return None
 
     def amount(self, path: tuple, value: Any) -> Decimal | None:
@@ -335,14 +343,7 @@ class _Checker:
 
         number = data.get("grant_agreement_number")
         if isinstance(number, str) and number in context.taken_grant_numbers:
-            self.error(
-                ("grant_agreement_number",),
-                _(
-                    "A grant with agreement number %(number)s already exists; "
-                    "it is not imported twice."
-                )
-                % {"number": number},
-            )
+            self.errors.append(grant_number_taken(number))
 
         signed_on = self.date(("signed_on",), data.get("signed_on"))
         start_date = self.date(("start_date",), data.get("start_date"))
@@ -469,7 +470,8 @@ class _Checker:
             is_last = order == len(ordered) - 1
             if is_last and period.payment != "balance":
                 self.error(
-                    (*path, "payment"), _("The last reporting period is always the balance.")
+                    (*path, "payment"),
+                    _("The last reporting period is always paid as the balance."),
                 )
             if not is_last and period.payment == "balance":
                 self.error(
@@ -606,7 +608,7 @@ class _Checker:
 
         if isinstance(value, list) and not coordinators:
             self.error(
-                section, _("Exactly one participant must have the role coordinator; none has.")
+                section, _("Exactly one participant must have the coordinator role; none does.")
             )
         for index in coordinators[1:]:
             self.error(

@@ -279,7 +279,7 @@ class Migration(migrations.Migration):
                             django.core.validators.MinValueValidator(Decimal("0")),
                             django.core.validators.MaxValueValidator(Decimal("100")),
                         ],
-                        verbose_name="pre-financing (% of the maximum grant)",
+                        verbose_name="pre-financing (percent of the maximum grant)",
                     ),
                 ),
                 (
@@ -291,7 +291,7 @@ class Migration(migrations.Migration):
                             django.core.validators.MinValueValidator(Decimal("0")),
                             django.core.validators.MaxValueValidator(Decimal("100")),
                         ],
-                        verbose_name="payments cap before the balance (% of the maximum grant)",
+                        verbose_name="payments cap before the balance (percent of the maximum grant)",
                     ),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
