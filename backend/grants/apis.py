@@ -200,22 +200,23 @@ class ProjectDetailApi(APIView):
         return Response(ProjectDetailSerializer(project).data)
 
 
-class GrantFileYamlRenderer(renderers.BaseRenderer):
+class GrantFileRenderer(renderers.BaseRenderer):
+    """Writes grant-file data in the renderer's format (and error responses alike)."""
+
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return dump_grant_file(data, self.format).encode()
+
+
+class GrantFileYamlRenderer(GrantFileRenderer):
     media_type = "application/yaml"
     format = "yaml"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return dump_grant_file(data, "yaml").encode()
 
 
-class GrantFileJsonRenderer(renderers.BaseRenderer):
+class GrantFileJsonRenderer(GrantFileRenderer):
     media_type = "application/json"
     format = "json"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return dump_grant_file(data, "json").encode()
 
 
 class ProjectGrantFileApi(APIView):
