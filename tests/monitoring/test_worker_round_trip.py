@@ -24,7 +24,13 @@ def _round_trip(app, queue: str, log_path) -> dict:
     return answer
 
 
-def test_a_task_round_trips_through_a_worker_on_the_embedded_filesystem_broker(tmp_path):
+def test_a_task_round_trips_through_a_worker_on_the_embedded_filesystem_broker(
+    tmp_path, monkeypatch
+):
+    # Celery lets these variables override an app's own configuration, so the client below
+    # would talk to CI's Redis instead of the filesystem broker if they stayed set.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
     var_dir = tmp_path / "var"
     queue_dir = var_dir / "celery" / "queue"
     results_dir = var_dir / "celery" / "results"
