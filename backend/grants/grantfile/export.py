@@ -12,7 +12,10 @@ from .validation import FORMAT
 
 def grant_file_data(project: Project) -> dict[str, Any]:
     """The grant file of a project loaded with ``projects_with_record()``, keys in the
-    specification's order. Optional keys are written only when they differ from the default."""
+    specification's order. Optional keys are written only when they differ from the default.
+
+    Dates are ``date`` objects, for ``dump_grant_file`` to write; read a dumped file back with
+    ``load_grant_file`` before checking it, as an import does."""
     participations = list(project.participations.all())
     participants = []
     for participation in participations:
