@@ -1,14 +1,25 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from backend.grants import apis as grants_apis
 
 urlpatterns = [
+    path("", include("backend.amendments.urls")),
     path("auth/token", obtain_auth_token, name="api-token"),
     path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
     path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),
     path(
         "projects/<int:project_id>/", grants_apis.ProjectDetailApi.as_view(), name="project-detail"
+    ),
+    path(
+        "projects/<int:project_id>/eligibility",
+        grants_apis.ProjectEligibilityApi.as_view(),
+        name="project-eligibility",
+    ),
+    path(
+        "projects/<int:project_id>/eligibility/timeline",
+        grants_apis.ProjectEligibilityTimelineApi.as_view(),
+        name="project-eligibility-timeline",
     ),
     path(
         "projects/<int:project_id>/grant-file",

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.grants",
     "backend.workplan",
+    "backend.amendments",
     "monitoring",
     "frontend",
 ]

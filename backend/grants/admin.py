@@ -9,7 +9,21 @@ from backend.grants.models import (
     OrganisationType,
     Participation,
     Project,
+    RuleSet,
 )
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    list_display = [
+        "key",
+        "min_full_partners",
+        "min_eligible_countries",
+        "min_member_states",
+        "member_states_severity",
+        "type_rule_reading",
+        "country_reference",
+    ]
 
 
 @admin.register(Call)
@@ -20,7 +34,7 @@ class CallAdmin(admin.ModelAdmin):
         "deadline",
         "max_grant_eur",
         "max_duration_months",
-        "ruleset_key",
+        "ruleset",
         "country_reference_date",
     ]
     search_fields = ["identifier", "title"]

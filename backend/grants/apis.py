@@ -1,6 +1,7 @@
 """HTTP API for the grant record: thin views that parse, call a selector or service, render."""
 
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,11 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.pagination import PageNumberPagination
+from backend.grants.dates import brussels_today
+from backend.grants.eligibility.engine import evaluate, timeline
+from backend.grants.eligibility.messages import timeline_as_list, verdict_as_dict
 from backend.grants.grantfile.errors import GrantFileError, GrantFileInvalid
 from backend.grants.grantfile.export import dump_grant_file, grant_file_data
 from backend.grants.grantfile.loading import MAX_FILE_BYTES
 from backend.grants.permissions import can_import_grant
-from backend.grants.selectors import project_list, project_record
+from backend.grants.selectors import project_consortium, project_list, project_record
 from backend.grants.services import grant_file_import
 
 # -- output ------------------------------------------------------------------------------------
@@ -325,3 +329,78 @@ class GrantImportApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(ImportedGrantSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+# -- eligibility --------------------------------------------------------------------------------
+
+
+class EligibilityQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False,
+        input_formats=["iso-8601"],
+        help_text="The date to judge the consortium on (YYYY-MM-DD); today in Brussels by default.",
+    )
+
+
+class RuleResultSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pass", "warning", "review", "breach"])
+    required = serializers.JSONField(allow_null=True)
+    found = serializers.JSONField(allow_null=True)
+    participants = serializers.ListField(child=serializers.CharField())
+    message = serializers.CharField(help_text="In the request's language.")
+    messages = serializers.DictField(child=serializers.CharField(), help_text="en and lv")
+    details = serializers.DictField()
+
+
+class VerdictSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    ruleset = serializers.CharField()
+    reference_date = serializers.DateField(help_text="Country statuses are read on this date.")
+    status = serializers.ChoiceField(choices=["pass", "warning", "review", "breach"])
+    compliant = serializers.BooleanField()
+    results = RuleResultSerializer(many=True)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    verdict = VerdictSerializer()
+
+
+def _consortium_or_404(request, project_id: int):
+    found = project_consortium(user=request.user, project_id=project_id)
+    if found is None:
+        raise Http404
+    return found
+
+
+class ProjectEligibilityApi(APIView):
+    @extend_schema(
+        operation_id="projects_eligibility",
+        summary="The consortium's verdict against its call's composition rules on a date",
+        parameters=[EligibilityQuerySerializer],
+        responses={
+            200: VerdictSerializer,
+            400: OpenApiResponse(description="Bad as_of"),
+            404: None,
+        },
+    )
+    def get(self, request, project_id: int):
+        query = EligibilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        consortium, rules = _consortium_or_404(request, project_id)
+        as_of = query.validated_data.get("as_of") or brussels_today()
+        verdict = evaluate(consortium, rules, as_of)
+        return Response(verdict_as_dict(verdict, get_language()))
+
+
+class ProjectEligibilityTimelineApi(APIView):
+    @extend_schema(
+        operation_id="projects_eligibility_timeline",
+        summary="Each date in the project's life on which the verdict changes, with the verdict "
+        "from then on",
+        responses={200: TimelineEntrySerializer(many=True), 404: None},
+    )
+    def get(self, request, project_id: int):
+        consortium, rules = _consortium_or_404(request, project_id)
+        return Response(timeline_as_list(timeline(consortium, rules), get_language()))

@@ -31,3 +31,10 @@ def deadline_passed(due: datetime.date, now: datetime.datetime) -> bool:
         due + datetime.timedelta(days=1), datetime.time.min, tzinfo=BRUSSELS
     )
     return now >= cutoff
+
+
+def brussels_today(now: datetime.datetime | None = None) -> datetime.date:
+    """Today's date in Brussels, where EU deadlines fall (``now`` defaults to the clock)."""
+    from django.utils import timezone
+
+    return (now or timezone.now()).astimezone(BRUSSELS).date()

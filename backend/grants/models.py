@@ -19,6 +19,101 @@ class FundingModel(models.TextChoices):
     LUMP_SUM = "lump_sum", _("Lump sum (paid per completed work package)")
 
 
+class TypeRuleReading(models.TextChoices):
+    LENIENT = "lenient", _("Lenient: enough represented countries have both types")
+    STRICT = "strict", _("Strict: every represented country has both types")
+
+
+class RuleSeverity(models.TextChoices):
+    BREACH = "breach", _("Breach")
+    WARNING = "warning", _("Warning")
+
+
+class CountryReference(models.TextChoices):
+    CALL = "call", _("The call's reference date")
+    SIGNATURE = "signature", _("The grant's signature date")
+    EVALUATION = "evaluation", _("The date evaluated")
+
+
+class RuleSet(models.Model):
+    """The consortium composition rules of a call, as data: a new call year is a new row.
+
+    Where the call texts leave a rule open (brief section 8), the choice is a field here."""
+
+    key = models.CharField(_("key"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    min_full_partners = models.PositiveSmallIntegerField(_("minimum full partners"), default=8)
+    affiliated_entities_count_as_partners = models.BooleanField(
+        _("affiliated entities count toward the full partners"), default=False
+    )
+    min_eligible_countries = models.PositiveSmallIntegerField(
+        _("minimum eligible countries"), default=4
+    )
+    min_member_states = models.PositiveSmallIntegerField(_("minimum EU Member States"), default=2)
+    member_states_severity = models.CharField(
+        _("too few EU Member States is a"),
+        max_length=10,
+        choices=RuleSeverity,
+        default=RuleSeverity.WARNING,
+    )
+    type_rule_reading = models.CharField(
+        _("reading of the type rule"),
+        max_length=10,
+        choices=TypeRuleReading,
+        default=TypeRuleReading.LENIENT,
+    )
+    min_qualifying_countries = models.PositiveSmallIntegerField(
+        _("minimum countries with an employer and a VET provider"), default=4
+    )
+    affiliated_entities_count_for_types = models.BooleanField(
+        _("affiliated entities' types count for their country"), default=True
+    )
+    country_reference = models.CharField(
+        _("country status as of"),
+        max_length=12,
+        choices=CountryReference,
+        default=CountryReference.CALL,
+    )
+    temporary_gap_days = models.PositiveSmallIntegerField(
+        _("tolerated gap (days)"),
+        default=90,
+        help_text=_(
+            "A breach that recorded changes end within this many days is reported for review "
+            "as a temporary gap; 0 reports every breach as a breach."
+        ),
+    )
+    scheduled_breach_days = models.PositiveSmallIntegerField(
+        _("warn of a coming breach (days ahead)"), default=90
+    )
+    secondary_vet_provider_review = models.BooleanField(
+        _("review a consortium without an upper-secondary VET provider"),
+        default=True,
+        help_text=_("Proposals may not target only the tertiary level (EQF 3-5 coverage)."),
+    )
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member_states_severity__in=RuleSeverity.values),
+                name="ruleset_member_states_severity_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(type_rule_reading__in=TypeRuleReading.values),
+                name="ruleset_type_rule_reading_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(country_reference__in=CountryReference.values),
+                name="ruleset_country_reference_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class Call(models.Model):
     """A call for proposals; it fixes the ceilings and selects the rule set of its grants."""
 
@@ -31,10 +126,14 @@ class Call(models.Model):
     funding_model = models.CharField(
         _("funding model"), max_length=20, choices=FundingModel, default=FundingModel.LUMP_SUM
     )
-    ruleset_key = models.CharField(
-        _("rule set"),
-        max_length=50,
-        help_text=_("Selects the consortium composition rules that apply to this call's grants."),
+    ruleset = models.ForeignKey(
+        RuleSet,
+        on_delete=models.PROTECT,
+        to_field="key",
+        db_column="ruleset_key",
+        related_name="calls",
+        verbose_name=_("rule set"),
+        help_text=_("The consortium composition rules that apply to this call's grants."),
     )
     country_reference_date = models.DateField(
         _("country status reference date"),

@@ -1,12 +1,26 @@
 """Reads of the grant record, scoped to the requesting user, in a fixed number of queries."""
 
+from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from backend.accounts.models import ProjectRole
+from backend.grants.dates import month_end
+from backend.grants.eligibility.facts import Consortium, Participant, Restriction, RuleSetFacts
 from backend.grants.grantfile.validation import CallInfo, ImportContext, OrganisationInfo
-from backend.grants.models import Call, Country, CountryStatus, Organisation, Participation, Project
+from backend.grants.models import (
+    Call,
+    Country,
+    CountryStatus,
+    Organisation,
+    OrganisationRestriction,
+    OrganisationType,
+    Participation,
+    Project,
+    RuleSet,
+)
 from backend.workplan.models import Deliverable, Milestone, WorkPackage, WorkPackageShare
 
 
@@ -114,3 +128,121 @@ def grant_import_context(data: dict[str, Any]) -> ImportContext:
         taken_grant_numbers=taken,
         organisations=organisations,
     )
+
+
+def ruleset_facts(ruleset: RuleSet) -> RuleSetFacts:
+    return RuleSetFacts(
+        key=ruleset.key,
+        min_full_partners=ruleset.min_full_partners,
+        affiliated_entities_count_as_partners=ruleset.affiliated_entities_count_as_partners,
+        min_eligible_countries=ruleset.min_eligible_countries,
+        min_member_states=ruleset.min_member_states,
+        member_states_severity=ruleset.member_states_severity,
+        type_rule_reading=ruleset.type_rule_reading,
+        min_qualifying_countries=ruleset.min_qualifying_countries,
+        affiliated_entities_count_for_types=ruleset.affiliated_entities_count_for_types,
+        country_reference=ruleset.country_reference,
+        temporary_gap_days=ruleset.temporary_gap_days,
+        scheduled_breach_days=ruleset.scheduled_breach_days,
+        secondary_vet_provider_review=ruleset.secondary_vet_provider_review,
+    )
+
+
+def country_status_table() -> dict[str, list]:
+    """Every country's programme status periods (a few dozen rows)."""
+    table: dict[str, list] = defaultdict(list)
+    for code, status, valid_from, valid_to in CountryStatus.objects.order_by(
+        "country_id", "valid_from"
+    ).values_list("country_id", "status", "valid_from", "valid_to"):
+        table[code].append((status, valid_from, valid_to))
+    return dict(table)
+
+
+def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleSetFacts]]:
+    """The consortia of these projects with the rule sets of their calls, as plain data, in six
+    queries whatever the number of projects and participants."""
+    ids = list(project_ids)
+    projects = Project.objects.filter(pk__in=ids).values_list(
+        "id",
+        "signed_on",
+        "start_date",
+        "duration_months",
+        "call__country_reference_date",
+        "call__ruleset_id",
+    )
+    rulesets = {ruleset.key: ruleset_facts(ruleset) for ruleset in RuleSet.objects.all()}
+    countries = country_status_table()
+    rows = list(
+        Participation.objects.filter(project_id__in=ids)
+        .order_by("project_id", "position", "id")
+        .values_list(
+            "id",
+            "project_id",
+            "short_name",
+            "role",
+            "joined_on",
+            "left_on",
+            "affiliated_to__short_name",
+            "organisation_id",
+            "organisation__legal_name",
+            "organisation__pic",
+            "organisation__country_id",
+        )
+    )
+    organisation_ids = Participation.objects.filter(project_id__in=ids).values("organisation_id")
+    types: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, code in OrganisationType.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values_list("organisation_id", "code"):
+        types[organisation_id].add(code)
+    restrictions: dict[int, list[Restriction]] = defaultdict(list)
+    for organisation_id, kind, valid_from, valid_to in OrganisationRestriction.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values_list("organisation_id", "kind", "valid_from", "valid_to"):
+        restrictions[organisation_id].append(Restriction(kind, valid_from, valid_to))
+
+    members: dict[int, list[Participant]] = defaultdict(list)
+    frozen_types: dict[int, frozenset[str]] = {}
+    for (
+        participation_id, project_id, key, role, joined_on, left_on, affiliated_to,
+        organisation_id, name, pic, country,
+    ) in rows:  # fmt: skip
+        if organisation_id not in frozen_types:
+            frozen_types[organisation_id] = frozenset(types[organisation_id])
+        members[project_id].append(
+            Participant(
+                key=key,
+                name=name,
+                pic=pic,
+                country=country,
+                types=frozen_types[organisation_id],
+                role=role,
+                joined_on=joined_on,
+                left_on=left_on,
+                affiliated_to=affiliated_to,
+                restrictions=tuple(restrictions.get(organisation_id, ())),
+                id=participation_id,
+            )
+        )
+    return {
+        project_id: (
+            Consortium(
+                project_id=project_id,
+                signed_on=signed_on,
+                start_date=start_date,
+                end_date=month_end(start_date, duration),
+                call_reference_date=reference_date,
+                participants=tuple(members[project_id]),
+                countries=countries,
+            ),
+            rulesets[ruleset_key],
+        )
+        for project_id, signed_on, start_date, duration, reference_date, ruleset_key in projects
+    }
+
+
+def project_consortium(*, user, project_id: int) -> tuple[Consortium, RuleSetFacts] | None:
+    """A visible project's consortium and rule set, or None (missing and hidden look alike)."""
+    if not projects_visible_to(user).filter(pk=project_id).exists():
+        return None
+    return consortia([project_id]).get(project_id)

@@ -1,0 +1,1 @@
+"""Consortium eligibility: the composition rules of a call, judged on any date."""

@@ -1,0 +1,539 @@
+"""Consortium eligibility: does a consortium meet its call's composition rules on a date?
+
+Pure functions over the plain data of ``facts.py``: no ORM, no settings, no clock. One
+``evaluate`` serves the project page, the API, the what-if of an amendment and the watchers.
+Messages are gettext message ids with their values; ``messages.render`` words them in English or
+Latvian, so the catalogue stays the one place for translations.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from django.utils.translation import gettext_noop as noop
+
+from backend.grants.rules import ASSOCIATED, EU_MEMBER, country_status_on
+
+from .facts import (
+    AFFILIATED_ENTITY,
+    COORDINATOR,
+    EMPLOYER_TYPES,
+    FULL_PARTNER_ROLES,
+    FUNDED_ROLES,
+    PUBLIC_INTEREST_TRUST,
+    SANCTIONS_LIST,
+    SECONDARY_VET_TYPE,
+    VET_TYPES,
+    Consortium,
+    Participant,
+    RuleSetFacts,
+)
+
+PASS = "pass"
+WARNING = "warning"
+REVIEW = "review"
+BREACH = "breach"
+_RANK = {PASS: 0, WARNING: 1, REVIEW: 2, BREACH: 3}
+
+# The composition rules proper; a breach of one of these can be a temporary gap.
+COMPOSITION_RULES = frozenset(
+    {"min_full_partners", "min_eligible_countries", "min_member_states", "type_rule", "coordinator"}
+)
+_ONE_DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    rule: str
+    status: str
+    required: object
+    found: object
+    participants: tuple[str, ...]
+    message: str  # a gettext message id
+    params: Mapping[str, object] = field(default_factory=dict)
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    as_of: datetime.date
+    ruleset: str
+    reference_date: datetime.date
+    results: tuple[RuleResult, ...]
+
+    @property
+    def status(self) -> str:
+        return max((result.status for result in self.results), key=_RANK.__getitem__, default=PASS)
+
+    @property
+    def compliant(self) -> bool:
+        return self.status != BREACH
+
+    def signature(self) -> tuple:
+        """What a change of verdict is measured by: each rule's status."""
+        return tuple((result.rule, result.status) for result in self.results)
+
+    def result(self, rule: str) -> RuleResult | None:
+        return next((result for result in self.results if result.rule == rule), None)
+
+
+def _names(participants: Iterable[Participant]) -> tuple[str, ...]:
+    return tuple(sorted(participant.key for participant in participants))
+
+
+def _listed(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+def reference_date(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date):
+    """The date on which country statuses are read (brief section 7, case 6)."""
+    if rules.country_reference == "signature":
+        return consortium.signed_on
+    if rules.country_reference == "evaluation":
+        return as_of
+    return consortium.call_reference_date
+
+
+def _exclusion(participant: Participant, consortium: Consortium, day: datetime.date):
+    """Why a participant may not receive EU funding on a day, as (message id, params), or None."""
+    for restriction in participant.restrictions:
+        if not restriction.covers(day):
+            continue
+        if restriction.kind == SANCTIONS_LIST:
+            return noop("on a sanctions list since %(since)s"), {"since": restriction.valid_from}
+        if participant.role not in FUNDED_ROLES:
+            continue  # associated partners receive no EU funding
+        if restriction.kind == PUBLIC_INTEREST_TRUST:
+            if consortium.signed_on >= restriction.valid_from:
+                return (
+                    noop(
+                        "a Hungarian public interest trust or an entity it maintains, in a grant "
+                        "signed on or after %(since)s: it may only be an associated partner"
+                    ),
+                    {"since": restriction.valid_from},
+                )
+            if participant.joined_on >= restriction.valid_from:
+                return (
+                    noop(
+                        "a Hungarian public interest trust or an entity it maintains, added on "
+                        "or after %(since)s: no new commitment may be made with it"
+                    ),
+                    {"since": restriction.valid_from},
+                )
+            continue  # in a grant signed before the measure it may stay
+        return (
+            noop("a Russian publicly controlled entity, excluded from EU funding since %(since)s"),
+            {"since": restriction.valid_from},
+        )
+    return None
+
+
+def evaluate(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) -> Verdict:
+    """Judge the consortium as it stands on ``as_of``; a breach that recorded changes end
+    within the rule set's tolerated gap is reported for review as a temporary gap."""
+    verdict = _evaluate_on(consortium, rules, as_of)
+    if verdict.status != BREACH or rules.temporary_gap_days <= 0:
+        return verdict
+    horizon = as_of + datetime.timedelta(days=rules.temporary_gap_days)
+    broken = {r.rule for r in verdict.results if r.status == BREACH}
+    if not broken <= COMPOSITION_RULES:
+        return verdict
+    for day in change_dates(consortium, rules, after=as_of, until=horizon):
+        later = _evaluate_on(consortium, rules, day)
+        if not any(later.result(rule).status == BREACH for rule in broken):
+            gap = RuleResult(
+                rule="temporary_gap",
+                status=REVIEW,
+                required=None,
+                found=str(day),
+                participants=(),
+                message=noop(
+                    "The composition is broken from %(date)s until %(until)s, when changes already "
+                    "recorded restore it. The agency may tolerate such a gap; review it."
+                ),
+                params={"date": as_of, "until": day},
+            )
+            results = tuple(
+                replace(r, status=REVIEW, details={**r.details, "temporary_gap_until": str(day)})
+                if r.status == BREACH
+                else r
+                for r in verdict.results
+            )
+            return replace(verdict, results=(*results, gap))
+    return verdict
+
+
+def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) -> Verdict:
+    reference = reference_date(consortium, rules, as_of)
+    statuses: dict[str, str] = {}
+
+    def status_of(country: str, day: datetime.date = reference) -> str:
+        if day is reference:
+            if country not in statuses:
+                statuses[country] = country_status_on(consortium.countries.get(country, ()), day)
+            return statuses[country]
+        return country_status_on(consortium.countries.get(country, ()), day)
+
+    active = [p for p in consortium.participants if p.active_on(as_of)]
+    excluded: dict[str, tuple] = {}
+    for participant in active:
+        reason = _exclusion(participant, consortium, as_of)
+        if reason is not None:
+            excluded[participant.key] = reason
+    funded = [p for p in active if p.role in FUNDED_ROLES and p.key not in excluded]
+    partner_roles = FULL_PARTNER_ROLES | (
+        {AFFILIATED_ENTITY} if rules.affiliated_entities_count_as_partners else set()
+    )
+    eligible = {EU_MEMBER, ASSOCIATED}
+    countable = [p for p in funded if p.role in partner_roles and status_of(p.country) in eligible]
+    countries = sorted({p.country for p in countable})
+    member_states = [c for c in countries if status_of(c) == EU_MEMBER]
+    results: list[RuleResult] = []
+
+    # Dated restrictions: Hungarian public interest trusts, Russian public entities, sanctions.
+    if excluded:
+        results.append(
+            RuleResult(
+                rule="restricted_participants",
+                status=BREACH,
+                required=0,
+                found=len(excluded),
+                participants=tuple(sorted(excluded)),
+                message=noop(
+                    "On %(date)s, %(participants)s may not take part with EU funding (see the "
+                    "reasons given for each); they do not count toward the composition."
+                ),
+                params={"date": as_of, "participants": _listed(sorted(excluded))},
+                details={
+                    "reasons": {
+                        key: {"message": message, "params": {k: str(v) for k, v in params.items()}}
+                        for key, (message, params) in sorted(excluded.items())
+                    }
+                },
+            )
+        )
+
+    # At least N full partners from EU Member States or associated third countries.
+    enough = len(countable) >= rules.min_full_partners
+    results.append(
+        RuleResult(
+            rule="min_full_partners",
+            status=PASS if enough else BREACH,
+            required=rules.min_full_partners,
+            found=len(countable),
+            participants=_names(countable),
+            message=noop(
+                "%(found)s full partners established in EU Member States or associated third "
+                "countries take part on %(date)s; at least %(required)s are required."
+            ),
+            params={"found": len(countable), "required": rules.min_full_partners, "date": as_of},
+        )
+    )
+
+    # At least N distinct eligible countries.
+    results.append(
+        RuleResult(
+            rule="min_eligible_countries",
+            status=PASS if len(countries) >= rules.min_eligible_countries else BREACH,
+            required=rules.min_eligible_countries,
+            found=len(countries),
+            participants=_names(countable),
+            message=noop(
+                "The full partners come from %(found)s EU Member States or associated third "
+                "countries (%(countries)s); at least %(required)s are required."
+            ),
+            params={
+                "found": len(countries),
+                "required": rules.min_eligible_countries,
+                "countries": _listed(countries) or "-",
+            },
+            details={"countries": countries},
+        )
+    )
+
+    # At least N EU Member States (a breach or a warning, by rule set).
+    results.append(
+        RuleResult(
+            rule="min_member_states",
+            status=PASS
+            if len(member_states) >= rules.min_member_states
+            else rules.member_states_severity,
+            required=rules.min_member_states,
+            found=len(member_states),
+            participants=_names(p for p in countable if p.country in member_states),
+            message=noop(
+                "%(found)s of these countries are EU Member States (%(countries)s); at least "
+                "%(required)s are required."
+            ),
+            params={
+                "found": len(member_states),
+                "required": rules.min_member_states,
+                "countries": _listed(member_states) or "-",
+            },
+            details={"countries": member_states},
+        )
+    )
+
+    results.extend(_type_rule(rules, countable, funded, countries))
+    results.append(_coordinator_rule(active, excluded, status_of, as_of))
+
+    # A country whose status today differs from its status on the reference date (case 6, 7).
+    if reference != as_of:
+        changed = sorted(
+            {
+                p.country
+                for p in funded
+                if status_of(p.country) != status_of(p.country, as_of)
+                and (status_of(p.country) in eligible or status_of(p.country, as_of) in eligible)
+            }
+        )
+        if changed:
+            results.append(
+                RuleResult(
+                    rule="country_status_changed",
+                    status=REVIEW,
+                    required=None,
+                    found=changed,
+                    participants=_names(p for p in funded if p.country in changed),
+                    message=noop(
+                        "The programme status of %(countries)s on %(date)s differs from its "
+                        "status on the reference date %(reference)s, which the rules apply. "
+                        "Review whether the agency applies the new status."
+                    ),
+                    params={"countries": _listed(changed), "date": as_of, "reference": reference},
+                    details={
+                        "countries": {
+                            c: {"reference": status_of(c), "now": status_of(c, as_of)}
+                            for c in changed
+                        }
+                    },
+                )
+            )
+
+    # EQF coverage: the project may not target only the tertiary level (case 17).
+    if rules.secondary_vet_provider_review and not any(
+        SECONDARY_VET_TYPE in p.types for p in funded
+    ):
+        results.append(
+            RuleResult(
+                rule="secondary_vet_provider",
+                status=REVIEW,
+                required=1,
+                found=0,
+                participants=(),
+                message=noop(
+                    "No upper-secondary VET provider (EQF 3-4) takes part on %(date)s; check "
+                    "that the project still covers a VET level between EQF 3 and 5."
+                ),
+                params={"date": as_of},
+            )
+        )
+    return Verdict(as_of=as_of, ruleset=rules.key, reference_date=reference, results=tuple(results))
+
+
+def _type_rule(rules, countable, funded, countries) -> list[RuleResult]:
+    """Each (lenient: enough) eligible country has an employer side and a VET provider."""
+
+    def qualifying(with_affiliated: bool) -> tuple[list[str], dict[str, list[str]]]:
+        types: dict[str, set[str]] = defaultdict(set)
+        who: dict[str, list[str]] = defaultdict(list)
+        for participant in countable:
+            types[participant.country] |= participant.types
+            who[participant.country].append(participant.key)
+        if with_affiliated:
+            for participant in funded:
+                if participant.role == AFFILIATED_ENTITY and participant.country in countries:
+                    types[participant.country] |= participant.types
+                    who[participant.country].append(participant.key)
+        good = [c for c in countries if types[c] & EMPLOYER_TYPES and types[c] & VET_TYPES]
+        return good, who
+
+    counting = rules.affiliated_entities_count_for_types
+    good, who = qualifying(counting)
+    lacking = [c for c in countries if c not in good]
+    required = (
+        len(countries) if rules.type_rule_reading == "strict" else rules.min_qualifying_countries
+    )
+    required = max(required, rules.min_qualifying_countries)
+    passed = len(good) >= required and (rules.type_rule_reading != "strict" or not lacking)
+    status = PASS if passed else BREACH
+    params = {"found": len(good), "required": required, "countries": _listed(good) or "-"}
+    message = noop(
+        "%(found)s eligible countries (%(countries)s) each have an enterprise or sector "
+        "representative and a VET provider among their partners; at least %(required)s are "
+        "required."
+    )
+    if rules.type_rule_reading == "strict":
+        message = noop(
+            "Every eligible country must have an enterprise or sector representative and a VET "
+            "provider among its partners; %(found)s of %(required)s do (%(countries)s)."
+        )
+    details: dict[str, object] = {"qualifying": good, "lacking": lacking}
+    if passed and counting:
+        without, _who = qualifying(False)
+        still = len(without) >= required and (
+            rules.type_rule_reading != "strict" or len(without) == len(countries)
+        )
+        if not still:
+            status = REVIEW
+            affiliated = sorted(
+                p.key for p in funded if p.role == AFFILIATED_ENTITY and p.country in good
+            )
+            message = noop(
+                "%(found)s eligible countries (%(countries)s) have an enterprise or sector "
+                "representative and a VET provider only when the types of affiliated entities "
+                "(%(affiliated)s) count; at least %(required)s are required. Review whether the "
+                "agency accepts them."
+            )
+            params = {**params, "affiliated": _listed(affiliated)}
+    results = [
+        RuleResult(
+            rule="type_rule",
+            status=status,
+            required=required,
+            found=len(good),
+            participants=tuple(sorted(key for c in good for key in who[c])),
+            message=message,
+            params=params,
+            details=details,
+        )
+    ]
+    if lacking and rules.type_rule_reading != "strict":
+        results.append(
+            RuleResult(
+                rule="countries_without_both_types",
+                status=REVIEW,
+                required=None,
+                found=lacking,
+                participants=tuple(sorted(key for c in lacking for key in who[c])),
+                message=noop(
+                    "Countries taking part without both an enterprise or sector representative "
+                    "and a VET provider: %(countries)s. They do not count toward the type rule."
+                ),
+                params={"countries": _listed(lacking)},
+                details={"countries": lacking},
+            )
+        )
+    return results
+
+
+def _coordinator_rule(active, excluded, status_of, as_of) -> RuleResult:
+    coordinators = [p for p in active if p.role == COORDINATOR]
+    if not coordinators:
+        return RuleResult(
+            rule="coordinator",
+            status=BREACH,
+            required=1,
+            found=0,
+            participants=(),
+            message=noop("No coordinator takes part on %(date)s."),
+            params={"date": as_of},
+        )
+    coordinator = coordinators[0]
+    params = {"coordinator": coordinator.key, "country": coordinator.country}
+    if status_of(coordinator.country) not in (EU_MEMBER, ASSOCIATED):
+        return RuleResult(
+            rule="coordinator",
+            status=BREACH,
+            required=1,
+            found=0,
+            participants=(coordinator.key,),
+            message=noop(
+                "The coordinator %(coordinator)s is established in %(country)s, which is neither "
+                "an EU Member State nor a third country associated to the programme."
+            ),
+            params=params,
+        )
+    if coordinator.key in excluded:
+        return RuleResult(
+            rule="coordinator",
+            status=BREACH,
+            required=1,
+            found=0,
+            participants=(coordinator.key,),
+            message=noop("The coordinator %(coordinator)s may not receive EU funding."),
+            params=params,
+        )
+    return RuleResult(
+        rule="coordinator",
+        status=PASS,
+        required=1,
+        found=1,
+        participants=(coordinator.key,),
+        message=noop(
+            "The coordinator %(coordinator)s is established in %(country)s, an EU Member State or "
+            "associated third country."
+        ),
+        params=params,
+    )
+
+
+def change_dates(
+    consortium: Consortium,
+    rules: RuleSetFacts,
+    *,
+    after: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> list[datetime.date]:
+    """The dates on which the verdict can change: joins, the day after a participation ends,
+    restrictions starting and ending, and (if statuses are read on the date evaluated)
+    countries changing status. Sorted, within the project's life and (after, until]."""
+    dates = {consortium.start_date}
+    for participant in consortium.participants:
+        dates.add(participant.joined_on)
+        if participant.left_on is not None:
+            dates.add(participant.left_on + _ONE_DAY)
+        for restriction in participant.restrictions:
+            dates.add(restriction.valid_from)
+            if restriction.valid_to is not None:
+                dates.add(restriction.valid_to + _ONE_DAY)
+    # Country status changes: they decide the rules when statuses are read on the date
+    # evaluated, and are reviewed as changes when they are read on a reference date.
+    for country in {p.country for p in consortium.participants}:
+        for _status, valid_from, valid_to in consortium.countries.get(country, ()):
+            dates.add(valid_from)
+            if valid_to is not None:
+                dates.add(valid_to + _ONE_DAY)
+    first = consortium.start_date if after is None else max(consortium.start_date, after + _ONE_DAY)
+    last = consortium.end_date if until is None else min(consortium.end_date, until)
+    return sorted(day for day in dates if first <= day <= last)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    starts_on: datetime.date
+    verdict: Verdict
+
+
+def timeline(
+    consortium: Consortium,
+    rules: RuleSetFacts,
+    *,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> list[TimelineEntry]:
+    """Each date in the project's life on which the verdict changes, with the verdict from then
+    on. The first entry is the project's start (or ``start``)."""
+    first = start or consortium.start_date
+    dates = [first, *change_dates(consortium, rules, after=first, until=end)]
+    entries: list[TimelineEntry] = []
+    for day in dates:
+        verdict = evaluate(consortium, rules, day)
+        if not entries or verdict.signature() != entries[-1].verdict.signature():
+            entries.append(TimelineEntry(starts_on=day, verdict=verdict))
+    return entries
+
+
+def next_breach(
+    consortium: Consortium, rules: RuleSetFacts, today: datetime.date
+) -> TimelineEntry | None:
+    """The first breach that changes already recorded bring within the rule set's warning
+    horizon (the caller asks when there is none today)."""
+    horizon = today + datetime.timedelta(days=rules.scheduled_breach_days)
+    for day in change_dates(consortium, rules, after=today, until=horizon):
+        # Unforgiving: a coming gap is announced even if it would be tolerated.
+        verdict = _evaluate_on(consortium, rules, day)
+        if not verdict.compliant:
+            return TimelineEntry(starts_on=day, verdict=verdict)
+    return None

@@ -1,0 +1,68 @@
+"""Words for verdicts: the rules' message ids rendered in English and Latvian."""
+
+import datetime
+from collections.abc import Mapping
+
+from django.utils import translation
+
+from .engine import RuleResult, TimelineEntry, Verdict
+
+LANGUAGES = ("en", "lv")
+
+
+def _value(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+def render(message: str, params: Mapping[str, object], language: str) -> str:
+    with translation.override(language):
+        return translation.gettext(message) % {key: _value(v) for key, v in params.items()}
+
+
+def _details(result: RuleResult) -> dict:
+    details = {key: value for key, value in result.details.items() if key != "reasons"}
+    reasons = result.details.get("reasons")
+    if reasons:
+        details["reasons"] = {
+            key: {
+                language: render(reason["message"], reason["params"], language)
+                for language in LANGUAGES
+            }
+            for key, reason in reasons.items()
+        }
+    return details
+
+
+def result_as_dict(result: RuleResult, language: str = "en") -> dict:
+    messages = {lang: render(result.message, result.params, lang) for lang in LANGUAGES}
+    return {
+        "rule": result.rule,
+        "status": result.status,
+        "required": _value(result.required),
+        "found": _value(result.found),
+        "participants": list(result.participants),
+        "message": messages.get(language, messages["en"]),
+        "messages": messages,
+        "details": _details(result),
+    }
+
+
+def verdict_as_dict(verdict: Verdict, language: str = "en") -> dict:
+    return {
+        "as_of": verdict.as_of.isoformat(),
+        "ruleset": verdict.ruleset,
+        "reference_date": verdict.reference_date.isoformat(),
+        "status": verdict.status,
+        "compliant": verdict.compliant,
+        "results": [result_as_dict(result, language) for result in verdict.results],
+    }
+
+
+def timeline_as_list(entries: list[TimelineEntry], language: str = "en") -> list[dict]:
+    return [
+        {
+            "starts_on": entry.starts_on.isoformat(),
+            "verdict": verdict_as_dict(entry.verdict, language),
+        }
+        for entry in entries
+    ]
