@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from backend.config.celery import app as celery_app
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -64,6 +65,16 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_the_test():
+    """Tasks queued by the code under test run at once, in the test's process and database.
+    Tests that need a real worker start one (tests/workers.py) and switch this off."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture(autouse=True)

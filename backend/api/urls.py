@@ -5,6 +5,7 @@ from backend.grants import apis as grants_apis
 
 urlpatterns = [
     path("", include("backend.amendments.urls")),
+    path("", include("monitoring.urls")),
     path("auth/token", obtain_auth_token, name="api-token"),
     path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
     path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),

@@ -218,7 +218,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic tasks live in the database (django-celery-beat): a data migration installs the
+# defaults (the daily sweep) and administrators change them in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The queue tasks go to when nothing routes them elsewhere (a separate queue isolates a test or
+# benchmark worker).
+CELERY_TASK_DEFAULT_QUEUE = env("GRANTWATCH_TASK_QUEUE", default="celery")
+# How many projects one check task of the sweep takes.
+GRANTWATCH_SWEEP_BATCH_SIZE = env.int("GRANTWATCH_SWEEP_BATCH_SIZE", default=250)
 
 # API
 # ------------------------------------------------------------------------------
@@ -243,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several components have a "status"; each set of values gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictStatusEnum": ["pass", "warning", "review", "breach"],
+        "FlagStatusEnum": ["open", "resolved"],
+    },
 }
 
 # LOGGING

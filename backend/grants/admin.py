@@ -11,10 +11,52 @@ from backend.grants.models import (
     Project,
     RuleSet,
 )
+from monitoring.seam import all_projects_changed, projects_changed
+
+
+class WatchedAdmin(admin.ModelAdmin):
+    """Edits in the admin reach the watchers like any other change: after commit, the projects
+    the edited row concerns are checked again (all of them for reference data)."""
+
+    def projects_of(self, obj) -> list[int] | None:
+        """The ids of the projects this row concerns; None for all projects."""
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._notify(
+            self.projects_of(form.instance), f"{self.opts.verbose_name} edited in the admin"
+        )
+
+    def delete_model(self, request, obj):
+        ids = self.projects_of(obj)
+        super().delete_model(request, obj)
+        self._notify(ids, f"{self.opts.verbose_name} deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        found = [self.projects_of(obj) for obj in queryset]
+        super().delete_queryset(request, queryset)
+        ids = None if None in found else [i for some in found for i in some]
+        self._notify(ids, f"{self.opts.verbose_name_plural} deleted in the admin")
+
+    @staticmethod
+    def _notify(ids, reason):
+        if ids is None:
+            all_projects_changed(reason=reason)
+        else:
+            projects_changed(ids, reason=reason)
+
+
+def _organisation_projects(organisation_id) -> list[int]:
+    return list(
+        Participation.objects.filter(organisation_id=organisation_id).values_list(
+            "project_id", flat=True
+        )
+    )
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(WatchedAdmin):
     list_display = [
         "key",
         "min_full_partners",
@@ -27,7 +69,7 @@ class RuleSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(WatchedAdmin):
     list_display = [
         "identifier",
         "year",
@@ -46,14 +88,14 @@ class CountryStatusInline(admin.TabularInline):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(WatchedAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
     inlines = [CountryStatusInline]
 
 
 @admin.register(CountryStatus)
-class CountryStatusAdmin(admin.ModelAdmin):
+class CountryStatusAdmin(WatchedAdmin):
     list_display = ["country", "status", "valid_from", "valid_to", "source"]
     list_filter = ["status"]
     search_fields = ["country__code", "country__name"]
@@ -71,28 +113,37 @@ class OrganisationRestrictionInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(WatchedAdmin):
     list_display = ["pic", "short_name", "legal_name", "country"]
     list_filter = ["country"]
     search_fields = ["pic", "short_name", "legal_name"]
     autocomplete_fields = ["country"]
     inlines = [OrganisationTypeInline, OrganisationRestrictionInline]
 
+    def projects_of(self, obj):
+        return _organisation_projects(obj.pk)
+
 
 @admin.register(OrganisationType)
-class OrganisationTypeAdmin(admin.ModelAdmin):
+class OrganisationTypeAdmin(WatchedAdmin):
     list_display = ["organisation", "code"]
     list_filter = ["code"]
     search_fields = ["organisation__pic", "organisation__legal_name"]
     autocomplete_fields = ["organisation"]
 
+    def projects_of(self, obj):
+        return _organisation_projects(obj.organisation_id)
+
 
 @admin.register(OrganisationRestriction)
-class OrganisationRestrictionAdmin(admin.ModelAdmin):
+class OrganisationRestrictionAdmin(WatchedAdmin):
     list_display = ["organisation", "kind", "valid_from", "valid_to", "reference"]
     list_filter = ["kind"]
     search_fields = ["organisation__pic", "organisation__legal_name", "reference"]
     autocomplete_fields = ["organisation"]
+
+    def projects_of(self, obj):
+        return _organisation_projects(obj.organisation_id)
 
 
 class ParticipationInline(admin.TabularInline):
@@ -112,15 +163,18 @@ class ParticipationInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(WatchedAdmin):
     list_display = ["grant_agreement_number", "acronym", "call", "start_date", "max_grant_eur"]
     list_filter = ["call"]
     search_fields = ["grant_agreement_number", "acronym", "title"]
     inlines = [ParticipationInline]
 
+    def projects_of(self, obj):
+        return [obj.pk]
+
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(WatchedAdmin):
     list_display = ["short_name", "project", "organisation", "role", "joined_on", "left_on"]
     list_filter = ["role"]
     search_fields = [
@@ -131,3 +185,6 @@ class ParticipationAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["project", "organisation", "affiliated_to"]
     list_select_related = ["project", "organisation"]
+
+    def projects_of(self, obj):
+        return [obj.project_id]

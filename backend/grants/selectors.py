@@ -1,5 +1,6 @@
 """Reads of the grant record, scoped to the requesting user, in a fixed number of queries."""
 
+import datetime
 from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
@@ -246,3 +247,14 @@ def project_consortium(*, user, project_id: int) -> tuple[Consortium, RuleSetFac
     if not projects_visible_to(user).filter(pk=project_id).exists():
         return None
     return consortia([project_id]).get(project_id)
+
+
+def active_project_ids(today: datetime.date) -> list[int]:
+    """The projects still running (or not yet started) on a day, in id order."""
+    return [
+        project_id
+        for project_id, start_date, duration in Project.objects.order_by("id").values_list(
+            "id", "start_date", "duration_months"
+        )
+        if month_end(start_date, duration) >= today
+    ]

@@ -22,6 +22,7 @@ from backend.workplan.models import (
     WorkPackage,
     WorkPackageShare,
 )
+from monitoring.seam import projects_changed
 
 
 def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Project:
@@ -49,6 +50,9 @@ def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Proje
                 ProjectRole.objects.create(
                     user=officer, project=project, role=ProjectRoleKind.OFFICER
                 )
+            # A valid file may describe a consortium that breaks its call's rules: that is
+            # flagged at once, like any later change.
+            projects_changed([project.pk], reason="grant imported")
     except IntegrityError:
         # Another import of the same grant (or of a new organisation) won the race between
         # our checks and our writes; report it like the check would have.

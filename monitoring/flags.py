@@ -1,0 +1,313 @@
+"""The flag store: the one way watchers write their findings, and the officers' triage.
+
+A watcher (a check run on change or by the sweep) computes its findings for a set of projects
+and hands them to ``flags_sync`` with the scope it covered (those projects, its kinds). The
+store turns them into flags: it raises the new ones, refreshes the ones still true, resolves
+the ones gone, and leaves everything outside the scope alone. Officers then acknowledge and
+resolve flags with ``flag_acknowledge`` and ``flag_resolve``.
+"""
+
+import datetime
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monitoring.models import Flag, FlagKind, Resolution, Severity
+from monitoring.permissions import can_triage_flag
+
+logger = logging.getLogger("monitoring.flags")
+
+FINGERPRINT_MAX_LENGTH = Flag._meta.get_field("fingerprint").max_length
+NOTE_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check found about one project. ``fingerprint`` identifies the finding within the
+    project across runs and starts with its kind, e.g. "eligibility_breach:min_full_partners";
+    ``explanation`` is {"en": "...", "lv": "...", "details": {...}}."""
+
+    project_id: int
+    kind: str
+    severity: str
+    fingerprint: str
+    explanation: dict
+
+
+@dataclass(frozen=True)
+class FlagRef:
+    """A flag a sync touched. ``id`` is None for a raised flag: the insert that raises flags
+    skips conflicts and so does not learn their ids."""
+
+    id: int | None
+    project_id: int
+    kind: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    raised: tuple[FlagRef, ...] = ()
+    refreshed: tuple[FlagRef, ...] = ()
+    resolved: tuple[FlagRef, ...] = ()
+    # Findings not raised because an officer resolved their flag by hand while they held.
+    held_down: tuple[FlagRef, ...] = ()
+    # Manual resolutions whose finding is gone: the finding will be raised if it comes back.
+    released: tuple[FlagRef, ...] = ()
+
+
+class FlagAlreadyResolved(Exception):
+    """The flag is resolved: it can be neither acknowledged nor resolved again."""
+
+
+def flags_sync(
+    *,
+    project_ids: Collection[int],
+    kinds: Collection[str],
+    findings: Iterable[Finding],
+    now: datetime.datetime,
+) -> SyncResult:
+    """Make the flags of the scope (``project_ids`` x ``kinds``) match ``findings``.
+
+    - A finding with no open flag raises a new flag (first_seen_at = last_seen_at = now).
+    - A finding with an open flag refreshes it: last_seen_at = now, severity and explanation
+      as found now.
+    - An open flag of the scope whose fingerprint is not among the findings is resolved
+      (resolved_at = now, resolution "auto").
+    - Flags of other projects or other kinds are not touched.
+
+    A flag an officer resolved by hand (``flag_resolve``) is marked ``suppressed``: while its
+    finding lasts, the finding is not raised again (it is reported in ``held_down``). The
+    first sync that sees the finding gone clears ``suppressed`` (``released``), so that a
+    later return of the finding raises a new flag.
+
+    Queries: one select (locking the open and suppressed flags of the scope), then at most
+    one insert (raised), one update (refreshed), one update (resolved) and one update
+    (released), each skipped when it has nothing to do, all in one transaction. On SQLite
+    Django splits a bulk insert or bulk update that exceeds 999 parameters into batches
+    (66 raised or 199 refreshed flags per statement); PostgreSQL always takes one statement.
+
+    Safe to run twice, or twice at once: the same findings leave the same flags (only
+    last_seen_at moves). Two syncs racing to raise the same finding both insert it; the
+    database keeps one open flag per (project, fingerprint) and the second insert skips the
+    conflict. Both then report the finding in ``raised`` (and log it).
+
+    One log line (logger "monitoring.flags") is written per flag raised or resolved once the
+    sync's transaction block is left: after the commit when the caller (a Celery task) holds
+    no transaction of its own. Raises ValueError for a finding outside the scope, of an unknown kind
+    or severity, with a malformed fingerprint or explanation, or found twice.
+    """
+    project_ids = frozenset(project_ids)
+    kinds = frozenset(kinds)
+    findings = list(findings)
+    _check_scope(project_ids, kinds, findings, now)
+    if not project_ids or not kinds:
+        return SyncResult()
+
+    found = {(finding.project_id, finding.fingerprint): finding for finding in findings}
+    with transaction.atomic():
+        # Locked in id order so that overlapping syncs (and officers resolving a flag) queue
+        # up instead of overwriting each other's resolutions or deadlocking.
+        known = list(
+            Flag.objects.select_for_update()
+            .filter(project_id__in=project_ids, kind__in=kinds)
+            .filter(Q(resolved_at__isnull=True) | Q(suppressed=True))
+            .only("id", "project_id", "kind", "fingerprint", "resolved_at", "suppressed")
+            .order_by("id")
+        )
+        open_flags = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is None}
+        suppressed = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is not None}
+
+        to_raise: list[Flag] = []
+        to_refresh: list[Flag] = []
+        held_down: list[Flag] = []
+        for key, finding in sorted(found.items()):
+            flag = open_flags.get(key)
+            if flag is not None:
+                flag.last_seen_at = now
+                flag.severity = finding.severity
+                flag.explanation = finding.explanation
+                to_refresh.append(flag)
+            elif key in suppressed:
+                held_down.append(suppressed[key])
+            else:
+                to_raise.append(
+                    Flag(
+                        project_id=finding.project_id,
+                        kind=finding.kind,
+                        severity=finding.severity,
+                        fingerprint=finding.fingerprint,
+                        explanation=finding.explanation,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                    )
+                )
+        to_resolve = [flag for key, flag in open_flags.items() if key not in found]
+        to_release = [flag for key, flag in suppressed.items() if key not in found]
+
+        if to_raise:
+            # Sorted by (project, fingerprint) so that racing inserts meet in the same order.
+            Flag.objects.bulk_create(to_raise, ignore_conflicts=True)
+        if to_refresh:
+            Flag.objects.bulk_update(to_refresh, ["last_seen_at", "severity", "explanation"])
+        if to_resolve:
+            Flag.objects.filter(pk__in=[flag.pk for flag in to_resolve]).update(
+                resolved_at=now, resolution=Resolution.AUTO
+            )
+        if to_release:
+            Flag.objects.filter(pk__in=[flag.pk for flag in to_release]).update(suppressed=False)
+
+    result = SyncResult(
+        raised=tuple(_ref(flag, with_id=False) for flag in to_raise),
+        refreshed=tuple(_ref(flag) for flag in to_refresh),
+        resolved=tuple(_ref(flag) for flag in sorted(to_resolve, key=lambda flag: flag.pk)),
+        held_down=tuple(_ref(flag) for flag in held_down),
+        released=tuple(_ref(flag) for flag in sorted(to_release, key=lambda flag: flag.pk)),
+    )
+    for flag in to_raise:
+        _log("flag_raised", _ref(flag, with_id=False), severity=flag.severity)
+    for ref in result.resolved:
+        _log("flag_resolved", ref, resolution=Resolution.AUTO)
+    return result
+
+
+def _check_scope(
+    project_ids: frozenset[int],
+    kinds: frozenset[str],
+    findings: list[Finding],
+    now: datetime.datetime,
+) -> None:
+    """A watcher's mistake must fail loudly: the database would refuse some of these only in
+    the middle of the sync, and SQLite's INSERT OR IGNORE would drop the row silently."""
+    if timezone.is_naive(now):
+        raise ValueError("now must be timezone-aware")
+    unknown = sorted(kinds - set(FlagKind.values))
+    if unknown:
+        raise ValueError(f"unknown flag kinds: {', '.join(unknown)}")
+    seen = set()
+    for finding in findings:
+        if finding.project_id not in project_ids or finding.kind not in kinds:
+            raise ValueError(f"finding outside the scope of the sync: {finding}")
+        if finding.severity not in Severity.values:
+            raise ValueError(f"unknown severity {finding.severity!r}: {finding}")
+        if not (
+            finding.fingerprint.startswith(f"{finding.kind}:")
+            and len(finding.fingerprint) <= FINGERPRINT_MAX_LENGTH
+        ):
+            raise ValueError(
+                f"a fingerprint starts with '<kind>:' and has at most {FINGERPRINT_MAX_LENGTH} "
+                f"characters: {finding}"
+            )
+        if not isinstance(finding.explanation, dict) or not isinstance(
+            finding.explanation.get("en"), str
+        ):
+            raise ValueError(f'an explanation is a dict with an English text at "en": {finding}')
+        key = (finding.project_id, finding.fingerprint)
+        if key in seen:
+            raise ValueError(f"the same finding twice: {finding}")
+        seen.add(key)
+
+
+def _ref(flag: Flag, *, with_id: bool = True) -> FlagRef:
+    return FlagRef(
+        id=flag.pk if with_id else None,
+        project_id=flag.project_id,
+        kind=flag.kind,
+        fingerprint=flag.fingerprint,
+    )
+
+
+def _log(event: str, ref: FlagRef, **fields) -> None:
+    data = {
+        "event": event,
+        "flag_id": ref.id,
+        "project_id": ref.project_id,
+        "kind": ref.kind,
+        "fingerprint": ref.fingerprint,
+        **fields,
+    }
+    logger.info(" ".join(f"{name}={value}" for name, value in data.items()), extra=data)
+
+
+# -- officers' triage --------------------------------------------------------------------------
+
+
+def flag_acknowledge(*, flag: Flag, user, note: str = "") -> Flag:
+    """Record that the user has seen the flag and is dealing with it. Acknowledging again
+    replaces the note and the time. Raises PermissionDenied (with the reason) unless the user
+    may triage the flag, ValidationError for a note too long, FlagAlreadyResolved for a
+    resolved flag. Updates and returns ``flag``."""
+    allowed, reason = can_triage_flag(user, flag)
+    if not allowed:
+        raise PermissionDenied(reason)
+    note = _clean_note(note, required=False)
+    with transaction.atomic():
+        current = Flag.objects.select_for_update().get(pk=flag.pk)
+        if current.resolved_at is not None:
+            raise FlagAlreadyResolved(
+                _("This flag is already resolved: there is nothing left to acknowledge.")
+            )
+        current.acknowledged_at = timezone.now()
+        current.acknowledged_by = user
+        current.acknowledgement_note = note
+        current.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+    _copy_triage(current, flag)
+    flag.acknowledged_by = user
+    return flag
+
+
+def flag_resolve(*, flag: Flag, user, note: str) -> Flag:
+    """Resolve the flag by hand, with a note saying why. While the finding lasts, the
+    watchers do not raise it again (see ``flags_sync``). Raises PermissionDenied (with the
+    reason) unless the user may triage the flag, ValidationError for a missing or too long
+    note, FlagAlreadyResolved for a flag already resolved. Updates and returns ``flag``."""
+    allowed, reason = can_triage_flag(user, flag)
+    if not allowed:
+        raise PermissionDenied(reason)
+    note = _clean_note(note, required=True)
+    with transaction.atomic():
+        current = Flag.objects.select_for_update().get(pk=flag.pk)
+        if current.resolved_at is not None:
+            raise FlagAlreadyResolved(_("This flag is already resolved."))
+        current.resolved_at = timezone.now()
+        current.resolution = Resolution.MANUAL
+        current.resolved_by = user
+        current.resolution_note = note
+        current.suppressed = True
+        current.save(
+            update_fields=[
+                "resolved_at",
+                "resolution",
+                "resolved_by",
+                "resolution_note",
+                "suppressed",
+            ]
+        )
+    _copy_triage(current, flag)
+    flag.resolved_by = user
+    return flag
+
+
+def _clean_note(note: str, *, required: bool) -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise ValidationError({"note": [_("Say why the flag is resolved.")]})
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"note": [_("A note has at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]}
+        )
+    return note
+
+
+def _copy_triage(source: Flag, target: Flag) -> None:
+    """Carry the row as it is now (a sync may have refreshed it meanwhile) over to the
+    caller's instance, which keeps its loaded project."""
+    for field in Flag._meta.concrete_fields:
+        if field.name != "project":
+            setattr(target, field.attname, getattr(source, field.attname))

@@ -1,0 +1,143 @@
+"""The flag store: what the watchers found, one row per flag, with its history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.grants.models import Project
+
+
+class FlagKind(models.TextChoices):
+    """What a watcher found. A new check adds its kind here (and a migration: the database
+    refuses kinds it does not know). Fingerprints of a kind start with ``"<kind>:"``."""
+
+    ELIGIBILITY_BREACH = "eligibility_breach", _("Eligibility breach")
+    ELIGIBILITY_REVIEW = "eligibility_review", _("Eligibility review or warning")
+    BREACH_SCHEDULED = "breach_scheduled", _("Breach scheduled by a recorded change")
+    AMENDMENT_DECISION_OVERDUE = "amendment_decision_overdue", _("Amendment decision overdue")
+
+
+class Severity(models.TextChoices):
+    """From the most to the least urgent; listings show the most urgent first."""
+
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Resolution(models.TextChoices):
+    AUTO = "auto", _("Automatic: the finding went away")
+    MANUAL = "manual", _("Manual: resolved by an officer")
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Flag(models.Model):
+    """One finding of a watcher about one project, from when it was first seen until it was
+    resolved. A finding that comes back after it was resolved is a new flag, so the rows of a
+    fingerprint are its history; at most one of them is open.
+
+    Watchers write flags through ``monitoring.flags.flags_sync`` only; officers acknowledge
+    and resolve them through ``flag_acknowledge`` and ``flag_resolve``.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="flags", verbose_name=_("project")
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=FlagKind)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity)
+    fingerprint = models.CharField(
+        _("fingerprint"),
+        max_length=200,
+        help_text=_(
+            "Identifies the finding within the project, e.g. eligibility_breach:min_full_partners."
+        ),
+    )
+    explanation = models.JSONField(
+        _("explanation"),
+        default=dict,
+        help_text=_('What the officer reads: {"en": "...", "lv": "...", "details": {...}}.'),
+    )
+    first_seen_at = models.DateTimeField(_("first seen at"))
+    last_seen_at = models.DateTimeField(_("last seen at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=10, choices=Resolution, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resolved_flags",
+        verbose_name=_("resolved by"),
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    suppressed = models.BooleanField(
+        _("suppressed"),
+        default=False,
+        help_text=_(
+            "Set on a flag an officer resolved while its finding still held: the finding is "
+            "not raised again until a check has seen it gone."
+        ),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="acknowledged_flags",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledgement_note = models.TextField(_("acknowledgement note"), blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "fingerprint"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_one_open_per_fingerprint",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=FlagKind.values), name="flag_kind_known"),
+            models.CheckConstraint(
+                condition=Q(severity__in=Severity.values), name="flag_severity_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | Q(resolved_at__isnull=False, resolution__in=Resolution.values),
+                name="flag_resolution_iff_resolved",
+            ),
+            models.CheckConstraint(
+                condition=Q(suppressed=False) | Q(resolution=Resolution.MANUAL),
+                name="flag_suppressed_only_if_resolved_by_hand",
+            ),
+            models.CheckConstraint(condition=~Q(fingerprint=""), name="flag_fingerprint_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "resolved_at"], name="flag_project_resolved_idx"),
+            models.Index(fields=["kind"], name="flag_kind_idx"),
+            models.Index(fields=["severity"], name="flag_severity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint} ({self.project_id}, {self.status})"
+
+    @property
+    def status(self) -> str:
+        return FlagStatus.OPEN if self.resolved_at is None else FlagStatus.RESOLVED
+
+    def message(self, language: str) -> str:
+        """The explanation in ``language`` ("lv", "en-gb", ...), else in English."""
+        explanation = self.explanation if isinstance(self.explanation, dict) else {}
+        for code in (language, language.split("-")[0], "en"):
+            text = explanation.get(code)
+            if isinstance(text, str) and text:
+                return text
+        return ""

@@ -1,0 +1,56 @@
+"""Reads of the flag store, scoped to the requesting user."""
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from backend.grants.selectors import projects_visible_to
+from monitoring.models import Flag, FlagStatus, Severity
+
+STATUS_FILTERS = (FlagStatus.OPEN, FlagStatus.RESOLVED, "all")
+
+# Most urgent first: the order the Severity choices are declared in.
+_SEVERITY_RANK = Case(
+    *(When(severity=value, then=Value(rank)) for rank, value in enumerate(Severity.values)),
+    default=Value(len(Severity.values)),
+    output_field=IntegerField(),
+)
+
+
+def _visible_flags(user) -> QuerySet[Flag]:
+    return Flag.objects.filter(project__in=projects_visible_to(user)).select_related(
+        "project", "resolved_by", "acknowledged_by"
+    )
+
+
+def flag_list(
+    *,
+    user,
+    project_id: int | None = None,
+    kind: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Flag]:
+    """The flags of the projects the user can see, most severe first, then the most recently
+    seen. Each filter left at None does not filter; ``status`` is "open", "resolved" or "all"
+    (the same as None)."""
+    if status is not None and status not in STATUS_FILTERS:
+        raise ValueError(f"unknown status filter {status!r}")
+    flags = _visible_flags(user)
+    if project_id is not None:
+        flags = flags.filter(project_id=project_id)
+    if kind is not None:
+        flags = flags.filter(kind=kind)
+    if severity is not None:
+        flags = flags.filter(severity=severity)
+    if status == FlagStatus.OPEN:
+        flags = flags.filter(resolved_at__isnull=True)
+    elif status == FlagStatus.RESOLVED:
+        flags = flags.filter(resolved_at__isnull=False)
+    return flags.alias(severity_rank=_SEVERITY_RANK).order_by(
+        "severity_rank", "-last_seen_at", "-id"
+    )
+
+
+def flag_get(*, user, flag_id: int) -> Flag | None:
+    """One flag, or None if it does not exist or the user may not see its project (the two
+    are not told apart)."""
+    return _visible_flags(user).filter(pk=flag_id).first()

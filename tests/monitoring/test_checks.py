@@ -1,0 +1,204 @@
+"""The eligibility watchers: a check turns the record into flags, after a change and in the
+sweep, idempotently and in a fixed number of queries."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from backend.grants.models import Participation, Project
+from backend.grants.services import grant_file_import
+from monitoring.checks import check_projects
+from monitoring.models import Flag
+from monitoring.tasks import sweep_task
+from tests.factories import UserFactory
+from tests.grants.helpers import dump, variant
+
+pytestmark = pytest.mark.django_db
+
+DEMO = Path(__file__).resolve().parents[2] / "backend" / "grants" / "demo_data" / "cove-demo.yaml"
+TODAY = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
+# Without these five the demo keeps fewer than four countries with both types.
+EMPLOYERS = ["ZILEMED", "LVTDA", "SESUPE", "POHJATAHT", "NORDLYS"]
+
+
+def _open_fingerprints(project) -> set[str]:
+    return set(
+        Flag.objects.filter(project=project, resolved_at__isnull=True).values_list(
+            "fingerprint", flat=True
+        )
+    )
+
+
+def _demo(number="101143210") -> Project:
+    content = DEMO.read_bytes().replace(b'"101143210"', f'"{number}"'.encode())
+    # Organisations are shared between copies of the demo: the import reuses them.
+    return grant_file_import(content=content)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_importing_a_grant_that_breaks_the_rules_flags_it_at_once(
+    spec_example_bytes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        project = grant_file_import(content=spec_example_bytes)
+
+    assert _open_fingerprints(project) == {
+        "eligibility_breach:min_full_partners",
+        "eligibility_breach:min_eligible_countries",
+        "eligibility_breach:type_rule",
+        "eligibility_review:countries_without_both_types",
+        "eligibility_review:secondary_vet_provider",
+    }
+    flag = Flag.objects.get(project=project, fingerprint="eligibility_breach:min_full_partners")
+    assert flag.severity == "critical"
+    assert flag.explanation["en"].startswith("2 full partners established in EU Member States")
+    assert flag.explanation["details"]["found"] == 2
+    assert flag.explanation["lv"]
+
+
+def test_a_compliant_consortium_raises_only_what_needs_review():
+    project = _demo()
+
+    check_projects([project.pk], now=TODAY)
+
+    assert _open_fingerprints(project) == {"eligibility_review:countries_without_both_types"}
+
+
+def test_a_check_run_twice_leaves_the_same_flags(spec_example_bytes):
+    project = grant_file_import(content=spec_example_bytes)
+    check_projects([project.pk], now=TODAY)
+    first = list(Flag.objects.order_by("id").values("id", "fingerprint", "resolved_at"))
+
+    later = TODAY + datetime.timedelta(hours=1)
+    result = check_projects([project.pk], now=later)
+
+    assert list(Flag.objects.order_by("id").values("id", "fingerprint", "resolved_at")) == first
+    assert (result.raised, result.resolved) == ((), ())
+    assert set(Flag.objects.values_list("last_seen_at", flat=True)) == {later}
+
+
+def test_a_flag_resolves_itself_when_the_breach_goes_away():
+    project = _demo()
+    departed = project.participations.filter(short_name__in=EMPLOYERS)
+    departed.update(left_on=datetime.date(2026, 1, 31))
+    check_projects([project.pk], now=TODAY)
+    assert "eligibility_breach:type_rule" in _open_fingerprints(project)
+
+    project.participations.filter(short_name__in=EMPLOYERS).update(left_on=None)
+    check_projects([project.pk], now=TODAY + datetime.timedelta(minutes=5))
+
+    assert not any(f.startswith("eligibility_breach") for f in _open_fingerprints(project))
+    resolved = Flag.objects.get(project=project, fingerprint="eligibility_breach:type_rule")
+    assert resolved.resolution == "auto"
+    assert resolved.resolved_at == TODAY + datetime.timedelta(minutes=5)
+
+
+def test_a_recorded_departure_within_90_days_is_flagged_as_a_coming_breach():
+    project = _demo()
+    project.participations.filter(short_name__in=EMPLOYERS).update(
+        left_on=datetime.date(2027, 1, 15)
+    )
+
+    check_projects([project.pk], now=TODAY)
+
+    flag = Flag.objects.get(project=project, kind="breach_scheduled", resolved_at__isnull=True)
+    assert flag.severity == "high"
+    assert flag.explanation["details"]["date"] == "2027-01-16"
+    assert "type_rule" in flag.explanation["details"]["rules"]
+    assert flag.explanation["en"].startswith(
+        "Changes already recorded break the composition on 2027-01-16:"
+    )
+    assert not Flag.objects.filter(project=project, kind="eligibility_breach").exists()
+
+
+def test_a_departure_beyond_the_horizon_is_not_flagged_yet():
+    project = _demo()
+    project.participations.filter(short_name__in=EMPLOYERS).update(
+        left_on=datetime.date(2027, 6, 30)
+    )
+
+    check_projects([project.pk], now=TODAY)
+
+    assert not Flag.objects.filter(project=project, kind="breach_scheduled").exists()
+
+
+@pytest.mark.parametrize("batch", [3, 12])
+def test_a_batch_takes_the_same_queries_whatever_its_size(batch, django_assert_max_num_queries):
+    projects = [
+        grant_file_import(
+            content=dump(variant(lambda data, n=n: data.update(grant_agreement_number=f"7{n:08d}")))
+        )
+        for n in range(batch)
+    ]
+    check_projects([p.pk for p in projects], now=TODAY)
+    # Some consortia change, so that the next check raises, refreshes and resolves at once.
+    Participation.objects.filter(project__in=projects[::2], short_name="ACME").update(
+        left_on=datetime.date(2022, 7, 1)
+    )
+
+    with django_assert_max_num_queries(12):
+        check_projects([p.pk for p in projects], now=TODAY + datetime.timedelta(hours=1))
+
+    assert Flag.objects.filter(resolved_at__isnull=True).count() >= batch * 4
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_sweep_checks_every_active_project_and_skips_ended_ones(settings):
+    settings.GRANTWATCH_SWEEP_BATCH_SIZE = 2
+    running = [_demo(number) for number in ("101143210", "101143211", "101143212")]
+    ended = grant_file_import(content=dump(variant(lambda data: None)))  # ended 2026-06-14
+
+    outcome = sweep_task.delay().get()
+
+    assert (outcome["projects"], outcome["batches"]) == (3, 2)
+    for project in running:
+        assert _open_fingerprints(project) == {"eligibility_review:countries_without_both_types"}
+    assert _open_fingerprints(ended) == set()
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_sweep_twice_leaves_the_same_flags():
+    _demo()
+    sweep_task.delay().get()
+    first = list(Flag.objects.order_by("id").values_list("id", "fingerprint", "resolved_at"))
+
+    sweep_task.delay().get()
+
+    assert (
+        list(Flag.objects.order_by("id").values_list("id", "fingerprint", "resolved_at")) == first
+    )
+
+
+def test_an_organisation_edited_in_the_admin_rechecks_its_projects(
+    client, django_capture_on_commit_callbacks
+):
+    project = _demo()
+    check_projects([project.pk], now=timezone.now())
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    norwegian = project.participations.get(short_name="NORDLYS").organisation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/grants/organisation/{norwegian.pk}/change/",
+            {
+                "pic": norwegian.pic,
+                "legal_name": norwegian.legal_name,
+                "short_name": norwegian.short_name,
+                "country": "UA",
+                "type_entries-TOTAL_FORMS": "0",
+                "type_entries-INITIAL_FORMS": "0",
+                "restrictions-TOTAL_FORMS": "0",
+                "restrictions-INITIAL_FORMS": "0",
+            },
+        )
+
+    assert response.status_code == 302
+    flag = Flag.objects.get(
+        project=project,
+        fingerprint="eligibility_review:countries_without_both_types",
+        resolved_at__isnull=True,
+    )
+    assert "NO" in flag.explanation["en"]
