@@ -1,0 +1,260 @@
+"""Amendment requests: planned changes to a project's consortium, decided by the agency."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.grants.dates import BRUSSELS
+from backend.grants.models import Country, Participation, ParticipationRole, Project
+
+# The agency decides within 45 days of submission; no answer counts as a rejection. This comes
+# from Horizon Europe guidance on the same corporate Model Grant Agreement (brief 4.5, S54/S55),
+# so it is PARTLY VERIFIED for CoVE grants.
+DECISION_DAYS = 45
+
+
+class AmendmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ChangeKind(models.TextChoices):
+    ADD_BENEFICIARY = "add_beneficiary", _("Addition of a beneficiary")
+    ADD_AFFILIATED_ENTITY = "add_affiliated_entity", _("Addition of an affiliated entity")
+    ADD_ASSOCIATED_PARTNER = "add_associated_partner", _("Addition of an associated partner")
+    TERMINATE_PARTICIPATION = "terminate_participation", _("Termination of a participation")
+    CHANGE_COORDINATOR = "change_coordinator", _("Change of coordinator")
+    CHANGE_ORGANISATION_COUNTRY = (
+        "change_organisation_country",
+        _("Change of an organisation's country"),
+    )
+    CHANGE_ORGANISATION_TYPES = "change_organisation_types", _("Change of an organisation's types")
+
+
+ADDITIONS = {
+    ChangeKind.ADD_BENEFICIARY: ParticipationRole.BENEFICIARY,
+    ChangeKind.ADD_AFFILIATED_ENTITY: ParticipationRole.AFFILIATED_ENTITY,
+    ChangeKind.ADD_ASSOCIATED_PARTNER: ParticipationRole.ASSOCIATED_PARTNER,
+}
+TARGETED = (
+    ChangeKind.TERMINATE_PARTICIPATION,
+    ChangeKind.CHANGE_COORDINATOR,
+    ChangeKind.CHANGE_ORGANISATION_COUNTRY,
+    ChangeKind.CHANGE_ORGANISATION_TYPES,
+)
+
+
+class AmendmentRequest(models.Model):
+    """A request to change a project's consortium: drafted and submitted by a project manager,
+    approved or rejected as a whole by the agency (brief 4.5)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="amendments", verbose_name=_("project")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=AmendmentStatus, default=AmendmentStatus.DRAFT
+    )
+    justification = models.TextField(
+        _("justification"), blank=True, help_text=_("Why the consortium asks for the changes.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="amendments_created",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments_submitted",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments_decided",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    override_justification = models.TextField(
+        _("override justification"),
+        blank=True,
+        help_text=_("Why the officer approved although the consortium is left in breach."),
+    )
+
+    class Meta:
+        ordering = ["project", "-created_at", "-id"]
+        verbose_name = _("amendment request")
+        verbose_name_plural = _("amendment requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AmendmentStatus.values), name="amendment_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AmendmentStatus.DRAFT)
+                | (
+                    Q(submitted_at__isnull=False, submitted_by__isnull=False) & ~Q(justification="")
+                ),
+                name="amendment_submitted_with_justification",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=[AmendmentStatus.APPROVED, AmendmentStatus.REJECTED])
+                    & Q(decided_at__isnull=False, decided_by__isnull=False)
+                )
+                | (
+                    Q(status__in=[AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED])
+                    & Q(decided_at__isnull=True, decided_by__isnull=True)
+                ),
+                name="amendment_decided_iff_decision",
+            ),
+            models.CheckConstraint(
+                condition=Q(override_justification="") | Q(status=AmendmentStatus.APPROVED),
+                name="amendment_override_only_when_approved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} amendment {self.pk} ({self.status})"
+
+    @property
+    def submitted_on(self) -> datetime.date | None:
+        """The Brussels date of submission: the 45 days count from it."""
+        if self.submitted_at is None:
+            return None
+        return timezone.localtime(self.submitted_at, BRUSSELS).date()
+
+    @property
+    def decision_due_on(self) -> datetime.date | None:
+        """The last day on which the agency can decide (brief 4.5, PARTLY VERIFIED)."""
+        submitted_on = self.submitted_on
+        if submitted_on is None:
+            return None
+        return submitted_on + datetime.timedelta(days=DECISION_DAYS)
+
+    def is_deemed_rejected(self, today: datetime.date) -> bool:
+        """A submitted request with no decision once its decision date has passed counts as
+        rejected: the consortium has to launch it again (brief 7, case 20)."""
+        return self.status == AmendmentStatus.SUBMITTED and today > self.decision_due_on
+
+
+class AmendmentChange(models.Model):
+    """One change of a request, with the date it takes effect. For a termination the effective
+    date is the last day of the participation, like ``left_on`` in the grant file."""
+
+    request = models.ForeignKey(
+        AmendmentRequest,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("amendment request"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=30, choices=ChangeKind)
+    effective_on = models.DateField(_("effective on"))
+    # The participation a termination, a change of coordinator or an organisation change is about.
+    participation = models.ForeignKey(
+        Participation,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="amendment_changes",
+        verbose_name=_("participant"),
+    )
+    # Additions: the organisation (by PIC; name, country and types when the PIC is new) and its
+    # short name in the project.
+    pic = models.CharField(_("PIC"), max_length=9, blank=True)
+    legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country"),
+    )
+    types = models.JSONField(_("types"), null=True, blank=True)
+    affiliated_to = models.ForeignKey(
+        Participation,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("affiliated to"),
+    )
+    # Organisation changes.
+    new_country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new country"),
+    )
+    new_types = models.JSONField(_("new types"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "position"]
+        verbose_name = _("amendment change")
+        verbose_name_plural = _("amendment changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "position"], name="amendment_change_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values), name="amendment_change_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=list(ADDITIONS))
+                    & Q(pic__regex=r"^[0-9]{9}$")
+                    & ~Q(short_name="")
+                    & Q(participation__isnull=True, new_country__isnull=True)
+                    & Q(new_types__isnull=True)
+                )
+                | (
+                    Q(kind__in=TARGETED)
+                    & Q(participation__isnull=False, pic="", legal_name="", short_name="")
+                    & Q(country__isnull=True, types__isnull=True)
+                ),
+                name="amendment_change_addition_or_target",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ChangeKind.ADD_AFFILIATED_ENTITY) & Q(affiliated_to__isnull=False)
+                )
+                | (~Q(kind=ChangeKind.ADD_AFFILIATED_ENTITY) & Q(affiliated_to__isnull=True)),
+                name="amendment_change_affiliation_iff_affiliated_entity",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ChangeKind.CHANGE_ORGANISATION_COUNTRY) & Q(new_country__isnull=False)
+                )
+                | (~Q(kind=ChangeKind.CHANGE_ORGANISATION_COUNTRY) & Q(new_country__isnull=True)),
+                name="amendment_change_new_country_iff_country_change",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ChangeKind.CHANGE_ORGANISATION_TYPES) & Q(new_types__isnull=False)
+                )
+                | (~Q(kind=ChangeKind.CHANGE_ORGANISATION_TYPES) & Q(new_types__isnull=True)),
+                name="amendment_change_new_types_iff_types_change",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.effective_on}"

@@ -1,0 +1,60 @@
+"""Who may do what with amendment requests. Each check returns (allowed, reason).
+
+The consortium launches a request through its project managers (the Coordinator Contact in the
+portal, brief 4.5); the agency's officer in charge of the project decides. Administrators may do
+both. Seeing the project at all is the selectors' business (a project out of sight is a 404).
+"""
+
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import ProjectRoleKind
+from backend.grants.models import Project
+
+from .selectors import roles_on_project
+
+
+def _is_manager(user, project: Project) -> bool:
+    return user.is_superuser or ProjectRoleKind.MANAGER in roles_on_project(user, project)
+
+
+def can_see_drafts(user, project: Project) -> tuple[bool, str]:
+    if _is_manager(user, project):
+        return True, ""
+    return False, _("Drafts are seen by the project's managers and administrators only.")
+
+
+def can_propose(user, project: Project) -> tuple[bool, str]:
+    """Draft, change and submit a request."""
+    if not user.is_authenticated:
+        return False, _("Sign in to request an amendment.")
+    if _is_manager(user, project):
+        return True, ""
+    return False, _(
+        "Only the project's managers and administrators draft and submit amendment requests."
+    )
+
+
+def can_try_changes(user, project: Project) -> tuple[bool, str]:
+    """Ask what changes would do (nothing is saved)."""
+    if not user.is_authenticated:
+        return False, _("Sign in to try changes out.")
+    if user.is_superuser or roles_on_project(user, project) & {
+        ProjectRoleKind.MANAGER,
+        ProjectRoleKind.OFFICER,
+    }:
+        return True, ""
+    return False, _(
+        "Only the project's managers, its agency officers and administrators try changes out."
+    )
+
+
+def can_decide(user, project: Project) -> tuple[bool, str]:
+    """Approve or reject a submitted request."""
+    if not user.is_authenticated:
+        return False, _("Sign in to decide on an amendment request.")
+    if user.is_superuser or ProjectRoleKind.OFFICER in roles_on_project(user, project):
+        return True, ""
+    return False, _(
+        "Only the project's agency officers and administrators approve or reject amendment "
+        "requests."
+    )

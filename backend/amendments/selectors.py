@@ -1,0 +1,147 @@
+"""Reads of amendment requests, scoped to the requesting user, and the what-if of their changes
+(which reads the record and never writes)."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import ProjectRole
+from backend.grants.dates import BRUSSELS
+from backend.grants.eligibility.facts import Restriction
+from backend.grants.models import Country, Organisation, Project
+from backend.grants.selectors import consortia, projects_visible_to
+
+from .errors import AmendmentInvalid, FieldError
+from .models import DECISION_DAYS, AmendmentChange, AmendmentRequest, AmendmentStatus
+from .validation import mentioned_pics, validate_changes
+from .whatif import AmendmentContext, KnownOrganisation, planned_changes, what_if
+
+
+def roles_on_project(user, project: Project) -> frozenset[str]:
+    """The kinds of role the user holds on the project (officer, manager, partner_contact)."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(
+        ProjectRole.objects.filter(user_id=user.pk, project=project).values_list("role", flat=True)
+    )
+
+
+def visible_project(*, user, project_id: int) -> Project | None:
+    """The project, or None if it does not exist or the user may not see it (not told apart)."""
+    return projects_visible_to(user).filter(pk=project_id).first()
+
+
+def _with_changes(requests: QuerySet[AmendmentRequest]) -> QuerySet[AmendmentRequest]:
+    changes = AmendmentChange.objects.select_related("participation", "affiliated_to").order_by(
+        "position"
+    )
+    return requests.select_related("created_by", "submitted_by", "decided_by").prefetch_related(
+        Prefetch("changes", queryset=changes)
+    )
+
+
+def amendment_list(*, user, project: Project) -> QuerySet[AmendmentRequest]:
+    """The project's amendment requests the user may see: drafts only for those who draft them
+    (the project's managers and administrators); every other request for anyone who sees the
+    project. Newest first, with their changes, in a fixed number of queries."""
+    from .permissions import can_see_drafts  # permissions read roles through this module
+
+    requests = AmendmentRequest.objects.filter(project=project)
+    if not can_see_drafts(user, project)[0]:
+        requests = requests.exclude(status=AmendmentStatus.DRAFT)
+    return _with_changes(requests).order_by("-created_at", "-id")
+
+
+def amendment_get(*, user, project: Project, amendment_id: int) -> AmendmentRequest | None:
+    return amendment_list(user=user, project=project).filter(pk=amendment_id).first()
+
+
+def amendment_context(*, project_id: int, pics: Iterable[str] = ()) -> AmendmentContext:
+    """The project's consortium and rule set, the known countries, and what the record knows of
+    the organisations with these PICs."""
+    consortium, rules = consortia([project_id])[project_id]
+    organisations = {
+        organisation.pic: KnownOrganisation(
+            pic=organisation.pic,
+            legal_name=organisation.legal_name,
+            country=organisation.country_id,
+            types=frozenset(organisation.types),
+            restrictions=tuple(
+                Restriction(r.kind, r.valid_from, r.valid_to)
+                for r in organisation.restrictions.all()
+            ),
+        )
+        for organisation in Organisation.objects.filter(pic__in=set(pics)).prefetch_related(
+            "type_entries", "restrictions"
+        )
+    }
+    return AmendmentContext(
+        consortium=consortium,
+        rules=rules,
+        countries=frozenset(Country.objects.values_list("code", flat=True)),
+        organisations=organisations,
+    )
+
+
+def change_as_input(change: AmendmentChange) -> dict:
+    """A stored change as the API takes it (to check it again against today's record)."""
+    return {
+        "kind": change.kind,
+        "effective_on": change.effective_on,
+        "participant": change.participation.short_name if change.participation_id else None,
+        "pic": change.pic or None,
+        "legal_name": change.legal_name or None,
+        "short_name": change.short_name or None,
+        # An organisation change's new country or types travel in the same fields.
+        "country": change.country_id or change.new_country_id,
+        "types": change.types if change.new_types is None else change.new_types,
+        "affiliated_to": change.affiliated_to.short_name if change.affiliated_to_id else None,
+    }
+
+
+def changes_what_if(*, project: Project, changes) -> dict:
+    """The what-if of changes sent as input: checked (AmendmentInvalid), tried, not saved."""
+    if isinstance(changes, list) and not changes:
+        raise AmendmentInvalid([FieldError("changes", _("Give at least one change."))])
+    context = amendment_context(project_id=project.pk, pics=mentioned_pics(changes))
+    validated = validate_changes(changes, context)
+    return what_if(
+        context.consortium,
+        context.rules,
+        planned_changes(validated, context.consortium, context.organisations),
+    )
+
+
+def amendment_what_if(amendment: AmendmentRequest) -> tuple[dict | None, list[FieldError]]:
+    """The what-if of a stored request's changes as the record stands now, or None with the
+    reasons why its changes no longer fit the record. Decided requests have none: an approved
+    request's changes are in the record."""
+    if amendment.status not in (AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED):
+        return None, []
+    changes = [change_as_input(change) for change in amendment.changes.all()]
+    if not changes:
+        return None, []
+    try:
+        result = changes_what_if(project=amendment.project, changes=changes)
+    except AmendmentInvalid as invalid:
+        return None, invalid.errors
+    return result, []
+
+
+def amendments_past_decision_date(
+    *, today: datetime.date, project_ids: Iterable[int] | None = None
+) -> QuerySet[AmendmentRequest]:
+    """Submitted requests with no decision after the decision period: they count as rejected
+    (brief 7, case 20). For the watchers, which flag them."""
+    last_day = today - datetime.timedelta(days=DECISION_DAYS + 1)
+    cutoff = datetime.datetime.combine(
+        last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=BRUSSELS
+    )
+    requests = AmendmentRequest.objects.filter(
+        Q(status=AmendmentStatus.SUBMITTED) & Q(submitted_at__lt=cutoff)
+    )
+    if project_ids is not None:
+        requests = requests.filter(project_id__in=list(project_ids))
+    return requests

@@ -1,0 +1,353 @@
+"""Writes of amendment requests: draft, change, submit, approve (which applies every change to
+the grant record at once) and reject.
+
+Each service checks permission first (PermissionDenied with the reason), then the request's
+status (AmendmentConflict), then the input (AmendmentInvalid with field paths); a refusal writes
+nothing.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.grants.dates import brussels_today
+from backend.grants.models import (
+    Organisation,
+    OrganisationType,
+    Participation,
+    ParticipationRole,
+    Project,
+)
+from monitoring.seam import projects_changed
+
+from .errors import AmendmentConflict, AmendmentInvalid, FieldError
+from .models import (
+    ADDITIONS,
+    DECISION_DAYS,
+    AmendmentChange,
+    AmendmentRequest,
+    AmendmentStatus,
+    ChangeKind,
+)
+from .permissions import can_decide, can_propose
+from .selectors import amendment_context, change_as_input
+from .validation import check_changes, mentioned_pics, parse_changes, validate_changes
+from .whatif import breached_rules, breaches, planned_changes, what_if
+
+# Which status each step starts from: the transition table.
+TRANSITIONS = {
+    "update": AmendmentStatus.DRAFT,
+    "submit": AmendmentStatus.DRAFT,
+    "approve": AmendmentStatus.SUBMITTED,
+    "reject": AmendmentStatus.SUBMITTED,
+}
+
+
+def _conflict_message(step: str, amendment: AmendmentRequest) -> str:
+    status = amendment.get_status_display()
+    messages = {
+        "update": _("Only a draft can be changed; this request is %(status)s."),
+        "submit": _("Only a draft can be submitted; this request is %(status)s."),
+        "approve": _("Only a submitted request can be approved; this request is %(status)s."),
+        "reject": _("Only a submitted request can be rejected; this request is %(status)s."),
+    }
+    return messages[step] % {"status": f'"{status}"'}
+
+
+def _lock(amendment: AmendmentRequest, step: str) -> AmendmentRequest:
+    """The request as committed, locked until the end of the transaction, in the status the
+    step starts from."""
+    locked = AmendmentRequest.objects.select_for_update().get(pk=amendment.pk)
+    if locked.status != TRANSITIONS[step]:
+        raise AmendmentConflict(_conflict_message(step, locked))
+    return locked
+
+
+def _require(check, user, project: Project) -> None:
+    allowed, reason = check(user, project)
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def _text(value, field: str) -> str:
+    """A free-text input, stripped; absent is empty."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise AmendmentInvalid([FieldError(field, _("Not a valid string."))])
+    return value.strip()
+
+
+def _save_changes(amendment: AmendmentRequest, validated: list[dict]) -> None:
+    AmendmentChange.objects.bulk_create(
+        AmendmentChange(request=amendment, position=position, **values)
+        for position, values in enumerate(validated, start=1)
+    )
+
+
+def _validated(project: Project, changes) -> list[dict]:
+    context = amendment_context(project_id=project.pk, pics=mentioned_pics(changes))
+    return validate_changes(changes, context)
+
+
+def amendment_create(
+    *, project: Project, user, justification: str = "", changes: list[dict]
+) -> AmendmentRequest:
+    """A draft request with its changes (which may be none yet)."""
+    _require(can_propose, user, project)
+    text = _text(justification, "justification")
+    with transaction.atomic():
+        validated = _validated(project, changes)
+        amendment = AmendmentRequest(project=project, justification=text, created_by=user)
+        amendment.full_clean()
+        amendment.save()
+        _save_changes(amendment, validated)
+    return amendment
+
+
+def amendment_update(
+    *, request: AmendmentRequest, user, justification: str = "", changes: list[dict]
+) -> AmendmentRequest:
+    """Replace a draft's justification and changes."""
+    _require(can_propose, user, request.project)
+    with transaction.atomic():
+        amendment = _lock(request, "update")
+        text = _text(justification, "justification")
+        validated = _validated(amendment.project, changes)
+        amendment.justification = text
+        amendment.full_clean()
+        amendment.save()  # bumps updated_at
+        amendment.changes.all().delete()
+        _save_changes(amendment, validated)
+    return amendment
+
+
+def _stored_changes(amendment: AmendmentRequest) -> list[AmendmentChange]:
+    return list(
+        amendment.changes.select_related("participation__organisation", "affiliated_to").order_by(
+            "position"
+        )
+    )
+
+
+def _checked_again(amendment: AmendmentRequest, rows: list[AmendmentChange]):
+    """The stored changes checked against the record as it stands now (it may have changed
+    since the draft): the context and the validated changes."""
+    inputs = [change_as_input(row) for row in rows]
+    context = amendment_context(project_id=amendment.project_id, pics=mentioned_pics(inputs))
+    return context, check_changes(parse_changes(inputs), context)
+
+
+def amendment_submit(*, request: AmendmentRequest, user) -> AmendmentRequest:
+    """Send a draft to the agency; the decision period starts."""
+    _require(can_propose, user, request.project)
+    with transaction.atomic():
+        amendment = _lock(request, "submit")
+        rows = _stored_changes(amendment)
+        errors = []
+        if not amendment.justification.strip():
+            errors.append(FieldError("justification", _("Give a justification before submitting.")))
+        if not rows:
+            errors.append(FieldError("changes", _("Give at least one change.")))
+        if errors:
+            raise AmendmentInvalid(errors)
+        _checked_again(amendment, rows)
+        amendment.status = AmendmentStatus.SUBMITTED
+        amendment.submitted_by = user
+        amendment.submitted_at = timezone.now()
+        amendment.full_clean()
+        amendment.save()
+        # The watchers follow pending requests (the decision period, brief 7 case 20).
+        projects_changed([amendment.project_id], reason="amendment submitted")
+    return amendment
+
+
+def amendment_approve(
+    *,
+    request: AmendmentRequest,
+    user,
+    note: str = "",
+    override_justification: str | None = None,
+    today: datetime.date | None = None,
+) -> AmendmentRequest:
+    """Approve a submitted request and apply every change to the record, all or nothing.
+
+    The consortium is evaluated as it would stand with the changes, from the earliest effective
+    date to the project's end; if it would be in breach on any of those days, approval needs an
+    ``override_justification``, which is recorded. Refused once the decision period is over.
+    """
+    today = today or brussels_today()
+    _require(can_decide, user, request.project)
+    try:
+        with transaction.atomic():
+            amendment = _lock(request, "approve")
+            project = Project.objects.select_for_update().get(pk=amendment.project_id)
+            if amendment.is_deemed_rejected(today):
+                raise AmendmentConflict(
+                    _(
+                        "No decision was taken by %(date)s, %(days)s days after submission: the "
+                        "request counts as rejected and has to be launched again."
+                    )
+                    % {"date": amendment.decision_due_on.isoformat(), "days": DECISION_DAYS}
+                )
+            rows = _stored_changes(amendment)
+            context, validated = _checked_again(amendment, rows)
+            result = what_if(
+                context.consortium,
+                context.rules,
+                planned_changes(validated, context.consortium, context.organisations),
+            )
+            breached = breaches(result)
+            override = _text(override_justification, "override_justification")
+            decision_note = _text(note, "note")
+            if breached and not override:
+                raise AmendmentInvalid(
+                    [
+                        FieldError(
+                            "override_justification",
+                            _(
+                                "With these changes the consortium would be in breach: %(when)s. "
+                                "Approving needs an override justification."
+                            )
+                            % {
+                                "when": "; ".join(
+                                    _("from %(date)s of %(rules)s")
+                                    % {
+                                        "date": entry.starts_on.isoformat(),
+                                        "rules": ", ".join(breached_rules(entry.verdict)),
+                                    }
+                                    for entry in breached
+                                )
+                            },
+                        )
+                    ]
+                )
+            changed = _apply(project, rows)
+            amendment.status = AmendmentStatus.APPROVED
+            amendment.decided_by = user
+            amendment.decided_at = timezone.now()
+            amendment.decision_note = decision_note
+            amendment.override_justification = override if breached else ""
+            amendment.full_clean()
+            amendment.save()
+            projects_changed(changed, reason="amendment approved")
+    except IntegrityError:
+        # Another write won the race between the checks and the writes (e.g. the same new
+        # organisation added by two approvals at once); nothing was applied.
+        raise AmendmentConflict(
+            _("The grant record changed while the request was approved; try again.")
+        ) from None
+    return amendment
+
+
+def amendment_reject(*, request: AmendmentRequest, user, note: str) -> AmendmentRequest:
+    """Reject a submitted request with a note saying why. A request past its decision period
+    already counts as rejected; rejecting it records the decision explicitly."""
+    _require(can_decide, user, request.project)
+    with transaction.atomic():
+        amendment = _lock(request, "reject")
+        text = _text(note, "note")
+        if not text:
+            raise AmendmentInvalid([FieldError("note", _("Say why the request is rejected."))])
+        amendment.status = AmendmentStatus.REJECTED
+        amendment.decided_by = user
+        amendment.decided_at = timezone.now()
+        amendment.decision_note = text
+        amendment.full_clean()
+        amendment.save()
+        projects_changed([amendment.project_id], reason="amendment rejected")
+    return amendment
+
+
+# -- applying an approved request to the record ------------------------------------------------
+
+
+def _apply(project: Project, rows: list[AmendmentChange]) -> set[int]:
+    """Every change, in order; returns the projects whose record changed."""
+    changed = {project.pk}
+    position = (
+        Participation.objects.filter(project=project)
+        .order_by("-position")
+        .values_list("position", flat=True)
+        .first()
+        or 0
+    )
+    for row in rows:
+        if row.kind in ADDITIONS:
+            position += 1
+            _add_participation(project, row, position)
+        elif row.kind == ChangeKind.TERMINATE_PARTICIPATION:
+            _end_participation(row)
+        elif row.kind == ChangeKind.CHANGE_COORDINATOR:
+            _change_coordinator(project, row)
+        elif row.kind in (
+            ChangeKind.CHANGE_ORGANISATION_COUNTRY,
+            ChangeKind.CHANGE_ORGANISATION_TYPES,
+        ):
+            changed |= _change_organisation(row)
+        else:  # pragma: no cover - the kinds are closed by a database constraint
+            raise ValueError(f"unknown kind of change: {row.kind!r}")
+    return changed
+
+
+def _add_participation(project: Project, row: AmendmentChange, position: int) -> Participation:
+    organisation = Organisation.objects.filter(pic=row.pic).first()
+    if organisation is None:
+        organisation = Organisation(
+            pic=row.pic,
+            legal_name=row.legal_name,
+            short_name=row.short_name,
+            country_id=row.country_id,
+        )
+        organisation.full_clean()
+        organisation.save()
+        OrganisationType.objects.bulk_create(
+            OrganisationType(organisation=organisation, code=code) for code in row.types
+        )
+    participation = Participation(
+        project=project,
+        organisation=organisation,
+        short_name=row.short_name,
+        role=ADDITIONS[row.kind],
+        joined_on=row.effective_on,
+        affiliated_to_id=row.affiliated_to_id,
+        position=position,
+    )
+    participation.full_clean()
+    participation.save()
+    return participation
+
+
+def _end_participation(row: AmendmentChange) -> None:
+    """The effective date is the last day of the participation."""
+    Participation.objects.filter(pk=row.participation_id).update(left_on=row.effective_on)
+
+
+def _change_coordinator(project: Project, row: AmendmentChange) -> None:
+    # The database holds one open coordinator per project: step the old one down first. Like
+    # the engine's ChangeCoordinator, the role is not dated: the record shows the new roles.
+    Participation.objects.filter(project=project, role=ParticipationRole.COORDINATOR).exclude(
+        pk=row.participation_id
+    ).update(role=ParticipationRole.BENEFICIARY)
+    Participation.objects.filter(pk=row.participation_id).update(role=ParticipationRole.COORDINATOR)
+
+
+def _change_organisation(row: AmendmentChange) -> set[int]:
+    """Change the organisation's country or types; returns every project it takes part in,
+    whose eligibility may change with it."""
+    organisation = row.participation.organisation
+    if row.kind == ChangeKind.CHANGE_ORGANISATION_COUNTRY:
+        organisation.country_id = row.new_country_id
+        organisation.full_clean()
+        organisation.save(update_fields=["country"])
+    else:
+        organisation.type_entries.all().delete()
+        OrganisationType.objects.bulk_create(
+            OrganisationType(organisation=organisation, code=code) for code in row.new_types
+        )
+    return set(
+        Participation.objects.filter(organisation=organisation).values_list("project_id", flat=True)
+    )
