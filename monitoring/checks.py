@@ -10,6 +10,7 @@ from collections.abc import Collection
 
 from django.utils.translation import gettext_noop as noop
 
+from backend.amendments.selectors import amendments_past_decision_date
 from backend.grants.dates import brussels_today
 from backend.grants.eligibility.engine import BREACH, REVIEW, WARNING, evaluate, next_breach
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
@@ -23,6 +24,7 @@ ELIGIBILITY_KINDS = (
     FlagKind.ELIGIBILITY_REVIEW,
     FlagKind.BREACH_SCHEDULED,
 )
+CHECKED_KINDS = (*ELIGIBILITY_KINDS, FlagKind.AMENDMENT_DECISION_OVERDUE)
 _SEVERITY = {BREACH: Severity.CRITICAL, REVIEW: Severity.MEDIUM, WARNING: Severity.LOW}
 
 
@@ -86,6 +88,31 @@ def eligibility_findings(
     return findings
 
 
+def amendment_findings(project_ids: Collection[int], today: datetime.date) -> list[Finding]:
+    """A submitted amendment request with no decision after the decision period counts as
+    rejected (brief section 7, case 20): the consortium must launch it again."""
+    message = noop(
+        "The amendment request submitted on %(submitted)s has had no decision by %(due)s: it "
+        "counts as rejected. Launch it again, or ask the project officer."
+    )
+    findings = []
+    for request in amendments_past_decision_date(today=today, project_ids=project_ids):
+        params = {"submitted": request.submitted_on, "due": request.decision_due_on}
+        findings.append(
+            Finding(
+                project_id=request.project_id,
+                kind=FlagKind.AMENDMENT_DECISION_OVERDUE,
+                severity=Severity.MEDIUM,
+                fingerprint=f"{FlagKind.AMENDMENT_DECISION_OVERDUE}:{request.pk}",
+                explanation={
+                    **{language: render(message, params, language) for language in LANGUAGES},
+                    "details": {"amendment_id": request.pk, "due_on": str(request.decision_due_on)},
+                },
+            )
+        )
+    return findings
+
+
 def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> SyncResult:
     """Check these projects and bring their flags in line with what is found now."""
     today = brussels_today(now)
@@ -95,6 +122,5 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
         for project_id, (consortium, rules) in snapshots.items()
         for finding in eligibility_findings(project_id, consortium, rules, today)
     ]
-    return flags_sync(
-        project_ids=snapshots.keys(), kinds=ELIGIBILITY_KINDS, findings=findings, now=now
-    )
+    findings += amendment_findings(snapshots.keys(), today)
+    return flags_sync(project_ids=snapshots.keys(), kinds=CHECKED_KINDS, findings=findings, now=now)

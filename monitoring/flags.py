@@ -88,8 +88,9 @@ def flags_sync(
     later return of the finding raises a new flag.
 
     Queries: one select (locking the open and suppressed flags of the scope), then at most
-    one insert (raised), one update (refreshed), one update (resolved) and one update
-    (released), each skipped when it has nothing to do, all in one transaction. On SQLite
+    one insert (raised), one update marking the refreshed flags seen, one update of those whose
+    severity or explanation changed, one update (resolved) and one update (released), each
+    skipped when it has nothing to do, all in one transaction. On SQLite
     Django splits a bulk insert or bulk update that exceeds 999 parameters into batches
     (66 raised or 199 refreshed flags per statement); PostgreSQL always takes one statement.
 
@@ -118,7 +119,16 @@ def flags_sync(
             Flag.objects.select_for_update()
             .filter(project_id__in=project_ids, kind__in=kinds)
             .filter(Q(resolved_at__isnull=True) | Q(suppressed=True))
-            .only("id", "project_id", "kind", "fingerprint", "resolved_at", "suppressed")
+            .only(
+                "id",
+                "project_id",
+                "kind",
+                "fingerprint",
+                "severity",
+                "explanation",
+                "resolved_at",
+                "suppressed",
+            )
             .order_by("id")
         )
         open_flags = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is None}
@@ -126,13 +136,16 @@ def flags_sync(
 
         to_raise: list[Flag] = []
         to_refresh: list[Flag] = []
+        reworded: list[Flag] = []
         held_down: list[Flag] = []
         for key, finding in sorted(found.items()):
             flag = open_flags.get(key)
             if flag is not None:
                 flag.last_seen_at = now
-                flag.severity = finding.severity
-                flag.explanation = finding.explanation
+                if (flag.severity, flag.explanation) != (finding.severity, finding.explanation):
+                    flag.severity = finding.severity
+                    flag.explanation = finding.explanation
+                    reworded.append(flag)
                 to_refresh.append(flag)
             elif key in suppressed:
                 held_down.append(suppressed[key])
@@ -155,7 +168,11 @@ def flags_sync(
             # Sorted by (project, fingerprint) so that racing inserts meet in the same order.
             Flag.objects.bulk_create(to_raise, ignore_conflicts=True)
         if to_refresh:
-            Flag.objects.bulk_update(to_refresh, ["last_seen_at", "severity", "explanation"])
+            # Most findings are found again as they were: one plain update marks them seen;
+            # only the few whose wording or severity changed need a row each.
+            Flag.objects.filter(pk__in=[flag.pk for flag in to_refresh]).update(last_seen_at=now)
+        if reworded:
+            Flag.objects.bulk_update(reworded, ["severity", "explanation"])
         if to_resolve:
             Flag.objects.filter(pk__in=[flag.pk for flag in to_resolve]).update(
                 resolved_at=now, resolution=Resolution.AUTO

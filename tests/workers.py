@@ -14,10 +14,11 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 
 
 @contextmanager
-def running_worker(environment: dict[str, str], log_path: Path):
+def running_worker(environment: dict[str, str], log_path: Path, queue: str | None = None):
     """Run ``celery --app backend.config worker`` with these environment variables, consuming a
-    queue of its own; yield the queue name. The worker's output goes to ``log_path``."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    queue of its own (or ``queue``); yield the queue name and the worker's process id. The
+    worker's output goes to ``log_path``."""
+    queue = queue or f"test-{uuid.uuid4().hex[:12]}"
     env = {**os.environ, **environment}
     for name, value in environment.items():
         if value is None:

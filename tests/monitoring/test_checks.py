@@ -139,7 +139,7 @@ def test_a_batch_takes_the_same_queries_whatever_its_size(batch, django_assert_m
         left_on=datetime.date(2022, 7, 1)
     )
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         check_projects([p.pk for p in projects], now=TODAY + datetime.timedelta(hours=1))
 
     assert Flag.objects.filter(resolved_at__isnull=True).count() >= batch * 4
@@ -202,3 +202,45 @@ def test_an_organisation_edited_in_the_admin_rechecks_its_projects(
         resolved_at__isnull=True,
     )
     assert "NO" in flag.explanation["en"]
+
+
+def test_an_amendment_left_without_a_decision_for_45_days_is_flagged(officer):
+    """Brief section 7, case 20: silence is rejection, and the request is flagged."""
+    from backend.accounts.models import ProjectRole
+    from backend.amendments.services import amendment_create, amendment_submit
+
+    project = _demo()
+    manager = UserFactory(username="pm")
+    ProjectRole.objects.create(
+        user=manager,
+        project=project,
+        role="manager",
+        participation=project.participations.get(role="coordinator"),
+    )
+    submitted_at = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(submitted_at, tick=False):
+        request = amendment_create(
+            project=project,
+            user=manager,
+            justification="The Estonian company is closing down.",
+            changes=[
+                {
+                    "kind": "terminate_participation",
+                    "participant": "POHJATAHT",
+                    "effective_on": "2026-12-31",
+                }
+            ],
+        )
+        amendment_submit(request=request, user=manager)
+
+    check_projects([project.pk], now=datetime.datetime(2026, 10, 16, 12, 0, tzinfo=datetime.UTC))
+    assert not Flag.objects.filter(kind="amendment_decision_overdue").exists()  # day 45
+
+    check_projects([project.pk], now=datetime.datetime(2026, 10, 17, 12, 0, tzinfo=datetime.UTC))
+
+    flag = Flag.objects.get(kind="amendment_decision_overdue", resolved_at__isnull=True)
+    assert flag.fingerprint == f"amendment_decision_overdue:{request.pk}"
+    assert flag.explanation["en"] == (
+        "The amendment request submitted on 2026-09-01 has had no decision by 2026-10-16: it "
+        "counts as rejected. Launch it again, or ask the project officer."
+    )
