@@ -96,10 +96,10 @@ class _MemorySampler(threading.Thread):
         return pids
 
     @staticmethod
-    def _rss_kib(pid: int) -> int:
+    def _kib(pid: int, path: str, field: str) -> int:
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+                if line.startswith(field):
                     return int(line.split()[1])
         except OSError:
             pass
@@ -107,9 +107,13 @@ class _MemorySampler(threading.Thread):
 
     def run(self):
         while not self.stopped.is_set():
-            sizes = [self._rss_kib(pid) for pid in self._tree()]
-            self.peak_total = max(self.peak_total, sum(sizes))
-            self.peak_process = max(self.peak_process, max(sizes, default=0))
+            pids = self._tree()
+            # Forked children share the parent's pages: their proportional share (PSS) adds up
+            # to what the worker really holds; resident size (RSS) counts shared pages twice.
+            total = sum(self._kib(pid, "smaps_rollup", "Pss:") for pid in pids)
+            largest = max((self._kib(pid, "status", "VmRSS:") for pid in pids), default=0)
+            self.peak_total = max(self.peak_total, total)
+            self.peak_process = max(self.peak_process, largest)
             time.sleep(0.05)
 
 
@@ -141,8 +145,9 @@ def _sweeps(label: str, env: dict[str, str], broker: str) -> None:
         sampler.stopped.set()
         sampler.join()
     print(
-        f"  worker memory on {label}: peak {sampler.peak_process / 1024:.0f} MiB in one process, "
-        f"{sampler.peak_total / 1024:.0f} MiB for the worker and its 2 children together"
+        f"  worker memory on {label}: peak {sampler.peak_total / 1024:.0f} MiB for the worker "
+        f"and its 2 children together (PSS), {sampler.peak_process / 1024:.0f} MiB resident in "
+        "the largest process"
     )
 
 

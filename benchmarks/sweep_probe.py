@@ -32,13 +32,17 @@ def queries() -> None:
 
 
 def sweep() -> None:
-    from celery.result import GroupResult
-
+    from backend.config.celery import app
     from monitoring.tasks import sweep_task
 
     started = time.perf_counter()
     outcome = sweep_task.delay().get(timeout=900)
-    GroupResult.restore(outcome["group_id"]).get(timeout=900)
+    batches = app.GroupResult.restore(outcome["group_id"])
+    # Polling: a restored group's native join misses results that arrived before it listened.
+    while not batches.ready():
+        time.sleep(0.02)
+    if batches.failed():
+        raise SystemExit("a batch of the sweep failed")
     seconds = time.perf_counter() - started
     print(
         f"sweep of {outcome['projects']:,} projects in {outcome['batches']} batches: "

@@ -8,7 +8,7 @@ neither the number of projects nor the number of participants.
 import datetime
 from collections.abc import Collection
 
-from django.utils.translation import gettext_noop as noop
+from django.utils.translation import gettext_noop
 
 from backend.amendments.selectors import amendments_past_decision_date
 from backend.grants.dates import brussels_today
@@ -55,7 +55,7 @@ def eligibility_findings(
         coming = next_breach(consortium, rules, today)
         if coming is not None:
             breached = [r for r in coming.verdict.results if r.status == BREACH]
-            message = noop(
+            message = gettext_noop(
                 "Changes already recorded break the composition on %(date)s: %(problems)s"
             )
             findings.append(
@@ -91,7 +91,7 @@ def eligibility_findings(
 def amendment_findings(project_ids: Collection[int], today: datetime.date) -> list[Finding]:
     """A submitted amendment request with no decision after the decision period counts as
     rejected (brief section 7, case 20): the consortium must launch it again."""
-    message = noop(
+    message = gettext_noop(
         "The amendment request submitted on %(submitted)s has had no decision by %(due)s: it "
         "counts as rejected. Launch it again, or ask the project officer."
     )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.grants.dates import brussels_today
+from backend.grants.eligibility.messages import rule_label
 from backend.grants.models import (
     Organisation,
     OrganisationType,
@@ -214,10 +215,13 @@ def amendment_approve(
                             )
                             % {
                                 "when": "; ".join(
-                                    _("from %(date)s of %(rules)s")
+                                    _("%(rules)s from %(date)s")
                                     % {
                                         "date": entry.starts_on.isoformat(),
-                                        "rules": ", ".join(breached_rules(entry.verdict)),
+                                        "rules": ", ".join(
+                                            rule_label(rule)
+                                            for rule in breached_rules(entry.verdict)
+                                        ),
                                     }
                                     for entry in breached
                                 )

@@ -51,7 +51,7 @@ class RuleSet(models.Model):
     )
     min_member_states = models.PositiveSmallIntegerField(_("minimum EU Member States"), default=2)
     member_states_severity = models.CharField(
-        _("too few EU Member States is a"),
+        _("consequence of too few EU Member States"),
         max_length=10,
         choices=RuleSeverity,
         default=RuleSeverity.WARNING,

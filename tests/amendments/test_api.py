@@ -507,8 +507,9 @@ def test_approving_a_breach_over_http_needs_an_override(api_client, demo, manage
         "errors": [
             {
                 "path": "override_justification",
-                "message": "With these changes the consortium would be in breach: from "
-                "2026-07-01 of min_full_partners. Approving needs an override justification.",
+                "message": "With these changes the consortium would be in breach: the minimum "
+                "number of full partners from 2026-07-01. Approving needs an override "
+                "justification.",
             }
         ],
     }

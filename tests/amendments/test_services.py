@@ -171,8 +171,8 @@ def test_approving_a_breach_without_an_override_is_refused_and_writes_nothing(de
     assert _errors(refused) == [
         {
             "path": "override_justification",
-            "message": "With these changes the consortium would be in breach: from 2026-07-01 "
-            "of min_full_partners. Approving needs an override justification.",
+            "message": "With these changes the consortium would be in breach: the minimum number "
+            "of full partners from 2026-07-01. Approving needs an override justification.",
         }
     ]
     assert row_counts() == before

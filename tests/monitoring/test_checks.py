@@ -244,3 +244,48 @@ def test_an_amendment_left_without_a_decision_for_45_days_is_flagged(officer):
         "The amendment request submitted on 2026-09-01 has had no decision by 2026-10-16: it "
         "counts as rejected. Launch it again, or ask the project officer."
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_leave_the_flags_one_sweep_leaves(spec_example_bytes):
+    import threading
+
+    from django.db import connection
+
+    projects = [_demo(f"1011432{n:02d}") for n in range(3)] + [
+        grant_file_import(
+            content=dump(variant(lambda data, n=n: data.update(grant_agreement_number=f"8{n:08d}")))
+        )
+        for n in range(3)
+    ]
+    ids = [project.pk for project in projects]
+    Flag.objects.all().delete()  # the imports' own checks ran; start from nothing
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def sweep_batch():
+        try:
+            barrier.wait(timeout=30)
+            check_projects(ids, now=TODAY)
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep_batch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    together = {
+        (f.project_id, f.fingerprint) for f in Flag.objects.filter(resolved_at__isnull=True)
+    }
+
+    Flag.objects.all().delete()
+    check_projects(ids, now=TODAY)
+    alone = {(f.project_id, f.fingerprint) for f in Flag.objects.filter(resolved_at__isnull=True)}
+
+    assert errors == []
+    assert together == alone
+    assert len(alone) > len(ids)

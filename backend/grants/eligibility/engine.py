@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from django.utils.translation import gettext_noop as noop
+from django.utils.translation import gettext_noop
 
 from backend.grants.rules import ASSOCIATED, EU_MEMBER, country_status_on
 
@@ -101,13 +101,15 @@ def _exclusion(participant: Participant, consortium: Consortium, day: datetime.d
         if not restriction.covers(day):
             continue
         if restriction.kind == SANCTIONS_LIST:
-            return noop("on a sanctions list since %(since)s"), {"since": restriction.valid_from}
+            return gettext_noop("on a sanctions list since %(since)s"), {
+                "since": restriction.valid_from
+            }
         if participant.role not in FUNDED_ROLES:
             continue  # associated partners receive no EU funding
         if restriction.kind == PUBLIC_INTEREST_TRUST:
             if consortium.signed_on >= restriction.valid_from:
                 return (
-                    noop(
+                    gettext_noop(
                         "a Hungarian public interest trust or an entity it maintains, in a grant "
                         "signed on or after %(since)s: it may only be an associated partner"
                     ),
@@ -115,7 +117,7 @@ def _exclusion(participant: Participant, consortium: Consortium, day: datetime.d
                 )
             if participant.joined_on >= restriction.valid_from:
                 return (
-                    noop(
+                    gettext_noop(
                         "a Hungarian public interest trust or an entity it maintains, added on "
                         "or after %(since)s: no new commitment may be made with it"
                     ),
@@ -123,7 +125,9 @@ def _exclusion(participant: Participant, consortium: Consortium, day: datetime.d
                 )
             continue  # in a grant signed before the measure it may stay
         return (
-            noop("a Russian publicly controlled entity, excluded from EU funding since %(since)s"),
+            gettext_noop(
+                "a Russian publicly controlled entity, excluded from EU funding since %(since)s"
+            ),
             {"since": restriction.valid_from},
         )
     return None
@@ -148,7 +152,7 @@ def evaluate(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) 
                 required=None,
                 found=str(day),
                 participants=(),
-                message=noop(
+                message=gettext_noop(
                     "The composition is broken from %(date)s until %(until)s, when changes already "
                     "recorded restore it. The agency may tolerate such a gap; review it."
                 ),
@@ -166,14 +170,14 @@ def evaluate(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) 
 
 def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) -> Verdict:
     reference = reference_date(consortium, rules, as_of)
-    statuses: dict[str, str] = {}
+    statuses: dict[tuple[str, datetime.date], str] = {}
 
     def status_of(country: str, day: datetime.date = reference) -> str:
-        if day is reference:
-            if country not in statuses:
-                statuses[country] = country_status_on(consortium.countries.get(country, ()), day)
-            return statuses[country]
-        return country_status_on(consortium.countries.get(country, ()), day)
+        """A country's status on the reference date (or another day), looked up once."""
+        key = (country, day)
+        if key not in statuses:
+            statuses[key] = country_status_on(consortium.countries.get(country, ()), day)
+        return statuses[key]
 
     active = [p for p in consortium.participants if p.active_on(as_of)]
     excluded: dict[str, tuple] = {}
@@ -200,7 +204,7 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
                 required=0,
                 found=len(excluded),
                 participants=tuple(sorted(excluded)),
-                message=noop(
+                message=gettext_noop(
                     "On %(date)s, %(participants)s may not take part with EU funding (see the "
                     "reasons given for each); they do not count toward the composition."
                 ),
@@ -223,7 +227,7 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
             required=rules.min_full_partners,
             found=len(countable),
             participants=_names(countable),
-            message=noop(
+            message=gettext_noop(
                 "%(found)s full partners established in EU Member States or associated third "
                 "countries take part on %(date)s; at least %(required)s are required."
             ),
@@ -239,7 +243,7 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
             required=rules.min_eligible_countries,
             found=len(countries),
             participants=_names(countable),
-            message=noop(
+            message=gettext_noop(
                 "The full partners come from %(found)s EU Member States or associated third "
                 "countries (%(countries)s); at least %(required)s are required."
             ),
@@ -262,7 +266,7 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
             required=rules.min_member_states,
             found=len(member_states),
             participants=_names(p for p in countable if p.country in member_states),
-            message=noop(
+            message=gettext_noop(
                 "%(found)s of these countries are EU Member States (%(countries)s); at least "
                 "%(required)s are required."
             ),
@@ -281,12 +285,10 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
     # A country whose status today differs from its status on the reference date (case 6, 7).
     if reference != as_of:
         changed = sorted(
-            {
-                p.country
-                for p in funded
-                if status_of(p.country) != status_of(p.country, as_of)
-                and (status_of(p.country) in eligible or status_of(p.country, as_of) in eligible)
-            }
+            country
+            for country in {p.country for p in funded}
+            if status_of(country) != status_of(country, as_of)
+            and eligible & {status_of(country), status_of(country, as_of)}
         )
         if changed:
             results.append(
@@ -296,7 +298,7 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
                     required=None,
                     found=changed,
                     participants=_names(p for p in funded if p.country in changed),
-                    message=noop(
+                    message=gettext_noop(
                         "The programme status of %(countries)s on %(date)s differs from its "
                         "status on the reference date %(reference)s, which the rules apply. "
                         "Review whether the agency applies the new status."
@@ -322,7 +324,7 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
                 required=1,
                 found=0,
                 participants=(),
-                message=noop(
+                message=gettext_noop(
                     "No upper-secondary VET provider (EQF 3-4) takes part on %(date)s; check "
                     "that the project still covers a VET level between EQF 3 and 5."
                 ),
@@ -359,13 +361,13 @@ def _type_rule(rules, countable, funded, countries) -> list[RuleResult]:
     passed = len(good) >= required and (rules.type_rule_reading != "strict" or not lacking)
     status = PASS if passed else BREACH
     params = {"found": len(good), "required": required, "countries": _listed(good) or "-"}
-    message = noop(
+    message = gettext_noop(
         "%(found)s eligible countries (%(countries)s) each have an enterprise or sector "
         "representative and a VET provider among their partners; at least %(required)s are "
         "required."
     )
     if rules.type_rule_reading == "strict":
-        message = noop(
+        message = gettext_noop(
             "Every eligible country must have an enterprise or sector representative and a VET "
             "provider among its partners; %(found)s of %(required)s do (%(countries)s)."
         )
@@ -380,7 +382,7 @@ def _type_rule(rules, countable, funded, countries) -> list[RuleResult]:
             affiliated = sorted(
                 p.key for p in funded if p.role == AFFILIATED_ENTITY and p.country in good
             )
-            message = noop(
+            message = gettext_noop(
                 "%(found)s eligible countries (%(countries)s) have an enterprise or sector "
                 "representative and a VET provider only when the types of affiliated entities "
                 "(%(affiliated)s) count; at least %(required)s are required. Review whether the "
@@ -407,7 +409,7 @@ def _type_rule(rules, countable, funded, countries) -> list[RuleResult]:
                 required=None,
                 found=lacking,
                 participants=tuple(sorted(key for c in lacking for key in who[c])),
-                message=noop(
+                message=gettext_noop(
                     "Countries taking part without both an enterprise or sector representative "
                     "and a VET provider: %(countries)s. They do not count toward the type rule."
                 ),
@@ -427,7 +429,7 @@ def _coordinator_rule(active, excluded, status_of, as_of) -> RuleResult:
             required=1,
             found=0,
             participants=(),
-            message=noop("No coordinator takes part on %(date)s."),
+            message=gettext_noop("No coordinator takes part on %(date)s."),
             params={"date": as_of},
         )
     coordinator = coordinators[0]
@@ -439,7 +441,7 @@ def _coordinator_rule(active, excluded, status_of, as_of) -> RuleResult:
             required=1,
             found=0,
             participants=(coordinator.key,),
-            message=noop(
+            message=gettext_noop(
                 "The coordinator %(coordinator)s is established in %(country)s, which is neither "
                 "an EU Member State nor a third country associated to the programme."
             ),
@@ -452,7 +454,7 @@ def _coordinator_rule(active, excluded, status_of, as_of) -> RuleResult:
             required=1,
             found=0,
             participants=(coordinator.key,),
-            message=noop("The coordinator %(coordinator)s may not receive EU funding."),
+            message=gettext_noop("The coordinator %(coordinator)s may not receive EU funding."),
             params=params,
         )
     return RuleResult(
@@ -461,7 +463,7 @@ def _coordinator_rule(active, excluded, status_of, as_of) -> RuleResult:
         required=1,
         found=1,
         participants=(coordinator.key,),
-        message=noop(
+        message=gettext_noop(
             "The coordinator %(coordinator)s is established in %(country)s, an EU Member State or "
             "associated third country."
         ),

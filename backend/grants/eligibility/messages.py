@@ -4,10 +4,29 @@ import datetime
 from collections.abc import Mapping
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .engine import RuleResult, TimelineEntry, Verdict
 
 LANGUAGES = ("en", "lv")
+
+# What each rule asks for, in a few words, for sentences that name rules.
+RULE_LABELS = {
+    "restricted_participants": _("no participant barred from EU funding"),
+    "min_full_partners": _("the minimum number of full partners"),
+    "min_eligible_countries": _("the minimum number of eligible countries"),
+    "min_member_states": _("the minimum number of EU Member States"),
+    "type_rule": _("an enterprise and a VET provider in enough countries"),
+    "countries_without_both_types": _("an enterprise and a VET provider in every country"),
+    "coordinator": _("a coordinator from an eligible country"),
+    "country_status_changed": _("country statuses as on the reference date"),
+    "secondary_vet_provider": _("an upper-secondary VET provider"),
+    "temporary_gap": _("no gap in the composition"),
+}
+
+
+def rule_label(rule: str) -> str:
+    return str(RULE_LABELS.get(rule, rule))
 
 
 def _value(value: object) -> object:

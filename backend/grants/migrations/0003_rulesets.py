@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                         choices=[("breach", "Breach"), ("warning", "Warning")],
                         default="warning",
                         max_length=10,
-                        verbose_name="too few EU Member States is a",
+                        verbose_name="consequence of too few EU Member States",
                     ),
                 ),
                 (
