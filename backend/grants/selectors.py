@@ -161,7 +161,8 @@ def country_status_table() -> dict[str, list]:
 
 def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleSetFacts]]:
     """The consortia of these projects with the rule sets of their calls, as plain data, in six
-    queries whatever the number of projects and participants."""
+    queries whatever the number of projects and participants (a sweep batch's ids: a few
+    hundred)."""
     ids = list(project_ids)
     projects = Project.objects.filter(pk__in=ids).values_list(
         "id",
@@ -183,7 +184,7 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
             "role",
             "joined_on",
             "left_on",
-            "affiliated_to__short_name",
+            "affiliated_to_id",
             "organisation_id",
             "organisation__legal_name",
             "organisation__pic",
@@ -191,6 +192,7 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
         )
     )
     organisation_ids = Participation.objects.filter(project_id__in=ids).values("organisation_id")
+    short_names = {row[0]: row[2] for row in rows}  # an affiliation stays within its project
     types: dict[int, set[str]] = defaultdict(set)
     for organisation_id, code in OrganisationType.objects.filter(
         organisation_id__in=organisation_ids
@@ -220,7 +222,7 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
                 role=role,
                 joined_on=joined_on,
                 left_on=left_on,
-                affiliated_to=affiliated_to,
+                affiliated_to=short_names.get(affiliated_to),
                 restrictions=tuple(restrictions.get(organisation_id, ())),
                 id=participation_id,
             )
