@@ -1,10 +1,14 @@
 """Benchmarks that print figures (``make bench``); nothing here asserts a time.
 
+BENCH_PROJECTS (default 10000) sets the portfolio size, BENCH_DATABASES (default
+"sqlite,postgresql") which databases are measured.
+
 For each database (a throwaway SQLite file, and a throwaway PostgreSQL database when a server
 answers at BENCH_POSTGRES_URL):
 
 1. seed-portfolio: seeds BENCH_PROJECTS projects (default 10,000) in two steps (a tenth, then
-   the rest) and prints the time, rows per second and peak memory of each step;
+   the rest) and prints the time, rows per second and peak memory of each step (PostgreSQL's
+   statistics are refreshed afterwards, as autovacuum would);
 2. queries per sweep batch, measured in-process on the portfolio at a tenth and at full size;
 3. the sweep end to end through a real Celery worker (prefork, 2 processes) on Redis when it
    answers at BENCH_REDIS_URL, else on the embedded filesystem broker: the wall time from
@@ -26,6 +30,7 @@ from urllib.parse import urlparse, urlunparse
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "10000"))
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
@@ -158,6 +163,13 @@ def _benchmark(label: str, env: dict[str, str], broker: str) -> None:
     _seed(first, 1, label, env)
     print(f"  {_batch_queries(env)} with {first:,} projects in the portfolio")
     _seed(PROJECTS - first, 2, label, env)
+    if "DATABASE_URL" in env:
+        # What autovacuum does to a live database in the background: fresh statistics after
+        # two million new rows, so that the planner does not plan for empty tables.
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as database:
+            database.execute("ANALYZE")
     print(f"  {_batch_queries(env)} with {PROJECTS:,} projects in the portfolio")
     _sweeps(label, env, broker)
 
@@ -171,7 +183,10 @@ def main() -> None:
     broker = REDIS_URL if _reachable(REDIS_URL, 6379) else "filesystem://"
     print(f"broker: {broker}; projects: {PROJECTS:,}")
     with tempfile.TemporaryDirectory(prefix="grantwatch-bench-") as var_dir:
-        _benchmark("SQLite", base | {"GRANTWATCH_VAR_DIR": var_dir}, broker)
+        if "sqlite" in DATABASES:
+            _benchmark("SQLite", base | {"GRANTWATCH_VAR_DIR": var_dir}, broker)
+        if "postgresql" not in DATABASES:
+            return
 
         if not _reachable(POSTGRES_URL, 5432):
             print(f"PostgreSQL at {POSTGRES_URL} does not answer; skipped")

@@ -203,6 +203,21 @@ INVALID_EXAMPLE = OpenApiExample(
 # -- views -------------------------------------------------------------------------------------
 
 
+def _transition(request, project_id: int, amendment_id: int, check, step, refused: str):
+    """Load the request, check the user may take the step, take it, answer with the request
+    (or the refusal: 409 for a step out of order, 400 naming the fields)."""
+    project = _project(request, project_id)
+    amendment = _amendment(request, project, amendment_id)
+    _check(check, request, project)
+    try:
+        step(amendment)
+    except AmendmentConflict as conflict:
+        return _conflict(conflict)
+    except AmendmentInvalid as invalid:
+        return _invalid(invalid, refused)
+    return _detail(request, project, amendment_id)
+
+
 class AmendmentListApi(APIView):
     # Lets drf-spectacular describe the paginated envelope of the list response.
     pagination_class = PageNumberPagination
@@ -300,22 +315,20 @@ class AmendmentDetailApi(APIView):
         examples=[INVALID_EXAMPLE],
     )
     def put(self, request, project_id: int, amendment_id: int):
-        project = _project(request, project_id)
-        amendment = _amendment(request, project, amendment_id)
-        _check(can_propose, request, project)
-        body = _body(request)
-        try:
-            amendment_update(
+        # The body is read only once the project, the request and the permission are checked.
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_propose,
+            lambda amendment: amendment_update(
                 request=amendment,
                 user=request.user,
-                justification=body.get("justification", ""),
-                changes=body.get("changes"),
-            )
-        except AmendmentConflict as conflict:
-            return _conflict(conflict)
-        except AmendmentInvalid as invalid:
-            return _invalid(invalid, _("The amendment request was not saved."))
-        return _detail(request, project, amendment_id)
+                justification=_body(request).get("justification", ""),
+                changes=_body(request).get("changes"),
+            ),
+            _("The amendment request was not saved."),
+        )
 
 
 class AmendmentSubmitApi(APIView):
@@ -332,16 +345,14 @@ class AmendmentSubmitApi(APIView):
         },
     )
     def post(self, request, project_id: int, amendment_id: int):
-        project = _project(request, project_id)
-        amendment = _amendment(request, project, amendment_id)
-        _check(can_propose, request, project)
-        try:
-            amendment_submit(request=amendment, user=request.user)
-        except AmendmentConflict as conflict:
-            return _conflict(conflict)
-        except AmendmentInvalid as invalid:
-            return _invalid(invalid, _("The amendment request was not submitted."))
-        return _detail(request, project, amendment_id)
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_propose,
+            lambda amendment: amendment_submit(request=amendment, user=request.user),
+            _("The amendment request was not submitted."),
+        )
 
 
 class ApproveInputSerializer(serializers.Serializer):
@@ -374,22 +385,19 @@ class AmendmentApproveApi(APIView):
         },
     )
     def post(self, request, project_id: int, amendment_id: int):
-        project = _project(request, project_id)
-        amendment = _amendment(request, project, amendment_id)
-        _check(can_decide, request, project)
-        body = _body(request)
-        try:
-            amendment_approve(
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_decide,
+            lambda amendment: amendment_approve(
                 request=amendment,
                 user=request.user,
-                note=body.get("note", ""),
-                override_justification=body.get("override_justification"),
-            )
-        except AmendmentConflict as conflict:
-            return _conflict(conflict)
-        except AmendmentInvalid as invalid:
-            return _invalid(invalid, _("The amendment request was not approved."))
-        return _detail(request, project, amendment_id)
+                note=_body(request).get("note", ""),
+                override_justification=_body(request).get("override_justification"),
+            ),
+            _("The amendment request was not approved."),
+        )
 
 
 class AmendmentRejectApi(APIView):
@@ -406,13 +414,13 @@ class AmendmentRejectApi(APIView):
         },
     )
     def post(self, request, project_id: int, amendment_id: int):
-        project = _project(request, project_id)
-        amendment = _amendment(request, project, amendment_id)
-        _check(can_decide, request, project)
-        try:
-            amendment_reject(request=amendment, user=request.user, note=_body(request).get("note"))
-        except AmendmentConflict as conflict:
-            return _conflict(conflict)
-        except AmendmentInvalid as invalid:
-            return _invalid(invalid, _("The amendment request was not rejected."))
-        return _detail(request, project, amendment_id)
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_decide,
+            lambda amendment: amendment_reject(
+                request=amendment, user=request.user, note=_body(request).get("note")
+            ),
+            _("The amendment request was not rejected."),
+        )
