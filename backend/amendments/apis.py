@@ -203,6 +203,15 @@ INVALID_EXAMPLE = OpenApiExample(
 # -- views -------------------------------------------------------------------------------------
 
 
+STEP_RESPONSES = {
+    200: AmendmentDetailSerializer,
+    400: FieldErrorsSerializer,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    409: CONFLICT,
+}
+
+
 def _transition(request, project_id: int, amendment_id: int, check, step, refused: str):
     """Load the request, check the user may take the step, take it, answer with the request
     (or the refusal: 409 for a step out of order, 400 naming the fields)."""
@@ -305,13 +314,7 @@ class AmendmentDetailApi(APIView):
         operation_id="amendments_update",
         summary="Replace a draft's justification and changes (project managers)",
         request=AmendmentInputSerializer,
-        responses={
-            200: AmendmentDetailSerializer,
-            400: FieldErrorsSerializer,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=STEP_RESPONSES,
         examples=[INVALID_EXAMPLE],
     )
     def put(self, request, project_id: int, amendment_id: int):
@@ -336,13 +339,7 @@ class AmendmentSubmitApi(APIView):
         operation_id="amendments_submit",
         summary="Submit a draft to the agency (project managers); the 45 days start",
         request=None,
-        responses={
-            200: AmendmentDetailSerializer,
-            400: FieldErrorsSerializer,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=STEP_RESPONSES,
     )
     def post(self, request, project_id: int, amendment_id: int):
         return _transition(
@@ -376,13 +373,7 @@ class AmendmentApproveApi(APIView):
         operation_id="amendments_approve",
         summary="Approve a submitted request and apply all its changes (agency officers)",
         request=ApproveInputSerializer,
-        responses={
-            200: AmendmentDetailSerializer,
-            400: FieldErrorsSerializer,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=STEP_RESPONSES,
     )
     def post(self, request, project_id: int, amendment_id: int):
         return _transition(
@@ -405,13 +396,7 @@ class AmendmentRejectApi(APIView):
         operation_id="amendments_reject",
         summary="Reject a submitted request with a note (agency officers)",
         request=RejectInputSerializer,
-        responses={
-            200: AmendmentDetailSerializer,
-            400: FieldErrorsSerializer,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
+        responses=STEP_RESPONSES,
     )
     def post(self, request, project_id: int, amendment_id: int):
         return _transition(
