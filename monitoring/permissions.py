@@ -2,13 +2,14 @@
 
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import ProjectRole, ProjectRoleKind
-from backend.grants.selectors import projects_visible_to
+from backend.accounts.models import ProjectRoleKind
+from backend.accounts.selectors import roles_on_project
+from backend.grants.selectors import project_get
 
 
 def can_view_flag(user, flag) -> tuple[bool, str]:
     """Whoever can see the project can see its flags."""
-    if projects_visible_to(user).filter(pk=flag.project_id).exists():
+    if project_get(user=user, project_id=flag.project_id) is not None:
         return True, ""
     return False, _("This flag belongs to a project you cannot see.")
 
@@ -20,11 +21,8 @@ def can_triage_flag(user, flag) -> tuple[bool, str]:
         return False, _("Sign in to acknowledge or resolve a flag.")
     if user.is_superuser:
         return True, ""
-    if (
-        user.is_agency_officer
-        and ProjectRole.objects.filter(
-            user_id=user.pk, project_id=flag.project_id, role=ProjectRoleKind.OFFICER
-        ).exists()
+    if user.is_agency_officer and ProjectRoleKind.OFFICER in roles_on_project(
+        user, flag.project_id
     ):
         return True, ""
     return False, _(

@@ -12,9 +12,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.errors import PathErrorSerializer, PathErrorsSerializer
 from backend.api.pagination import PageNumberPagination
 from backend.grants.apis import TimelineEntrySerializer, VerdictSerializer
 from backend.grants.dates import brussels_today
+from backend.grants.selectors import project_get
 
 from .errors import AmendmentConflict, AmendmentInvalid
 from .permissions import can_decide, can_propose, can_try_changes
@@ -23,7 +25,6 @@ from .selectors import (
     amendment_list,
     amendment_what_if,
     changes_what_if,
-    visible_project,
 )
 from .services import (
     amendment_approve,
@@ -52,18 +53,6 @@ class WhatIfSerializer(serializers.Serializer):
         help_text="The dates of changes_over_time from which the consortium would be in "
         "breach; approving then needs an override justification.",
     )
-
-
-class FieldErrorSerializer(serializers.Serializer):
-    path = serializers.CharField(
-        help_text="The offending field, e.g. changes[1].effective_on (lists count from 0)."
-    )
-    message = serializers.CharField()
-
-
-class FieldErrorsSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = FieldErrorSerializer(many=True)
 
 
 class ChangeOutputSerializer(serializers.Serializer):
@@ -124,7 +113,7 @@ class AmendmentDetailSerializer(AmendmentSerializer):
         help_text="What the changes would do, as the record stands now; null for a decided "
         "request (or one whose changes no longer fit the record, see problems).",
     )
-    problems = FieldErrorSerializer(
+    problems = PathErrorSerializer(
         many=True, help_text="Why the stored changes no longer fit the record, if they do not."
     )
 
@@ -137,7 +126,7 @@ def _language(request) -> str:
 
 
 def _project(request, project_id: int):
-    project = visible_project(user=request.user, project_id=project_id)
+    project = project_get(user=request.user, project_id=project_id)
     if project is None:
         raise Http404
     return project
@@ -205,7 +194,7 @@ INVALID_EXAMPLE = OpenApiExample(
 
 STEP_RESPONSES = {
     200: AmendmentDetailSerializer,
-    400: FieldErrorsSerializer,
+    400: PathErrorsSerializer,
     403: FORBIDDEN,
     404: NOT_FOUND,
     409: CONFLICT,
@@ -253,7 +242,7 @@ class AmendmentListApi(APIView):
         request=AmendmentInputSerializer,
         responses={
             201: AmendmentDetailSerializer,
-            400: FieldErrorsSerializer,
+            400: PathErrorsSerializer,
             403: FORBIDDEN,
             404: NOT_FOUND,
         },
@@ -286,7 +275,7 @@ class AmendmentWhatIfApi(APIView):
         request=WhatIfInputSerializer,
         responses={
             200: WhatIfSerializer,
-            400: FieldErrorsSerializer,
+            400: PathErrorsSerializer,
             403: FORBIDDEN,
             404: NOT_FOUND,
         },

@@ -1,25 +1,10 @@
 """Why an amendment request was refused: invalid input (each error names its field) or a step
 taken out of order."""
 
-from dataclasses import dataclass
+from backend.api.errors import PathError
 
-from backend.grants.grantfile.errors import PathPart, format_path
-
-
-@dataclass(frozen=True)
-class FieldError:
-    path: str  # e.g. changes[1].effective_on (lists count from 0)
-    message: str
-
-    @classmethod
-    def at(cls, parts: tuple[PathPart, ...], message: str) -> "FieldError":
-        return cls(format_path(parts), str(message))
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message}
+# An amendment's errors name the field of the input, e.g. changes[1].effective_on.
+FieldError = PathError
 
 
 class AmendmentInvalid(Exception):

@@ -8,13 +8,12 @@ both. Seeing the project at all is the selectors' business (a project out of sig
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import ProjectRoleKind
+from backend.accounts.selectors import roles_on_project
 from backend.grants.models import Project
-
-from .selectors import roles_on_project
 
 
 def _is_manager(user, project: Project) -> bool:
-    return user.is_superuser or ProjectRoleKind.MANAGER in roles_on_project(user, project)
+    return user.is_superuser or ProjectRoleKind.MANAGER in roles_on_project(user, project.pk)
 
 
 def can_see_drafts(user, project: Project) -> tuple[bool, str]:
@@ -38,7 +37,7 @@ def can_try_changes(user, project: Project) -> tuple[bool, str]:
     """Ask what changes would do (nothing is saved)."""
     if not user.is_authenticated:
         return False, _("Sign in to try changes out.")
-    if user.is_superuser or roles_on_project(user, project) & {
+    if user.is_superuser or roles_on_project(user, project.pk) & {
         ProjectRoleKind.MANAGER,
         ProjectRoleKind.OFFICER,
     }:
@@ -52,7 +51,7 @@ def can_decide(user, project: Project) -> tuple[bool, str]:
     """Approve or reject a submitted request."""
     if not user.is_authenticated:
         return False, _("Sign in to decide on an amendment request.")
-    if user.is_superuser or ProjectRoleKind.OFFICER in roles_on_project(user, project):
+    if user.is_superuser or ProjectRoleKind.OFFICER in roles_on_project(user, project.pk):
         return True, ""
     return False, _(
         "Only the project's agency officers and administrators approve or reject amendment "

@@ -7,30 +7,15 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import ProjectRole
 from backend.grants.dates import BRUSSELS
 from backend.grants.eligibility.facts import Restriction
 from backend.grants.models import Country, Organisation, Project
-from backend.grants.selectors import consortia, projects_visible_to
+from backend.grants.selectors import consortia
 
 from .errors import AmendmentInvalid, FieldError
 from .models import DECISION_DAYS, AmendmentChange, AmendmentRequest, AmendmentStatus
 from .validation import mentioned_pics, validate_changes
 from .whatif import AmendmentContext, KnownOrganisation, planned_changes, what_if
-
-
-def roles_on_project(user, project: Project) -> frozenset[str]:
-    """The kinds of role the user holds on the project (officer, manager, partner_contact)."""
-    if not user.is_authenticated:
-        return frozenset()
-    return frozenset(
-        ProjectRole.objects.filter(user_id=user.pk, project=project).values_list("role", flat=True)
-    )
-
-
-def visible_project(*, user, project_id: int) -> Project | None:
-    """The project, or None if it does not exist or the user may not see it (not told apart)."""
-    return projects_visible_to(user).filter(pk=project_id).first()
 
 
 def _with_changes(requests: QuerySet[AmendmentRequest]) -> QuerySet[AmendmentRequest]:

@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 from backend.grants.eligibility.changes import apply_changes
 from backend.grants.eligibility.facts import BENEFICIARY, FULL_PARTNER_ROLES, Participant
 from backend.grants.models import OrgType
+from backend.grants.rules import differences_from_record
 
 from .errors import AmendmentInvalid, FieldError
 from .models import TARGETED, ChangeKind
@@ -435,17 +436,13 @@ class _Checker:
         )
 
     def check_known_organisation(self, change: dict, known) -> None:
-        """An organisation the system knows must be described as recorded, as in a grant file:
-        its country and types decide eligibility in every project it takes part in."""
-        given_types = frozenset(change["types"]) if change["types"] is not None else None
-        for field, given, recorded in (
-            ("legal_name", change["legal_name"], known.legal_name),
-            ("country", change["country"], known.country),
-            ("types", given_types, known.types),
+        """An organisation the system knows must be described as recorded, as in a grant file."""
+        for field, shown in differences_from_record(
+            known,
+            legal_name=change["legal_name"],
+            country=change["country"],
+            types=change["types"],
         ):
-            if given is None or given == recorded:
-                continue
-            shown = ", ".join(sorted(recorded)) if field == "types" else recorded
             self.error(
                 field,
                 _(

@@ -16,6 +16,7 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.errors import PathErrorsSerializer
 from backend.api.pagination import PageNumberPagination
 from backend.grants.dates import brussels_today
 from backend.grants.eligibility.engine import evaluate, timeline
@@ -153,19 +154,6 @@ class ProjectDetailSerializer(ProjectListItemSerializer):
     reporting_periods = ReportingPeriodSerializer(many=True, source="reporting_periods.all")
 
 
-class GrantFileErrorSerializer(serializers.Serializer):
-    path = serializers.CharField(
-        help_text="Where the value is, e.g. work_packages[2].shares_eur.ACME (lists count from 0); "
-        "empty for the file as a whole."
-    )
-    message = serializers.CharField()
-
-
-class GrantFileErrorsSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = GrantFileErrorSerializer(many=True)
-
-
 class ImportedGrantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     grant_agreement_number = serializers.CharField()
@@ -277,7 +265,7 @@ class GrantImportApi(APIView):
         },
         responses={
             201: ImportedGrantSerializer,
-            400: GrantFileErrorsSerializer,
+            400: PathErrorsSerializer,
             403: OpenApiResponse(description="Not an agency officer or administrator"),
         },
         examples=[

@@ -244,9 +244,14 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
     }
 
 
+def project_get(*, user, project_id: int) -> Project | None:
+    """The project, or None if it does not exist or the user may not see it (not told apart)."""
+    return projects_visible_to(user).filter(pk=project_id).first()
+
+
 def project_consortium(*, user, project_id: int) -> tuple[Consortium, RuleSetFacts] | None:
     """A visible project's consortium and rule set, or None (missing and hidden look alike)."""
-    if not projects_visible_to(user).filter(pk=project_id).exists():
+    if project_get(user=user, project_id=project_id) is None:
         return None
     return consortia([project_id]).get(project_id)
 

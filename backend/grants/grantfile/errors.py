@@ -1,39 +1,15 @@
 """Errors found in a grant file, each naming the path of the offending value."""
 
-import re
-from dataclasses import dataclass
+from backend.api.errors import PathError, PathPart, format_path
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-PathPart = str | int
+__all__ = ["GrantFileError", "GrantFileInvalid", "PathPart", "format_path"]
 
 
-def format_path(parts: tuple[PathPart, ...] | list[PathPart]) -> str:
-    """``("work_packages", 2, "shares_eur", "ACME")`` -> ``work_packages[2].shares_eur.ACME``.
-
-    List indices count from 0. Mapping keys that are not plain words are quoted.
-    """
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
-            text += f".{part}" if text else part
-        else:
-            text += "[" + repr(part).replace("'", '"') + "]" if part else '[""]'
-    return text
-
-
-@dataclass(frozen=True)
-class GrantFileError:
-    path: str
-    message: str
+class GrantFileError(PathError):
+    """An error in a grant file; an empty path means the file as a whole."""
 
     def __str__(self) -> str:
         return f"{self.path or '(file)'}: {self.message}"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message}
 
 
 class GrantFileInvalid(Exception):

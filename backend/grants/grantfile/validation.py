@@ -19,7 +19,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
-from backend.grants.rules import ELIGIBLE_STATUSES, StatusPeriod, country_status_on
+from backend.grants.rules import (
+    ELIGIBLE_STATUSES,
+    StatusPeriod,
+    country_status_on,
+    differences_from_record,
+)
 
 from .errors import GrantFileError, GrantFileInvalid, format_path
 
@@ -636,20 +641,19 @@ class _Checker:
         return participants
 
     def check_known_organisation(self, path: tuple, entry: dict, known: OrganisationInfo) -> None:
-        """An organisation already in the system must be described as the system records it:
-        its country and types decide eligibility in every project it takes part in."""
-        differences = []
-        if isinstance(entry.get("legal_name"), str) and entry["legal_name"] != known.legal_name:
-            differences.append(("legal_name", known.legal_name))
-        if isinstance(entry.get("country"), str) and entry["country"] != known.country:
-            differences.append(("country", known.country))
+        """An organisation already in the system must be described as the system records it."""
+
+        def text(key):  # values of the wrong type were reported by the first pass
+            return entry.get(key) if isinstance(entry.get(key), str) else None
+
         types = entry.get("types")
-        if (
-            isinstance(types, list)
-            and all(isinstance(t, str) for t in types)
-            and frozenset(types) != known.types
-        ):
-            differences.append(("types", ", ".join(sorted(known.types))))
+        well_typed = isinstance(types, list) and all(isinstance(t, str) for t in types)
+        differences = differences_from_record(
+            known,
+            legal_name=text("legal_name"),
+            country=text("country"),
+            types=types if well_typed else None,
+        )
         for key, recorded in differences:
             self.error(
                 (*path, key),

@@ -1,0 +1,57 @@
+"""Errors that name the path of the offending value, the way the API reports bad input: a grant
+file's ``work_packages[2].shares_eur.ACME`` as much as an amendment's ``changes[1].effective_on``.
+"""
+
+import re
+from dataclasses import dataclass
+
+from rest_framework import serializers
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+PathPart = str | int
+
+
+def format_path(parts: tuple[PathPart, ...] | list[PathPart]) -> str:
+    """``("work_packages", 2, "shares_eur", "ACME")`` -> ``work_packages[2].shares_eur.ACME``.
+
+    List indices count from 0. Mapping keys that are not plain words are quoted.
+    """
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.match(part):
+            text += f".{part}" if text else part
+        else:
+            text += "[" + repr(part).replace("'", '"') + "]" if part else '[""]'
+    return text
+
+
+@dataclass(frozen=True)
+class PathError:
+    path: str  # empty for the input as a whole
+    message: str
+
+    @classmethod
+    def at(cls, parts: tuple[PathPart, ...], message: str) -> "PathError":
+        return cls(format_path(parts), str(message))
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+class PathErrorSerializer(serializers.Serializer):
+    path = serializers.CharField(
+        help_text="Where the offending value is, e.g. changes[1].effective_on or "
+        "work_packages[2].shares_eur.ACME (lists count from 0); empty for the input as a whole."
+    )
+    message = serializers.CharField()
+
+
+class PathErrorsSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = PathErrorSerializer(many=True)
