@@ -40,6 +40,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     MEDIA_ROOT=/app/var/media \
     STATIC_ROOT=/app/static
 
+# libmagic identifies uploaded evidence files by their content (python-magic loads it).
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends libmagic1 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 grantwatch \
     && useradd --system --uid 10001 --gid grantwatch --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin grantwatch

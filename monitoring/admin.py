@@ -3,7 +3,8 @@ pages, which check permissions and keep the store's rules; so nothing is edited 
 
 from django.contrib import admin
 
-from monitoring.models import Flag
+from backend.audit.admin import ViewOnlyAdmin
+from monitoring.models import DigestSent, Flag, ReminderSent
 
 
 @admin.register(Flag)
@@ -31,3 +32,18 @@ class FlagAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         # The change page still opens (read-only) for those who may view.
         return False
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ViewOnlyAdmin):
+    list_display = ["sent_at", "user", "project", "item_kind", "item_id", "due_on"]
+    list_filter = ["item_kind"]
+    search_fields = ["user__username", "project__acronym"]
+    list_select_related = ["user", "project"]
+
+
+@admin.register(DigestSent)
+class DigestSentAdmin(ViewOnlyAdmin):
+    list_display = ["sent_at", "user", "week", "flags"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]

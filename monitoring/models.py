@@ -16,6 +16,9 @@ class FlagKind(models.TextChoices):
     ELIGIBILITY_REVIEW = "eligibility_review", _("Eligibility review or warning")
     BREACH_SCHEDULED = "breach_scheduled", _("Breach scheduled by a recorded change")
     AMENDMENT_DECISION_OVERDUE = "amendment_decision_overdue", _("Amendment decision overdue")
+    DELIVERABLE_OVERDUE = "deliverable_overdue", _("Deliverable overdue")
+    MILESTONE_OVERDUE = "milestone_overdue", _("Milestone overdue")
+    REPORT_OVERDUE = "report_overdue", _("Periodic report overdue")
 
 
 class Severity(models.TextChoices):
@@ -141,3 +144,63 @@ class Flag(models.Model):
             if isinstance(text, str) and text:
                 return text
         return ""
+
+
+class ReminderKind(models.TextChoices):
+    DELIVERABLE = "deliverable", _("Deliverable")
+    MILESTONE = "milestone", _("Milestone")
+    REPORT = "report", _("Periodic report")
+
+
+class ReminderSent(models.Model):
+    """One reminder e-mailed to one user about one item on one day. The unique constraint is
+    what makes the reminder task safe to run twice: the row is written in the same transaction
+    as the e-mail is handed over, and a second attempt finds it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders_sent"
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    item_kind = models.CharField(_("item"), max_length=20, choices=ReminderKind)
+    item_id = models.PositiveIntegerField(_("item id"))
+    due_on = models.DateField(_("due date"))
+    sent_on = models.DateField(_("sent on"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "item_kind", "item_id", "sent_on"], name="reminder_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(item_kind__in=ReminderKind.values), name="reminder_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.item_kind}:{self.item_id} {self.sent_on}"
+
+
+class DigestSent(models.Model):
+    """The weekly digest e-mailed to an officer, once per ISO week."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests_sent"
+    )
+    week = models.CharField(_("week"), max_length=8, help_text=_("ISO week, e.g. 2026-W48."))
+    flags = models.PositiveIntegerField(_("open flags"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="digest_once_a_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.week}"

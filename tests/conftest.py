@@ -15,11 +15,15 @@ from django.conf import settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from backend.accounts.models import ProjectRole
 from backend.config.celery import app as celery_app
+from backend.grants.models import Project
+from backend.grants.services import grant_file_import
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DATA_DIR = Path(__file__).parent / "grants" / "data"
+DEMO = Path(__file__).resolve().parents[1] / "backend" / "grants" / "demo_data" / "cove-demo.yaml"
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -113,3 +117,49 @@ def beneficiary_user(db):
 @pytest.fixture
 def spec_example_bytes() -> bytes:
     return (DATA_DIR / "spec-example.yaml").read_bytes()
+
+
+# -- the demo grant and one user per kind of role on it ----------------------------------------
+
+
+@pytest.fixture
+def demo(db) -> Project:
+    """CARETECH: starts 2024-03-01, ends 2028-02-29; coordinator GAUJA (LV). RP1 M1-18 ends
+    2025-08-31, RP2 M19-36 ends 2027-02-28, RP3 M37-48 (balance)."""
+    return grant_file_import(content=DEMO.read_bytes())
+
+
+@pytest.fixture
+def other_project(db, spec_example_bytes) -> Project:
+    """SECOVE, another project (its organisations are not the demo's)."""
+    return grant_file_import(content=spec_example_bytes)
+
+
+def _user(username, project=None, role=None, acting_for=None, **flags):
+    participation = None
+    if project is not None and acting_for is not None:
+        participation = project.participations.get(short_name=acting_for)
+        flags.setdefault("organisation_id", participation.organisation_id)
+    user = UserFactory(username=username, **flags)
+    if project is not None:
+        ProjectRole.objects.create(
+            user=user, project=project, role=role, participation=participation
+        )
+    return user
+
+
+@pytest.fixture
+def users(demo, other_project) -> dict:
+    """One user per kind of role: the demo's manager (for the coordinator GAUJA), a partner
+    contact for ZILEMED and another for LVTDA, the demo's officer, an officer and a manager of
+    another project, an administrator, and a stranger with no role."""
+    return {
+        "admin": _user("root", is_superuser=True, is_staff=True),
+        "officer": _user("po", demo, "officer", is_agency_officer=True),
+        "other_officer": _user("po-other", other_project, "officer", is_agency_officer=True),
+        "manager": _user("pm", demo, "manager", acting_for="GAUJA"),
+        "partner_contact": _user("pc", demo, "partner_contact", acting_for="ZILEMED"),
+        "other_partner": _user("pc-other", demo, "partner_contact", acting_for="LVTDA"),
+        "other_manager": _user("pm-other", other_project, "manager", acting_for="UNIWA"),
+        "stranger": _user("nobody"),
+    }

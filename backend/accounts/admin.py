@@ -16,8 +16,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (_("Granting authority"), {"fields": ["is_agency_officer"]}),
+        (_("Work"), {"fields": ["organisation", "language", "reminder_days"]}),
     ]
-    list_display = [*DjangoUserAdmin.list_display, "is_agency_officer"]
+    list_display = [*DjangoUserAdmin.list_display, "organisation", "is_agency_officer"]
+    autocomplete_fields = ["organisation"]
     list_filter = [*DjangoUserAdmin.list_filter, "is_agency_officer"]
     inlines = [ProjectRoleInline]
 

@@ -1,11 +1,39 @@
 """Users and their roles on projects."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from backend.grants.models import Participation, Project
+from backend.grants.models import Organisation, Participation, Project
+
+# Reminders go out this many days before a due date (0 = on the day) unless the user says
+# otherwise.
+DEFAULT_REMINDER_DAYS = (14, 0)
+MAX_REMINDER_DAYS = 90
+
+
+def default_reminder_days() -> list[int]:
+    return list(DEFAULT_REMINDER_DAYS)
+
+
+def validate_reminder_days(value) -> None:
+    if not isinstance(value, list) or len(value) > 5:
+        raise ValidationError(_("Give a list of at most 5 numbers of days."))
+    for days in value:
+        if (
+            isinstance(days, bool)
+            or not isinstance(days, int)
+            or not 0 <= days <= MAX_REMINDER_DAYS
+        ):
+            raise ValidationError(
+                _("Each number of days must be a whole number from 0 to %(max)s.")
+                % {"max": MAX_REMINDER_DAYS}
+            )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Give each number of days once."))
 
 
 class User(AbstractUser):
@@ -16,6 +44,28 @@ class User(AbstractUser):
         _("agency officer"),
         default=False,
         help_text=_("Works for the granting authority and may import grants."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("organisation"),
+        help_text=_("The organisation the user works for (none for agency staff)."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("The language of the e-mails the user receives."),
+    )
+    reminder_days = models.JSONField(
+        _("reminder days"),
+        default=default_reminder_days,
+        validators=[validate_reminder_days],
+        help_text=_("How many days before a due date reminders are e-mailed; 0 means on the day."),
     )
 
     class Meta(AbstractUser.Meta):
@@ -75,3 +125,21 @@ class ProjectRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} {self.project}"
+
+    def clean(self) -> None:
+        """A role acts for a participation of its own project; a manager acts for the
+        coordinator; a user who belongs to an organisation acts for that organisation."""
+        if self.participation_id is None:
+            return
+        participation = self.participation
+        if participation.project_id != self.project_id:
+            raise ValidationError(
+                {"participation": _("The participation belongs to another project.")}
+            )
+        if self.role == ProjectRoleKind.MANAGER and participation.role != "coordinator":
+            raise ValidationError(
+                {"participation": _("A project manager acts for the coordinator.")}
+            )
+        organisation_id = self.user.organisation_id if self.user_id else None
+        if organisation_id is not None and participation.organisation_id != organisation_id:
+            raise ValidationError({"participation": _("The user works for another organisation.")})

@@ -55,3 +55,49 @@ class PathErrorSerializer(serializers.Serializer):
 class PathErrorsSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = PathErrorSerializer(many=True)
+
+
+# -- refusals a service raises, and how the API answers them -----------------------------------
+
+
+class InvalidInput(Exception):
+    """Input that cannot be accepted, with every error found, each naming its field. The API
+    answers 400 with ``{"detail": ..., "errors": [{"path", "message"}]}``."""
+
+    def __init__(self, errors: list[PathError], detail: str = ""):
+        self.errors = list(dict.fromkeys(errors))
+        self.detail = str(detail)
+        super().__init__("; ".join(str(error) for error in self.errors))
+
+    @classmethod
+    def at(cls, path: str, message: str) -> "InvalidInput":
+        return cls([PathError(path, str(message))])
+
+
+class Conflict(Exception):
+    """A step the object's state does not allow now (submitting twice, editing what is locked).
+    The API answers 409 with ``{"detail": message}``."""
+
+    def __init__(self, message: str):
+        self.message = str(message)
+        super().__init__(self.message)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the services' own refusals."""
+    from django.utils.translation import gettext as _
+    from rest_framework import status
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, InvalidInput):
+        return Response(
+            {
+                "detail": exc.detail or _("Nothing was saved: the input has errors."),
+                "errors": [error.as_dict() for error in exc.errors],
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Conflict):
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)

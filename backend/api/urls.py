@@ -6,6 +6,10 @@ from backend.grants import apis as grants_apis
 urlpatterns = [
     path("", include("backend.amendments.urls")),
     path("", include("monitoring.urls")),
+    path("", include("backend.workplan.urls")),
+    path("", include("backend.reporting.urls")),
+    path("", include("backend.audit.urls")),
+    path("", include("backend.accounts.urls")),
     path("auth/token", obtain_auth_token, name="api-token"),
     path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
     path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),

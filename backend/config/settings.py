@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "backend.grants",
     "backend.workplan",
     "backend.amendments",
+    "backend.reporting",
+    "backend.audit",
     "monitoring",
     "frontend",
 ]
@@ -182,6 +184,9 @@ STORAGES = {
 }
 # A grant file is small; anything bigger than this is not a grant file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A deliverable's evidence file may be at most this big (bytes; 50 MB by default). Uploaded
+# files are never served from MEDIA_URL: they are downloaded through a view that checks access.
+GRANTWATCH_EVIDENCE_MAX_BYTES = env.int("GRANTWATCH_EVIDENCE_MAX_BYTES", default=50 * 1024 * 1024)
 
 # E-MAIL
 # ------------------------------------------------------------------------------
@@ -240,6 +245,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grantwatch API",

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from backend.grants.dates import month_end
+from backend.grants.dates import month_end, month_start
 
 PIC_VALIDATOR = RegexValidator(r"^[0-9]{9}$", _("A PIC is exactly 9 digits."))
 GA_NUMBER_VALIDATOR = RegexValidator(r"^[0-9]+$", _("A grant agreement number is digits only."))
@@ -390,6 +390,10 @@ class Project(models.Model):
     def month_end(self, month: int) -> datetime.date:
         """The last day of the project's n-th month: its deadline for that month."""
         return month_end(self.start_date, month)
+
+    def month_start(self, month: int) -> datetime.date:
+        """The first day of the project's n-th month."""
+        return month_start(self.start_date, month)
 
 
 class ParticipationRole(models.TextChoices):

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from backend.grants.dates import add_months
+from backend.grants.dates import add_months, month_end
 from backend.grants.models import (
     Call,
     Country,
@@ -577,6 +577,7 @@ class _Batch:
                         type=kind,
                         dissemination=dissemination,
                         due_month=due_month,
+                        due_on=month_end(plan.model.start_date, due_month),
                         position=position,
                     )
                     for plan in self.projects

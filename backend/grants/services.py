@@ -181,6 +181,7 @@ def _create_record(grant: GrantData) -> Project:
             type=deliverable.type,
             dissemination=deliverable.dissemination,
             due_month=deliverable.due_month,
+            due_on=project.month_end(deliverable.due_month),
             position=position,
         )
         for position, deliverable in enumerate(grant.deliverables, start=1)

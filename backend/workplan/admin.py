@@ -1,8 +1,11 @@
 from django.contrib import admin
 
+from backend.audit.admin import ViewOnlyAdmin
 from backend.workplan.models import (
     ActivityCluster,
     Deliverable,
+    DueDateRevision,
+    EvidenceFile,
     Milestone,
     ReportingPeriod,
     WorkPackage,
@@ -49,19 +52,46 @@ class WorkPackageShareAdmin(admin.ModelAdmin):
 
 @admin.register(Deliverable)
 class DeliverableAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "project", "work_package", "lead", "type", "due_month"]
-    list_filter = ["type", "dissemination"]
+    list_display = [
+        "code",
+        "title",
+        "project",
+        "work_package",
+        "lead",
+        "type",
+        "due_month",
+        "due_on",
+        "status",
+    ]
+    list_filter = ["type", "dissemination", "status"]
     search_fields = ["code", "title", "project__acronym"]
     autocomplete_fields = ["project", "work_package", "lead"]
     list_select_related = ["project", "work_package", "lead"]
+    # The reporting state changes through the services (with its checks and audit events).
+    readonly_fields = [
+        "due_on",
+        "status",
+        "delivered_on",
+        "submitted_at",
+        "submitted_by",
+        "approved_on",
+        "approved_by",
+        "revision_reason",
+    ]
 
 
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "project", "lead", "due_month"]
+    list_display = ["code", "title", "project", "lead", "due_month", "achieved_on"]
     search_fields = ["code", "title", "project__acronym"]
     autocomplete_fields = ["project", "lead", "work_packages"]
     list_select_related = ["project", "lead"]
+    readonly_fields = [
+        "achieved_on",
+        "achievement_evidence",
+        "achieved_recorded_at",
+        "achieved_recorded_by",
+    ]
 
 
 @admin.register(ReportingPeriod)
@@ -71,3 +101,20 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     search_fields = ["project__acronym", "project__grant_agreement_number"]
     autocomplete_fields = ["project"]
     list_select_related = ["project"]
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ViewOnlyAdmin):
+    list_display = ["deliverable", "name", "size", "content_type", "uploaded_at", "current"]
+    list_filter = ["current", "content_type"]
+    search_fields = ["name", "deliverable__code", "deliverable__project__acronym"]
+    list_select_related = ["deliverable__project"]
+    # Files are downloaded through the API, which checks access; no link to storage here.
+    exclude = ["file"]
+
+
+@admin.register(DueDateRevision)
+class DueDateRevisionAdmin(ViewOnlyAdmin):
+    list_display = ["deliverable", "previous_on", "new_on", "revised_at", "revised_by"]
+    search_fields = ["deliverable__code", "deliverable__project__acronym"]
+    list_select_related = ["deliverable__project", "revised_by"]

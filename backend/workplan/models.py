@@ -3,6 +3,7 @@ reporting periods, as the grant agreement's Annex 1 and Data Sheet fix them."""
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +116,17 @@ class Dissemination(models.TextChoices):
     SEN = "SEN", _("Sensitive")
 
 
+class DeliverableStatus(models.TextChoices):
+    """Continuous reporting (brief 4.2): nothing uploaded, uploaded, submitted with its delivery
+    date, accepted by the officer with an approval date. A revision request sends a submitted
+    deliverable back to Pending with the officer's reason."""
+
+    PENDING = "pending", _("Pending")
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+
+
 class Deliverable(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="deliverables", verbose_name=_("project")
@@ -131,6 +143,36 @@ class Deliverable(models.Model):
     dissemination = models.CharField(_("dissemination level"), max_length=5, choices=Dissemination)
     due_month = models.PositiveSmallIntegerField(_("due month"))
     position = models.PositiveIntegerField(_("position"), default=0)
+    # The deadline in force: the end of the due month, unless an officer revised it (the
+    # revisions are kept in DueDateRevision).
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliverableStatus, default=DeliverableStatus.PENDING
+    )
+    delivered_on = models.DateField(_("delivery date"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    approved_on = models.DateField(_("approval date"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    revision_reason = models.TextField(
+        _("revision requested"),
+        blank=True,
+        help_text=_("The officer's reason for the last revision request."),
+    )
 
     class Meta:
         ordering = ["project", "position", "id"]
@@ -146,14 +188,117 @@ class Deliverable(models.Model):
                 condition=Q(dissemination__in=Dissemination.values),
                 name="deliverable_dissemination_known",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliverableStatus.values), name="deliverable_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[DeliverableStatus.PENDING, DeliverableStatus.DRAFT],
+                    delivered_on__isnull=True,
+                    approved_on__isnull=True,
+                )
+                | Q(
+                    status=DeliverableStatus.SUBMITTED,
+                    delivered_on__isnull=False,
+                    approved_on__isnull=True,
+                )
+                | Q(
+                    status=DeliverableStatus.ACCEPTED,
+                    delivered_on__isnull=False,
+                    approved_on__isnull=False,
+                ),
+                name="deliverable_dates_match_status",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "due_on"], name="deliverable_status_due")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
     @property
-    def due_date(self) -> datetime.date:
+    def planned_due_on(self) -> datetime.date:
+        """The end of the due month, as the grant agreement plans it."""
         return self.project.month_end(self.due_month)
+
+    @property
+    def due_date(self) -> datetime.date:
+        return self.due_on
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status in (DeliverableStatus.SUBMITTED, DeliverableStatus.ACCEPTED)
+
+
+def evidence_path(instance: "EvidenceFile", filename: str) -> str:
+    """Stored under a random name: the user's file name is kept in the row, never trusted as a
+    path."""
+    import uuid
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"evidence/{instance.deliverable.project_id}/{uuid.uuid4().hex}.{suffix}"
+
+
+class EvidenceFile(models.Model):
+    """The file uploaded for a deliverable. One is current at a time; a file submitted and then
+    sent back for revision stays as history (current=False)."""
+
+    deliverable = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="evidence_files"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=300)
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=120)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    current = models.BooleanField(_("current"), default=True)
+
+    class Meta:
+        ordering = ["deliverable", "-uploaded_at", "-id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deliverable"], condition=Q(current=True), name="evidence_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DueDateRevision(models.Model):
+    """An officer's revision of a deliverable's due date (brief 4.2)."""
+
+    deliverable = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="due_date_revisions"
+    )
+    previous_on = models.DateField(_("previous due date"))
+    new_on = models.DateField(_("new due date"))
+    reason = models.TextField(_("reason"), blank=True)
+    revised_at = models.DateTimeField(_("revised at"))
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("revised by"),
+    )
+
+    class Meta:
+        ordering = ["deliverable", "revised_at", "id"]
+        verbose_name = _("due date revision")
+        verbose_name_plural = _("due date revisions")
+
+    def __str__(self) -> str:
+        return f"{self.previous_on} -> {self.new_on}"
 
 
 class Milestone(models.Model):
@@ -171,6 +316,21 @@ class Milestone(models.Model):
     due_month = models.PositiveSmallIntegerField(_("due month"))
     verification = models.TextField(_("means of verification"))
     position = models.PositiveIntegerField(_("position"), default=0)
+    achieved_on = models.DateField(_("achieved on"), null=True, blank=True)
+    achievement_evidence = models.TextField(
+        _("verification provided"),
+        blank=True,
+        help_text=_("How the means of verification show the milestone achieved."),
+    )
+    achieved_recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    achieved_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     class Meta:
         ordering = ["project", "position", "id"]
@@ -179,6 +339,10 @@ class Milestone(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "code"], name="milestone_code_unique"),
             models.CheckConstraint(condition=Q(due_month__gte=1), name="milestone_due_month"),
+            models.CheckConstraint(
+                condition=Q(achieved_on__isnull=True) | ~Q(achievement_evidence=""),
+                name="milestone_achieved_with_evidence",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -232,3 +396,7 @@ class ReportingPeriod(models.Model):
     @property
     def end_date(self) -> datetime.date:
         return self.project.month_end(self.end_month)
+
+    @property
+    def start_date(self) -> datetime.date:
+        return self.project.month_start(self.start_month)

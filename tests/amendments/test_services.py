@@ -20,7 +20,6 @@ from backend.amendments.services import (
 )
 from backend.grants.models import Organisation, Participation
 from backend.grants.services import grant_file_import
-from tests.amendments.conftest import DEMO
 from tests.amendments.helpers import (
     DOWN_TO_SEVEN,
     add,
@@ -29,6 +28,7 @@ from tests.amendments.helpers import (
     row_counts,
     terminate,
 )
+from tests.conftest import DEMO
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,343 @@
+"""Periodic reporting (brief 3.2, 4.3): for each reporting period, the partners' contributions
+to the technical part, the coordinator's status of work packages, the justifications of late
+deliverables, and the report the coordinator submits and the officer reviews. Every submission
+is kept as a frozen version."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.grants.models import Participation, Project
+from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
+
+# A periodic report is due this many days after its period ends (brief 3.3, VERIFIED).
+REPORT_DUE_DAYS = 60
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+
+
+# The statuses in which the consortium may still edit the report and its parts.
+EDITABLE_REPORT_STATUSES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
+
+
+class PeriodicReport(models.Model):
+    """The report of one reporting period. Created when someone first writes to it."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="reports", verbose_name=_("project")
+    )
+    reporting_period = models.OneToOneField(
+        ReportingPeriod,
+        on_delete=models.CASCADE,
+        related_name="report",
+        verbose_name=_("reporting period"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReportStatus, default=ReportStatus.DRAFT
+    )
+    technical_part = models.TextField(
+        _("technical part"),
+        blank=True,
+        help_text=_("The coordinator's account of the period's work, composed for the report."),
+    )
+    submitted_at = models.DateTimeField(_("last submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    first_submitted_at = models.DateTimeField(
+        _("first submitted at"),
+        null=True,
+        blank=True,
+        help_text=_("When the agency first received the report."),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    review_comments = models.TextField(_("review comments"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["project", "reporting_period__number"]
+        verbose_name = _("periodic report")
+        verbose_name_plural = _("periodic reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values), name="report_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReportStatus.APPROVED) | Q(approved_at__isnull=False),
+                name="report_approved_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} RP{self.reporting_period.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_REPORT_STATUSES
+
+
+def report_due_on(period_end: datetime.date) -> datetime.date:
+    """The periodic report's deadline: 60 days after its period ends."""
+    return period_end + datetime.timedelta(days=REPORT_DUE_DAYS)
+
+
+class ContributionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    LOCKED = "locked", _("Locked for review")
+
+
+class Contribution(models.Model):
+    """One organisation's part of a report's technical part."""
+
+    report = models.ForeignKey(
+        PeriodicReport, on_delete=models.CASCADE, related_name="contributions"
+    )
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="report_contributions"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ContributionStatus, default=ContributionStatus.DRAFT
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("locked by"),
+    )
+
+    class Meta:
+        ordering = ["report", "participation__position"]
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "participation"], name="contribution_once_per_partner"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ContributionStatus.values),
+                name="contribution_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ContributionStatus.LOCKED) | Q(locked_at__isnull=False),
+                name="contribution_locked_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.participation.short_name}"
+
+
+class ContributionEntry(models.Model):
+    """What an organisation did in one work package during the period."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="entries")
+    work_package = models.ForeignKey(
+        WorkPackage, on_delete=models.CASCADE, related_name="contribution_entries"
+    )
+    activities = models.TextField(_("activities carried out"), blank=True)
+    outputs = models.TextField(_("outputs"), blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+
+    class Meta:
+        ordering = ["contribution", "work_package__number"]
+        verbose_name = _("contribution entry")
+        verbose_name_plural = _("contribution entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "work_package"], name="contribution_entry_once_per_wp"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contribution} WP{self.work_package.number}"
+
+
+class WorkPackageDeclaration(models.Model):
+    """The coordinator's status of a work package at the end of a reporting period: completed
+    (on a date) or not (brief 3.2). The lump-sum share is payable once it is completed."""
+
+    work_package = models.ForeignKey(
+        WorkPackage, on_delete=models.CASCADE, related_name="declarations"
+    )
+    reporting_period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="declarations"
+    )
+    completed = models.BooleanField(_("completed"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    declared_at = models.DateTimeField(_("declared at"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+
+    class Meta:
+        ordering = ["reporting_period__number", "work_package__number"]
+        verbose_name = _("work package declaration")
+        verbose_name_plural = _("work package declarations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_package", "reporting_period"], name="declaration_once_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed=True, completed_on__isnull=False)
+                | Q(completed=False, completed_on__isnull=True),
+                name="declaration_completed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"WP{self.work_package.number} RP{self.reporting_period.number}: {self.completed}"
+
+
+class CompletionWaiver(models.Model):
+    """An officer's permission to declare a work package completed although not all its
+    deliverables are accepted."""
+
+    work_package = models.OneToOneField(
+        WorkPackage, on_delete=models.CASCADE, related_name="completion_waiver"
+    )
+    reason = models.TextField(_("reason"))
+    waived_at = models.DateTimeField(_("waived at"))
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("waived by"),
+    )
+
+    class Meta:
+        verbose_name = _("completion waiver")
+        verbose_name_plural = _("completion waivers")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="waiver_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"WP{self.work_package.number}"
+
+
+class LateJustification(models.Model):
+    """Why a deliverable due in the report's period was not submitted in time (brief 4.2)."""
+
+    report = models.ForeignKey(
+        PeriodicReport, on_delete=models.CASCADE, related_name="justifications"
+    )
+    deliverable = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="late_justifications"
+    )
+    text = models.TextField(_("justification"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["report", "deliverable__position"]
+        verbose_name = _("late deliverable justification")
+        verbose_name_plural = _("late deliverable justifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "deliverable"], name="justification_once_per_report"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="justification_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.deliverable.code}"
+
+
+class VersionDecision(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+
+class ReportVersion(models.Model):
+    """A report exactly as it was submitted, frozen; the officer's decision on it."""
+
+    report = models.ForeignKey(PeriodicReport, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    content = models.JSONField(_("content"))
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=VersionDecision, default=VersionDecision.PENDING
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    comments = models.TextField(_("comments"), blank=True)
+
+    class Meta:
+        ordering = ["report", "number"]
+        verbose_name = _("report version")
+        verbose_name_plural = _("report versions")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="report_version_unique"),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(decision="pending"),
+                name="report_version_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=VersionDecision.values),
+                name="report_version_decision_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} v{self.number}"
