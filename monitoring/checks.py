@@ -2,7 +2,10 @@
 
 ``check_projects`` is what both paths run: the check after a change (a few projects, seconds
 after the commit) and the sweep (every active project, in batches). Its query count depends on
-neither the number of projects nor the number of participants.
+neither the number of projects nor the number of participants, deliverables, milestones or
+reporting periods.
+
+A deadline on day D runs to the end of D in Brussels: an item is overdue from D + 1.
 """
 
 import datetime
@@ -16,6 +19,15 @@ from backend.grants.eligibility.engine import BREACH, REVIEW, WARNING, evaluate,
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
 from backend.grants.eligibility.messages import LANGUAGES, render, result_as_dict
 from backend.grants.selectors import consortia
+from backend.reporting.models import REPORT_DUE_DAYS
+from backend.workplan.deadlines import (
+    DueDeliverable,
+    DueMilestone,
+    DueReport,
+    deliverables_not_submitted,
+    milestones_not_achieved,
+    reports_not_received,
+)
 from monitoring.flags import Finding, SyncResult, flags_sync
 from monitoring.models import FlagKind, Severity
 
@@ -24,7 +36,14 @@ ELIGIBILITY_KINDS = (
     FlagKind.ELIGIBILITY_REVIEW,
     FlagKind.BREACH_SCHEDULED,
 )
-CHECKED_KINDS = (*ELIGIBILITY_KINDS, FlagKind.AMENDMENT_DECISION_OVERDUE)
+OVERDUE_KINDS = (
+    FlagKind.DELIVERABLE_OVERDUE,
+    FlagKind.MILESTONE_OVERDUE,
+    FlagKind.REPORT_OVERDUE,
+)
+CHECKED_KINDS = (*ELIGIBILITY_KINDS, FlagKind.AMENDMENT_DECISION_OVERDUE, *OVERDUE_KINDS)
+# A deliverable or milestone more than this many days late is flagged one step more severe.
+ESCALATE_AFTER_DAYS = 30
 _SEVERITY = {BREACH: Severity.CRITICAL, REVIEW: Severity.MEDIUM, WARNING: Severity.LOW}
 
 
@@ -113,6 +132,126 @@ def amendment_findings(project_ids: Collection[int], today: datetime.date) -> li
     return findings
 
 
+def _explanation(message: str, params: dict, details: dict) -> dict:
+    return {
+        **{language: render(message, params, language) for language in LANGUAGES},
+        "details": details,
+    }
+
+
+def deliverable_finding(deliverable: DueDeliverable, today: datetime.date) -> Finding | None:
+    """A deliverable still Pending or Draft after its deadline in force (brief 4.2: "the
+    status shows red when the (possibly revised) due date has passed")."""
+    if today <= deliverable.due_on:
+        return None
+    late = (today - deliverable.due_on).days
+    message = gettext_noop(
+        'Deliverable %(code)s "%(title)s" was due on %(due)s (M%(month)s) and has not been '
+        "submitted."
+    )
+    params = {
+        "code": deliverable.code,
+        "title": deliverable.title,
+        "due": deliverable.due_on,
+        "month": deliverable.due_month,
+    }
+    return Finding(
+        project_id=deliverable.project_id,
+        kind=FlagKind.DELIVERABLE_OVERDUE,
+        severity=Severity.HIGH if late > ESCALATE_AFTER_DAYS else Severity.MEDIUM,
+        fingerprint=f"{FlagKind.DELIVERABLE_OVERDUE}:{deliverable.id}",
+        explanation=_explanation(
+            message,
+            params,
+            {
+                "deliverable_id": deliverable.id,
+                "code": deliverable.code,
+                "due_on": deliverable.due_on.isoformat(),
+                "due_month": deliverable.due_month,
+                "lead": deliverable.lead,
+            },
+        ),
+    )
+
+
+def milestone_finding(milestone: DueMilestone, today: datetime.date) -> Finding | None:
+    """A milestone not recorded as achieved after the end of its due month."""
+    if today <= milestone.due_on:
+        return None
+    late = (today - milestone.due_on).days
+    message = gettext_noop(
+        'Milestone %(code)s "%(title)s" was due on %(due)s (M%(month)s) and has not been '
+        "recorded as achieved."
+    )
+    params = {
+        "code": milestone.code,
+        "title": milestone.title,
+        "due": milestone.due_on,
+        "month": milestone.due_month,
+    }
+    return Finding(
+        project_id=milestone.project_id,
+        kind=FlagKind.MILESTONE_OVERDUE,
+        severity=Severity.MEDIUM if late > ESCALATE_AFTER_DAYS else Severity.LOW,
+        fingerprint=f"{FlagKind.MILESTONE_OVERDUE}:{milestone.id}",
+        explanation=_explanation(
+            message,
+            params,
+            {
+                "milestone_id": milestone.id,
+                "code": milestone.code,
+                "due_on": milestone.due_on.isoformat(),
+                "due_month": milestone.due_month,
+                "lead": milestone.lead,
+            },
+        ),
+    )
+
+
+def report_finding(report: DueReport, today: datetime.date) -> Finding | None:
+    """A periodic report not received 60 days after its period ended (brief section 7, case
+    23): overdue, escalated at once, since the later payments wait for it."""
+    if today <= report.due_on:
+        return None
+    message = gettext_noop(
+        "The periodic report of reporting period %(number)s (M%(start)s-M%(end)s) was due on "
+        "%(due)s, %(days)s days after the period ended, and has not been submitted. The "
+        "following payments wait for it."
+    )
+    params = {
+        "number": report.number,
+        "start": report.start_month,
+        "end": report.end_month,
+        "due": report.due_on,
+        "days": REPORT_DUE_DAYS,
+    }
+    return Finding(
+        project_id=report.project_id,
+        kind=FlagKind.REPORT_OVERDUE,
+        severity=Severity.HIGH,
+        fingerprint=f"{FlagKind.REPORT_OVERDUE}:{report.number}",
+        explanation=_explanation(
+            message,
+            params,
+            {
+                "reporting_period": report.number,
+                "period_end": report.period_end.isoformat(),
+                "due_on": report.due_on.isoformat(),
+            },
+        ),
+    )
+
+
+def overdue_findings(project_ids: Collection[int], today: datetime.date) -> list[Finding]:
+    """Deliverables, milestones and periodic reports past their deadline, in three queries.
+    Submitting, recording the achievement or submitting the report makes the finding go away,
+    and the next check resolves its flag."""
+    found = [deliverable_finding(item, today) for item in deliverables_not_submitted(project_ids)]
+    found += [milestone_finding(item, today) for item in milestones_not_achieved(project_ids)]
+    found += [report_finding(item, today) for item in reports_not_received(project_ids)]
+    return [finding for finding in found if finding is not None]
+
+
 def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> SyncResult:
     """Check these projects and bring their flags in line with what is found now."""
     today = brussels_today(now)
@@ -123,4 +262,5 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
         for finding in eligibility_findings(project_id, consortium, rules, today)
     ]
     findings += amendment_findings(snapshots.keys(), today)
+    findings += overdue_findings(snapshots.keys(), today)
     return flags_sync(project_ids=snapshots.keys(), kinds=CHECKED_KINDS, findings=findings, now=now)

@@ -12,7 +12,10 @@ from django.utils import timezone
 
 from backend.grants.dates import brussels_today
 from backend.grants.selectors import active_project_ids
+from backend.reporting.models import REPORT_DUE_DAYS
 from monitoring.checks import check_projects
+from monitoring.digest import digests_send
+from monitoring.reminders import DeliveryFailed, reminders_send
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -43,10 +46,45 @@ def check_projects_task(project_ids: list[int], reason: str = "") -> dict[str, o
 
 @shared_task(name="monitoring.sweep", acks_late=True, autoretry_for=TRANSIENT, max_retries=3)
 def sweep_task(batch_size: int | None = None) -> dict[str, object]:
-    """Check every active project, in batches handed to the workers as a group."""
+    """Check every active project, in batches handed to the workers as a group. A project is
+    watched until its final report is overdue (the day after the deadline), so that a missing
+    final report is flagged."""
     size = batch_size or settings.GRANTWATCH_SWEEP_BATCH_SIZE
-    ids = active_project_ids(brussels_today())
+    ids = active_project_ids(brussels_today(), days_after_end=REPORT_DUE_DAYS + 1)
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
     result = group(check_projects_task.s(batch, reason="sweep") for batch in batches).apply_async()
     result.save()
     return {"projects": len(ids), "batches": len(batches), "group_id": result.id}
+
+
+@shared_task(
+    name="monitoring.send_reminders",
+    acks_late=True,
+    autoretry_for=(*TRANSIENT, DeliveryFailed),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_reminders_task() -> dict[str, object]:
+    """Today's reminder e-mails (daily, 07:00 Brussels). Safe to run again: what was sent
+    today is not sent again. If some e-mails failed, the task fails after sending the others
+    and its retry sends the failed ones."""
+    result = reminders_send(now=timezone.now())
+    if result.failed:
+        raise DeliveryFailed(f"reminders to {len(result.failed)} users failed: {result.failed}")
+    return {"users": result.users, "reminders": result.reminders, "skipped": result.skipped}
+
+
+@shared_task(
+    name="monitoring.send_digests",
+    acks_late=True,
+    autoretry_for=(*TRANSIENT, DeliveryFailed),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_digests_task() -> dict[str, object]:
+    """The officers' weekly digest (Mondays, 07:30 Brussels). Safe to run again: an officer
+    gets one digest per ISO week. Failed e-mails fail the task, whose retry sends them."""
+    result = digests_send(now=timezone.now())
+    if result.failed:
+        raise DeliveryFailed(f"digests to {len(result.failed)} officers failed: {result.failed}")
+    return {"week": result.week, "sent": result.sent, "skipped": result.skipped}

@@ -256,12 +256,14 @@ def project_consortium(*, user, project_id: int) -> tuple[Consortium, RuleSetFac
     return consortia([project_id]).get(project_id)
 
 
-def active_project_ids(today: datetime.date) -> list[int]:
-    """The projects still running (or not yet started) on a day, in id order."""
+def active_project_ids(today: datetime.date, *, days_after_end: int = 0) -> list[int]:
+    """The projects still running (or not yet started) on a day, in id order; with
+    ``days_after_end``, also those that ended at most that many days before."""
+    horizon = today - datetime.timedelta(days=days_after_end)
     return [
         project_id
         for project_id, start_date, duration in Project.objects.order_by("id").values_list(
             "id", "start_date", "duration_months"
         )
-        if month_end(start_date, duration) >= today
+        if month_end(start_date, duration) >= horizon
     ]

@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from backend.grants.dates import BRUSSELS
 from backend.grants.models import Participation, Project
 from backend.grants.services import grant_file_import
-from monitoring.checks import check_projects
+from monitoring.checks import OVERDUE_KINDS, check_projects
 from monitoring.models import Flag
 from monitoring.tasks import sweep_task
 from tests.factories import UserFactory
@@ -25,10 +26,12 @@ EMPLOYERS = ["ZILEMED", "LVTDA", "SESUPE", "POHJATAHT", "NORDLYS"]
 
 
 def _open_fingerprints(project) -> set[str]:
+    """The open eligibility and amendment flags (the work record's overdue flags are tested in
+    test_record_checks.py)."""
     return set(
-        Flag.objects.filter(project=project, resolved_at__isnull=True).values_list(
-            "fingerprint", flat=True
-        )
+        Flag.objects.filter(project=project, resolved_at__isnull=True)
+        .exclude(kind__in=OVERDUE_KINDS)
+        .values_list("fingerprint", flat=True)
     )
 
 
@@ -139,7 +142,7 @@ def test_a_batch_takes_the_same_queries_whatever_its_size(batch, django_assert_m
         left_on=datetime.date(2022, 7, 1)
     )
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(16):
         check_projects([p.pk for p in projects], now=TODAY + datetime.timedelta(hours=1))
 
     assert Flag.objects.filter(resolved_at__isnull=True).count() >= batch * 4
@@ -157,6 +160,21 @@ def test_the_sweep_checks_every_active_project_and_skips_ended_ones(settings):
     for project in running:
         assert _open_fingerprints(project) == {"eligibility_review:countries_without_both_types"}
     assert _open_fingerprints(ended) == set()
+
+
+def test_an_ended_project_is_swept_until_its_final_report_is_overdue():
+    """SECOVE ended on 2026-06-14; its final report was due 60 days later, on 2026-08-13."""
+    ended = grant_file_import(content=dump(variant(lambda data: None)))
+
+    with time_machine.travel(datetime.datetime(2026, 8, 14, 9, 0, tzinfo=BRUSSELS), tick=False):
+        on_the_day_after = sweep_task.delay().get()
+    with time_machine.travel(datetime.datetime(2026, 8, 15, 9, 0, tzinfo=BRUSSELS), tick=False):
+        a_day_later = sweep_task.delay().get()
+
+    assert (on_the_day_after["projects"], a_day_later["projects"]) == (1, 0)
+    assert Flag.objects.filter(
+        project=ended, fingerprint="report_overdue:2", resolved_at__isnull=True
+    ).exists()
 
 
 @time_machine.travel(TODAY, tick=False)
