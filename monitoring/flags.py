@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.audit.services import event_record, snapshot
 from monitoring.models import Flag, FlagKind, Resolution, Severity
 from monitoring.permissions import can_triage_flag
 
@@ -254,6 +255,11 @@ def _log(event: str, ref: FlagRef, **fields) -> None:
 
 # -- officers' triage --------------------------------------------------------------------------
 
+# What a triage step changes, as its audit event shows it before and after. The watchers' own
+# raising and resolving (flags_sync) is bookkeeping of findings, not an audit event.
+ACKNOWLEDGEMENT_FIELDS = ["acknowledged_at", "acknowledged_by", "acknowledgement_note"]
+RESOLUTION_FIELDS = ["resolved_at", "resolution", "resolved_by", "resolution_note", "suppressed"]
+
 
 def flag_acknowledge(*, flag: Flag, user, note: str = "") -> Flag:
     """Record that the user has seen the flag and is dealing with it. Acknowledging again
@@ -270,10 +276,19 @@ def flag_acknowledge(*, flag: Flag, user, note: str = "") -> Flag:
             raise FlagAlreadyResolved(
                 _("This flag is already resolved: there is nothing left to acknowledge.")
             )
+        before = snapshot(current, ACKNOWLEDGEMENT_FIELDS)
         current.acknowledged_at = timezone.now()
         current.acknowledged_by = user
         current.acknowledgement_note = note
-        current.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+        current.save(update_fields=ACKNOWLEDGEMENT_FIELDS)
+        event_record(
+            actor=user,
+            verb="flag.acknowledged",
+            obj=current,
+            before=before,
+            after=snapshot(current, ACKNOWLEDGEMENT_FIELDS),
+            note=note,
+        )
     _copy_triage(current, flag)
     flag.acknowledged_by = user
     return flag
@@ -292,19 +307,20 @@ def flag_resolve(*, flag: Flag, user, note: str) -> Flag:
         current = Flag.objects.select_for_update().get(pk=flag.pk)
         if current.resolved_at is not None:
             raise FlagAlreadyResolved(_("This flag is already resolved."))
+        before = snapshot(current, RESOLUTION_FIELDS)
         current.resolved_at = timezone.now()
         current.resolution = Resolution.MANUAL
         current.resolved_by = user
         current.resolution_note = note
         current.suppressed = True
-        current.save(
-            update_fields=[
-                "resolved_at",
-                "resolution",
-                "resolved_by",
-                "resolution_note",
-                "suppressed",
-            ]
+        current.save(update_fields=RESOLUTION_FIELDS)
+        event_record(
+            actor=user,
+            verb="flag.resolved",
+            obj=current,
+            before=before,
+            after=snapshot(current, RESOLUTION_FIELDS),
+            note=note,
         )
     _copy_triage(current, flag)
     flag.resolved_by = user

@@ -1,6 +1,9 @@
 """Reads of users' roles."""
 
-from backend.accounts.models import ProjectRole
+from django.db.models import Prefetch, QuerySet
+
+from backend.accounts.models import ProjectRole, User
+from backend.grants.models import Project
 
 
 def roles_on_project(user, project_id: int) -> frozenset[str]:
@@ -11,4 +14,25 @@ def roles_on_project(user, project_id: int) -> frozenset[str]:
         ProjectRole.objects.filter(user_id=user.pk, project_id=project_id).values_list(
             "role", flat=True
         )
+    )
+
+
+def user_with_roles(user) -> User:
+    """The user with their organisation and project roles, in two queries."""
+    roles = ProjectRole.objects.select_related("project", "participation").order_by(
+        "project__acronym", "project_id", "role"
+    )
+    return (
+        User.objects.select_related("organisation")
+        .prefetch_related(Prefetch("project_roles", queryset=roles))
+        .get(pk=user.pk)
+    )
+
+
+def project_contacts(project: Project) -> QuerySet[ProjectRole]:
+    """The people with a role on the project (a project the user can see), by role then name."""
+    return (
+        ProjectRole.objects.filter(project=project)
+        .select_related("user", "participation")
+        .order_by("role", "-is_primary", "user__last_name", "user__first_name", "user__username")
     )

@@ -3,7 +3,8 @@ the grant record at once) and reject.
 
 Each service checks permission first (PermissionDenied with the reason), then the request's
 status (AmendmentConflict), then the input (AmendmentInvalid with field paths); a refusal writes
-nothing.
+nothing. Each step records one audit event (amendment.created, .updated, .submitted, .approved,
+.rejected) with the request's status before and after.
 """
 
 import datetime
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.audit.services import event_record
 from backend.grants.dates import brussels_today
 from backend.grants.eligibility.messages import rule_label
 from backend.grants.models import (
@@ -89,6 +91,30 @@ def _save_changes(amendment: AmendmentRequest, validated: list[dict]) -> None:
     )
 
 
+def _record(
+    verb: str,
+    user,
+    amendment: AmendmentRequest,
+    project: Project,
+    *,
+    before: dict | None,
+    after: dict,
+    note: str,
+) -> None:
+    """The step's audit event (the request's text is built from the project at hand, without
+    reading it again)."""
+    event_record(
+        actor=user,
+        verb=verb,
+        obj=amendment,
+        project_id=project.pk,
+        object_repr=f"{project} amendment {amendment.pk}",
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
 def _validated(project: Project, changes) -> list[dict]:
     context = amendment_context(project_id=project.pk, pics=mentioned_pics(changes))
     return validate_changes(changes, context)
@@ -106,6 +132,15 @@ def amendment_create(
         amendment.full_clean()
         amendment.save()
         _save_changes(amendment, validated)
+        _record(
+            "amendment.created",
+            user,
+            amendment,
+            project,
+            before=None,
+            after={"status": amendment.status, "changes": len(validated)},
+            note=text,
+        )
     return amendment
 
 
@@ -118,11 +153,21 @@ def amendment_update(
         amendment = _lock(request, "update")
         text = _text(justification, "justification")
         validated = _validated(amendment.project, changes)
+        before = {"status": amendment.status, "changes": amendment.changes.count()}
         amendment.justification = text
         amendment.full_clean()
         amendment.save()  # bumps updated_at
         amendment.changes.all().delete()
         _save_changes(amendment, validated)
+        _record(
+            "amendment.updated",
+            user,
+            amendment,
+            request.project,
+            before=before,
+            after={"status": amendment.status, "changes": len(validated)},
+            note=text,
+        )
     return amendment
 
 
@@ -156,11 +201,25 @@ def amendment_submit(*, request: AmendmentRequest, user) -> AmendmentRequest:
         if errors:
             raise AmendmentInvalid(errors)
         _checked_again(amendment, rows)
+        before = {"status": amendment.status}
         amendment.status = AmendmentStatus.SUBMITTED
         amendment.submitted_by = user
         amendment.submitted_at = timezone.now()
         amendment.full_clean()
         amendment.save()
+        _record(
+            "amendment.submitted",
+            user,
+            amendment,
+            request.project,
+            before=before,
+            after={
+                "status": amendment.status,
+                "changes": len(rows),
+                "decision_due_on": amendment.decision_due_on,
+            },
+            note=amendment.justification,
+        )
         # The watchers follow pending requests (the decision period, brief 7 case 20).
         projects_changed([amendment.project_id], reason="amendment submitted")
     return amendment
@@ -230,6 +289,7 @@ def amendment_approve(
                     ]
                 )
             changed = _apply(project, rows)
+            before = {"status": amendment.status}
             amendment.status = AmendmentStatus.APPROVED
             amendment.decided_by = user
             amendment.decided_at = timezone.now()
@@ -237,6 +297,19 @@ def amendment_approve(
             amendment.override_justification = override if breached else ""
             amendment.full_clean()
             amendment.save()
+            _record(
+                "amendment.approved",
+                user,
+                amendment,
+                project,
+                before=before,
+                after={
+                    "status": amendment.status,
+                    "changes": len(rows),
+                    "override_justification": amendment.override_justification,
+                },
+                note=decision_note,
+            )
             projects_changed(changed, reason="amendment approved")
     except IntegrityError:
         # Another write won the race between the checks and the writes (e.g. the same new
@@ -256,12 +329,22 @@ def amendment_reject(*, request: AmendmentRequest, user, note: str) -> Amendment
         text = _text(note, "note")
         if not text:
             raise AmendmentInvalid([FieldError("note", _("Say why the request is rejected."))])
+        before = {"status": amendment.status}
         amendment.status = AmendmentStatus.REJECTED
         amendment.decided_by = user
         amendment.decided_at = timezone.now()
         amendment.decision_note = text
         amendment.full_clean()
         amendment.save()
+        _record(
+            "amendment.rejected",
+            user,
+            amendment,
+            request.project,
+            before=before,
+            after={"status": amendment.status},
+            note=text,
+        )
         projects_changed([amendment.project_id], reason="amendment rejected")
     return amendment
 

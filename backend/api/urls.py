@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
 from backend.grants import apis as grants_apis
+from backend.workplan import progress_apis
 
 urlpatterns = [
     path("", include("backend.amendments.urls")),
@@ -25,6 +26,16 @@ urlpatterns = [
         "projects/<int:project_id>/eligibility/timeline",
         grants_apis.ProjectEligibilityTimelineApi.as_view(),
         name="project-eligibility-timeline",
+    ),
+    path(
+        "projects/<int:project_id>/progress",
+        progress_apis.ProjectProgressApi.as_view(),
+        name="project-progress",
+    ),
+    path(
+        "portfolio/progress",
+        progress_apis.PortfolioProgressApi.as_view(),
+        name="portfolio-progress",
     ),
     path(
         "projects/<int:project_id>/grant-file",

@@ -1,3 +1,13 @@
 """API routes of this app, included under /api/v1/ by backend/api/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from backend.audit import apis
+
+urlpatterns = [
+    path(
+        "projects/<int:project_id>/activity/",
+        apis.ProjectActivityApi.as_view(),
+        name="project-activity",
+    ),
+]

@@ -215,6 +215,13 @@ def _demo_role_ensure(
             % {"project": project, "user": spec.username}
         )
 
+    if participation is not None and user.organisation_id != participation.organisation_id:
+        # Managers and partner contacts work for the organisation they act for.
+        user.organisation = participation.organisation
+        user.save(update_fields=["organisation"])
+        if spec.username not in result.users_created:
+            result.users_updated.append(f"{spec.username} (organisation)")
+
     role, created = ProjectRole.objects.get_or_create(
         user=user,
         project=project,

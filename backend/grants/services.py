@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
+from backend.audit.services import event_record
 from backend.grants.grantfile.errors import GrantFileInvalid
 from backend.grants.grantfile.loading import load_grant_file
 from backend.grants.grantfile.validation import (
@@ -28,7 +29,8 @@ from monitoring.seam import projects_changed
 def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Project:
     """Import a grant file: all of it, or nothing.
 
-    ``user`` is the person importing (checked); None means the command line, which is trusted.
+    ``user`` is the person importing (checked, and the actor of the ``grant.imported`` audit
+    event); None means the command line, which is trusted (the event's actor is the system).
     ``officer`` is put in charge of the project; an importing agency officer is by default.
     Raises GrantFileInvalid with every error found, PermissionDenied if the user may not import.
     """
@@ -50,6 +52,17 @@ def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Proje
                 ProjectRole.objects.create(
                     user=officer, project=project, role=ProjectRoleKind.OFFICER
                 )
+            event_record(
+                actor=user,
+                verb="grant.imported",
+                obj=project,
+                project_id=project.pk,
+                after={
+                    "grant_agreement_number": project.grant_agreement_number,
+                    "acronym": project.acronym,
+                    "participants": len(grant.participants),
+                },
+            )
             # A valid file may describe a consortium that breaks its call's rules: that is
             # flagged at once, like any later change.
             projects_changed([project.pk], reason="grant imported")

@@ -1,0 +1,80 @@
+"""Writes of users' own settings."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import User, validate_reminder_days
+from backend.api.errors import InvalidInput, PathError
+from backend.audit.services import event_record
+
+# What a user may change about themselves; everything else is the administrators'.
+SETTINGS_FIELDS = ("language", "reminder_days")
+
+
+class _Unset:
+    """A setting the caller leaves as it is."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+def _language_error(language) -> str | None:
+    codes = [code for code, _name in settings.LANGUAGES]
+    if not isinstance(language, str) or language not in codes:
+        return _('"%(value)s" is not allowed; use one of: %(allowed)s.') % {
+            "value": language,
+            "allowed": ", ".join(codes),
+        }
+    return None
+
+
+def _reminder_days_error(reminder_days) -> str | None:
+    try:
+        validate_reminder_days(reminder_days)
+    except ValidationError as invalid:
+        return " ".join(invalid.messages)
+    return None
+
+
+def user_settings_update(*, user, language=UNSET, reminder_days=UNSET) -> User:
+    """Change the user's own language (en or lv: the language of their e-mails) and reminder
+    days (at most 5 whole numbers of days from 0 to 90, each once). A setting left UNSET stays
+    as it is. Raises PermissionDenied for an anonymous user and InvalidInput naming each bad
+    field; a refusal writes nothing. A change records one ``user.settings_changed`` event (on
+    no project); asking for the settings the user already has records nothing."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to change your settings."))
+    errors = []
+    if language is not UNSET and (message := _language_error(language)):
+        errors.append(PathError("language", message))
+    if reminder_days is not UNSET and (message := _reminder_days_error(reminder_days)):
+        errors.append(PathError("reminder_days", message))
+    if errors:
+        raise InvalidInput(errors, _("Your settings were not saved."))
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        wanted = {
+            "language": current.language if language is UNSET else language,
+            "reminder_days": current.reminder_days if reminder_days is UNSET else reminder_days,
+        }
+        before = {name: getattr(current, name) for name in SETTINGS_FIELDS}
+        if wanted != before:
+            for name, value in wanted.items():
+                setattr(current, name, value)
+            current.save(update_fields=list(SETTINGS_FIELDS))
+            event_record(
+                actor=user,
+                verb="user.settings_changed",
+                obj=current,
+                project_id=None,
+                before=before,
+                after=wanted,
+            )
+    for name in SETTINGS_FIELDS:
+        setattr(user, name, getattr(current, name))
+    return user

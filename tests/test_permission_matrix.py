@@ -1,0 +1,360 @@
+"""The permission matrix: every API endpoint, every method, every kind of user.
+
+For each route under /api/v1/ and each HTTP method its view answers, MATRIX says what each role
+gets: ``ok`` (the permission checks let the request through: any answer but 401, 403, 404, 405
+or a server error; a 400 or 409 about the empty input or the object's state counts as let
+through), or the exact refusal (401 anonymous, 403 may see but not do, 404 cannot see). A route
+or method missing from the matrix fails ``test_every_api_endpoint_is_in_the_matrix``.
+
+Two more sweeps: every project-scoped endpoint asked about another project by people on the
+demo project only, and every endpoint that names an object asked with the other project's
+object under the demo project's path: both must be 404 and show no data.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from backend.amendments.services import amendment_create, amendment_submit
+from backend.grants.models import Project
+from backend.workplan.models import Deliverable, EvidenceFile, Milestone
+from monitoring.flags import Finding, flags_sync
+from monitoring.models import Flag, FlagKind, Severity
+from tests.amendments.helpers import terminate
+
+pytestmark = pytest.mark.django_db
+
+ROLES = (
+    "anonymous",
+    "stranger",
+    "other_officer",
+    "other_manager",
+    "partner_contact",
+    "other_partner",
+    "manager",
+    "officer",
+    "admin",
+)
+METHODS = ("get", "post", "put", "patch", "delete")
+NOW = "2026-11-27 10:00 +01:00"
+
+
+def _expect(
+    *,
+    default: str = "404",
+    anonymous: str = "401",
+    **roles: str,
+) -> dict[str, str]:
+    """Expected outcome per role: every role not named gets ``default`` (anonymous: 401)."""
+    unknown = set(roles) - set(ROLES)
+    assert not unknown, unknown
+    return {role: roles.get(role, anonymous if role == "anonymous" else default) for role in ROLES}
+
+
+# Who sees a project's record: its officers, managers and partner contacts, and admins.
+SEE = {
+    "partner_contact": "ok",
+    "other_partner": "ok",
+    "manager": "ok",
+    "officer": "ok",
+    "admin": "ok",
+}
+# Everyone signed in (the answer is scoped to what they see).
+ANY_SIGNED_IN = {"default": "ok"}
+
+
+def see_but(**refusals: str) -> dict[str, str]:
+    """The project's people see it; those named get the refusal given instead."""
+    return _expect(**{**SEE, **refusals})
+
+
+MATRIX: dict[str, dict[str, dict[str, str]]] = {
+    "api-token": {"post": _expect(default="ok", anonymous="ok")},
+    "grant-import": {
+        "post": _expect(default="403", other_officer="ok", officer="ok", admin="ok"),
+    },
+    "project-list": {"get": _expect(**ANY_SIGNED_IN)},
+    "project-detail": {"get": see_but()},
+    "project-eligibility": {"get": see_but()},
+    "project-eligibility-timeline": {"get": see_but()},
+    "project-grant-file": {"get": see_but()},
+    # -- amendments: drafts are the managers' own; officers decide -------------------------
+    "amendment-list": {
+        "get": see_but(),
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    "amendment-what-if": {
+        "post": see_but(partner_contact="403", other_partner="403"),
+    },
+    "amendment-detail": {
+        # the matrix's amendment is a draft: out of sight but for managers
+        "get": see_but(partner_contact="404", other_partner="404", officer="404"),
+        "put": see_but(partner_contact="404", other_partner="404", officer="404"),
+    },
+    "amendment-submit": {
+        "post": see_but(partner_contact="404", other_partner="404", officer="404"),
+    },
+    "amendment-approve": {
+        # a submitted request
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "amendment-reject": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    # -- the activity feed, progress, contacts, the user's own settings -----------------------
+    "project-activity": {"get": see_but()},
+    "project-progress": {"get": see_but()},
+    "project-contacts": {"get": see_but()},
+    "portfolio-progress": {"get": _expect(**ANY_SIGNED_IN)},
+    "me": {"get": _expect(**ANY_SIGNED_IN), "put": _expect(**ANY_SIGNED_IN)},
+    # -- flags ---------------------------------------------------------------------------------
+    "flag-list": {"get": _expect(**ANY_SIGNED_IN)},
+    "flag-detail": {"get": see_but()},
+    "flag-acknowledge": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "flag-resolve": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+}
+
+
+# -- the objects the routes name ---------------------------------------------------------------
+
+
+@dataclass
+class World:
+    demo: Project
+    other: Project
+    users: dict
+    ids: dict[str, dict[str, int]]  # project acronym -> url kwarg -> id
+
+
+def _amendment(project, manager, *, submitted: bool) -> int:
+    participant = project.participations.filter(role="beneficiary").order_by("-position").first()
+    request = amendment_create(
+        project=project,
+        user=manager,
+        justification="A partner leaves.",
+        changes=[terminate(participant.short_name, project.month_end(20).isoformat())],
+    )
+    if submitted:
+        amendment_submit(request=request, user=manager)
+    return request.pk
+
+
+def _flag(project) -> int:
+    flags_sync(
+        project_ids=[project.pk],
+        kinds=[FlagKind.DELIVERABLE_OVERDUE],
+        findings=[
+            Finding(
+                project_id=project.pk,
+                kind=FlagKind.DELIVERABLE_OVERDUE,
+                severity=Severity.MEDIUM,
+                fingerprint=f"{FlagKind.DELIVERABLE_OVERDUE}:matrix",
+                explanation={"en": "Matrix flag"},
+            )
+        ],
+        now=timezone.now(),
+    )
+    return Flag.objects.get(project=project, fingerprint__endswith=":matrix").pk
+
+
+def _ids(project: Project, manager, contact_for: str) -> dict[str, int]:
+    """One object of each kind the routes name, in this project."""
+    deliverable = Deliverable.objects.filter(project=project).order_by("position").first()
+    milestone = Milestone.objects.filter(project=project).order_by("position").first()
+    contact = project.participations.get(short_name=contact_for)
+    evidence = EvidenceFile.objects.filter(deliverable__project=project).first()
+    return {
+        "project_id": project.pk,
+        "amendment_id": _amendment(project, manager, submitted=False),
+        "submitted_amendment_id": _amendment(project, manager, submitted=True),
+        "flag_id": _flag(project),
+        "deliverable_id": deliverable.pk,
+        "milestone_id": milestone.pk,
+        "participation_id": contact.pk,
+        "file_id": evidence.pk if evidence else 0,
+        "number": 1,
+        "wp_number": 1,
+        "k": 1,
+    }
+
+
+@pytest.fixture
+def world(users, demo, other_project) -> World:
+    with time_machine.travel(NOW, tick=False):
+        ids = {
+            "demo": _ids(demo, users["manager"], "ZILEMED"),
+            "other": _ids(other_project, users["other_manager"], "ACME"),
+        }
+    return World(demo=demo, other=other_project, users=users, ids=ids)
+
+
+# -- the routes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    methods: tuple[str, ...]
+
+    @property
+    def kwargs(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.pattern)
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def api_routes() -> list[Route]:
+    routes = []
+    for pattern, entry in _walk(get_resolver().url_patterns):
+        if not pattern.startswith("api/v1/"):
+            continue
+        view_class = getattr(entry.callback, "view_class", None)
+        if view_class is None:
+            continue
+        methods = tuple(m for m in METHODS if hasattr(view_class, m))
+        routes.append(Route(entry.name, pattern, methods))
+    return routes
+
+
+ROUTES = api_routes()
+CASES = [(route, method) for route in ROUTES for method in route.methods]
+
+
+def _url(route: Route, values: dict[str, int]) -> str:
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "amendment_id" and route.name in ("amendment-approve", "amendment-reject"):
+            name = "submitted_amendment_id"
+        return str(values[name])
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", fill, route.pattern)
+
+
+def _outcome(status_code: int) -> str:
+    if status_code in (401, 403, 404):
+        return str(status_code)
+    assert status_code != 405, "the view does not answer this method"
+    assert status_code < 500, status_code
+    return "ok"
+
+
+def _ask(api_client, user, method: str, url: str) -> int:
+    """One request in a savepoint that is rolled back: every role starts from the same record."""
+    api_client.force_authenticate(user)
+    with transaction.atomic():
+        response = getattr(api_client, method)(url, {}, format="json")
+        transaction.set_rollback(True)
+    api_client.force_authenticate(None)
+    return response.status_code
+
+
+def test_every_api_endpoint_is_in_the_matrix():
+    found = {(route.name, method) for route in ROUTES for method in route.methods}
+    listed = {(name, method) for name, methods in MATRIX.items() for method in methods}
+    assert sorted(found - listed) == [], "endpoints missing from the matrix"
+    assert sorted(listed - found) == [], "matrix entries for endpoints that do not exist"
+
+
+@pytest.mark.parametrize(
+    ("route", "method"), CASES, ids=[f"{route.name}:{method}" for route, method in CASES]
+)
+def test_each_role_gets_what_the_matrix_says(api_client, world, route, method):
+    expected = MATRIX[route.name][method]
+    url = _url(route, world.ids["demo"])
+    got = {}
+    with time_machine.travel(NOW, tick=False):
+        for role in ROLES:
+            user = None if role == "anonymous" else world.users[role]
+            if user is None:
+                api_client.force_authenticate(None)
+                with transaction.atomic():
+                    response = getattr(api_client, method)(url, {}, format="json")
+                    transaction.set_rollback(True)
+                got[role] = _outcome(response.status_code)
+            else:
+                got[role] = _outcome(_ask(api_client, user, method, url))
+    assert got == expected
+
+
+PROJECT_CASES = [(route, method) for route, method in CASES if "project_id" in route.kwargs]
+
+
+@pytest.mark.parametrize(
+    ("route", "method"),
+    PROJECT_CASES,
+    ids=[f"{route.name}:{method}" for route, method in PROJECT_CASES],
+)
+def test_another_projects_endpoints_are_out_of_sight(api_client, world, route, method):
+    """The demo project's people asking about the other project, with its own objects."""
+    url = _url(route, world.ids["other"])
+    with time_machine.travel(NOW, tick=False):
+        got = {
+            role: _ask(api_client, world.users[role], method, url)
+            for role in ("partner_contact", "other_partner", "manager", "officer")
+        }
+    assert got == dict.fromkeys(got, 404)
+
+
+OBJECT_KWARGS = {
+    "deliverable_id",
+    "milestone_id",
+    "participation_id",
+    "file_id",
+    "amendment_id",
+}
+OBJECT_CASES = [
+    (route, method)
+    for route, method in PROJECT_CASES
+    if OBJECT_KWARGS & set(route.kwargs) and "file_id" not in route.kwargs
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "method"),
+    OBJECT_CASES,
+    ids=[f"{route.name}:{method}" for route, method in OBJECT_CASES],
+)
+def test_another_projects_objects_under_this_project_are_not_found(
+    api_client, world, route, method
+):
+    """The demo project's path with the other project's object: nobody, not even an
+    administrator, reaches an object through a project it does not belong to."""
+    values = {
+        **world.ids["demo"],
+        **{key: world.ids["other"][key] for key in OBJECT_KWARGS | {"submitted_amendment_id"}},
+    }
+    url = _url(route, values)
+    with time_machine.travel(NOW, tick=False):
+        got = {
+            role: _ask(api_client, world.users[role], method, url)
+            for role in ("manager", "officer", "admin")
+        }
+    assert got == dict.fromkeys(got, 404)
+
+
+def test_the_matrix_is_not_trivially_satisfied():
+    """Each kind of refusal occurs, and each role is let through somewhere: the expectations
+    would catch an endpoint that let everyone in or shut everyone out."""
+    outcomes = {role: set() for role in ROLES}
+    for methods in MATRIX.values():
+        for expected in methods.values():
+            for role, outcome in expected.items():
+                outcomes[role].add(outcome)
+    assert all("ok" in seen for seen in outcomes.values())
+    assert {"401", "403", "404"} <= set().union(*outcomes.values())
