@@ -3,7 +3,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -16,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.fields import ListedChoiceField
 from backend.api.pagination import PageNumberPagination
 from monitoring.flags import NOTE_MAX_LENGTH, FlagAlreadyResolved, flag_acknowledge, flag_resolve
 from monitoring.models import FlagKind, FlagStatus, Resolution, Severity
@@ -23,20 +23,6 @@ from monitoring.permissions import can_triage_flag
 from monitoring.selectors import STATUS_FILTERS, flag_get, flag_list
 
 # -- input -------------------------------------------------------------------------------------
-
-
-class ListedChoiceField(serializers.ChoiceField):
-    """A choice whose error names the values allowed, so that a client can correct itself."""
-
-    def to_internal_value(self, data):
-        if data == "" and self.allow_blank:
-            return ""
-        if str(data) not in self.choice_strings_to_values:
-            raise serializers.ValidationError(
-                _('"%(value)s" is not allowed; use one of: %(allowed)s.')
-                % {"value": data, "allowed": ", ".join(self.choice_strings_to_values)}
-            )
-        return self.choice_strings_to_values[str(data)]
 
 
 class FlagListFilterSerializer(serializers.Serializer):

@@ -17,15 +17,19 @@ from dataclasses import dataclass
 import pytest
 import time_machine
 from django.db import transaction
+from django.db.models import Case, When
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from backend.amendments.services import amendment_create, amendment_submit
 from backend.grants.models import Project
+from backend.reporting.models import PeriodicReport, ReportStatus, ReportVersion
 from backend.workplan.models import Deliverable, EvidenceFile, Milestone
+from backend.workplan.services import deliverable_evidence_upload
 from monitoring.flags import Finding, flags_sync
 from monitoring.models import Flag, FlagKind, Severity
 from tests.amendments.helpers import terminate
+from tests.workplan.files import PDF, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +110,70 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "amendment-reject": {
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
+    # -- deliverables: the matrix's deliverable is a draft led by ZILEMED, with its file -------
+    "deliverable-list": {"get": see_but()},
+    "deliverable-detail": {"get": see_but()},
+    "deliverable-evidence": {
+        # a draft's file is the consortium's own until submitted
+        "get": see_but(officer="403"),
+        "post": see_but(other_partner="403", officer="403"),
+        "delete": see_but(other_partner="403", officer="403"),
+    },
+    "deliverable-evidence-file": {"get": see_but(officer="403")},
+    "deliverable-submit": {
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    "deliverable-accept": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "deliverable-request-revision": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "deliverable-due-date": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "milestone-list": {"get": see_but()},
+    "milestone-detail": {"get": see_but()},
+    "milestone-achieve": {
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    # -- periodic reports (RP1's report is submitted in the matrix's world) -------------------
+    "report-list": {"get": see_but()},
+    "report-detail": {
+        "get": see_but(),
+        "put": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    # ZILEMED's contribution, not written yet: its own contact, the managers and admins see it
+    "report-contribution": {
+        "get": see_but(other_partner="404", officer="404"),
+        "put": see_but(other_partner="404", officer="404", manager="403"),
+    },
+    "report-contribution-lock": {
+        "post": see_but(other_partner="404", officer="404", manager="403"),
+    },
+    "report-contribution-unlock": {
+        "post": see_but(partner_contact="403", other_partner="404", officer="404"),
+    },
+    "report-declaration": {
+        "put": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    "report-justification": {
+        "put": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    "report-submit": {
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    "report-approve": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "report-request-changes": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "report-version-list": {"get": see_but()},
+    "report-version-detail": {"get": see_but()},
+    "work-package-waiver": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
     # -- the activity feed, progress, contacts, the user's own settings -----------------------
     "project-activity": {"get": see_but()},
     "project-progress": {"get": see_but()},
@@ -166,12 +234,38 @@ def _flag(project) -> int:
     return Flag.objects.get(project=project, fingerprint__endswith=":matrix").pk
 
 
+def _submitted_report(project: Project, manager) -> None:
+    """RP1's report as the agency received it: version 1, awaiting review."""
+    period = project.reporting_periods.get(number=1)
+    now = timezone.now()
+    report = PeriodicReport.objects.create(
+        project=project,
+        reporting_period=period,
+        status=ReportStatus.SUBMITTED,
+        technical_part="What we did.",
+        submitted_at=now,
+        submitted_by=manager,
+        first_submitted_at=now,
+    )
+    ReportVersion.objects.create(
+        report=report, number=1, content={}, submitted_at=now, submitted_by=manager
+    )
+
+
 def _ids(project: Project, manager, contact_for: str) -> dict[str, int]:
     """One object of each kind the routes name, in this project."""
-    deliverable = Deliverable.objects.filter(project=project).order_by("position").first()
-    milestone = Milestone.objects.filter(project=project).order_by("position").first()
+    _submitted_report(project, manager)
     contact = project.participations.get(short_name=contact_for)
-    evidence = EvidenceFile.objects.filter(deliverable__project=project).first()
+    deliverable = (
+        Deliverable.objects.filter(project=project)
+        .order_by(Case(When(lead=contact, then=0), default=1), "position")
+        .first()
+    )
+    deliverable_evidence_upload(
+        deliverable=deliverable, user=manager, upload=upload("handbook.pdf", PDF)
+    )
+    milestone = Milestone.objects.filter(project=project).order_by("position").first()
+    evidence = EvidenceFile.objects.get(deliverable=deliverable, current=True)
     return {
         "project_id": project.pk,
         "amendment_id": _amendment(project, manager, submitted=False),
@@ -180,7 +274,7 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int]:
         "deliverable_id": deliverable.pk,
         "milestone_id": milestone.pk,
         "participation_id": contact.pk,
-        "file_id": evidence.pk if evidence else 0,
+        "file_id": evidence.pk,
         "number": 1,
         "wp_number": 1,
         "k": 1,

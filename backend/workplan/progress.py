@@ -37,6 +37,7 @@ from backend.workplan.models import (
     Milestone,
     WorkPackage,
 )
+from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
 
 NOT_SUBMITTED = (DeliverableStatus.PENDING, DeliverableStatus.DRAFT)
 DECLARING_REPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
@@ -70,8 +71,12 @@ class MilestoneRow:
     id: int
     project_id: int
     due_on: datetime.date  # the end of its due month
-    achieved: bool
+    achieved_on: datetime.date | None
     work_package_ids: tuple[int, ...]
+
+    @property
+    def achieved(self) -> bool:
+        return self.achieved_on is not None
 
 
 @dataclass(frozen=True)
@@ -158,20 +163,12 @@ class PortfolioProgress:
 # -- pure rules --------------------------------------------------------------------------------
 
 
-def deliverable_overdue(status: str, due_on: datetime.date, today: datetime.date) -> bool:
-    return status in NOT_SUBMITTED and due_on < today
-
-
-def milestone_overdue(achieved: bool, due_on: datetime.date, today: datetime.date) -> bool:
-    return not achieved and due_on < today
-
-
 def deliverable_counts(rows: Iterable[DeliverableRow], today: datetime.date) -> DeliverableCounts:
     by_status: dict[str, int] = defaultdict(int)
     overdue = 0
     for row in rows:
         by_status[row.status] += row.count
-        if deliverable_overdue(row.status, row.due_on, today):
+        if deliverable_is_overdue(row.status, row.due_on, today):
             overdue += row.count
     return DeliverableCounts(
         pending=by_status[DeliverableStatus.PENDING],
@@ -188,7 +185,7 @@ def milestone_counts(rows: Iterable[MilestoneRow], today: datetime.date) -> Mile
     return MilestoneCounts(
         achieved=sum(1 for row in rows if row.achieved),
         total=len(rows),
-        overdue=sum(1 for row in rows if milestone_overdue(row.achieved, row.due_on, today)),
+        overdue=sum(1 for row in rows if milestone_is_overdue(row.achieved_on, row.due_on, today)),
     )
 
 
@@ -347,7 +344,7 @@ def progress_of_projects(
                 id=milestone_id,
                 project_id=project_id,
                 due_on=month_end(start_date, due_month),
-                achieved=achieved_on is not None,
+                achieved_on=achieved_on,
                 work_package_ids=tuple(linked[milestone_id]),
             )
         )

@@ -41,7 +41,7 @@ def _milestone(milestone_id, due_on, achieved=False, work_package_ids=(1,)):
         id=milestone_id,
         project_id=1,
         due_on=due_on,
-        achieved=achieved,
+        achieved_on=due_on if achieved else None,
         work_package_ids=tuple(work_package_ids),
     )
 

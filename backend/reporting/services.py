@@ -1,0 +1,596 @@
+"""Writes of periodic reports: partners' contributions (save, lock, unlock), the coordinator's
+technical part, status of work packages and late justifications, the submission (which freezes
+a version), the officer's review, and the officer's completion waiver.
+
+Each service checks permission first (PermissionDenied with the reason), then locks the rows and
+checks their state (Conflict, 409), then validates the input (InvalidInput naming each field,
+400), then writes and records exactly one audit event. A refusal writes nothing: the report row
+that the first write creates is rolled back with the rest.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.api.errors import Conflict, InvalidInput
+from backend.audit.services import event_record, snapshot
+from backend.grants.dates import brussels_today
+from backend.grants.models import Participation, Project
+from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
+from monitoring.seam import projects_changed
+
+from .models import (
+    EDITABLE_REPORT_STATUSES,
+    CompletionWaiver,
+    Contribution,
+    ContributionEntry,
+    ContributionStatus,
+    LateJustification,
+    PeriodicReport,
+    ReportStatus,
+    ReportVersion,
+    VersionDecision,
+    WorkPackageDeclaration,
+)
+from .permissions import (
+    can_compose_report,
+    can_review_report,
+    can_unlock_contribution,
+    can_waive_completion,
+    can_write_contribution,
+)
+from .rules import (
+    COMMENT_MAX_LENGTH,
+    JUSTIFICATION_MAX_LENGTH,
+    TECHNICAL_PART_MAX_LENGTH,
+    Blocker,
+    completion_date_error,
+    completion_refusal,
+    needs_justification,
+    parse_entries,
+    submission_blockers,
+)
+from .selectors import period_state, report_content
+
+REPORT_FIELDS = (
+    "status",
+    "technical_part",
+    "submitted_at",
+    "submitted_by",
+    "first_submitted_at",
+    "approved_at",
+    "approved_by",
+    "review_comments",
+)
+
+
+class SubmissionBlocked(Conflict):
+    """The report cannot be submitted yet; ``blockers`` says everything that stops it."""
+
+    def __init__(self, blockers: list[Blocker]):
+        self.blockers = list(blockers)
+        super().__init__(
+            _("The report cannot be submitted: %(blockers)s")
+            % {"blockers": " ".join(blocker.message for blocker in self.blockers)}
+        )
+
+
+def _require(check, user, obj) -> None:
+    allowed, reason = check(user, obj)
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def _status_label(report: PeriodicReport) -> str:
+    return f'"{report.get_status_display()}"'
+
+
+def _locked_report(period: ReportingPeriod, *, create: bool) -> PeriodicReport | None:
+    """The period's report, locked until the end of the transaction; created (as a draft) by the
+    first write if ``create``. The period row is locked first so that two first writes do not
+    race to create it."""
+    ReportingPeriod.objects.select_for_update().filter(pk=period.pk).first()
+    if create:
+        PeriodicReport.objects.get_or_create(
+            reporting_period_id=period.pk, defaults={"project_id": period.project_id}
+        )
+    return (
+        PeriodicReport.objects.select_for_update(of=("self",))
+        .select_related("reporting_period__project")
+        .filter(reporting_period_id=period.pk)
+        .first()
+    )
+
+
+def _editable_report(period: ReportingPeriod) -> PeriodicReport:
+    """The period's report, locked, created if need be, in a status that may still change."""
+    report = _locked_report(period, create=True)
+    if report.status not in EDITABLE_REPORT_STATUSES:
+        raise Conflict(
+            _(
+                "The report of RP%(number)s is %(status)s; it can be changed only while it is a "
+                "draft or changes are requested."
+            )
+            % {"number": period.number, "status": _status_label(report)}
+        )
+    return report
+
+
+def _text(value, path: str, *, max_length: int, required: str | None = None) -> str:
+    """A free-text input, stripped; absent is empty. ``required`` is the message if empty."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput.at(path, _("Not a valid string."))
+    if len(value) > max_length:
+        raise InvalidInput.at(path, _("Write at most %(max)s characters.") % {"max": max_length})
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput.at(path, required)
+    return value
+
+
+# -- contributions -------------------------------------------------------------------------------
+
+
+def _entries_state(contribution: Contribution | None) -> list[dict]:
+    if contribution is None:
+        return []
+    return [
+        {
+            "work_package": entry.work_package.number,
+            "activities": entry.activities,
+            "outputs": entry.outputs,
+            "narrative": entry.narrative,
+        }
+        for entry in contribution.entries.select_related("work_package").order_by(
+            "work_package__number"
+        )
+    ]
+
+
+def _locked_contribution(report: PeriodicReport, participation: Participation):
+    return (
+        Contribution.objects.select_for_update(of=("self",))
+        .select_related("participation")
+        .filter(report=report, participation=participation)
+        .first()
+    )
+
+
+def contribution_save(
+    *, period: ReportingPeriod, participation: Participation, user, entries
+) -> Contribution:
+    """Replace the entries of an organisation's contribution (a draft)."""
+    _require(can_write_contribution, user, participation)
+    with transaction.atomic():
+        report = _editable_report(period)
+        contribution = _locked_contribution(report, participation)
+        if contribution is not None and contribution.status == ContributionStatus.LOCKED:
+            raise Conflict(
+                _(
+                    "%(participant)s's contribution is locked for review; a project manager "
+                    "has to unlock it before it can change."
+                )
+                % {"participant": participation.short_name}
+            )
+        work_packages = {
+            wp.number: wp for wp in WorkPackage.objects.filter(project_id=period.project_id)
+        }
+        parsed, errors = parse_entries(entries, work_packages)
+        if errors:
+            raise InvalidInput(errors, _("The contribution was not saved."))
+        before = _entries_state(contribution)
+        if contribution is None:
+            contribution = Contribution(report=report, participation=participation)
+        contribution.updated_by = user
+        contribution.save()
+        contribution.entries.all().delete()
+        ContributionEntry.objects.bulk_create(
+            ContributionEntry(
+                contribution=contribution,
+                work_package=work_packages[entry.work_package],
+                activities=entry.activities,
+                outputs=entry.outputs,
+                narrative=entry.narrative,
+            )
+            for entry in parsed
+        )
+        event_record(
+            actor=user,
+            verb="contribution.saved",
+            obj=contribution,
+            project_id=period.project_id,
+            before={"entries": before},
+            after={"entries": _entries_state(contribution)},
+        )
+    return contribution
+
+
+def contribution_lock(
+    *, period: ReportingPeriod, participation: Participation, user
+) -> Contribution:
+    """Lock an organisation's contribution for review: it then counts in the report."""
+    _require(can_write_contribution, user, participation)
+    with transaction.atomic():
+        report = _editable_report(period)
+        contribution = _locked_contribution(report, participation)
+        if contribution is not None and contribution.status == ContributionStatus.LOCKED:
+            raise Conflict(
+                _("%(participant)s's contribution is already locked for review.")
+                % {"participant": participation.short_name}
+            )
+        if contribution is None or not any(
+            (entry.activities + entry.outputs + entry.narrative).strip()
+            for entry in contribution.entries.all()
+        ):
+            raise InvalidInput.at(
+                "entries",
+                _("Write at least one work package's entry before locking the contribution."),
+            )
+        before = snapshot(contribution, ["status", "locked_at", "locked_by"])
+        contribution.status = ContributionStatus.LOCKED
+        contribution.locked_at = timezone.now()
+        contribution.locked_by = user
+        contribution.save()
+        event_record(
+            actor=user,
+            verb="contribution.locked",
+            obj=contribution,
+            project_id=period.project_id,
+            before=before,
+            after=snapshot(contribution, ["status", "locked_at", "locked_by"]),
+        )
+    return contribution
+
+
+def contribution_unlock(
+    *, period: ReportingPeriod, participation: Participation, user
+) -> Contribution:
+    """Return a locked contribution to draft so that its organisation can correct it."""
+    _require(can_unlock_contribution, user, participation)
+    with transaction.atomic():
+        report = _editable_report(period)
+        contribution = _locked_contribution(report, participation)
+        if contribution is None or contribution.status != ContributionStatus.LOCKED:
+            raise Conflict(
+                _("%(participant)s's contribution is not locked; there is nothing to unlock.")
+                % {"participant": participation.short_name}
+            )
+        before = snapshot(contribution, ["status", "locked_at", "locked_by"])
+        contribution.status = ContributionStatus.DRAFT
+        contribution.locked_at = None
+        contribution.locked_by = None
+        contribution.save()
+        event_record(
+            actor=user,
+            verb="contribution.unlocked",
+            obj=contribution,
+            project_id=period.project_id,
+            before=before,
+            after=snapshot(contribution, ["status", "locked_at", "locked_by"]),
+        )
+    return contribution
+
+
+# -- the coordinator's part ------------------------------------------------------------------------
+
+
+def report_update(*, period: ReportingPeriod, user, technical_part) -> PeriodicReport:
+    """Replace the report's technical part."""
+    _require(can_compose_report, user, period.project)
+    with transaction.atomic():
+        report = _editable_report(period)
+        text = _text(technical_part, "technical_part", max_length=TECHNICAL_PART_MAX_LENGTH)
+        before = snapshot(report, ["technical_part"])
+        report.technical_part = text
+        report.save()
+        event_record(
+            actor=user,
+            verb="report.updated",
+            obj=report,
+            before=before,
+            after=snapshot(report, ["technical_part"]),
+        )
+    return report
+
+
+DECLARATION_FIELDS = ("completed", "completed_on", "comment", "declared_at", "declared_by")
+
+
+def declaration_save(
+    *,
+    period: ReportingPeriod,
+    work_package: WorkPackage,
+    user,
+    completed: bool,
+    completed_on: datetime.date | None = None,
+    comment: str = "",
+) -> WorkPackageDeclaration:
+    """Declare a work package completed (on a date) or not at the end of the period."""
+    project: Project = period.project
+    _require(can_compose_report, user, project)
+    with transaction.atomic():
+        report = _editable_report(period)
+        state = period_state(period=period, report=report)
+        if work_package.number not in state.to_declare:
+            reason = (
+                _("WP%(number)s was declared completed in an earlier period's report.")
+                if work_package.start_month <= period.end_month
+                else _("WP%(number)s starts in M%(month)s, after this period ends.")
+            )
+            raise InvalidInput.at(
+                "work_package",
+                reason % {"number": work_package.number, "month": work_package.start_month},
+            )
+        if not isinstance(completed, bool):
+            raise InvalidInput.at("completed", _("Say whether the work package is completed."))
+        note = _text(comment, "comment", max_length=COMMENT_MAX_LENGTH)
+        if completed:
+            error = completion_date_error(
+                completed_on, period_end=period.end_date, project_start=project.start_date
+            )
+            if error:
+                raise InvalidInput.at("completed_on", error)
+            refusal = completion_refusal(
+                work_package.number,
+                state.not_accepted(work_package.number),
+                waived=work_package.number in state.waivers,
+            )
+            if refusal:
+                raise Conflict(refusal)
+        elif completed_on is not None:
+            raise InvalidInput.at(
+                "completed_on", _("A work package that is not completed has no completion date.")
+            )
+        declaration = (
+            WorkPackageDeclaration.objects.select_for_update()
+            .filter(work_package=work_package, reporting_period=period)
+            .first()
+        )
+        before = None if declaration is None else snapshot(declaration, DECLARATION_FIELDS)
+        if declaration is None:
+            declaration = WorkPackageDeclaration(work_package=work_package, reporting_period=period)
+        declaration.completed = completed
+        declaration.completed_on = completed_on if completed else None
+        declaration.comment = note
+        declaration.declared_at = timezone.now()
+        declaration.declared_by = user
+        declaration.save()
+        event_record(
+            actor=user,
+            verb="work_package.declared",
+            obj=declaration,
+            project_id=project.pk,
+            before=before,
+            after=snapshot(declaration, DECLARATION_FIELDS),
+        )
+    return declaration
+
+
+def justification_save(
+    *, period: ReportingPeriod, deliverable: Deliverable, user, text
+) -> LateJustification:
+    """Justify why a deliverable due in the period is not submitted."""
+    _require(can_compose_report, user, period.project)
+    with transaction.atomic():
+        report = _editable_report(period)
+        state = period_state(period=period, report=report)
+        fact = next(fact for fact in state.deliverable_facts if fact.id == deliverable.pk)
+        if not needs_justification(fact, period.start_date, period.end_date):
+            reason = (
+                _(
+                    "%(code)s is due on %(due)s, outside RP%(number)s (%(start)s to %(end)s); "
+                    "it needs no justification in this report."
+                )
+                if not period.start_date <= fact.due_on <= period.end_date
+                else _("%(code)s is %(status)s; it needs no justification.")
+            )
+            raise InvalidInput.at(
+                "deliverable",
+                reason
+                % {
+                    "code": deliverable.code,
+                    "due": fact.due_on.isoformat(),
+                    "number": period.number,
+                    "start": period.start_date.isoformat(),
+                    "end": period.end_date.isoformat(),
+                    "status": f'"{deliverable.get_status_display()}"',
+                },
+            )
+        value = _text(
+            text,
+            "text",
+            max_length=JUSTIFICATION_MAX_LENGTH,
+            required=_("Say why the deliverable is late."),
+        )
+        justification = (
+            LateJustification.objects.select_for_update()
+            .filter(report=report, deliverable=deliverable)
+            .first()
+        )
+        before = None if justification is None else snapshot(justification, ["text"])
+        if justification is None:
+            justification = LateJustification(report=report, deliverable=deliverable)
+        justification.text = value
+        justification.updated_by = user
+        justification.save()
+        event_record(
+            actor=user,
+            verb="report.justification_saved",
+            obj=justification,
+            project_id=period.project_id,
+            before=before,
+            after=snapshot(justification, ["text", "deliverable"]),
+        )
+    return justification
+
+
+def completion_waive(*, work_package: WorkPackage, user, reason) -> CompletionWaiver:
+    """Let a work package be declared completed although not all its deliverables are
+    accepted."""
+    _require(can_waive_completion, user, work_package.project)
+    with transaction.atomic():
+        WorkPackage.objects.select_for_update().filter(pk=work_package.pk).first()
+        existing = CompletionWaiver.objects.filter(work_package=work_package).first()
+        if existing is not None:
+            raise Conflict(
+                _("WP%(number)s's completion condition was already waived on %(date)s.")
+                % {
+                    "number": work_package.number,
+                    "date": brussels_today(existing.waived_at).isoformat(),
+                }
+            )
+        text = _text(
+            reason,
+            "reason",
+            max_length=COMMENT_MAX_LENGTH,
+            required=_("Give the reason for the waiver."),
+        )
+        waiver = CompletionWaiver.objects.create(
+            work_package=work_package, reason=text, waived_at=timezone.now(), waived_by=user
+        )
+        event_record(
+            actor=user,
+            verb="work_package.completion_waived",
+            obj=waiver,
+            project_id=work_package.project_id,
+            after=snapshot(waiver, ["work_package", "reason", "waived_at", "waived_by"]),
+        )
+    return waiver
+
+
+# -- submission and review -------------------------------------------------------------------------
+
+
+def report_submit(
+    *, period: ReportingPeriod, user, today: datetime.date | None = None
+) -> PeriodicReport:
+    """Send the report to the agency: every blocker must be cleared; a frozen version is kept."""
+    _require(can_compose_report, user, period.project)
+    now = timezone.now()
+    today = today or brussels_today(now)
+    with transaction.atomic():
+        report = _locked_report(period, create=True)
+        if report.status not in EDITABLE_REPORT_STATUSES:
+            raise Conflict(
+                _(
+                    "Only a draft report, or one with changes requested, can be submitted; the "
+                    "report of RP%(number)s is %(status)s."
+                )
+                % {"number": period.number, "status": _status_label(report)}
+            )
+        state = period_state(period=period, report=report)
+        blockers = submission_blockers(state.facts(), today)
+        if blockers:
+            raise SubmissionBlocked(blockers)
+        before = snapshot(report, REPORT_FIELDS)
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = now
+        report.submitted_by = user
+        if report.first_submitted_at is None:
+            report.first_submitted_at = now
+        report.save()
+        previous = report.versions.aggregate(last=Max("number"))["last"] or 0
+        version = ReportVersion.objects.create(
+            report=report,
+            number=previous + 1,
+            content=report_content(period=period, report=report),
+            submitted_at=now,
+            submitted_by=user,
+        )
+        event_record(
+            actor=user,
+            verb="report.submitted",
+            obj=report,
+            before=before,
+            after={**snapshot(report, REPORT_FIELDS), "version": version.number},
+        )
+        projects_changed([period.project_id], reason="report submitted")
+    return report
+
+
+def _submitted_report(period: ReportingPeriod, step: str) -> PeriodicReport:
+    report = _locked_report(period, create=False)
+    if report is None or report.status != ReportStatus.SUBMITTED:
+        status = _('"Not started"') if report is None else _status_label(report)
+        messages = {
+            "approve": _(
+                "Only a submitted report can be approved; the report of RP%(number)s is %(status)s."
+            ),
+            "request_changes": _(
+                "Changes can be requested only on a submitted report; the report of "
+                "RP%(number)s is %(status)s."
+            ),
+        }
+        raise Conflict(messages[step] % {"number": period.number, "status": status})
+    return report
+
+
+def _decide(report: PeriodicReport, user, decision: str, comments: str, now) -> ReportVersion:
+    version = ReportVersion.objects.select_for_update().get(
+        report=report, decision=VersionDecision.PENDING
+    )
+    version.decision = decision
+    version.decided_at = now
+    version.decided_by = user
+    version.comments = comments
+    version.save()
+    return version
+
+
+def report_approve(*, period: ReportingPeriod, user, comments="") -> PeriodicReport:
+    """Approve the submitted report; it cannot change any more."""
+    _require(can_review_report, user, period.project)
+    now = timezone.now()
+    with transaction.atomic():
+        report = _submitted_report(period, "approve")
+        text = _text(comments, "comments", max_length=COMMENT_MAX_LENGTH)
+        before = snapshot(report, REPORT_FIELDS)
+        version = _decide(report, user, VersionDecision.APPROVED, text, now)
+        report.status = ReportStatus.APPROVED
+        report.approved_at = now
+        report.approved_by = user
+        report.review_comments = text
+        report.save()
+        event_record(
+            actor=user,
+            verb="report.approved",
+            obj=report,
+            before=before,
+            after={**snapshot(report, REPORT_FIELDS), "version": version.number},
+        )
+        projects_changed([period.project_id], reason="report approved")
+    return report
+
+
+def report_request_changes(*, period: ReportingPeriod, user, comments) -> PeriodicReport:
+    """Send the submitted report back to the consortium with the changes it needs."""
+    _require(can_review_report, user, period.project)
+    now = timezone.now()
+    with transaction.atomic():
+        report = _submitted_report(period, "request_changes")
+        text = _text(
+            comments,
+            "comments",
+            max_length=COMMENT_MAX_LENGTH,
+            required=_("Say what has to change."),
+        )
+        before = snapshot(report, REPORT_FIELDS)
+        version = _decide(report, user, VersionDecision.CHANGES_REQUESTED, text, now)
+        report.status = ReportStatus.CHANGES_REQUESTED
+        report.review_comments = text
+        report.save()
+        event_record(
+            actor=user,
+            verb="report.changes_requested",
+            obj=report,
+            before=before,
+            after={**snapshot(report, REPORT_FIELDS), "version": version.number},
+        )
+        projects_changed([period.project_id], reason="report changes requested")
+    return report
