@@ -11,7 +11,7 @@ from backend.grants.demo import demo_load
 from backend.grants.models import Organisation, OrganisationRestriction
 from tests.factories import UserFactory
 
-APPS = ["accounts", "grants", "workplan"]
+APPS = ["accounts", "grants", "workplan", "reporting", "audit"]
 MODELS = [model for label in APPS for model in apps.get_app_config(label).get_models()]
 
 
@@ -42,4 +42,33 @@ def test_the_admin_pages_of_each_model_open(client, model, settings):
     )
     add = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
 
-    assert (changelist.status_code, change.status_code, add.status_code) == (200, 200, 200)
+    # What only the services write (the work record's state, the audit trail) is shown read
+    # only: no add page.
+    addable = admin.site._registry[model].has_add_permission(add.wsgi_request)
+    assert (changelist.status_code, change.status_code, add.status_code) == (
+        200,
+        200,
+        200 if addable else 403,
+    )
+
+
+READ_ONLY = [
+    "workplan.EvidenceFile",
+    "workplan.DueDateRevision",
+    "audit.Event",
+    *(model._meta.label for model in apps.get_app_config("reporting").get_models()),
+]
+
+
+@pytest.mark.parametrize("label", READ_ONLY)
+def test_the_work_records_state_and_the_audit_trail_are_read_only_in_the_admin(label, rf):
+    """Changed through the services only, which check the workflow and write the trail."""
+    request = rf.get("/")
+    request.user = UserFactory.build(username="root", is_superuser=True, is_staff=True)
+    model_admin = admin.site._registry[apps.get_model(label)]
+    assert (
+        model_admin.has_add_permission(request),
+        model_admin.has_change_permission(request),
+        model_admin.has_delete_permission(request),
+        model_admin.has_view_permission(request),
+    ) == (False, False, False, True)

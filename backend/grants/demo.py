@@ -86,6 +86,7 @@ class DemoResult:
     users_updated: list[str] = field(default_factory=list)  # "name (fields put right)"
     roles_created: int = 0
     roles_updated: int = 0
+    work_record_loaded: bool = False
 
 
 def demo_load(
@@ -143,7 +144,37 @@ def demo_load(
                     password=password,
                 )
             )
+        _demo_work_record_ensure(project, result)
     return result
+
+
+def _demo_work_record_ensure(project: Project, result: DemoResult) -> None:
+    """Give the demo project a work record unless it has one (a project loaded by an earlier
+    version gets one too)."""
+    from backend.reporting.demo import DemoPeople, demo_work_record_load
+    from backend.reporting.models import PeriodicReport
+
+    if (
+        PeriodicReport.objects.filter(project=project).exists()
+        or project.deliverables.exclude(status="pending").exists()
+    ):
+        return
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(
+            username__in=[spec.username for spec in DEMO_USERS]
+        )
+    }
+    partners = {
+        spec.acting_for: users[spec.username]
+        for spec in DEMO_USERS
+        if spec.role == ProjectRoleKind.PARTNER_CONTACT
+    }
+    demo_work_record_load(
+        project,
+        DemoPeople(manager=users["manager"], officer=users["officer"], partners=partners),
+    )
+    result.work_record_loaded = True
 
 
 def _demo_user_ensure(spec: DemoUser, password: str, result: DemoResult):

@@ -26,6 +26,7 @@ from backend.api.pagination import PageNumberPagination
 from backend.grants.dates import brussels_today
 from backend.grants.selectors import project_get
 
+from .evidence import request_size_check
 from .models import ClusterCode, DeliverableStatus, DeliverableType, Dissemination
 from .permissions import (
     can_accept,
@@ -491,6 +492,7 @@ class DeliverableEvidenceApi(APIView):
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
         _check(can_manage_evidence, request, deliverable)
+        request_size_check(request.META.get("CONTENT_LENGTH"))
         deliverable_evidence_upload(
             deliverable=deliverable, user=request.user, upload=request.FILES.get("file")
         )

@@ -170,6 +170,25 @@ def _digest(upload) -> str:
     return digest.hexdigest()
 
 
+# What a multipart request carries besides the file itself (boundaries, headers, field names).
+ENVELOPE_BYTES = 64 * 1024
+
+
+def request_size_check(content_length) -> None:
+    """Refuse an upload whose request is too large to hold an acceptable file before its body
+    is read (a client that states the length; the web server caps the others)."""
+    try:
+        length = int(content_length or 0)
+    except (TypeError, ValueError):
+        return
+    limit = max_bytes()
+    if length > limit + ENVELOPE_BYTES:
+        raise _refuse(
+            _("The file is too large (%(size)s); the limit is %(limit)s.")
+            % {"size": human_size(length), "limit": human_size(limit)}
+        )
+
+
 def evidence_check(upload) -> CheckedFile:
     """Check an uploaded file (a Django ``UploadedFile``, or None if none came); raise
     InvalidInput at ``file`` saying what is wrong, or return what to store about it."""

@@ -181,6 +181,33 @@ def test_a_file_over_the_limit_is_refused(api_client, users, d54, today, setting
     assert stored_files() == []
 
 
+def test_a_request_too_large_for_any_acceptable_file_is_refused_before_it_is_read(
+    api_client, users, d54, today, settings, monkeypatch
+):
+    """The stated length alone decides: the body is never parsed (reading it would fail)."""
+    settings.GRANTWATCH_EVIDENCE_MAX_BYTES = 1024
+    before = record_state(d54)
+
+    def unreadable(request):
+        raise AssertionError("the upload was read")
+
+    monkeypatch.setattr("rest_framework.request.Request.FILES", property(unreadable))
+    client = _as(api_client, users, "manager")
+    response = client.post(
+        f"/api/v1/projects/{d54.project_id}/deliverables/{d54.pk}/evidence",
+        data=b"x" * 10,
+        content_type="multipart/form-data; boundary=zzz",
+        CONTENT_LENGTH=str(1024 + 64 * 1024 + 1),
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"path": "file", "message": "The file is too large (65.0 KB); the limit is 1 KB."}
+    ]
+    assert record_state(d54) == before
+    assert stored_files() == []
+
+
 def test_a_request_without_a_file_is_refused(api_client, users, d54, today):
     before = record_state(d54)
     api_client.force_authenticate(users["manager"])

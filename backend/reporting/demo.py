@@ -1,0 +1,254 @@
+"""The demo project's work record: what a consortium in its third year would have done.
+
+Everything is written through the services (so the permission checks, the workflow rules and the
+audit trail apply), as the demo users; afterwards the dates a service stamps with "today" are
+moved back to when the work would have happened, so that the record reads like a real one.
+Relative to the day the demo is loaded:
+
+- deliverables due before today are submitted, and those due in the first two years accepted,
+  except D5.4 (left pending: an overdue flag) and D3.3 (late: justified in the RP1 report,
+  submitted afterwards); D2.4 was sent back for revision once (its first file stays as history);
+- D7.4 is a draft with its file; D3.6 had its due date revised by the officer;
+- milestones due before today are achieved, except MS8 (overdue);
+- the RP1 report was submitted, sent back with comments, submitted again and approved (two
+  frozen versions); the RP2 report has a partner's draft contribution; the officer waived the
+  deliverable condition of WP6.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from backend.grants.dates import brussels_today
+from backend.grants.models import Project
+from backend.reporting.models import PeriodicReport, ReportVersion
+from backend.reporting.services import (
+    completion_waive,
+    contribution_lock,
+    contribution_save,
+    declaration_save,
+    justification_save,
+    report_approve,
+    report_request_changes,
+    report_submit,
+    report_update,
+)
+from backend.workplan.models import Deliverable, DeliverableStatus, Milestone
+from backend.workplan.services import (
+    deliverable_accept,
+    deliverable_due_date_revise,
+    deliverable_evidence_upload,
+    deliverable_request_revision,
+    deliverable_submit,
+    milestone_achieve,
+)
+
+LEFT_PENDING = "D5.4"
+LATE_IN_RP1 = "D3.3"
+REVISED_ONCE = "D2.4"
+DRAFT = "D7.4"
+DUE_DATE_REVISED = "D3.6"
+NOT_ACHIEVED = "MS8"
+ACCEPTED_UP_TO_MONTH = 24
+
+
+@dataclass(frozen=True)
+class DemoPeople:
+    manager: object
+    officer: object
+    partners: dict  # short name -> user
+
+
+def _pdf(title: str) -> SimpleUploadedFile:
+    body = (
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        "2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+        f"% {title}\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+    name = title.replace(" ", "-").replace(".", "") + ".pdf"
+    return SimpleUploadedFile(name, body.encode(), content_type="application/pdf")
+
+
+def _deliver(deliverable: Deliverable, people: DemoPeople, *, accept: bool) -> None:
+    deliverable_evidence_upload(
+        deliverable=deliverable, user=people.manager, upload=_pdf(deliverable.code)
+    )
+    deliverable_submit(deliverable=deliverable, user=people.manager)
+    if accept:
+        deliverable_accept(deliverable=deliverable, user=people.officer)
+    # Back to when it would have happened: delivered a few days before the deadline, accepted
+    # three weeks later.
+    delivered = deliverable.due_on - datetime.timedelta(days=3)
+    Deliverable.objects.filter(pk=deliverable.pk).update(
+        delivered_on=delivered,
+        approved_on=delivered + datetime.timedelta(days=21) if accept else None,
+    )
+
+
+def _contribute(period, project: Project, short_name: str, user, entries, *, lock: bool):
+    participation = project.participations.get(short_name=short_name)
+    contribution_save(period=period, participation=participation, user=user, entries=entries)
+    if lock:
+        contribution_lock(period=period, participation=participation, user=user)
+
+
+def _report_rp1(project: Project, people: DemoPeople, late: Deliverable | None) -> None:
+    period = project.reporting_periods.get(number=1)
+    _contribute(
+        period,
+        project,
+        "GAUJA",
+        people.manager,
+        [
+            {
+                "work_package": 1,
+                "activities": "Kick-off meeting in Sigulda; steering committee every quarter; "
+                "quality plan and risk register adopted.",
+                "outputs": "Project handbook (D1.1), data management plan (D1.2).",
+                "narrative": "Management ran as planned; one partner changed its contact.",
+            }
+        ],
+        lock=True,
+    )
+    for short_name, work_package, text in (
+        ("NEMPOLY", 3, "Curriculum mapping of 14 care-technology programmes in four countries."),
+        ("NORDLYS", 5, "Two assistive-technology demonstrators lent to the training labs."),
+    ):
+        _contribute(
+            period,
+            project,
+            short_name,
+            people.partners[short_name],
+            [{"work_package": work_package, "activities": text, "outputs": "", "narrative": ""}],
+            lock=True,
+        )
+    report_update(
+        period=period,
+        user=people.manager,
+        technical_part="The first eighteen months set up the centres' network, mapped the "
+        "curricula and opened two training labs.",
+    )
+    for work_package in project.work_packages.filter(start_month__lte=period.end_month):
+        declaration_save(
+            period=period, work_package=work_package, user=people.manager, completed=False
+        )
+    if late is not None:
+        justification_save(
+            period=period,
+            deliverable=late,
+            user=people.manager,
+            text="The skills-needs survey closed late: two national employer associations "
+            "asked for more time to reach their members.",
+        )
+    report_submit(period=period, user=people.manager)
+    report_request_changes(
+        period=period,
+        user=people.officer,
+        comments="Please describe the labs' opening hours and how many learners used them.",
+    )
+    report_update(
+        period=period,
+        user=people.manager,
+        technical_part="The first eighteen months set up the centres' network, mapped the "
+        "curricula and opened two training labs, open 40 hours a week and used by 312 learners.",
+    )
+    report_submit(period=period, user=people.manager)
+    report_approve(period=period, user=people.officer, comments="Thank you, approved.")
+    # The report reached the agency within its 60 days and was approved some weeks later.
+    end = period.end_date
+    first = _at(end + datetime.timedelta(days=50))
+    second = _at(end + datetime.timedelta(days=75))
+    report = PeriodicReport.objects.get(reporting_period=period)
+    PeriodicReport.objects.filter(pk=report.pk).update(
+        first_submitted_at=first,
+        submitted_at=second,
+        approved_at=_at(end + datetime.timedelta(days=100)),
+    )
+    ReportVersion.objects.filter(report=report, number=1).update(
+        submitted_at=first, decided_at=_at(end + datetime.timedelta(days=65))
+    )
+    ReportVersion.objects.filter(report=report, number=2).update(
+        submitted_at=second, decided_at=_at(end + datetime.timedelta(days=100))
+    )
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=datetime.UTC)
+
+
+def demo_work_record_load(project: Project, people: DemoPeople) -> None:
+    """Fill the freshly imported demo project's work record (see the module's docstring)."""
+    today = brussels_today()
+    rp1 = project.reporting_periods.get(number=1)
+    with transaction.atomic():
+        deliverables = {d.code: d for d in project.deliverables.select_related("project")}
+        for code, deliverable in sorted(deliverables.items(), key=lambda item: item[1].due_on):
+            if deliverable.due_on >= today or code in (LEFT_PENDING, LATE_IN_RP1):
+                continue
+            if code == REVISED_ONCE:
+                _deliver(deliverable, people, accept=False)
+                deliverable_request_revision(
+                    deliverable=deliverable,
+                    user=people.officer,
+                    reason="The pilot report lacks the learners' feedback; please add it.",
+                )
+            _deliver(deliverable, people, accept=deliverable.due_month <= ACCEPTED_UP_TO_MONTH)
+
+        late = deliverables.get(LATE_IN_RP1)
+        if rp1.end_date < today:
+            _report_rp1(project, people, late if late and late.due_on < today else None)
+        if late is not None and late.due_on < today:
+            _deliver(late, people, accept=True)
+            Deliverable.objects.filter(pk=late.pk).update(
+                delivered_on=rp1.end_date + datetime.timedelta(days=70),
+                approved_on=rp1.end_date + datetime.timedelta(days=90),
+            )
+
+        draft = deliverables.get(DRAFT)
+        if draft is not None and draft.status == DeliverableStatus.PENDING:
+            deliverable_evidence_upload(deliverable=draft, user=people.manager, upload=_pdf(DRAFT))
+        revised = deliverables.get(DUE_DATE_REVISED)
+        if revised is not None:
+            revised.refresh_from_db()
+            if revised.status == DeliverableStatus.PENDING:
+                deliverable_due_date_revise(
+                    deliverable=revised,
+                    user=people.officer,
+                    due_on=max(revised.due_on, today) + datetime.timedelta(days=30),
+                    reason="The trainers' exchange moved to the spring term.",
+                )
+
+        for milestone in Milestone.objects.filter(project=project).select_related("project"):
+            if milestone.due_date < today and milestone.code != NOT_ACHIEVED:
+                milestone_achieve(
+                    milestone=milestone,
+                    user=people.manager,
+                    achieved_on=milestone.due_date - datetime.timedelta(days=2),
+                    verification=f"Minutes and attendance list filed for {milestone.code}.",
+                )
+
+        completion_waive(
+            work_package=project.work_packages.get(number=6),
+            user=people.officer,
+            reason="D6.3 was merged into D6.4 at the mid-term review; the work package may be "
+            "declared completed without it.",
+        )
+        rp2 = project.reporting_periods.filter(number=2).first()
+        if rp2 is not None and "NEMPOLY" in people.partners:
+            _contribute(
+                rp2,
+                project,
+                "NEMPOLY",
+                people.partners["NEMPOLY"],
+                [
+                    {
+                        "work_package": 3,
+                        "activities": "Two joint modules piloted with 48 learners.",
+                        "outputs": "",
+                        "narrative": "",
+                    }
+                ],
+                lock=False,
+            )
