@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import ProjectRole, User
+from backend.audit.admin import AuditedAdmin
 
 
 class ProjectRoleInline(admin.TabularInline):
@@ -12,7 +13,7 @@ class ProjectRoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (_("Granting authority"), {"fields": ["is_agency_officer"]}),
@@ -25,7 +26,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ProjectRole)
-class ProjectRoleAdmin(admin.ModelAdmin):
+class ProjectRoleAdmin(AuditedAdmin):
     list_display = ["user", "project", "role", "participation", "is_primary"]
     list_filter = ["role", "is_primary"]
     search_fields = ["user__username", "project__acronym", "project__grant_agreement_number"]

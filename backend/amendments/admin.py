@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from backend.amendments.models import AmendmentChange, AmendmentRequest
+from backend.audit.admin import AuditedAdmin
 
 
 class AmendmentChangeInline(admin.TabularInline):
@@ -24,7 +25,7 @@ class AmendmentChangeInline(admin.TabularInline):
 
 
 @admin.register(AmendmentRequest)
-class AmendmentRequestAdmin(admin.ModelAdmin):
+class AmendmentRequestAdmin(AuditedAdmin):
     list_display = ["id", "project", "status", "created_by", "submitted_at", "decided_at"]
     list_filter = ["status"]
     search_fields = ["project__acronym", "project__grant_agreement_number", "justification"]
@@ -35,7 +36,7 @@ class AmendmentRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AmendmentChange)
-class AmendmentChangeAdmin(admin.ModelAdmin):
+class AmendmentChangeAdmin(AuditedAdmin):
     list_display = ["request", "position", "kind", "effective_on", "participation", "short_name"]
     list_filter = ["kind"]
     search_fields = [

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from backend.audit.admin import AuditedAdmin
 from backend.grants.models import (
     Call,
     Country,
@@ -14,7 +15,7 @@ from backend.grants.models import (
 from monitoring.seam import all_projects_changed, projects_changed
 
 
-class WatchedAdmin(admin.ModelAdmin):
+class WatchedAdmin(AuditedAdmin):
     """Edits in the admin reach the watchers like any other change: after commit, the projects
     the edited row concerns are checked again (all of them for reference data)."""
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from backend.audit.admin import ViewOnlyAdmin
+from backend.audit.admin import AuditedAdmin, ViewOnlyAdmin
 from backend.workplan.models import (
     ActivityCluster,
     Deliverable,
@@ -14,7 +14,7 @@ from backend.workplan.models import (
 
 
 @admin.register(ActivityCluster)
-class ActivityClusterAdmin(admin.ModelAdmin):
+class ActivityClusterAdmin(AuditedAdmin):
     list_display = ["number", "code"]
 
 
@@ -25,7 +25,7 @@ class WorkPackageShareInline(admin.TabularInline):
 
 
 @admin.register(WorkPackage)
-class WorkPackageAdmin(admin.ModelAdmin):
+class WorkPackageAdmin(AuditedAdmin):
     list_display = [
         "project",
         "number",
@@ -43,7 +43,7 @@ class WorkPackageAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkPackageShare)
-class WorkPackageShareAdmin(admin.ModelAdmin):
+class WorkPackageShareAdmin(AuditedAdmin):
     list_display = ["work_package", "participation", "amount_eur"]
     search_fields = ["work_package__project__acronym", "participation__short_name"]
     autocomplete_fields = ["work_package", "participation"]
@@ -51,7 +51,7 @@ class WorkPackageShareAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deliverable)
-class DeliverableAdmin(admin.ModelAdmin):
+class DeliverableAdmin(AuditedAdmin):
     list_display = [
         "code",
         "title",
@@ -81,7 +81,7 @@ class DeliverableAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(AuditedAdmin):
     list_display = ["code", "title", "project", "lead", "due_month", "achieved_on"]
     search_fields = ["code", "title", "project__acronym"]
     autocomplete_fields = ["project", "lead", "work_packages"]
@@ -95,7 +95,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(admin.ModelAdmin):
+class ReportingPeriodAdmin(AuditedAdmin):
     list_display = ["project", "number", "start_month", "end_month", "payment"]
     list_filter = ["payment"]
     search_fields = ["project__acronym", "project__grant_agreement_number"]

@@ -333,3 +333,39 @@ def test_the_reminders_and_the_digest_are_in_the_beat_schedule():
         "1",
         "Europe/Brussels",
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_runs_at_the_same_moment_send_each_reminder_once(users, demo, mailoutbox):
+    """Two workers run the task at once, each in its own transaction on PostgreSQL: the unique
+    (user, item, day) row lets only one of them claim each reminder."""
+    import threading
+
+    from django.db import connection
+
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            start.wait(timeout=10)
+            results.append(reminders_send(now=at(2026, 6, 16)))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert sorted(address for message in mailoutbox for address in message.to) == [
+        "pc@example.org",
+        "pm@example.org",
+    ]
+    assert ReminderSent.objects.count() == 2
+    assert sum(result.reminders for result in results) == 2
