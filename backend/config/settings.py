@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "backend.workplan",
     "backend.amendments",
     "backend.reporting",
+    "backend.payments",
     "backend.audit",
     "monitoring",
     "frontend",

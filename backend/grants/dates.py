@@ -6,6 +6,9 @@ from zoneinfo import ZoneInfo
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
+# A periodic report is due this many days after its period ends (brief 3.3, VERIFIED).
+REPORT_DUE_DAYS = 60
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` later, clamped to the end of a shorter month."""
@@ -38,3 +41,8 @@ def brussels_today(now: datetime.datetime | None = None) -> datetime.date:
     from django.utils import timezone
 
     return (now or timezone.now()).astimezone(BRUSSELS).date()
+
+
+def report_due_on(period_end: datetime.date) -> datetime.date:
+    """A periodic report's deadline: 60 days after its period ends."""
+    return period_end + datetime.timedelta(days=REPORT_DUE_DAYS)

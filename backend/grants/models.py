@@ -142,6 +142,31 @@ class Call(models.Model):
             "as of this date for the call's grants."
         ),
     )
+    # Payment options the sources leave open for CoVE (brief 3.2, 3.3): data, not code.
+    pays_partial_completion = models.BooleanField(
+        _("final payment pays partial completion"),
+        default=False,
+        help_text=_(
+            "In the final period, a work package not completed is paid by its declared "
+            "completion percentage. Off: it is not paid at all."
+        ),
+    )
+    additional_prefinancing_percent = models.DecimalField(
+        _("additional pre-financing (percent of the maximum grant)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT_VALIDATORS,
+        help_text=_("Empty: the same percentage as the grant's initial pre-financing."),
+    )
+    payment_days = models.PositiveSmallIntegerField(
+        _("days the agency has to pay"),
+        default=90,
+        help_text=_(
+            "Counted from the receipt of a periodic report; later payment may owe interest."
+        ),
+    )
 
     class Meta:
         ordering = ["identifier"]

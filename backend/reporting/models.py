@@ -3,18 +3,14 @@ to the technical part, the coordinator's status of work packages, the justificat
 deliverables, and the report the coordinator submits and the officer reviews. Every submission
 is kept as a frozen version."""
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.grants.dates import REPORT_DUE_DAYS, report_due_on  # noqa: F401 - re-exported
 from backend.grants.models import Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
-
-# A periodic report is due this many days after its period ends (brief 3.3, VERIFIED).
-REPORT_DUE_DAYS = 60
 
 
 class ReportStatus(models.TextChoices):
@@ -95,11 +91,6 @@ class PeriodicReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_REPORT_STATUSES
-
-
-def report_due_on(period_end: datetime.date) -> datetime.date:
-    """The periodic report's deadline: 60 days after its period ends."""
-    return period_end + datetime.timedelta(days=REPORT_DUE_DAYS)
 
 
 class ContributionStatus(models.TextChoices):
@@ -197,6 +188,17 @@ class WorkPackageDeclaration(models.Model):
     )
     completed = models.BooleanField(_("completed"))
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    completion_percent = models.DecimalField(
+        _("completion (percent)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a work package not completed in the final period, where the call pays partial "
+            "completion."
+        ),
+    )
     comment = models.TextField(_("comment"), blank=True)
     declared_at = models.DateTimeField(_("declared at"))
     declared_by = models.ForeignKey(
@@ -219,6 +221,15 @@ class WorkPackageDeclaration(models.Model):
                 condition=Q(completed=True, completed_on__isnull=False)
                 | Q(completed=False, completed_on__isnull=True),
                 name="declaration_completed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(completion_percent__isnull=True)
+                | Q(
+                    completed=False,
+                    completion_percent__gt=0,
+                    completion_percent__lt=100,
+                ),
+                name="declaration_partial_only_if_not_completed",
             ),
         ]
 

@@ -1,0 +1,274 @@
+"""Reads for the payment schedule: the plain facts ``backend.payments.rules`` needs, for one
+project or a batch, in a fixed number of queries whatever the number of projects, periods,
+work packages, deliverables or payments."""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from backend.grants.dates import BRUSSELS, month_end, month_start
+from backend.grants.eligibility.engine import BREACH, evaluate
+from backend.grants.eligibility.facts import Consortium, RuleSetFacts
+from backend.grants.models import Project
+from backend.grants.selectors import consortia
+from backend.payments.models import Direction, Instalment, Payment, Reduction
+from backend.payments.rules import (
+    ZERO,
+    ApprovedInstalment,
+    Completion,
+    GrantFacts,
+    PeriodFacts,
+    WorkPackageFacts,
+)
+from backend.reporting.models import (
+    LateJustification,
+    ReportStatus,
+    WorkPackageDeclaration,
+)
+from backend.reporting.rules import (
+    DeliverableFact,
+    WorkPackageFact,
+    needs_justification,
+    work_packages_to_declare,
+)
+from backend.workplan.models import (
+    Deliverable,
+    DeliverableStatus,
+    ReportingPeriod,
+    WorkPackage,
+    WorkPackageShare,
+)
+
+# Reports whose declarations the next period's report does not repeat.
+RECEIVED = (ReportStatus.SUBMITTED, ReportStatus.CHANGES_REQUESTED, ReportStatus.APPROVED)
+
+
+def breached_rules(consortium: Consortium, rules: RuleSetFacts, day: datetime.date) -> tuple:
+    return tuple(r.rule for r in evaluate(consortium, rules, day).results if r.status == BREACH)
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """A payment or recovery recorded for an approved instalment."""
+
+    key: str
+    direction: str
+    amount: Decimal
+    paid_on: datetime.date
+    reference: str
+
+
+def grant_facts(
+    project_ids: Collection[int],
+    *,
+    today: datetime.date,
+    snapshots: Mapping[int, tuple[Consortium, RuleSetFacts]] | None = None,
+) -> dict[int, GrantFacts]:
+    """The payment facts of each project. ``snapshots`` are the consortia already read (the
+    watchers read them for the eligibility checks); else they are read here."""
+    ids = list(project_ids)
+    projects = {
+        row["id"]: row
+        for row in Project.objects.filter(pk__in=ids).values(
+            "id",
+            "max_grant_eur",
+            "prefinancing_percent",
+            "payments_cap_percent",
+            "signed_on",
+            "start_date",
+            "call__pays_partial_completion",
+            "call__additional_prefinancing_percent",
+            "call__payment_days",
+        )
+    }
+    if snapshots is None:
+        snapshots = consortia(projects)
+
+    work_packages: dict[int, list[dict]] = defaultdict(list)
+    number_of: dict[int, int] = {}
+    for row in WorkPackage.objects.filter(project_id__in=projects).values(
+        "id", "project_id", "number", "start_month", "lump_sum_eur"
+    ):
+        work_packages[row["project_id"]].append(row)
+        number_of[row["id"]] = row["number"]
+    shares: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for wp_id, name, amount in WorkPackageShare.objects.filter(
+        work_package__project_id__in=projects
+    ).values_list("work_package_id", "participation__short_name", "amount_eur"):
+        shares[wp_id][name] = amount
+
+    periods: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        ReportingPeriod.objects.filter(project_id__in=projects)
+        .values(
+            "id",
+            "project_id",
+            "number",
+            "start_month",
+            "end_month",
+            "payment",
+            "report__id",
+            "report__status",
+            "report__first_submitted_at",
+        )
+        .order_by("project_id", "number")
+    ):
+        periods[row["project_id"]].append(row)
+
+    declarations: dict[int, list[dict]] = defaultdict(list)
+    for row in WorkPackageDeclaration.objects.filter(work_package__project_id__in=projects).values(
+        "work_package__project_id",
+        "work_package__number",
+        "reporting_period__number",
+        "completed",
+        "completion_percent",
+        "reporting_period__report__status",
+    ):
+        declarations[row["work_package__project_id"]].append(row)
+
+    not_submitted: dict[int, list[DeliverableFact]] = defaultdict(list)
+    for row in Deliverable.objects.filter(
+        project_id__in=projects,
+        status__in=[DeliverableStatus.PENDING, DeliverableStatus.DRAFT],
+    ).values("id", "project_id", "code", "work_package__number", "due_on", "status"):
+        not_submitted[row["project_id"]].append(
+            DeliverableFact(
+                id=row["id"],
+                code=row["code"],
+                work_package=row["work_package__number"],
+                due_on=row["due_on"],
+                status=row["status"],
+            )
+        )
+    justified = set(
+        LateJustification.objects.filter(report__project_id__in=projects).values_list(
+            "report__reporting_period_id", "deliverable_id"
+        )
+    )
+    reductions = dict(
+        Reduction.objects.filter(project_id__in=projects)
+        .values("project_id")
+        .annotate(total=Sum("percent"))
+        .values_list("project_id", "total")
+    )
+    paid = set(
+        Payment.objects.filter(project_id__in=projects).values_list("instalment_id", flat=True)
+    )
+    approved: dict[int, dict[str, ApprovedInstalment]] = defaultdict(dict)
+    for instalment_id, project_id, key, amount, paid_work_packages in Instalment.objects.filter(
+        project_id__in=projects
+    ).values_list("id", "project_id", "key", "amount_eur", "work_packages"):
+        approved[project_id][key] = ApprovedInstalment(
+            amount=amount, paid=instalment_id in paid, work_packages=tuple(paid_work_packages)
+        )
+
+    facts = {}
+    for project_id, project in projects.items():
+        start = project["start_date"]
+        snapshot = snapshots.get(project_id)
+        wp_facts = [
+            WorkPackageFact(row["number"], row["start_month"]) for row in work_packages[project_id]
+        ]
+        period_rows = periods[project_id]
+        completions = []
+        completed_in_received: dict[int, int] = {}
+        declared_in: dict[int, set[int]] = defaultdict(set)
+        for row in declarations[project_id]:
+            number = row["reporting_period__number"]
+            declared_in[number].add(row["work_package__number"])
+            status = row["reporting_period__report__status"]
+            percent = Decimal(100) if row["completed"] else row["completion_percent"]
+            if percent:
+                completions.append(
+                    Completion(
+                        work_package=row["work_package__number"],
+                        period=number,
+                        percent=percent,
+                        approved=status == ReportStatus.APPROVED,
+                    )
+                )
+            if row["completed"] and status in RECEIVED:
+                previous = completed_in_received.get(row["work_package__number"])
+                if previous is None or number < previous:
+                    completed_in_received[row["work_package__number"]] = number
+        period_facts = []
+        for row in period_rows:
+            number = row["number"]
+            period_start = month_start(start, row["start_month"])
+            period_end = month_end(start, row["end_month"])
+            to_declare = work_packages_to_declare(
+                wp_facts,
+                period_end_month=row["end_month"],
+                completed_before=[
+                    wp for wp, done in completed_in_received.items() if done < number
+                ],
+            )
+            received = row["report__first_submitted_at"]
+            period_facts.append(
+                PeriodFacts(
+                    number=number,
+                    start_on=period_start,
+                    end_on=period_end,
+                    payment=row["payment"],
+                    report_status=row["report__status"],
+                    report_received_on=None
+                    if received is None
+                    else received.astimezone(BRUSSELS).date(),
+                    undeclared_work_packages=tuple(
+                        n for n in to_declare if n not in declared_in[number]
+                    ),
+                    late_unjustified=tuple(
+                        d.code
+                        for d in not_submitted[project_id]
+                        if needs_justification(d, period_start, period_end)
+                        and (row["id"], d.id) not in justified
+                    ),
+                    breaches_at_end=()
+                    if snapshot is None or period_end >= today
+                    else breached_rules(*snapshot, period_end),
+                )
+            )
+        facts[project_id] = GrantFacts(
+            max_grant=project["max_grant_eur"],
+            prefinancing_percent=project["prefinancing_percent"],
+            cap_percent=project["payments_cap_percent"],
+            signed_on=project["signed_on"],
+            start_date=start,
+            periods=tuple(period_facts),
+            work_packages=tuple(
+                WorkPackageFacts(row["number"], row["lump_sum_eur"], shares.get(row["id"], {}))
+                for row in work_packages[project_id]
+            ),
+            completions=tuple(completions),
+            additional_prefinancing_percent=project["call__additional_prefinancing_percent"],
+            pays_partial_completion=project["call__pays_partial_completion"],
+            payment_days=project["call__payment_days"],
+            reduction_percent=reductions.get(project_id) or ZERO,
+            open_breaches=() if snapshot is None else breached_rules(*snapshot, today),
+            approved=approved[project_id],
+        )
+    return facts
+
+
+def project_payments(project_id: int) -> dict[str, PaymentRecord]:
+    """The payments and recoveries recorded for a project, by instalment key."""
+    return {
+        key: PaymentRecord(key, direction, amount, paid_on, reference)
+        for key, direction, amount, paid_on, reference in Payment.objects.filter(
+            project_id=project_id
+        ).values_list("instalment__key", "direction", "amount_eur", "paid_on", "reference")
+    }
+
+
+def net_paid(project_id: int) -> Decimal:
+    """Payments less recoveries."""
+    total = ZERO
+    for direction, amount in Payment.objects.filter(project_id=project_id).values_list(
+        "direction", "amount_eur"
+    ):
+        total += amount if direction == Direction.PAYMENT else -amount
+    return total
