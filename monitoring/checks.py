@@ -19,6 +19,8 @@ from backend.grants.eligibility.engine import BREACH, REVIEW, WARNING, evaluate,
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
 from backend.grants.eligibility.messages import LANGUAGES, render, result_as_dict
 from backend.grants.selectors import consortia
+from backend.payments import rules as payment_rules
+from backend.payments.selectors import grant_facts
 from backend.reporting.models import REPORT_DUE_DAYS
 from backend.workplan.deadlines import (
     DueDeliverable,
@@ -41,7 +43,17 @@ OVERDUE_KINDS = (
     FlagKind.MILESTONE_OVERDUE,
     FlagKind.REPORT_OVERDUE,
 )
-CHECKED_KINDS = (*ELIGIBILITY_KINDS, FlagKind.AMENDMENT_DECISION_OVERDUE, *OVERDUE_KINDS)
+INSTALMENT_KINDS = (
+    FlagKind.INSTALMENT_READY,
+    FlagKind.INSTALMENT_BLOCKED,
+    FlagKind.PAYMENT_LATE,
+)
+CHECKED_KINDS = (
+    *ELIGIBILITY_KINDS,
+    FlagKind.AMENDMENT_DECISION_OVERDUE,
+    *OVERDUE_KINDS,
+    *INSTALMENT_KINDS,
+)
 # A deliverable or milestone more than this many days late is flagged one step more severe.
 ESCALATE_AFTER_DAYS = 30
 _SEVERITY = {BREACH: Severity.CRITICAL, REVIEW: Severity.MEDIUM, WARNING: Severity.LOW}
@@ -252,6 +264,141 @@ def overdue_findings(project_ids: Collection[int], today: datetime.date) -> list
     return [finding for finding in found if finding is not None]
 
 
+# What an instalment is called in a sentence ("The interim payment of RP2 ..."), by its kind.
+_READY_MESSAGES = {
+    payment_rules.PREFINANCING: gettext_noop(
+        "The pre-financing of EUR %(amount)s is ready for payment."
+    ),
+    payment_rules.ADDITIONAL_PREFINANCING: gettext_noop(
+        "The additional pre-financing of RP%(number)s, EUR %(amount)s, is ready for payment."
+    ),
+    payment_rules.INTERIM: gettext_noop(
+        "The interim payment of RP%(number)s, EUR %(amount)s, is ready for payment."
+    ),
+    payment_rules.BALANCE: gettext_noop("The balance of EUR %(amount)s is ready for payment."),
+}
+_RECOVERY_READY = gettext_noop(
+    "The balance is a recovery of EUR %(amount)s: it is ready for the recovery order."
+)
+_BLOCKED_MESSAGES = {
+    payment_rules.PREFINANCING: gettext_noop(
+        "The pre-financing of EUR %(amount)s is blocked: %(reasons)s"
+    ),
+    payment_rules.ADDITIONAL_PREFINANCING: gettext_noop(
+        "The additional pre-financing of RP%(number)s is blocked: %(reasons)s"
+    ),
+    payment_rules.INTERIM: gettext_noop(
+        "The interim payment of RP%(number)s is blocked: %(reasons)s"
+    ),
+    payment_rules.BALANCE: gettext_noop("The balance is blocked: %(reasons)s"),
+}
+_PREFINANCING_LATE = gettext_noop(
+    "The pre-financing of EUR %(amount)s was due for payment on %(due)s and has not been "
+    "paid: interest may be due."
+)
+_PERIOD_PAYMENT_LATE = gettext_noop(
+    "The report of RP%(number)s was received on %(received)s; the payment of EUR %(amount)s "
+    "was due within %(days)s days, by %(due)s, and has not been made: interest may be due."
+)
+
+
+def _instalment_details(instalment: payment_rules.Instalment) -> dict:
+    return {
+        "key": instalment.key,
+        "kind": instalment.kind,
+        "reporting_period": instalment.period,
+        "status": instalment.status,
+        "amount": str(instalment.amount),
+    }
+
+
+def instalment_findings(
+    project_id: int, facts: payment_rules.GrantFacts, today: datetime.date
+) -> list[Finding]:
+    """What the payment schedule asks of the officer today (brief section 3): an instalment
+    ready for payment, one blocked (with the reasons, each rendered in the reader's language),
+    and a payment the agency owes for longer than the call's payment period (interest may be
+    due). Approved and paid instalments raise nothing but a late payment; a paid one nothing."""
+    findings = []
+    for instalment in payment_rules.schedule(facts, today):
+        base = {"number": instalment.period, "amount": abs(instalment.amount)}
+        if instalment.status == payment_rules.READY:
+            message = (
+                _RECOVERY_READY if instalment.is_recovery else _READY_MESSAGES[instalment.kind]
+            )
+            findings.append(
+                Finding(
+                    project_id=project_id,
+                    kind=FlagKind.INSTALMENT_READY,
+                    severity=Severity.LOW,
+                    fingerprint=f"{FlagKind.INSTALMENT_READY}:{instalment.key}",
+                    explanation=_explanation(message, base, _instalment_details(instalment)),
+                )
+            )
+        elif instalment.status == payment_rules.BLOCKED:
+            reasons = instalment.reasons
+            findings.append(
+                Finding(
+                    project_id=project_id,
+                    kind=FlagKind.INSTALMENT_BLOCKED,
+                    severity=Severity.MEDIUM,
+                    fingerprint=f"{FlagKind.INSTALMENT_BLOCKED}:{instalment.key}",
+                    explanation={
+                        **{
+                            language: render(
+                                _BLOCKED_MESSAGES[instalment.kind],
+                                {
+                                    **base,
+                                    "reasons": " ".join(
+                                        render(reason.message, reason.params, language)
+                                        for reason in reasons
+                                    ),
+                                },
+                                language,
+                            )
+                            for language in LANGUAGES
+                        },
+                        "details": {
+                            **_instalment_details(instalment),
+                            "reasons": [reason.code for reason in reasons],
+                        },
+                    },
+                )
+            )
+        if instalment.payment_late:
+            if instalment.period is None:
+                message = _PREFINANCING_LATE
+                params = {**base, "due": instalment.payment_due_on}
+            else:
+                message = _PERIOD_PAYMENT_LATE
+                params = {
+                    **base,
+                    "received": instalment.report_received_on,
+                    "days": facts.payment_days,
+                    "due": instalment.payment_due_on,
+                }
+            findings.append(
+                Finding(
+                    project_id=project_id,
+                    kind=FlagKind.PAYMENT_LATE,
+                    severity=Severity.HIGH,
+                    fingerprint=f"{FlagKind.PAYMENT_LATE}:{instalment.key}",
+                    explanation=_explanation(
+                        message,
+                        params,
+                        {
+                            **_instalment_details(instalment),
+                            "payment_due_on": instalment.payment_due_on.isoformat(),
+                            "report_received_on": None
+                            if instalment.report_received_on is None
+                            else instalment.report_received_on.isoformat(),
+                        },
+                    ),
+                )
+            )
+    return findings
+
+
 def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> SyncResult:
     """Check these projects and bring their flags in line with what is found now."""
     today = brussels_today(now)
@@ -263,4 +410,11 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
     ]
     findings += amendment_findings(snapshots.keys(), today)
     findings += overdue_findings(snapshots.keys(), today)
+    # The same consortia: an eligibility breach found above blocks the instalments now.
+    facts = grant_facts(snapshots.keys(), today=today, snapshots=snapshots)
+    findings += [
+        finding
+        for project_id, project_facts in facts.items()
+        for finding in instalment_findings(project_id, project_facts, today)
+    ]
     return flags_sync(project_ids=snapshots.keys(), kinds=CHECKED_KINDS, findings=findings, now=now)

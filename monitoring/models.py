@@ -19,6 +19,9 @@ class FlagKind(models.TextChoices):
     DELIVERABLE_OVERDUE = "deliverable_overdue", _("Deliverable overdue")
     MILESTONE_OVERDUE = "milestone_overdue", _("Milestone overdue")
     REPORT_OVERDUE = "report_overdue", _("Periodic report overdue")
+    INSTALMENT_READY = "instalment_ready", _("Instalment ready for payment")
+    INSTALMENT_BLOCKED = "instalment_blocked", _("Instalment blocked")
+    PAYMENT_LATE = "payment_late", _("Agency payment late")
 
 
 class Severity(models.TextChoices):

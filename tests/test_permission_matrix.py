@@ -189,6 +189,21 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "flag-resolve": {
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
+    # -- payments: the project's people read the schedule; its officers approve and record -----
+    "instalment-list": {"get": see_but()},
+    "instalment-detail": {"get": see_but()},
+    "instalment-beneficiaries": {"get": see_but()},
+    "instalment-approve": {
+        # the matrix's instalment is the demo's pre-financing, ready on NOW
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "instalment-payment": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "reduction-list": {
+        "get": see_but(),
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
 }
 
 
@@ -200,7 +215,7 @@ class World:
     demo: Project
     other: Project
     users: dict
-    ids: dict[str, dict[str, int]]  # project acronym -> url kwarg -> id
+    ids: dict[str, dict[str, int | str]]  # project acronym -> url kwarg -> id (or key)
 
 
 def _amendment(project, manager, *, submitted: bool) -> int:
@@ -252,7 +267,7 @@ def _submitted_report(project: Project, manager) -> None:
     )
 
 
-def _ids(project: Project, manager, contact_for: str) -> dict[str, int]:
+def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
     """One object of each kind the routes name, in this project."""
     _submitted_report(project, manager)
     contact = project.participations.get(short_name=contact_for)
@@ -278,6 +293,7 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int]:
         "number": 1,
         "wp_number": 1,
         "k": 1,
+        "key": "prefinancing",
     }
 
 

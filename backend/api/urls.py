@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("backend.reporting.urls")),
     path("", include("backend.audit.urls")),
     path("", include("backend.accounts.urls")),
+    path("", include("backend.payments.urls")),
     path("auth/token", obtain_auth_token, name="api-token"),
     path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
     path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),

@@ -245,6 +245,19 @@ def _declared(period: PeriodFacts) -> Condition:
     )
 
 
+@dataclass(frozen=True)
+class RuleNames:
+    """Composition rules named in a message: printed as their labels, in the language active
+    when the message is rendered; compared by their ids."""
+
+    rules: tuple[str, ...]
+
+    def __str__(self) -> str:
+        from backend.grants.eligibility.messages import rule_label
+
+        return "; ".join(rule_label(rule) for rule in self.rules)
+
+
 def _eligible(period: PeriodFacts, open_breaches: tuple[str, ...]) -> Condition:
     at_end = tuple(dict.fromkeys(period.breaches_at_end))
     now = tuple(rule for rule in dict.fromkeys(open_breaches) if rule not in at_end)
@@ -266,13 +279,13 @@ def _eligible(period: PeriodFacts, open_breaches: tuple[str, ...]) -> Condition:
                 "The consortium breached the composition rules at the end of RP%(number)s "
                 "(%(end_date)s): %(rules)s."
             ),
-            {"number": period.number, "end_date": period.end_on, "rules": ", ".join(at_end)},
+            {"number": period.number, "end_date": period.end_on, "rules": RuleNames(at_end)},
         )
     return Condition(
         CONSORTIUM_ELIGIBLE,
         False,
         gettext_noop("The consortium has an open eligibility breach: %(rules)s."),
-        {"rules": ", ".join(now)},
+        {"rules": RuleNames(now)},
     )
 
 
@@ -398,7 +411,16 @@ def schedule(facts: GrantFacts, today: datetime.date) -> list[Instalment]:
             kind = BALANCE
             accepted = cents(_accepted_total(facts, lump, approved_completions) * factor)
             uncapped = amount = accepted - earlier
-            pays = tuple(sorted(n for n in approved_completions if n not in counted_work_packages))
+            # Only what the accepted total counts: a work package not completed is paid only by
+            # its final-period percentage, where the call pays partial completion.
+            pays = tuple(
+                sorted(
+                    n
+                    for n, (completed_period, percent) in approved_completions.items()
+                    if n not in counted_work_packages
+                    and _accepted_weight(facts, completed_period, percent) > 0
+                )
+            )
             projection = cents(
                 _accepted_total(
                     facts,
@@ -483,19 +505,27 @@ def _completion_periods(completions: Iterable[Completion]) -> dict[int, tuple[in
     return found
 
 
+def _accepted_weight(facts: GrantFacts, period: int | None, percent: Decimal) -> Decimal:
+    """The part of a work package's lump sum the accepted total counts: all of it once
+    completed; where the call pays partial completion, the percentage declared in the final
+    period; else nothing."""
+    if percent == HUNDRED:
+        return Decimal(1)
+    last = max((p.number for p in facts.periods), default=0)
+    if facts.pays_partial_completion and period == last and percent > 0:
+        return percent / HUNDRED
+    return ZERO
+
+
 def _accepted_total(
     facts: GrantFacts, lump: Mapping[int, Decimal], completed_in: Mapping[int, tuple]
 ) -> Decimal:
     """The lump sums of the completed work packages; where the call pays partial completion,
     plus the declared share of the others (declared in the final period)."""
-    last = max((period.number for period in facts.periods), default=0)
     total = ZERO
     for number, amount in lump.items():
         period, percent = completed_in.get(number, (None, ZERO))
-        if percent == HUNDRED:
-            total += amount
-        elif facts.pays_partial_completion and period == last and percent > 0:
-            total += amount * percent / HUNDRED
+        total += amount * _accepted_weight(facts, period, percent)
     return total
 
 
@@ -541,19 +571,16 @@ def beneficiary_split(
         for number in instalment.work_packages:
             for name, share in by_number[number].shares.items():
                 weights[name] += share
-        return split(amount, weights)
+        # An interim that pays no work package's lump sum divides like the grant.
+        return split(amount, weights if any(weights.values()) else totals)
     # The balance: each participant's accepted amount less its part of the earlier instalments.
     factor = reduction_factor(facts.reduction_percent)
     completed_in = _completion_periods(c for c in facts.completions if c.approved)
-    last = max((period.number for period in facts.periods), default=0)
     owed = dict.fromkeys(totals, ZERO)
     for wp in facts.work_packages:
         period, percent = completed_in.get(wp.number, (None, ZERO))
-        if percent == HUNDRED:
-            weight = Decimal(1)
-        elif facts.pays_partial_completion and period == last and percent > 0:
-            weight = percent / HUNDRED
-        else:
+        weight = _accepted_weight(facts, period, percent)
+        if not weight:
             continue
         for name, share in wp.shares.items():
             owed[name] += share * weight * factor
@@ -561,6 +588,13 @@ def beneficiary_split(
     for earlier in instalments[:position]:
         for name, part in beneficiary_split(facts, instalments, earlier.key).items():
             parts[name] -= part
+    # A balance approved before the facts changed (a reduction recorded since) keeps its
+    # approved amount: the difference is spread like what is owed, so the parts still add up.
+    difference = amount - sum(parts.values(), ZERO)
+    if difference:
+        weights = owed if any(owed.values()) else totals
+        for name, part in split(difference, weights).items():
+            parts[name] += part
     return parts
 
 

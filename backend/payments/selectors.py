@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from backend.grants.dates import BRUSSELS, month_end, month_start
+from backend.grants.dates import BRUSSELS, brussels_today, month_end, month_start
 from backend.grants.eligibility.engine import BREACH, evaluate
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
-from backend.grants.models import Project
+from backend.grants.models import Participation, Project
 from backend.grants.selectors import consortia
 from backend.payments.models import Direction, Instalment, Payment, Reduction
 from backend.payments.rules import (
@@ -23,7 +23,9 @@ from backend.payments.rules import (
     GrantFacts,
     PeriodFacts,
     WorkPackageFacts,
+    schedule,
 )
+from backend.payments.rules import Instalment as ScheduledInstalment
 from backend.reporting.models import (
     LateJustification,
     ReportStatus,
@@ -35,6 +37,7 @@ from backend.reporting.rules import (
     needs_justification,
     work_packages_to_declare,
 )
+from backend.reporting.selectors import SENT_STATUSES
 from backend.workplan.models import (
     Deliverable,
     DeliverableStatus,
@@ -43,8 +46,9 @@ from backend.workplan.models import (
     WorkPackageShare,
 )
 
-# Reports whose declarations the next period's report does not repeat.
-RECEIVED = (ReportStatus.SUBMITTED, ReportStatus.CHANGES_REQUESTED, ReportStatus.APPROVED)
+# Reports whose declarations of completed work packages the next period's report does not
+# repeat: the reporting app's own rule (a report sent back for changes does not count).
+RECEIVED = SENT_STATUSES
 
 
 def breached_rules(consortium: Consortium, rules: RuleSetFacts, day: datetime.date) -> tuple:
@@ -272,3 +276,61 @@ def net_paid(project_id: int) -> Decimal:
     ):
         total += amount if direction == Direction.PAYMENT else -amount
     return total
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    """A project's schedule as things stand today, with the approval and payment rows."""
+
+    project: Project
+    today: datetime.date
+    facts: GrantFacts
+    instalments: list[ScheduledInstalment]
+    rows: dict[str, Instalment]  # key -> approved instalment (approved_by and payment joined)
+
+    @property
+    def net_paid(self) -> Decimal:
+        """Payments less recoveries recorded."""
+        total = ZERO
+        for row in self.rows.values():
+            payment = payment_of(row)
+            if payment is not None:
+                total += payment.signed_amount
+        return total
+
+    def get(self, key: str) -> ScheduledInstalment | None:
+        return next((item for item in self.instalments if item.key == key), None)
+
+
+def payment_of(row: Instalment | None) -> Payment | None:
+    if row is None:
+        return None
+    try:
+        return row.payment
+    except Payment.DoesNotExist:
+        return None
+
+
+def schedule_state(project: Project) -> ScheduleState:
+    """The schedule in a fixed number of queries, whatever the number of instalments."""
+    today = brussels_today()
+    facts = grant_facts([project.pk], today=today)[project.pk]
+    rows = {
+        row.key: row
+        for row in Instalment.objects.filter(project_id=project.pk).select_related(
+            "approved_by", "payment__recorded_by"
+        )
+    }
+    return ScheduleState(project, today, facts, schedule(facts, today), rows)
+
+
+def participant_order(project_id: int) -> dict[str, int]:
+    """The participants' short names and their position in the grant."""
+    return {
+        name: position
+        for position, name in enumerate(
+            Participation.objects.filter(project_id=project_id)
+            .order_by("position", "id")
+            .values_list("short_name", flat=True)
+        )
+    }

@@ -123,6 +123,17 @@ class DeclarationInputSerializer(serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, default=""
     )
+    # Any number: the service says what is wrong with it (range, decimals, when allowed).
+    completion_percent = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only for a work package not completed, in the final reporting period, where "
+        "the project's call pays partial completion: the percentage done, above 0 and below "
+        "100, at most 2 decimals. The final payment pays that share of its lump sum.",
+    )
 
 
 class JustificationInputSerializer(serializers.Serializer):
@@ -229,6 +240,13 @@ class DeclarationSerializer(serializers.Serializer):
     work_package = serializers.IntegerField()
     completed = serializers.BooleanField()
     completed_on = serializers.DateField(allow_null=True)
+    completion_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The percentage done of a work package not completed in the final period "
+        "(where the call pays partial completion); else null.",
+    )
     comment = serializers.CharField()
     declared_at = serializers.DateTimeField()
     declared_by = serializers.CharField(allow_null=True)
@@ -382,6 +400,7 @@ def _declaration(declaration) -> dict:
         "work_package": declaration.work_package.number,
         "completed": declaration.completed,
         "completed_on": declaration.completed_on,
+        "completion_percent": declaration.completion_percent,
         "comment": declaration.comment,
         "declared_at": declaration.declared_at,
         "declared_by": _name(declaration.declared_by),
@@ -641,7 +660,8 @@ class ContributionUnlockApi(APIView):
 class DeclarationApi(APIView):
     @extend_schema(
         operation_id="reports_work_packages_declare",
-        summary="Declare a work package completed (with a date) or not in this period (project "
+        summary="Declare a work package completed (with a date) or not in this period, in the "
+        "final period with the percentage done where the call pays partial completion (project "
         "managers)",
         request=DeclarationInputSerializer,
         responses=_responses(DeclarationSerializer),
@@ -660,6 +680,7 @@ class DeclarationApi(APIView):
             completed=data["completed"],
             completed_on=data["completed_on"],
             comment=data["comment"],
+            completion_percent=data["completion_percent"],
         )
         return Response(DeclarationSerializer(_declaration(declaration)).data)
 

@@ -12,7 +12,10 @@ Relative to the day the demo is loaded:
 - milestones due before today are achieved, except MS8 (overdue);
 - the RP1 report was submitted, sent back with comments, submitted again and approved (two
   frozen versions); the RP2 report has a partner's draft contribution; the officer waived the
-  deliverable condition of WP6.
+  deliverable condition of WP6;
+- the officer approved the pre-financing a week before it was due and its payment went out on
+  the due date (2024-03-15); RP1's interim payment stays blocked, since no work package was
+  completed in RP1.
 """
 
 import datetime
@@ -23,6 +26,9 @@ from django.db import transaction
 
 from backend.grants.dates import brussels_today
 from backend.grants.models import Project
+from backend.payments.models import Instalment, Payment
+from backend.payments.rules import PREFINANCING, prefinancing_due_on
+from backend.payments.services import instalment_approve, payment_record
 from backend.reporting.models import PeriodicReport, ReportVersion
 from backend.reporting.services import (
     completion_waive,
@@ -174,6 +180,33 @@ def _report_rp1(project: Project, people: DemoPeople, late: Deliverable | None) 
     )
 
 
+PREFINANCING_REFERENCE = "EACEA/2024/CARETECH/PF"
+
+
+def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date) -> None:
+    """The officer approves the pre-financing and records its payment on its due date; both
+    are then dated back to when they would have happened (approved a week before)."""
+    due = prefinancing_due_on(project.signed_on, project.start_date)
+    if due > today:
+        return
+    instalment = instalment_approve(
+        project=project, key=PREFINANCING, user=people.officer, today=today
+    )
+    approved_at = _at(due - datetime.timedelta(days=7))
+    Instalment.objects.filter(pk=instalment.pk).update(approved_at=approved_at)
+    instalment.refresh_from_db()
+    payment = payment_record(
+        project=project,
+        key=PREFINANCING,
+        user=people.officer,
+        amount=instalment.amount_eur,
+        paid_on=due,
+        reference=PREFINANCING_REFERENCE,
+        today=today,
+    )
+    Payment.objects.filter(pk=payment.pk).update(recorded_at=_at(due))
+
+
 def _at(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=datetime.UTC)
 
@@ -252,3 +285,5 @@ def demo_work_record_load(project: Project, people: DemoPeople) -> None:
                 ],
                 lock=False,
             )
+
+        _pay_prefinancing(project, people, today)

@@ -8,6 +8,8 @@ is a parameter).
   not submitted (nor accepted) now; each needs a justification before the report goes.
 - When a work package may be declared completed: every deliverable accepted, or an officer's
   waiver.
+- When a work package not completed may carry a completion percentage (the call's partial
+  completion option, final period only).
 - What blocks a submission, every blocker at once.
 - A contribution's entries as the API takes them, each error naming its path.
 """
@@ -15,6 +17,7 @@ is a parameter).
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -144,6 +147,50 @@ def completion_date_error(
     if completed_on < project_start:
         return _("The project starts on %(start)s; a work package cannot be completed before.") % {
             "start": project_start.isoformat()
+        }
+    return None
+
+
+# A partial completion percentage: above 0, below 100, to 2 decimals (brief 3.2, a per-call
+# option for the final period).
+COMPLETION_PERCENT_PLACES = 2
+
+
+def completion_percent_error(
+    percent: Decimal | None,
+    *,
+    completed: bool,
+    pays_partial_completion: bool,
+    final_period: int,
+    period: int,
+) -> str | None:
+    """What is wrong with a declared completion percentage, or None (also when none is given).
+    Only where the project's call pays partial completion, only in the final reporting period,
+    and only for a work package declared not completed."""
+    if percent is None:
+        return None
+    if not pays_partial_completion:
+        return _(
+            "The call of this project does not pay partial completion: a work package that is "
+            "not completed is not paid, and no completion percentage can be declared."
+        )
+    if period != final_period:
+        return _(
+            "A completion percentage can be declared only in the final reporting period "
+            "(RP%(final)s), not in RP%(number)s."
+        ) % {"final": final_period, "number": period}
+    if completed:
+        return _(
+            "A completed work package is paid in full; a completion percentage is declared only "
+            "for a work package that is not completed."
+        )
+    if not isinstance(percent, Decimal) or not percent.is_finite():
+        return _("Give the completion percentage as a number.")
+    if not Decimal(0) < percent < Decimal(100):
+        return _("Give a completion percentage above 0 and below 100.")
+    if percent != percent.quantize(Decimal(1).scaleb(-COMPLETION_PERCENT_PLACES)):
+        return _("Give the completion percentage with at most %(places)s decimals.") % {
+            "places": COMPLETION_PERCENT_PLACES
         }
     return None
 

@@ -393,6 +393,9 @@ def report_content(*, period: ReportingPeriod, report: PeriodicReport) -> dict[s
                 "work_package": number,
                 "completed": declaration.completed,
                 "completed_on": _iso(declaration.completed_on),
+                "completion_percent": None
+                if declaration.completion_percent is None
+                else str(declaration.completion_percent),
                 "comment": declaration.comment,
                 "completion_waived": number in state.waivers,
             }

@@ -9,6 +9,7 @@ that the first write creates is rolled back with the rest.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from backend.api.errors import Conflict, InvalidInput
 from backend.audit.services import event_record, snapshot
 from backend.grants.dates import brussels_today
-from backend.grants.models import Participation, Project
+from backend.grants.models import Call, Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
 from monitoring.seam import projects_changed
 
@@ -49,6 +50,7 @@ from .rules import (
     TECHNICAL_PART_MAX_LENGTH,
     Blocker,
     completion_date_error,
+    completion_percent_error,
     completion_refusal,
     needs_justification,
     parse_entries,
@@ -299,7 +301,14 @@ def report_update(*, period: ReportingPeriod, user, technical_part) -> PeriodicR
     return report
 
 
-DECLARATION_FIELDS = ("completed", "completed_on", "comment", "declared_at", "declared_by")
+DECLARATION_FIELDS = (
+    "completed",
+    "completed_on",
+    "completion_percent",
+    "comment",
+    "declared_at",
+    "declared_by",
+)
 
 
 def declaration_save(
@@ -310,8 +319,11 @@ def declaration_save(
     completed: bool,
     completed_on: datetime.date | None = None,
     comment: str = "",
+    completion_percent: Decimal | None = None,
 ) -> WorkPackageDeclaration:
-    """Declare a work package completed (on a date) or not at the end of the period."""
+    """Declare a work package completed (on a date) or not at the end of the period; not
+    completed, in the final period and where the project's call pays partial completion, with
+    the percentage of it that is done."""
     project: Project = period.project
     _require(can_compose_report, user, project)
     with transaction.atomic():
@@ -330,6 +342,21 @@ def declaration_save(
         if not isinstance(completed, bool):
             raise InvalidInput.at("completed", _("Say whether the work package is completed."))
         note = _text(comment, "comment", max_length=COMMENT_MAX_LENGTH)
+        if completion_percent is not None:
+            error = completion_percent_error(
+                completion_percent,
+                completed=completed,
+                pays_partial_completion=Call.objects.filter(pk=project.call_id)
+                .values_list("pays_partial_completion", flat=True)
+                .get(),
+                final_period=ReportingPeriod.objects.filter(project_id=project.pk)
+                .order_by("-number")
+                .values_list("number", flat=True)
+                .first(),
+                period=period.number,
+            )
+            if error:
+                raise InvalidInput.at("completion_percent", error)
         if completed:
             error = completion_date_error(
                 completed_on, period_end=period.end_date, project_start=project.start_date
@@ -357,6 +384,7 @@ def declaration_save(
             declaration = WorkPackageDeclaration(work_package=work_package, reporting_period=period)
         declaration.completed = completed
         declaration.completed_on = completed_on if completed else None
+        declaration.completion_percent = None if completed else completion_percent
         declaration.comment = note
         declaration.declared_at = timezone.now()
         declaration.declared_by = user
@@ -369,6 +397,8 @@ def declaration_save(
             before=before,
             after=snapshot(declaration, DECLARATION_FIELDS),
         )
+        # The instalment of the period waits for every work package's status.
+        projects_changed([project.pk], reason="work package declared")
     return declaration
 
 
@@ -427,6 +457,8 @@ def justification_save(
             before=before,
             after=snapshot(justification, ["text", "deliverable"]),
         )
+        # A late deliverable without a justification blocks the period's instalment.
+        projects_changed([period.project_id], reason="late deliverable justified")
     return justification
 
 

@@ -136,7 +136,8 @@ def test_the_list_filters(api_client, projects, flags, admin_user, query, listed
                 "kind": [
                     '"gossip" is not allowed; use one of: eligibility_breach, '
                     "eligibility_review, breach_scheduled, amendment_decision_overdue, "
-                    "deliverable_overdue, milestone_overdue, report_overdue."
+                    "deliverable_overdue, milestone_overdue, report_overdue, instalment_ready, "
+                    "instalment_blocked, payment_late."
                 ]
             },
         ),

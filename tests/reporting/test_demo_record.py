@@ -2,6 +2,7 @@
 the services (each step an audit event), and loading the demo again adds nothing."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -9,6 +10,9 @@ import time_machine
 from backend.audit.models import Event
 from backend.grants.dates import BRUSSELS
 from backend.grants.demo import demo_load
+from backend.payments.models import Instalment, Payment
+from backend.payments.rules import schedule
+from backend.payments.selectors import grant_facts
 from backend.reporting.models import PeriodicReport, ReportVersion
 from backend.workplan.models import Deliverable, DueDateRevision, EvidenceFile, Milestone
 from monitoring.models import Flag
@@ -96,6 +100,8 @@ def test_every_step_of_the_demo_is_in_the_audit_trail(demo_loaded):
         "report.submitted",
         "report.changes_requested",
         "report.approved",
+        "instalment.approved",
+        "payment.recorded",
     } <= verbs
     assert demo_loaded.work_record_loaded is True
 
@@ -103,9 +109,54 @@ def test_every_step_of_the_demo_is_in_the_audit_trail(demo_loaded):
 def test_loading_the_demo_again_adds_nothing(demo_loaded, settings):
     events = Event.objects.count()
     files = EvidenceFile.objects.count()
+    payments = (Instalment.objects.count(), Payment.objects.count())
 
     with time_machine.travel(LOADED_ON + datetime.timedelta(days=1), tick=False):
         again = demo_load(password="grantwatch-demo")
 
     assert again.work_record_loaded is False
     assert (Event.objects.count(), EvidenceFile.objects.count()) == (events, files)
+    assert (Instalment.objects.count(), Payment.objects.count()) == payments
+
+
+def test_the_pre_financing_was_approved_and_paid_on_its_due_date(demo_loaded):
+    """40 % of EUR 3,998,750.00, due on 2024-03-15: 30 days after the signature (2024-02-14)
+    is 2024-03-15, later than 10 days before the start (2024-02-20)."""
+    project = demo_loaded.project
+    instalment = Instalment.objects.get(project=project)
+    payment = Payment.objects.get(project=project)
+
+    assert (instalment.key, instalment.kind, instalment.amount_eur) == (
+        "prefinancing",
+        "prefinancing",
+        Decimal("1599500.00"),
+    )
+    assert instalment.approved_at.date() == datetime.date(2024, 3, 8)
+    assert payment.instalment == instalment
+    assert (payment.direction, payment.amount_eur, payment.paid_on, payment.reference) == (
+        "payment",
+        Decimal("1599500.00"),
+        datetime.date(2024, 3, 15),
+        "EACEA/2024/CARETECH/PF",
+    )
+    assert payment.recorded_by == instalment.approved_by
+    assert payment.recorded_by.project_roles.get(project=project).role == "officer"
+
+
+def test_the_demo_shows_a_paid_pre_financing_and_a_blocked_first_interim(demo_loaded):
+    today = LOADED_ON.date()
+    facts = grant_facts([demo_loaded.project.pk], today=today)[demo_loaded.project.pk]
+    statuses = {item.key: item for item in schedule(facts, today)}
+
+    assert statuses["prefinancing"].status == "paid"
+    assert statuses["prefinancing"].payment_late is False
+    assert statuses["rp1"].status == "blocked"
+    assert [reason.code for reason in statuses["rp1"].reasons] == ["amount_above_zero"]
+    open_flags = set(
+        Flag.objects.filter(
+            project=demo_loaded.project,
+            resolved_at__isnull=True,
+            kind__in=["instalment_ready", "instalment_blocked", "payment_late"],
+        ).values_list("fingerprint", flat=True)
+    )
+    assert open_flags == {"instalment_blocked:rp1"}

@@ -367,6 +367,7 @@ def test_a_manager_declares_a_work_package_not_completed(api_client, demo, users
         "work_package": 2,
         "completed": False,
         "completed_on": None,
+        "completion_percent": None,
         "comment": "Surveys go on.",
         "declared_at": response.json()["declared_at"],
         "declared_by": "pm",

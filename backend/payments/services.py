@@ -1,0 +1,509 @@
+"""Writes of payments: an officer approves an instalment of the schedule, records the payment
+(or recovery) of an approved instalment, and records a grant reduction.
+
+Each service checks permission first (PermissionDenied with the reason), then locks the project
+row (so that two approvals or two payments of one project are decided one after the other) and
+checks the state (Conflict, 409, naming the instalment's status), then validates the input
+(InvalidInput naming each field, 400), then writes and records exactly one audit event
+(``instalment.approved``, ``payment.recorded``, ``reduction.recorded``) and tells the watchers.
+A refusal writes nothing.
+
+The database guards what the checks decide as well: an instalment is approved once (a unique
+constraint on project and key), paid once (a one-to-one payment), and payments less recoveries
+never exceed the maximum grant (a trigger); a write refused there is a Conflict too.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from backend.api.errors import Conflict, InvalidInput, PathError
+from backend.audit.services import event_record
+from backend.grants.dates import BRUSSELS, brussels_today
+from backend.grants.eligibility.messages import render
+from backend.grants.models import Project
+from backend.workplan.models import ReportingPeriod
+from monitoring.seam import projects_changed
+
+from .models import Direction, Instalment, Payment, Reduction
+from .permissions import can_approve_instalment, can_record_payment, can_record_reduction
+from .rules import APPROVED, PAID, PREFINANCING, READY, SCHEDULED, schedule
+from .selectors import grant_facts, net_paid
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+REFERENCE_MAX_LENGTH = 100
+REASON_MAX_LENGTH = 2000
+
+STATUS_LABELS = {
+    "scheduled": gettext_lazy("scheduled"),
+    "blocked": gettext_lazy("blocked"),
+    "ready": gettext_lazy("ready"),
+    "approved": gettext_lazy("approved"),
+    "paid": gettext_lazy("paid"),
+}
+
+
+class UnknownInstalment(LookupError):
+    """The project's schedule has no instalment with this key (the API answers 404)."""
+
+
+def _require(check, user, project: Project) -> None:
+    allowed, reason = check(user, project)
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def instalment_label(key: str) -> str:
+    """How messages name an instalment: "Pre-financing" or "RP2" (the period's payment)."""
+    if key == PREFINANCING:
+        return _("Pre-financing")
+    return key.upper()
+
+
+def _lock(project: Project) -> Project:
+    """The project row, locked until the end of the transaction."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _approval_day(instalment: Instalment) -> datetime.date:
+    return instalment.approved_at.astimezone(BRUSSELS).date()
+
+
+def _conditions_as_stored(conditions) -> list[dict]:
+    """The conditions as checked at approval, their messages in English."""
+    return [
+        {
+            "code": condition.code,
+            "met": condition.met,
+            "message": render(condition.message, condition.params, "en"),
+        }
+        for condition in conditions
+    ]
+
+
+def _not_ready(item, period_end: datetime.date | None) -> str:
+    """Why an instalment of the schedule cannot be approved, in the reader's language."""
+    label = instalment_label(item.key)
+    if item.status == SCHEDULED:
+        reasons = _("RP%(number)s ends on %(date)s.") % {
+            "number": item.period,
+            "date": period_end.isoformat() if period_end else "",
+        }
+    else:
+        language = get_language() or "en"
+        reasons = " ".join(
+            render(condition.message, condition.params, language) for condition in item.reasons
+        )
+    return _('%(instalment)s cannot be approved: it is "%(status)s" (%(reasons)s)') % {
+        "instalment": label,
+        "status": STATUS_LABELS[item.status],
+        "reasons": reasons,
+    }
+
+
+def _already_approved(key: str, project_id: int) -> str:
+    existing = Instalment.objects.filter(project_id=project_id, key=key).first()
+    if existing is None:
+        return _("%(instalment)s is already approved; it cannot be approved again.") % {
+            "instalment": instalment_label(key)
+        }
+    return _("%(instalment)s was already approved on %(date)s; it cannot be approved again.") % {
+        "instalment": instalment_label(key),
+        "date": _approval_day(existing).isoformat(),
+    }
+
+
+def instalment_approve(
+    *, project: Project, key: str, user, today: datetime.date | None = None
+) -> Instalment:
+    """Approve an instalment whose status is ``ready``: its amount, kind, period, the work
+    packages it pays and its conditions are frozen in an ``Instalment`` row. The schedule is
+    computed again inside the transaction, once the project row is locked."""
+    today = today or brussels_today()
+    _require(can_approve_instalment, user, project)
+    try:
+        with transaction.atomic():
+            locked = _lock(project)
+            facts = grant_facts([locked.pk], today=today)[locked.pk]
+            item = next((i for i in schedule(facts, today) if i.key == key), None)
+            if item is None:
+                raise UnknownInstalment(key)
+            if item.status in (APPROVED, PAID):
+                raise Conflict(_already_approved(key, locked.pk))
+            if item.status != READY:
+                period_end = next(
+                    (p.end_on for p in facts.periods if p.number == item.period), None
+                )
+                raise Conflict(_not_ready(item, period_end))
+            period = (
+                None
+                if item.period is None
+                else ReportingPeriod.objects.get(project_id=locked.pk, number=item.period)
+            )
+            instalment = Instalment.objects.create(
+                project=locked,
+                key=item.key,
+                kind=item.kind,
+                reporting_period=period,
+                amount_eur=item.amount,
+                approved_at=timezone.now(),
+                approved_by=user,
+                work_packages=list(item.work_packages),
+                conditions=_conditions_as_stored(item.conditions),
+            )
+            event_record(
+                actor=user,
+                verb="instalment.approved",
+                obj=instalment,
+                before={"status": item.status},
+                after={
+                    "status": APPROVED,
+                    "key": instalment.key,
+                    "kind": instalment.kind,
+                    "amount_eur": instalment.amount_eur,
+                    "work_packages": instalment.work_packages,
+                },
+            )
+            projects_changed([locked.pk], reason="instalment approved")
+    except IntegrityError:
+        # Approved at the same moment by someone else: the unique (project, key) refused it.
+        raise Conflict(_already_approved(key, project.pk)) from None
+    return instalment
+
+
+# -- input -------------------------------------------------------------------------------------
+
+
+def _decimal(value, path: str, *, missing: str, example: str) -> Decimal:
+    """A number given as a string or a JSON number, to the cent; else InvalidInput at path."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidInput.at(path, missing)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise InvalidInput.at(path, _('Give a number, e.g. "%(example)s".') % {"example": example})
+    text = value.strip() if isinstance(value, str) else str(value)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise InvalidInput.at(
+            path,
+            _('"%(value)s" is not a number; give it as e.g. "%(example)s".')
+            % {"value": text, "example": example},
+        )
+    return number
+
+
+def _to_the_cent(number: Decimal, text: str, path: str, message: str) -> Decimal:
+    if number != number.quantize(CENT):
+        raise InvalidInput.at(path, message % {"value": text})
+    return number.quantize(CENT)
+
+
+def _amount(value, instalment: Instalment) -> Decimal:
+    path = "amount"
+    number = _decimal(
+        value,
+        path,
+        missing=_('Give the amount in euros, e.g. "%(example)s".')
+        % {"example": abs(instalment.amount_eur)},
+        example=str(abs(instalment.amount_eur)),
+    )
+    if number < 0:
+        raise InvalidInput.at(
+            path,
+            _(
+                "The amount cannot be negative: give the amount paid (or, for a recovery, "
+                "recovered) as a positive number."
+            ),
+        )
+    if number == 0:
+        raise InvalidInput.at(path, _("The amount must be above zero."))
+    number = _to_the_cent(
+        number,
+        str(value).strip(),
+        path,
+        _('Give the amount to the cent: "%(value)s" has more than 2 decimal places.'),
+    )
+    approved = abs(instalment.amount_eur)
+    if number != approved:
+        if instalment.amount_eur < 0:
+            message = _(
+                "The amount must be EUR %(approved)s, the recovery approved for %(instalment)s "
+                "(EUR %(amount)s was given)."
+            )
+        else:
+            message = _(
+                "The amount must be EUR %(approved)s, the amount approved for %(instalment)s "
+                "(EUR %(amount)s was given)."
+            )
+        raise InvalidInput.at(
+            path,
+            message
+            % {
+                "approved": approved,
+                "instalment": instalment_label(instalment.key),
+                "amount": number,
+            },
+        )
+    return number
+
+
+def _paid_on(value, instalment: Instalment, today: datetime.date) -> datetime.date:
+    path = "paid_on"
+    if value is None or value == "":
+        raise InvalidInput.at(path, _("Give the date of the payment (YYYY-MM-DD)."))
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        day = value
+    else:
+        day = None
+        if isinstance(value, str):
+            try:
+                day = parse_date(value.strip())
+            except ValueError:
+                day = None
+        if day is None:
+            raise InvalidInput.at(
+                path, _('"%(value)s" is not a date; give it as YYYY-MM-DD.') % {"value": value}
+            )
+    if day > today:
+        raise InvalidInput.at(
+            path,
+            _("The date cannot be in the future: today is %(today)s.")
+            % {"today": today.isoformat()},
+        )
+    approved_on = _approval_day(instalment)
+    if day < approved_on:
+        raise InvalidInput.at(
+            path,
+            _("The date cannot be before %(instalment)s was approved, on %(date)s.")
+            % {"instalment": instalment_label(instalment.key), "date": approved_on.isoformat()},
+        )
+    return day
+
+
+def _text(value, path: str, *, max_length: int, missing: str) -> str:
+    if value is None:
+        raise InvalidInput.at(path, missing)
+    if not isinstance(value, str):
+        raise InvalidInput.at(path, _("Not a valid string."))
+    text = value.strip()
+    if not text:
+        raise InvalidInput.at(path, missing)
+    if len(text) > max_length:
+        raise InvalidInput.at(path, _("Write at most %(max)s characters.") % {"max": max_length})
+    return text
+
+
+def _collect(*checks) -> list:
+    """Run each check (a callable); the values, or InvalidInput with every error found."""
+    values, errors = [], []
+    for check in checks:
+        try:
+            values.append(check())
+        except InvalidInput as invalid:
+            errors += invalid.errors
+            values.append(None)
+    return values, errors
+
+
+def instalment_key_exists(project_id: int, key: str) -> bool:
+    if key == PREFINANCING:
+        return True
+    if not key.startswith("rp") or not key[2:].isdigit():
+        return False
+    return ReportingPeriod.objects.filter(project_id=project_id, number=int(key[2:])).exists()
+
+
+# -- payments ----------------------------------------------------------------------------------
+
+
+def payment_record(
+    *,
+    project: Project,
+    key: str,
+    user,
+    amount,
+    paid_on,
+    reference,
+    today: datetime.date | None = None,
+) -> Payment:
+    """Record the payment of an approved instalment (or, for a negative balance, the recovery):
+    its amount (the approved amount, positive), date and reference. At most once per
+    instalment; payments less recoveries never exceed the maximum grant."""
+    today = today or brussels_today()
+    _require(can_record_payment, user, project)
+    label = instalment_label(key)
+    try:
+        with transaction.atomic():
+            locked = _lock(project)
+            instalment = (
+                Instalment.objects.select_for_update().filter(project_id=locked.pk, key=key).first()
+            )
+            if instalment is None:
+                if not instalment_key_exists(locked.pk, key):
+                    raise UnknownInstalment(key)
+                raise Conflict(
+                    _(
+                        "%(instalment)s is not approved yet: an officer approves it before its "
+                        "payment is recorded."
+                    )
+                    % {"instalment": label}
+                )
+            existing = Payment.objects.filter(instalment=instalment).first()
+            if existing is not None:
+                raise Conflict(
+                    _(
+                        "%(instalment)s was already paid on %(date)s with reference "
+                        "%(reference)s; it cannot be paid twice."
+                    )
+                    % {
+                        "instalment": label,
+                        "date": existing.paid_on.isoformat(),
+                        "reference": existing.reference,
+                    }
+                )
+            (value, day, text), errors = _collect(
+                lambda: _amount(amount, instalment),
+                lambda: _paid_on(paid_on, instalment, today),
+                lambda: _text(
+                    reference,
+                    "reference",
+                    max_length=REFERENCE_MAX_LENGTH,
+                    missing=_("Give the payment's reference, e.g. the agency's payment order."),
+                ),
+            )
+            if errors:
+                raise InvalidInput(errors, _("The payment was not recorded."))
+            direction = Direction.RECOVERY if instalment.amount_eur < 0 else Direction.PAYMENT
+            signed = value if direction == Direction.PAYMENT else -value
+            before = net_paid(locked.pk)
+            if before + signed > locked.max_grant_eur:
+                raise Conflict(
+                    _(
+                        "Payments less recoveries would reach EUR %(total)s, above the maximum "
+                        "grant of EUR %(max)s; the payment was not recorded."
+                    )
+                    % {"total": before + signed, "max": locked.max_grant_eur}
+                )
+            payment = Payment.objects.create(
+                instalment=instalment,
+                project=locked,
+                direction=direction,
+                amount_eur=value,
+                paid_on=day,
+                reference=text,
+                recorded_at=timezone.now(),
+                recorded_by=user,
+            )
+            event_record(
+                actor=user,
+                verb="payment.recorded",
+                obj=payment,
+                before={"status": APPROVED, "net_paid_eur": before},
+                after={
+                    "status": PAID,
+                    "key": instalment.key,
+                    "direction": direction,
+                    "amount_eur": value,
+                    "paid_on": day,
+                    "reference": text,
+                    "net_paid_eur": before + signed,
+                },
+            )
+            projects_changed([locked.pk], reason="payment recorded")
+    except IntegrityError:
+        # The database refused it: paid at the same moment, or above the maximum grant.
+        raise Conflict(
+            _(
+                "The payment of %(instalment)s was not recorded: it is already paid, or payments "
+                "less recoveries would exceed the maximum grant of EUR %(max)s."
+            )
+            % {"instalment": label, "max": project.max_grant_eur}
+        ) from None
+    return payment
+
+
+# -- reductions --------------------------------------------------------------------------------
+
+
+def _percent(value) -> Decimal:
+    path = "percent"
+    number = _decimal(
+        value,
+        path,
+        missing=_('Give the reduction as a percentage, e.g. "10.00".'),
+        example="10.00",
+    )
+    if number <= 0:
+        raise InvalidInput.at(path, _("The percentage must be above zero."))
+    if number > HUNDRED:
+        raise InvalidInput.at(path, _("The percentage cannot exceed 100."))
+    return _to_the_cent(
+        number,
+        str(value).strip(),
+        path,
+        _('Give the percentage to 2 decimal places at most: "%(value)s" has more.'),
+    )
+
+
+def reduction_record(*, project: Project, user, percent, reason) -> Reduction:
+    """Record a grant reduction the officer decided: a percentage, with the reason. The
+    reductions of a project add up to 100 % at most."""
+    _require(can_record_reduction, user, project)
+    with transaction.atomic():
+        locked = _lock(project)
+        (value, text), errors = _collect(
+            lambda: _percent(percent),
+            lambda: _text(
+                reason,
+                "reason",
+                max_length=REASON_MAX_LENGTH,
+                missing=_("Give the reason for the reduction."),
+            ),
+        )
+        recorded = Reduction.objects.filter(project_id=locked.pk).aggregate(total=Sum("percent"))[
+            "total"
+        ] or Decimal(0)
+        recorded = recorded.quantize(CENT)
+        if value is not None and recorded + value > HUNDRED:
+            errors.insert(
+                0,
+                PathError(
+                    "percent",
+                    _(
+                        "Reductions would total %(total)s %%; they cannot exceed 100 %% "
+                        "(%(recorded)s %% is recorded already)."
+                    )
+                    % {"total": recorded + value, "recorded": recorded},
+                ),
+            )
+        if errors:
+            raise InvalidInput(errors, _("The reduction was not recorded."))
+        reduction = Reduction.objects.create(
+            project=locked,
+            percent=value,
+            reason=text,
+            recorded_at=timezone.now(),
+            recorded_by=user,
+        )
+        event_record(
+            actor=user,
+            verb="reduction.recorded",
+            obj=reduction,
+            before={"reduction_percent": recorded},
+            after={"percent": value, "reduction_percent": recorded + value},
+            note=text,
+        )
+        projects_changed([locked.pk], reason="reduction recorded")
+    return reduction

@@ -1,0 +1,84 @@
+"""Two officers at the same moment, each in a real transaction on PostgreSQL: one instalment is
+approved once and paid once, whatever the timing."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from backend.api.errors import Conflict
+from backend.payments.models import Instalment, Payment
+from backend.payments.services import instalment_approve, payment_record
+from tests.payments.test_services import NOW, TODAY, travel
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def at_once(step, count: int = 2) -> tuple[list, list]:
+    """Run ``step`` in ``count`` threads released together; their results and errors."""
+    start = threading.Barrier(count)
+    results, errors = [], []
+
+    def worker():
+        try:
+            start.wait(timeout=10)
+            results.append(step())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    with travel():
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results, errors
+
+
+def test_two_approvals_at_once_approve_the_instalment_once(demo, users):
+    results, errors = at_once(
+        lambda: instalment_approve(
+            project=demo, key="prefinancing", user=users["officer"], today=TODAY
+        )
+    )
+    assert len(results) == 1
+    assert [type(error) for error in errors] == [Conflict]
+    assert errors[0].message == (
+        "Pre-financing was already approved on 2026-11-27; it cannot be approved again."
+    )
+    assert Instalment.objects.filter(project=demo, key="prefinancing").count() == 1
+    assert Instalment.objects.get().approved_at == NOW
+
+
+def test_two_payments_at_once_pay_the_instalment_once(demo, users):
+    with travel():
+        instalment_approve(project=demo, key="prefinancing", user=users["officer"], today=TODAY)
+
+    references = iter(["EACEA/2026/0001", "EACEA/2026/0002"])
+    lock = threading.Lock()
+
+    def pay():
+        with lock:
+            reference = next(references)
+        return payment_record(
+            project=demo,
+            key="prefinancing",
+            user=users["officer"],
+            amount="1599500.00",
+            paid_on="2026-11-27",
+            reference=reference,
+            today=TODAY,
+        )
+
+    results, errors = at_once(pay)
+    assert len(results) == 1
+    assert [type(error) for error in errors] == [Conflict]
+    assert errors[0].message.startswith("Pre-financing was already paid on 2026-11-27")
+    assert Payment.objects.count() == 1
+    assert Payment.objects.get().reference == results[0].reference
