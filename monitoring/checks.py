@@ -30,6 +30,7 @@ from backend.workplan.deadlines import (
     milestones_not_achieved,
     reports_not_received,
 )
+from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
 from monitoring.flags import Finding, SyncResult, flags_sync
 from monitoring.models import FlagKind, Severity
 
@@ -154,7 +155,7 @@ def _explanation(message: str, params: dict, details: dict) -> dict:
 def deliverable_finding(deliverable: DueDeliverable, today: datetime.date) -> Finding | None:
     """A deliverable still Pending or Draft after its deadline in force (brief 4.2: "the
     status shows red when the (possibly revised) due date has passed")."""
-    if today <= deliverable.due_on:
+    if not deliverable_is_overdue(deliverable.status, deliverable.due_on, today):
         return None
     late = (today - deliverable.due_on).days
     message = gettext_noop(
@@ -188,7 +189,7 @@ def deliverable_finding(deliverable: DueDeliverable, today: datetime.date) -> Fi
 
 def milestone_finding(milestone: DueMilestone, today: datetime.date) -> Finding | None:
     """A milestone not recorded as achieved after the end of its due month."""
-    if today <= milestone.due_on:
+    if not milestone_is_overdue(None, milestone.due_on, today):
         return None
     late = (today - milestone.due_on).days
     message = gettext_noop(

@@ -213,6 +213,26 @@ def contribution_save(
     return contribution
 
 
+LOCK_FIELDS = ["status", "locked_at", "locked_by"]
+
+
+def _set_locked(contribution: Contribution, *, locked: bool, user, period) -> None:
+    """Lock a contribution for review, or return it to draft; one audit event."""
+    before = snapshot(contribution, LOCK_FIELDS)
+    contribution.status = ContributionStatus.LOCKED if locked else ContributionStatus.DRAFT
+    contribution.locked_at = timezone.now() if locked else None
+    contribution.locked_by = user if locked else None
+    contribution.save()
+    event_record(
+        actor=user,
+        verb="contribution.locked" if locked else "contribution.unlocked",
+        obj=contribution,
+        project_id=period.project_id,
+        before=before,
+        after=snapshot(contribution, LOCK_FIELDS),
+    )
+
+
 def contribution_lock(
     *, period: ReportingPeriod, participation: Participation, user
 ) -> Contribution:
@@ -234,19 +254,7 @@ def contribution_lock(
                 "entries",
                 _("Write at least one work package's entry before locking the contribution."),
             )
-        before = snapshot(contribution, ["status", "locked_at", "locked_by"])
-        contribution.status = ContributionStatus.LOCKED
-        contribution.locked_at = timezone.now()
-        contribution.locked_by = user
-        contribution.save()
-        event_record(
-            actor=user,
-            verb="contribution.locked",
-            obj=contribution,
-            project_id=period.project_id,
-            before=before,
-            after=snapshot(contribution, ["status", "locked_at", "locked_by"]),
-        )
+        _set_locked(contribution, locked=True, user=user, period=period)
     return contribution
 
 
@@ -263,19 +271,7 @@ def contribution_unlock(
                 _("%(participant)s's contribution is not locked; there is nothing to unlock.")
                 % {"participant": participation.short_name}
             )
-        before = snapshot(contribution, ["status", "locked_at", "locked_by"])
-        contribution.status = ContributionStatus.DRAFT
-        contribution.locked_at = None
-        contribution.locked_by = None
-        contribution.save()
-        event_record(
-            actor=user,
-            verb="contribution.unlocked",
-            obj=contribution,
-            project_id=period.project_id,
-            before=before,
-            after=snapshot(contribution, ["status", "locked_at", "locked_by"]),
-        )
+        _set_locked(contribution, locked=False, user=user, period=period)
     return contribution
 
 
