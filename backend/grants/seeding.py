@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from backend.grants.dates import add_months, month_end
+from backend.grants.dates import add_months, brussels_today, month_end, report_due_on
 from backend.grants.models import (
     Call,
     Country,
@@ -39,6 +39,7 @@ from backend.grants.rules import ASSOCIATED, ELIGIBLE_STATUSES, EU_MEMBER, count
 from backend.workplan.models import (
     ActivityCluster,
     Deliverable,
+    DeliverableStatus,
     Milestone,
     ReportingPeriod,
     WorkPackage,
@@ -479,8 +480,9 @@ class _ProjectPlan:
 class _Batch:
     """The projects of one batch and the organisations they created."""
 
-    def __init__(self, clusters: dict[str, int]):
+    def __init__(self, clusters: dict[str, int], today: datetime.date | None = None):
         self.clusters = clusters
+        self.today = today or brussels_today()
         self.organisations: list[_Org] = []
         self.projects: list[_ProjectPlan] = []
         self.counts: dict[str, int] = {}
@@ -577,8 +579,10 @@ class _Batch:
                         type=kind,
                         dissemination=dissemination,
                         due_month=due_month,
-                        due_on=month_end(plan.model.start_date, due_month),
                         position=position,
+                        **_deliverable_state(
+                            month_end(plan.model.start_date, due_month), position, self.today
+                        ),
                     )
                     for plan in self.projects
                     for position, (wp, (code, title, lead, kind, dissemination, due_month)) in (
@@ -602,6 +606,9 @@ class _Batch:
                     due_month=due_month,
                     verification=verification,
                     position=position,
+                    **_milestone_state(
+                        month_end(plan.model.start_date, due_month), position, self.today
+                    ),
                 )
                 for plan in self.projects
                 for position, (code, title, lead, due_month, verification, _numbers) in enumerate(
@@ -619,21 +626,75 @@ class _Batch:
                 ],
                 "milestone work packages",
             )
-            self._insert(
-                ReportingPeriod,
-                [
+            periods = [
+                (
+                    plan,
                     ReportingPeriod(
                         project_id=plan.model.pk,
                         number=number,
                         start_month=start,
                         end_month=end,
                         payment=payment,
-                    )
-                    for plan in self.projects
-                    for number, start, end, payment in plan.reporting_periods
-                ],
-                "reporting periods",
+                    ),
+                )
+                for plan in self.projects
+                for number, start, end, payment in plan.reporting_periods
+            ]
+            self._insert(
+                ReportingPeriod, [period for _plan, period in periods], "reporting periods"
             )
+            self._reports(periods)
+
+    def _reports(self, periods: list) -> None:
+        """The work record a project has by now: each period whose report was due is reported
+        and approved, with the status of every work package it declares."""
+        from backend.reporting.models import PeriodicReport, ReportStatus, WorkPackageDeclaration
+
+        reported = []
+        for plan, period in periods:
+            end = month_end(plan.model.start_date, period.end_month)
+            if report_due_on(end) >= self.today:
+                continue
+            received = _noon(end + datetime.timedelta(days=50))
+            reported.append(
+                (
+                    plan,
+                    period,
+                    end,
+                    PeriodicReport(
+                        project_id=plan.model.pk,
+                        reporting_period_id=period.pk,
+                        status=ReportStatus.APPROVED,
+                        technical_part="Seeded report.",
+                        submitted_at=received,
+                        first_submitted_at=received,
+                        approved_at=_noon(end + datetime.timedelta(days=80)),
+                    ),
+                )
+            )
+        self._insert(PeriodicReport, [report for *_rest, report in reported], "periodic reports")
+        declarations = []
+        for plan, period, _end, report in reported:
+            previous_end = max(
+                (e for _n, _s, e, _p in plan.reporting_periods if e < period.end_month), default=0
+            )
+            for wp in plan.work_packages:
+                # Declared in this report: started by its end, not completed in an earlier one.
+                if wp.start_month > period.end_month or wp.end_month <= previous_end:
+                    continue
+                completed = wp.end_month <= period.end_month
+                declarations.append(
+                    WorkPackageDeclaration(
+                        work_package_id=wp.id,
+                        reporting_period_id=period.pk,
+                        completed=completed,
+                        completed_on=month_end(plan.model.start_date, wp.end_month)
+                        if completed
+                        else None,
+                        declared_at=report.submitted_at,
+                    )
+                )
+        self._insert(WorkPackageDeclaration, declarations, "work package declarations")
 
     def _insert(self, model, rows: list, label: str) -> None:
         model.objects.bulk_create(rows)
@@ -1047,6 +1108,33 @@ class _Generator:
                     linked,
                 )
             )
+
+
+# Of the deliverables and milestones due by now, one in this many is left overdue; the others
+# were delivered (and, a month after their due date, accepted) or achieved on time.
+OVERDUE_ONE_IN = 25
+
+
+def _deliverable_state(due_on: datetime.date, position: int, today: datetime.date) -> dict:
+    if due_on >= today or position % OVERDUE_ONE_IN == 0:
+        return {"due_on": due_on}
+    accepted = due_on + datetime.timedelta(days=30) < today
+    return {
+        "due_on": due_on,
+        "status": DeliverableStatus.ACCEPTED if accepted else DeliverableStatus.SUBMITTED,
+        "delivered_on": due_on,
+        "approved_on": due_on + datetime.timedelta(days=30) if accepted else None,
+    }
+
+
+def _milestone_state(due_on: datetime.date, position: int, today: datetime.date) -> dict:
+    if due_on >= today or position % OVERDUE_ONE_IN == 0:
+        return {}
+    return {"achieved_on": due_on, "achievement_evidence": "Seeded: verified on the due date."}
+
+
+def _noon(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
 
 
 def _eur(cents: int) -> Decimal:

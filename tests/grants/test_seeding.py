@@ -11,6 +11,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
@@ -32,9 +33,10 @@ VET_TYPES = {"vet_provider_secondary", "vet_provider_tertiary"}
 # Reading the reference data and the PICs and grant numbers already taken: 6 queries, once.
 # Each batch: a savepoint and its release, and one INSERT per table (organisations, their
 # types, projects, participations, affiliated entities' participations, work packages, their
-# clusters, shares, deliverables, milestones, their work packages, reporting periods): 14.
+# clusters, shares, deliverables, milestones, their work packages, reporting periods, periodic
+# reports, work-package declarations): 16.
 SETUP_QUERIES = 6
-QUERIES_PER_BATCH = 14
+QUERIES_PER_BATCH = 16
 
 
 def _records():
@@ -176,6 +178,35 @@ def test_seeded_projects_are_shaped_like_coves():
             assert re.fullmatch(rf"D{wp.number}\.\d+", deliverable.code)
             assert wp.start_month <= deliverable.due_month <= wp.end_month
         assert 8 <= len(project.milestones.all()) <= 12
+
+
+def test_seeded_projects_have_the_work_record_of_their_age():
+    """What is due by now is mostly done: one deliverable and one milestone in 25 is left
+    overdue, the others delivered (accepted a month after their due date) or achieved; each
+    period whose report was due is reported and approved, with the status of its work
+    packages declared."""
+    from backend.reporting.models import PeriodicReport, WorkPackageDeclaration
+    from backend.workplan.models import Deliverable
+
+    today = datetime.date(2026, 11, 27)
+    with time_machine.travel(datetime.datetime(2026, 11, 27, 12, tzinfo=datetime.UTC), tick=False):
+        seed_portfolio(projects=8, seed=21, batch_size=4)
+
+    due = Deliverable.objects.filter(due_on__lt=today)
+    overdue = due.filter(status="pending")
+    assert overdue.exists()
+    assert {d.position % 25 for d in overdue} == {0}
+    assert not Deliverable.objects.filter(due_on__gte=today).exclude(status="pending").exists()
+    assert set(due.exclude(status="pending").values_list("status", flat=True)) <= {
+        "submitted",
+        "accepted",
+    }
+    for report in PeriodicReport.objects.select_related("reporting_period__project"):
+        period = report.reporting_period
+        assert period.end_date + datetime.timedelta(days=60) < today
+        assert report.status == "approved"
+        assert WorkPackageDeclaration.objects.filter(reporting_period=period).exists()
+    assert PeriodicReport.objects.exists()
 
 
 def test_a_larger_portfolio_holds_consortia_at_and_below_the_minimum():
