@@ -411,8 +411,18 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
     ]
     findings += amendment_findings(snapshots.keys(), today)
     findings += overdue_findings(snapshots.keys(), today)
-    # The same consortia: an eligibility breach found above blocks the instalments now.
-    facts = grant_facts(snapshots.keys(), today=today, snapshots=snapshots)
+    # The same consortia and today's breaches found above: a breach blocks the instalments now.
+    breaches = {project_id: [] for project_id in snapshots}
+    for finding in findings:
+        if finding.kind == FlagKind.ELIGIBILITY_BREACH:
+            breaches[finding.project_id].append(finding.fingerprint.split(":", 1)[1])
+    facts = grant_facts(
+        snapshots.keys(),
+        today=today,
+        snapshots=snapshots,
+        breaches_today={pid: tuple(rules) for pid, rules in breaches.items()},
+        with_shares=False,
+    )
     findings += [
         finding
         for project_id, project_facts in facts.items()

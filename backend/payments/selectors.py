@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from backend.grants.dates import BRUSSELS, brussels_today, month_end, month_start
-from backend.grants.eligibility.engine import BREACH, evaluate
+from backend.grants.eligibility.engine import BREACH, change_dates, evaluate
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
 from backend.grants.models import Participation, Project
 from backend.grants.selectors import consortia
@@ -55,6 +55,34 @@ def breached_rules(consortium: Consortium, rules: RuleSetFacts, day: datetime.da
     return tuple(r.rule for r in evaluate(consortium, rules, day).results if r.status == BREACH)
 
 
+class _Breaches:
+    """The rules a consortium breaches on given days, evaluated as few times as possible: the
+    verdict only changes on the consortium's change dates, so a day after which nothing changes
+    has today's verdict."""
+
+    def __init__(self, snapshot, today: datetime.date, known_today: tuple | None = None):
+        self.snapshot = snapshot
+        self.today = today
+        self._today: tuple | None = known_today
+        self._last_change = None if snapshot is None else max(change_dates(*snapshot), default=None)
+
+    def now(self) -> tuple:
+        if self.snapshot is None:
+            return ()
+        if self._today is None:
+            self._today = breached_rules(*self.snapshot, self.today)
+        return self._today
+
+    def on(self, day: datetime.date) -> tuple:
+        if self.snapshot is None or day >= self.today:
+            return ()
+        # Change dates are read within the project's life: after its end, evaluate.
+        within = self.today <= self.snapshot[0].end_date
+        if within and (self._last_change is None or self._last_change <= day):
+            return self.now()
+        return breached_rules(*self.snapshot, day)
+
+
 @dataclass(frozen=True)
 class PaymentRecord:
     """A payment or recovery recorded for an approved instalment."""
@@ -71,9 +99,14 @@ def grant_facts(
     *,
     today: datetime.date,
     snapshots: Mapping[int, tuple[Consortium, RuleSetFacts]] | None = None,
+    breaches_today: Mapping[int, tuple[str, ...]] | None = None,
+    with_shares: bool = True,
 ) -> dict[int, GrantFacts]:
     """The payment facts of each project. ``snapshots`` are the consortia already read (the
-    watchers read them for the eligibility checks); else they are read here."""
+    watchers read them for the eligibility checks); else they are read here. Without
+    ``with_shares`` the beneficiaries' shares are not read (the schedule does not need them;
+    only the split among beneficiaries does). ``breaches_today``: the rules each consortium
+    breaches today, when the caller has just evaluated them."""
     ids = list(project_ids)
     projects = {
         row["id"]: row
@@ -100,10 +133,11 @@ def grant_facts(
         work_packages[row["project_id"]].append(row)
         number_of[row["id"]] = row["number"]
     shares: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for wp_id, name, amount in WorkPackageShare.objects.filter(
-        work_package__project_id__in=projects
-    ).values_list("work_package_id", "participation__short_name", "amount_eur"):
-        shares[wp_id][name] = amount
+    if with_shares:
+        for wp_id, name, amount in WorkPackageShare.objects.filter(
+            work_package__project_id__in=projects
+        ).values_list("work_package_id", "participation__short_name", "amount_eur"):
+            shares[wp_id][name] = amount
 
     periods: dict[int, list[dict]] = defaultdict(list)
     for row in (
@@ -173,7 +207,11 @@ def grant_facts(
     facts = {}
     for project_id, project in projects.items():
         start = project["start_date"]
-        snapshot = snapshots.get(project_id)
+        breaches = _Breaches(
+            snapshots.get(project_id),
+            today,
+            None if breaches_today is None else breaches_today.get(project_id, ()),
+        )
         wp_facts = [
             WorkPackageFact(row["number"], row["start_month"]) for row in work_packages[project_id]
         ]
@@ -231,9 +269,7 @@ def grant_facts(
                         if needs_justification(d, period_start, period_end)
                         and (row["id"], d.id) not in justified
                     ),
-                    breaches_at_end=()
-                    if snapshot is None or period_end >= today
-                    else breached_rules(*snapshot, period_end),
+                    breaches_at_end=breaches.on(period_end),
                 )
             )
         facts[project_id] = GrantFacts(
@@ -252,7 +288,7 @@ def grant_facts(
             pays_partial_completion=project["call__pays_partial_completion"],
             payment_days=project["call__payment_days"],
             reduction_percent=reductions.get(project_id) or ZERO,
-            open_breaches=() if snapshot is None else breached_rules(*snapshot, today),
+            open_breaches=breaches.now(),
             approved=approved[project_id],
         )
     return facts
