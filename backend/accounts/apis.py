@@ -1,6 +1,5 @@
 """HTTP API for users: the signed-in user's own settings and roles, and a project's contacts."""
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -11,8 +10,8 @@ from backend.accounts.models import MAX_REMINDER_DAYS
 from backend.accounts.selectors import project_contacts, user_with_roles
 from backend.accounts.services import SETTINGS_FIELDS, user_settings_update
 from backend.api.errors import InvalidInput, PathError, PathErrorsSerializer
+from backend.api.lookups import visible_project
 from backend.api.pagination import PageNumberPagination
-from backend.grants.selectors import project_get
 
 # -- input -------------------------------------------------------------------------------------
 
@@ -143,9 +142,7 @@ class ProjectContactsApi(APIView):
         },
     )
     def get(self, request, project_id: int):
-        project = project_get(user=request.user, project_id=project_id)
-        if project is None:
-            raise Http404
+        project = visible_project(request, project_id)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(project_contacts(project), request, view=self)
         return paginator.get_paginated_response(ContactSerializer(page, many=True).data)

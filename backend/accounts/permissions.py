@@ -62,3 +62,13 @@ def project_access(user, project_id: int) -> Access:
         manager=manager,
         partner_for=frozenset(partner_for),
     )
+
+
+def require(check, user, obj) -> None:
+    """For services: raise PermissionDenied with the reason unless ``check(user, obj)``
+    allows (the API answers 403 with it)."""
+    from django.core.exceptions import PermissionDenied
+
+    allowed, reason = check(user, obj)
+    if not allowed:
+        raise PermissionDenied(reason)

@@ -4,19 +4,17 @@ not take is 403 with the reason, invalid input is 400 naming each field, a step 
 409; none of them writes anything."""
 
 from django.http import Http404
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorSerializer, PathErrorsSerializer
+from backend.api.lookups import check_permission, request_language, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.grants.apis import TimelineEntrySerializer, VerdictSerializer
 from backend.grants.dates import brussels_today
-from backend.grants.selectors import project_get
 
 from .errors import AmendmentConflict, AmendmentInvalid
 from .permissions import can_decide, can_propose, can_try_changes
@@ -121,28 +119,11 @@ class AmendmentDetailSerializer(AmendmentSerializer):
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _language(request) -> str:
-    return getattr(request, "LANGUAGE_CODE", None) or get_language() or "en"
-
-
-def _project(request, project_id: int):
-    project = project_get(user=request.user, project_id=project_id)
-    if project is None:
-        raise Http404
-    return project
-
-
 def _amendment(request, project, amendment_id: int):
     amendment = amendment_get(user=request.user, project=project, amendment_id=amendment_id)
     if amendment is None:
         raise Http404
     return amendment
-
-
-def _check(check, request, project) -> None:
-    allowed, reason = check(request.user, project)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def _body(request) -> dict:
@@ -164,7 +145,9 @@ def _detail(request, project, amendment_id: int, *, status_code=status.HTTP_200_
     """A request as the user sees it now, with its what-if."""
     amendment = _amendment(request, project, amendment_id)
     result, problems = amendment_what_if(amendment)
-    amendment.what_if = None if result is None else what_if_as_dict(result, _language(request))
+    amendment.what_if = (
+        None if result is None else what_if_as_dict(result, request_language(request))
+    )
     amendment.problems = [problem.as_dict() for problem in problems]
     data = AmendmentDetailSerializer(amendment, context={"today": brussels_today()}).data
     return Response(data, status=status_code)
@@ -204,9 +187,9 @@ STEP_RESPONSES = {
 def _transition(request, project_id: int, amendment_id: int, check, step, refused: str):
     """Load the request, check the user may take the step, take it, answer with the request
     (or the refusal: 409 for a step out of order, 400 naming the fields)."""
-    project = _project(request, project_id)
+    project = visible_project(request, project_id)
     amendment = _amendment(request, project, amendment_id)
-    _check(check, request, project)
+    check_permission(check, request, project)
     try:
         step(amendment)
     except AmendmentConflict as conflict:
@@ -226,7 +209,7 @@ class AmendmentListApi(APIView):
         responses={200: AmendmentSerializer(many=True), 404: NOT_FOUND},
     )
     def get(self, request, project_id: int):
-        project = _project(request, project_id)
+        project = visible_project(request, project_id)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
             amendment_list(user=request.user, project=project), request, view=self
@@ -249,8 +232,8 @@ class AmendmentListApi(APIView):
         examples=[INVALID_EXAMPLE],
     )
     def post(self, request, project_id: int):
-        project = _project(request, project_id)
-        _check(can_propose, request, project)
+        project = visible_project(request, project_id)
+        check_permission(can_propose, request, project)
         body = _body(request)
         try:
             amendment = amendment_create(
@@ -281,13 +264,13 @@ class AmendmentWhatIfApi(APIView):
         },
     )
     def post(self, request, project_id: int):
-        project = _project(request, project_id)
-        _check(can_try_changes, request, project)
+        project = visible_project(request, project_id)
+        check_permission(can_try_changes, request, project)
         try:
             result = changes_what_if(project=project, changes=_body(request).get("changes"))
         except AmendmentInvalid as invalid:
             return _invalid(invalid, _("The changes are not valid."))
-        return Response(what_if_as_dict(result, _language(request)))
+        return Response(what_if_as_dict(result, request_language(request)))
 
 
 class AmendmentDetailApi(APIView):
@@ -297,7 +280,7 @@ class AmendmentDetailApi(APIView):
         responses={200: AmendmentDetailSerializer, 404: NOT_FOUND},
     )
     def get(self, request, project_id: int, amendment_id: int):
-        return _detail(request, _project(request, project_id), amendment_id)
+        return _detail(request, visible_project(request, project_id), amendment_id)
 
     @extend_schema(
         operation_id="amendments_update",

@@ -9,11 +9,11 @@ nothing. Each step records one audit event (amendment.created, .updated, .submit
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts.permissions import require
 from backend.audit.services import event_record
 from backend.grants.dates import brussels_today
 from backend.grants.eligibility.messages import rule_label
@@ -69,12 +69,6 @@ def _lock(amendment: AmendmentRequest, step: str) -> AmendmentRequest:
     return locked
 
 
-def _require(check, user, project: Project) -> None:
-    allowed, reason = check(user, project)
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
 def _text(value, field: str) -> str:
     """A free-text input, stripped; absent is empty."""
     if value is None:
@@ -124,7 +118,7 @@ def amendment_create(
     *, project: Project, user, justification: str = "", changes: list[dict]
 ) -> AmendmentRequest:
     """A draft request with its changes (which may be none yet)."""
-    _require(can_propose, user, project)
+    require(can_propose, user, project)
     text = _text(justification, "justification")
     with transaction.atomic():
         validated = _validated(project, changes)
@@ -148,7 +142,7 @@ def amendment_update(
     *, request: AmendmentRequest, user, justification: str = "", changes: list[dict]
 ) -> AmendmentRequest:
     """Replace a draft's justification and changes."""
-    _require(can_propose, user, request.project)
+    require(can_propose, user, request.project)
     with transaction.atomic():
         amendment = _lock(request, "update")
         text = _text(justification, "justification")
@@ -189,7 +183,7 @@ def _checked_again(amendment: AmendmentRequest, rows: list[AmendmentChange]):
 
 def amendment_submit(*, request: AmendmentRequest, user) -> AmendmentRequest:
     """Send a draft to the agency; the decision period starts."""
-    _require(can_propose, user, request.project)
+    require(can_propose, user, request.project)
     with transaction.atomic():
         amendment = _lock(request, "submit")
         rows = _stored_changes(amendment)
@@ -240,7 +234,7 @@ def amendment_approve(
     ``override_justification``, which is recorded. Refused once the decision period is over.
     """
     today = today or brussels_today()
-    _require(can_decide, user, request.project)
+    require(can_decide, user, request.project)
     try:
         with transaction.atomic():
             amendment = _lock(request, "approve")
@@ -323,7 +317,7 @@ def amendment_approve(
 def amendment_reject(*, request: AmendmentRequest, user, note: str) -> AmendmentRequest:
     """Reject a submitted request with a note saying why. A request past its decision period
     already counts as rejected; rejecting it records the decision explicitly."""
-    _require(can_decide, user, request.project)
+    require(can_decide, user, request.project)
     with transaction.atomic():
         amendment = _lock(request, "reject")
         text = _text(note, "note")

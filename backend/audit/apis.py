@@ -1,16 +1,15 @@
 """HTTP API for the audit trail: a project's activity feed. Read only: no endpoint changes or
 deletes an event."""
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
+from backend.api.lookups import visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.audit.models import Event
 from backend.audit.selectors import project_activity
-from backend.grants.selectors import project_get
 
 # -- input -------------------------------------------------------------------------------------
 
@@ -107,9 +106,7 @@ class ProjectActivityApi(APIView):
         ],
     )
     def get(self, request, project_id: int):
-        project = project_get(user=request.user, project_id=project_id)
-        if project is None:
-            raise Http404
+        project = visible_project(request, project_id)
         filters = ActivityFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         events = project_activity(project=project, **filters.validated_data)

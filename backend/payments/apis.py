@@ -9,18 +9,16 @@ with 2 decimals, in EUR.
 """
 
 from django.http import Http404
-from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorsSerializer
+from backend.api.lookups import check_permission, request_language, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.grants.eligibility.messages import render
 from backend.grants.models import Project
-from backend.grants.selectors import project_get
 
 from .models import Instalment, Reduction
 from .permissions import (
@@ -258,22 +256,10 @@ def _beneficiaries(state: ScheduleState, key: str) -> list[dict]:
 # -- lookups -----------------------------------------------------------------------------------
 
 
-def _language(request) -> str:
-    return getattr(request, "LANGUAGE_CODE", None) or get_language() or "en"
-
-
 def _project(request, project_id: int) -> Project:
-    project = project_get(user=request.user, project_id=project_id)
-    if project is None:
-        raise Http404
-    _check(can_view_payments, request, project)
+    project = visible_project(request, project_id)
+    check_permission(can_view_payments, request, project)
     return project
-
-
-def _check(check, request, project: Project) -> None:
-    allowed, reason = check(request.user, project)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def _known(project: Project, key: str) -> None:
@@ -291,7 +277,7 @@ def _detail(request, project: Project, key: str, *, status_code=status.HTTP_200_
     if item is None:
         raise Http404
     data = {
-        **_instalment(item, state.rows.get(key), _language(request)),
+        **_instalment(item, state.rows.get(key), request_language(request)),
         "beneficiaries": _beneficiaries(state, key),
     }
     return Response(InstalmentDetailSerializer(data).data, status=status_code)
@@ -320,7 +306,7 @@ class InstalmentListApi(APIView):
     )
     def get(self, request, project_id: int):
         project = _project(request, project_id)
-        data = _schedule(schedule_state(project), _language(request))
+        data = _schedule(schedule_state(project), request_language(request))
         return Response(InstalmentScheduleSerializer(data).data)
 
 
@@ -372,7 +358,7 @@ class InstalmentApproveApi(APIView):
     def post(self, request, project_id: int, key: str):
         project = _project(request, project_id)
         _known(project, key)
-        _check(can_approve_instalment, request, project)
+        check_permission(can_approve_instalment, request, project)
         try:
             instalment_approve(project=project, key=key, user=request.user)
         except UnknownInstalment:
@@ -424,7 +410,7 @@ class InstalmentPaymentApi(APIView):
     def post(self, request, project_id: int, key: str):
         project = _project(request, project_id)
         _known(project, key)
-        _check(can_record_payment, request, project)
+        check_permission(can_record_payment, request, project)
         body = _body(request)
         try:
             payment_record(
@@ -475,7 +461,7 @@ class ReductionListApi(APIView):
     )
     def post(self, request, project_id: int):
         project = _project(request, project_id)
-        _check(can_record_reduction, request, project)
+        check_permission(can_record_reduction, request, project)
         body = _body(request)
         reduction = reduction_record(
             project=project,

@@ -16,7 +16,6 @@ never exceed the maximum grant (a trigger); a write refused there is a Conflict 
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from backend.accounts.permissions import require
 from backend.api.errors import Conflict, InvalidInput, PathError
 from backend.audit.services import event_record
 from backend.grants.dates import BRUSSELS, brussels_today
@@ -53,12 +53,6 @@ STATUS_LABELS = {
 
 class UnknownInstalment(LookupError):
     """The project's schedule has no instalment with this key (the API answers 404)."""
-
-
-def _require(check, user, project: Project) -> None:
-    allowed, reason = check(user, project)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def instalment_label(key: str) -> str:
@@ -128,7 +122,7 @@ def instalment_approve(
     packages it pays and its conditions are frozen in an ``Instalment`` row. The schedule is
     computed again inside the transaction, once the project row is locked."""
     today = today or brussels_today()
-    _require(can_approve_instalment, user, project)
+    require(can_approve_instalment, user, project)
     try:
         with transaction.atomic():
             locked = _lock(project)
@@ -342,7 +336,7 @@ def payment_record(
     its amount (the approved amount, positive), date and reference. At most once per
     instalment; payments less recoveries never exceed the maximum grant."""
     today = today or brussels_today()
-    _require(can_record_payment, user, project)
+    require(can_record_payment, user, project)
     label = instalment_label(key)
     try:
         with transaction.atomic():
@@ -460,7 +454,7 @@ def _percent(value) -> Decimal:
 def reduction_record(*, project: Project, user, percent, reason) -> Reduction:
     """Record a grant reduction the officer decided: a percentage, with the reason. The
     reductions of a project add up to 100 % at most."""
-    _require(can_record_reduction, user, project)
+    require(can_record_reduction, user, project)
     with transaction.atomic():
         locked = _lock(project)
         (value, text), errors = _collect(

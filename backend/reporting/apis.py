@@ -14,14 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import InvalidInput, PathError, PathErrorsSerializer, format_path
+from backend.api.lookups import check_permission, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.grants.dates import brussels_today
-from backend.grants.selectors import project_get
 
 from .models import EDITABLE_REPORT_STATUSES, ReportVersion, VersionDecision
 from .permissions import can_compose_report, can_review_report, can_waive_completion
@@ -474,24 +473,11 @@ def _detail(detail: ReportDetail) -> dict:
 # -- lookups -------------------------------------------------------------------------------------
 
 
-def _project(request, project_id: int):
-    project = project_get(user=request.user, project_id=project_id)
-    if project is None:
-        raise Http404
-    return project
-
-
 def _period(request, project_id: int, number: int):
-    period = period_get(project=_project(request, project_id), number=number)
+    period = period_get(project=visible_project(request, project_id), number=number)
     if period is None:
         raise Http404
     return period
-
-
-def _check(check, request, obj) -> None:
-    allowed, reason = check(request.user, obj)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def _report_response(request, period) -> Response:
@@ -551,7 +537,7 @@ class ReportListApi(APIView):
         responses={200: ReportSummarySerializer(many=True), 400: BAD_FILTER, 404: NOT_FOUND},
     )
     def get(self, request, project_id: int):
-        project = _project(request, project_id)
+        project = visible_project(request, project_id)
         filters = _parse(ReportListFilterSerializer, request.query_params)
         periods = report_list(user=request.user, project=project, status=filters.get("status"))
         paginator = PageNumberPagination()
@@ -579,7 +565,7 @@ class ReportDetailApi(APIView):
     )
     def put(self, request, project_id: int, number: int):
         period = _period(request, project_id, number)
-        _check(can_compose_report, request, period.project)
+        check_permission(can_compose_report, request, period.project)
         data = _parse(ReportInputSerializer, _body(request))
         report_update(period=period, user=request.user, technical_part=data["technical_part"])
         return _report_response(request, period)
@@ -671,7 +657,7 @@ class DeclarationApi(APIView):
         work_package = work_package_get(project=period.project, number=wp_number)
         if work_package is None:
             raise Http404
-        _check(can_compose_report, request, period.project)
+        check_permission(can_compose_report, request, period.project)
         data = _parse(DeclarationInputSerializer, _body(request))
         declaration = declaration_save(
             period=period,
@@ -697,7 +683,7 @@ class JustificationApi(APIView):
         deliverable = deliverable_get(project=period.project, deliverable_id=deliverable_id)
         if deliverable is None:
             raise Http404
-        _check(can_compose_report, request, period.project)
+        check_permission(can_compose_report, request, period.project)
         justification = justification_save(
             period=period,
             deliverable=deliverable,
@@ -757,7 +743,7 @@ class ReportApproveApi(APIView):
     )
     def post(self, request, project_id: int, number: int):
         period = _period(request, project_id, number)
-        _check(can_review_report, request, period.project)
+        check_permission(can_review_report, request, period.project)
         report_approve(period=period, user=request.user, comments=_body(request).get("comments"))
         return _report_response(request, period)
 
@@ -772,7 +758,7 @@ class ReportRequestChangesApi(APIView):
     )
     def post(self, request, project_id: int, number: int):
         period = _period(request, project_id, number)
-        _check(can_review_report, request, period.project)
+        check_permission(can_review_report, request, period.project)
         report_request_changes(
             period=period, user=request.user, comments=_body(request).get("comments")
         )
@@ -820,11 +806,11 @@ class WaiverApi(APIView):
         responses=_responses(WaiverSerializer, created=True),
     )
     def post(self, request, project_id: int, wp_number: int):
-        project = _project(request, project_id)
+        project = visible_project(request, project_id)
         work_package = work_package_get(project=project, number=wp_number)
         if work_package is None:
             raise Http404
-        _check(can_waive_completion, request, project)
+        check_permission(can_waive_completion, request, project)
         waiver = completion_waive(
             work_package=work_package, user=request.user, reason=_body(request).get("reason")
         )

@@ -11,12 +11,12 @@ that the first write creates is rolled back with the rest.
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts.permissions import require
 from backend.api.errors import Conflict, InvalidInput
 from backend.audit.services import event_record, snapshot
 from backend.grants.dates import brussels_today
@@ -79,12 +79,6 @@ class SubmissionBlocked(Conflict):
             _("The report cannot be submitted: %(blockers)s")
             % {"blockers": " ".join(blocker.message for blocker in self.blockers)}
         )
-
-
-def _require(check, user, obj) -> None:
-    allowed, reason = check(user, obj)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def _status_label(report: PeriodicReport) -> str:
@@ -168,7 +162,7 @@ def contribution_save(
     *, period: ReportingPeriod, participation: Participation, user, entries
 ) -> Contribution:
     """Replace the entries of an organisation's contribution (a draft)."""
-    _require(can_write_contribution, user, participation)
+    require(can_write_contribution, user, participation)
     with transaction.atomic():
         report = _editable_report(period)
         contribution = _locked_contribution(report, participation)
@@ -237,7 +231,7 @@ def contribution_lock(
     *, period: ReportingPeriod, participation: Participation, user
 ) -> Contribution:
     """Lock an organisation's contribution for review: it then counts in the report."""
-    _require(can_write_contribution, user, participation)
+    require(can_write_contribution, user, participation)
     with transaction.atomic():
         report = _editable_report(period)
         contribution = _locked_contribution(report, participation)
@@ -262,7 +256,7 @@ def contribution_unlock(
     *, period: ReportingPeriod, participation: Participation, user
 ) -> Contribution:
     """Return a locked contribution to draft so that its organisation can correct it."""
-    _require(can_unlock_contribution, user, participation)
+    require(can_unlock_contribution, user, participation)
     with transaction.atomic():
         report = _editable_report(period)
         contribution = _locked_contribution(report, participation)
@@ -280,7 +274,7 @@ def contribution_unlock(
 
 def report_update(*, period: ReportingPeriod, user, technical_part) -> PeriodicReport:
     """Replace the report's technical part."""
-    _require(can_compose_report, user, period.project)
+    require(can_compose_report, user, period.project)
     with transaction.atomic():
         report = _editable_report(period)
         text = _text(technical_part, "technical_part", max_length=TECHNICAL_PART_MAX_LENGTH)
@@ -321,7 +315,7 @@ def declaration_save(
     completed, in the final period and where the project's call pays partial completion, with
     the percentage of it that is done."""
     project: Project = period.project
-    _require(can_compose_report, user, project)
+    require(can_compose_report, user, project)
     with transaction.atomic():
         report = _editable_report(period)
         state = period_state(period=period, report=report)
@@ -402,7 +396,7 @@ def justification_save(
     *, period: ReportingPeriod, deliverable: Deliverable, user, text
 ) -> LateJustification:
     """Justify why a deliverable due in the period is not submitted."""
-    _require(can_compose_report, user, period.project)
+    require(can_compose_report, user, period.project)
     with transaction.atomic():
         report = _editable_report(period)
         state = period_state(period=period, report=report)
@@ -461,7 +455,7 @@ def justification_save(
 def completion_waive(*, work_package: WorkPackage, user, reason) -> CompletionWaiver:
     """Let a work package be declared completed although not all its deliverables are
     accepted."""
-    _require(can_waive_completion, user, work_package.project)
+    require(can_waive_completion, user, work_package.project)
     with transaction.atomic():
         WorkPackage.objects.select_for_update().filter(pk=work_package.pk).first()
         existing = CompletionWaiver.objects.filter(work_package=work_package).first()
@@ -499,7 +493,7 @@ def report_submit(
     *, period: ReportingPeriod, user, today: datetime.date | None = None
 ) -> PeriodicReport:
     """Send the report to the agency: every blocker must be cleared; a frozen version is kept."""
-    _require(can_compose_report, user, period.project)
+    require(can_compose_report, user, period.project)
     now = timezone.now()
     today = today or brussels_today(now)
     with transaction.atomic():
@@ -573,7 +567,7 @@ def _decide(report: PeriodicReport, user, decision: str, comments: str, now) -> 
 
 def report_approve(*, period: ReportingPeriod, user, comments="") -> PeriodicReport:
     """Approve the submitted report; it cannot change any more."""
-    _require(can_review_report, user, period.project)
+    require(can_review_report, user, period.project)
     now = timezone.now()
     with transaction.atomic():
         report = _submitted_report(period, "approve")
@@ -598,7 +592,7 @@ def report_approve(*, period: ReportingPeriod, user, comments="") -> PeriodicRep
 
 def report_request_changes(*, period: ReportingPeriod, user, comments) -> PeriodicReport:
     """Send the submitted report back to the consortium with the changes it needs."""
-    _require(can_review_report, user, period.project)
+    require(can_review_report, user, period.project)
     now = timezone.now()
     with transaction.atomic():
         report = _submitted_report(period, "request_changes")

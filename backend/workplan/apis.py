@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAcceptable, PermissionDenied
+from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -22,9 +22,9 @@ from rest_framework.views import APIView
 
 from backend.api.errors import InvalidInput, PathError, PathErrorsSerializer, format_path
 from backend.api.fields import ListedChoiceField
+from backend.api.lookups import check_permission, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.grants.dates import brussels_today
-from backend.grants.selectors import project_get
 
 from .evidence import request_size_check
 from .models import ClusterCode, DeliverableStatus, DeliverableType, Dissemination
@@ -335,16 +335,9 @@ STEP_RESPONSES = {
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _project(request, project_id: int):
-    project = project_get(user=request.user, project_id=project_id)
-    if project is None:
-        raise Http404
-    return project
-
-
 def _deliverable(request, project_id: int, deliverable_id: int):
     deliverable = deliverable_get(
-        project=_project(request, project_id), deliverable_id=deliverable_id
+        project=visible_project(request, project_id), deliverable_id=deliverable_id
     )
     if deliverable is None:
         raise Http404
@@ -352,18 +345,12 @@ def _deliverable(request, project_id: int, deliverable_id: int):
 
 
 def _milestone(request, project_id: int, milestone_id: int):
-    milestone = milestone_get(project=_project(request, project_id), milestone_id=milestone_id)
+    milestone = milestone_get(
+        project=visible_project(request, project_id), milestone_id=milestone_id
+    )
     if milestone is None:
         raise Http404
     return milestone
-
-
-def _check(check, request, obj) -> None:
-    """403 with the reason, before the input is read (its errors are not shown to someone who
-    may not act anyway)."""
-    allowed, reason = check(request.user, obj)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def _detail(request, project_id: int, deliverable_id: int, status_code=status.HTTP_200_OK):
@@ -380,7 +367,7 @@ def _milestone_detail(milestone) -> Response:
 
 
 def _download(request, evidence) -> FileResponse:
-    _check(can_download_evidence, request, evidence)
+    check_permission(can_download_evidence, request, evidence)
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
@@ -427,7 +414,7 @@ class DeliverableListApi(APIView):
         examples=[BAD_FILTER_EXAMPLE],
     )
     def get(self, request, project_id: int):
-        project = _project(request, project_id)
+        project = visible_project(request, project_id)
         filters = _valid(
             DeliverableListFilterSerializer, _query(request), _("The filters are not valid.")
         )
@@ -491,7 +478,7 @@ class DeliverableEvidenceApi(APIView):
     )
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
-        _check(can_manage_evidence, request, deliverable)
+        check_permission(can_manage_evidence, request, deliverable)
         request_size_check(request.META.get("CONTENT_LENGTH"))
         deliverable_evidence_upload(
             deliverable=deliverable, user=request.user, upload=request.FILES.get("file")
@@ -507,7 +494,7 @@ class DeliverableEvidenceApi(APIView):
     )
     def delete(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
-        _check(can_manage_evidence, request, deliverable)
+        check_permission(can_manage_evidence, request, deliverable)
         deliverable_evidence_delete(deliverable=deliverable, user=request.user)
         return _detail(request, project_id, deliverable_id)
 
@@ -544,7 +531,7 @@ class DeliverableSubmitApi(APIView):
     )
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
-        _check(can_submit, request, deliverable)
+        check_permission(can_submit, request, deliverable)
         deliverable_submit(deliverable=deliverable, user=request.user)
         return _detail(request, project_id, deliverable_id)
 
@@ -558,7 +545,7 @@ class DeliverableAcceptApi(APIView):
     )
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
-        _check(can_accept, request, deliverable)
+        check_permission(can_accept, request, deliverable)
         deliverable_accept(deliverable=deliverable, user=request.user)
         return _detail(request, project_id, deliverable_id)
 
@@ -575,7 +562,7 @@ class DeliverableRequestRevisionApi(APIView):
     )
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
-        _check(can_request_revision, request, deliverable)
+        check_permission(can_request_revision, request, deliverable)
         data = _valid(RequestRevisionInputSerializer, _body(request))
         deliverable_request_revision(
             deliverable=deliverable, user=request.user, reason=data.get("reason", "")
@@ -595,7 +582,7 @@ class DeliverableDueDateApi(APIView):
     )
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
-        _check(can_revise_due_date, request, deliverable)
+        check_permission(can_revise_due_date, request, deliverable)
         data = _valid(DueDateInputSerializer, _body(request))
         deliverable_due_date_revise(
             deliverable=deliverable,
@@ -623,7 +610,7 @@ class MilestoneListApi(APIView):
         },
     )
     def get(self, request, project_id: int):
-        project = _project(request, project_id)
+        project = visible_project(request, project_id)
         filters = _valid(
             MilestoneListFilterSerializer, _query(request), _("The filters are not valid.")
         )
@@ -662,7 +649,7 @@ class MilestoneAchieveApi(APIView):
     )
     def post(self, request, project_id: int, milestone_id: int):
         milestone = _milestone(request, project_id, milestone_id)
-        _check(can_record_achievement, request, milestone)
+        check_permission(can_record_achievement, request, milestone)
         data = _valid(AchieveInputSerializer, _body(request))
         milestone_achieve(
             milestone=milestone,

@@ -9,11 +9,11 @@ a refusal writes nothing. Each change records one audit event and tells the watc
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts.permissions import require
 from backend.api.errors import Conflict, InvalidInput, PathError
 from backend.audit.services import event_record, snapshot
 from backend.grants.dates import brussels_today
@@ -59,12 +59,6 @@ def _conflict_message(step: Step, deliverable: Deliverable) -> str:
         ),
     }
     return messages[step] % {"status": f'"{deliverable.get_status_display()}"'}
-
-
-def _require(check, user, obj) -> None:
-    allowed, reason = check(user, obj)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def _lock(deliverable: Deliverable, step: Step) -> Deliverable:
@@ -125,7 +119,7 @@ def _text(value, field: str) -> str:
 def deliverable_evidence_upload(*, deliverable: Deliverable, user, upload) -> Deliverable:
     """Upload the deliverable's file (a Django ``UploadedFile``): a pending deliverable becomes
     a draft; a draft's file is replaced (the old one is removed)."""
-    _require(can_manage_evidence, user, deliverable)
+    require(can_manage_evidence, user, deliverable)
     stored = None
     try:
         with transaction.atomic():
@@ -171,7 +165,7 @@ def deliverable_evidence_upload(*, deliverable: Deliverable, user, upload) -> De
 def deliverable_evidence_delete(*, deliverable: Deliverable, user) -> Deliverable:
     """Delete a draft's file: the deliverable is pending again. The stored file and its row go;
     the audit event keeps its name, size and digest."""
-    _require(can_manage_evidence, user, deliverable)
+    require(can_manage_evidence, user, deliverable)
     with transaction.atomic():
         locked = _lock(deliverable, Step.DELETE_EVIDENCE)
         evidence = _current_file(locked)
@@ -195,7 +189,7 @@ def deliverable_submit(
     *, deliverable: Deliverable, user, today: datetime.date | None = None
 ) -> Deliverable:
     """Submit a draft to the agency: the delivery date (today in Brussels) is recorded."""
-    _require(can_submit, user, deliverable)
+    require(can_submit, user, deliverable)
     with transaction.atomic():
         locked = _lock(deliverable, Step.SUBMIT)
         before = _state(locked)
@@ -222,7 +216,7 @@ def deliverable_accept(
     *, deliverable: Deliverable, user, today: datetime.date | None = None
 ) -> Deliverable:
     """Accept a submitted deliverable: the approval date (today in Brussels) is recorded."""
-    _require(can_accept, user, deliverable)
+    require(can_accept, user, deliverable)
     with transaction.atomic():
         locked = _lock(deliverable, Step.ACCEPT)
         before = _state(locked)
@@ -244,7 +238,7 @@ def deliverable_accept(
 def deliverable_request_revision(*, deliverable: Deliverable, user, reason) -> Deliverable:
     """Send a submitted deliverable back to Pending with the officer's reason. The submitted
     file stays as history (no longer current); the consortium uploads a new one."""
-    _require(can_request_revision, user, deliverable)
+    require(can_request_revision, user, deliverable)
     with transaction.atomic():
         locked = _lock(deliverable, Step.REQUEST_REVISION)
         text = _text(reason, "reason")
@@ -292,7 +286,7 @@ def deliverable_due_date_revise(
     """Revise the due date of a pending or draft deliverable to a later day than today; the
     revision is kept."""
     today = today or brussels_today()
-    _require(can_revise_due_date, user, deliverable)
+    require(can_revise_due_date, user, deliverable)
     with transaction.atomic():
         locked = _lock(deliverable, Step.REVISE_DUE_DATE)
         errors = []
@@ -356,7 +350,7 @@ def milestone_achieve(
     """Record a milestone as achieved on a day (not in the future, not before the project's
     start) with the means of verification provided."""
     today = today or brussels_today()
-    _require(can_record_achievement, user, milestone)
+    require(can_record_achievement, user, milestone)
     with transaction.atomic():
         locked = (
             Milestone.objects.select_for_update().select_related("project").get(pk=milestone.pk)
