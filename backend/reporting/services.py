@@ -553,7 +553,17 @@ def _submitted_report(period: ReportingPeriod, step: str) -> PeriodicReport:
     return report
 
 
-def _decide(report: PeriodicReport, user, decision: str, comments: str, now) -> ReportVersion:
+# The officer's decision on a submitted report: the report's status and the audit verb.
+DECISIONS = {
+    VersionDecision.APPROVED: (ReportStatus.APPROVED, "report.approved"),
+    VersionDecision.CHANGES_REQUESTED: (ReportStatus.CHANGES_REQUESTED, "report.changes_requested"),
+}
+
+
+def _decide(report: PeriodicReport, *, period, user, decision: str, comments: str) -> None:
+    """Record the decision on the pending version and on the report; one audit event."""
+    now = timezone.now()
+    status, verb = DECISIONS[decision]
     version = ReportVersion.objects.select_for_update().get(
         report=report, decision=VersionDecision.PENDING
     )
@@ -562,38 +572,36 @@ def _decide(report: PeriodicReport, user, decision: str, comments: str, now) -> 
     version.decided_by = user
     version.comments = comments
     version.save()
-    return version
+    before = snapshot(report, REPORT_FIELDS)
+    report.status = status
+    report.review_comments = comments
+    if decision == VersionDecision.APPROVED:
+        report.approved_at = now
+        report.approved_by = user
+    report.save()
+    event_record(
+        actor=user,
+        verb=verb,
+        obj=report,
+        before=before,
+        after={**snapshot(report, REPORT_FIELDS), "version": version.number},
+    )
+    projects_changed([period.project_id], reason=verb.replace(".", " ").replace("_", " "))
 
 
 def report_approve(*, period: ReportingPeriod, user, comments="") -> PeriodicReport:
     """Approve the submitted report; it cannot change any more."""
     require(can_review_report, user, period.project)
-    now = timezone.now()
     with transaction.atomic():
         report = _submitted_report(period, "approve")
         text = _text(comments, "comments", max_length=COMMENT_MAX_LENGTH)
-        before = snapshot(report, REPORT_FIELDS)
-        version = _decide(report, user, VersionDecision.APPROVED, text, now)
-        report.status = ReportStatus.APPROVED
-        report.approved_at = now
-        report.approved_by = user
-        report.review_comments = text
-        report.save()
-        event_record(
-            actor=user,
-            verb="report.approved",
-            obj=report,
-            before=before,
-            after={**snapshot(report, REPORT_FIELDS), "version": version.number},
-        )
-        projects_changed([period.project_id], reason="report approved")
+        _decide(report, period=period, user=user, decision=VersionDecision.APPROVED, comments=text)
     return report
 
 
 def report_request_changes(*, period: ReportingPeriod, user, comments) -> PeriodicReport:
     """Send the submitted report back to the consortium with the changes it needs."""
     require(can_review_report, user, period.project)
-    now = timezone.now()
     with transaction.atomic():
         report = _submitted_report(period, "request_changes")
         text = _text(
@@ -602,17 +610,11 @@ def report_request_changes(*, period: ReportingPeriod, user, comments) -> Period
             max_length=COMMENT_MAX_LENGTH,
             required=_("Say what has to change."),
         )
-        before = snapshot(report, REPORT_FIELDS)
-        version = _decide(report, user, VersionDecision.CHANGES_REQUESTED, text, now)
-        report.status = ReportStatus.CHANGES_REQUESTED
-        report.review_comments = text
-        report.save()
-        event_record(
-            actor=user,
-            verb="report.changes_requested",
-            obj=report,
-            before=before,
-            after={**snapshot(report, REPORT_FIELDS), "version": version.number},
+        _decide(
+            report,
+            period=period,
+            user=user,
+            decision=VersionDecision.CHANGES_REQUESTED,
+            comments=text,
         )
-        projects_changed([period.project_id], reason="report changes requested")
     return report
