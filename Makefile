@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 GW := $(BIN)/grantwatch
 STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := frontend/node_modules/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -16,7 +17,13 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The web pages' front-end packages, exactly as frontend/package-lock.json pins them.
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is needed for the web pages' packages" >&2; exit 1; }
+	npm ci --prefix frontend --no-audit --no-fund --loglevel error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 run: install
 	$(GW) migrate --noinput
@@ -51,8 +58,8 @@ constraints: install
 # needs no gettext.
 messages: install
 	$(GW) makemessages --locale lv --no-obsolete \
-	  --ignore tests --ignore var --ignore build --ignore benchmarks --ignore 'migrations'
+	  --ignore tests --ignore var --ignore build --ignore benchmarks --ignore 'migrations' --ignore node_modules
 	$(GW) compilemessages --ignore .venv --ignore var --ignore build
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache frontend/node_modules test-artifacts

@@ -1,9 +1,28 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Signing in lands each user on the home of the work they do; the list of their projects."""
 
-from backend.grants.selectors import project_list
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from backend.grants.selectors import project_list as projects_for
+from frontend.access import is_partner_contact, managed_project_ids, officer_only, user_roles
 
 
 @login_required
 def home(request):
-    return render(request, "frontend/home.html", {"projects": project_list(user=request.user)})
+    """Officers and administrators: the portfolio. A manager of one project: its home. A
+    partner contact: their tasks. Anyone else: the list of their projects."""
+    user = request.user
+    if officer_only(user):
+        return redirect("frontend:portfolio")
+    roles = user_roles(user)
+    managed = managed_project_ids(roles)
+    if len(managed) == 1:
+        return redirect("frontend:project_home", project_id=managed[0])
+    if is_partner_contact(roles) and not managed:
+        return redirect("frontend:my_tasks")
+    return redirect("frontend:project_list")
+
+
+@login_required
+def project_list(request):
+    return render(request, "frontend/projects.html", {"projects": projects_for(user=request.user)})

@@ -49,7 +49,9 @@ def test_the_catalogue_holds_every_string_of_the_code(tmp_path):
     """Extract the strings again from a copy of the code and compare with the catalogue."""
     for package in ("backend", "frontend", "monitoring"):
         shutil.copytree(
-            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+            ROOT / package,
+            tmp_path / package,
+            ignore=shutil.ignore_patterns("__pycache__", "node_modules"),
         )
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {
         "PYTHONPATH": str(tmp_path),

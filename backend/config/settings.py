@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "backend.reporting",
     "backend.payments",
     "backend.audit",
+    "django_htmx",
     "monitoring",
     "frontend",
 ]
@@ -133,6 +134,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -149,6 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "frontend.context.navigation",
             ],
         },
     },
@@ -170,6 +173,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # FILES
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
+# The front-end packages (frontend/package.json), installed by make with npm ci, are served
+# from their own dist folders; the frontend app's check warns when they are missing.
+FRONTEND_PACKAGES_DIR = PACKAGE_DIR.parent / "frontend" / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/htmx", FRONTEND_PACKAGES_DIR / "htmx.org" / "dist"),
+    ("vendor/chart.js", FRONTEND_PACKAGES_DIR / "chart.js" / "dist"),
+]
+STATICFILES_DIRS = [(prefix, folder) for prefix, folder in STATICFILES_DIRS if folder.is_dir()]
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 if STATIC_ROOT.is_relative_to(VAR_DIR):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -46,3 +46,11 @@ def brussels_today(now: datetime.datetime | None = None) -> datetime.date:
 def report_due_on(period_end: datetime.date) -> datetime.date:
     """A periodic report's deadline: 60 days after its period ends."""
     return period_end + datetime.timedelta(days=REPORT_DUE_DAYS)
+
+
+def project_month(start: datetime.date, day: datetime.date) -> int:
+    """The project month a day falls in: 1 from the start date to the end of the first month,
+    and so on; 0 or less before the start, more than the duration after the end."""
+    months = (day.year - start.year) * 12 + day.month - start.month
+    # Month n+1 starts on add_months(start, n); before that day the day is still in month n.
+    return months + 1 if day >= add_months(start, months) else months

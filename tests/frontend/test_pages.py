@@ -40,11 +40,44 @@ def test_signing_in_leads_home_with_the_users_projects(client, spec_example_byte
 
     response = client.post("/login/", {"username": "pm", "password": "pass-word-123"}, follow=True)
 
-    assert response.redirect_chain == [("/", 302)]
-    page = response.content.decode()
-    assert "Signed in as Maija Ozola" in page
-    assert "SECOVE" in page
-    assert "101056201" in page
+    # the manager of one project lands on its home page
+    assert response.redirect_chain == [("/", 302), (f"/projects/{project.pk}/", 302)]
+    assert "Signed in as Maija Ozola" in response.content.decode()
+    listing = client.get("/projects/").content.decode()
+    assert "SECOVE" in listing
+    assert "101056201" in listing
+
+
+@pytest.mark.parametrize(
+    ("who", "home"),
+    [
+        ("officer", "/portfolio/"),
+        ("admin", "/portfolio/"),
+        ("manager", "/projects/{demo}/"),
+        ("partner_contact", "/tasks/"),
+        ("stranger", "/projects/"),
+    ],
+)
+def test_home_sends_each_kind_of_user_to_their_own_page(client, users, demo, who, home):
+    client.force_login(users[who])
+
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == home.format(demo=demo.pk)
+
+
+def test_a_manager_of_two_projects_is_sent_to_the_list(client, users, other_project):
+    manager = users["manager"]
+    ProjectRole.objects.create(
+        user=manager,
+        project=other_project,
+        role="manager",
+        participation=other_project.participations.get(role="coordinator"),
+    )
+    client.force_login(manager)
+
+    assert client.get("/")["Location"] == "/projects/"
 
 
 def test_a_wrong_password_shows_an_error_and_keeps_the_user_name(client):
@@ -58,11 +91,11 @@ def test_a_wrong_password_shows_an_error_and_keeps_the_user_name(client):
     assert 'value="pm"' in page
 
 
-def test_the_home_page_hides_projects_the_user_has_no_role_on(client, spec_example_bytes):
+def test_the_project_list_hides_projects_the_user_has_no_role_on(client, spec_example_bytes):
     grant_file_import(content=spec_example_bytes)
     client.force_login(UserFactory())
 
-    page = client.get("/").content.decode()
+    page = client.get("/projects/").content.decode()
 
     assert "SECOVE" not in page
     assert "No project is assigned to you yet." in page

@@ -1,0 +1,3 @@
+"""Pages of the consortium area (filled in below)."""
+
+urlpatterns: list = []

@@ -1,0 +1,58 @@
+"""Browser tests: Playwright's Python package drives Debian's Chromium against a live server
+holding the demo.
+
+Screenshots go to the test run's artefacts folder: ``test-artifacts/screenshots/`` at the
+repository root, or ``$GRANTWATCH_ARTEFACTS_DIR/screenshots/``.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from backend.grants.demo import demo_load
+
+# Playwright's synchronous API runs an event loop in the test's thread; the test's own
+# database calls (setting up the demo, checking what a journey wrote) are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=CHROMIUM_FLAGS,
+            headless=True,
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server's address, with the demo loaded (its flags raised by the checks that
+    loading it triggers)."""
+    demo_load(allow_production=True)
+    return live_server.url
