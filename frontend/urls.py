@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import consortium_views, manager_views, officer_views, partner_views, views
+from frontend import (
+    consortium_views,
+    manager_views,
+    officer_views,
+    partner_views,
+    report_views,
+    views,
+)
 
 app_name = "frontend"
 
@@ -22,4 +29,5 @@ urlpatterns = [
     *manager_views.urlpatterns,
     *partner_views.urlpatterns,
     *consortium_views.urlpatterns,
+    *report_views.urlpatterns,
 ]

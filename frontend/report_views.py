@@ -1,0 +1,3 @@
+"""Pages of the periodic reports (filled in below)."""
+
+urlpatterns: list = []
