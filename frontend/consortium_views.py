@@ -1,3 +1,581 @@
-"""Pages of the consortium area (filled in below)."""
+"""The consortium area: who takes part and whether the consortium meets its call's composition
+rules (with the rules' own explanations), and amendment requests with a live what-if.
 
-urlpatterns: list = []
+The pages ask the same selectors, rules and services as the API (backend/grants/apis.py for the
+eligibility, backend/amendments/apis.py for the requests) and refuse the same people: a project
+or a draft out of sight is a 404, a step the user may not take a 403 with the reason.
+
+The live what-if is an htmx partial answered with status 200 whatever the input: its errors
+are inside it (in the panel, and out of band at each change row), so htmx swaps it without any
+swap configuration. Full-page form posts answer 400 (bad input) or 409 (a step out of order)
+with the form re-shown as typed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backend.amendments.errors import AmendmentConflict, AmendmentInvalid
+from backend.amendments.models import AmendmentStatus, ChangeKind
+from backend.amendments.permissions import can_decide, can_propose, can_try_changes
+from backend.amendments.selectors import (
+    amendment_context,
+    amendment_get,
+    amendment_list,
+    amendment_what_if,
+    change_as_input,
+    changes_what_if,
+)
+from backend.amendments.services import (
+    amendment_approve,
+    amendment_create,
+    amendment_reject,
+    amendment_submit,
+    amendment_update,
+)
+from backend.amendments.whatif import breached_rules, breaches
+from backend.grants.dates import brussels_today
+from backend.grants.eligibility.engine import BREACH, PASS, REVIEW, WARNING, evaluate, timeline
+from backend.grants.eligibility.messages import rule_label, verdict_as_dict
+from backend.grants.models import OrgType, ParticipationRole, ProgrammeStatus
+from backend.grants.rules import country_status_on
+from backend.grants.selectors import project_consortium
+from frontend.access import page_check, page_project
+from frontend.forms_amendments import (
+    ApproveForm,
+    Choices,
+    RejectForm,
+    bound_builder,
+    initial_builder,
+    place_step_errors,
+    rearranged_builder,
+    rearranging,
+    stored_rows,
+)
+
+STATUS_LABELS = {
+    PASS: gettext_lazy("Pass"),
+    WARNING: gettext_lazy("Warning"),
+    REVIEW: gettext_lazy("Review"),
+    BREACH: gettext_lazy("Breach"),
+}
+STATUS_CLASSES = {
+    PASS: "status-green",
+    WARNING: "status-amber",
+    REVIEW: "status-amber",
+    BREACH: "status-red",
+}
+AMENDMENT_CLASSES = {
+    AmendmentStatus.DRAFT: "",
+    AmendmentStatus.SUBMITTED: "status-amber",
+    AmendmentStatus.APPROVED: "status-green",
+    AmendmentStatus.REJECTED: "status-red",
+}
+_PATH_ROW = "changes["
+
+
+# -- how verdicts are shown -------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    """A rule's required or found value as text: a number, a list of codes, or a dash."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _status(status: str) -> dict:
+    return {
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, status),
+        "status_class": STATUS_CLASSES.get(status, ""),
+    }
+
+
+def verdict_view(verdict, language: str) -> dict:
+    """A verdict as the templates show it: the backend's own words for each rule (in the
+    user's language), with each rule's label, status text and colour."""
+    data = verdict_as_dict(verdict, language)
+    results = []
+    for result in data["results"]:
+        reasons = result["details"].get("reasons", {})
+        results.append(
+            {
+                "rule": result["rule"],
+                "label": rule_label(result["rule"]),
+                **_status(result["status"]),
+                "required": _text(result["required"]),
+                "found": _text(result["found"]),
+                "participants": result["participants"],
+                "message": result["message"],
+                "reasons": [
+                    (key, texts.get(language, texts["en"])) for key, texts in reasons.items()
+                ],
+            }
+        )
+    return {
+        "as_of": verdict.as_of,
+        "reference_date": verdict.reference_date,
+        "ruleset": verdict.ruleset,
+        **_status(verdict.status),
+        "results": results,
+        "by_rule": {result["rule"]: result for result in results},
+    }
+
+
+def timeline_view(entries, language: str) -> list[dict]:
+    rows = []
+    for entry in entries:
+        verdict = verdict_view(entry.verdict, language)
+        rows.append(
+            {
+                "starts_on": entry.starts_on,
+                "verdict": verdict,
+                "not_passed": [r for r in verdict["results"] if r["status"] != PASS],
+            }
+        )
+    return rows
+
+
+def what_if_view(result, language: str) -> dict:
+    """The what-if as a table of rules: without the changes on their effective date, and with
+    them from that date and each later date the verdict changes; rules that would turn into a
+    breach are marked."""
+    before = verdict_view(result["verdict_before"], language)
+    stretches = timeline_view(result["changes_over_time"], language)
+    order = list(before["by_rule"])
+    for stretch in stretches:
+        order.extend(rule for rule in stretch["verdict"]["by_rule"] if rule not in order)
+    rows = []
+    for rule in order:
+        was = before["by_rule"].get(rule)
+        cells = [stretch["verdict"]["by_rule"].get(rule) for stretch in stretches]
+        rows.append(
+            {
+                "label": rule_label(rule),
+                "before": was,
+                "after": cells,
+                "turns_breach": (was is None or was["status"] != BREACH)
+                and any(cell and cell["status"] == BREACH for cell in cells),
+            }
+        )
+    for stretch in stretches:
+        stretch["changed"] = [
+            r
+            for r in stretch["verdict"]["results"]
+            if before["by_rule"].get(r["rule"], {}).get("status") != r["status"]
+        ]
+    return {
+        "effective_on": result["effective_on"],
+        "before": before,
+        "stretches": stretches,
+        "rows": rows,
+        "any_changed": any(stretch["changed"] for stretch in stretches),
+        "breaches": [
+            {
+                "starts_on": entry.starts_on,
+                "rules": ", ".join(rule_label(rule) for rule in breached_rules(entry.verdict)),
+            }
+            for entry in breaches(result)
+        ],
+    }
+
+
+def error_lines(errors) -> list[str]:
+    """Service errors with paths as sentences: "Change 2: ..." for a change's error."""
+    lines = []
+    for error in errors:
+        if error.path.startswith(_PATH_ROW) and "]" in error.path:
+            number = error.path[len(_PATH_ROW) : error.path.index("]")]
+            if number.isdigit():
+                lines.append(
+                    _("Change %(number)s: %(message)s")
+                    % {"number": int(number) + 1, "message": error.message}
+                )
+                continue
+        lines.append(error.message)
+    return lines
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+# -- the consortium ---------------------------------------------------------------------------
+
+
+@login_required
+def consortium(request, project_id: int):
+    """The participants, the verdict today with each rule's explanation, and the timeline."""
+    project = page_project(request, project_id)
+    found = project_consortium(user=request.user, project_id=project.pk)
+    if found is None:
+        raise Http404
+    members, rules = found
+    language = get_language()
+    verdict = evaluate(members, rules, brussels_today())
+    view = verdict_view(verdict, language)
+    counted = set(verdict.result("min_full_partners").participants)
+    roles = dict(ParticipationRole.choices)
+    types = dict(OrgType.choices)
+    statuses = dict(ProgrammeStatus.choices)
+    participants = []
+    for member in members.participants:
+        status = country_status_on(
+            members.countries.get(member.country, ()), view["reference_date"]
+        )
+        participants.append(
+            {
+                "member": member,
+                "role": roles.get(member.role, member.role),
+                "types": [types.get(code, code) for code in sorted(member.types)],
+                "country_status": statuses.get(status, status),
+                "counted": member.key in counted,
+            }
+        )
+    return render(
+        request,
+        "frontend/consortium/consortium.html",
+        {
+            "project": project,
+            "participants": participants,
+            "verdict": view,
+            "timeline": timeline_view(timeline(members, rules), language),
+        },
+    )
+
+
+# -- amendment requests -----------------------------------------------------------------------
+
+
+@login_required
+def amendments(request, project_id: int):
+    project = page_project(request, project_id)
+    return render(
+        request,
+        "frontend/consortium/amendments.html",
+        {
+            "project": project,
+            "amendments": [
+                {
+                    "item": item,
+                    "status_class": AMENDMENT_CLASSES.get(item.status, ""),
+                    "deemed_rejected": item.is_deemed_rejected(brussels_today()),
+                }
+                for item in amendment_list(user=request.user, project=project)
+            ],
+            "may_propose": can_propose(request.user, project)[0],
+        },
+    )
+
+
+def _builder_page(request, project, context, builder, *, status=200, **extra):
+    """The builder's form (alone, for htmx) or its whole page, with today's verdict."""
+    values = {
+        "project": project,
+        "builder": builder,
+        "form_action": extra.pop(
+            "form_action", reverse("frontend:amendment_builder", args=[project.pk])
+        ),
+        **extra,
+    }
+    if request.htmx:
+        return render(request, "frontend/consortium/_amendment_form.html", values, status=status)
+    values["today"] = verdict_view(
+        evaluate(context.consortium, context.rules, brussels_today()), get_language()
+    )
+    return render(request, "frontend/consortium/builder.html", values, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amendment_builder(request, project_id: int):
+    """A new request: GET the form, POST to save it as a draft (or to add or remove a row)."""
+    project = page_project(request, project_id)
+    page_check(can_propose, request, project)
+    context = amendment_context(project_id=project.pk)
+    choices = Choices.from_context(context)
+    if request.method == "GET":
+        return _builder_page(request, project, context, initial_builder(rows=[{}], choices=choices))
+    if rearranging(request.POST):
+        return _builder_page(request, project, context, rearranged_builder(request.POST, choices))
+    builder = bound_builder(request.POST, choices)
+    if builder.is_valid():
+        try:
+            created = amendment_create(
+                project=project,
+                user=request.user,
+                justification=builder.justification,
+                changes=builder.changes(),
+            )
+        except AmendmentInvalid as invalid:
+            builder.place_errors(invalid.errors)
+        else:
+            messages.success(request, _("The amendment request was saved as a draft."))
+            return _see_other(reverse("frontend:amendment", args=[project.pk, created.pk]))
+    return _builder_page(request, project, context, builder, status=400)
+
+
+def _amendment_or_404(request, project, amendment_id: int):
+    item = amendment_get(user=request.user, project=project, amendment_id=amendment_id)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _change_rows(item) -> list[dict]:
+    """A request's changes as the page lists them: who or what each is about."""
+    types = dict(OrgType.choices)
+    kinds = dict(ChangeKind.choices)
+    rows = []
+    for change in item.changes.all():
+        values = change_as_input(change)
+        rows.append(
+            {
+                **values,
+                "kind": kinds.get(change.kind, change.kind),
+                "subject": values["participant"] or values["short_name"] or "",
+                "types": ", ".join(types.get(code, code) for code in values["types"] or []),
+            }
+        )
+    return rows
+
+
+def _amendment_page(request, project, item, *, status=200, builder=None, **extra):
+    """A request as the user sees it: its changes, its what-if as the record stands now, the
+    draft's form for those who edit it, the decision forms for those who decide."""
+    language = get_language()
+    today = brussels_today()
+    may_edit = item.status == AmendmentStatus.DRAFT and can_propose(request.user, project)[0]
+    may_decide = item.status == AmendmentStatus.SUBMITTED and can_decide(request.user, project)[0]
+    result, problems = amendment_what_if(item)
+    values = {
+        "project": project,
+        "item": item,
+        "status_class": AMENDMENT_CLASSES.get(item.status, ""),
+        "deemed_rejected": item.is_deemed_rejected(today),
+        "what_if": None if result is None else what_if_view(result, language),
+        "problems": error_lines(problems),
+        "may_edit": may_edit,
+        "may_decide": may_decide,
+        "form_action": reverse("frontend:amendment", args=[project.pk, item.pk]),
+        "changes": _change_rows(item),
+        "approve_form": extra.pop("approve_form", None) or ApproveForm(prefix="approve"),
+        "reject_form": extra.pop("reject_form", None) or RejectForm(prefix="reject"),
+        "refusal_lines": error_lines(extra.pop("refusals", [])),
+        **extra,
+    }
+    if may_edit:
+        context = amendment_context(project_id=project.pk)
+        values["builder"] = builder or initial_builder(
+            item.justification,
+            stored_rows([change_as_input(change) for change in item.changes.all()]),
+            Choices.from_context(context),
+        )
+        values["today"] = verdict_view(evaluate(context.consortium, context.rules, today), language)
+    return render(request, "frontend/consortium/amendment.html", values, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def amendment(request, project_id: int, amendment_id: int):
+    """A request; POST changes a draft (the API's PUT)."""
+    project = page_project(request, project_id)
+    item = _amendment_or_404(request, project, amendment_id)
+    if request.method == "GET":
+        return _amendment_page(request, project, item)
+    page_check(can_propose, request, project)
+    form_action = reverse("frontend:amendment", args=[project.pk, item.pk])
+    if rearranging(request.POST):
+        context = amendment_context(project_id=project.pk)
+        builder = rearranged_builder(request.POST, Choices.from_context(context))
+        if request.htmx:
+            return _builder_page(request, project, context, builder, form_action=form_action)
+        return _amendment_page(request, project, item, builder=builder)
+    context = amendment_context(project_id=project.pk)
+    builder = bound_builder(request.POST, Choices.from_context(context))
+    if builder.is_valid():
+        try:
+            amendment_update(
+                request=item,
+                user=request.user,
+                justification=builder.justification,
+                changes=builder.changes(),
+            )
+        except AmendmentConflict as conflict:
+            return _amendment_page(
+                request, project, item, status=409, builder=builder, conflict=conflict.message
+            )
+        except AmendmentInvalid as invalid:
+            builder.place_errors(invalid.errors)
+        else:
+            messages.success(request, _("The draft was saved."))
+            return _see_other(form_action)
+    return _amendment_page(request, project, item, status=400, builder=builder)
+
+
+def _step(request, project_id: int, amendment_id: int, check, take, done: str, refused: str):
+    """Load the request, check the user may take the step, take it; a refusal re-shows the
+    request with the reason (409 for a step out of order, 400 for what is missing)."""
+    project = page_project(request, project_id)
+    item = _amendment_or_404(request, project, amendment_id)
+    page_check(check, request, project)
+    try:
+        take(item)
+    except AmendmentConflict as conflict:
+        return _amendment_page(request, project, item, status=409, conflict=conflict.message)
+    except AmendmentInvalid as invalid:
+        return _amendment_page(
+            request, project, item, status=400, refused=refused, refusals=invalid.errors
+        )
+    messages.success(request, done)
+    return _see_other(reverse("frontend:amendment", args=[project.pk, item.pk]))
+
+
+@login_required
+@require_POST
+def amendment_submit_view(request, project_id: int, amendment_id: int):
+    return _step(
+        request,
+        project_id,
+        amendment_id,
+        can_propose,
+        lambda item: amendment_submit(request=item, user=request.user),
+        _("The amendment request was submitted to the agency."),
+        _("The amendment request was not submitted."),
+    )
+
+
+def _decision(request, project_id, amendment_id, form_class, form_key, take, done, refused):
+    project = page_project(request, project_id)
+    item = _amendment_or_404(request, project, amendment_id)
+    page_check(can_decide, request, project)
+    form = form_class(request.POST, prefix=form_key.removesuffix("_form"))
+    form.is_valid()  # every field is optional here: the service says what is missing
+    try:
+        take(item, form.cleaned_data)
+    except AmendmentConflict as conflict:
+        return _amendment_page(
+            request, project, item, status=409, conflict=conflict.message, **{form_key: form}
+        )
+    except AmendmentInvalid as invalid:
+        place_step_errors(form, invalid.errors)
+        return _amendment_page(
+            request, project, item, status=400, refused=refused, **{form_key: form}
+        )
+    messages.success(request, done)
+    return _see_other(reverse("frontend:amendment", args=[project.pk, item.pk]))
+
+
+@login_required
+@require_POST
+def amendment_approve_view(request, project_id: int, amendment_id: int):
+    return _decision(
+        request,
+        project_id,
+        amendment_id,
+        ApproveForm,
+        "approve_form",
+        lambda item, data: amendment_approve(
+            request=item,
+            user=request.user,
+            note=data.get("note", ""),
+            override_justification=data.get("override_justification") or None,
+        ),
+        _("The amendment request was approved; its changes are in the grant record."),
+        _("The amendment request was not approved."),
+    )
+
+
+@login_required
+@require_POST
+def amendment_reject_view(request, project_id: int, amendment_id: int):
+    return _decision(
+        request,
+        project_id,
+        amendment_id,
+        RejectForm,
+        "reject_form",
+        lambda item, data: amendment_reject(
+            request=item, user=request.user, note=data.get("note", "")
+        ),
+        _("The amendment request was rejected."),
+        _("The amendment request was not rejected."),
+    )
+
+
+# -- the live what-if -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def amendment_what_if_view(request, project_id: int):
+    """The builder's rows tried out (nothing is saved): the verdict with the changes beside the
+    one without, or each row's errors at the row. Always 200, so htmx swaps it."""
+    project = page_project(request, project_id)
+    page_check(can_try_changes, request, project)
+    builder = bound_builder(request.POST)
+    values = {"project": project, "what_if": None, "hint": False, "general": []}
+    managed = builder.rows.management_form.is_valid()
+    if builder.is_valid():
+        changes = builder.changes()
+        if not changes:
+            values["hint"] = True
+        else:
+            try:
+                result = changes_what_if(project=project, changes=changes)
+            except AmendmentInvalid as invalid:
+                builder.place_errors(invalid.errors)
+            else:
+                values["what_if"] = what_if_view(result, get_language())
+    elif not managed:
+        values["hint"] = True
+    row_errors = builder.row_errors() if managed else {}
+    values["general"] = [str(e) for e in builder.form.non_field_errors()]
+    values["row_errors"] = [
+        {"prefix": row.prefix, "number": index + 1, "lines": row_errors.get(index, [])}
+        for index, row in enumerate(builder.rows.forms)
+    ]
+    values["has_errors"] = bool(row_errors or values["general"])
+    return render(request, "frontend/consortium/_what_if.html", values)
+
+
+urlpatterns = [
+    path("projects/<int:project_id>/consortium/", consortium, name="consortium"),
+    path("projects/<int:project_id>/amendments/", amendments, name="amendments"),
+    path("projects/<int:project_id>/amendments/new/", amendment_builder, name="amendment_builder"),
+    path(
+        "projects/<int:project_id>/amendments/what-if/",
+        amendment_what_if_view,
+        name="amendment_what_if",
+    ),
+    path(
+        "projects/<int:project_id>/amendments/<int:amendment_id>/",
+        amendment,
+        name="amendment",
+    ),
+    path(
+        "projects/<int:project_id>/amendments/<int:amendment_id>/submit/",
+        amendment_submit_view,
+        name="amendment_submit",
+    ),
+    path(
+        "projects/<int:project_id>/amendments/<int:amendment_id>/approve/",
+        amendment_approve_view,
+        name="amendment_approve",
+    ),
+    path(
+        "projects/<int:project_id>/amendments/<int:amendment_id>/reject/",
+        amendment_reject_view,
+        name="amendment_reject",
+    ),
+]

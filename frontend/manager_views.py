@@ -1,16 +1,430 @@
-"""The project manager's pages: the project home (placeholder until built)."""
+"""The project manager's pages: the project home (facts, progress and the month-by-month
+timeline), the deliverables board, a deliverable's page with its file and workflow steps, and
+the milestones.
 
+Each page checks what the matching API view checks: the project in sight (else 404), then the
+same ``can_<verb>`` (else 403 with the reason). Forms post a full page: success redirects (303)
+with a message; bad input re-renders with the errors at their fields (400); a step the status
+does not allow re-renders with the reason (409). The board's filters answer htmx requests with
+the board alone.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
-from frontend.access import page_project
+from backend.api.errors import Conflict, InvalidInput
+from backend.grants.dates import brussels_today
+from backend.workplan.evidence import clean_name, request_size_check
+from backend.workplan.models import DeliverableStatus
+from backend.workplan.permissions import (
+    can_accept,
+    can_manage_evidence,
+    can_record_achievement,
+    can_request_revision,
+    can_submit,
+)
+from backend.workplan.rules import (
+    Step,
+    deliverable_is_overdue,
+    milestone_is_overdue,
+    step_allowed,
+)
+from backend.workplan.selectors import (
+    deliverable_evidence_history,
+    deliverable_get,
+    deliverable_list,
+    milestone_get,
+    milestone_list,
+)
+from backend.workplan.services import (
+    deliverable_accept,
+    deliverable_evidence_delete,
+    deliverable_evidence_upload,
+    deliverable_request_revision,
+    deliverable_submit,
+    milestone_achieve,
+)
+from backend.workplan.timeline import project_overview, work_package_options
+from frontend.access import page_check, page_project
+from frontend.forms_manager import (
+    DeliverableFilterForm,
+    EvidenceUploadForm,
+    MilestoneAchieveForm,
+    RevisionRequestForm,
+    add_service_errors,
+)
+
+# Pages of the other areas about the same project, for everyone who sees it; a link whose page
+# does not exist (yet) is left out.
+PROJECT_PAGES = (
+    ("project_compliance", gettext_lazy("Compliance")),
+    ("consortium", gettext_lazy("Consortium")),
+    ("amendments", gettext_lazy("Amendments")),
+    ("reports", gettext_lazy("Periodic reports")),
+)
+EXPORTS = (
+    ("deliverables_export_csv", gettext_lazy("CSV")),
+    ("deliverables_export_xlsx", gettext_lazy("Excel")),
+)
+
+
+def _links(project, pages) -> list[dict]:
+    links = []
+    for name, label in pages:
+        try:
+            url = reverse(f"frontend:{name}", kwargs={"project_id": project.pk})
+        except NoReverseMatch:
+            continue
+        links.append({"url": url, "label": label})
+    return links
+
+
+def _render(request, template: str, context: dict, status: int = 200):
+    project = context["project"]
+    context = {**context, "project_links": _links(project, PROJECT_PAGES)}
+    return render(request, template, context, status=status)
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _is_partial(request) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+# -- the project home --------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def project_home(request, project_id: int):
     project = page_project(request, project_id)
-    return render(request, "frontend/placeholder.html", {"heading": project.acronym})
+    overview = project_overview(user=request.user, project=project, today=brussels_today())
+    return _render(
+        request,
+        "frontend/manager/project_home.html",
+        {"project": project, "overview": overview, "timeline": overview.timeline},
+    )
 
 
-urlpatterns = [path("projects/<int:project_id>/", project_home, name="project_home")]
+# -- the deliverables board --------------------------------------------------------------------
+
+BOARD_COLUMNS = (
+    DeliverableStatus.PENDING,
+    DeliverableStatus.DRAFT,
+    DeliverableStatus.SUBMITTED,
+    DeliverableStatus.ACCEPTED,
+)
+
+
+def _board(deliverables, today, only_status: str | None) -> list[dict]:
+    """The deliverables in one column per status (only the status filtered on, if any), each
+    marked overdue by the work plan's rule."""
+    columns = {
+        status: {"status": status, "label": status.label, "items": []}
+        for status in BOARD_COLUMNS
+        if only_status in (None, status)
+    }
+    for deliverable in deliverables:
+        deliverable.overdue = deliverable_is_overdue(deliverable.status, deliverable.due_on, today)
+        if deliverable.status in columns:
+            columns[deliverable.status]["items"].append(deliverable)
+    return list(columns.values())
+
+
+@login_required
+@require_GET
+def deliverables(request, project_id: int):
+    project = page_project(request, project_id)
+    today = brussels_today()
+    form = DeliverableFilterForm(
+        request.GET or None, work_packages=work_package_options(project=project)
+    )
+    status_code = 200
+    if form.is_bound and not form.is_valid():
+        status_code = 400
+        columns = _board([], today, None)
+    else:
+        filters = form.filters() if form.is_bound else {}
+        columns = _board(
+            deliverable_list(project=project, today=today, **filters),
+            today,
+            filters.get("status"),
+        )
+    context = {
+        "project": project,
+        "form": form,
+        "columns": columns,
+        "count": sum(len(column["items"]) for column in columns),
+        "exports": _links(project, EXPORTS),
+    }
+    template = (
+        "frontend/manager/_board.html"
+        if _is_partial(request)
+        else "frontend/manager/deliverables.html"
+    )
+    response = _render(request, template, context, status=status_code)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# -- a deliverable -----------------------------------------------------------------------------
+
+
+def _deliverable(project, deliverable_id: int):
+    deliverable = deliverable_get(project=project, deliverable_id=deliverable_id)
+    if deliverable is None:
+        raise Http404
+    return deliverable
+
+
+def _deliverable_url(project, deliverable) -> str:
+    return reverse(
+        "frontend:deliverable",
+        kwargs={"project_id": project.pk, "deliverable_id": deliverable.pk},
+    )
+
+
+def _deliverable_page(
+    request,
+    project,
+    deliverable,
+    *,
+    status: int = 200,
+    upload_form=None,
+    revision_form=None,
+    conflict: str = "",
+):
+    user = request.user
+    today = brussels_today()
+    may_manage = can_manage_evidence(user, deliverable)[0]
+    may_submit = can_submit(user, deliverable)[0]
+    may_accept = can_accept(user, deliverable)[0]
+    may_send_back = can_request_revision(user, deliverable)[0]
+    actions = {
+        "upload": may_manage and step_allowed(Step.UPLOAD_EVIDENCE, deliverable.status),
+        "delete": may_manage and step_allowed(Step.DELETE_EVIDENCE, deliverable.status),
+        "submit": may_submit and step_allowed(Step.SUBMIT, deliverable.status),
+        "submit_later": may_submit and deliverable.status == DeliverableStatus.PENDING,
+        "accept": may_accept and step_allowed(Step.ACCEPT, deliverable.status),
+        "request_revision": may_send_back
+        and step_allowed(Step.REQUEST_REVISION, deliverable.status),
+    }
+    context = {
+        "project": project,
+        "deliverable": deliverable,
+        "overdue": deliverable_is_overdue(deliverable.status, deliverable.due_on, today),
+        "files": deliverable_evidence_history(user=user, deliverable=deliverable),
+        "revisions": list(deliverable.due_date_revisions.all()),
+        "clusters": list(deliverable.work_package.clusters.all()),
+        "actions": actions,
+        "any_action": any(actions.values()),
+        "upload_form": upload_form or EvidenceUploadForm(),
+        "revision_form": revision_form or RevisionRequestForm(),
+        "conflict": conflict,
+    }
+    return _render(request, "frontend/manager/deliverable.html", context, status=status)
+
+
+@login_required
+@require_GET
+def deliverable(request, project_id: int, deliverable_id: int):
+    project = page_project(request, project_id)
+    return _deliverable_page(request, project, _deliverable(project, deliverable_id))
+
+
+def _step(request, project_id: int, deliverable_id: int, check):
+    """The project in sight, its deliverable, and the user allowed to take the step."""
+    project = page_project(request, project_id)
+    item = _deliverable(project, deliverable_id)
+    page_check(check, request, item)
+    return project, item
+
+
+@login_required
+@require_POST
+def deliverable_upload(request, project_id: int, deliverable_id: int):
+    project, item = _step(request, project_id, deliverable_id, can_manage_evidence)
+    form = EvidenceUploadForm()
+    try:
+        # Refused before the body is read when the request is too large to hold a good file.
+        request_size_check(request.META.get("CONTENT_LENGTH"))
+        form = EvidenceUploadForm(request.POST, request.FILES)
+        updated = deliverable_evidence_upload(
+            deliverable=item, user=request.user, upload=request.FILES.get("file")
+        )
+    except InvalidInput as invalid:
+        if not form.is_bound:
+            form = EvidenceUploadForm(data={})
+        add_service_errors(form, invalid)
+        return _deliverable_page(request, project, item, status=400, upload_form=form)
+    except Conflict as conflict:
+        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
+    messages.success(
+        request,
+        _("The file %(name)s was uploaded: %(code)s is a draft; submit it when it is final.")
+        % {"name": clean_name(request.FILES["file"].name), "code": updated.code},
+    )
+    return _see_other(_deliverable_url(project, item))
+
+
+@login_required
+@require_POST
+def deliverable_evidence_delete_view(request, project_id: int, deliverable_id: int):
+    project, item = _step(request, project_id, deliverable_id, can_manage_evidence)
+    try:
+        deliverable_evidence_delete(deliverable=item, user=request.user)
+    except Conflict as conflict:
+        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
+    messages.success(
+        request, _("The file was deleted: %(code)s is pending again.") % {"code": item.code}
+    )
+    return _see_other(_deliverable_url(project, item))
+
+
+@login_required
+@require_POST
+def deliverable_submit_view(request, project_id: int, deliverable_id: int):
+    project, item = _step(request, project_id, deliverable_id, can_submit)
+    try:
+        deliverable_submit(deliverable=item, user=request.user)
+    except Conflict as conflict:
+        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
+    messages.success(request, _("%(code)s was submitted to the agency.") % {"code": item.code})
+    return _see_other(_deliverable_url(project, item))
+
+
+@login_required
+@require_POST
+def deliverable_accept_view(request, project_id: int, deliverable_id: int):
+    project, item = _step(request, project_id, deliverable_id, can_accept)
+    try:
+        deliverable_accept(deliverable=item, user=request.user)
+    except Conflict as conflict:
+        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
+    messages.success(request, _("%(code)s was accepted.") % {"code": item.code})
+    return _see_other(_deliverable_url(project, item))
+
+
+@login_required
+@require_POST
+def deliverable_request_revision_view(request, project_id: int, deliverable_id: int):
+    project, item = _step(request, project_id, deliverable_id, can_request_revision)
+    form = RevisionRequestForm(request.POST)
+    if not form.is_valid():
+        return _deliverable_page(request, project, item, status=400, revision_form=form)
+    try:
+        deliverable_request_revision(
+            deliverable=item, user=request.user, reason=form.cleaned_data["reason"]
+        )
+    except InvalidInput as invalid:
+        add_service_errors(form, invalid)
+        return _deliverable_page(request, project, item, status=400, revision_form=form)
+    except Conflict as conflict:
+        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
+    messages.success(request, _("%(code)s was sent back for revision.") % {"code": item.code})
+    return _see_other(_deliverable_url(project, item))
+
+
+# -- milestones --------------------------------------------------------------------------------
+
+
+def _milestones_page(request, project, *, status: int = 200, failed=None, conflict: str = ""):
+    """The milestones; ``failed`` is (milestone id, bound form) for a form re-shown with its
+    errors."""
+    today = brussels_today()
+    items = list(milestone_list(project=project, today=today))
+    # Who records an achievement depends on the project only: one check for the page.
+    may_record = bool(items) and can_record_achievement(request.user, items[0])[0]
+    for item in items:
+        if failed is not None and failed[0] == item.pk:
+            item.form = failed[1]
+        else:
+            item.form = MilestoneAchieveForm(milestone_id=item.pk)
+        item.failed = failed is not None and failed[0] == item.pk
+        item.overdue = milestone_is_overdue(item.achieved_on, item.due_date, today)
+    context = {
+        "project": project,
+        "milestones": items,
+        "may_record": may_record,
+        "conflict": conflict,
+        "today": today,
+    }
+    return _render(request, "frontend/manager/milestones.html", context, status=status)
+
+
+@login_required
+@require_GET
+def milestones(request, project_id: int):
+    return _milestones_page(request, page_project(request, project_id))
+
+
+@login_required
+@require_POST
+def milestone_achieve_view(request, project_id: int, milestone_id: int):
+    project = page_project(request, project_id)
+    item = milestone_get(project=project, milestone_id=milestone_id)
+    if item is None:
+        raise Http404
+    page_check(can_record_achievement, request, item)
+    form = MilestoneAchieveForm(request.POST, milestone_id=item.pk)
+    if not form.is_valid():
+        return _milestones_page(request, project, status=400, failed=(item.pk, form))
+    try:
+        updated = milestone_achieve(
+            milestone=item,
+            user=request.user,
+            achieved_on=form.cleaned_data["achieved_on"],
+            verification=form.cleaned_data["verification"],
+        )
+    except InvalidInput as invalid:
+        add_service_errors(form, invalid)
+        return _milestones_page(request, project, status=400, failed=(item.pk, form))
+    except Conflict as conflict:
+        return _milestones_page(request, project, status=409, conflict=conflict.message)
+    messages.success(
+        request,
+        _("%(code)s was recorded as achieved on %(date)s.")
+        % {"code": item.code, "date": updated.achieved_on.isoformat()},
+    )
+    url = reverse("frontend:milestones", kwargs={"project_id": project.pk})
+    return _see_other(f"{url}#ms-{item.pk}")
+
+
+DELIVERABLE = "projects/<int:project_id>/deliverables/<int:deliverable_id>/"
+
+urlpatterns = [
+    path("projects/<int:project_id>/", project_home, name="project_home"),
+    path("projects/<int:project_id>/deliverables/", deliverables, name="deliverables"),
+    path(DELIVERABLE, deliverable, name="deliverable"),
+    path(f"{DELIVERABLE}upload/", deliverable_upload, name="deliverable_upload"),
+    path(
+        f"{DELIVERABLE}delete-file/",
+        deliverable_evidence_delete_view,
+        name="deliverable_delete_file",
+    ),
+    path(f"{DELIVERABLE}submit/", deliverable_submit_view, name="deliverable_submit"),
+    path(f"{DELIVERABLE}accept/", deliverable_accept_view, name="deliverable_accept"),
+    path(
+        f"{DELIVERABLE}request-revision/",
+        deliverable_request_revision_view,
+        name="deliverable_request_revision",
+    ),
+    path("projects/<int:project_id>/milestones/", milestones, name="milestones"),
+    path(
+        "projects/<int:project_id>/milestones/<int:milestone_id>/achieve/",
+        milestone_achieve_view,
+        name="milestone_achieve",
+    ),
+]

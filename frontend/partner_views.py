@@ -1,13 +1,160 @@
-"""The partner's pages: my tasks (placeholder until built)."""
+"""The partner's pages: what my organisation owes ("my tasks") and the contribution form.
 
+The contribution form has the API's permissions (``report-contribution*``): another
+organisation's draft (or one not written yet) is out of sight (404), and so is any draft for
+an officer; a manager sees every contribution but writes only the coordinator's (403) and may
+unlock a locked one; a partner contact writes, saves and locks its own organisation's.
+Saving keeps a draft; locking hands it to the coordinator and makes the form read-only.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backend.api.errors import Conflict, InvalidInput
+from backend.reporting import services
+from backend.reporting.models import ContributionStatus
+from backend.reporting.permissions import can_unlock_contribution, can_write_contribution
+from backend.reporting.selectors import participation_get
+from backend.reporting.tasks_selectors import contribution_page, user_tasks
+from frontend.access import page_check
+from frontend.forms_reports import ContributionForm, apply_invalid_input
+from frontend.report_views import page_period, see_other
 
 
 @login_required
+@require_GET
 def my_tasks(request):
-    return render(request, "frontend/placeholder.html", {"heading": "My tasks"})
+    """What the organisations the user acts for owe, on each project, and when."""
+    tasks = user_tasks(user=request.user, now=timezone.now())
+    return render(request, "frontend/partner/tasks.html", {"tasks": tasks})
 
 
-urlpatterns = [path("tasks/", my_tasks, name="my_tasks")]
+# -- the contribution form -----------------------------------------------------------------------
+
+
+def _lookup(request, project_id: int, number: int, participation_id: int):
+    """The period, the participation and its contribution page; 404 if any is out of sight."""
+    period = page_period(request, project_id, number)
+    participation = participation_get(project=period.project, participation_id=participation_id)
+    if participation is None:
+        raise Http404
+    page = contribution_page(user=request.user, period=period, participation=participation)
+    if page is None:
+        raise Http404
+    return period, participation, page
+
+
+def contribution_url(period, participation) -> str:
+    return reverse(
+        "frontend:contribution", args=[period.project_id, period.number, participation.pk]
+    )
+
+
+def _render(request, period, participation, page, *, form=None, status=200, alert=""):
+    user = request.user
+    status_now = page.view.status
+    report_open = page.report is None or page.report.is_editable
+    writes = can_write_contribution(user, participation)[0]
+    locked = status_now == ContributionStatus.LOCKED
+    context = {
+        "project": period.project,
+        "period": period,
+        "participation": participation,
+        "page": page,
+        "status": status_now,
+        "locked": locked,
+        "report_open": report_open,
+        "editable": writes and report_open and not locked,
+        "can_lock": writes and report_open and status_now == ContributionStatus.DRAFT,
+        "can_unlock": locked and report_open and can_unlock_contribution(user, participation)[0],
+        "form": form or ContributionForm(work_packages=page.work_packages, entries=page.entries),
+        "alert": alert,
+    }
+    return render(request, "frontend/partner/contribution.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contribution(request, project_id: int, number: int, participation_id: int):
+    """GET: the contribution (a form while it may change, else read only). POST: save it as a
+    draft (``contribution_save``)."""
+    period, participation, page = _lookup(request, project_id, number, participation_id)
+    if request.method == "GET":
+        return _render(request, period, participation, page)
+    page_check(can_write_contribution, request, participation)
+    form = ContributionForm(request.POST, work_packages=page.work_packages)
+    refused = _("The contribution was not saved: correct what is marked below.")
+    if not form.is_valid():
+        return _render(request, period, participation, page, form=form, status=400, alert=refused)
+    paths = form.entry_paths()
+    try:
+        services.contribution_save(
+            period=period, participation=participation, user=request.user, entries=form.entries()
+        )
+    except InvalidInput as error:
+        apply_invalid_input(form, error, paths)
+        return _render(request, period, participation, page, form=form, status=400, alert=refused)
+    except Conflict as conflict:
+        return _render(
+            request, period, participation, page, form=form, status=409, alert=conflict.message
+        )
+    messages.success(
+        request, _("Your draft was saved. Lock it when it is ready for the coordinator.")
+    )
+    return see_other(contribution_url(period, participation))
+
+
+@login_required
+@require_POST
+def contribution_lock(request, project_id: int, number: int, participation_id: int):
+    """Lock the contribution for review (``contribution_lock``): the coordinator can use it."""
+    period, participation, page = _lookup(request, project_id, number, participation_id)
+    page_check(can_write_contribution, request, participation)
+    try:
+        services.contribution_lock(period=period, participation=participation, user=request.user)
+    except InvalidInput as error:
+        alert = " ".join(e.message for e in error.errors)
+        return _render(request, period, participation, page, status=400, alert=alert)
+    except Conflict as conflict:
+        return _render(request, period, participation, page, status=409, alert=conflict.message)
+    messages.success(
+        request,
+        _("The contribution is locked for review: the coordinator can now use it in the report."),
+    )
+    return see_other(contribution_url(period, participation))
+
+
+@login_required
+@require_POST
+def contribution_unlock(request, project_id: int, number: int, participation_id: int):
+    """Return a locked contribution to draft (``contribution_unlock``, managers)."""
+    period, participation, page = _lookup(request, project_id, number, participation_id)
+    page_check(can_unlock_contribution, request, participation)
+    try:
+        services.contribution_unlock(period=period, participation=participation, user=request.user)
+    except Conflict as conflict:
+        return _render(request, period, participation, page, status=409, alert=conflict.message)
+    messages.success(
+        request,
+        _("%(participant)s's contribution is a draft again: its partner can correct it.")
+        % {"participant": participation.short_name},
+    )
+    return see_other(contribution_url(period, participation))
+
+
+CONTRIBUTION = (
+    "projects/<int:project_id>/reports/<int:number>/contributions/<int:participation_id>/"
+)
+
+urlpatterns = [
+    path("tasks/", my_tasks, name="my_tasks"),
+    path(CONTRIBUTION, contribution, name="contribution"),
+    path(f"{CONTRIBUTION}lock/", contribution_lock, name="contribution_lock"),
+    path(f"{CONTRIBUTION}unlock/", contribution_unlock, name="contribution_unlock"),
+]

@@ -1,3 +1,456 @@
-"""Pages of the periodic reports (filled in below)."""
+"""Pages of the periodic reports: a project's reports, a period's report (the managers compose
+and submit it, declare the status of work packages and justify late deliverables; the officers
+approve it or request changes), and its frozen versions.
 
-urlpatterns: list = []
+Same permissions as the API (``backend/reporting/apis.py``): a project or period out of sight
+is 404; a step the user may not take is 403 with the reason; refused input is 400 with the
+errors next to the fields; a step the report's state does not allow is 409 with the service's
+message (a refused submission lists every blocker). Nothing is written by a refusal: the
+services are atomic.
+
+htmx: the declaration and justification forms of the report page post with htmx and get their
+own row back (with the blockers list swapped out of band); their 400 and 409 answers are
+swapped too (``hx-on::before-swap`` on the sections holding them). Every form also works as a
+plain full-page POST (303 to the report page on success).
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from backend.api.errors import Conflict, InvalidInput
+from backend.grants.dates import brussels_today
+from backend.reporting import services
+from backend.reporting.models import ReportStatus
+from backend.reporting.permissions import can_compose_report, can_review_report
+from backend.reporting.rules import report_overdue, submission_blockers
+from backend.reporting.selectors import (
+    deliverable_get,
+    period_due_on,
+    period_get,
+    version_get,
+    work_package_get,
+)
+from backend.reporting.tasks_selectors import report_page, report_rows
+from frontend.access import page_check, page_project
+from frontend.forms_reports import (
+    DeclarationForm,
+    JustificationForm,
+    ReviewForm,
+    TechnicalPartForm,
+    apply_invalid_input,
+)
+
+REPORT_TEMPLATE = "frontend/reports/report.html"
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """The answer to a successful form: 303, so that reloading does not post again."""
+    return HttpResponseRedirect(url, status=303)
+
+
+def page_period(request, project_id: int, number: int):
+    """The reporting period of a project the user sees, or 404."""
+    project = page_project(request, project_id)
+    period = period_get(project=project, number=number)
+    if period is None:
+        raise Http404
+    return period
+
+
+def report_url(period, anchor: str = "") -> str:
+    url = reverse("frontend:report", args=[period.project_id, period.number])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# -- the list ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def reports(request, project_id: int):
+    project = page_project(request, project_id)
+    now = timezone.now()
+    rows = report_rows(user=request.user, project=project, now=now)
+    return render(
+        request,
+        "frontend/reports/list.html",
+        {"project": project, "rows": rows, "today": brussels_today(now)},
+    )
+
+
+# -- the report page -----------------------------------------------------------------------------
+
+
+def _report_context(
+    request,
+    period,
+    *,
+    technical_form=None,
+    declaration_forms=None,
+    justification_forms=None,
+    row_errors=None,
+    review_form=None,
+    refusal=None,
+    alert: str = "",
+    saved: str = "",
+) -> dict:
+    """Everything the report page shows; the forms given (bound, with their errors) replace
+    the fresh ones."""
+    declaration_forms = declaration_forms or {}
+    row_errors = row_errors or {}
+    justification_forms = justification_forms or {}
+    today = brussels_today()
+    page = report_page(user=request.user, period=period, today=today)
+    detail, state, report = page.detail, page.detail.state, page.report
+    project = period.project
+    editable = report is None or report.is_editable
+    composing = editable and can_compose_report(request.user, project)[0]
+    reviewing = (
+        report is not None
+        and report.status == ReportStatus.SUBMITTED
+        and can_review_report(request.user, project)[0]
+    )
+    due_on = period_due_on(period)
+    work_packages = {wp.number: wp for wp in state.work_packages}
+    declarations = []
+    for number in state.to_declare:
+        declaration = state.declarations.get(number)
+        declarations.append(
+            {
+                "key": f"wp-{number}",
+                "number": number,
+                "work_package": work_packages[number],
+                "declaration": declaration,
+                "not_accepted": state.not_accepted(number),
+                "waiver": state.waivers.get(number),
+                "form": declaration_forms.get(number)
+                or DeclarationForm(
+                    prefix=f"wp{number}", initial=DeclarationForm.initial_from(declaration)
+                ),
+                "error": row_errors.get(f"wp-{number}", ""),
+                "saved": saved == f"wp-{number}",
+            }
+        )
+    justifications = []
+    for deliverable in state.late:
+        justification = state.justifications.get(deliverable.pk)
+        justifications.append(
+            {
+                "key": f"late-{deliverable.pk}",
+                "deliverable": deliverable,
+                "justification": justification,
+                "form": justification_forms.get(deliverable.pk)
+                or JustificationForm(
+                    prefix=f"d{deliverable.pk}",
+                    initial={"text": justification.text if justification else ""},
+                ),
+                "error": row_errors.get(f"late-{deliverable.pk}", ""),
+                "saved": saved == f"late-{deliverable.pk}",
+            }
+        )
+    late_ids = {deliverable.pk for deliverable in state.late}
+    return {
+        "project": project,
+        "period": period,
+        # Justifications of deliverables no longer late (submitted since): still part of it.
+        "justified": [
+            justification
+            for deliverable_id, justification in state.justifications.items()
+            if deliverable_id not in late_ids
+        ],
+        "report": report,
+        "page": page,
+        "detail": detail,
+        "state": state,
+        "today": today,
+        "due_on": due_on,
+        "overdue": report_overdue(due_on, report and report.first_submitted_at, timezone.now()),
+        "editable": editable,
+        "composing": composing,
+        "reviewing": reviewing,
+        "blockers": submission_blockers(state.facts(), today) if editable else [],
+        "declarations": declarations,
+        "justifications": justifications,
+        "technical_form": technical_form
+        or TechnicalPartForm(initial={"technical_part": report.technical_part if report else ""}),
+        "review_form": review_form or ReviewForm(),
+        "refusal": refusal,
+        "alert": alert,
+    }
+
+
+def _report_page(request, period, *, status: int = 200, **forms):
+    return render(
+        request, REPORT_TEMPLATE, _report_context(request, period, **forms), status=status
+    )
+
+
+@login_required
+@require_GET
+def report(request, project_id: int, number: int):
+    return _report_page(request, page_period(request, project_id, number))
+
+
+@login_required
+@require_POST
+def report_save(request, project_id: int, number: int):
+    """Replace the technical part (``report_update``)."""
+    period = page_period(request, project_id, number)
+    page_check(can_compose_report, request, period.project)
+    form = TechnicalPartForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, period, status=400, technical_form=form)
+    try:
+        services.report_update(
+            period=period, user=request.user, technical_part=form.cleaned_data["technical_part"]
+        )
+    except InvalidInput as error:
+        apply_invalid_input(form, error)
+        return _report_page(request, period, status=400, technical_form=form)
+    except Conflict as conflict:
+        return _report_page(
+            request, period, status=409, technical_form=form, alert=conflict.message
+        )
+    messages.success(request, _("The technical part was saved."))
+    return see_other(report_url(period, "technical-part"))
+
+
+def _row_answer(request, period, *, status: int, row: str, template: str, **forms):
+    """An htmx request gets its row back (and the blockers, out of band); a full-page POST
+    the whole page."""
+    context = _report_context(request, period, **forms)
+    if request.htmx:
+        for item in (*context["declarations"], *context["justifications"]):
+            if item["key"] == row:
+                return render(request, template, {**context, "row": item}, status=status)
+        # The row is no longer on the page (e.g. the work package was declared completed in an
+        # earlier report meanwhile): the refusal takes its place.
+        return render(request, "frontend/reports/_alert_answer.html", context, status=status)
+    return render(request, REPORT_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def report_declare(request, project_id: int, number: int, wp_number: int):
+    """Declare a work package completed (on a date) or not (``declaration_save``); the rule's
+    refusal (a deliverable not accepted, no waiver) is shown at the work package's row."""
+    period = page_period(request, project_id, number)
+    work_package = work_package_get(project=period.project, number=wp_number)
+    if work_package is None:
+        raise Http404
+    page_check(can_compose_report, request, period.project)
+    form = DeclarationForm(request.POST, prefix=f"wp{wp_number}")
+    answer = {
+        "row": f"wp-{wp_number}",
+        "template": "frontend/reports/_declaration_answer.html",
+        "declaration_forms": {wp_number: form},
+    }
+    if not form.is_valid():
+        return _row_answer(request, period, status=400, **answer)
+    try:
+        services.declaration_save(
+            period=period, work_package=work_package, user=request.user, **form.service_input()
+        )
+    except InvalidInput as error:
+        apply_invalid_input(form, error)
+        alert = " ".join(e.message for e in error.errors if e.path == "work_package")
+        return _row_answer(request, period, status=400, alert=alert, **answer)
+    except Conflict as conflict:
+        return _row_answer(
+            request,
+            period,
+            status=409,
+            row_errors={answer["row"]: conflict.message},
+            **answer,
+        )
+    if request.htmx:
+        return _row_answer(
+            request,
+            period,
+            status=200,
+            row=answer["row"],
+            template=answer["template"],
+            saved=answer["row"],
+        )
+    messages.success(request, _("The status of WP%(number)s was saved.") % {"number": wp_number})
+    return see_other(report_url(period, f"wp-{wp_number}"))
+
+
+@login_required
+@require_POST
+def report_justify(request, project_id: int, number: int, deliverable_id: int):
+    """Justify a late deliverable (``justification_save``)."""
+    period = page_period(request, project_id, number)
+    deliverable = deliverable_get(project=period.project, deliverable_id=deliverable_id)
+    if deliverable is None:
+        raise Http404
+    page_check(can_compose_report, request, period.project)
+    form = JustificationForm(request.POST, prefix=f"d{deliverable_id}")
+    answer = {
+        "row": f"late-{deliverable_id}",
+        "template": "frontend/reports/_justification_answer.html",
+        "justification_forms": {deliverable_id: form},
+    }
+    if not form.is_valid():
+        return _row_answer(request, period, status=400, **answer)
+    try:
+        services.justification_save(
+            period=period,
+            deliverable=deliverable,
+            user=request.user,
+            text=form.cleaned_data["text"],
+        )
+    except InvalidInput as error:
+        apply_invalid_input(form, error)
+        alert = " ".join(e.message for e in error.errors if e.path == "deliverable")
+        return _row_answer(request, period, status=400, alert=alert, **answer)
+    except Conflict as conflict:
+        return _row_answer(
+            request,
+            period,
+            status=409,
+            alert=conflict.message,
+            row_errors={answer["row"]: conflict.message},
+            **answer,
+        )
+    if request.htmx:
+        return _row_answer(
+            request,
+            period,
+            status=200,
+            row=answer["row"],
+            template=answer["template"],
+            saved=answer["row"],
+        )
+    messages.success(
+        request, _("The justification of %(code)s was saved.") % {"code": deliverable.code}
+    )
+    return see_other(report_url(period, f"late-{deliverable_id}"))
+
+
+@login_required
+@require_POST
+def report_submit(request, project_id: int, number: int):
+    """Send the report to the agency (``report_submit``); refused, every blocker is listed."""
+    period = page_period(request, project_id, number)
+    page_check(can_compose_report, request, period.project)
+    try:
+        services.report_submit(period=period, user=request.user)
+    except services.SubmissionBlocked as blocked:
+        return _report_page(request, period, status=409, refusal=blocked)
+    except Conflict as conflict:
+        return _report_page(request, period, status=409, alert=conflict.message)
+    messages.success(
+        request,
+        _("The report of RP%(number)s was submitted to the agency.") % {"number": period.number},
+    )
+    return see_other(report_url(period))
+
+
+def _review(request, project_id: int, number: int, step, success: str):
+    """An officer's decision on the submitted report, with comments; ``success`` is the
+    message once it is recorded."""
+    period = page_period(request, project_id, number)
+    page_check(can_review_report, request, period.project)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _report_page(request, period, status=400, review_form=form)
+    try:
+        step(period=period, user=request.user, comments=form.cleaned_data["comments"])
+    except InvalidInput as error:
+        apply_invalid_input(form, error)
+        return _report_page(request, period, status=400, review_form=form)
+    except Conflict as conflict:
+        return _report_page(request, period, status=409, review_form=form, alert=conflict.message)
+    messages.success(request, success % {"number": period.number})
+    return see_other(report_url(period))
+
+
+@login_required
+@require_POST
+def report_approve(request, project_id: int, number: int):
+    """The officer approves the submitted report (``report_approve``)."""
+    return _review(
+        request,
+        project_id,
+        number,
+        services.report_approve,
+        _("The report of RP%(number)s is approved."),
+    )
+
+
+@login_required
+@require_POST
+def report_request_changes(request, project_id: int, number: int):
+    """The officer sends the report back with the changes it needs
+    (``report_request_changes``)."""
+    return _review(
+        request,
+        project_id,
+        number,
+        services.report_request_changes,
+        _("The report of RP%(number)s was sent back to the consortium with your comments."),
+    )
+
+
+@login_required
+@require_GET
+def report_version(request, project_id: int, number: int, k: int):
+    """One submission of the report exactly as it was sent (read only)."""
+    period = page_period(request, project_id, number)
+    version = version_get(period=period, number=k)
+    if version is None:
+        raise Http404
+    content = version.content or {}
+    return render(
+        request,
+        "frontend/reports/version.html",
+        {
+            "project": period.project,
+            "period": period,
+            "version": version,
+            "content": content,
+            "declarations": _dated(content.get("declarations", []), "completed_on"),
+            "deliverables": _dated(
+                content.get("deliverables", []), "due_on", "delivered_on", "approved_on"
+            ),
+        },
+    )
+
+
+def _dated(items: list[dict], *names: str) -> list[dict]:
+    """A frozen version's items with their ISO dates read back as dates (to be shown with
+    their project month)."""
+    return [
+        {
+            **item,
+            **{
+                name: datetime.date.fromisoformat(item[name]) if item.get(name) else None
+                for name in names
+            },
+        }
+        for item in items
+    ]
+
+
+REPORT = "projects/<int:project_id>/reports/<int:number>/"
+
+urlpatterns = [
+    path("projects/<int:project_id>/reports/", reports, name="reports"),
+    path(REPORT, report, name="report"),
+    path(f"{REPORT}save/", report_save, name="report_save"),
+    path(f"{REPORT}work-packages/<int:wp_number>/", report_declare, name="report_declare"),
+    path(f"{REPORT}justifications/<int:deliverable_id>/", report_justify, name="report_justify"),
+    path(f"{REPORT}submit/", report_submit, name="report_submit"),
+    path(f"{REPORT}approve/", report_approve, name="report_approve"),
+    path(f"{REPORT}request-changes/", report_request_changes, name="report_request_changes"),
+    path(f"{REPORT}versions/<int:k>/", report_version, name="report_version"),
+]

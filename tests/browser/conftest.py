@@ -27,8 +27,20 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def site(live_server, transactional_db):
+    """The live server's address, with the demo loaded (its flags raised by the checks that
+    loading it triggers)."""
+    demo_load(allow_production=True)
+    return live_server.url
+
+
+@pytest.fixture
+def browser(site):
+    """Chromium, started for each test after the database is set up and stopped before it is
+    emptied. Playwright's synchronous API keeps an event loop in the test's thread while it
+    runs; Django keeps database connections per event loop there, so the test database's
+    setup and teardown (which restore the reference data) must not happen while it runs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -48,11 +60,3 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-@pytest.fixture
-def site(live_server, transactional_db):
-    """The live server's address, with the demo loaded (its flags raised by the checks that
-    loading it triggers)."""
-    demo_load(allow_production=True)
-    return live_server.url

@@ -1,0 +1,351 @@
+"""The amendment builder's forms: a justification and a numbered set of change rows.
+
+The forms only parse what the browser sends and keep it as typed; every rule about changes
+(which fields a kind needs, dates within the project's life, known participants and PICs) is
+checked by the amendment services, whose errors (``changes[1].effective_on``, ...) are put back
+at the row and field they name (``place_errors``). A row shows only the fields its kind uses
+(``backend.amendments.validation.KIND_FIELDS``); values of other fields are not sent on.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backend.amendments.models import ChangeKind
+from backend.amendments.validation import KIND_FIELDS
+from backend.grants.eligibility.facts import FULL_PARTNER_ROLES
+from backend.grants.models import OrgType, ParticipationRole
+
+PREFIX = "changes"
+ROW_FIELDS = (
+    "participant",
+    "pic",
+    "legal_name",
+    "short_name",
+    "country",
+    "types",
+    "affiliated_to",
+)
+ADDITION_KINDS = {
+    ChangeKind.ADD_BENEFICIARY,
+    ChangeKind.ADD_AFFILIATED_ENTITY,
+    ChangeKind.ADD_ASSOCIATED_PARTNER,
+}
+_PATH = re.compile(r"^changes\[(\d+)\](?:\.(\w+))?$")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the row selects offer: the consortium's participants, its full partners (for an
+    affiliation) and the known countries."""
+
+    participants: tuple[tuple[str, str], ...] = ()
+    full_partners: tuple[tuple[str, str], ...] = ()
+    countries: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_context(cls, context) -> "Choices":
+        """From an ``AmendmentContext`` (backend.amendments.selectors.amendment_context)."""
+        roles = dict(ParticipationRole.choices)
+        participants = sorted(context.consortium.participants, key=lambda p: p.key)
+        return cls(
+            participants=tuple(
+                (p.key, f"{p.key} · {p.name} ({roles.get(p.role, p.role)})") for p in participants
+            ),
+            full_partners=tuple(
+                (p.key, f"{p.key} · {p.name}") for p in participants if p.role in FULL_PARTNER_ROLES
+            ),
+            countries=tuple((code, code) for code in sorted(context.countries)),
+        )
+
+
+def _with_blank(label, options) -> list[tuple[str, str]]:
+    return [("", label), *options]
+
+
+class AmendmentForm(forms.Form):
+    justification = forms.CharField(
+        label=gettext_lazy("Justification"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "Why the consortium asks for the changes. A draft may do without; submitting needs it."
+        ),
+    )
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Decision note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    override_justification = forms.CharField(
+        label=gettext_lazy("Override justification"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Needed, and recorded, when the changes would leave the consortium in breach."
+        ),
+    )
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Why the request is rejected"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def place_step_errors(form: forms.Form, errors) -> None:
+    """A decision's errors at the form's fields (note, override_justification), or the form's."""
+    for error in errors:
+        form.add_error(error.path if error.path in form.fields else None, error.message)
+
+
+class ChangeRowForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of change"),
+        required=False,
+        choices=[("", gettext_lazy("Choose a kind of change")), *ChangeKind.choices],
+    )
+    effective_on = forms.DateField(
+        label=gettext_lazy("Takes effect on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+    )
+    participant = forms.CharField(label=gettext_lazy("Participant"), required=False)
+    pic = forms.CharField(label=gettext_lazy("PIC"), required=False, max_length=9)
+    legal_name = forms.CharField(label=gettext_lazy("Legal name"), required=False, max_length=300)
+    short_name = forms.CharField(label=gettext_lazy("Short name"), required=False, max_length=50)
+    country = forms.CharField(label=gettext_lazy("Country"), required=False)
+    types = forms.MultipleChoiceField(
+        label=gettext_lazy("Organisation types"),
+        required=False,
+        choices=OrgType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    affiliated_to = forms.CharField(label=gettext_lazy("Affiliated to"), required=False)
+
+    def __init__(self, *args, choices: Choices | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = choices or Choices()
+        self.fields["participant"].widget = forms.Select(
+            choices=_with_blank(_("Choose a participant"), choices.participants)
+        )
+        self.fields["affiliated_to"].widget = forms.Select(
+            choices=_with_blank(_("Choose a beneficiary"), choices.full_partners)
+        )
+        self.fields["country"].widget = forms.Select(
+            choices=_with_blank(_("Choose a country"), choices.countries)
+        )
+        if self.kind_value in ADDITION_KINDS:
+            for name in ("legal_name", "country", "types"):
+                self.fields[name].help_text = _(
+                    "Needed only when the system does not know the PIC yet."
+                )
+
+    # -- what the row holds ---------------------------------------------------------------------
+
+    def raw(self, name: str):
+        """The value as typed (bound) or as given (initial)."""
+        return self[name].value()
+
+    @property
+    def kind_value(self) -> str:
+        value = self.raw("kind") or ""
+        return value if value in KIND_FIELDS else ""
+
+    def used_fields(self) -> list[str]:
+        """The fields the row's kind uses, in display order (none before a kind is chosen)."""
+        kind = self.kind_value
+        if not kind:
+            return []
+        required, optional = KIND_FIELDS[kind]
+        return [name for name in ROW_FIELDS if name in required | optional]
+
+    def is_blank(self) -> bool:
+        """Nothing chosen or typed: a row added and left empty, which is not sent on."""
+        return not any(self.raw(name) for name in ("kind", "effective_on", *ROW_FIELDS))
+
+    def label_for(self, name: str) -> str:
+        """The field's label for the row's kind (who a targeted change is about, an addition's
+        or a change's country and types)."""
+        kind = self.kind_value
+        if name == "effective_on" and kind == ChangeKind.TERMINATE_PARTICIPATION:
+            return _("Last day of the participation")
+        if name == "participant":
+            if kind == ChangeKind.CHANGE_COORDINATOR:
+                return _("New coordinator")
+            if kind == ChangeKind.TERMINATE_PARTICIPATION:
+                return _("Participant leaving")
+            return _("Participant whose organisation changes")
+        if name == "country" and kind == ChangeKind.CHANGE_ORGANISATION_COUNTRY:
+            return _("New country")
+        if name == "types" and kind == ChangeKind.CHANGE_ORGANISATION_TYPES:
+            return _("New organisation types")
+        return str(self.fields[name].label)
+
+    def shown(self) -> list[dict]:
+        """The row's fields to render after the kind, with their labels for the kind."""
+        return [
+            {"field": self[name], "label": self.label_for(name), "is_types": name == "types"}
+            for name in ("effective_on", *self.used_fields())
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.is_blank():
+            return data
+        if not data.get("kind"):
+            self.add_error("kind", _("Choose the kind of change."))
+        if "effective_on" not in self.errors and not data.get("effective_on"):
+            self.add_error("effective_on", _("Give the date the change takes effect."))
+        return data
+
+    def as_change(self) -> dict:
+        """The row as the amendment services take a change: the kind's own fields only."""
+        data = self.cleaned_data
+        change = {"kind": data["kind"], "effective_on": data["effective_on"].isoformat()}
+        for name in self.used_fields():
+            value = data.get(name)
+            if value:
+                change[name] = list(value) if name == "types" else value.strip()
+        return change
+
+    def row_values(self) -> dict:
+        """The row as typed, to show it again (unbound) after adding or removing a row."""
+        return {name: self.raw(name) for name in ("kind", "effective_on", *ROW_FIELDS)}
+
+
+class BaseChangeRowFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "choices": self.choices}
+
+    def __init__(self, *args, choices: Choices | None = None, **kwargs):
+        self.choices = choices or Choices()
+        super().__init__(*args, **kwargs)
+
+
+ChangeRowFormSet = forms.formset_factory(
+    ChangeRowForm, formset=BaseChangeRowFormSet, extra=0, max_num=50, absolute_max=50
+)
+
+
+# -- building the forms -----------------------------------------------------------------------
+
+
+@dataclass
+class Builder:
+    """The builder's two forms and where the service's errors go."""
+
+    form: AmendmentForm
+    rows: BaseChangeRowFormSet
+    sent: list[int]  # the row numbers sent to the services, in order (blank rows are not)
+
+    def is_valid(self) -> bool:
+        # Both are checked, so that each shows its own errors.
+        return all([self.form.is_valid(), self.rows.is_valid()])
+
+    def changes(self) -> list[dict]:
+        self.sent = [i for i, row in enumerate(self.rows.forms) if not row.is_blank()]
+        return [self.rows.forms[i].as_change() for i in self.sent]
+
+    @property
+    def justification(self) -> str:
+        return self.form.cleaned_data.get("justification", "")
+
+    def place_errors(self, errors) -> None:
+        """Put each service error (``PathError``) at its row and field; an error for a field
+        the row does not show goes to the row as a whole, one for no row to the form."""
+        for error in errors:
+            match = _PATH.match(error.path)
+            if error.path == "justification":
+                self.form.add_error("justification", error.message)
+            elif match and int(match.group(1)) < len(self.sent):
+                row = self.rows.forms[self.sent[int(match.group(1))]]
+                field = match.group(2)
+                if field in ("kind", "effective_on", *row.used_fields()):
+                    row.add_error(field, error.message)
+                elif field:
+                    row.add_error(
+                        None,
+                        _("%(field)s: %(message)s")
+                        % {"field": row.label_for(field), "message": error.message},
+                    )
+                else:
+                    row.add_error(None, error.message)
+            else:
+                self.form.add_error(None, error.message)
+
+    def row_errors(self) -> dict[int, list[str]]:
+        """Each row's errors as sentences naming the field (for the live what-if)."""
+        found: dict[int, list[str]] = {}
+        for index, row in enumerate(self.rows.forms):
+            lines = []
+            for name, messages in row.errors.items():
+                for message in messages:
+                    if name == NON_FIELD_ERRORS:
+                        lines.append(str(message))
+                    else:
+                        lines.append(
+                            _("%(field)s: %(message)s")
+                            % {"field": row.label_for(name), "message": message}
+                        )
+            if lines:
+                found[index] = lines
+        return found
+
+
+def bound_builder(data, choices: Choices | None = None) -> Builder:
+    return Builder(
+        form=AmendmentForm(data),
+        rows=ChangeRowFormSet(data, prefix=PREFIX, choices=choices),
+        sent=[],
+    )
+
+
+def initial_builder(
+    justification: str = "", rows: list[dict] | None = None, choices: Choices | None = None
+) -> Builder:
+    """Unbound forms showing these values, without errors."""
+    return Builder(
+        form=AmendmentForm(initial={"justification": justification}),
+        rows=ChangeRowFormSet(initial=rows or [], prefix=PREFIX, choices=choices),
+        sent=[],
+    )
+
+
+def rearranged_builder(data, choices: Choices | None = None) -> Builder:
+    """The builder as typed, with a row added (``add_row``) or removed (``remove_row``), or
+    only re-drawn for a new kind (``refresh``): nothing is checked or saved."""
+    sent = bound_builder(data, choices)
+    rows = [row.row_values() for row in sent.rows.forms]
+    if data.get("add_row"):
+        rows.append({})
+    remove = data.get("remove_row")
+    if remove is not None and str(remove).isdigit() and int(remove) < len(rows):
+        del rows[int(remove)]
+    return initial_builder(sent.form["justification"].value() or "", rows, choices)
+
+
+def rearranging(data) -> bool:
+    return any(key in data for key in ("add_row", "remove_row", "refresh"))
+
+
+def stored_rows(changes) -> list[dict]:
+    """A stored request's changes (as ``change_as_input`` gives them) as row values."""
+    return [
+        {
+            "kind": change["kind"],
+            "effective_on": change["effective_on"],
+            **{name: change.get(name) for name in ROW_FIELDS},
+        }
+        for change in changes
+    ]

@@ -1,0 +1,183 @@
+"""The forms of the periodic-report pages: they only parse what people type; the services say
+what is allowed (their InvalidInput is mapped back onto the fields with ``apply_invalid_input``).
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from backend.api.errors import InvalidInput
+from backend.reporting.rules import (
+    COMMENT_MAX_LENGTH,
+    ENTRY_TEXT_FIELDS,
+    ENTRY_TEXT_MAX_LENGTH,
+    JUSTIFICATION_MAX_LENGTH,
+    TECHNICAL_PART_MAX_LENGTH,
+)
+
+YES, NO = "yes", "no"
+
+
+def _textarea(rows: int = 6) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class TechnicalPartForm(forms.Form):
+    technical_part = forms.CharField(
+        label=_("Technical part"),
+        required=False,
+        max_length=TECHNICAL_PART_MAX_LENGTH,
+        widget=_textarea(12),
+        help_text=_("The coordinator's account of the period's work, composed for the report."),
+    )
+
+
+class DeclarationForm(forms.Form):
+    """The status of one work package at the end of the period (prefix ``wp<number>``)."""
+
+    completed = forms.ChoiceField(
+        label=_("Completed?"),
+        choices=[(YES, _("Completed")), (NO, _("Not completed"))],
+        widget=forms.RadioSelect,
+    )
+    completed_on = forms.DateField(
+        label=_("Completed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        help_text=_("Only for a completed work package."),
+    )
+    completion_percent = forms.DecimalField(
+        label=_("Completion (percent)"),
+        required=False,
+        localize=True,
+        help_text=_(
+            "Only for a work package not completed in the final period, where the call pays "
+            "partial completion."
+        ),
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=_textarea(2),
+    )
+
+    def service_input(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "completed": data["completed"] == YES,
+            "completed_on": data["completed_on"],
+            "completion_percent": data["completion_percent"],
+            "comment": data["comment"],
+        }
+
+    @staticmethod
+    def initial_from(declaration) -> dict:
+        if declaration is None:
+            return {}
+        return {
+            "completed": YES if declaration.completed else NO,
+            "completed_on": declaration.completed_on,
+            "completion_percent": declaration.completion_percent,
+            "comment": declaration.comment,
+        }
+
+
+class JustificationForm(forms.Form):
+    """Why a deliverable due in the period is late (prefix ``d<deliverable id>``). The service
+    says when the text is missing."""
+
+    text = forms.CharField(
+        label=_("Justification of the delay"),
+        required=False,
+        max_length=JUSTIFICATION_MAX_LENGTH,
+        widget=_textarea(3),
+    )
+
+
+class ReviewForm(forms.Form):
+    """The officer's comments with a decision; requesting changes needs them (the service
+    says so)."""
+
+    comments = forms.CharField(
+        label=_("Comments to the consortium"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=_textarea(4),
+    )
+
+
+def entry_field(number: int, name: str) -> str:
+    return f"wp{number}_{name}"
+
+
+ENTRY_LABELS = {
+    "activities": _("Activities carried out"),
+    "outputs": _("Outputs"),
+    "narrative": _("Narrative"),
+}
+
+
+class ContributionForm(forms.Form):
+    """An organisation's contribution: for each work package, its activities, outputs and
+    narrative. Work packages left empty get no entry."""
+
+    def __init__(self, *args, work_packages, entries=None, **kwargs):
+        entries = entries or {}
+        initial = kwargs.pop("initial", None) or {}
+        for number, entry in entries.items():
+            for name in ENTRY_TEXT_FIELDS:
+                initial.setdefault(entry_field(number, name), getattr(entry, name))
+        super().__init__(*args, initial=initial, **kwargs)
+        self.work_packages = list(work_packages)
+        for work_package in self.work_packages:
+            for name in ENTRY_TEXT_FIELDS:
+                self.fields[entry_field(work_package.number, name)] = forms.CharField(
+                    label=ENTRY_LABELS[name],
+                    required=False,
+                    max_length=ENTRY_TEXT_MAX_LENGTH,
+                    widget=_textarea(3),
+                )
+
+    def groups(self):
+        """(work package, its three bound fields) for the template."""
+        return [
+            (
+                work_package,
+                [self[entry_field(work_package.number, name)] for name in ENTRY_TEXT_FIELDS],
+            )
+            for work_package in self.work_packages
+        ]
+
+    def entries(self) -> list[dict]:
+        """The entries as ``contribution_save`` takes them: one per work package with text."""
+        found = []
+        for work_package in self.work_packages:
+            texts = {
+                name: self.cleaned_data[entry_field(work_package.number, name)]
+                for name in ENTRY_TEXT_FIELDS
+            }
+            if any(text.strip() for text in texts.values()):
+                found.append({"work_package": work_package.number, **texts})
+        return found
+
+    def entry_paths(self) -> dict[str, str]:
+        """The service's error paths (``entries[1].outputs``) -> this form's field names, for
+        the entries ``entries()`` gave."""
+        paths = {}
+        for index, entry in enumerate(self.entries()):
+            number = entry["work_package"]
+            paths[f"entries[{index}]"] = entry_field(number, "activities")
+            paths[f"entries[{index}].work_package"] = entry_field(number, "activities")
+            for name in ENTRY_TEXT_FIELDS:
+                paths[f"entries[{index}].{name}"] = entry_field(number, name)
+        return paths
+
+
+def apply_invalid_input(form: forms.Form, error: InvalidInput, paths: dict | None = None) -> None:
+    """Put a service's errors next to the fields they name (``paths`` maps a service path to a
+    field name when the two differ); an error naming no field of the form goes on top."""
+    paths = paths or {}
+    for path_error in error.errors:
+        name = paths.get(path_error.path, path_error.path)
+        form.add_error(name if name in form.fields else None, path_error.message)
