@@ -1,9 +1,16 @@
 # syntax=docker/dockerfile:1
 # Grantwatch production image. docker-compose.yml runs this one image as the services
-# migrate, web, worker and beat; only the command differs.
+# migrate, web, worker and beat; only the command differs. (Prometheus, Grafana and Flower run
+# their own official images; their configuration in monitoring/ is mounted, not built in.)
 #
 # The project is installed (non-editable) into /opt/venv against the pinned tree in
 # requirements/constraints.txt; the source tree itself stays in the build stage.
+
+# --- frontend: the web pages' packages (htmx, Chart.js), as frontend/package-lock.json pins them
+FROM node:20-slim AS frontend
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel error
 
 # --- build: the virtualenv ---------------------------------------------------------------
 FROM python:3.11-slim AS build
@@ -50,6 +57,9 @@ RUN groupadd --system --gid 10001 grantwatch \
         --shell /usr/sbin/nologin grantwatch
 
 COPY --from=build /opt/venv /opt/venv
+# collectstatic takes the front-end packages from here (GRANTWATCH_FRONTEND_PACKAGES).
+COPY --from=frontend /frontend/node_modules /opt/frontend/node_modules
+ENV GRANTWATCH_FRONTEND_PACKAGES=/opt/frontend/node_modules
 WORKDIR /app
 
 # Static files are collected into the image (whitenoise serves them from STATIC_ROOT). The
@@ -73,5 +83,8 @@ RUN DEBUG=false \
 # container such as migrate or `docker compose run`).
 USER grantwatch:grantwatch
 
+# gunicorn's configuration (backend/config/gunicorn.py): JSON logs, no access log (the
+# application logs each request), and the Prometheus multiprocess hooks, which take effect
+# when PROMETHEUS_MULTIPROC_DIR is set (docker-compose.yml sets it for web).
 EXPOSE 8000
-CMD ["gunicorn", "backend.config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--worker-tmp-dir", "/dev/shm"]
+CMD ["gunicorn", "--config", "python:backend.config.gunicorn", "backend.config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-tmp-dir", "/dev/shm"]

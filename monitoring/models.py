@@ -207,3 +207,74 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.week}"
+
+
+# -- the watchers' own record: sweeps and failed tasks ------------------------------------------
+
+
+class SweepRun(models.Model):
+    """(Operations records, shown to no one but Prometheus: their names are not translated.)
+
+    One run of the periodic sweep (``monitoring.tasks.sweep_task``): the active projects it
+    handed to the workers, in how many batches, and when the last batch finished. A sweep is
+    successful once every one of its batches has finished (``finished_at`` set); a batch that
+    failed for good leaves its sweep unfinished, and the metrics (``monitoring.metrics``) keep
+    reporting the previous successful sweep, so that the "sweep stale" alert fires."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    projects = models.PositiveIntegerField()
+    batches = models.PositiveIntegerField()
+    group_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["finished_at"], name="sweeprun_finished_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True, duration_seconds__isnull=True)
+                | Q(finished_at__isnull=False, duration_seconds__isnull=False),
+                name="sweeprun_duration_iff_finished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"sweep {self.started_at:%Y-%m-%d %H:%M} ({self.projects} projects)"
+
+
+class SweepBatch(models.Model):
+    """One check task of a sweep. Finishing a batch is idempotent (a batch run twice finishes
+    once), which a counter on the sweep would not be."""
+
+    sweep = models.ForeignKey(SweepRun, on_delete=models.CASCADE, related_name="batch_records")
+    number = models.PositiveIntegerField()
+    projects = models.PositiveIntegerField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sweep", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["sweep", "number"], name="sweepbatch_once_per_sweep"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sweep_id}/{self.number}"
+
+
+class TaskFailure(models.Model):
+    """A Celery task that failed for good (after its retries), recorded by the worker (Celery's
+    ``task_failure`` signal) where the web process's metrics can count it."""
+
+    task_name = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=255, blank=True)
+    exception = models.CharField(max_length=200)
+    message = models.TextField(blank=True)
+    failed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        indexes = [models.Index(fields=["task_name"], name="taskfailure_task_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}[{self.task_id}] {self.exception}"

@@ -6,6 +6,7 @@ import os
 import socket
 
 from celery import group, shared_task
+from celery.signals import task_failure
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -16,6 +17,12 @@ from backend.reporting.models import REPORT_DUE_DAYS
 from monitoring.checks import check_projects
 from monitoring.digest import digests_send
 from monitoring.reminders import DeliveryFailed, reminders_send
+from monitoring.sweeps import (
+    sweep_batch_finish,
+    sweep_group_record,
+    sweep_start,
+    task_failure_record,
+)
 
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -34,8 +41,17 @@ def ping(token: str) -> dict[str, object]:
     retry_backoff=True,
     max_retries=5,
 )
-def check_projects_task(project_ids: list[int], reason: str = "") -> dict[str, object]:
+def check_projects_task(
+    project_ids: list[int],
+    reason: str = "",
+    sweep_id: int | None = None,
+    batch_number: int | None = None,
+) -> dict[str, object]:
+    """Check these projects. A batch of a sweep (``sweep_id``, ``batch_number``) then marks
+    itself finished, and the sweep when it was the last one pending."""
     result = check_projects(project_ids, now=timezone.now())
+    if sweep_id is not None and batch_number is not None:
+        sweep_batch_finish(sweep_id=sweep_id, number=batch_number, now=timezone.now())
     return {
         "projects": len(project_ids),
         "reason": reason,
@@ -48,13 +64,26 @@ def check_projects_task(project_ids: list[int], reason: str = "") -> dict[str, o
 def sweep_task(batch_size: int | None = None) -> dict[str, object]:
     """Check every active project, in batches handed to the workers as a group. A project is
     watched until its final report is overdue (the day after the deadline), so that a missing
-    final report is flagged."""
+    final report is flagged.
+
+    The sweep is recorded (``monitoring.sweeps``): it counts as successful once every batch
+    has finished, which is what the metric of the last successful sweep reports."""
     size = batch_size or settings.GRANTWATCH_SWEEP_BATCH_SIZE
     ids = active_project_ids(brussels_today(), days_after_end=REPORT_DUE_DAYS + 1)
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
-    result = group(check_projects_task.s(batch, reason="sweep") for batch in batches).apply_async()
+    run = sweep_start(batch_sizes=[len(batch) for batch in batches], now=timezone.now())
+    result = group(
+        check_projects_task.s(batch, reason="sweep", sweep_id=run.pk, batch_number=number)
+        for number, batch in enumerate(batches, start=1)
+    ).apply_async()
     result.save()
-    return {"projects": len(ids), "batches": len(batches), "group_id": result.id}
+    sweep_group_record(sweep_id=run.pk, group_id=result.id or "")
+    return {
+        "projects": len(ids),
+        "batches": len(batches),
+        "group_id": result.id,
+        "sweep_id": run.pk,
+    }
 
 
 @shared_task(
@@ -88,3 +117,14 @@ def send_digests_task() -> dict[str, object]:
     if result.failed:
         raise DeliveryFailed(f"digests to {len(result.failed)} officers failed: {result.failed}")
     return {"week": result.week, "sent": result.sent, "skipped": result.skipped}
+
+
+@task_failure.connect(weak=False, dispatch_uid="monitoring.record_task_failure")
+def _record_task_failure(sender=None, task_id=None, exception=None, **kwargs) -> None:
+    """A task failed for good (Celery sends ``task_failure`` after the last retry): keep a row
+    for the metric ``grantwatch_task_failures_total``."""
+    task_failure_record(
+        task_name=getattr(sender, "name", None) or str(sender),
+        task_id=task_id or "",
+        exception=exception if exception is not None else Exception("unknown"),
+    )

@@ -55,6 +55,8 @@ def _missing_service(item) -> str | None:
         return "needs Redis on 127.0.0.1:6379 (or TEST_REDIS_URL)"
     if item.get_closest_marker("browser") and not shutil.which("chromium"):
         return "needs Debian's chromium (apt-get install chromium)"
+    if item.get_closest_marker("promtool") and not shutil.which("promtool"):
+        return "needs promtool (apt-get install --no-install-recommends prometheus)"
     return None
 
 

@@ -36,8 +36,18 @@ PYPROJECT = ROOT / "pyproject.toml"
 SETTINGS_FILE = ROOT / "backend" / "config" / "settings.py"
 
 APP_SERVICES = ("migrate", "web", "worker", "beat")
-LONG_RUNNING_SERVICES = ("postgres", "redis", "web", "worker", "beat")
-HEALTHCHECKED_SERVICES = ("postgres", "redis", "web", "worker", "beat")
+MONITORING_SERVICES = ("prometheus", "grafana", "flower")
+LONG_RUNNING_SERVICES = ("postgres", "redis", "web", "worker", "beat", *MONITORING_SERVICES)
+HEALTHCHECKED_SERVICES = ("postgres", "redis", "web", "worker", "beat", *MONITORING_SERVICES)
+# The official images the stack runs besides its own, each pinned to a release tag.
+PINNED_IMAGES = {
+    "postgres": "postgres",
+    "redis": "redis",
+    "prometheus": "prom/prometheus",
+    "grafana": "grafana/grafana",
+    "flower": "mher/flower",
+}
+PROMETHEUS_CONFIG = ROOT / "monitoring" / "prometheus" / "prometheus.yml"
 
 # A WSGI/Celery target such as backend.config.wsgi:application (not an address like 0.0.0.0:8000).
 TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
@@ -286,10 +296,38 @@ def entry_point_problems(words: list[str]) -> list[str]:
     elif script == "celery":
         return celery_problems(arguments)
     elif script == "gunicorn":
-        targets = [word for word in arguments if TARGET.fullmatch(word)]
+        config, rest = gunicorn_config(arguments)
+        targets = [word for word in rest if TARGET.fullmatch(word)]
         if len(targets) != 1:
             return [f"gunicorn should name exactly one module:application, found {targets}"]
-        return wsgi_problems(targets[0])
+        return gunicorn_config_problems(config) + wsgi_problems(targets[0])
+    return []
+
+
+def gunicorn_config(arguments: list[str]) -> tuple[str | None, list[str]]:
+    """gunicorn's --config (-c) value, and the other arguments."""
+    config, rest, words = None, [], iter(arguments)
+    for word in words:
+        if word in ("-c", "--config"):
+            config = next(words, "")
+        elif word.startswith("--config="):
+            config = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+    return config, rest
+
+
+def gunicorn_config_problems(config: str | None) -> list[str]:
+    """The image holds the project as an installed package, not as files: a gunicorn
+    configuration must be given as python:<module> and import."""
+    if config is None:
+        return []
+    if not config.startswith("python:"):
+        return [f"gunicorn --config {config!r}: give the installed module, python:<module>"]
+    try:
+        importlib.import_module(config.removeprefix("python:"))
+    except ImportError as error:
+        return [f"gunicorn --config {config!r} does not import: {error!r}"]
     return []
 
 
@@ -306,7 +344,7 @@ def embedded_python(words: list[str]) -> str | None:
 
 
 def test_compose_defines_the_services():
-    missing = {"postgres", "redis", *APP_SERVICES} - set(services())
+    missing = {"postgres", "redis", *APP_SERVICES, *MONITORING_SERVICES} - set(services())
     assert not missing, f"docker-compose.yml lacks the services {sorted(missing)}"
 
 
@@ -420,7 +458,9 @@ def test_beat_is_a_single_instance():
 
 
 def test_volumes_are_declared_and_media_is_mounted_at_media_root():
-    missing = {"pgdata", "redisdata", "media"} - set(compose().get("volumes") or {})
+    missing = {"pgdata", "redisdata", "media", "prometheusdata", "grafanadata"} - set(
+        compose().get("volumes") or {}
+    )
     assert not missing, f"docker-compose.yml does not declare the volumes {sorted(missing)}"
     for name in ("web", "worker"):
         service = services()[name]
@@ -557,3 +597,159 @@ def test_dockerignore_keeps_local_state_and_secrets_out_of_the_build():
     patterns = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()}
     missing = {".env", ".venv", "var", ".git"} - patterns
     assert not missing, f".dockerignore does not exclude {sorted(missing)}"
+
+
+# Monitoring: Prometheus, Grafana, Flower
+# ------------------------------------------------------------------------------------------
+
+
+def bind_mounts(service: dict) -> dict[str, Path]:
+    """Target in the container -> source in this repository, for the ./ bind mounts."""
+    mounts = {}
+    for volume in service.get("volumes") or []:
+        source, target, *_ = str(volume).split(":")
+        if source.startswith(("./", "../")):
+            mounts[target] = (COMPOSE_FILE.parent / source).resolve()
+    return mounts
+
+
+def option_value(words: list[str], option: str) -> str | None:
+    for word in words:
+        if word.startswith(f"{option}="):
+            return word.split("=", 1)[1]
+    return None
+
+
+@pytest.mark.parametrize(("name", "repository"), sorted(PINNED_IMAGES.items()))
+def test_official_images_are_pinned_to_a_release(name, repository):
+    image = services()[name].get("image", "")
+    found, _, tag = image.partition(":")
+    assert found == repository, f"{name} runs {image!r}, not {repository}"
+    pin = f"{name} runs {image!r}: pin a release tag (an upgrade is a reviewed change)"
+    assert tag, pin
+    assert tag != "latest", pin
+    assert re.search(r"\d", tag), pin
+
+
+def test_flower_runs_only_under_its_profile():
+    assert services()["flower"].get("profiles") == ["flower"]
+    others = [
+        name for name, service in services().items() if name != "flower" and "profiles" in service
+    ]
+    assert others == [], f"these services would not start with a plain `up`: {others}"
+
+
+def test_flower_watches_the_stack_broker_and_insists_on_a_login():
+    flower = services()["flower"]
+    script = " ".join(argv(flower.get("command")))
+    broker = environment(services()["worker"])["CELERY_BROKER_URL"]
+    assert f"--broker={broker}" in script, f"flower should watch {broker}: {script}"
+    assert "FLOWER_BASIC_AUTH" in environment(flower), "flower needs FLOWER_BASIC_AUTH"
+    assert 'test -n "$$FLOWER_BASIC_AUTH"' in script or 'test -n "$FLOWER_BASIC_AUTH"' in script
+
+
+@pytest.mark.parametrize("name", MONITORING_SERVICES)
+def test_monitoring_ports_stay_on_the_loopback_interface_by_default(name):
+    for port in services()[name].get("ports") or []:
+        published = str(port).rsplit(":", 1)[0]
+        default = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", published)
+        assert default.startswith("127.0.0.1:"), f"{name} publishes {port} beyond the loopback"
+
+
+@pytest.mark.parametrize("name", ["prometheus", "grafana"])
+def test_monitoring_configuration_mounted_from_the_repository_exists(name):
+    mounts = bind_mounts(services()[name])
+    assert mounts, f"{name} mounts nothing from the repository"
+    for target, source in mounts.items():
+        assert source.is_relative_to(ROOT / "monitoring" / name), f"{name} mounts {source}"
+        assert source.exists(), f"{name} mounts {source} at {target}, which does not exist"
+
+
+def test_prometheus_loads_the_mounted_configuration_and_rules():
+    prometheus = services()["prometheus"]
+    mounts = bind_mounts(prometheus)
+    config_path = option_value(argv(prometheus.get("command")), "--config.file")
+    assert mounts.get(config_path) == PROMETHEUS_CONFIG, (
+        f"--config.file={config_path} is not where {PROMETHEUS_CONFIG} is mounted: {mounts}"
+    )
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    container_dir = Path(config_path).parent
+    for pattern in config["rule_files"]:
+        folder = str(container_dir / Path(pattern).parent)
+        assert folder in mounts, f"rule_files {pattern}: nothing is mounted at {folder}"
+        assert list(mounts[folder].glob(Path(pattern).name)), f"no rule file matches {pattern}"
+
+
+def test_prometheus_scrapes_web_metrics_with_the_token_it_is_given():
+    prometheus = services()["prometheus"]
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "grantwatch"]
+    targets = [target for static in job["static_configs"] for target in static["targets"]]
+    assert targets == ["web:8000"]
+    assert job.get("metrics_path", "/metrics") == "/metrics"
+    authorization = job["authorization"]
+    assert authorization.get("type", "Bearer") == "Bearer"
+    # The entrypoint writes the token from the environment where the config expects it.
+    entrypoint = " ".join(argv(prometheus.get("entrypoint")))
+    assert f"> {authorization['credentials_file']}" in entrypoint, entrypoint
+    assert "exec /bin/prometheus" in entrypoint, entrypoint
+    token = environment(prometheus).get("GRANTWATCH_METRICS_TOKEN", "")
+    assert token == environment(services()["web"]).get("GRANTWATCH_METRICS_TOKEN"), (
+        "prometheus and web must be given the same GRANTWATCH_METRICS_TOKEN"
+    )
+    assert interpolations(token).get("GRANTWATCH_METRICS_TOKEN") == {
+        ":?set GRANTWATCH_METRICS_TOKEN in .env (see .env.example)"
+    }
+    allowed = environment(services()["web"])["ALLOWED_HOSTS"].split(",")
+    assert "web" in allowed, "web must allow the Host header Prometheus sends (web:8000)"
+
+
+def test_grafana_provisions_the_datasource_and_the_dashboards():
+    grafana = services()["grafana"]
+    mounts = bind_mounts(grafana)
+    provisioning = mounts.get("/etc/grafana/provisioning")
+    assert provisioning == ROOT / "monitoring" / "grafana" / "provisioning", mounts
+    datasources = [
+        source
+        for path in (provisioning / "datasources").glob("*.yml")
+        for source in yaml.safe_load(path.read_text())["datasources"]
+    ]
+    assert [(d["type"], d["url"]) for d in datasources] == [
+        ("prometheus", "http://prometheus:9090")
+    ]
+    providers = [
+        provider
+        for path in (provisioning / "dashboards").glob("*.yml")
+        for provider in yaml.safe_load(path.read_text())["providers"]
+    ]
+    for provider in providers:
+        folder = mounts.get(provider["options"]["path"])
+        assert folder is not None, f"nothing is mounted at {provider['options']['path']}"
+        dashboards = [json.loads(path.read_text()) for path in folder.glob("*.json")]
+        assert dashboards, f"no dashboard in {folder}"
+        used = {
+            target["datasource"]["uid"]
+            for dashboard in dashboards
+            for panel in dashboard["panels"]
+            for target in panel.get("targets", [])
+        }
+        assert used <= {d["uid"] for d in datasources}, f"dashboards use data sources {used}"
+    password = environment(grafana).get("GF_SECURITY_ADMIN_PASSWORD", "")
+    assert all(
+        m.startswith(":?") for m in interpolations(password).get("GRAFANA_ADMIN_PASSWORD", {""})
+    )
+
+
+def test_web_runs_gunicorn_with_the_multiprocess_metrics_folder():
+    web = services()["web"]
+    words = argv(web.get("command"))
+    config, _ = gunicorn_config(words)
+    assert config == "python:backend.config.gunicorn", f"web runs {words}"
+    folder = environment(web).get("PROMETHEUS_MULTIPROC_DIR", "")
+    assert folder.startswith("/dev/shm/"), (
+        f"PROMETHEUS_MULTIPROC_DIR={folder!r}: keep it on the container's tmpfs"
+    )
+    for name in ("worker", "beat", "migrate"):
+        assert "PROMETHEUS_MULTIPROC_DIR" not in environment(services()[name]), (
+            f"{name} would write metrics files nobody reads"
+        )

@@ -15,6 +15,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
+
+from backend.config.logging import json_formatter_config
 
 # GENERAL
 # ------------------------------------------------------------------------------
@@ -120,11 +123,17 @@ INSTALLED_APPS = [
     "backend.payments",
     "backend.audit",
     "django_htmx",
+    "django_guid",
     "monitoring",
     "frontend",
 ]
 
+# Prometheus's two middlewares wrap everything (request counts and latency, see
+# monitoring/metrics.py); the request log line comes next, then django-guid's request id.
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "backend.config.logging.RequestLogMiddleware",
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,6 +144,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -175,7 +185,12 @@ AUTH_PASSWORD_VALIDATORS = [
 STATIC_URL = "static/"
 # The front-end packages (frontend/package.json), installed by make with npm ci, are served
 # from their own dist folders; the frontend app's check warns when they are missing.
-FRONTEND_PACKAGES_DIR = PACKAGE_DIR.parent / "frontend" / "node_modules"
+FRONTEND_PACKAGES_DIR = Path(
+    env(
+        "GRANTWATCH_FRONTEND_PACKAGES",
+        default=str(PACKAGE_DIR.parent / "frontend" / "node_modules"),
+    )
+)
 STATICFILES_DIRS = [
     ("vendor/htmx", FRONTEND_PACKAGES_DIR / "htmx.org" / "dist"),
     ("vendor/chart.js", FRONTEND_PACKAGES_DIR / "chart.js" / "dist"),
@@ -277,9 +292,58 @@ SPECTACULAR_SETTINGS = {
 
 # LOGGING
 # ------------------------------------------------------------------------------
+# One JSON object per line on the console (LOG_FORMAT=text for plain lines in development),
+# each with request_id, user_id and task_id (backend/config/logging.py). The Celery worker and
+# beat use this configuration too (backend/config/celery.py), and so does gunicorn's own log
+# (backend/config/gunicorn.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "backend.config.logging.ContextFilter"}},
+    "formatters": {
+        "json": json_formatter_config(),
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[request=%(request_id)s user=%(user_id)s task=%(task_id)s] %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # django-guid tells at INFO about every request without the header.
+        "django_guid": {"level": "WARNING"},
+    },
 }
+
+# REQUEST IDS (django-guid)
+# ------------------------------------------------------------------------------
+# A request's X-Request-ID (a UUID from the proxy) is kept, else one is made; the response
+# returns it, and the tasks the request queues carry it on (Celery integration).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    # The worker and beat take LOGGING through backend/config/celery.py, not through this.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=False, log_parent=True)],
+}
+
+# METRICS AND HEALTH
+# ------------------------------------------------------------------------------
+# /metrics answers only "Authorization: Bearer <token>"; without a token it does not exist.
+GRANTWATCH_METRICS_TOKEN = env("GRANTWATCH_METRICS_TOKEN", default="")
+# Set for gunicorn with several worker processes: where prometheus_client keeps each process's
+# request and database metrics (prometheus_client reads the variable itself; see
+# backend/config/gunicorn.py). Empty: one process, metrics in memory.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+# Seconds /readyz and the metrics wait for the broker before calling it unreachable.
+GRANTWATCH_HEALTH_TIMEOUT = env.float("GRANTWATCH_HEALTH_TIMEOUT", default=2.0)

@@ -1,0 +1,58 @@
+"""gunicorn's configuration for the web container.
+
+    gunicorn --config python:backend.config.gunicorn backend.config.wsgi:application ...
+
+- prometheus_client's multiprocess mode: with ``PROMETHEUS_MULTIPROC_DIR`` set, each worker
+  process keeps its request and database metrics in files there, and ``/metrics`` adds them up
+  (monitoring/metrics.py). The folder is emptied when gunicorn starts (the files of a previous
+  run would be counted again) and a dead worker's files are marked dead.
+- gunicorn's own log (start, worker boots and timeouts) as JSON lines, like the application's;
+  no access log: the application writes one line per request (backend/config/logging.py).
+
+Options given on the command line (--bind, --workers, ...) win over this file.
+"""
+
+import os
+from pathlib import Path
+
+from backend.config.logging import json_formatter_config
+
+accesslog = None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": json_formatter_config()},
+    "handlers": {
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        },
+    },
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+    },
+    "root": {"level": "INFO", "handlers": []},
+}
+
+
+def _multiproc_dir() -> Path | None:
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    return Path(value) if value else None
+
+
+def on_starting(server) -> None:
+    folder = _multiproc_dir()
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    if _multiproc_dir() is None:
+        return
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,118 @@
+"""The watchers' own record: each sweep with its batches, and the tasks that failed for good.
+
+The sweep (``monitoring.tasks.sweep_task``) records a ``SweepRun`` with one ``SweepBatch`` per
+check task it hands out; each check task marks its batch finished, and the batch that finds no
+other batch pending marks the sweep finished (successful). The metrics read these rows at
+scrape time (``monitoring.metrics``): the last successful sweep's time and duration.
+
+Celery's ``task_failure`` signal (connected in ``monitoring.tasks``) records a ``TaskFailure``
+in the worker, where the web process's metrics can count it.
+"""
+
+import datetime
+import logging
+from collections.abc import Sequence
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from monitoring.models import SweepBatch, SweepRun, TaskFailure
+
+logger = logging.getLogger("monitoring.sweeps")
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+def sweep_start(*, batch_sizes: Sequence[int], now: datetime.datetime) -> SweepRun:
+    """Record a sweep about to hand out ``len(batch_sizes)`` batches of these sizes. A sweep
+    with nothing to check is finished (and successful) at once."""
+    with transaction.atomic():
+        run = SweepRun.objects.create(
+            started_at=now,
+            projects=sum(batch_sizes),
+            batches=len(batch_sizes),
+            finished_at=None if batch_sizes else now,
+            duration_seconds=None if batch_sizes else 0.0,
+        )
+        SweepBatch.objects.bulk_create(
+            SweepBatch(sweep=run, number=number, projects=size)
+            for number, size in enumerate(batch_sizes, start=1)
+        )
+    logger.info(
+        "event=sweep_started sweep_id=%s projects=%s batches=%s",
+        run.pk,
+        run.projects,
+        run.batches,
+        extra={
+            "event": "sweep_started",
+            "sweep_id": run.pk,
+            "projects": run.projects,
+            "batches": run.batches,
+        },
+    )
+    return run
+
+
+def sweep_group_record(*, sweep_id: int, group_id: str) -> None:
+    """Note the Celery group that carries the sweep's batches (to look their results up)."""
+    SweepRun.objects.filter(pk=sweep_id).update(group_id=group_id)
+
+
+def sweep_batch_finish(*, sweep_id: int, number: int, now: datetime.datetime) -> bool:
+    """Mark batch ``number`` of the sweep finished; if no batch is pending any more, mark the
+    sweep finished. Returns whether this call finished the sweep.
+
+    Safe to run twice and concurrently: each step is a conditional update, committed before the
+    next is taken, so the last batch to commit sees every other batch finished, and only one
+    call sets the sweep's end."""
+    SweepBatch.objects.filter(sweep_id=sweep_id, number=number, finished_at__isnull=True).update(
+        finished_at=now
+    )
+    if SweepBatch.objects.filter(sweep_id=sweep_id, finished_at__isnull=True).exists():
+        return False
+    started_at = (
+        SweepRun.objects.filter(pk=sweep_id, finished_at__isnull=True)
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if started_at is None:
+        return False  # unknown, or finished already
+    finished = SweepRun.objects.filter(pk=sweep_id, finished_at__isnull=True).update(
+        finished_at=now, duration_seconds=max((now - started_at).total_seconds(), 0.0)
+    )
+    if finished:
+        logger.info(
+            "event=sweep_finished sweep_id=%s duration_seconds=%.3f",
+            sweep_id,
+            (now - started_at).total_seconds(),
+            extra={
+                "event": "sweep_finished",
+                "sweep_id": sweep_id,
+                "duration_seconds": (now - started_at).total_seconds(),
+            },
+        )
+    return bool(finished)
+
+
+def task_failure_record(
+    *, task_name: str, task_id: str, exception: BaseException, now: datetime.datetime | None = None
+) -> TaskFailure | None:
+    """Record a task that failed for good. Never raises: the failure may be the database's
+    own, and a failing failure handler must not hide the task's error (it is logged instead)."""
+    try:
+        with transaction.atomic():  # a savepoint: a failed insert leaves the caller's block usable
+            return TaskFailure.objects.create(
+                task_name=task_name[:200],
+                task_id=(task_id or "")[:255],
+                exception=type(exception).__name__[:200],
+                message=str(exception)[:MESSAGE_MAX_LENGTH],
+                failed_at=now or timezone.now(),
+            )
+    except DatabaseError:
+        logger.exception(
+            "event=task_failure_not_recorded task=%s task_id=%s",
+            task_name,
+            task_id,
+            extra={"event": "task_failure_not_recorded", "task": task_name},
+        )
+        return None
