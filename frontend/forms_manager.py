@@ -2,25 +2,15 @@
 file, an officer's revision request and a milestone's achievement.
 
 The forms only parse; the services judge (an empty file, a wrong type, a missing reason, a date
-in the future). ``add_service_errors`` puts a service's refusal next to the fields it names.
+in the future); ``frontend.forms.add_service_errors`` puts a service's refusal next to the
+fields it names.
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backend.api.errors import InvalidInput
 from backend.workplan.evidence import ALLOWED_EXTENSIONS
 from backend.workplan.models import ClusterCode, DeliverableStatus
-
-
-def add_service_errors(form: forms.Form, invalid: InvalidInput) -> None:
-    """Each error of the service's InvalidInput at its field (by path), the others as errors
-    of the form as a whole."""
-    if not hasattr(form, "cleaned_data"):
-        form.is_valid()
-    for error in invalid.errors:
-        field = error.path.split(".", 1)[0].split("[", 1)[0]
-        form.add_error(field if field in form.fields else None, error.message)
 
 
 class _Form(forms.Form):

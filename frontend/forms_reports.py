@@ -1,11 +1,11 @@
 """The forms of the periodic-report pages: they only parse what people type; the services say
-what is allowed (their InvalidInput is mapped back onto the fields with ``apply_invalid_input``).
+what is allowed (``frontend.forms.add_service_errors`` maps their InvalidInput back onto the
+fields).
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backend.api.errors import InvalidInput
 from backend.reporting.rules import (
     COMMENT_MAX_LENGTH,
     ENTRY_TEXT_FIELDS,
@@ -172,12 +172,3 @@ class ContributionForm(forms.Form):
             for name in ENTRY_TEXT_FIELDS:
                 paths[f"entries[{index}].{name}"] = entry_field(number, name)
         return paths
-
-
-def apply_invalid_input(form: forms.Form, error: InvalidInput, paths: dict | None = None) -> None:
-    """Put a service's errors next to the fields they name (``paths`` maps a service path to a
-    field name when the two differ); an error naming no field of the form goes on top."""
-    paths = paths or {}
-    for path_error in error.errors:
-        name = paths.get(path_error.path, path_error.path)
-        form.add_error(name if name in form.fields else None, path_error.message)

@@ -53,12 +53,12 @@ from backend.workplan.services import (
 )
 from backend.workplan.timeline import project_overview, work_package_options
 from frontend.access import page_check, page_project
+from frontend.forms import add_service_errors
 from frontend.forms_manager import (
     DeliverableFilterForm,
     EvidenceUploadForm,
     MilestoneAchieveForm,
     RevisionRequestForm,
-    add_service_errors,
 )
 
 # Pages of the other areas about the same project, for everyone who sees it; a link whose page

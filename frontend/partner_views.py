@@ -23,7 +23,8 @@ from backend.reporting.permissions import can_unlock_contribution, can_write_con
 from backend.reporting.selectors import participation_get
 from backend.reporting.tasks_selectors import contribution_page, user_tasks
 from frontend.access import page_check
-from frontend.forms_reports import ContributionForm, apply_invalid_input
+from frontend.forms import add_service_errors
+from frontend.forms_reports import ContributionForm
 from frontend.report_views import page_period, see_other
 
 
@@ -98,7 +99,7 @@ def contribution(request, project_id: int, number: int, participation_id: int):
             period=period, participation=participation, user=request.user, entries=form.entries()
         )
     except InvalidInput as error:
-        apply_invalid_input(form, error, paths)
+        add_service_errors(form, error, paths)
         return _render(request, period, participation, page, form=form, status=400, alert=refused)
     except Conflict as conflict:
         return _render(

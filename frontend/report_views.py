@@ -40,12 +40,12 @@ from backend.reporting.selectors import (
 )
 from backend.reporting.tasks_selectors import report_page, report_rows
 from frontend.access import page_check, page_project
+from frontend.forms import add_service_errors
 from frontend.forms_reports import (
     DeclarationForm,
     JustificationForm,
     ReviewForm,
     TechnicalPartForm,
-    apply_invalid_input,
 )
 
 REPORT_TEMPLATE = "frontend/reports/report.html"
@@ -213,7 +213,7 @@ def report_save(request, project_id: int, number: int):
             period=period, user=request.user, technical_part=form.cleaned_data["technical_part"]
         )
     except InvalidInput as error:
-        apply_invalid_input(form, error)
+        add_service_errors(form, error)
         return _report_page(request, period, status=400, technical_form=form)
     except Conflict as conflict:
         return _report_page(
@@ -260,7 +260,7 @@ def report_declare(request, project_id: int, number: int, wp_number: int):
             period=period, work_package=work_package, user=request.user, **form.service_input()
         )
     except InvalidInput as error:
-        apply_invalid_input(form, error)
+        add_service_errors(form, error)
         alert = " ".join(e.message for e in error.errors if e.path == "work_package")
         return _row_answer(request, period, status=400, alert=alert, **answer)
     except Conflict as conflict:
@@ -309,7 +309,7 @@ def report_justify(request, project_id: int, number: int, deliverable_id: int):
             text=form.cleaned_data["text"],
         )
     except InvalidInput as error:
-        apply_invalid_input(form, error)
+        add_service_errors(form, error)
         alert = " ".join(e.message for e in error.errors if e.path == "deliverable")
         return _row_answer(request, period, status=400, alert=alert, **answer)
     except Conflict as conflict:
@@ -366,7 +366,7 @@ def _review(request, project_id: int, number: int, step, success: str):
     try:
         step(period=period, user=request.user, comments=form.cleaned_data["comments"])
     except InvalidInput as error:
-        apply_invalid_input(form, error)
+        add_service_errors(form, error)
         return _report_page(request, period, status=400, review_form=form)
     except Conflict as conflict:
         return _report_page(request, period, status=409, review_form=form, alert=conflict.message)

@@ -311,7 +311,11 @@ def test_a_bad_file_is_refused_in_latvian_too(client, users, d11):
     assert response.status_code == 400
     page = response.content.decode()
     assert '<html lang="lv">' in page
-    assert re.search(r'<ul class="errorlist" id="id_file_error"><li>[^<]+</li></ul>', page)
+    assert (
+        '<ul class="errorlist" id="id_file_error"><li>Datnes „report.pdf” saturs (image/png) '
+        "neatbilst .pdf datnei; augšupielādējiet īstu datni, kuras tips ir kāds no šiem: "
+        f"{ALLOWED}.</li></ul>" in page
+    )
     assert stored_files() == []
 
 

@@ -479,7 +479,10 @@ def test_resolving_without_a_note_in_latvian_shows_the_field_error(client, users
 
     assert response.status_code == 400
     row = response.content.decode()
-    assert f'<ul class="errorlist" id="flag-{flag.pk}-resolve-note-error"><li>' in row
+    assert (
+        f'<ul class="errorlist" id="flag-{flag.pk}-resolve-note-error"><li>'
+        "Norādiet, kāpēc brīdinājums tiek atrisināts.</li></ul>" in row
+    )
     assert NOTE_REQUIRED not in row
     flag.refresh_from_db()
     assert (flag.resolved_at, flag.resolution_note) == (None, "")

@@ -241,6 +241,7 @@ def test_a_refused_input_in_latvian_is_answered_in_latvian(client, demo, users):
     assert response.status_code == 400
     page = _page(response)
     assert '<html lang="lv">' in page
+    assert "Ieguldījums netika saglabāts: izlabojiet zemāk atzīmēto." in page
     assert 'id="id_wp2_outputs_error"' in page
     assert "Ensure this value" not in page  # Django's own messages are translated
     assert ">\nTeksts paliek.</textarea>" in page
