@@ -574,6 +574,36 @@ def test_dockerfile_installs_the_project_and_collects_static_files():
     )
 
 
+def test_dockerfile_collects_the_front_end_packages_the_lock_file_pins():
+    """The pages need htmx and Chart.js: a Node stage installs them from the lock file and the
+    final stage hands them to collectstatic through the setting that says where they are."""
+    stages = dockerfile_stages()
+    node_stage = next(
+        (stage for stage in stages if stage[0][1].split()[0].startswith("node:")), None
+    )
+    assert node_stage is not None, "no build stage FROM an official node image"
+    copies = [arguments for kw, arguments in node_stage if kw == "COPY"]
+    assert any("frontend/package-lock.json" in c and "frontend/package.json" in c for c in copies)
+    assert any(re.search(r"\bnpm ci\b", arguments) for kw, arguments in node_stage if kw == "RUN")
+    stage_name = node_stage[0][1].split()[-1]
+    final = final_stage()
+    copied = [
+        arguments.split()[-1]
+        for kw, arguments in final
+        if kw == "COPY" and f"--from={stage_name}" in arguments
+    ]
+    environment = " ".join(arguments for kw, arguments in final if kw == "ENV")
+    match = re.search(r"GRANTWATCH_FRONTEND_PACKAGES=(\S+)", environment)
+    assert match, "the final stage does not tell the settings where the packages are"
+    assert match[1] in copied, "the packages are not copied where the setting points"
+    assert "GRANTWATCH_FRONTEND_PACKAGES" in settings_variables()
+    collect = [i for i, (kw, arguments) in enumerate(final) if "collectstatic" in arguments]
+    copy_at = [i for i, (kw, arguments) in enumerate(final) if f"--from={stage_name}" in arguments]
+    assert collect
+    assert copy_at
+    assert copy_at[0] < collect[0], "the packages are copied after collectstatic ran"
+
+
 def test_dockerfile_environment_holds_settings_but_no_secrets():
     for stage in dockerfile_stages():
         for keyword, arguments in stage:
