@@ -6,18 +6,12 @@ selectors and ``can_<verb>`` checks as the API views, so the two cannot disagree
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 
-from backend.accounts.models import ProjectRole, ProjectRoleKind
-from backend.grants.models import Project
-from backend.grants.selectors import project_get
+from backend.accounts.models import ProjectRoleKind
+from backend.api.lookups import visible_project
 
-
-def page_project(request, project_id: int) -> Project:
-    project = project_get(user=request.user, project_id=project_id)
-    if project is None:
-        raise Http404
-    return project
+# The project, or 404 when it does not exist or the user may not see it: the API's own lookup.
+page_project = visible_project
 
 
 def page_check(check, request, obj) -> None:
@@ -30,17 +24,6 @@ def page_check(check, request, obj) -> None:
 def officer_only(user) -> bool:
     """The portfolio pages are for agency officers and administrators."""
     return bool(user.is_authenticated and (user.is_superuser or user.is_agency_officer))
-
-
-def user_roles(user) -> list[tuple[str, int]]:
-    """(role, project id) for each of the user's project roles, in one query."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        ProjectRole.objects.filter(user_id=user.pk)
-        .order_by("project__acronym", "project_id")
-        .values_list("role", "project_id")
-    )
 
 
 def managed_project_ids(roles) -> list[int]:

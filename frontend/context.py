@@ -3,14 +3,15 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from frontend.access import is_partner_contact, managed_project_ids, officer_only, user_roles
+from backend.accounts.selectors import role_pairs
+from frontend.access import is_partner_contact, managed_project_ids, officer_only
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_links": []}
-    roles = user_roles(user)
+    roles = role_pairs(user)
     links = []
     if officer_only(user):
         links.append((reverse("frontend:portfolio"), _("Portfolio")))

@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from backend.accounts.selectors import role_pairs
 from backend.grants.selectors import project_list as projects_for
-from frontend.access import is_partner_contact, managed_project_ids, officer_only, user_roles
+from frontend.access import is_partner_contact, managed_project_ids, officer_only
 
 
 @login_required
@@ -14,7 +15,7 @@ def home(request):
     user = request.user
     if officer_only(user):
         return redirect("frontend:portfolio")
-    roles = user_roles(user)
+    roles = role_pairs(user)
     managed = managed_project_ids(roles)
     if len(managed) == 1:
         return redirect("frontend:project_home", project_id=managed[0])

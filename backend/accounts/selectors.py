@@ -17,6 +17,18 @@ def roles_on_project(user, project_id: int) -> frozenset[str]:
     )
 
 
+def role_pairs(user) -> list[tuple[str, int]]:
+    """(role, project id) for each of the user's project roles, in one query (none for an
+    anonymous user)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        ProjectRole.objects.filter(user_id=user.pk)
+        .order_by("project__acronym", "project_id")
+        .values_list("role", "project_id")
+    )
+
+
 def user_with_roles(user) -> User:
     """The user with their organisation and project roles, in two queries."""
     roles = ProjectRole.objects.select_related("project", "participation").order_by(

@@ -15,7 +15,7 @@ from backend.accounts.permissions import Access, project_access
 from backend.grants.models import Participation, ParticipationRole, Project
 
 
-def _writes_for(access: Access, participation: Participation) -> bool:
+def writes_for(access: Access, participation: Participation) -> bool:
     """Acts for this participation: its own partner contact, or a manager for the
     coordinator."""
     if access.acts_for(participation.pk):
@@ -42,7 +42,7 @@ def can_write_contribution(user, participation: Participation) -> tuple[bool, st
     if not user.is_authenticated:
         return False, _("Sign in to write a contribution.")
     access = project_access(user, participation.project_id)
-    if access.admin or _writes_for(access, participation):
+    if access.admin or writes_for(access, participation):
         return True, ""
     return False, _(
         "Only %(participant)s's partner contacts (and, for the coordinator, the project's "

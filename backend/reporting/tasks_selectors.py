@@ -34,7 +34,7 @@ from .models import (
     PeriodicReport,
     report_due_on,
 )
-from .permissions import _writes_for
+from .permissions import writes_for
 from .rules import Blocker, report_overdue, submission_blockers
 from .selectors import (
     NOT_STARTED,
@@ -298,7 +298,7 @@ def report_page(*, user, period: ReportingPeriod, today: datetime.date) -> Repor
         "position", "id"
     ):
         contribution = written.get(participation.pk)
-        own = _writes_for(access, participation)
+        own = writes_for(access, participation)
         active = _active_during(participation, period.start_date, period.end_date)
         if contribution is None and not (open_ and ((sees_all and active) or own)):
             continue
