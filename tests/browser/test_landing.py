@@ -27,7 +27,9 @@ def test_each_demo_login_lands_on_its_own_home(page, site, username, home):
 def test_the_language_switcher_turns_the_page_into_latvian(page, site):
     sign_in(page, site, "officer")
 
-    page.get_by_label("Language").select_option("lv")
+    # choosing a language submits the switcher's form: wait for the page it leads back to
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("lv")
     page.wait_for_load_state("networkidle")
 
     assert page.locator("html").get_attribute("lang") == "lv"
@@ -37,7 +39,8 @@ def test_the_language_switcher_turns_the_page_into_latvian(page, site):
 
     # on the project's compliance page, amounts carry the Latvian separators and the currency
     # after them; dates stay "M14 · 2025-04-30"
-    page.get_by_role("link", name="CARETECH").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="CARETECH").first.click()
     page.wait_for_load_state("networkidle")
     text = page.locator("main").inner_text()
     assert re.search(r"1\s599\s500,00\sEUR", text), text[:2000]
