@@ -7,7 +7,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from backend.grants.demo import demo_load
+from backend.demo.loading import demo_load
 from backend.grants.models import Organisation, OrganisationRestriction
 from tests.factories import UserFactory
 

@@ -4,13 +4,14 @@ values in the exports."""
 
 from django import template
 from django.utils.text import capfirst
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.grants.eligibility.engine import BREACH, PASS, REVIEW, WARNING
 from backend.grants.eligibility.messages import render, rule_label
 from backend.payments.models import InstalmentKind
 from backend.payments.services import STATUS_LABELS, instalment_label
+from frontend.templatetags.grantwatch import eur
 from monitoring.models import FlagKind, Severity
 from monitoring.rag import AMBER, GREEN, RED
 
@@ -83,6 +84,16 @@ def instalment_name(instalment) -> str:
     if instalment.period is None:
         return kind
     return f"{instalment_label(instalment.key)} · {kind}"
+
+
+@register.filter
+def instalment_amount(instalment) -> str:
+    """ "EUR 1,200.00"; a negative balance: "Recovery of EUR 56,000.00"."""
+    if instalment is None:
+        return ""
+    if instalment.amount < 0:
+        return gettext("Recovery of %(amount)s") % {"amount": eur(-instalment.amount)}
+    return eur(instalment.amount)
 
 
 @register.filter

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from backend.grants.demo import demo_load
+from backend.demo.loading import demo_load
 
 # Playwright's synchronous API runs an event loop in the test's thread; the test's own
 # database calls (setting up the demo, checking what a journey wrote) are still synchronous.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.grants.demo import DEFAULT_DEMO_PASSWORD
+from backend.demo.loading import DEFAULT_DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("GRANTWATCH_ARTEFACTS_DIR", ROOT / "test-artifacts"))

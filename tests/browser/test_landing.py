@@ -13,7 +13,7 @@ pytestmark = BROWSER_TEST
     ("username", "home"),
     [
         ("officer", r"/portfolio/$"),
-        ("manager", r"/projects/\d+/$"),
+        ("manager", r"/projects/$"),  # manages two projects: the list of them
         ("partner1", r"/tasks/$"),
     ],
 )

@@ -35,7 +35,12 @@ def test_a_manager_follows_the_timeline_to_a_deliverable_and_submits_it(page, si
 
     sign_in(page, site, "manager")
 
-    # lands on the project home, with the timeline
+    # lands on the list of the two projects they manage, then opens the demo project's home
+    assert re.search(r"/projects/$", page.url), page.url
+    page.get_by_role("link", name=re.compile(r"^CARETECH")).first.click()
+    page.wait_for_load_state("networkidle")
+
+    # the project home, with the timeline
     assert re.search(rf"/projects/{project.pk}/$", page.url), page.url
     assert page.get_by_role("heading", level=1).inner_text().startswith("CARETECH")
     assert page.get_by_role("heading", name="Timeline").is_visible()

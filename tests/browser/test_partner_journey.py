@@ -61,13 +61,15 @@ def test_the_manager_opens_the_report_being_composed(page, site):
     assert page.get_by_role("heading", name="RP2 report of CARETECH", level=1).is_visible()
     assert page.get_by_role("button", name="Save the technical part").is_visible()
     blockers = page.locator("#blockers")
-    assert "The reporting period ends on 2027-02-28" in blockers.inner_text()
+    rp2 = project.reporting_periods.get(number=2)
+    assert f"The reporting period ends on {rp2.end_date.isoformat()}" in blockers.inner_text()
     screenshot(page, "manager-report")
 
     # WP1's status, declared with htmx: the row and the blockers change in place
     row = page.locator("#wp-1")
     row.get_by_label("Completed", exact=True).check()
-    row.locator("#id_wp1-completed_on").fill("2026-10-01")
+    # a day of the period that has passed (the demo is in month 33 of 36)
+    row.locator("#id_wp1-completed_on").fill(project.month_start(31).isoformat())
     row.get_by_role("button", name="Save the status of WP1").click()
     refusal = page.locator("#wp-1-refusal")
     refusal.wait_for()

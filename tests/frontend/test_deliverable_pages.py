@@ -11,7 +11,7 @@ import re
 import pytest
 
 from backend.audit.models import Event
-from backend.grants.demo import demo_load
+from backend.demo.loading import demo_load
 from backend.workplan.models import Deliverable, EvidenceFile, Milestone
 from backend.workplan.services import deliverable_request_revision, milestone_achieve
 from tests.workplan import files

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.accounts.models import ProjectRole
+from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.grants.services import grant_file_import
 from tests.factories import UserFactory
 
@@ -99,6 +99,18 @@ def test_the_project_list_hides_projects_the_user_has_no_role_on(client, spec_ex
 
     assert "SECOVE" not in page
     assert "No project is assigned to you yet." in page
+
+
+def test_the_project_list_leads_to_each_projects_home(client, spec_example_bytes):
+    project = grant_file_import(content=spec_example_bytes)
+    user = UserFactory(is_agency_officer=True)
+    ProjectRole.objects.create(user=user, project=project, role=ProjectRoleKind.OFFICER)
+    client.force_login(user)
+
+    page = client.get("/projects/").content.decode()
+
+    assert f'<a href="/projects/{project.pk}/">SECOVE</a>' in page
+    assert client.get(f"/projects/{project.pk}/").status_code == 200
 
 
 def test_the_login_page_speaks_latvian_when_asked(client):

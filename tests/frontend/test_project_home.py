@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from backend.grants.demo import demo_load
+from backend.demo.loading import demo_load
 from frontend.manager_views import _links
 from tests.workplan.helpers import make_accepted
 

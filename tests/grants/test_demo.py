@@ -9,7 +9,14 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from backend.accounts.models import ProjectRole, User
-from backend.grants.demo import DEFAULT_DEMO_PASSWORD, DEMO_GRANT_FILE
+from backend.demo.loading import (
+    DEFAULT_DEMO_PASSWORD,
+    DEMO_GRANT_FILE,
+    demo_shift_months,
+    grant_file_shifted,
+)
+from backend.demo.portfolio import demo_portfolio_numbers
+from backend.grants.dates import brussels_today
 from backend.grants.grantfile.loading import load_grant_file
 from backend.grants.models import CountryStatus, Organisation, Participation, Project
 from backend.grants.rules import ASSOCIATED, ELIGIBLE_STATUSES, EU_MEMBER, country_status_on
@@ -68,6 +75,12 @@ def _composition(project: Project, day: datetime.date) -> dict:
             if types & EMPLOYER_TYPES and types & VET_TYPES
         },
     }
+
+
+def _logins() -> list[str]:
+    """The users who can sign in (the portfolio's other coordinator contacts have no
+    password)."""
+    return [user.username for user in User.objects.all() if user.has_usable_password()]
 
 
 def _snapshot() -> tuple:
@@ -199,9 +212,20 @@ def test_load_demo_twice_leaves_one_project_and_one_of_each_user_and_role(debug)
 
     assert _snapshot() == before
     assert Project.objects.filter(grant_agreement_number=DEMO_NUMBER).count() == 1
-    assert Project.objects.count() == 1
-    assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_USERNAMES)
-    assert ProjectRole.objects.count() == 4
+    portfolio = demo_portfolio_numbers()
+    assert sorted(Project.objects.values_list("grant_agreement_number", flat=True)) == sorted(
+        [DEMO_NUMBER, *portfolio]
+    )
+    assert sorted(_logins()) == sorted(DEMO_USERNAMES)
+    assert ProjectRole.objects.filter(project__grant_agreement_number=DEMO_NUMBER).count() == 4
+    # Each portfolio project: the demo officer, and one primary manager at its coordinator.
+    for number in portfolio:
+        roles = ProjectRole.objects.filter(project__grant_agreement_number=number)
+        assert sorted(roles.values_list("role", "is_primary")) == [
+            ("manager", True),
+            ("officer", False),
+        ]
+        assert roles.get(role="officer").user.username == "officer"
     assert "Imported the demo grant CARETECH" in first.getvalue()
     assert "already exists; not imported again" in second.getvalue()
     assert "Created users" not in second.getvalue()
@@ -241,11 +265,11 @@ def test_demo_users_log_in_with_the_password_and_hold_their_roles(debug):
     officer = User.objects.get(username="officer")
     assert officer.is_agency_officer
     assert not officer.is_superuser
-    assert list(officer.project_roles.values_list("project", "role", "participation")) == [
-        (project.pk, "officer", None)
-    ]
+    assert set(officer.project_roles.values_list("project", "role", "participation")) == {
+        (pk, "officer", None) for pk in Project.objects.values_list("pk", flat=True)
+    }
 
-    manager_role = ProjectRole.objects.get(user__username="manager")
+    manager_role = ProjectRole.objects.get(user__username="manager", project=project)
     assert manager_role.project == project
     assert manager_role.role == "manager"
     assert manager_role.is_primary
@@ -281,7 +305,7 @@ def test_load_demo_sets_the_given_password_and_puts_it_back(debug):
 
     assert Client().login(username="partner1", password=DEFAULT_DEMO_PASSWORD)
     assert "partner1 (password)" in out.getvalue()
-    assert User.objects.count() == len(DEMO_USERNAMES)
+    assert sorted(_logins()) == sorted(DEMO_USERNAMES)
 
 
 @pytest.mark.django_db
@@ -289,7 +313,8 @@ def test_load_demo_adopts_existing_users_without_duplicating_them(debug, officer
     call_command("load-demo", stdout=StringIO())
 
     assert User.objects.filter(username="officer").count() == 1
-    assert User.objects.get(pk=officer.pk).project_roles.get().role == "officer"
+    roles = User.objects.get(pk=officer.pk).project_roles
+    assert roles.get(project__grant_agreement_number=DEMO_NUMBER).role == "officer"
     assert Client().login(username="admin", password=DEFAULT_DEMO_PASSWORD)
 
 
@@ -349,13 +374,21 @@ def test_load_demo_reports_a_rejected_import_and_writes_nothing(debug):
 def test_demo_project_is_listed_and_shown_whole_through_the_api(debug, api_client, username):
     call_command("load-demo", stdout=StringIO())
     demo = load_grant_file(DEMO_GRANT_FILE.read_bytes())
+    # The demo's dates were moved to put today in its 33rd month.
+    demo = grant_file_shifted(
+        demo,
+        demo_shift_months(datetime.date.fromisoformat(demo["start_date"]), brussels_today()),
+    )
     assert api_client.login(username=username, password=DEFAULT_DEMO_PASSWORD)
 
     listing = api_client.get("/api/v1/projects/")
 
     assert listing.status_code == 200
-    assert [item["grant_agreement_number"] for item in listing.json()["results"]] == [DEMO_NUMBER]
-    item = listing.json()["results"][0]
+    numbers = [item["grant_agreement_number"] for item in listing.json()["results"]]
+    # The officer's whole portfolio; the manager's two projects (HOMECARE is theirs too).
+    expected = demo_portfolio_numbers() if username == "officer" else ["101149905"]
+    assert sorted(numbers) == sorted([DEMO_NUMBER, *expected])
+    item = next(i for i in listing.json()["results"] if i["grant_agreement_number"] == DEMO_NUMBER)
     assert item["coordinator"]["short_name"] == "GAUJA"
     assert item["participant_count"] == len(demo["participants"])
 

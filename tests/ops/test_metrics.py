@@ -8,14 +8,14 @@ from django.contrib.auth import get_user_model
 
 from backend.config.celery import app as celery_app
 from backend.grants.dates import BRUSSELS
-from backend.grants.demo import demo_load
 from backend.grants.services import grant_file_import
 from monitoring.models import Flag, FlagKind, Severity, SweepBatch, SweepRun, TaskFailure
 from monitoring.tasks import send_reminders_task, sweep_task
+from tests.conftest import DEMO
 from tests.ops.conftest import TOKEN, value
 
-# M25 of CARETECH (the demo), and SECOVE (the spec example, whose consortium breaks the rules)
-# still runs: the sweep checks both.
+# M25 of CARETECH (the demo grant file, as filed), and SECOVE (the spec example, whose consortium
+# breaks the rules) still runs: the sweep checks both.
 SWEPT_ON = datetime.datetime(2026, 3, 2, 3, 15, tzinfo=BRUSSELS)
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_with_the_token_prometheus_reads_them(client, metrics_token):
 
 def test_after_a_sweep_the_compliance_gauges_equal_the_database_counts(scrape, spec_example_bytes):
     with time_machine.travel(SWEPT_ON, tick=True):
-        demo_load(allow_production=True)
+        grant_file_import(content=DEMO.read_bytes())
         grant_file_import(content=spec_example_bytes)
         outcome = sweep_task.delay().get()
         families = scrape()
@@ -117,7 +117,7 @@ def test_after_a_sweep_the_compliance_gauges_equal_the_database_counts(scrape, s
 def test_a_sweep_whose_batch_failed_is_not_a_success(scrape, settings, monkeypatch):
     settings.GRANTWATCH_SWEEP_BATCH_SIZE = 1
     with time_machine.travel(SWEPT_ON, tick=True):
-        demo_load(allow_production=True)
+        grant_file_import(content=DEMO.read_bytes())
         sweep_task.delay().get()
         first = SweepRun.objects.get()
         monkeypatch.setattr("monitoring.tasks.check_projects", _fail)

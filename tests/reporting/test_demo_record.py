@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from backend.audit.models import Event
-from backend.grants.dates import BRUSSELS
-from backend.grants.demo import demo_load
+from backend.demo.loading import demo_load
+from backend.grants.dates import BRUSSELS, add_months
 from backend.payments.models import Instalment, Payment
 from backend.payments.rules import schedule
 from backend.payments.selectors import grant_facts
@@ -19,14 +19,26 @@ from monitoring.models import Flag
 
 pytestmark = pytest.mark.django_db
 
-LOADED_ON = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=BRUSSELS)  # M33 of CARETECH
+# The demo's dates move with the day it is loaded, so that the story below holds on any day:
+# the day the tests run, the last day of a month, a leap day, the first day of a year.
+LOAD_DAYS = {
+    "today": datetime.datetime.now(BRUSSELS).replace(hour=9, minute=0, second=0, microsecond=0),
+    "month-end": datetime.datetime(2027, 5, 31, 9, 0, tzinfo=BRUSSELS),
+    "leap-day": datetime.datetime(2028, 2, 29, 9, 0, tzinfo=BRUSSELS),
+    "new-year": datetime.datetime(2030, 1, 1, 9, 0, tzinfo=BRUSSELS),
+}
+
+
+@pytest.fixture(params=list(LOAD_DAYS), ids=list(LOAD_DAYS))
+def loaded_on(request) -> datetime.datetime:
+    return LOAD_DAYS[request.param]
 
 
 @pytest.fixture
-def demo_loaded(settings, django_capture_on_commit_callbacks):
+def demo_loaded(settings, loaded_on, django_capture_on_commit_callbacks):
     settings.DEBUG = True
     with (
-        time_machine.travel(LOADED_ON, tick=False),
+        time_machine.travel(loaded_on, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
         return demo_load(password="grantwatch-demo")
@@ -36,10 +48,10 @@ def _statuses() -> dict[str, str]:
     return dict(Deliverable.objects.values_list("code", "status"))
 
 
-def test_the_deliverables_due_before_the_load_are_delivered_but_one(demo_loaded):
+def test_the_deliverables_due_before_the_load_are_delivered_but_one(demo_loaded, loaded_on):
     statuses = _statuses()
     due = dict(Deliverable.objects.values_list("code", "due_on"))
-    past = {code for code, day in due.items() if day < LOADED_ON.date()}
+    past = {code for code, day in due.items() if day < loaded_on.date()}
 
     assert statuses["D5.4"] == "pending"  # left overdue
     assert statuses["D7.4"] == "draft"
@@ -50,11 +62,11 @@ def test_the_deliverables_due_before_the_load_are_delivered_but_one(demo_loaded)
     } - {"D5.4"}
 
 
-def test_the_demo_shows_history_a_revision_and_an_overdue_flag(demo_loaded):
+def test_the_demo_shows_history_a_revision_and_an_overdue_flag(demo_loaded, loaded_on):
     revised = Deliverable.objects.get(code="D3.6")
     assert EvidenceFile.objects.filter(deliverable__code="D2.4", current=False).count() == 1
     assert DueDateRevision.objects.get().deliverable == revised
-    assert revised.due_on > LOADED_ON.date()
+    assert revised.due_on > loaded_on.date()
     assert Milestone.objects.get(code="MS8").achieved_on is None
     assert set(
         Flag.objects.filter(resolved_at__isnull=True, kind__endswith="_overdue").values_list(
@@ -77,7 +89,10 @@ def test_the_first_report_was_sent_back_once_then_approved(demo_loaded):
     ]
     assert "312 learners" not in versions[0].content["technical_part"]
     assert "312 learners" in versions[1].content["technical_part"]
-    assert report.first_submitted_at.date() == datetime.date(2025, 10, 20)
+    # Fifty days after RP1's end (month 18), well within the 60 days.
+    rp1_end = report.reporting_period.end_date
+    assert report.first_submitted_at.date() == rp1_end + datetime.timedelta(days=50)
+    assert report.approved_at.date() == rp1_end + datetime.timedelta(days=100)
     assert report.justifications.get().deliverable.code == "D3.3"
     assert PeriodicReport.objects.get(reporting_period__number=2).status == "draft"
 
@@ -106,12 +121,12 @@ def test_every_step_of_the_demo_is_in_the_audit_trail(demo_loaded):
     assert demo_loaded.work_record_loaded is True
 
 
-def test_loading_the_demo_again_adds_nothing(demo_loaded, settings):
+def test_loading_the_demo_again_adds_nothing(demo_loaded, loaded_on):
     events = Event.objects.count()
     files = EvidenceFile.objects.count()
     payments = (Instalment.objects.count(), Payment.objects.count())
 
-    with time_machine.travel(LOADED_ON + datetime.timedelta(days=1), tick=False):
+    with time_machine.travel(loaded_on + datetime.timedelta(days=1), tick=False):
         again = demo_load(password="grantwatch-demo")
 
     assert again.work_record_loaded is False
@@ -120,9 +135,13 @@ def test_loading_the_demo_again_adds_nothing(demo_loaded, settings):
 
 
 def test_the_pre_financing_was_approved_and_paid_on_its_due_date(demo_loaded):
-    """40 % of EUR 3,998,750.00, due on 2024-03-15: 30 days after the signature (2024-02-14)
-    is 2024-03-15, later than 10 days before the start (2024-02-20)."""
+    """40 % of EUR 3,998,750.00, due 30 days after the signature (as in the file: signed on
+    the 14th of the month before the start), which is later than 10 days before the start."""
     project = demo_loaded.project
+    assert project.start_date.day == 1
+    assert project.signed_on == add_months(project.start_date, -1).replace(day=14)
+    due = project.signed_on + datetime.timedelta(days=30)
+    assert due > project.start_date - datetime.timedelta(days=10)
     instalment = Instalment.objects.get(project=project)
     payment = Payment.objects.get(project=project)
 
@@ -131,20 +150,20 @@ def test_the_pre_financing_was_approved_and_paid_on_its_due_date(demo_loaded):
         "prefinancing",
         Decimal("1599500.00"),
     )
-    assert instalment.approved_at.date() == datetime.date(2024, 3, 8)
+    assert instalment.approved_at.date() == due - datetime.timedelta(days=7)
     assert payment.instalment == instalment
     assert (payment.direction, payment.amount_eur, payment.paid_on, payment.reference) == (
         "payment",
         Decimal("1599500.00"),
-        datetime.date(2024, 3, 15),
-        "EACEA/2024/CARETECH/PF",
+        due,
+        f"EACEA/{due.year}/CARETECH/PF",
     )
     assert payment.recorded_by == instalment.approved_by
     assert payment.recorded_by.project_roles.get(project=project).role == "officer"
 
 
-def test_the_demo_shows_a_paid_pre_financing_and_a_blocked_first_interim(demo_loaded):
-    today = LOADED_ON.date()
+def test_the_demo_shows_a_paid_pre_financing_and_a_blocked_first_interim(demo_loaded, loaded_on):
+    today = loaded_on.date()
     facts = grant_facts([demo_loaded.project.pk], today=today)[demo_loaded.project.pk]
     statuses = {item.key: item for item in schedule(facts, today)}
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backend.grants.demo import demo_load
+from backend.demo.loading import demo_load
 from backend.workplan.progress import ClusterRow
 from backend.workplan.services import deliverable_due_date_revise, milestone_achieve
 from backend.workplan.timeline import (

@@ -3,19 +3,21 @@
 Everything is written through the services (so the permission checks, the workflow rules and the
 audit trail apply), as the demo users; afterwards the dates a service stamps with "today" are
 moved back to when the work would have happened, so that the record reads like a real one.
-Relative to the day the demo is loaded:
+Relative to the day the demo is loaded (month 33 when the demo's dates are shifted to that day):
 
 - deliverables due before today are submitted, and those due in the first two years accepted,
   except D5.4 (left pending: an overdue flag) and D3.3 (late: justified in the RP1 report,
   submitted afterwards); D2.4 was sent back for revision once (its first file stays as history);
-- D7.4 is a draft with its file; D3.6 had its due date revised by the officer;
+- D7.4 is a draft with its file; the officer moved D3.6's deadline by six weeks;
 - milestones due before today are achieved, except MS8 (overdue);
 - the RP1 report was submitted, sent back with comments, submitted again and approved (two
-  frozen versions); the RP2 report has a partner's draft contribution; the officer waived the
-  deliverable condition of WP6;
+  frozen versions) 100 days after its period ended; the RP2 report has a partner's draft
+  contribution; the officer waived the deliverable condition of WP6;
 - the officer approved the pre-financing a week before it was due and its payment went out on
-  the due date (2024-03-15); RP1's interim payment stays blocked, since no work package was
-  completed in RP1.
+  the due date; RP1's interim payment stays blocked, since no work package was completed in RP1.
+
+Each step happens only once its day has come, so the demo loads on any day of the project's
+life, before its start and after its end included.
 """
 
 import datetime
@@ -24,7 +26,6 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from backend.grants.dates import brussels_today
 from backend.grants.models import Project
 from backend.payments.models import Instalment, Payment
 from backend.payments.rules import PREFINANCING, prefinancing_due_on
@@ -41,7 +42,7 @@ from backend.reporting.services import (
     report_submit,
     report_update,
 )
-from backend.workplan.models import Deliverable, DeliverableStatus, Milestone
+from backend.workplan.models import Deliverable, DeliverableStatus, DueDateRevision, Milestone
 from backend.workplan.services import (
     deliverable_accept,
     deliverable_due_date_revise,
@@ -58,6 +59,7 @@ DRAFT = "D7.4"
 DUE_DATE_REVISED = "D3.6"
 NOT_ACHIEVED = "MS8"
 ACCEPTED_UP_TO_MONTH = 24
+RP1_APPROVED_AFTER_DAYS = 100  # the RP1 report's approval, counted from the period's end
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ def _pdf(title: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, body.encode(), content_type="application/pdf")
 
 
-def _deliver(deliverable: Deliverable, people: DemoPeople, *, accept: bool) -> None:
+def _deliver(
+    deliverable: Deliverable, people: DemoPeople, *, accept: bool, today: datetime.date
+) -> None:
     deliverable_evidence_upload(
         deliverable=deliverable, user=people.manager, upload=_pdf(deliverable.code)
     )
@@ -85,11 +89,11 @@ def _deliver(deliverable: Deliverable, people: DemoPeople, *, accept: bool) -> N
     if accept:
         deliverable_accept(deliverable=deliverable, user=people.officer)
     # Back to when it would have happened: delivered a few days before the deadline, accepted
-    # three weeks later.
+    # three weeks later (or today, for one due lately).
     delivered = deliverable.due_on - datetime.timedelta(days=3)
     Deliverable.objects.filter(pk=deliverable.pk).update(
         delivered_on=delivered,
-        approved_on=delivered + datetime.timedelta(days=21) if accept else None,
+        approved_on=min(delivered + datetime.timedelta(days=21), today) if accept else None,
     )
 
 
@@ -100,7 +104,11 @@ def _contribute(period, project: Project, short_name: str, user, entries, *, loc
         contribution_lock(period=period, participation=participation, user=user)
 
 
-def _report_rp1(project: Project, people: DemoPeople, late: Deliverable | None) -> None:
+def _report_rp1(
+    project: Project, people: DemoPeople, late: Deliverable | None, *, decided: bool
+) -> None:
+    """The partners' parts, the technical part, the declarations and the justification; once
+    ``decided``, the report's whole round: submitted, sent back, submitted again, approved."""
     period = project.reporting_periods.get(number=1)
     _contribute(
         period,
@@ -148,6 +156,8 @@ def _report_rp1(project: Project, people: DemoPeople, late: Deliverable | None) 
             text="The skills-needs survey closed late: two national employer associations "
             "asked for more time to reach their members.",
         )
+    if not decided:
+        return
     report_submit(period=period, user=people.manager)
     report_request_changes(
         period=period,
@@ -170,17 +180,15 @@ def _report_rp1(project: Project, people: DemoPeople, late: Deliverable | None) 
     PeriodicReport.objects.filter(pk=report.pk).update(
         first_submitted_at=first,
         submitted_at=second,
-        approved_at=_at(end + datetime.timedelta(days=100)),
+        approved_at=_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
     )
     ReportVersion.objects.filter(report=report, number=1).update(
         submitted_at=first, decided_at=_at(end + datetime.timedelta(days=65))
     )
     ReportVersion.objects.filter(report=report, number=2).update(
-        submitted_at=second, decided_at=_at(end + datetime.timedelta(days=100))
+        submitted_at=second,
+        decided_at=_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
     )
-
-
-PREFINANCING_REFERENCE = "EACEA/2024/CARETECH/PF"
 
 
 def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date) -> None:
@@ -201,7 +209,7 @@ def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date
         user=people.officer,
         amount=instalment.amount_eur,
         paid_on=due,
-        reference=PREFINANCING_REFERENCE,
+        reference=f"EACEA/{due.year}/CARETECH/PF",
         today=today,
     )
     Payment.objects.filter(pk=payment.pk).update(recorded_at=_at(due))
@@ -211,79 +219,118 @@ def _at(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=datetime.UTC)
 
 
-def demo_work_record_load(project: Project, people: DemoPeople) -> None:
-    """Fill the freshly imported demo project's work record (see the module's docstring)."""
-    today = brussels_today()
-    rp1 = project.reporting_periods.get(number=1)
+def demo_work_record_load(project: Project, people: DemoPeople, *, today: datetime.date) -> None:
+    """Fill the freshly imported demo project's work record as it stands on ``today`` (see the
+    module's docstring). Any day works: before the start nothing is done yet, after the end
+    the reports not written in the story are simply late."""
     with transaction.atomic():
         deliverables = {d.code: d for d in project.deliverables.select_related("project")}
-        for code, deliverable in sorted(deliverables.items(), key=lambda item: item[1].due_on):
-            if deliverable.due_on >= today or code in (LEFT_PENDING, LATE_IN_RP1):
-                continue
-            if code == REVISED_ONCE:
-                _deliver(deliverable, people, accept=False)
-                deliverable_request_revision(
-                    deliverable=deliverable,
-                    user=people.officer,
-                    reason="The pilot report lacks the learners' feedback; please add it.",
-                )
-            _deliver(deliverable, people, accept=deliverable.due_month <= ACCEPTED_UP_TO_MONTH)
-
-        late = deliverables.get(LATE_IN_RP1)
-        if rp1.end_date < today:
-            _report_rp1(project, people, late if late and late.due_on < today else None)
-        if late is not None and late.due_on < today:
-            _deliver(late, people, accept=True)
-            Deliverable.objects.filter(pk=late.pk).update(
-                delivered_on=rp1.end_date + datetime.timedelta(days=70),
-                approved_on=rp1.end_date + datetime.timedelta(days=90),
-            )
-
+        _revise_due_date(deliverables.get(DUE_DATE_REVISED), people, today)
+        _deliver_due(deliverables, people, today)
+        _report_first_period(project, people, deliverables.get(LATE_IN_RP1), today)
         draft = deliverables.get(DRAFT)
-        if draft is not None and draft.status == DeliverableStatus.PENDING:
-            deliverable_evidence_upload(deliverable=draft, user=people.manager, upload=_pdf(DRAFT))
-        revised = deliverables.get(DUE_DATE_REVISED)
-        if revised is not None:
-            revised.refresh_from_db()
-            if revised.status == DeliverableStatus.PENDING:
-                deliverable_due_date_revise(
-                    deliverable=revised,
-                    user=people.officer,
-                    due_on=max(revised.due_on, today) + datetime.timedelta(days=30),
-                    reason="The trainers' exchange moved to the spring term.",
+        if draft is not None:
+            draft.refresh_from_db()
+            if draft.status == DeliverableStatus.PENDING:
+                deliverable_evidence_upload(
+                    deliverable=draft, user=people.manager, upload=_pdf(DRAFT)
                 )
-
-        for milestone in Milestone.objects.filter(project=project).select_related("project"):
-            if milestone.due_date < today and milestone.code != NOT_ACHIEVED:
-                milestone_achieve(
-                    milestone=milestone,
-                    user=people.manager,
-                    achieved_on=milestone.due_date - datetime.timedelta(days=2),
-                    verification=f"Minutes and attendance list filed for {milestone.code}.",
-                )
-
+        _achieve_milestones(project, people, today)
         completion_waive(
             work_package=project.work_packages.get(number=6),
             user=people.officer,
             reason="D6.3 was merged into D6.4 at the mid-term review; the work package may be "
             "declared completed without it.",
         )
-        rp2 = project.reporting_periods.filter(number=2).first()
-        if rp2 is not None and "NEMPOLY" in people.partners:
-            _contribute(
-                rp2,
-                project,
-                "NEMPOLY",
-                people.partners["NEMPOLY"],
-                [
-                    {
-                        "work_package": 3,
-                        "activities": "Two joint modules piloted with 48 learners.",
-                        "outputs": "",
-                        "narrative": "",
-                    }
-                ],
-                lock=False,
+        _contribute_to_second_period(project, people, today)
+        _pay_prefinancing(project, people, today)
+
+
+def _revise_due_date(revised: Deliverable | None, people: DemoPeople, today) -> None:
+    """Once the project runs, the officer moves D3.6's deadline by six weeks: today, or three
+    weeks before it fell due if that day has passed."""
+    if revised is None or revised.project.start_date > today:
+        return
+    asked_on = min(today, revised.due_on - datetime.timedelta(days=21))
+    deliverable_due_date_revise(
+        deliverable=revised,
+        user=people.officer,
+        due_on=revised.due_on + datetime.timedelta(days=42),
+        reason="The trainers' exchange moved to the spring term.",
+        today=asked_on,
+    )
+    DueDateRevision.objects.filter(deliverable=revised).update(revised_at=_at(asked_on))
+    revised.refresh_from_db()
+
+
+def _deliver_due(deliverables: dict[str, Deliverable], people: DemoPeople, today) -> None:
+    """Every deliverable due before today is delivered, but the two the story keeps back."""
+    for code, deliverable in sorted(deliverables.items(), key=lambda item: item[1].due_on):
+        if deliverable.due_on >= today or code in (LEFT_PENDING, LATE_IN_RP1):
+            continue
+        if code == REVISED_ONCE:
+            _deliver(deliverable, people, accept=False, today=today)
+            deliverable_request_revision(
+                deliverable=deliverable,
+                user=people.officer,
+                reason="The pilot report lacks the learners' feedback; please add it.",
+            )
+        accept = deliverable.due_month <= ACCEPTED_UP_TO_MONTH
+        _deliver(deliverable, people, accept=accept, today=today)
+
+
+def _report_first_period(
+    project: Project, people: DemoPeople, late: Deliverable | None, today
+) -> None:
+    """RP1's report once its period is over: written at once, approved 100 days after the
+    period's end; the late deliverable follows 70 days after the end."""
+    rp1 = project.reporting_periods.get(number=1)
+    if rp1.end_date >= today:
+        return
+    late_due = late is not None and late.due_on < today
+    _report_rp1(
+        project,
+        people,
+        late if late_due else None,
+        decided=today > rp1.end_date + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS),
+    )
+    delivered_on = rp1.end_date + datetime.timedelta(days=70)
+    if late_due and delivered_on < today:
+        _deliver(late, people, accept=True, today=today)
+        Deliverable.objects.filter(pk=late.pk).update(
+            delivered_on=delivered_on,
+            approved_on=min(rp1.end_date + datetime.timedelta(days=90), today),
+        )
+
+
+def _achieve_milestones(project: Project, people: DemoPeople, today) -> None:
+    for milestone in Milestone.objects.filter(project=project).select_related("project"):
+        if milestone.due_date < today and milestone.code != NOT_ACHIEVED:
+            milestone_achieve(
+                milestone=milestone,
+                user=people.manager,
+                achieved_on=milestone.due_date - datetime.timedelta(days=2),
+                verification=f"Minutes and attendance list filed for {milestone.code}.",
             )
 
-        _pay_prefinancing(project, people, today)
+
+def _contribute_to_second_period(project: Project, people: DemoPeople, today) -> None:
+    """Once RP2 has begun, NEMPOLY keeps a draft of its part."""
+    rp2 = project.reporting_periods.filter(number=2).first()
+    if rp2 is None or rp2.start_date > today or "NEMPOLY" not in people.partners:
+        return
+    _contribute(
+        rp2,
+        project,
+        "NEMPOLY",
+        people.partners["NEMPOLY"],
+        [
+            {
+                "work_package": 3,
+                "activities": "Two joint modules piloted with 48 learners.",
+                "outputs": "",
+                "narrative": "",
+            }
+        ],
+        lock=False,
+    )

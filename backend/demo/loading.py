@@ -1,24 +1,48 @@
-"""The demo data: a fictional CoVE grant and a login for each kind of user, to try the system.
+"""The demo data: a fictional CoVE grant, a portfolio of smaller ones around it and a login for
+each kind of user, to try the system.
 
-The grant comes in through the ordinary grant-file import, checks included; the demo users and
+The grants come in through the ordinary grant-file import, checks included; the demo users and
 their project roles are made to match the specification below. Running it again changes nothing.
+
+The demo is always current: the demo grant's dates are moved by whole months so that, on the day
+it is loaded, the project is in its 33rd month (its third year), whatever the calendar says; the
+file's due months and M-numbers stay as written. The portfolio's projects are written relative to
+the same day. A demo loaded on an earlier day is left as it is (``DemoResult.current_month`` says
+how far it has moved on); start from an empty database for a current one.
+
+The watchers' checks of everything the demo wrote run inside the load, with the code the worker
+runs, so the flags are there when the first page opens.
 """
 
+import datetime
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
+from backend.demo.portfolio import demo_portfolio_load
+from backend.demo.work_record import DemoPeople, demo_work_record_load
+from backend.grants.dates import add_months, brussels_today, project_month
 from backend.grants.grantfile.loading import load_grant_file
 from backend.grants.models import Participation, ParticipationRole, Project
 from backend.grants.services import grant_file_import
+from backend.reporting.models import PeriodicReport
+from monitoring.checks import check_projects
+from monitoring.seam import all_projects_changed, changes_collected
 
-DEMO_GRANT_FILE = Path(__file__).resolve().parent / "demo_data" / "cove-demo.yaml"
+DEMO_GRANT_FILE = Path(__file__).resolve().parents[1] / "grants" / "demo_data" / "cove-demo.yaml"
 DEFAULT_DEMO_PASSWORD = "grantwatch-demo"
+# On the day the demo is loaded (with its dates shifted), the demo grant is in this month.
+DEMO_MONTH = 33
+# The grant file's dates, moved together when the demo is shifted.
+_PROJECT_DATES = ("signed_on", "start_date")
+_PARTICIPANT_DATES = ("joined_on", "left_on")
 
 
 class DemoError(Exception):
@@ -81,19 +105,64 @@ class DemoLogin:
 class DemoResult:
     project: Project
     project_imported: bool  # False: a project with the demo's grant agreement number existed
+    today: datetime.date  # the day the demo was loaded for
+    current_month: int  # the demo project's month on that day
     logins: list[DemoLogin] = field(default_factory=list)
     users_created: list[str] = field(default_factory=list)
     users_updated: list[str] = field(default_factory=list)  # "name (fields put right)"
     roles_created: int = 0
     roles_updated: int = 0
     work_record_loaded: bool = False
+    portfolio_created: list[Project] = field(default_factory=list)
+    projects_checked: int = 0
+
+
+def month_shifted(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by whole months; the last day of a month stays the last day of one."""
+    moved = add_months(day, months)
+    if (day + datetime.timedelta(days=1)).month != day.month:
+        return add_months(moved.replace(day=1), 1) - datetime.timedelta(days=1)
+    return moved
+
+
+def demo_shift_months(start_date: datetime.date, today: datetime.date) -> int:
+    """The whole months that put ``today`` in month ``DEMO_MONTH`` of a project that starts on
+    the first of a month, ``start_date``."""
+    first = add_months(today.replace(day=1), 1 - DEMO_MONTH)
+    return (first.year - start_date.year) * 12 + first.month - start_date.month
+
+
+def grant_file_shifted(data: dict, months: int) -> dict:
+    """A copy of a grant file's data with all its dates moved by ``months``."""
+
+    def moved(value):
+        if not value:
+            return value
+        return month_shifted(datetime.date.fromisoformat(value), months).isoformat()
+
+    shifted = {**data, **{key: moved(data[key]) for key in _PROJECT_DATES if key in data}}
+    shifted["participants"] = [
+        {
+            **participant,
+            **{key: moved(participant[key]) for key in _PARTICIPANT_DATES if key in participant},
+        }
+        for participant in data.get("participants", [])
+    ]
+    return shifted
 
 
 def demo_load(
-    *, password: str = DEFAULT_DEMO_PASSWORD, allow_production: bool = False
+    *,
+    password: str = DEFAULT_DEMO_PASSWORD,
+    allow_production: bool = False,
+    shift: bool = True,
 ) -> DemoResult:
-    """Import the demo grant unless its grant agreement number is taken, and make the demo
-    users and their roles on it exist as specified. All or nothing; idempotent.
+    """Import the demo grant unless its grant agreement number is taken, make the demo
+    users and their roles on it exist as specified, add the portfolio's projects that are
+    missing, and check every project written. All or nothing; idempotent.
+
+    The demo is written for today in Brussels; with ``shift`` off the demo grant keeps the
+    file's own dates.
 
     Refuses (DemoNotAllowed) when DEBUG is off unless ``allow_production``: logins with a known
     password do not belong on a production server. Raises GrantFileInvalid if the import's
@@ -110,16 +179,35 @@ def demo_load(
         )
     if not password:
         raise DemoError(_("The demo password must not be empty."))
+    today = brussels_today()
+    with changes_collected() as changes:
+        result = _demo_write(password, today, shift)
+    if changes.everything:
+        all_projects_changed(reason="demo")
+    ids = sorted(changes.project_ids)
+    if ids:
+        # What the worker would do with the checks these changes queue, done now, once.
+        check_projects(ids, now=timezone.now())
+    result.projects_checked = len(ids)
+    return result
 
-    content = DEMO_GRANT_FILE.read_bytes()
-    demo = load_grant_file(content)
+
+def _demo_write(password: str, today: datetime.date, shift: bool) -> DemoResult:
+    demo = load_grant_file(DEMO_GRANT_FILE.read_bytes())
     with transaction.atomic():
         project = Project.objects.filter(
             grant_agreement_number=demo["grant_agreement_number"]
         ).first()
         imported = project is None
         if imported:
-            project = grant_file_import(content=content)
+            months = (
+                demo_shift_months(datetime.date.fromisoformat(demo["start_date"]), today)
+                if shift
+                else 0
+            )
+            project = grant_file_import(
+                content=json.dumps(grant_file_shifted(demo, months)).encode()
+            )
         elif project.acronym != demo["acronym"]:
             raise DemoError(
                 _(
@@ -128,12 +216,18 @@ def demo_load(
                 )
                 % {"number": project.grant_agreement_number, "acronym": project.acronym}
             )
-        result = DemoResult(project=project, project_imported=imported)
+        result = DemoResult(
+            project=project,
+            project_imported=imported,
+            today=today,
+            current_month=project_month(project.start_date, today),
+        )
+        users = {}
         for spec in DEMO_USERS:
-            user = _demo_user_ensure(spec, password, result)
+            users[spec.username] = _demo_user_ensure(spec, password, result)
             acting_for = None
             if spec.role is not None:
-                acting_for = _demo_role_ensure(spec, user, project, result)
+                acting_for = _demo_role_ensure(spec, users[spec.username], project, result)
             result.logins.append(
                 DemoLogin(
                     username=spec.username,
@@ -144,27 +238,21 @@ def demo_load(
                     password=password,
                 )
             )
-        _demo_work_record_ensure(project, result)
+        _demo_work_record_ensure(project, users, result, today)
+        result.portfolio_created = demo_portfolio_load(
+            today=today, officer=users["officer"], manager=users["manager"]
+        )
     return result
 
 
-def _demo_work_record_ensure(project: Project, result: DemoResult) -> None:
+def _demo_work_record_ensure(project: Project, users: dict, result: DemoResult, today) -> None:
     """Give the demo project a work record unless it has one (a project loaded by an earlier
     version gets one too)."""
-    from backend.reporting.demo import DemoPeople, demo_work_record_load
-    from backend.reporting.models import PeriodicReport
-
     if (
         PeriodicReport.objects.filter(project=project).exists()
         or project.deliverables.exclude(status="pending").exists()
     ):
         return
-    users = {
-        user.username: user
-        for user in get_user_model().objects.filter(
-            username__in=[spec.username for spec in DEMO_USERS]
-        )
-    }
     partners = {
         spec.acting_for: users[spec.username]
         for spec in DEMO_USERS
@@ -173,6 +261,7 @@ def _demo_work_record_ensure(project: Project, result: DemoResult) -> None:
     demo_work_record_load(
         project,
         DemoPeople(manager=users["manager"], officer=users["officer"], partners=partners),
+        today=today,
     )
     result.work_record_loaded = True
 

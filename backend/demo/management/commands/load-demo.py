@@ -1,14 +1,22 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from backend.grants.demo import DEFAULT_DEMO_PASSWORD, DemoError, DemoNotAllowed, demo_load
+from backend.demo.loading import (
+    DEFAULT_DEMO_PASSWORD,
+    DEMO_MONTH,
+    DemoError,
+    DemoNotAllowed,
+    demo_load,
+)
 from backend.grants.grantfile.errors import GrantFileInvalid
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo data: import the fictional CoVE demo grant (unless its grant agreement "
-        "number exists) and create the demo logins admin, officer, manager, partner1 and "
-        "partner2. Idempotent; refuses to run with DEBUG off unless --allow-production."
+        "number exists) with its dates moved so that today is in its 33rd month, a portfolio of "
+        "smaller projects around it, and the demo logins admin, officer, manager, partner1 and "
+        "partner2; then check them all. Idempotent: a demo loaded on an earlier day is left as "
+        "it is. Refuses to run with DEBUG off unless --allow-production."
     )
 
     def add_arguments(self, parser):
@@ -22,10 +30,17 @@ class Command(BaseCommand):
             action="store_true",
             help="load the demo even though DEBUG is off (a server meant for demonstrations)",
         )
+        parser.add_argument(
+            "--no-shift",
+            action="store_true",
+            help="keep the demo grant file's own dates instead of moving them to today",
+        )
 
-    def handle(self, *args, password, allow_production=False, **options):
+    def handle(self, *args, password, allow_production=False, no_shift=False, **options):
         try:
-            result = demo_load(password=password, allow_production=allow_production)
+            result = demo_load(
+                password=password, allow_production=allow_production, shift=not no_shift
+            )
         except DemoNotAllowed as error:
             raise CommandError(
                 f"load-demo: {error} Pass --allow-production to load it anyway."
@@ -52,8 +67,24 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"The demo grant {project.acronym} (grant agreement "
                 f"{project.grant_agreement_number}, id {project.pk}) already exists; "
-                "not imported again."
+                f"not imported again. It is in month {result.current_month} today"
+                + (
+                    f" (a current demo is in month {DEMO_MONTH}): it was loaded on an earlier "
+                    "day and is left as it is; load the demo into an empty database for a "
+                    "current one."
+                    if result.current_month != DEMO_MONTH
+                    else "."
+                )
             )
+        if result.portfolio_created:
+            self.stdout.write(
+                f"Imported {len(result.portfolio_created)} portfolio project(s): "
+                + ", ".join(project.acronym for project in result.portfolio_created)
+                + "."
+            )
+        self.stdout.write(
+            f"Checked {result.projects_checked} project(s): their flags are up to date."
+        )
         if result.users_created:
             self.stdout.write(f"Created users: {', '.join(result.users_created)}.")
         if result.users_updated:

@@ -1,0 +1,1 @@
+"""The demo: a fictional CoVE grant, a portfolio around it and a login for each kind of user."""
