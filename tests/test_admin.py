@@ -24,7 +24,7 @@ def test_every_model_has_an_admin_page():
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
 def test_the_admin_pages_of_each_model_open(client, model, settings):
     settings.DEBUG = True  # the demo loader refuses production settings
-    demo_load(password="grantwatch-demo")
+    demo_load(password="grantwatch-demo", portfolio=False)
     OrganisationRestriction.objects.create(
         organisation=Organisation.objects.first(),
         kind="sanctions_list",

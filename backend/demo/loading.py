@@ -156,13 +156,14 @@ def demo_load(
     password: str = DEFAULT_DEMO_PASSWORD,
     allow_production: bool = False,
     shift: bool = True,
+    portfolio: bool = True,
 ) -> DemoResult:
     """Import the demo grant unless its grant agreement number is taken, make the demo
     users and their roles on it exist as specified, add the portfolio's projects that are
     missing, and check every project written. All or nothing; idempotent.
 
     The demo is written for today in Brussels; with ``shift`` off the demo grant keeps the
-    file's own dates.
+    file's own dates; with ``portfolio`` off the portfolio's projects are left out.
 
     Refuses (DemoNotAllowed) when DEBUG is off unless ``allow_production``: logins with a known
     password do not belong on a production server. Raises GrantFileInvalid if the import's
@@ -181,7 +182,7 @@ def demo_load(
         raise DemoError(_("The demo password must not be empty."))
     today = brussels_today()
     with changes_collected() as changes:
-        result = _demo_write(password, today, shift)
+        result = _demo_write(password, today, shift=shift, portfolio=portfolio)
     if changes.everything:
         all_projects_changed(reason="demo")
     ids = sorted(changes.project_ids)
@@ -192,7 +193,7 @@ def demo_load(
     return result
 
 
-def _demo_write(password: str, today: datetime.date, shift: bool) -> DemoResult:
+def _demo_write(password: str, today: datetime.date, *, shift: bool, portfolio: bool) -> DemoResult:
     demo = load_grant_file(DEMO_GRANT_FILE.read_bytes())
     with transaction.atomic():
         project = Project.objects.filter(
@@ -239,9 +240,10 @@ def _demo_write(password: str, today: datetime.date, shift: bool) -> DemoResult:
                 )
             )
         _demo_work_record_ensure(project, users, result, today)
-        result.portfolio_created = demo_portfolio_load(
-            today=today, officer=users["officer"], manager=users["manager"]
-        )
+        if portfolio:
+            result.portfolio_created = demo_portfolio_load(
+                today=today, officer=users["officer"], manager=users["manager"]
+            )
     return result
 
 

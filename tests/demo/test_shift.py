@@ -127,3 +127,14 @@ def test_the_result_says_which_month_the_demo_is_in(debug):
     assert result.today == datetime.date(2029, 7, 31)
     assert result.current_month == DEMO_MONTH
     assert result.project.start_date == datetime.date(2026, 11, 1)
+
+
+@pytest.mark.django_db
+def test_load_demo_without_the_portfolio_loads_the_demo_grant_alone(debug):
+    out = StringIO()
+
+    call_command("load-demo", "--without-portfolio", stdout=out)
+
+    assert list(Project.objects.values_list("acronym", flat=True)) == ["CARETECH"]
+    assert "portfolio project" not in out.getvalue()
+    assert "Checked 1 project(s)" in out.getvalue()

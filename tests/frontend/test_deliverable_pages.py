@@ -463,7 +463,7 @@ def test_the_pages_take_the_same_queries_with_the_full_work_record(
     with django_assert_max_num_queries(MAX_QUERIES):
         assert client.get(f"/projects/{demo.pk}/milestones/").status_code == 200
 
-    demo_load(allow_production=True)
+    demo_load(allow_production=True, portfolio=False)
     revised = demo.deliverables.get(code="D2.4")
     assert revised.evidence_files.count() == 2
     assert demo.deliverables.exclude(status="pending").count() > 20

@@ -135,7 +135,7 @@ def test_every_queried_metric_is_exported(client, scrape):
     """After the kinds of traffic that make every metric appear: pages, an error, database
     statements, a sweep with flags."""
     with time_machine.travel(datetime.datetime(2026, 3, 2, 3, 15, tzinfo=BRUSSELS), tick=True):
-        demo_load(allow_production=True)
+        demo_load(allow_production=True, portfolio=False)
         sweep_task.delay().get()
     client.get("/healthz")
     client.get("/no-such-page/")

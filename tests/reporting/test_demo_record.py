@@ -41,7 +41,7 @@ def demo_loaded(settings, loaded_on, django_capture_on_commit_callbacks):
         time_machine.travel(loaded_on, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        return demo_load(password="grantwatch-demo")
+        return demo_load(password="grantwatch-demo", portfolio=False)
 
 
 def _statuses() -> dict[str, str]:
@@ -127,7 +127,7 @@ def test_loading_the_demo_again_adds_nothing(demo_loaded, loaded_on):
     payments = (Instalment.objects.count(), Payment.objects.count())
 
     with time_machine.travel(loaded_on + datetime.timedelta(days=1), tick=False):
-        again = demo_load(password="grantwatch-demo")
+        again = demo_load(password="grantwatch-demo", portfolio=False)
 
     assert again.work_record_loaded is False
     assert (Event.objects.count(), EvidenceFile.objects.count()) == (events, files)

@@ -35,11 +35,27 @@ class Command(BaseCommand):
             action="store_true",
             help="keep the demo grant file's own dates instead of moving them to today",
         )
+        parser.add_argument(
+            "--without-portfolio",
+            action="store_true",
+            help="load the demo grant and its users only, not the portfolio around it",
+        )
 
-    def handle(self, *args, password, allow_production=False, no_shift=False, **options):
+    def handle(
+        self,
+        *args,
+        password,
+        allow_production=False,
+        no_shift=False,
+        without_portfolio=False,
+        **options,
+    ):
         try:
             result = demo_load(
-                password=password, allow_production=allow_production, shift=not no_shift
+                password=password,
+                allow_production=allow_production,
+                shift=not no_shift,
+                portfolio=not without_portfolio,
             )
         except DemoNotAllowed as error:
             raise CommandError(
