@@ -2,6 +2,10 @@
 
 Tests marked ``postgres``, ``redis``, ``worker`` or ``browser`` need something outside Python.
 On a bare machine they are skipped with the reason; with CI=true a missing service fails them.
+
+GRANTWATCH_TEST_TODAY=YYYY-MM-DD runs the whole suite (and the Celery workers tests start) as if
+today were that day, at 10:00 in Brussels with the clock ticking. Tests that travel in time
+themselves still do (time_machine nests); every other test must hold on any day.
 """
 
 import os
@@ -20,10 +24,53 @@ from backend.config.celery import app as celery_app
 from backend.grants.models import Project
 from backend.grants.services import grant_file_import
 from tests.factories import UserFactory
+from tests.workers import TODAY_VARIABLE, fixed_today, travel_to_day
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DATA_DIR = Path(__file__).parent / "grants" / "data"
 DEMO = Path(__file__).resolve().parents[1] / "backend" / "grants" / "demo_data" / "cove-demo.yaml"
+
+
+_FIXED_TODAY = pytest.StashKey[tuple]()
+
+
+def pytest_configure(config):
+    """With GRANTWATCH_TEST_TODAY set, travel to that day before any test runs."""
+    try:
+        day = fixed_today()
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+    if day is not None:
+        travel = travel_to_day(day)
+        travel.start()
+        config.stash[_FIXED_TODAY] = (day, travel)
+
+
+def pytest_unconfigure(config):
+    fixed = config.stash.get(_FIXED_TODAY, None)
+    if fixed is not None:
+        del config.stash[_FIXED_TODAY]
+        fixed[1].stop()
+
+
+def _fixed_today_line(config) -> str:
+    day, _ = config.stash[_FIXED_TODAY]
+    return (
+        f"{TODAY_VARIABLE}={day.isoformat()}: tests run as if today were {day:%A %d %B %Y} "
+        "(from 10:00 Europe/Brussels, the clock ticking)"
+    )
+
+
+def pytest_report_header(config):
+    if _FIXED_TODAY in config.stash:
+        return _fixed_today_line(config)
+    return f"{TODAY_VARIABLE} not set: tests run on the real date"
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    # -q leaves the header out; say the day at the end too.
+    if _FIXED_TODAY in config.stash and config.get_verbosity() < 0:
+        terminalreporter.write_line(_fixed_today_line(config))
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -66,6 +113,21 @@ def pytest_runtest_setup(item):
         if IN_CI:
             pytest.fail(f"CI=true and a service is missing: {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """GRANTWATCH_TEST_DB_SUFFIX=name gives a run a test database of its own (e.g. the demo's
+    life, run beside the suite by ``make test``). An in-memory SQLite database is per process
+    anyway."""
+    suffix = os.environ.get("GRANTWATCH_TEST_DB_SUFFIX", "")
+    if not suffix:
+        return
+    for database in settings.DATABASES.values():
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            continue
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{suffix}"
 
 
 @pytest.fixture(autouse=True)

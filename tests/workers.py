@@ -1,30 +1,83 @@
-"""Starting a real Celery worker process for a test, on its own queue."""
+"""Starting a real Celery worker process for a test, on its own queue; and the switch that runs
+the suite (and its workers) as if today were another day."""
 
+import datetime
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import time_machine
 from celery import Celery
 
 CELERY = str(Path(sys.executable).with_name("celery"))
+ROOT = Path(__file__).resolve().parents[1]
+
+# GRANTWATCH_TEST_TODAY=YYYY-MM-DD runs the suite as if today were that day (tests/conftest.py).
+TODAY_VARIABLE = "GRANTWATCH_TEST_TODAY"
+# How far the test process's clock is from the real one, in seconds, so that a worker it starts
+# (tests/worker_at_day.py) reads the very same clock rather than starting again at 10:00.
+CLOCK_OFFSET_VARIABLE = "GRANTWATCH_TEST_CLOCK_OFFSET"
+TRAVEL_HOUR = datetime.time(10, 0)
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def fixed_today(environ: Mapping[str, str | None] = os.environ) -> datetime.date | None:
+    """The day GRANTWATCH_TEST_TODAY names, or None when it is not set (or empty). A value that
+    is not a real YYYY-MM-DD day raises ValueError with a message naming the variable."""
+    value = (environ.get(TODAY_VARIABLE) or "").strip()
+    if not value:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"{TODAY_VARIABLE}={value!r} is not a day: give it as YYYY-MM-DD (e.g. "
+            f"{TODAY_VARIABLE}=2027-02-28), or unset it to run on the real date"
+        ) from None
+
+
+def travel_to_day(day: datetime.date) -> time_machine.travel:
+    """Time travel to ``day`` at 10:00 in Brussels, the clock ticking from there."""
+    return time_machine.travel(datetime.datetime.combine(day, TRAVEL_HOUR, BRUSSELS), tick=True)
 
 
 @contextmanager
 def running_worker(environment: dict[str, str], log_path: Path, queue: str | None = None):
     """Run ``celery --app backend.config worker`` with these environment variables, consuming a
     queue of its own (or ``queue``); yield the queue name and the worker's process id. The
-    worker's output goes to ``log_path``."""
+    worker's output goes to ``log_path``.
+
+    When GRANTWATCH_TEST_TODAY is set (for the whole suite, or in ``environment`` for one test)
+    the worker runs through tests/worker_at_day.py, as if today were that day; if this process
+    is travelling in time, the worker reads this process's clock exactly."""
     queue = queue or f"test-{uuid.uuid4().hex[:12]}"
     env = {**os.environ, **environment}
     for name, value in environment.items():
         if value is None:
             env.pop(name, None)
+    # With GRANTWATCH_TEST_TODAY set, the worker runs as if on that day too, on this process's
+    # clock (the worker starts its own time travel: tests/worker_at_day.py).
+    env.pop(CLOCK_OFFSET_VARIABLE, None)
+    if fixed_today(env) is not None:
+        program = [sys.executable, "-m", "tests.worker_at_day"]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        if time_machine.escape_hatch.is_travelling():
+            offset = time.time() - time_machine.escape_hatch.time.time()
+            env[CLOCK_OFFSET_VARIABLE] = repr(offset)
+    else:
+        program = [CELERY]
     command = [
-        CELERY,
+        *program,
         "--app",
         "backend.config",
         "worker",

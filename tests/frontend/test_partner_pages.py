@@ -46,9 +46,8 @@ def _section(page: str, heading_id: str) -> str:
 def test_my_tasks_shows_what_the_partners_organisation_owes_and_not_another_ones(
     client, demo, users
 ):
-    client.force_login(users["partner_contact"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         response = client.get("/tasks/")
 
     assert response.status_code == 200
@@ -76,9 +75,8 @@ def test_my_tasks_shows_what_the_partners_organisation_owes_and_not_another_ones
 
 
 def test_my_tasks_of_another_partner_lists_its_own_deliverables(client, demo, users):
-    client.force_login(users["other_partner"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["other_partner"])
         page = _page(client.get("/tasks/"))
 
     deliverables = _section(page, "deliverables-title")
@@ -94,9 +92,9 @@ def test_my_tasks_of_a_manager_shows_what_the_coordinator_owes(client, demo, use
         user=users["manager"],
         entries=[entry(1)],
     )
-    client.force_login(users["manager"])
 
     with travel(datetime.datetime(2025, 11, 3, 10, 0, tzinfo=BRUSSELS)):
+        client.force_login(users["manager"])
         page = _page(client.get("/tasks/"))
 
     assert "GAUJA on CARETECH" in page
@@ -115,9 +113,9 @@ def test_my_tasks_drops_a_locked_contribution_and_a_submitted_report(client, dem
         period=rp1, participation=zilemed, user=users["partner_contact"], entries=[entry(1)]
     )
     services.contribution_lock(period=rp1, participation=zilemed, user=users["partner_contact"])
-    client.force_login(users["partner_contact"])
 
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         page = _page(client.get("/tasks/"))
 
     contributions = _section(page, "contributions-title")
@@ -137,9 +135,10 @@ def test_my_tasks_reads_a_fixed_number_of_queries(
     client, demo, other_project, users, django_assert_max_num_queries
 ):
     partner = users["partner_contact"]
-    client.force_login(partner)
-    with travel(AFTER_RP1), django_assert_max_num_queries(TASKS_QUERIES):
-        assert client.get("/tasks/").status_code == 200
+    with travel(AFTER_RP1):
+        client.force_login(partner)
+        with django_assert_max_num_queries(TASKS_QUERIES):
+            assert client.get("/tasks/").status_code == 200
 
     # more projects, organisations, deliverables and contributions
     ProjectRole.objects.create(
@@ -169,9 +168,8 @@ def test_my_tasks_reads_a_fixed_number_of_queries(
 
 
 def test_the_partner_sees_a_form_for_each_work_package_of_the_period(client, demo, users):
-    client.force_login(users["partner_contact"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         response = client.get(_contribution_url(demo, "ZILEMED"))
 
     assert response.status_code == 200
@@ -183,10 +181,10 @@ def test_the_partner_sees_a_form_for_each_work_package_of_the_period(client, dem
 
 
 def test_the_partner_saves_a_draft_and_sees_it_again(client, demo, users):
-    client.force_login(users["partner_contact"])
     url = _contribution_url(demo, "ZILEMED")
 
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         response = client.post(
             url, {"wp3_activities": "Two modules piloted.", "wp3_outputs": "", "wp5_narrative": ""}
         )
@@ -206,10 +204,10 @@ def test_the_partner_saves_a_draft_and_sees_it_again(client, demo, users):
 
 
 def test_refused_input_keeps_the_text_and_saves_nothing(client, demo, users):
-    client.force_login(users["partner_contact"])
     before = row_counts()
 
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         response = client.post(
             _contribution_url(demo, "ZILEMED"),
             {"wp1_activities": "Kept text.", "wp2_outputs": TOO_LONG},
@@ -228,10 +226,10 @@ def test_refused_input_keeps_the_text_and_saves_nothing(client, demo, users):
 
 
 def test_a_refused_input_in_latvian_is_answered_in_latvian(client, demo, users):
-    client.force_login(users["partner_contact"])
     before = row_counts()
 
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         response = client.post(
             _contribution_url(demo, "ZILEMED"),
             {"wp1_activities": "Teksts paliek.", "wp2_outputs": TOO_LONG},
@@ -255,9 +253,9 @@ def test_locking_hands_the_contribution_over_and_makes_it_read_only(client, demo
         user=users["partner_contact"],
         entries=[entry(4, "Simulation lab opened.")],
     )
-    client.force_login(users["partner_contact"])
 
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         response = client.post(_contribution_url(demo, "ZILEMED", suffix="lock/"))
         followed = client.get(response["Location"])
         again = client.post(_contribution_url(demo, "ZILEMED"), {"wp4_activities": "Changed."})
@@ -277,9 +275,8 @@ def test_locking_hands_the_contribution_over_and_makes_it_read_only(client, demo
 
 
 def test_locking_an_empty_contribution_is_refused(client, demo, users):
-    client.force_login(users["partner_contact"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         response = client.post(_contribution_url(demo, "ZILEMED", suffix="lock/"))
 
     assert response.status_code == 400
@@ -296,9 +293,9 @@ def test_a_manager_reads_a_partners_draft_may_not_edit_it_and_unlocks_it_once_lo
     services.contribution_save(
         period=rp1, participation=zilemed, user=users["partner_contact"], entries=[entry(1, "A")]
     )
-    client.force_login(users["manager"])
 
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         draft = client.get(_contribution_url(demo, "ZILEMED"))
         edit = client.post(_contribution_url(demo, "ZILEMED"), {"wp1_activities": "B"})
         services.contribution_lock(period=rp1, participation=zilemed, user=users["partner_contact"])

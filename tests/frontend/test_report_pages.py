@@ -62,9 +62,8 @@ def _article(page: str, anchor: str) -> str:
 
 
 def test_the_list_shows_each_period_with_its_months_dates_status_and_blockers(client, demo, users):
-    client.force_login(users["manager"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         response = client.get(_url(demo))
 
     assert response.status_code == 200
@@ -82,9 +81,8 @@ def test_the_list_shows_each_period_with_its_months_dates_status_and_blockers(cl
 
 
 def test_the_list_marks_an_overdue_report(client, demo, users):
-    client.force_login(users["partner_contact"])
-
     with travel(datetime.datetime(2025, 11, 3, 10, 0, tzinfo=BRUSSELS)):
+        client.force_login(users["partner_contact"])
         page = _page(client.get(_url(demo)))
 
     row = page[page.index("RP1 report") : page.index("RP2 report")]
@@ -96,9 +94,8 @@ def test_the_list_marks_an_overdue_report(client, demo, users):
 
 
 def test_the_manager_saves_the_technical_part(client, demo, users):
-    client.force_login(users["manager"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         response = client.post(_url(demo, "1/save/"), {"technical_part": "  What we did.  "})
         followed = client.get(response["Location"].split("#")[0])
 
@@ -113,9 +110,9 @@ def test_the_manager_saves_the_technical_part(client, demo, users):
 
 def test_a_partner_contact_reads_the_report_but_may_not_compose_it(client, demo, users):
     services.report_update(period=period(demo), user=users["manager"], technical_part="Our work.")
-    client.force_login(users["partner_contact"])
 
     with travel(AFTER_RP1):
+        client.force_login(users["partner_contact"])
         page = _page(client.get(_url(demo, "1/")))
         refused = client.post(_url(demo, "1/save/"), {"technical_part": "Mine."})
 
@@ -131,9 +128,8 @@ def test_a_partner_contact_reads_the_report_but_may_not_compose_it(client, demo,
 
 
 def test_a_declaration_is_saved_with_a_full_page_post(client, demo, users):
-    client.force_login(users["manager"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         response = client.post(
             _url(demo, "1/work-packages/2/"),
             {"wp2-completed": "no", "wp2-comment": "Half way."},
@@ -151,10 +147,10 @@ def test_a_declaration_is_saved_with_a_full_page_post(client, demo, users):
 def test_declaring_a_work_package_completed_is_refused_at_its_row_with_the_rules_message(
     client, demo, users
 ):
-    client.force_login(users["manager"])
     before = row_counts()
 
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         response = client.post(
             _url(demo, "1/work-packages/1/"),
             {"wp1-completed": "yes", "wp1-completed_on": "2025-08-01"},
@@ -173,9 +169,8 @@ def test_declaring_a_work_package_completed_is_refused_at_its_row_with_the_rules
 
 
 def test_a_declaration_with_bad_input_is_shown_next_to_its_fields(client, demo, users):
-    client.force_login(users["manager"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         response = client.post(
             _url(demo, "1/work-packages/1/"),
             {"wp1-completed": "yes", "wp1-completed_on": "2025-09-30"},
@@ -192,9 +187,8 @@ def test_a_declaration_with_bad_input_is_shown_next_to_its_fields(client, demo, 
 
 
 def test_an_htmx_declaration_gets_its_row_and_the_blockers_back(client, demo, users):
-    client.force_login(users["manager"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         saved = client.post(
             _url(demo, "1/work-packages/3/"), {"wp3-completed": "no"}, HTTP_HX_REQUEST="true"
         )
@@ -218,9 +212,9 @@ def test_an_htmx_declaration_gets_its_row_and_the_blockers_back(client, demo, us
 
 def test_a_late_deliverable_is_justified(client, demo, users):
     late = deliverable(demo, LATE_CODE)
-    client.force_login(users["manager"])
 
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         empty = client.post(_url(demo, f"1/justifications/{late.pk}/"), {})
         response = client.post(
             _url(demo, f"1/justifications/{late.pk}/"), {f"d{late.pk}-text": "Survey closed late."}
@@ -258,10 +252,10 @@ def test_a_refused_submission_lists_every_blocker_and_writes_nothing(client, dem
         services.justification_save(
             period=rp1, deliverable=deliverable(demo, code), user=users["manager"], text="Late."
         )
-    client.force_login(users["manager"])
     before = row_counts()
 
     with travel(DURING_RP1):
+        client.force_login(users["manager"])
         response = client.post(_url(demo, "1/submit/"))
 
     assert response.status_code == 409
@@ -326,9 +320,8 @@ def test_the_officer_requests_changes_with_comments_then_approves(client, demo, 
 
 
 def test_approving_a_report_not_submitted_is_a_conflict(client, demo, users):
-    client.force_login(users["officer"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["officer"])
         response = client.post(_url(demo, "1/approve/"), {})
 
     assert response.status_code == 409
@@ -362,9 +355,8 @@ def test_a_version_shows_the_report_as_it_was_submitted(client, demo, users):
 
 
 def test_a_request_in_latvian_is_answered_in_latvian_with_the_errors(client, demo, users):
-    client.force_login(users["manager"])
-
     with travel(AFTER_RP1):
+        client.force_login(users["manager"])
         response = client.post(
             _url(demo, "1/work-packages/1/"),
             {"wp1-completed": "yes", "wp1-completed_on": "not a date"},
@@ -385,9 +377,10 @@ def test_a_request_in_latvian_is_answered_in_latvian_with_the_errors(client, dem
 def test_the_report_page_reads_a_fixed_number_of_queries(
     client, demo, users, django_assert_max_num_queries
 ):
-    client.force_login(users["manager"])
-    with travel(AFTER_RP1), django_assert_max_num_queries(REPORT_PAGE_QUERIES):
-        assert client.get(_url(demo, "1/")).status_code == 200
+    with travel(AFTER_RP1):
+        client.force_login(users["manager"])
+        with django_assert_max_num_queries(REPORT_PAGE_QUERIES):
+            assert client.get(_url(demo, "1/")).status_code == 200
 
     with travel(AFTER_RP1):
         ready_to_submit(demo, users)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -18,7 +19,7 @@ from backend.grants.services import grant_file_import
 from monitoring.models import Flag
 from tests.conftest import redis_url
 from tests.factories import UserFactory
-from tests.workers import running_worker
+from tests.workers import BRUSSELS, TODAY_VARIABLE, running_worker
 
 pytestmark = [
     pytest.mark.worker,
@@ -35,6 +36,11 @@ FIRST_LEAVERS = ["LVTDA", "PUAS", "HOIVA", "ZSTW", "FJORDVIK"]
 LAST_LEAVER = "NORDLYS"
 BREACH = "eligibility_breach:min_full_partners"
 DEADLINE_SECONDS = 10
+# The test and its worker run on this day (the clock ticking): after LINDENAU left the demo on
+# 2025-06-30 (13 countable full partners, 8 once the first five leave) and well inside the
+# project (2024-03-01 to 2028-02-29), where terminations effective yesterday and a partner who
+# joins today are allowed.
+TODAY = datetime.date(2026, 6, 15)
 
 
 def _database_url() -> str:
@@ -76,8 +82,13 @@ def worker(tmp_path, monkeypatch):
         "GRANTWATCH_VAR_DIR": str(tmp_path / "var"),
     }
     queue = celery_app.conf.task_default_queue
+    # The worker reads the same clock as the test: running_worker starts it at the fixed day.
+    environment[TODAY_VARIABLE] = TODAY.isoformat()
     try:
-        with running_worker(environment, tmp_path / "worker.log", queue=queue) as running:
+        with (
+            time_machine.travel(datetime.datetime.combine(TODAY, datetime.time(10), BRUSSELS)),
+            running_worker(environment, tmp_path / "worker.log", queue=queue) as running,
+        ):
             yield running
     finally:
         celery_app.close()
@@ -87,6 +98,7 @@ def worker(tmp_path, monkeypatch):
 def test_a_termination_raises_the_breach_flag_and_a_replacement_resolves_it(worker):
     project = grant_file_import(content=DEMO.read_bytes())
     today = brussels_today()
+    assert today == TODAY
     yesterday = (today - datetime.timedelta(days=1)).isoformat()
     manager = UserFactory(username="pm")
     officer = UserFactory(username="po", is_agency_officer=True)
