@@ -9,7 +9,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test check pytest bench constraints messages clean
+# The days the date-sensitive tests also run at (GRANTWATCH_TEST_TODAY): in the last months of
+# the demo grant file's own calendar (month 47 of 2024-03 .. 2028-02) and a year after its end.
+TEST_DAYS ?= 2028-01-31 2029-03-01
+DATE_SENSITIVE_TESTS ?= tests/demo tests/grants/test_demo.py tests/reporting/test_demo_record.py \
+  tests/monitoring tests/workplan/test_timeline.py tests/frontend/test_project_home.py \
+  tests/payments tests/browser
+
+.PHONY: install run test check pytest pytest-life pytest-days bench constraints messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -39,10 +46,24 @@ check: install
 	$(GW) makemigrations --check --dry-run
 	$(GW) check
 
+# The suite, without the demo's life (pytest-life runs it beside, on a test database of its own).
 pytest: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not life" $(PYTEST_ARGS)
 
-test: check pytest
+# The demo loaded at every month of its life (tests/demo/test_across_life.py).
+pytest-life: install
+	GRANTWATCH_TEST_DB_SUFFIX=life $(BIN)/pytest -m life tests/demo
+
+# The date-sensitive tests again, as if today were each of TEST_DAYS.
+pytest-days: install
+	@for day in $(TEST_DAYS); do \
+	  echo "== the date-sensitive tests as if today were $$day"; \
+	  GRANTWATCH_TEST_TODAY=$$day $(BIN)/pytest -m "not life" $(DATE_SENSITIVE_TESTS) || exit 1; \
+	done
+
+test: check
+	$(MAKE) --no-print-directory -j2 --output-sync=recurse pytest pytest-life
+	$(MAKE) --no-print-directory pytest-days
 
 bench: install
 	$(BIN)/python -m benchmarks.run
