@@ -46,6 +46,7 @@ from django.db import transaction
 from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.amendments.models import AmendmentRequest
 from backend.amendments.services import amendment_approve, amendment_create, amendment_submit
+from backend.demo.work_record import demo_pdf
 from backend.grants.dates import BRUSSELS, add_months, project_month
 from backend.grants.models import ParticipationRole, Project
 from backend.grants.services import grant_file_import
@@ -206,13 +207,10 @@ def portfolio_grant_file(spec: dict, today: datetime.date) -> dict:
 
 
 def _pdf(deliverable: Deliverable, acronym: str) -> SimpleUploadedFile:
-    body = (
-        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-        "2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
-        f"% {acronym} {deliverable.code} {deliverable.title}\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    return demo_pdf(
+        f"{acronym} {deliverable.code} {deliverable.title}",
+        name=f"{acronym}-{deliverable.code.replace('.', '-')}.pdf",
     )
-    name = f"{acronym}-{deliverable.code.replace('.', '-')}.pdf"
-    return SimpleUploadedFile(name, body.encode(), content_type="application/pdf")
 
 
 def _summary(period: ReportingPeriod, sector: str) -> str:

@@ -69,13 +69,14 @@ class DemoPeople:
     partners: dict  # short name -> user
 
 
-def _pdf(title: str) -> SimpleUploadedFile:
+def demo_pdf(title: str, name: str | None = None) -> SimpleUploadedFile:
+    """A minimal PDF file carrying ``title``, as a deliverable's evidence."""
     body = (
         "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
         "2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
         f"% {title}\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
     )
-    name = title.replace(" ", "-").replace(".", "") + ".pdf"
+    name = name or title.replace(" ", "-").replace(".", "") + ".pdf"
     return SimpleUploadedFile(name, body.encode(), content_type="application/pdf")
 
 
@@ -83,7 +84,7 @@ def _deliver(
     deliverable: Deliverable, people: DemoPeople, *, accept: bool, today: datetime.date
 ) -> None:
     deliverable_evidence_upload(
-        deliverable=deliverable, user=people.manager, upload=_pdf(deliverable.code)
+        deliverable=deliverable, user=people.manager, upload=demo_pdf(deliverable.code)
     )
     deliverable_submit(deliverable=deliverable, user=people.manager)
     if accept:
@@ -233,7 +234,7 @@ def demo_work_record_load(project: Project, people: DemoPeople, *, today: dateti
             draft.refresh_from_db()
             if draft.status == DeliverableStatus.PENDING:
                 deliverable_evidence_upload(
-                    deliverable=draft, user=people.manager, upload=_pdf(DRAFT)
+                    deliverable=draft, user=people.manager, upload=demo_pdf(DRAFT)
                 )
         _achieve_milestones(project, people, today)
         completion_waive(
