@@ -29,11 +29,15 @@ def test_a_manager_sees_the_breach_of_an_amendment_as_it_is_built_and_saves_it(p
     # Choosing the kind re-draws the row with the fields that kind uses.
     page.get_by_label("Kind of change").select_option("change_coordinator")
     page.get_by_label("New coordinator").select_option("ZORIANE")
-    page.get_by_label("Takes effect on").fill("2027-01-01")
+    # the first day of month 35, two months ahead (the demo is in month 33)
+    effective = project.month_start(35).isoformat()
+    page.get_by_label("Takes effect on").fill(effective)
 
     what_if = page.locator("#what-if-result")
     expect(what_if).to_contain_text("With these changes the consortium would breach")
-    expect(what_if).to_contain_text("from M35 · 2027-01-01: a coordinator from an eligible country")
+    expect(what_if).to_contain_text(
+        f"from M35 · {effective}: a coordinator from an eligible country"
+    )
     expect(what_if.locator("tr.turns-breach")).to_contain_text("Would become a breach")
     expect(what_if).to_contain_text(
         "The coordinator ZORIANE is established in UA, which is neither an EU Member State nor "
@@ -46,13 +50,13 @@ def test_a_manager_sees_the_breach_of_an_amendment_as_it_is_built_and_saves_it(p
     page.get_by_role("button", name="Save as draft").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Amendment request {AmendmentRequest.objects.get().pk} of CARETECH"
+        f"Amendment request {AmendmentRequest.objects.get(project=project).pk} of CARETECH"
     )
     expect(page.get_by_text("The amendment request was saved as a draft.")).to_be_visible()
     expect(page.get_by_role("table", name="The changes requested, in order")).to_contain_text(
         "Change of coordinator"
     )
-    saved = AmendmentRequest.objects.get()
+    saved = AmendmentRequest.objects.get(project=project)
     assert saved.status == AmendmentStatus.DRAFT
     assert saved.justification == "ZORIANE takes over the coordination."
     assert [(c.kind, c.participation.short_name) for c in saved.changes.all()] == [

@@ -81,7 +81,7 @@ def test_the_manager_opens_the_report_being_composed(page, site):
     assert "WP1," not in page.locator("#blockers").inner_text()
     assert (
         WorkPackageDeclaration.objects.get(
-            reporting_period__number=2, work_package__number=1
+            reporting_period__project=project, reporting_period__number=2, work_package__number=1
         ).completed
         is False
     )
