@@ -46,8 +46,8 @@ from django.db import transaction
 from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.amendments.models import AmendmentRequest
 from backend.amendments.services import amendment_approve, amendment_create, amendment_submit
-from backend.demo.work_record import demo_pdf
-from backend.grants.dates import BRUSSELS, add_months, project_month
+from backend.demo.work_record import demo_at, demo_pdf
+from backend.grants.dates import add_months, project_month
 from backend.grants.models import ParticipationRole, Project
 from backend.grants.services import grant_file_import
 from backend.payments.models import Instalment, Payment
@@ -89,11 +89,6 @@ def _data() -> dict:
 
 def _day(days: int) -> datetime.timedelta:
     return datetime.timedelta(days=days)
-
-
-def _at(day: datetime.date) -> datetime.datetime:
-    """A working hour of the day in Brussels."""
-    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=BRUSSELS)
 
 
 # -- the grant files ------------------------------------------------------------------------------
@@ -284,9 +279,9 @@ class _Story:
                     user=self.officer,
                     today=deliverable.due_on + _day(21),
                 )
-            Deliverable.objects.filter(pk=deliverable.pk).update(submitted_at=_at(delivered))
+            Deliverable.objects.filter(pk=deliverable.pk).update(submitted_at=demo_at(delivered))
             EvidenceFile.objects.filter(deliverable=deliverable).update(
-                uploaded_at=_at(delivered - _day(1))
+                uploaded_at=demo_at(delivered - _day(1))
             )
 
     def draft_next(self) -> None:
@@ -305,7 +300,7 @@ class _Story:
             upload=_pdf(deliverable, self.project.acronym),
         )
         EvidenceFile.objects.filter(deliverable=deliverable).update(
-            uploaded_at=_at(self.today - _day(7))
+            uploaded_at=demo_at(self.today - _day(7))
         )
 
     def achieve(self, *, not_achieved=()) -> None:
@@ -321,7 +316,7 @@ class _Story:
                 verification=f"{milestone.verification}, filed with the steering committee.",
                 today=self.today,
             )
-            Milestone.objects.filter(pk=milestone.pk).update(achieved_recorded_at=_at(due))
+            Milestone.objects.filter(pk=milestone.pk).update(achieved_recorded_at=demo_at(due))
 
     # -- payments --------------------------------------------------------------------------------
 
@@ -329,7 +324,7 @@ class _Story:
         instalment = instalment_approve(
             project=self.project, key=key, user=self.officer, today=self.today
         )
-        Instalment.objects.filter(pk=instalment.pk).update(approved_at=_at(day))
+        Instalment.objects.filter(pk=instalment.pk).update(approved_at=demo_at(day))
         return instalment
 
     def pay(self, key: str, day: datetime.date) -> Payment:
@@ -344,7 +339,7 @@ class _Story:
             reference=f"EACEA/{day.year}/{self.project.acronym}/{label}",
             today=self.today,
         )
-        Payment.objects.filter(pk=payment.pk).update(recorded_at=_at(day))
+        Payment.objects.filter(pk=payment.pk).update(recorded_at=demo_at(day))
         return payment
 
     def pay_prefinancing(self) -> None:
@@ -411,16 +406,17 @@ class _Story:
         self.declare(period, completed, comment or "Work continues in the next reporting period.")
         report_submit(period=period, user=self.contact, today=self.today)
         report_approve(period=period, user=self.officer, comments="Approved. Thank you.")
-        sent, decided = _at(end + _day(received)), _at(end + _day(approved))
+        sent, decided = demo_at(end + _day(received)), demo_at(end + _day(approved))
         PeriodicReport.objects.filter(pk=report.pk).update(
             first_submitted_at=sent, submitted_at=sent, approved_at=decided, updated_at=decided
         )
         ReportVersion.objects.filter(report=report).update(submitted_at=sent, decided_at=decided)
         Contribution.objects.filter(report=report).update(
-            locked_at=_at(end + _day(received - 10)), updated_at=_at(end + _day(received - 10))
+            locked_at=demo_at(end + _day(received - 10)),
+            updated_at=demo_at(end + _day(received - 10)),
         )
         WorkPackageDeclaration.objects.filter(reporting_period=period).update(
-            declared_at=_at(end + _day(received - 2))
+            declared_at=demo_at(end + _day(received - 2))
         )
 
     def amend(self, change: dict, *, justification: str, submitted: datetime.date, **decision):
@@ -431,9 +427,9 @@ class _Story:
         )
         amendment_submit(request=request, user=self.contact)
         dates = {
-            "created_at": _at(submitted - _day(3)),
-            "updated_at": _at(submitted),
-            "submitted_at": _at(submitted),
+            "created_at": demo_at(submitted - _day(3)),
+            "updated_at": demo_at(submitted),
+            "submitted_at": demo_at(submitted),
         }
         if decision:
             amendment_approve(
@@ -443,7 +439,7 @@ class _Story:
                 override_justification=decision.get("override"),
                 today=self.today,
             )
-            dates["decided_at"] = _at(decision["decided"])
+            dates["decided_at"] = demo_at(decision["decided"])
         AmendmentRequest.objects.filter(pk=request.pk).update(**dates)
 
     def depart(self, effective_on: datetime.date, submitted: datetime.date, decided):
@@ -507,7 +503,7 @@ def _report_overdue(story: _Story) -> None:
     story.routine(pending=("D2.2",), not_achieved=("MS2",))
     period = story.period(1)
     report = story.compose(period)
-    drafted = _at(period.end_date + _day(20))
+    drafted = demo_at(period.end_date + _day(20))
     PeriodicReport.objects.filter(pk=report.pk).update(updated_at=drafted)
     Contribution.objects.filter(report=report).update(locked_at=drafted, updated_at=drafted)
 

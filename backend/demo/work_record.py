@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from backend.grants.dates import BRUSSELS
 from backend.grants.models import Project
 from backend.payments.models import Instalment, Payment
 from backend.payments.rules import PREFINANCING, prefinancing_due_on
@@ -105,12 +106,10 @@ def _contribute(period, project: Project, short_name: str, user, entries, *, loc
         contribution_lock(period=period, participation=participation, user=user)
 
 
-def _report_rp1(
-    project: Project, people: DemoPeople, late: Deliverable | None, *, decided: bool
-) -> None:
+def _report_rp1(period, people: DemoPeople, late: Deliverable | None, *, decided: bool) -> None:
     """The partners' parts, the technical part, the declarations and the justification; once
     ``decided``, the report's whole round: submitted, sent back, submitted again, approved."""
-    period = project.reporting_periods.get(number=1)
+    project = period.project
     _contribute(
         period,
         project,
@@ -175,20 +174,20 @@ def _report_rp1(
     report_approve(period=period, user=people.officer, comments="Thank you, approved.")
     # The report reached the agency within its 60 days and was approved some weeks later.
     end = period.end_date
-    first = _at(end + datetime.timedelta(days=50))
-    second = _at(end + datetime.timedelta(days=75))
+    first = demo_at(end + datetime.timedelta(days=50))
+    second = demo_at(end + datetime.timedelta(days=75))
     report = PeriodicReport.objects.get(reporting_period=period)
     PeriodicReport.objects.filter(pk=report.pk).update(
         first_submitted_at=first,
         submitted_at=second,
-        approved_at=_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
+        approved_at=demo_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
     )
     ReportVersion.objects.filter(report=report, number=1).update(
-        submitted_at=first, decided_at=_at(end + datetime.timedelta(days=65))
+        submitted_at=first, decided_at=demo_at(end + datetime.timedelta(days=65))
     )
     ReportVersion.objects.filter(report=report, number=2).update(
         submitted_at=second,
-        decided_at=_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
+        decided_at=demo_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
     )
 
 
@@ -201,7 +200,7 @@ def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date
     instalment = instalment_approve(
         project=project, key=PREFINANCING, user=people.officer, today=today
     )
-    approved_at = _at(due - datetime.timedelta(days=7))
+    approved_at = demo_at(due - datetime.timedelta(days=7))
     Instalment.objects.filter(pk=instalment.pk).update(approved_at=approved_at)
     instalment.refresh_from_db()
     payment = payment_record(
@@ -213,11 +212,12 @@ def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date
         reference=f"EACEA/{due.year}/CARETECH/PF",
         today=today,
     )
-    Payment.objects.filter(pk=payment.pk).update(recorded_at=_at(due))
+    Payment.objects.filter(pk=payment.pk).update(recorded_at=demo_at(due))
 
 
-def _at(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=datetime.UTC)
+def demo_at(day: datetime.date) -> datetime.datetime:
+    """A working hour of ``day`` in Brussels: when the demo dates back what a service stamped."""
+    return datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=BRUSSELS)
 
 
 def demo_work_record_load(project: Project, people: DemoPeople, *, today: datetime.date) -> None:
@@ -260,7 +260,7 @@ def _revise_due_date(revised: Deliverable | None, people: DemoPeople, today) -> 
         reason="The trainers' exchange moved to the spring term.",
         today=asked_on,
     )
-    DueDateRevision.objects.filter(deliverable=revised).update(revised_at=_at(asked_on))
+    DueDateRevision.objects.filter(deliverable=revised).update(revised_at=demo_at(asked_on))
     revised.refresh_from_db()
 
 
@@ -290,7 +290,7 @@ def _report_first_period(
         return
     late_due = late is not None and late.due_on < today
     _report_rp1(
-        project,
+        rp1,
         people,
         late if late_due else None,
         decided=today > rp1.end_date + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS),
