@@ -43,6 +43,7 @@ run: install
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(GW) makemigrations --check --dry-run
 	$(GW) check
 

@@ -17,7 +17,7 @@ def queries() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from backend.grants.dates import brussels_today
+    from backend.common.dates import brussels_today
     from backend.grants.selectors import active_project_ids
     from monitoring.checks import check_projects
 

@@ -8,10 +8,13 @@ selectors and ``can_<verb>`` checks as the API views, so the two cannot disagree
 from django.core.exceptions import PermissionDenied
 
 from backend.accounts.models import ProjectRoleKind
-from backend.api.lookups import visible_project
+from backend.grants.selectors import project_get_or_404
 
-# The project, or 404 when it does not exist or the user may not see it: the API's own lookup.
-page_project = visible_project
+
+def page_project(request, project_id: int):
+    """The project, or 404 when it does not exist or the user may not see it: the API's own
+    lookup."""
+    return project_get_or_404(user=request.user, project_id=project_id)
 
 
 def page_check(check, request, obj) -> None:

@@ -39,7 +39,7 @@ from backend.amendments.services import (
     amendment_update,
 )
 from backend.amendments.whatif import breached_rules, breaches
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
 from backend.grants.eligibility.engine import BREACH, PASS, REVIEW, WARNING, evaluate, timeline
 from backend.grants.eligibility.messages import rule_label, verdict_as_dict
 from backend.grants.models import OrgType, ParticipationRole, ProgrammeStatus

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from backend.api.errors import InvalidInput
+from backend.common.errors import InvalidInput
 
 
 def add_service_errors(

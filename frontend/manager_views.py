@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from backend.api.errors import Conflict, InvalidInput
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
+from backend.common.errors import Conflict, InvalidInput
 from backend.workplan.evidence import clean_name, request_size_check
 from backend.workplan.models import DeliverableStatus
 from backend.workplan.permissions import (
@@ -51,7 +51,6 @@ from backend.workplan.services import (
     deliverable_submit,
     milestone_achieve,
 )
-from backend.workplan.timeline import project_overview, work_package_options
 from frontend.access import page_check, page_project
 from frontend.forms import add_service_errors
 from frontend.forms_manager import (
@@ -60,6 +59,7 @@ from frontend.forms_manager import (
     MilestoneAchieveForm,
     RevisionRequestForm,
 )
+from frontend.timeline import project_overview, work_package_options
 
 # Pages of the other areas about the same project, for everyone who sees it; a link whose page
 # does not exist (yet) is left out.

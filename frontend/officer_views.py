@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
 from backend.workplan.rules import deliverable_is_overdue
 from backend.workplan.selectors import deliverable_list
 from frontend.access import officer_only, page_check, page_project

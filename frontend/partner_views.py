@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backend.api.errors import Conflict, InvalidInput
+from backend.common.errors import Conflict, InvalidInput
 from backend.reporting import services
 from backend.reporting.models import ContributionStatus
 from backend.reporting.permissions import can_unlock_contribution, can_write_contribution

@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from backend.api.errors import Conflict, InvalidInput
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
+from backend.common.errors import Conflict, InvalidInput
 from backend.reporting import services
 from backend.reporting.models import ReportStatus
 from backend.reporting.permissions import can_compose_report, can_review_report

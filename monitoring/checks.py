@@ -14,7 +14,7 @@ from collections.abc import Collection
 from django.utils.translation import gettext_noop
 
 from backend.amendments.selectors import amendments_past_decision_date
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
 from backend.grants.eligibility.engine import BREACH, REVIEW, WARNING, evaluate, next_breach
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
 from backend.grants.eligibility.messages import LANGUAGES, render, result_as_dict
@@ -22,7 +22,8 @@ from backend.grants.selectors import consortia
 from backend.payments import rules as payment_rules
 from backend.payments.selectors import grant_facts
 from backend.reporting.models import REPORT_DUE_DAYS
-from backend.workplan.deadlines import (
+from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
+from monitoring.deadlines import (
     DueDeliverable,
     DueMilestone,
     DueReport,
@@ -30,7 +31,6 @@ from backend.workplan.deadlines import (
     milestones_not_achieved,
     reports_not_received,
 )
-from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
 from monitoring.flags import Finding, SyncResult, flags_sync
 from monitoring.models import FlagKind, Severity
 

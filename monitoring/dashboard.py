@@ -23,14 +23,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from backend.grants.dates import BRUSSELS, add_months, brussels_today
+from backend.common.dates import BRUSSELS, add_months, brussels_today
 from backend.grants.eligibility.engine import Verdict, evaluate
 from backend.grants.models import Project
 from backend.grants.selectors import consortia, projects_visible_to
 from backend.payments import rules as payment_rules
 from backend.payments.models import Direction, Payment
 from backend.payments.selectors import ScheduleState, grant_facts, schedule_state
-from backend.workplan.progress import ClusterProgress, portfolio_progress_get
+from backend.reporting.progress import ClusterProgress, portfolio_progress_get
 from monitoring.models import Flag, FlagStatus
 from monitoring.rag import STATUSES, Compliance, OpenFlag, compliance
 from monitoring.selectors import flag_list

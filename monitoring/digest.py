@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
 from monitoring.models import DigestSent, Flag, Severity
 
 logger = logging.getLogger("monitoring.digest")

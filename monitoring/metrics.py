@@ -54,6 +54,7 @@ import os
 import threading
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
@@ -137,7 +138,7 @@ def install_database_metrics() -> None:
 
 
 class _WorkerPing:
-    """``celery_app.control.ping`` answers, cached for PING_CACHE_SECONDS per process."""
+    """The Celery app's ``control.ping`` answers, cached for PING_CACHE_SECONDS per process."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -148,9 +149,7 @@ class _WorkerPing:
         with self._lock:
             if self._value is not None and time.monotonic() < self._expires:
                 return self._value
-            from backend.config.celery import app as celery_app
-
-            replies = celery_app.control.ping(timeout=PING_TIMEOUT_SECONDS, connection=connection)
+            replies = current_app.control.ping(timeout=PING_TIMEOUT_SECONDS, connection=connection)
             self._value = len(replies or [])
             self._expires = time.monotonic() + PING_CACHE_SECONDS
             return self._value

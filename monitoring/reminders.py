@@ -40,10 +40,10 @@ from backend.accounts.models import (
     ProjectRole,
     ProjectRoleKind,
 )
-from backend.grants.dates import brussels_today, month_end
+from backend.common.dates import brussels_today, month_end
 from backend.grants.models import Project
 from backend.reporting.models import REPORT_DUE_DAYS
-from backend.workplan.deadlines import (
+from monitoring.deadlines import (
     deliverables_not_submitted,
     milestones_not_achieved,
     reports_not_received,

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
 from backend.grants.selectors import active_project_ids
 from backend.reporting.models import REPORT_DUE_DAYS
 from monitoring.checks import check_projects

@@ -21,14 +21,14 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import ProjectRole
 from backend.config.celery import app as celery_app
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
-from backend.grants.services import grant_file_import
 from tests.factories import UserFactory
 from tests.workers import TODAY_VARIABLE, fixed_today, travel_to_day
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DATA_DIR = Path(__file__).parent / "grants" / "data"
-DEMO = Path(__file__).resolve().parents[1] / "backend" / "grants" / "demo_data" / "cove-demo.yaml"
+DEMO = Path(__file__).resolve().parents[1] / "backend" / "demo" / "data" / "cove-demo.yaml"
 
 
 _FIXED_TODAY = pytest.StashKey[tuple]()

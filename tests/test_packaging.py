@@ -40,8 +40,8 @@ def test_the_wheel_carries_every_file_the_system_reads(wheel):
 
     expected = {
         "backend/cli.py",
-        "backend/grants/grantfile/grant-file.schema.json",
-        "backend/grants/demo_data/cove-demo.yaml",
+        "backend/grantfile/grant-file.schema.json",
+        "backend/demo/data/cove-demo.yaml",
         "backend/grants/migrations/0002_reference_data.py",
         "backend/workplan/migrations/0002_activity_clusters.py",
         "backend/locale/lv/LC_MESSAGES/django.mo",

@@ -7,8 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from backend.grants.models import Organisation, Participation, Project
-
 # Reminders go out this many days before a due date (0 = on the day) unless the user says
 # otherwise.
 DEFAULT_REMINDER_DAYS = (14, 0)
@@ -46,7 +44,7 @@ class User(AbstractUser):
         help_text=_("Works for the granting authority and may import grants."),
     )
     organisation = models.ForeignKey(
-        Organisation,
+        "grants.Organisation",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -87,11 +85,11 @@ class ProjectRole(models.Model):
         User, on_delete=models.CASCADE, related_name="project_roles", verbose_name=_("user")
     )
     project = models.ForeignKey(
-        Project, on_delete=models.CASCADE, related_name="roles", verbose_name=_("project")
+        "grants.Project", on_delete=models.CASCADE, related_name="roles", verbose_name=_("project")
     )
     role = models.CharField(_("role"), max_length=20, choices=ProjectRoleKind)
     participation = models.ForeignKey(
-        Participation,
+        "grants.Participation",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

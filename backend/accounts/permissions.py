@@ -7,6 +7,8 @@ selectors' business (a project out of sight is a 404, never a 403).
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+
 from backend.accounts.models import ProjectRole, ProjectRoleKind
 
 
@@ -67,7 +69,6 @@ def project_access(user, project_id: int) -> Access:
 def require(check, user, obj) -> None:
     """For services: raise PermissionDenied with the reason unless ``check(user, obj)``
     allows (the API answers 403 with it)."""
-    from django.core.exceptions import PermissionDenied
 
     allowed, reason = check(user, obj)
     if not allowed:

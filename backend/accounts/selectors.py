@@ -3,7 +3,6 @@
 from django.db.models import Prefetch, QuerySet
 
 from backend.accounts.models import ProjectRole, User
-from backend.grants.models import Project
 
 
 def roles_on_project(user, project_id: int) -> frozenset[str]:
@@ -41,7 +40,7 @@ def user_with_roles(user) -> User:
     )
 
 
-def project_contacts(project: Project) -> QuerySet[ProjectRole]:
+def project_contacts(project) -> QuerySet[ProjectRole]:
     """The people with a role on the project (a project the user can see), by role then name."""
     return (
         ProjectRole.objects.filter(project=project)

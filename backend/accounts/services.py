@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User, validate_reminder_days
-from backend.api.errors import InvalidInput, PathError
 from backend.audit.services import event_record
+from backend.common.errors import InvalidInput, PathError
 
 # What a user may change about themselves; everything else is the administrators'.
 SETTINGS_FIELDS = ("language", "reminder_days")

@@ -1,7 +1,7 @@
 """Why an amendment request was refused: invalid input (each error names its field) or a step
 taken out of order."""
 
-from backend.api.errors import PathError
+from backend.common.errors import PathError
 
 # An amendment's errors name the field of the input, e.g. changes[1].effective_on.
 FieldError = PathError

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backend.grants.dates import BRUSSELS
+from backend.common.dates import BRUSSELS
 from backend.grants.models import Country, Participation, ParticipationRole, Project
 
 # The agency decides within 45 days of submission; no answer counts as a rejection. This comes

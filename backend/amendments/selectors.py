@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from backend.grants.dates import BRUSSELS
+from backend.amendments.permissions import can_see_drafts
+from backend.common.dates import BRUSSELS
 from backend.grants.eligibility.facts import Restriction
 from backend.grants.models import Country, Organisation, Project
 from backend.grants.selectors import consortia
@@ -31,7 +32,6 @@ def amendment_list(*, user, project: Project) -> QuerySet[AmendmentRequest]:
     """The project's amendment requests the user may see: drafts only for those who draft them
     (the project's managers and administrators); every other request for anyone who sees the
     project. Newest first, with their changes, in a fixed number of queries."""
-    from .permissions import can_see_drafts  # permissions read roles through this module
 
     requests = AmendmentRequest.objects.filter(project=project)
     if not can_see_drafts(user, project)[0]:

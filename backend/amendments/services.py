@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
 from backend.audit.services import event_record
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
+from backend.common.seam import projects_changed
 from backend.grants.eligibility.messages import rule_label
 from backend.grants.models import (
     Organisation,
@@ -24,7 +25,6 @@ from backend.grants.models import (
     ParticipationRole,
     Project,
 )
-from monitoring.seam import projects_changed
 
 from .errors import AmendmentConflict, AmendmentInvalid, FieldError
 from .models import (

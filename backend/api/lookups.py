@@ -1,21 +1,17 @@
 """What every API view starts with: the project the user may see (else 404), the permission
 to act (else 403 with the reason), the language to answer in."""
 
-from django.http import Http404
 from django.utils.translation import get_language
 from rest_framework.exceptions import PermissionDenied
 
 from backend.grants.models import Project
-from backend.grants.selectors import project_get
+from backend.grants.selectors import project_get_or_404
 
 
 def visible_project(request, project_id: int) -> Project:
     """The project, or 404 when it does not exist or the user may not see it (the two are
     not told apart)."""
-    project = project_get(user=request.user, project_id=project_id)
-    if project is None:
-        raise Http404
-    return project
+    return project_get_or_404(user=request.user, project_id=project_id)
 
 
 def check_permission(check, request, obj) -> None:

@@ -1,17 +1,17 @@
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 
-from backend.grants import apis as grants_apis
-from backend.workplan import progress_apis
+from backend.api import grants as grants_apis
+from backend.api import progress as progress_apis
 
 urlpatterns = [
-    path("", include("backend.amendments.urls")),
-    path("", include("monitoring.urls")),
-    path("", include("backend.workplan.urls")),
-    path("", include("backend.reporting.urls")),
-    path("", include("backend.audit.urls")),
-    path("", include("backend.accounts.urls")),
-    path("", include("backend.payments.urls")),
+    path("", include("backend.api.routes.amendments")),
+    path("", include("backend.api.routes.flags")),
+    path("", include("backend.api.routes.workplan")),
+    path("", include("backend.api.routes.reporting")),
+    path("", include("backend.api.routes.audit")),
+    path("", include("backend.api.routes.accounts")),
+    path("", include("backend.api.routes.payments")),
     path("auth/token", obtain_auth_token, name="api-token"),
     path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
     path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),

@@ -11,8 +11,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backend.grants.models import Project
-
 
 class EventIsImmutable(Exception):
     """Raised on any attempt to change or delete an audit event."""
@@ -45,7 +43,7 @@ class Event(models.Model):
     # Empty for the system (a watcher, an import from the command line).
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     project = models.ForeignKey(
-        Project,
+        "grants.Project",
         on_delete=models.DO_NOTHING,
         null=True,
         blank=True,

@@ -5,8 +5,7 @@ import datetime
 from django.db.models import QuerySet
 
 from backend.audit.models import Event
-from backend.grants.dates import BRUSSELS
-from backend.grants.models import Project
+from backend.common.dates import BRUSSELS
 
 
 def brussels_day_start(day: datetime.date) -> datetime.datetime:
@@ -16,7 +15,7 @@ def brussels_day_start(day: datetime.date) -> datetime.datetime:
 
 def project_activity(
     *,
-    project: Project,
+    project,
     verb: str | None = None,
     object_type: str | None = None,
     actor: str | None = None,

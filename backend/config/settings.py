@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "backend.reporting",
     "backend.payments",
     "backend.audit",
+    "backend.grantfile",
     "backend.demo",
     "django_htmx",
     "django_guid",

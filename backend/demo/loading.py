@@ -26,17 +26,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
+from backend.common.dates import add_months, brussels_today, project_month
+from backend.common.seam import all_projects_changed, changes_collected
 from backend.demo.portfolio import demo_portfolio_load
 from backend.demo.work_record import DemoPeople, demo_work_record_load
-from backend.grants.dates import add_months, brussels_today, project_month
-from backend.grants.grantfile.loading import load_grant_file
+from backend.grantfile.loading import load_grant_file
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Participation, ParticipationRole, Project
-from backend.grants.services import grant_file_import
 from backend.reporting.models import PeriodicReport
 from monitoring.checks import check_projects
-from monitoring.seam import all_projects_changed, changes_collected
 
-DEMO_GRANT_FILE = Path(__file__).resolve().parents[1] / "grants" / "demo_data" / "cove-demo.yaml"
+DEMO_GRANT_FILE = Path(__file__).resolve().parent / "data" / "cove-demo.yaml"
 DEFAULT_DEMO_PASSWORD = "grantwatch-demo"
 # On the day the demo is loaded (with its dates shifted), the demo grant is in this month.
 DEMO_MONTH = 33

@@ -46,10 +46,10 @@ from django.db import transaction
 from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.amendments.models import AmendmentRequest
 from backend.amendments.services import amendment_approve, amendment_create, amendment_submit
+from backend.common.dates import add_months, project_month
 from backend.demo.work_record import demo_at, demo_pdf
-from backend.grants.dates import add_months, project_month
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import ParticipationRole, Project
-from backend.grants.services import grant_file_import
 from backend.payments.models import Instalment, Payment
 from backend.payments.rules import PREFINANCING, instalment_key, prefinancing_due_on
 from backend.payments.services import instalment_approve, payment_record

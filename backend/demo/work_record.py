@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from backend.grants.dates import BRUSSELS
+from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
 from backend.payments.models import Instalment, Payment
 from backend.payments.rules import PREFINANCING, prefinancing_due_on

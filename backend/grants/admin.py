@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from backend.audit.admin import AuditedAdmin
+from backend.common.seam import all_projects_changed, projects_changed
 from backend.grants.models import (
     Call,
     Country,
@@ -12,7 +13,6 @@ from backend.grants.models import (
     Project,
     RuleSet,
 )
-from monitoring.seam import all_projects_changed, projects_changed
 
 
 class WatchedAdmin(AuditedAdmin):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from backend.grants.dates import month_end, month_start
+from backend.common.dates import month_end, month_start
 
 PIC_VALIDATOR = RegexValidator(r"^[0-9]{9}$", _("A PIC is exactly 9 digits."))
 GA_NUMBER_VALIDATOR = RegexValidator(r"^[0-9]+$", _("A grant agreement number is digits only."))

@@ -29,7 +29,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_noop
 
-from backend.grants.dates import report_due_on
+from backend.common.dates import report_due_on
+from backend.grants.eligibility.messages import rule_label
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -253,7 +254,6 @@ class RuleNames:
     rules: tuple[str, ...]
 
     def __str__(self) -> str:
-        from backend.grants.eligibility.messages import rule_label
 
         return "; ".join(rule_label(rule) for rule in self.rules)
 

@@ -24,13 +24,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
-from backend.api.errors import Conflict, InvalidInput, PathError
 from backend.audit.services import event_record
-from backend.grants.dates import BRUSSELS, brussels_today
+from backend.common.dates import BRUSSELS, brussels_today
+from backend.common.errors import Conflict, InvalidInput, PathError
+from backend.common.seam import projects_changed
 from backend.grants.eligibility.messages import render
 from backend.grants.models import Project
 from backend.workplan.models import ReportingPeriod
-from monitoring.seam import projects_changed
 
 from .models import Direction, Instalment, Payment, Reduction
 from .permissions import can_approve_instalment, can_record_payment, can_record_reduction

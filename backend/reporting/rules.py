@@ -21,8 +21,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from backend.api.errors import PathError
-from backend.grants.dates import deadline_passed
+from backend.common.dates import deadline_passed
+from backend.common.errors import PathError
 
 # The longest text a contribution entry, a technical part or a justification may hold.
 ENTRY_TEXT_MAX_LENGTH = 20000

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
-from backend.api.errors import Conflict, InvalidInput
 from backend.audit.services import event_record, snapshot
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
+from backend.common.errors import Conflict, InvalidInput
+from backend.common.seam import projects_changed
 from backend.grants.models import Call, Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
-from monitoring.seam import projects_changed
 
 from .models import (
     EDITABLE_REPORT_STATUSES,

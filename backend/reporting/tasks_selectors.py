@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.accounts.permissions import project_access
-from backend.grants.dates import brussels_today
+from backend.common.dates import brussels_today
 from backend.grants.models import Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
 from backend.workplan.rules import NOT_SUBMITTED, deliverable_is_overdue

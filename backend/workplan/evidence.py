@@ -19,7 +19,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from backend.api.errors import InvalidInput
+from backend.common.errors import InvalidInput
 
 FIELD = "file"
 SNIFF_BYTES = 8 * 1024

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
-from backend.grants.dates import month_end
+from backend.common.dates import month_end
 
 # The statuses, as the model stores them (kept here as plain strings so that the rules need no
 # model).

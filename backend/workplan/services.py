@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
-from backend.api.errors import Conflict, InvalidInput, PathError
 from backend.audit.services import event_record, snapshot
-from backend.grants.dates import brussels_today
-from monitoring.seam import projects_changed
+from backend.common.dates import brussels_today
+from backend.common.errors import Conflict, InvalidInput, PathError
+from backend.common.seam import projects_changed
 
 from .evidence import evidence_check
 from .models import Deliverable, DueDateRevision, EvidenceFile, Milestone

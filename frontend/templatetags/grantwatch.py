@@ -11,7 +11,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from backend.grants.dates import project_month
+from backend.common.dates import project_month
 
 register = template.Library()
 

@@ -18,8 +18,8 @@ from backend.amendments.services import (
     amendment_submit,
     amendment_update,
 )
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Organisation, Participation
-from backend.grants.services import grant_file_import
 from tests.amendments.helpers import (
     DOWN_TO_SEVEN,
     add,

@@ -17,9 +17,9 @@ from backend.amendments.services import (
     amendment_update,
 )
 from backend.audit.models import Event
-from backend.grants.grantfile.errors import GrantFileInvalid
+from backend.grantfile.errors import GrantFileInvalid
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
-from backend.grants.services import grant_file_import
 from monitoring.flags import FlagAlreadyResolved, flag_acknowledge, flag_resolve
 from monitoring.models import Flag
 from tests.amendments.helpers import DOWN_TO_SEVEN, terminate

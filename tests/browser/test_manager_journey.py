@@ -5,7 +5,7 @@ submitted."""
 import re
 
 from backend.audit.models import Event
-from backend.grants.dates import brussels_today, project_month
+from backend.common.dates import brussels_today, project_month
 from backend.grants.models import Project
 from backend.workplan.models import Deliverable, DeliverableStatus, EvidenceFile
 from tests.browser.helpers import BROWSER_TEST, screenshot, sign_in

@@ -13,9 +13,9 @@ import time_machine
 from django.test import Client
 
 from backend.accounts.models import User
+from backend.common.dates import BRUSSELS, add_months
 from backend.demo.loading import DEMO_GRANT_FILE, DEMO_USERS, demo_load
-from backend.grants.dates import BRUSSELS, add_months
-from backend.grants.grantfile.loading import load_grant_file
+from backend.grantfile.loading import load_grant_file
 from backend.grants.models import Project
 from backend.workplan.models import Deliverable
 from monitoring.models import Flag

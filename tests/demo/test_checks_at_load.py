@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from backend.common.dates import BRUSSELS
 from backend.demo.loading import demo_load
-from backend.grants.dates import BRUSSELS
 from backend.grants.models import Project
 from monitoring.checks import check_projects
 from monitoring.models import Flag

@@ -13,8 +13,8 @@ from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.amendments.models import AmendmentStatus, ChangeKind
 from backend.amendments.selectors import amendment_list
 from backend.audit.models import Event
+from backend.common.dates import BRUSSELS, add_months
 from backend.demo.portfolio import demo_portfolio_load
-from backend.grants.dates import BRUSSELS, add_months
 from backend.grants.models import Organisation, Participation, Project
 from backend.grants.selectors import project_list, projects_visible_to
 from backend.payments import rules as payment_rules

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from backend.common.dates import BRUSSELS, add_months, project_month
 from backend.demo.loading import (
     DEMO_GRANT_FILE,
     DEMO_MONTH,
@@ -16,8 +17,7 @@ from backend.demo.loading import (
     grant_file_shifted,
     month_shifted,
 )
-from backend.grants.dates import BRUSSELS, add_months, project_month
-from backend.grants.grantfile.loading import load_grant_file
+from backend.grantfile.loading import load_grant_file
 from backend.grants.models import Project
 from backend.workplan.models import Deliverable
 

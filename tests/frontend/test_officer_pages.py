@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from backend.accounts.models import ProjectRole
 from backend.audit.models import Event
+from backend.demo.seeding import seed_portfolio
 from backend.grants.models import Project
-from backend.grants.seeding import seed_portfolio
 from monitoring.flags import Finding, flags_sync
 from monitoring.models import Flag
 

@@ -3,7 +3,7 @@
 import pytest
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
-from backend.grants.services import grant_file_import
+from backend.grantfile.services import grant_file_import
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

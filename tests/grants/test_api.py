@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from backend.accounts.models import ProjectRole
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
-from backend.grants.services import grant_file_import
 from tests.factories import UserFactory
 from tests.grants.helpers import dump, row_counts, spec_example, variant
 

@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from backend.accounts.models import ProjectRole, User
+from backend.common.dates import brussels_today
 from backend.demo.loading import (
     DEFAULT_DEMO_PASSWORD,
     DEMO_GRANT_FILE,
@@ -16,11 +17,10 @@ from backend.demo.loading import (
     grant_file_shifted,
 )
 from backend.demo.portfolio import demo_portfolio_numbers
-from backend.grants.dates import brussels_today
-from backend.grants.grantfile.loading import load_grant_file
+from backend.grantfile.loading import load_grant_file
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import CountryStatus, Organisation, Participation, Project
 from backend.grants.rules import ASSOCIATED, ELIGIBLE_STATUSES, EU_MEMBER, country_status_on
-from backend.grants.services import grant_file_import
 from backend.workplan.models import WorkPackageShare
 
 DEMO_NUMBER = "101143210"

@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from backend.grants.grantfile.export import dump_grant_file, grant_file_data
+from backend.grantfile.export import dump_grant_file, grant_file_data
+from backend.grantfile.selectors import projects_with_record
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
-from backend.grants.selectors import projects_with_record
-from backend.grants.services import grant_file_import
 from tests.grants.helpers import dump, record_snapshot, spec_example, variant
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from backend.grants.grantfile.errors import GrantFileInvalid
+from backend.grantfile.errors import GrantFileInvalid
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Organisation, Project
-from backend.grants.services import grant_file_import
 from tests.grants.helpers import dump, row_counts, spec_example, variant
 
 pytestmark = pytest.mark.django_db

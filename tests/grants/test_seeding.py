@@ -15,13 +15,13 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from backend.grants.grantfile.export import dump_grant_file, grant_file_data
-from backend.grants.grantfile.loading import load_grant_file
-from backend.grants.grantfile.validation import validate_grant_file
+from backend.demo.seeding import seed_portfolio
+from backend.grantfile.export import dump_grant_file, grant_file_data
+from backend.grantfile.loading import load_grant_file
+from backend.grantfile.selectors import grant_import_context, projects_with_record
+from backend.grantfile.validation import validate_grant_file
 from backend.grants.models import Call, CountryStatus, Organisation, Project
 from backend.grants.rules import country_status_on
-from backend.grants.seeding import seed_portfolio
-from backend.grants.selectors import grant_import_context, projects_with_record
 from backend.workplan.models import Deliverable, WorkPackageShare
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from backend.grants.dates import BRUSSELS
+from backend.common.dates import BRUSSELS
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Participation, Project
-from backend.grants.services import grant_file_import
 from monitoring.checks import INSTALMENT_KINDS, OVERDUE_KINDS, check_projects
 from monitoring.models import Flag
 from monitoring.tasks import sweep_task
@@ -19,7 +19,7 @@ from tests.grants.helpers import dump, variant
 
 pytestmark = pytest.mark.django_db
 
-DEMO = Path(__file__).resolve().parents[2] / "backend" / "grants" / "demo_data" / "cove-demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "data" / "cove-demo.yaml"
 TODAY = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
 # Without these five the demo keeps fewer than four countries with both types.
 EMPLOYERS = ["ZILEMED", "LVTDA", "SESUPE", "POHJATAHT", "NORDLYS"]

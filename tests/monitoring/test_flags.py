@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from backend.accounts.models import ProjectRole
+from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
-from backend.grants.services import grant_file_import
 from monitoring.flags import (
     Finding,
     FlagAlreadyResolved,

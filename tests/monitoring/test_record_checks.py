@@ -10,13 +10,13 @@ import time_machine
 from django.utils import timezone
 
 from backend.reporting.models import PeriodicReport
-from backend.workplan.deadlines import (
+from backend.workplan.models import Deliverable, Milestone
+from monitoring.checks import check_projects
+from monitoring.deadlines import (
     deliverables_not_submitted,
     milestones_not_achieved,
     reports_not_received,
 )
-from backend.workplan.models import Deliverable, Milestone
-from monitoring.checks import check_projects
 from monitoring.models import Flag
 from monitoring.tasks import sweep_task
 

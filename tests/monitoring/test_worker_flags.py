@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import ProjectRole
 from backend.amendments.services import amendment_approve, amendment_create, amendment_submit
+from backend.common.dates import brussels_today
 from backend.config.celery import app as celery_app
-from backend.grants.dates import brussels_today
-from backend.grants.services import grant_file_import
+from backend.grantfile.services import grant_file_import
 from monitoring.models import Flag
 from tests.conftest import redis_url
 from tests.factories import UserFactory
@@ -30,7 +30,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-DEMO = Path(__file__).resolve().parents[2] / "backend" / "grants" / "demo_data" / "cove-demo.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "data" / "cove-demo.yaml"
 # After these five leave, the demo has exactly 8 countable full partners; one more is a breach.
 FIRST_LEAVERS = ["LVTDA", "PUAS", "HOIVA", "ZSTW", "FJORDVIK"]
 LAST_LEAVER = "NORDLYS"

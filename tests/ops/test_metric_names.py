@@ -10,8 +10,8 @@ import pytest
 import time_machine
 import yaml
 
+from backend.common.dates import BRUSSELS
 from backend.demo.loading import demo_load
-from backend.grants.dates import BRUSSELS
 from monitoring.tasks import sweep_task
 
 ROOT = Path(__file__).resolve().parents[2]

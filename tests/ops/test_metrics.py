@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
+from backend.common.dates import BRUSSELS
 from backend.config.celery import app as celery_app
-from backend.grants.dates import BRUSSELS
-from backend.grants.services import grant_file_import
+from backend.grantfile.services import grant_file_import
 from monitoring.models import Flag, FlagKind, Severity, SweepBatch, SweepRun, TaskFailure
 from monitoring.tasks import send_reminders_task, sweep_task
 from tests.conftest import DEMO

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from backend.api.errors import Conflict
+from backend.common.errors import Conflict
 from backend.payments.models import Instalment, Payment
 from backend.payments.services import instalment_approve, payment_record
 from tests.payments.test_services import NOW, TODAY, travel

@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backend.api.errors import Conflict, InvalidInput
 from backend.audit.models import Event
+from backend.common.errors import Conflict, InvalidInput
 from backend.payments import services
 from backend.payments.models import Instalment, Payment, Reduction
 from backend.payments.rules import schedule

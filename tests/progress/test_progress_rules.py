@@ -2,7 +2,7 @@
 
 import datetime
 
-from backend.workplan.progress import (
+from backend.reporting.progress import (
     ClusterRow,
     DeclarationRow,
     DeliverableCounts,

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from backend.audit.models import Event
+from backend.common.dates import BRUSSELS, add_months
 from backend.demo.loading import demo_load
-from backend.grants.dates import BRUSSELS, add_months
 from backend.payments.models import Instalment, Payment
 from backend.payments.rules import schedule
 from backend.payments.selectors import grant_facts

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from backend.api.errors import InvalidInput
 from backend.audit.models import Event
+from backend.common.errors import InvalidInput
 from backend.grants.models import Call
 from backend.reporting import services
 from backend.reporting.models import WorkPackageDeclaration

@@ -4,7 +4,7 @@ late, what blocks a submission, when a report is overdue, and a contribution's e
 import datetime
 from zoneinfo import ZoneInfo
 
-from backend.api.errors import PathError
+from backend.common.errors import PathError
 from backend.reporting.rules import (
     Blocker,
     DeliverableFact,

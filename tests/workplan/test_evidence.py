@@ -6,7 +6,7 @@ import hashlib
 import magic
 import pytest
 
-from backend.api.errors import InvalidInput
+from backend.common.errors import InvalidInput
 from backend.workplan.evidence import clean_name, evidence_check, human_size
 from tests.workplan import files
 

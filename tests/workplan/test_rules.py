@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from backend.grants.dates import month_end
+from backend.common.dates import month_end
 from backend.workplan.models import DeliverableStatus
 from backend.workplan.rules import (
     TRANSITIONS,

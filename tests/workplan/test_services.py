@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from backend.api.errors import Conflict, InvalidInput
 from backend.audit.models import Event
+from backend.common.errors import Conflict, InvalidInput
 from backend.workplan import services
 from backend.workplan.models import EvidenceFile
 from tests.workplan.files import DOCX, PDF, upload

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.demo.loading import demo_load
-from backend.workplan.progress import ClusterRow
+from backend.reporting.progress import ClusterRow
 from backend.workplan.services import deliverable_due_date_revise, milestone_achieve
-from backend.workplan.timeline import (
+from frontend.timeline import (
     AFTER,
     BEFORE,
     DeliverableRow,

@@ -7,7 +7,7 @@ from backend.demo.loading import (
     DemoNotAllowed,
     demo_load,
 )
-from backend.grants.grantfile.errors import GrantFileInvalid
+from backend.grantfile.errors import GrantFileInvalid
 
 
 class Command(BaseCommand):

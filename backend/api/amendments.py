@@ -1,0 +1,382 @@
+"""HTTP API for amendment requests: thin views that look the request up, call a selector or a
+service, and render. Refusals: a project (or a draft) out of sight is 404, a step the user may
+not take is 403 with the reason, invalid input is 400 naming each field, a step out of order is
+409; none of them writes anything."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.amendments.errors import AmendmentConflict, AmendmentInvalid
+from backend.amendments.permissions import can_decide, can_propose, can_try_changes
+from backend.amendments.selectors import (
+    amendment_get,
+    amendment_list,
+    amendment_what_if,
+    changes_what_if,
+)
+from backend.amendments.services import (
+    amendment_approve,
+    amendment_create,
+    amendment_reject,
+    amendment_submit,
+    amendment_update,
+)
+from backend.amendments.validation import AmendmentInputSerializer, ChangeInputSerializer
+from backend.amendments.whatif import what_if_as_dict
+from backend.api.errors import PathErrorSerializer, PathErrorsSerializer
+from backend.api.grants import TimelineEntrySerializer, VerdictSerializer
+from backend.api.lookups import check_permission, request_language, visible_project
+from backend.api.pagination import PageNumberPagination
+from backend.common.dates import brussels_today
+
+# -- output ------------------------------------------------------------------------------------
+
+
+class WhatIfSerializer(serializers.Serializer):
+    effective_on = serializers.DateField(help_text="The earliest effective date of the changes.")
+    verdict_before = VerdictSerializer(help_text="On the effective date, without the changes.")
+    verdict = VerdictSerializer(help_text="On the effective date, with the changes.")
+    changes_over_time = TimelineEntrySerializer(
+        many=True,
+        help_text="With the changes: the effective date and every later date up to the "
+        "project's end on which the verdict changes.",
+    )
+    breach_dates = serializers.ListField(
+        child=serializers.DateField(),
+        help_text="The dates of changes_over_time from which the consortium would be in "
+        "breach; approving then needs an override justification.",
+    )
+
+
+class ChangeOutputSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    kind = serializers.CharField()
+    effective_on = serializers.DateField()
+    participant = serializers.CharField(source="participation.short_name", allow_null=True)
+    participation_id = serializers.IntegerField(allow_null=True)
+    pic = serializers.CharField()
+    legal_name = serializers.CharField()
+    short_name = serializers.CharField()
+    country = serializers.SerializerMethodField(
+        help_text="An addition's country, or an organisation's new country."
+    )
+    types = serializers.SerializerMethodField(
+        help_text="An addition's types, or an organisation's new types."
+    )
+    affiliated_to = serializers.CharField(source="affiliated_to.short_name", allow_null=True)
+
+    def get_country(self, change) -> str | None:
+        return change.country_id or change.new_country_id
+
+    def get_types(self, change) -> list[str] | None:
+        return change.types if change.new_types is None else change.new_types
+
+
+class AmendmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.IntegerField(source="project_id")
+    status = serializers.CharField()
+    justification = serializers.CharField()
+    changes = ChangeOutputSerializer(many=True, source="changes.all")
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True)
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    decision_due_on = serializers.DateField(
+        allow_null=True, help_text="Submission + 45 days (Brussels); null for a draft."
+    )
+    deemed_rejected = serializers.SerializerMethodField(
+        help_text="Submitted, and no decision by decision_due_on: it counts as rejected."
+    )
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+    override_justification = serializers.CharField(
+        help_text="Why the officer approved although the consortium is left in breach."
+    )
+
+    def get_deemed_rejected(self, amendment) -> bool:
+        return amendment.is_deemed_rejected(self.context["today"])
+
+
+class AmendmentDetailSerializer(AmendmentSerializer):
+    what_if = WhatIfSerializer(
+        allow_null=True,
+        help_text="What the changes would do, as the record stands now; null for a decided "
+        "request (or one whose changes no longer fit the record, see problems).",
+    )
+    problems = PathErrorSerializer(
+        many=True, help_text="Why the stored changes no longer fit the record, if they do not."
+    )
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _amendment(request, project, amendment_id: int):
+    amendment = amendment_get(user=request.user, project=project, amendment_id=amendment_id)
+    if amendment is None:
+        raise Http404
+    return amendment
+
+
+def _body(request) -> dict:
+    return request.data if isinstance(request.data, dict) else {}
+
+
+def _invalid(invalid: AmendmentInvalid, detail: str) -> Response:
+    return Response(
+        {"detail": detail, "errors": [error.as_dict() for error in invalid.errors]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _conflict(conflict: AmendmentConflict) -> Response:
+    return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
+
+
+def _detail(request, project, amendment_id: int, *, status_code=status.HTTP_200_OK) -> Response:
+    """A request as the user sees it now, with its what-if."""
+    amendment = _amendment(request, project, amendment_id)
+    result, problems = amendment_what_if(amendment)
+    amendment.what_if = (
+        None if result is None else what_if_as_dict(result, request_language(request))
+    )
+    amendment.problems = [problem.as_dict() for problem in problems]
+    data = AmendmentDetailSerializer(amendment, context={"today": brussels_today()}).data
+    return Response(data, status=status_code)
+
+
+NOT_FOUND = OpenApiResponse(description="No such project or request, or not visible to the user")
+FORBIDDEN = OpenApiResponse(description="The user may not take this step (the reason is given)")
+CONFLICT = OpenApiResponse(description="The request's status does not allow this step")
+INVALID_EXAMPLE = OpenApiExample(
+    "Invalid change",
+    status_codes=["400"],
+    response_only=True,
+    value={
+        "detail": "The amendment request was not saved.",
+        "errors": [
+            {
+                "path": "changes[1].effective_on",
+                "message": "The project starts on 2024-03-01; a change cannot take effect before.",
+            }
+        ],
+    },
+)
+
+
+# -- views -------------------------------------------------------------------------------------
+
+
+STEP_RESPONSES = {
+    200: AmendmentDetailSerializer,
+    400: PathErrorsSerializer,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    409: CONFLICT,
+}
+
+
+def _transition(request, project_id: int, amendment_id: int, check, step, refused: str):
+    """Load the request, check the user may take the step, take it, answer with the request
+    (or the refusal: 409 for a step out of order, 400 naming the fields)."""
+    project = visible_project(request, project_id)
+    amendment = _amendment(request, project, amendment_id)
+    check_permission(check, request, project)
+    try:
+        step(amendment)
+    except AmendmentConflict as conflict:
+        return _conflict(conflict)
+    except AmendmentInvalid as invalid:
+        return _invalid(invalid, refused)
+    return _detail(request, project, amendment_id)
+
+
+class AmendmentListApi(APIView):
+    # Lets drf-spectacular describe the paginated envelope of the list response.
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        operation_id="amendments_list",
+        summary="A project's amendment requests (drafts only for its managers), newest first",
+        responses={200: AmendmentSerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request, project_id: int):
+        project = visible_project(request, project_id)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            amendment_list(user=request.user, project=project), request, view=self
+        )
+        data = AmendmentSerializer(page, many=True, context={"today": brussels_today()}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="amendments_create",
+        summary="Draft an amendment request (project managers); the answer carries its what-if",
+        description="Nothing is saved if any change is invalid. The what-if in the answer is "
+        "computed, never stored.",
+        request=AmendmentInputSerializer,
+        responses={
+            201: AmendmentDetailSerializer,
+            400: PathErrorsSerializer,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        examples=[INVALID_EXAMPLE],
+    )
+    def post(self, request, project_id: int):
+        project = visible_project(request, project_id)
+        check_permission(can_propose, request, project)
+        body = _body(request)
+        try:
+            amendment = amendment_create(
+                project=project,
+                user=request.user,
+                justification=body.get("justification", ""),
+                changes=body.get("changes"),
+            )
+        except AmendmentInvalid as invalid:
+            return _invalid(invalid, _("The amendment request was not saved."))
+        return _detail(request, project, amendment.pk, status_code=status.HTTP_201_CREATED)
+
+
+class WhatIfInputSerializer(serializers.Serializer):
+    changes = ChangeInputSerializer(many=True)
+
+
+class AmendmentWhatIfApi(APIView):
+    @extend_schema(
+        operation_id="amendments_what_if",
+        summary="What changes would do to the consortium; nothing is saved",
+        request=WhatIfInputSerializer,
+        responses={
+            200: WhatIfSerializer,
+            400: PathErrorsSerializer,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request, project_id: int):
+        project = visible_project(request, project_id)
+        check_permission(can_try_changes, request, project)
+        try:
+            result = changes_what_if(project=project, changes=_body(request).get("changes"))
+        except AmendmentInvalid as invalid:
+            return _invalid(invalid, _("The changes are not valid."))
+        return Response(what_if_as_dict(result, request_language(request)))
+
+
+class AmendmentDetailApi(APIView):
+    @extend_schema(
+        operation_id="amendments_retrieve",
+        summary="An amendment request with its what-if",
+        responses={200: AmendmentDetailSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request, project_id: int, amendment_id: int):
+        return _detail(request, visible_project(request, project_id), amendment_id)
+
+    @extend_schema(
+        operation_id="amendments_update",
+        summary="Replace a draft's justification and changes (project managers)",
+        request=AmendmentInputSerializer,
+        responses=STEP_RESPONSES,
+        examples=[INVALID_EXAMPLE],
+    )
+    def put(self, request, project_id: int, amendment_id: int):
+        # The body is read only once the project, the request and the permission are checked.
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_propose,
+            lambda amendment: amendment_update(
+                request=amendment,
+                user=request.user,
+                justification=_body(request).get("justification", ""),
+                changes=_body(request).get("changes"),
+            ),
+            _("The amendment request was not saved."),
+        )
+
+
+class AmendmentSubmitApi(APIView):
+    @extend_schema(
+        operation_id="amendments_submit",
+        summary="Submit a draft to the agency (project managers); the 45 days start",
+        request=None,
+        responses=STEP_RESPONSES,
+    )
+    def post(self, request, project_id: int, amendment_id: int):
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_propose,
+            lambda amendment: amendment_submit(request=amendment, user=request.user),
+            _("The amendment request was not submitted."),
+        )
+
+
+class ApproveInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    override_justification = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text="Needed, and recorded, when the changes leave the consortium in breach on "
+        "any day from the earliest effective date to the project's end.",
+    )
+
+
+class RejectInputSerializer(serializers.Serializer):
+    note = serializers.CharField(help_text="Why the request is rejected.")
+
+
+class AmendmentApproveApi(APIView):
+    @extend_schema(
+        operation_id="amendments_approve",
+        summary="Approve a submitted request and apply all its changes (agency officers)",
+        request=ApproveInputSerializer,
+        responses=STEP_RESPONSES,
+    )
+    def post(self, request, project_id: int, amendment_id: int):
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_decide,
+            lambda amendment: amendment_approve(
+                request=amendment,
+                user=request.user,
+                note=_body(request).get("note", ""),
+                override_justification=_body(request).get("override_justification"),
+            ),
+            _("The amendment request was not approved."),
+        )
+
+
+class AmendmentRejectApi(APIView):
+    @extend_schema(
+        operation_id="amendments_reject",
+        summary="Reject a submitted request with a note (agency officers)",
+        request=RejectInputSerializer,
+        responses=STEP_RESPONSES,
+    )
+    def post(self, request, project_id: int, amendment_id: int):
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_decide,
+            lambda amendment: amendment_reject(
+                request=amendment, user=request.user, note=_body(request).get("note")
+            ),
+            _("The amendment request was not rejected."),
+        )

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from backend.api import amendments as apis
+
+PREFIX = "projects/<int:project_id>/amendments/"
+
+urlpatterns = [
+    path(PREFIX, apis.AmendmentListApi.as_view(), name="amendment-list"),
+    path(f"{PREFIX}what-if", apis.AmendmentWhatIfApi.as_view(), name="amendment-what-if"),
+    path(
+        f"{PREFIX}<int:amendment_id>/", apis.AmendmentDetailApi.as_view(), name="amendment-detail"
+    ),
+    path(
+        f"{PREFIX}<int:amendment_id>/submit",
+        apis.AmendmentSubmitApi.as_view(),
+        name="amendment-submit",
+    ),
+    path(
+        f"{PREFIX}<int:amendment_id>/approve",
+        apis.AmendmentApproveApi.as_view(),
+        name="amendment-approve",
+    ),
+    path(
+        f"{PREFIX}<int:amendment_id>/reject",
+        apis.AmendmentRejectApi.as_view(),
+        name="amendment-reject",
+    ),
+]

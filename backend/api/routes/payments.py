@@ -1,0 +1,25 @@
+"""API routes of this app, included under /api/v1/ by backend/api/urls.py."""
+
+from django.urls import path
+
+from backend.api import payments as apis
+
+PREFIX = "projects/<int:project_id>/instalments/"
+INSTALMENT = f"{PREFIX}<str:key>"
+
+urlpatterns = [
+    path(PREFIX, apis.InstalmentListApi.as_view(), name="instalment-list"),
+    path(INSTALMENT, apis.InstalmentDetailApi.as_view(), name="instalment-detail"),
+    path(
+        f"{INSTALMENT}/beneficiaries",
+        apis.InstalmentBeneficiariesApi.as_view(),
+        name="instalment-beneficiaries",
+    ),
+    path(f"{INSTALMENT}/approve", apis.InstalmentApproveApi.as_view(), name="instalment-approve"),
+    path(f"{INSTALMENT}/payment", apis.InstalmentPaymentApi.as_view(), name="instalment-payment"),
+    path(
+        "projects/<int:project_id>/reductions/",
+        apis.ReductionListApi.as_view(),
+        name="reduction-list",
+    ),
+]

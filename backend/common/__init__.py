@@ -1,0 +1,1 @@
+"""What every layer needs and nothing of HTTP: dates, domain errors, the seam to the watchers."""

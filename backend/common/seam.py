@@ -1,0 +1,88 @@
+"""The one way the grant record tells the watchers it changed.
+
+Services call ``projects_changed`` inside their transaction; the check is queued only once the
+transaction commits, so a worker never looks at a change that was rolled back or is not yet
+visible.
+
+The record sits below the watchers and never imports them: the watchers plug in what they queue
+(``watchers_connect``, called by the monitoring app when Django is ready). A change reported
+before anything is plugged in is an error, not a silently skipped check.
+
+A bulk writer that makes many changes in a row (the demo loader) can collect them instead with
+``changes_collected``: inside that block nothing is queued, and the writer checks the collected
+projects itself, once, when it is done."""
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+
+@dataclass
+class CollectedChanges:
+    """What changed inside a ``changes_collected`` block."""
+
+    project_ids: set[int] = field(default_factory=set)
+    everything: bool = False  # reference data changed: every project needs a check
+
+
+@dataclass(frozen=True)
+class Watchers:
+    """What the watchers run once a change has committed."""
+
+    projects: Callable[[list[int], str], None]  # (project ids, reason)
+    everything: Callable[[], None]
+
+
+_watchers: list[Watchers] = []
+
+
+def watchers_connect(watchers: Watchers) -> None:
+    """Plug the watchers in (once; connecting again replaces them)."""
+    _watchers[:] = [watchers]
+
+
+def _connected() -> Watchers:
+    if not _watchers:
+        raise RuntimeError("No watchers are connected: is the monitoring app installed?")
+    return _watchers[0]
+
+
+_collector: ContextVar[CollectedChanges | None] = ContextVar("seam_collector", default=None)
+
+
+@contextmanager
+def changes_collected() -> Iterator[CollectedChanges]:
+    """Collect the changes made in this block instead of queueing their checks."""
+    collected = CollectedChanges()
+    token = _collector.set(collected)
+    try:
+        yield collected
+    finally:
+        _collector.reset(token)
+
+
+def projects_changed(project_ids: Iterable[int], *, reason: str) -> None:
+    ids = sorted({int(project_id) for project_id in project_ids})
+    if not ids:
+        return
+    collected = _collector.get()
+    if collected is not None:
+        collected.project_ids.update(ids)
+        return
+
+    watchers = _connected()
+    transaction.on_commit(lambda: watchers.projects(ids, reason))
+
+
+def all_projects_changed(*, reason: str) -> None:
+    """Reference data that many projects read changed (a country's status): sweep them all."""
+    collected = _collector.get()
+    if collected is not None:
+        collected.everything = True
+        return
+
+    watchers = _connected()
+    transaction.on_commit(watchers.everything)

@@ -1,0 +1,1 @@
+"""Grant files in and out: the format's checks, import into the record, export from it."""

@@ -1,0 +1,229 @@
+"""Writes to the grant record."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from backend.accounts.models import ProjectRole, ProjectRoleKind
+from backend.audit.services import event_record
+from backend.common.seam import projects_changed
+from backend.grantfile.errors import GrantFileInvalid
+from backend.grantfile.loading import load_grant_file
+from backend.grantfile.selectors import grant_import_context
+from backend.grantfile.validation import (
+    GrantData,
+    grant_number_taken,
+    validate_grant_file,
+)
+from backend.grants.models import Call, Organisation, OrganisationType, Participation, Project
+from backend.grants.permissions import can_import_grant
+from backend.workplan.models import (
+    ActivityCluster,
+    Deliverable,
+    Milestone,
+    ReportingPeriod,
+    WorkPackage,
+    WorkPackageShare,
+)
+
+
+def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Project:
+    """Import a grant file: all of it, or nothing.
+
+    ``user`` is the person importing (checked, and the actor of the ``grant.imported`` audit
+    event); None means the command line, which is trusted (the event's actor is the system).
+    ``officer`` is put in charge of the project; an importing agency officer is by default.
+    Raises GrantFileInvalid with every error found, PermissionDenied if the user may not import.
+    """
+    if officer is not None and not officer.is_agency_officer:
+        raise ValueError(f"{officer} is not an agency officer")
+    if user is not None:
+        allowed, reason = can_import_grant(user)
+        if not allowed:
+            raise PermissionDenied(reason)
+        if officer is None and user.is_agency_officer:
+            officer = user
+    data = load_grant_file(content)
+    try:
+        with transaction.atomic():
+            context = grant_import_context(data)
+            grant = validate_grant_file(data, context)
+            project = _create_record(grant)
+            if officer is not None:
+                ProjectRole.objects.create(
+                    user=officer, project=project, role=ProjectRoleKind.OFFICER
+                )
+            event_record(
+                actor=user,
+                verb="grant.imported",
+                obj=project,
+                project_id=project.pk,
+                after={
+                    "grant_agreement_number": project.grant_agreement_number,
+                    "acronym": project.acronym,
+                    "participants": len(grant.participants),
+                },
+            )
+            # A valid file may describe a consortium that breaks its call's rules: that is
+            # flagged at once, like any later change.
+            projects_changed([project.pk], reason="grant imported")
+    except IntegrityError:
+        # Another import of the same grant (or of a new organisation) won the race between
+        # our checks and our writes; report it like the check would have.
+        number = data.get("grant_agreement_number")
+        if Project.objects.filter(grant_agreement_number=number).exists():
+            raise GrantFileInvalid([grant_number_taken(number)]) from None
+        raise
+    return project
+
+
+def _create_record(grant: GrantData) -> Project:
+    project = Project.objects.create(
+        grant_agreement_number=grant.grant_agreement_number,
+        acronym=grant.acronym,
+        title=grant.title,
+        call=Call.objects.get(identifier=grant.call),
+        signed_on=grant.signed_on,
+        start_date=grant.start_date,
+        duration_months=grant.duration_months,
+        max_grant_eur=grant.max_grant_eur,
+        prefinancing_percent=grant.prefinancing_percent,
+        payments_cap_percent=grant.payments_cap_percent,
+    )
+
+    # Organisations: reuse the ones the system knows (checks made sure they match).
+    organisations = {
+        organisation.pic: organisation
+        for organisation in Organisation.objects.filter(
+            pic__in=[participant.pic for participant in grant.participants]
+        )
+    }
+    new_organisations = [
+        Organisation(
+            pic=participant.pic,
+            legal_name=participant.legal_name,
+            short_name=participant.short_name,
+            country_id=participant.country,
+        )
+        for participant in grant.participants
+        if participant.pic not in organisations
+    ]
+    Organisation.objects.bulk_create(new_organisations)
+    OrganisationType.objects.bulk_create(
+        OrganisationType(organisation=organisation, code=code)
+        for organisation, participant in zip(
+            new_organisations,
+            [p for p in grant.participants if p.pic not in organisations],
+            strict=True,
+        )
+        for code in participant.types
+    )
+    organisations.update({organisation.pic: organisation for organisation in new_organisations})
+
+    # Participations: affiliated entities point at a participation, so they come second.
+    def participation(position, participant, affiliated_to=None):
+        return Participation(
+            project=project,
+            organisation=organisations[participant.pic],
+            short_name=participant.short_name,
+            role=participant.role,
+            joined_on=participant.joined_on,
+            left_on=participant.left_on,
+            affiliated_to=affiliated_to,
+            position=position,
+        )
+
+    numbered = list(enumerate(grant.participants, start=1))
+    participations = {
+        p.short_name: p
+        for p in Participation.objects.bulk_create(
+            participation(position, participant)
+            for position, participant in numbered
+            if participant.affiliated_to is None
+        )
+    }
+    participations.update(
+        {
+            p.short_name: p
+            for p in Participation.objects.bulk_create(
+                participation(position, participant, participations[participant.affiliated_to])
+                for position, participant in numbered
+                if participant.affiliated_to is not None
+            )
+        }
+    )
+
+    clusters = {cluster.code: cluster for cluster in ActivityCluster.objects.all()}
+    work_packages = {
+        wp.number: wp
+        for wp in WorkPackage.objects.bulk_create(
+            WorkPackage(
+                project=project,
+                number=wp.number,
+                title=wp.title,
+                lead=participations[wp.lead],
+                start_month=wp.start_month,
+                end_month=wp.end_month,
+                lump_sum_eur=wp.lump_sum_eur,
+            )
+            for wp in grant.work_packages
+        )
+    }
+    WorkPackage.clusters.through.objects.bulk_create(
+        WorkPackage.clusters.through(
+            workpackage=work_packages[wp.number], activitycluster=clusters[code]
+        )
+        for wp in grant.work_packages
+        for code in wp.clusters
+    )
+    WorkPackageShare.objects.bulk_create(
+        WorkPackageShare(
+            work_package=work_packages[wp.number],
+            participation=participations[name],
+            amount_eur=amount,
+        )
+        for wp in grant.work_packages
+        for name, amount in wp.shares_eur.items()
+    )
+    Deliverable.objects.bulk_create(
+        Deliverable(
+            project=project,
+            code=deliverable.code,
+            title=deliverable.title,
+            work_package=work_packages[deliverable.work_package],
+            lead=participations[deliverable.lead],
+            type=deliverable.type,
+            dissemination=deliverable.dissemination,
+            due_month=deliverable.due_month,
+            due_on=project.month_end(deliverable.due_month),
+            position=position,
+        )
+        for position, deliverable in enumerate(grant.deliverables, start=1)
+    )
+    milestones = Milestone.objects.bulk_create(
+        Milestone(
+            project=project,
+            code=milestone.code,
+            title=milestone.title,
+            lead=participations[milestone.lead],
+            due_month=milestone.due_month,
+            verification=milestone.verification,
+            position=position,
+        )
+        for position, milestone in enumerate(grant.milestones, start=1)
+    )
+    Milestone.work_packages.through.objects.bulk_create(
+        Milestone.work_packages.through(milestone=saved, workpackage=work_packages[number])
+        for saved, milestone in zip(milestones, grant.milestones, strict=True)
+        for number in milestone.work_packages
+    )
+    ReportingPeriod.objects.bulk_create(
+        ReportingPeriod(
+            project=project,
+            number=period.number,
+            start_month=period.start_month,
+            end_month=period.end_month,
+            payment=period.payment,
+        )
+        for period in grant.reporting_periods
+    )
+    return project

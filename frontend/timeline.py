@@ -1,0 +1,605 @@
+"""A project at a glance: its timeline month by month (reporting periods, work packages by
+activity cluster with their deliverables, milestones, instalments, today) and its progress.
+
+``timeline_build`` is a pure function over plain rows (the date is a parameter); the selectors
+below read those rows for one project in a fixed number of queries, whatever the number of
+work packages, deliverables, milestones or instalments. Positions are project months: an item
+dated before the start or after the end is placed on the first or last month and says so
+(``outside``).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from backend.common.dates import month_end, month_start, project_month, report_due_on
+from backend.grants.models import Participation, ParticipationRole, Project
+from backend.payments.permissions import can_view_payments
+from backend.payments.selectors import schedule_state
+from backend.reporting.progress import (
+    ClusterRow,
+    ProjectProgress,
+    cluster_rows,
+    progress_of_projects,
+)
+from backend.workplan.models import (
+    Deliverable,
+    DeliverableStatus,
+    Milestone,
+    PeriodPayment,
+    ReportingPeriod,
+    WorkPackage,
+)
+from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
+
+BEFORE = "before"
+AFTER = "after"
+
+# Milestone states, as the timeline shows them.
+ACHIEVED = "achieved"
+OVERDUE = "overdue"
+UPCOMING = "upcoming"
+MILESTONE_STATES = {
+    ACHIEVED: _("Achieved"),
+    OVERDUE: _("Overdue"),
+    UPCOMING: _("Not yet due"),
+}
+
+# The payment schedule's kinds and statuses (backend.payments.rules), in words.
+INSTALMENT_KINDS = {
+    "prefinancing": _("Pre-financing"),
+    "additional_prefinancing": _("Additional pre-financing"),
+    "interim": _("Interim payment"),
+    "balance": _("Payment of the balance"),
+}
+INSTALMENT_STATUSES = {
+    "scheduled": _("Scheduled"),
+    "blocked": _("Blocked"),
+    "ready": _("Ready for approval"),
+    "approved": _("Approved"),
+    "paid": _("Paid"),
+}
+
+
+# -- plain rows in -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    number: int
+    start_month: int
+    end_month: int
+    payment: str
+
+
+@dataclass(frozen=True)
+class WorkPackageRow:
+    id: int
+    number: int
+    title: str
+    lead: str
+    start_month: int
+    end_month: int
+    clusters: tuple[str, ...]  # cluster codes, in cluster order
+
+
+@dataclass(frozen=True)
+class DeliverableRow:
+    id: int
+    code: str
+    title: str
+    work_package_id: int
+    lead: str
+    due_month: int
+    due_on: datetime.date  # in force (possibly revised)
+    status: str
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    id: int
+    code: str
+    title: str
+    due_month: int
+    achieved_on: datetime.date | None
+
+
+@dataclass(frozen=True)
+class InstalmentRow:
+    key: str
+    kind: str
+    period: int | None
+    due_on: datetime.date | None
+    amount: Decimal
+    status: str
+
+
+# -- the timeline out --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Month:
+    number: int
+    start_on: datetime.date
+    end_on: datetime.date
+    year_starts: bool  # the first month of the project or of a calendar year
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    first_month: int
+    months: int
+
+
+@dataclass(frozen=True)
+class PeriodBar:
+    number: int
+    start_month: int
+    end_month: int
+    start_on: datetime.date
+    end_on: datetime.date
+    report_due_on: datetime.date
+    payment: str
+    payment_label: str
+
+    @property
+    def months(self) -> int:
+        return self.end_month - self.start_month + 1
+
+
+@dataclass(frozen=True)
+class DeliverableMark:
+    id: int
+    code: str
+    title: str
+    work_package: int
+    lead: str
+    due_month: int  # as planned
+    due_on: datetime.date  # in force
+    month: int  # where it is shown: the month its due date in force falls in
+    outside: str | None
+    status: str
+    status_label: str
+    overdue: bool
+    revised: bool  # due on another day than the end of its planned month
+
+
+@dataclass(frozen=True)
+class MonthMarks:
+    """The marks shown in one month of a row."""
+
+    month: int
+    marks: tuple
+
+
+@dataclass(frozen=True)
+class WorkPackageBar:
+    id: int
+    number: int
+    title: str
+    lead: str
+    start_month: int
+    end_month: int
+    start_on: datetime.date
+    end_on: datetime.date
+    clusters: tuple[str, ...]
+    deliverables: tuple[DeliverableMark, ...]
+    deliverable_months: tuple[MonthMarks, ...]
+
+    @property
+    def months(self) -> int:
+        return self.end_month - self.start_month + 1
+
+
+@dataclass(frozen=True)
+class ClusterGroup:
+    code: str  # empty: work packages in no cluster
+    name: str
+    work_packages: tuple[WorkPackageBar, ...]
+
+
+@dataclass(frozen=True)
+class MilestoneMark:
+    id: int
+    code: str
+    title: str
+    due_month: int
+    due_on: datetime.date
+    month: int
+    outside: str | None
+    achieved_on: datetime.date | None
+    state: str
+    state_label: str
+
+
+@dataclass(frozen=True)
+class InstalmentMark:
+    key: str
+    kind: str
+    kind_label: str
+    period: int | None
+    due_on: datetime.date | None
+    month: int
+    outside: str | None
+    amount: Decimal
+    status: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start_date: datetime.date
+    end_date: datetime.date
+    duration: int
+    today: datetime.date
+    today_month: int | None  # None: today is outside the project
+    today_percent: int  # how far into today's month today is, 0-100
+    months: tuple[Month, ...]
+    years: tuple[Year, ...]
+    periods: tuple[PeriodBar, ...]
+    clusters: tuple[ClusterGroup, ...]
+    work_packages: tuple[WorkPackageBar, ...]  # each once, by number
+    deliverables: tuple[DeliverableMark, ...]  # by due date
+    milestones: tuple[MilestoneMark, ...]
+    milestone_months: tuple[MonthMarks, ...]
+    instalments: tuple[InstalmentMark, ...]
+    instalment_months: tuple[MonthMarks, ...]
+
+    @property
+    def year_starts(self) -> tuple[int, ...]:
+        """The months that start a calendar year (after the first)."""
+        return tuple(
+            month.number for month in self.months if month.year_starts and month.number > 1
+        )
+
+
+def _place(start: datetime.date, duration: int, day: datetime.date) -> tuple[int, str | None]:
+    month = project_month(start, day)
+    if month < 1:
+        return 1, BEFORE
+    if month > duration:
+        return duration, AFTER
+    return month, None
+
+
+def _clamp(month: int, duration: int) -> tuple[int, str | None]:
+    if month < 1:
+        return 1, BEFORE
+    if month > duration:
+        return duration, AFTER
+    return month, None
+
+
+def _by_month(marks: Iterable) -> tuple[MonthMarks, ...]:
+    grouped: dict[int, list] = defaultdict(list)
+    for mark in marks:
+        grouped[mark.month].append(mark)
+    return tuple(MonthMarks(month, tuple(grouped[month])) for month in sorted(grouped))
+
+
+def timeline_build(
+    *,
+    start_date: datetime.date,
+    duration: int,
+    periods: Iterable[PeriodRow],
+    clusters: Sequence[ClusterRow],
+    work_packages: Iterable[WorkPackageRow],
+    deliverables: Iterable[DeliverableRow],
+    milestones: Iterable[MilestoneRow],
+    instalments: Iterable[InstalmentRow],
+    today: datetime.date,
+) -> Timeline:
+    """The timeline of a project that starts on ``start_date`` and runs ``duration`` months,
+    as things stand on ``today``."""
+    months = []
+    for number in range(1, duration + 1):
+        first = month_start(start_date, number)
+        months.append(
+            Month(
+                number=number,
+                start_on=first,
+                end_on=month_end(start_date, number),
+                year_starts=number == 1 or first.year != months[-1].start_on.year,
+            )
+        )
+    years = []
+    for month in months:
+        if month.year_starts:
+            years.append([month.start_on.year, month.number, 0])
+        years[-1][2] += 1
+
+    period_bars = tuple(
+        PeriodBar(
+            number=row.number,
+            start_month=row.start_month,
+            end_month=row.end_month,
+            start_on=month_start(start_date, row.start_month),
+            end_on=month_end(start_date, row.end_month),
+            report_due_on=report_due_on(month_end(start_date, row.end_month)),
+            payment=row.payment,
+            payment_label=PeriodPayment(row.payment).label
+            if row.payment in PeriodPayment.values
+            else row.payment,
+        )
+        for row in sorted(periods, key=lambda row: row.number)
+    )
+
+    marks_of: dict[int, list[DeliverableMark]] = defaultdict(list)
+    work_packages = sorted(work_packages, key=lambda row: row.number)
+    numbers = {row.id: row.number for row in work_packages}
+    all_marks = []
+    for row in sorted(deliverables, key=lambda row: (row.due_on, row.code)):
+        month, outside = _place(start_date, duration, row.due_on)
+        mark = DeliverableMark(
+            id=row.id,
+            code=row.code,
+            title=row.title,
+            work_package=numbers.get(row.work_package_id, 0),
+            lead=row.lead,
+            due_month=row.due_month,
+            due_on=row.due_on,
+            month=month,
+            outside=outside,
+            status=row.status,
+            status_label=DeliverableStatus(row.status).label
+            if row.status in DeliverableStatus.values
+            else row.status,
+            overdue=deliverable_is_overdue(row.status, row.due_on, today),
+            revised=row.due_on != month_end(start_date, row.due_month),
+        )
+        marks_of[row.work_package_id].append(mark)
+        all_marks.append(mark)
+
+    bars = {
+        row.id: WorkPackageBar(
+            id=row.id,
+            number=row.number,
+            title=row.title,
+            lead=row.lead,
+            start_month=row.start_month,
+            end_month=row.end_month,
+            start_on=month_start(start_date, row.start_month),
+            end_on=month_end(start_date, row.end_month),
+            clusters=row.clusters,
+            deliverables=tuple(marks_of[row.id]),
+            deliverable_months=_by_month(marks_of[row.id]),
+        )
+        for row in work_packages
+    }
+    groups = [
+        ClusterGroup(
+            code=cluster.code,
+            name=cluster.name,
+            work_packages=tuple(bar for bar in bars.values() if cluster.code in bar.clusters),
+        )
+        for cluster in clusters
+    ]
+    known = {cluster.code for cluster in clusters}
+    loose = tuple(bar for bar in bars.values() if not known.intersection(bar.clusters))
+    if loose:
+        groups.append(ClusterGroup(code="", name=_("No activity cluster"), work_packages=loose))
+
+    milestone_marks = []
+    for row in sorted(milestones, key=lambda row: (row.due_month, row.code)):
+        due_on = month_end(start_date, row.due_month)
+        month, outside = _clamp(row.due_month, duration)
+        if row.achieved_on is not None:
+            state = ACHIEVED
+        elif milestone_is_overdue(row.achieved_on, due_on, today):
+            state = OVERDUE
+        else:
+            state = UPCOMING
+        milestone_marks.append(
+            MilestoneMark(
+                id=row.id,
+                code=row.code,
+                title=row.title,
+                due_month=row.due_month,
+                due_on=due_on,
+                month=month,
+                outside=outside,
+                achieved_on=row.achieved_on,
+                state=state,
+                state_label=MILESTONE_STATES[state],
+            )
+        )
+
+    instalment_marks = []
+    for row in instalments:
+        if row.due_on is None:
+            month, outside = (duration, AFTER)
+        else:
+            month, outside = _place(start_date, duration, row.due_on)
+        instalment_marks.append(
+            InstalmentMark(
+                key=row.key,
+                kind=row.kind,
+                kind_label=INSTALMENT_KINDS.get(row.kind, row.kind),
+                period=row.period,
+                due_on=row.due_on,
+                month=month,
+                outside=outside,
+                amount=row.amount,
+                status=row.status,
+                status_label=INSTALMENT_STATUSES.get(row.status, row.status),
+            )
+        )
+
+    today_month = project_month(start_date, today)
+    today_percent = 0
+    if 1 <= today_month <= duration:
+        first = month_start(start_date, today_month)
+        days = (month_end(start_date, today_month) - first).days + 1
+        today_percent = round(100 * (today - first).days / days)
+    else:
+        today_month = None
+
+    return Timeline(
+        start_date=start_date,
+        end_date=month_end(start_date, duration),
+        duration=duration,
+        today=today,
+        today_month=today_month,
+        today_percent=today_percent,
+        months=tuple(months),
+        years=tuple(Year(*entry) for entry in years),
+        periods=period_bars,
+        clusters=tuple(groups),
+        work_packages=tuple(bars.values()),
+        deliverables=tuple(all_marks),
+        milestones=tuple(milestone_marks),
+        milestone_months=_by_month(milestone_marks),
+        instalments=tuple(instalment_marks),
+        instalment_months=_by_month(instalment_marks),
+    )
+
+
+# -- selectors ---------------------------------------------------------------------------------
+
+
+def instalment_rows(project: Project) -> list[InstalmentRow]:
+    """The project's payment schedule as it stands today (``schedule_state``: a fixed number
+    of queries)."""
+
+    return [
+        InstalmentRow(
+            key=item.key,
+            kind=item.kind,
+            period=item.period,
+            due_on=item.due_on,
+            amount=item.amount,
+            status=item.status,
+        )
+        for item in schedule_state(project).instalments
+    ]
+
+
+def project_timeline(
+    *,
+    project: Project,
+    today: datetime.date,
+    clusters: list[ClusterRow] | None = None,
+    with_instalments: bool = True,
+) -> Timeline:
+    """The timeline of a project the caller has checked the user may see: six queries, plus
+    the payment schedule's with ``with_instalments``."""
+    if clusters is None:
+        clusters = cluster_rows()
+    order = {cluster.code: index for index, cluster in enumerate(clusters)}
+    codes_of: dict[int, list[str]] = defaultdict(list)
+    for work_package_id, code in WorkPackage.clusters.through.objects.filter(
+        workpackage__project_id=project.pk
+    ).values_list("workpackage_id", "activitycluster__code"):
+        codes_of[work_package_id].append(code)
+    work_packages = [
+        WorkPackageRow(
+            id=row["id"],
+            number=row["number"],
+            title=row["title"],
+            lead=row["lead__short_name"],
+            start_month=row["start_month"],
+            end_month=row["end_month"],
+            clusters=tuple(sorted(codes_of[row["id"]], key=lambda code: order.get(code, 99))),
+        )
+        for row in WorkPackage.objects.filter(project_id=project.pk).values(
+            "id", "number", "title", "lead__short_name", "start_month", "end_month"
+        )
+    ]
+    deliverables = [
+        DeliverableRow(
+            id=row["id"],
+            code=row["code"],
+            title=row["title"],
+            work_package_id=row["work_package_id"],
+            lead=row["lead__short_name"],
+            due_month=row["due_month"],
+            due_on=row["due_on"],
+            status=row["status"],
+        )
+        for row in Deliverable.objects.filter(project_id=project.pk).values(
+            "id",
+            "code",
+            "title",
+            "work_package_id",
+            "lead__short_name",
+            "due_month",
+            "due_on",
+            "status",
+        )
+    ]
+    milestones = [
+        MilestoneRow(**row)
+        for row in Milestone.objects.filter(project_id=project.pk).values(
+            "id", "code", "title", "due_month", "achieved_on"
+        )
+    ]
+    periods = [
+        PeriodRow(**row)
+        for row in ReportingPeriod.objects.filter(project_id=project.pk).values(
+            "number", "start_month", "end_month", "payment"
+        )
+    ]
+    return timeline_build(
+        start_date=project.start_date,
+        duration=project.duration_months,
+        periods=periods,
+        clusters=clusters,
+        work_packages=work_packages,
+        deliverables=deliverables,
+        milestones=milestones,
+        instalments=instalment_rows(project) if with_instalments else [],
+        today=today,
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What a project's home page shows."""
+
+    project: Project
+    coordinator: Participation | None
+    progress: ProjectProgress
+    timeline: Timeline
+    shows_payments: bool
+
+
+def project_overview(*, user, project: Project, today: datetime.date) -> Overview:
+    """A visible project's coordinator, progress (``progress_of_projects``, as the API's
+    project-progress) and timeline, the instalments included when the user may see the
+    payment schedule (``can_view_payments``, as the API's instalment list). A fixed number of
+    queries whatever the size of the project."""
+
+    clusters = cluster_rows()
+    coordinator = (
+        Participation.objects.filter(
+            project_id=project.pk, role=ParticipationRole.COORDINATOR, left_on__isnull=True
+        )
+        .select_related("organisation")
+        .first()
+    )
+    progress = progress_of_projects([project.pk], today, clusters)[project.pk]
+    shows_payments, _reason = can_view_payments(user, project)
+    timeline = project_timeline(
+        project=project, today=today, clusters=clusters, with_instalments=shows_payments
+    )
+    return Overview(
+        project=project,
+        coordinator=coordinator,
+        progress=progress,
+        timeline=timeline,
+        shows_payments=shows_payments,
+    )
+
+
+def work_package_options(*, project: Project) -> list[tuple[int, str]]:
+    """(number, title) of the project's work packages, by number: one query."""
+    return list(
+        WorkPackage.objects.filter(project_id=project.pk)
+        .order_by("number")
+        .values_list("number", "title")
+    )
