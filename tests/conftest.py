@@ -19,10 +19,10 @@ from django.conf import settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from backend.accounts.models import ProjectRole
 from backend.config.celery import app as celery_app
 from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
+from tests import factories
 from tests.factories import UserFactory
 from tests.workers import TODAY_VARIABLE, fixed_today, travel_to_day
 
@@ -203,13 +203,20 @@ def _user(username, project=None, role=None, acting_for=None, **flags):
     participation = None
     if project is not None and acting_for is not None:
         participation = project.participations.get(short_name=acting_for)
-        flags.setdefault("organisation_id", participation.organisation_id)
-    user = UserFactory(username=username, **flags)
-    if project is not None:
-        ProjectRole.objects.create(
-            user=user, project=project, role=role, participation=participation
-        )
-    return user
+    return factories.member(username, project, role, acting_for=participation, **flags)
+
+
+def _one_user_per_role(project, other, *, other_contact: str) -> dict:
+    return {
+        "admin": _user("root", is_superuser=True, is_staff=True),
+        "officer": _user("po", project, "officer", is_agency_officer=True),
+        "other_officer": _user("po-other", other, "officer", is_agency_officer=True),
+        "manager": _user("pm", project, "manager", acting_for="GAUJA"),
+        "partner_contact": _user("pc", project, "partner_contact", acting_for="ZILEMED"),
+        "other_partner": _user("pc-other", project, "partner_contact", acting_for="LVTDA"),
+        "other_manager": _user("pm-other", other, "manager", acting_for=other_contact),
+        "stranger": _user("nobody"),
+    }
 
 
 @pytest.fixture
@@ -217,13 +224,33 @@ def users(demo, other_project) -> dict:
     """One user per kind of role: the demo's manager (for the coordinator GAUJA), a partner
     contact for ZILEMED and another for LVTDA, the demo's officer, an officer and a manager of
     another project, an administrator, and a stranger with no role."""
-    return {
-        "admin": _user("root", is_superuser=True, is_staff=True),
-        "officer": _user("po", demo, "officer", is_agency_officer=True),
-        "other_officer": _user("po-other", other_project, "officer", is_agency_officer=True),
-        "manager": _user("pm", demo, "manager", acting_for="GAUJA"),
-        "partner_contact": _user("pc", demo, "partner_contact", acting_for="ZILEMED"),
-        "other_partner": _user("pc-other", demo, "partner_contact", acting_for="LVTDA"),
-        "other_manager": _user("pm-other", other_project, "manager", acting_for="UNIWA"),
-        "stranger": _user("nobody"),
-    }
+    return _one_user_per_role(demo, other_project, other_contact="UNIWA")
+
+
+# -- a small grant built with factories, and the same users on it -----------------------------
+
+
+@pytest.fixture
+def grant(db) -> Project:
+    """A small grant built by tests/factories.py (``consortium()``): coordinator GAUJA,
+    beneficiaries ZILEMED and LVTDA, associated partner GAUJMALA; WP1 and WP2 over its 24
+    months, each with a deliverable due in month 3 (D1.1, D2.1); MS1; RP1 M1-12 and RP2
+    M13-24. It started six months before the day the test runs."""
+    return factories.consortium()
+
+
+@pytest.fixture
+def other_grant(db) -> Project:
+    """Another small grant (coordinator UNIWA, beneficiary ACME), for the people of ``grant``
+    to be kept out of."""
+    return factories.consortium(
+        coordinator="UNIWA", beneficiaries=("ACME",), associated_partners=(), work_packages=1
+    )
+
+
+@pytest.fixture
+def grant_users(grant, other_grant) -> dict:
+    """The ``users`` of the demo, on ``grant`` and ``other_grant``: the manager for GAUJA,
+    partner contacts for ZILEMED and LVTDA, the officer; an officer and a manager (for UNIWA) of
+    the other grant; an administrator and a stranger."""
+    return _one_user_per_role(grant, other_grant, other_contact="UNIWA")

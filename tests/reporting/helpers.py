@@ -1,16 +1,17 @@
-"""Helpers for the periodic-report tests: URLs, dates, row counts, and a report of the demo's
-first period brought to the point where it can be submitted."""
+"""Helpers for the periodic-report tests: URLs, dates, row counts, and a report of a first
+period brought to the point where it can be submitted (the demo's, or a grant built with
+tests/factories.py)."""
 
 import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.apps import apps
 
 from backend.audit.models import Event
 from backend.grants.models import Participation
 from backend.reporting import services
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
+from tests.helpers import row_counts  # noqa: F401 - the suite's one row count, used here
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # RP1 of the demo runs 2024-03-01 to 2025-08-31; its report is due 2025-10-30.
@@ -22,6 +23,13 @@ LATE_CODE = "D1.3"
 
 def travel(moment: datetime.datetime = AFTER_RP1):
     return time_machine.travel(moment, tick=False)
+
+
+def after(project, number: int = 1, days: int = 15, hour: int = 10) -> datetime.datetime:
+    """A moment ``days`` after the end of the project's period ``number`` (AFTER_RP1 for the
+    demo's first period), in Brussels."""
+    day = period(project, number).end_date + datetime.timedelta(days=days)
+    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=BRUSSELS)
 
 
 def url(project, suffix: str = "") -> str:
@@ -44,30 +52,24 @@ def deliverable(project, code: str) -> Deliverable:
     return Deliverable.objects.get(project=project, code=code)
 
 
-def row_counts() -> dict[str, int]:
-    """Rows of every reporting table, and audit events."""
-    counts = {
-        model._meta.label: model.objects.count()
-        for model in apps.get_app_config("reporting").get_models()
-    }
-    counts["audit.Event"] = Event.objects.count()
-    return counts
-
-
 def verbs() -> list[str]:
     return list(Event.objects.order_by("id").values_list("verb", flat=True))
 
 
-def accept(project, *codes: str, on: str = "2025-05-05") -> None:
-    day = datetime.date.fromisoformat(on)
+def _day(on: str | datetime.date) -> datetime.date:
+    return datetime.date.fromisoformat(on) if isinstance(on, str) else on
+
+
+def accept(project, *codes: str, on: str | datetime.date = "2025-05-05") -> None:
+    day = _day(on)
     Deliverable.objects.filter(project=project, code__in=codes).update(
         status="accepted", delivered_on=day, approved_on=day
     )
 
 
-def submit_deliverables(project, *codes: str, on: str = "2025-05-05") -> None:
+def submit_deliverables(project, *codes: str, on: str | datetime.date = "2025-05-05") -> None:
     Deliverable.objects.filter(project=project, code__in=codes).update(
-        status="submitted", delivered_on=datetime.date.fromisoformat(on)
+        status="submitted", delivered_on=_day(on)
     )
 
 
@@ -85,13 +87,20 @@ def entry(number: int, text: str = "Did the work.") -> dict:
     return {"work_package": number, "activities": text, "outputs": "", "narrative": ""}
 
 
-def ready_to_submit(project, users, *, technical_part: str = "What we did in RP1.") -> None:
+def ready_to_submit(
+    project,
+    users,
+    *,
+    technical_part: str = "What we did in RP1.",
+    late: str = LATE_CODE,
+    accepted_on: str | datetime.date = "2025-05-05",
+) -> None:
     """RP1 with a technical part, ZILEMED's and GAUJA's contributions locked, every work
-    package declared not completed, every RP1 deliverable accepted but D1.3, which is
-    justified."""
+    package declared not completed, every RP1 deliverable accepted (on ``accepted_on``) but
+    ``late`` (the demo's D1.3), which is justified."""
     rp1 = period(project, 1)
     manager, partner = users["manager"], users["partner_contact"]
-    accept(project, *[code for code in rp1_codes(project) if code != LATE_CODE])
+    accept(project, *[code for code in rp1_codes(project) if code != late], on=accepted_on)
     services.report_update(period=rp1, user=manager, technical_part=technical_part)
     for user, short_name in ((partner, "ZILEMED"), (manager, "GAUJA")):
         who = participation(project, short_name)
@@ -99,13 +108,11 @@ def ready_to_submit(project, users, *, technical_part: str = "What we did in RP1
             period=rp1, participation=who, user=user, entries=[entry(1, f"{short_name} work")]
         )
         services.contribution_lock(period=rp1, participation=who, user=user)
-    for number in range(1, 9):
-        services.declaration_save(
-            period=rp1, work_package=work_package(project, number), user=manager, completed=False
-        )
+    for wp in WorkPackage.objects.filter(project=project).select_related("project"):
+        services.declaration_save(period=rp1, work_package=wp, user=manager, completed=False)
     services.justification_save(
         period=rp1,
-        deliverable=deliverable(project, LATE_CODE),
+        deliverable=deliverable(project, late),
         user=manager,
         text="The survey closed late.",
     )

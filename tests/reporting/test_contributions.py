@@ -1,5 +1,6 @@
 """Partners' contributions: who writes, locks and unlocks which, who sees drafts, and refusals
-that write nothing."""
+that write nothing. On a small grant built with factories (tests/conftest.py ``grant``): GAUJA
+coordinates, ZILEMED and LVTDA are beneficiaries, GAUJMALA an associated partner; WP1 and WP2."""
 
 import pytest
 
@@ -7,13 +8,15 @@ from backend.accounts.models import ProjectRole
 from backend.audit.models import Event
 from backend.reporting import services
 from backend.reporting.models import Contribution, ContributionEntry, PeriodicReport
+from tests import factories
 from tests.factories import UserFactory
+from tests.helpers import row_counts
 from tests.reporting.helpers import (
+    after,
     entry,
     participation,
     period,
     ready_to_submit,
-    row_counts,
     travel,
     url,
     verbs,
@@ -46,16 +49,16 @@ def _lock(project, user, short_name="ZILEMED"):
 
 
 def test_a_partner_contact_saves_its_draft_and_the_report_is_created_by_that_first_write(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
     assert PeriodicReport.objects.count() == 0
 
     response = api_client.put(
-        _url(demo, "ZILEMED"),
+        _url(grant, "ZILEMED"),
         {
             "entries": [
-                {"work_package": 5, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
+                {"work_package": 2, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
                 {"work_package": 1, "narrative": "Meetings attended."},
             ]
         },
@@ -67,44 +70,46 @@ def test_a_partner_contact_saves_its_draft_and_the_report_is_created_by_that_fir
     assert (body["participant"], body["status"], body["updated_by"]) == ("ZILEMED", "draft", "pc")
     assert body["entries"] == [
         {"work_package": 1, "activities": "", "outputs": "", "narrative": "Meetings attended."},
-        {"work_package": 5, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
+        {"work_package": 2, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
     ]
     report = PeriodicReport.objects.get()
     assert (report.reporting_period.number, report.status) == (1, "draft")
     event = Event.objects.get(verb="contribution.saved")
     assert (event.actor, event.project_id, event.before) == (
-        users["partner_contact"],
-        demo.pk,
+        grant_users["partner_contact"],
+        grant.pk,
         {"entries": []},
     )
-    assert [e["work_package"] for e in event.after["entries"]] == [1, 5]
+    assert [e["work_package"] for e in event.after["entries"]] == [1, 2]
 
 
-def test_saving_again_replaces_every_entry(api_client, demo, users):
-    _save(demo, users["partner_contact"], entries=[entry(1), entry(2)])
-    api_client.force_authenticate(users["partner_contact"])
+def test_saving_again_replaces_every_entry(api_client, grant, grant_users):
+    _save(grant, grant_users["partner_contact"], entries=[entry(1), entry(2)])
+    api_client.force_authenticate(grant_users["partner_contact"])
 
     response = api_client.put(
-        _url(demo, "ZILEMED"), {"entries": [entry(3, "Only this")]}, format="json"
+        _url(grant, "ZILEMED"), {"entries": [entry(2, "Only this")]}, format="json"
     )
 
     assert response.status_code == 200, response.content
-    assert [e["work_package"] for e in response.json()["entries"]] == [3]
+    assert [e["work_package"] for e in response.json()["entries"]] == [2]
     assert list(ContributionEntry.objects.values_list("work_package__number", "activities")) == [
-        (3, "Only this")
+        (2, "Only this")
     ]
     assert verbs().count("contribution.saved") == 2
 
 
-def test_a_manager_writes_the_coordinators_contribution_but_not_a_partners(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_a_manager_writes_the_coordinators_contribution_but_not_a_partners(
+    api_client, grant, grant_users
+):
+    api_client.force_authenticate(grant_users["manager"])
 
     assert (
-        api_client.put(_url(demo, "GAUJA"), {"entries": [entry(1)]}, format="json").status_code
+        api_client.put(_url(grant, "GAUJA"), {"entries": [entry(1)]}, format="json").status_code
         == 200
     )
     before = row_counts()
-    response = api_client.put(_url(demo, "ZILEMED"), {"entries": [entry(1)]}, format="json")
+    response = api_client.put(_url(grant, "ZILEMED"), {"entries": [entry(1)]}, format="json")
 
     assert response.status_code == 403
     assert response.json() == {
@@ -114,39 +119,39 @@ def test_a_manager_writes_the_coordinators_contribution_but_not_a_partners(api_c
     assert row_counts() == before
 
 
-def test_an_administrator_writes_any_contribution(api_client, demo, users):
-    api_client.force_authenticate(users["admin"])
+def test_an_administrator_writes_any_contribution(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["admin"])
 
-    response = api_client.put(_url(demo, "LVTDA"), {"entries": [entry(2)]}, format="json")
+    response = api_client.put(_url(grant, "LVTDA"), {"entries": [entry(2)]}, format="json")
 
     assert response.status_code == 200, response.content
     assert Contribution.objects.get().participation.short_name == "LVTDA"
 
 
-def test_an_associated_partner_contributes_too(api_client, demo, users):
-    gaujmala = participation(demo, "GAUJMALA")
+def test_an_associated_partner_contributes_too(api_client, grant, grant_users):
+    gaujmala = participation(grant, "GAUJMALA")
     assert gaujmala.role == "associated_partner"
     contact = UserFactory(username="gaujmala", organisation_id=gaujmala.organisation_id)
     ProjectRole.objects.create(
-        user=contact, project=demo, role="partner_contact", participation=gaujmala
+        user=contact, project=grant, role="partner_contact", participation=gaujmala
     )
     api_client.force_authenticate(contact)
 
-    saved = api_client.put(_url(demo, "GAUJMALA"), {"entries": [entry(6)]}, format="json")
-    locked = api_client.post(_url(demo, "GAUJMALA", "/lock"))
+    saved = api_client.put(_url(grant, "GAUJMALA"), {"entries": [entry(2)]}, format="json")
+    locked = api_client.post(_url(grant, "GAUJMALA", "/lock"))
 
     assert (saved.status_code, locked.status_code) == (200, 200)
     assert locked.json()["status"] == "locked"
 
 
 def test_invalid_entries_are_refused_with_their_paths_and_nothing_is_written(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
     before = row_counts()
 
     response = api_client.put(
-        _url(demo, "ZILEMED"),
+        _url(grant, "ZILEMED"),
         {"entries": [entry(1), {"work_package": 12}, entry(1), {"work_package": 2, "outputs": 7}]},
         format="json",
     )
@@ -163,12 +168,12 @@ def test_invalid_entries_are_refused_with_their_paths_and_nothing_is_written(
     assert row_counts() == before  # not even the report row
 
 
-def test_a_text_too_long_is_refused(api_client, demo, users):
-    api_client.force_authenticate(users["partner_contact"])
+def test_a_text_too_long_is_refused(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["partner_contact"])
     before = row_counts()
 
     response = api_client.put(
-        _url(demo, "ZILEMED"),
+        _url(grant, "ZILEMED"),
         {"entries": [{"work_package": 1, "narrative": "x" * 20001}]},
         format="json",
     )
@@ -180,10 +185,10 @@ def test_a_text_too_long_is_refused(api_client, demo, users):
     assert row_counts() == before
 
 
-def test_a_body_without_entries_is_refused(api_client, demo, users):
-    api_client.force_authenticate(users["partner_contact"])
+def test_a_body_without_entries_is_refused(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["partner_contact"])
 
-    response = api_client.put(_url(demo, "ZILEMED"), {"entry": []}, format="json")
+    response = api_client.put(_url(grant, "ZILEMED"), {"entry": []}, format="json")
 
     assert response.status_code == 400
     assert response.json()["errors"] == [{"path": "entries", "message": "Give a list of entries."}]
@@ -193,11 +198,11 @@ def test_a_body_without_entries_is_refused(api_client, demo, users):
 # -- locking and unlocking -------------------------------------------------------------------------
 
 
-def test_a_partner_locks_its_contribution_for_review(api_client, demo, users):
-    _save(demo, users["partner_contact"])
-    api_client.force_authenticate(users["partner_contact"])
+def test_a_partner_locks_its_contribution_for_review(api_client, grant, grant_users):
+    _save(grant, grant_users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
 
-    response = api_client.post(_url(demo, "ZILEMED", "/lock"))
+    response = api_client.post(_url(grant, "ZILEMED", "/lock"))
 
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["locked_by"]) == ("locked", "pc")
@@ -205,8 +210,8 @@ def test_a_partner_locks_its_contribution_for_review(api_client, demo, users):
     assert (event.before["status"], event.after["status"]) == ("draft", "locked")
 
 
-def test_locking_needs_an_entry_with_text(api_client, demo, users):
-    api_client.force_authenticate(users["partner_contact"])
+def test_locking_needs_an_entry_with_text(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["partner_contact"])
     message = [
         {
             "path": "entries",
@@ -215,26 +220,26 @@ def test_locking_needs_an_entry_with_text(api_client, demo, users):
     ]
     before = row_counts()
 
-    nothing = api_client.post(_url(demo, "ZILEMED", "/lock"))
+    nothing = api_client.post(_url(grant, "ZILEMED", "/lock"))
 
     assert (nothing.status_code, nothing.json()["errors"]) == (400, message)
     assert row_counts() == before
-    _save(demo, users["partner_contact"], entries=[{"work_package": 1, "activities": "  "}])
+    _save(grant, grant_users["partner_contact"], entries=[{"work_package": 1, "activities": "  "}])
     before = row_counts()
-    blank = api_client.post(_url(demo, "ZILEMED", "/lock"))
+    blank = api_client.post(_url(grant, "ZILEMED", "/lock"))
     assert (blank.status_code, blank.json()["errors"]) == (400, message)
     assert row_counts() == before
     assert Contribution.objects.get().status == "draft"
 
 
-def test_a_locked_contribution_cannot_be_saved_or_locked_again(api_client, demo, users):
-    _save(demo, users["partner_contact"])
-    _lock(demo, users["partner_contact"])
-    api_client.force_authenticate(users["partner_contact"])
+def test_a_locked_contribution_cannot_be_saved_or_locked_again(api_client, grant, grant_users):
+    _save(grant, grant_users["partner_contact"])
+    _lock(grant, grant_users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
     before = row_counts()
 
-    saved = api_client.put(_url(demo, "ZILEMED"), {"entries": [entry(2)]}, format="json")
-    locked = api_client.post(_url(demo, "ZILEMED", "/lock"))
+    saved = api_client.put(_url(grant, "ZILEMED"), {"entries": [entry(2)]}, format="json")
+    locked = api_client.post(_url(grant, "ZILEMED", "/lock"))
 
     assert saved.status_code == 409
     assert saved.json() == {
@@ -246,40 +251,42 @@ def test_a_locked_contribution_cannot_be_saved_or_locked_again(api_client, demo,
     assert row_counts() == before
 
 
-def test_a_partner_cannot_unlock_a_manager_can_and_the_partner_corrects_it(api_client, demo, users):
-    _save(demo, users["partner_contact"])
-    _lock(demo, users["partner_contact"])
-    api_client.force_authenticate(users["partner_contact"])
+def test_a_partner_cannot_unlock_a_manager_can_and_the_partner_corrects_it(
+    api_client, grant, grant_users
+):
+    _save(grant, grant_users["partner_contact"])
+    _lock(grant, grant_users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
     before = row_counts()
 
-    refused = api_client.post(_url(demo, "ZILEMED", "/unlock"))
+    refused = api_client.post(_url(grant, "ZILEMED", "/unlock"))
 
     assert refused.status_code == 403
     assert refused.json() == {
         "detail": "Only the project's managers and administrators unlock a contribution."
     }
     assert row_counts() == before
-    api_client.force_authenticate(users["manager"])
-    unlocked = api_client.post(_url(demo, "ZILEMED", "/unlock"))
+    api_client.force_authenticate(grant_users["manager"])
+    unlocked = api_client.post(_url(grant, "ZILEMED", "/unlock"))
     assert unlocked.status_code == 200, unlocked.content
     assert (unlocked.json()["status"], unlocked.json()["locked_at"]) == ("draft", None)
     event = Event.objects.get(verb="contribution.unlocked")
     assert (event.actor, event.before["status"], event.after["status"]) == (
-        users["manager"],
+        grant_users["manager"],
         "locked",
         "draft",
     )
-    api_client.force_authenticate(users["partner_contact"])
-    corrected = api_client.put(_url(demo, "ZILEMED"), {"entries": [entry(4)]}, format="json")
+    api_client.force_authenticate(grant_users["partner_contact"])
+    corrected = api_client.put(_url(grant, "ZILEMED"), {"entries": [entry(2)]}, format="json")
     assert corrected.status_code == 200
 
 
-def test_unlocking_a_draft_is_refused(api_client, demo, users):
-    _save(demo, users["partner_contact"])
-    api_client.force_authenticate(users["manager"])
+def test_unlocking_a_draft_is_refused(api_client, grant, grant_users):
+    _save(grant, grant_users["partner_contact"])
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = api_client.post(_url(demo, "ZILEMED", "/unlock"))
+    response = api_client.post(_url(grant, "ZILEMED", "/unlock"))
 
     assert response.status_code == 409
     assert response.json() == {
@@ -288,20 +295,20 @@ def test_unlocking_a_draft_is_refused(api_client, demo, users):
     assert row_counts() == before
 
 
-def test_nothing_changes_in_a_submitted_report(api_client, demo, users):
-    with travel():
-        ready_to_submit(demo, users)
-        services.report_submit(period=period(demo), user=users["manager"])
+def test_nothing_changes_in_a_submitted_report(api_client, grant, grant_users):
+    with travel(after(grant)):
+        ready_to_submit(grant, grant_users, late="D2.1", accepted_on=factories.today())
+        services.report_submit(period=period(grant), user=grant_users["manager"])
     before = row_counts()
     message = {
         "detail": 'The report of RP1 is "Submitted"; it can be changed only while it is a draft '
         "or changes are requested."
     }
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
 
-    saved = api_client.put(_url(demo, "ZILEMED"), {"entries": [entry(2)]}, format="json")
-    api_client.force_authenticate(users["manager"])
-    unlocked = api_client.post(_url(demo, "ZILEMED", "/unlock"))
+    saved = api_client.put(_url(grant, "ZILEMED"), {"entries": [entry(2)]}, format="json")
+    api_client.force_authenticate(grant_users["manager"])
+    unlocked = api_client.post(_url(grant, "ZILEMED", "/unlock"))
 
     assert (saved.status_code, saved.json()) == (409, message)
     assert (unlocked.status_code, unlocked.json()) == (409, message)
@@ -311,8 +318,10 @@ def test_nothing_changes_in_a_submitted_report(api_client, demo, users):
 # -- who sees what ---------------------------------------------------------------------------------
 
 
-def test_a_draft_is_seen_by_its_organisation_the_managers_and_admins_only(api_client, demo, users):
-    _save(demo, users["partner_contact"])
+def test_a_draft_is_seen_by_its_organisation_the_managers_and_admins_only(
+    api_client, grant, grant_users
+):
+    _save(grant, grant_users["partner_contact"])
     seen = {}
     for role in (
         "partner_contact",
@@ -323,8 +332,8 @@ def test_a_draft_is_seen_by_its_organisation_the_managers_and_admins_only(api_cl
         "other_officer",
         "stranger",
     ):
-        api_client.force_authenticate(users[role])
-        seen[role] = api_client.get(_url(demo, "ZILEMED")).status_code
+        api_client.force_authenticate(grant_users[role])
+        seen[role] = api_client.get(_url(grant, "ZILEMED")).status_code
 
     assert seen == {
         "partner_contact": 200,
@@ -337,30 +346,30 @@ def test_a_draft_is_seen_by_its_organisation_the_managers_and_admins_only(api_cl
     }
 
 
-def test_another_partners_draft_cannot_be_written_either(api_client, demo, users):
-    _save(demo, users["partner_contact"])
-    api_client.force_authenticate(users["other_partner"])
+def test_another_partners_draft_cannot_be_written_either(api_client, grant, grant_users):
+    _save(grant, grant_users["partner_contact"])
+    api_client.force_authenticate(grant_users["other_partner"])
     before = row_counts()
 
-    saved = api_client.put(_url(demo, "ZILEMED"), {"entries": [entry(2)]}, format="json")
-    locked = api_client.post(_url(demo, "ZILEMED", "/lock"))
+    saved = api_client.put(_url(grant, "ZILEMED"), {"entries": [entry(2)]}, format="json")
+    locked = api_client.post(_url(grant, "ZILEMED", "/lock"))
 
     assert (saved.status_code, locked.status_code) == (404, 404)
     assert row_counts() == before
 
 
 def test_a_locked_contribution_is_seen_by_every_member_and_the_officer_who_cannot_write_it(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
-    _save(demo, users["partner_contact"])
-    _lock(demo, users["partner_contact"])
+    _save(grant, grant_users["partner_contact"])
+    _lock(grant, grant_users["partner_contact"])
     seen = {}
     for role in ("other_partner", "officer", "other_officer", "stranger"):
-        api_client.force_authenticate(users[role])
-        seen[role] = api_client.get(_url(demo, "ZILEMED")).status_code
-    api_client.force_authenticate(users["officer"])
+        api_client.force_authenticate(grant_users[role])
+        seen[role] = api_client.get(_url(grant, "ZILEMED")).status_code
+    api_client.force_authenticate(grant_users["officer"])
     before = row_counts()
-    refused = api_client.post(_url(demo, "ZILEMED", "/unlock"))
+    refused = api_client.post(_url(grant, "ZILEMED", "/unlock"))
 
     assert seen == {"other_partner": 200, "officer": 200, "other_officer": 404, "stranger": 404}
     assert refused.status_code == 403
@@ -368,13 +377,13 @@ def test_a_locked_contribution_is_seen_by_every_member_and_the_officer_who_canno
 
 
 def test_a_contribution_nobody_wrote_shows_as_not_started_to_its_organisation(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
 
-    own = api_client.get(_url(demo, "ZILEMED"))
-    api_client.force_authenticate(users["other_partner"])
-    other = api_client.get(_url(demo, "ZILEMED"))
+    own = api_client.get(_url(grant, "ZILEMED"))
+    api_client.force_authenticate(grant_users["other_partner"])
+    other = api_client.get(_url(grant, "ZILEMED"))
 
     assert own.status_code == 200
     assert (own.json()["status"], own.json()["entries"]) == ("not_started", [])
@@ -382,15 +391,15 @@ def test_a_contribution_nobody_wrote_shows_as_not_started_to_its_organisation(
     assert PeriodicReport.objects.count() == 0
 
 
-def test_the_report_lists_only_the_contributions_the_user_may_see(api_client, demo, users):
-    _save(demo, users["partner_contact"])  # ZILEMED draft
-    _save(demo, users["other_partner"], "LVTDA")
-    _lock(demo, users["other_partner"], "LVTDA")  # LVTDA locked
-    _save(demo, users["manager"], "GAUJA")  # GAUJA draft
+def test_the_report_lists_only_the_contributions_the_user_may_see(api_client, grant, grant_users):
+    _save(grant, grant_users["partner_contact"])  # ZILEMED draft
+    _save(grant, grant_users["other_partner"], "LVTDA")
+    _lock(grant, grant_users["other_partner"], "LVTDA")  # LVTDA locked
+    _save(grant, grant_users["manager"], "GAUJA")  # GAUJA draft
     listed = {}
     for role in ("partner_contact", "other_partner", "officer", "manager"):
-        api_client.force_authenticate(users[role])
-        response = api_client.get(url(demo, "1"))
+        api_client.force_authenticate(grant_users[role])
+        response = api_client.get(url(grant, "1"))
         listed[role] = [(c["participant"], c["status"]) for c in response.json()["contributions"]]
 
     assert listed == {
@@ -401,23 +410,23 @@ def test_the_report_lists_only_the_contributions_the_user_may_see(api_client, de
     }
 
 
-def test_unknown_or_foreign_ids_are_not_found(api_client, demo, other_project, users):
-    api_client.force_authenticate(users["admin"])
-    foreign = other_project.participations.first()
+def test_unknown_or_foreign_ids_are_not_found(api_client, grant, other_grant, grant_users):
+    api_client.force_authenticate(grant_users["admin"])
+    foreign = other_grant.participations.first()
 
-    assert api_client.get(url(demo, f"1/contributions/{foreign.pk}")).status_code == 404
-    assert api_client.get(url(demo, "1/contributions/999999")).status_code == 404
-    assert api_client.get(_url(demo, "ZILEMED", number=7)).status_code == 404
+    assert api_client.get(url(grant, f"1/contributions/{foreign.pk}")).status_code == 404
+    assert api_client.get(url(grant, "1/contributions/999999")).status_code == 404
+    assert api_client.get(_url(grant, "ZILEMED", number=7)).status_code == 404
     assert (
         api_client.put(
-            url(demo, f"1/contributions/{foreign.pk}"), {"entries": []}, format="json"
+            url(grant, f"1/contributions/{foreign.pk}"), {"entries": []}, format="json"
         ).status_code
         == 404
     )
     assert PeriodicReport.objects.count() == 0
 
 
-def test_anonymous_requests_are_unauthorised(api_client, demo, users):
-    assert api_client.get(_url(demo, "ZILEMED")).status_code == 401
-    assert api_client.put(_url(demo, "ZILEMED"), {"entries": []}, format="json").status_code == 401
-    assert api_client.post(_url(demo, "ZILEMED", "/lock")).status_code == 401
+def test_anonymous_requests_are_unauthorised(api_client, grant, grant_users):
+    assert api_client.get(_url(grant, "ZILEMED")).status_code == 401
+    assert api_client.put(_url(grant, "ZILEMED"), {"entries": []}, format="json").status_code == 401
+    assert api_client.post(_url(grant, "ZILEMED", "/lock")).status_code == 401

@@ -25,9 +25,9 @@ def _url(deliverable, suffix=""):
     return f"/api/v1/projects/{deliverable.project_id}/deliverables/{deliverable.pk}/{suffix}"
 
 
-def _as(api_client, users, role):
+def _as(api_client, grant_users, role):
     if role != ANONYMOUS:
-        api_client.force_authenticate(users[role])
+        api_client.force_authenticate(grant_users[role])
     return api_client
 
 
@@ -53,33 +53,33 @@ DUE_DATE_REFUSED = (
 
 @pytest.mark.parametrize("role", ["manager", "admin"])
 def test_a_manager_or_admin_submits_a_draft_with_today_as_delivery_date(
-    api_client, users, d54, today, role
+    api_client, grant_users, d54, today, role
 ):
-    make_draft(d54, users["partner_contact"])
-    response = _post(_as(api_client, users, role), d54, "submit")
+    make_draft(d54, grant_users["partner_contact"])
+    response = _post(_as(api_client, grant_users, role), d54, "submit")
 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "submitted"
     assert body["delivered_on"] == "2026-05-04"
-    assert body["submitted_by"] == users[role].username
+    assert body["submitted_by"] == grant_users[role].username
     assert body["approved_on"] is None
     deliverable = _fresh(d54)
     assert (deliverable.status, deliverable.delivered_on) == ("submitted", TODAY)
-    assert deliverable.submitted_by == users[role]
+    assert deliverable.submitted_by == grant_users[role]
     [event] = events("deliverable.submitted")
-    assert event.actor == users[role]
+    assert event.actor == grant_users[role]
     assert event.before["status"] == "draft"
     assert event.before["delivered_on"] is None
     assert event.after["status"] == "submitted"
     assert event.after["delivered_on"] == "2026-05-04"
 
 
-def test_the_delivery_date_is_the_day_in_brussels(api_client, users, d54):
+def test_the_delivery_date_is_the_day_in_brussels(api_client, grant_users, d54):
     import time_machine
 
-    make_draft(d54, users["manager"])
-    api_client.force_authenticate(users["manager"])
+    make_draft(d54, grant_users["manager"])
+    api_client.force_authenticate(grant_users["manager"])
     # 23:30 UTC on 4 May is already 5 May in Brussels.
     with time_machine.travel(
         datetime.datetime(2026, 5, 4, 23, 30, tzinfo=datetime.UTC), tick=False
@@ -101,11 +101,11 @@ def test_the_delivery_date_is_the_day_in_brussels(api_client, users, d54):
         (ANONYMOUS, 401, "Authentication credentials were not provided."),
     ],
 )
-def test_others_may_not_submit(api_client, users, d54, today, role, code, detail):
-    make_draft(d54, users["partner_contact"])
+def test_others_may_not_submit(api_client, grant_users, d54, today, role, code, detail):
+    make_draft(d54, grant_users["partner_contact"])
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, role), d54, "submit")
+    response = _post(_as(api_client, grant_users, role), d54, "submit")
 
     assert response.status_code == code
     if code != 404:
@@ -117,14 +117,14 @@ def test_others_may_not_submit(api_client, users, d54, today, role, code, detail
     ("setup", "status"),
     [("pending", "Pending"), ("submitted", "Submitted"), ("accepted", "Accepted")],
 )
-def test_only_a_draft_can_be_submitted(api_client, users, d54, today, setup, status):
+def test_only_a_draft_can_be_submitted(api_client, grant_users, d54, today, setup, status):
     if setup == "submitted":
-        make_submitted(d54, users["manager"])
+        make_submitted(d54, grant_users["manager"])
     elif setup == "accepted":
-        make_accepted(d54, users["manager"], users["officer"])
+        make_accepted(d54, grant_users["manager"], grant_users["officer"])
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, "manager"), d54, "submit")
+    response = _post(_as(api_client, grant_users, "manager"), d54, "submit")
 
     assert response.status_code == 409
     assert response.json() == {
@@ -137,20 +137,22 @@ def test_only_a_draft_can_be_submitted(api_client, users, d54, today, setup, sta
 
 
 @pytest.mark.parametrize("role", ["officer", "admin"])
-def test_an_officer_or_admin_accepts_a_submitted_deliverable(api_client, users, d54, today, role):
-    make_submitted(d54, users["manager"])
-    response = _post(_as(api_client, users, role), d54, "accept")
+def test_an_officer_or_admin_accepts_a_submitted_deliverable(
+    api_client, grant_users, d54, today, role
+):
+    make_submitted(d54, grant_users["manager"])
+    response = _post(_as(api_client, grant_users, role), d54, "accept")
 
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["approved_on"], body["approved_by"]) == (
         "accepted",
         "2026-05-04",
-        users[role].username,
+        grant_users[role].username,
     )
     assert body["delivered_on"] == "2026-04-20"
     [event] = events("deliverable.accepted")
-    assert event.actor == users[role]
+    assert event.actor == grant_users[role]
     assert (event.before["status"], event.before["approved_on"]) == ("submitted", None)
     assert (event.after["status"], event.after["approved_on"]) == ("accepted", "2026-05-04")
 
@@ -166,11 +168,11 @@ def test_an_officer_or_admin_accepts_a_submitted_deliverable(api_client, users, 
         (ANONYMOUS, 401),
     ],
 )
-def test_others_may_not_accept(api_client, users, d54, today, role, code):
-    make_submitted(d54, users["manager"])
+def test_others_may_not_accept(api_client, grant_users, d54, today, role, code):
+    make_submitted(d54, grant_users["manager"])
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, role), d54, "accept")
+    response = _post(_as(api_client, grant_users, role), d54, "accept")
 
     assert response.status_code == code
     if code == 403:
@@ -181,14 +183,16 @@ def test_others_may_not_accept(api_client, users, d54, today, role, code):
 @pytest.mark.parametrize(
     ("setup", "status"), [("pending", "Pending"), ("draft", "Draft"), ("accepted", "Accepted")]
 )
-def test_only_a_submitted_deliverable_can_be_accepted(api_client, users, d54, today, setup, status):
+def test_only_a_submitted_deliverable_can_be_accepted(
+    api_client, grant_users, d54, today, setup, status
+):
     if setup == "draft":
-        make_draft(d54, users["manager"])
+        make_draft(d54, grant_users["manager"])
     elif setup == "accepted":
-        make_accepted(d54, users["manager"], users["officer"])
+        make_accepted(d54, grant_users["manager"], grant_users["officer"])
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, "officer"), d54, "accept")
+    response = _post(_as(api_client, grant_users, "officer"), d54, "accept")
 
     assert response.status_code == 409
     assert response.json() == {
@@ -202,13 +206,13 @@ def test_only_a_submitted_deliverable_can_be_accepted(api_client, users, d54, to
 
 @pytest.mark.parametrize("role", ["officer", "admin"])
 def test_a_revision_request_sends_the_deliverable_back_and_keeps_the_file(
-    api_client, users, d54, today, role
+    api_client, grant_users, d54, today, role
 ):
-    make_submitted(d54, users["manager"])
+    make_submitted(d54, grant_users["manager"])
     submitted_file = EvidenceFile.objects.get(deliverable=d54)
 
     response = _post(
-        _as(api_client, users, role), d54, "request-revision", {"reason": "Add the annexes."}
+        _as(api_client, grant_users, role), d54, "request-revision", {"reason": "Add the annexes."}
     )
 
     assert response.status_code == 200
@@ -225,7 +229,7 @@ def test_a_revision_request_sends_the_deliverable_back_and_keeps_the_file(
     assert submitted_file.current is False
     assert submitted_file.file.storage.exists(submitted_file.file.name)
     [event] = events("deliverable.revision_requested")
-    assert event.actor == users[role]
+    assert event.actor == grant_users[role]
     assert event.note == "Add the annexes."
     assert event.before["status"] == "submitted"
     assert event.before["delivered_on"] == "2026-04-20"
@@ -236,12 +240,14 @@ def test_a_revision_request_sends_the_deliverable_back_and_keeps_the_file(
 
 
 def test_after_a_revision_the_new_file_is_current_and_the_old_one_history(
-    api_client, users, d54, today
+    api_client, grant_users, d54, today
 ):
-    make_submitted(d54, users["manager"])
-    _post(_as(api_client, users, "officer"), d54, "request-revision", {"reason": "Too short."})
+    make_submitted(d54, grant_users["manager"])
+    _post(
+        _as(api_client, grant_users, "officer"), d54, "request-revision", {"reason": "Too short."}
+    )
     old = EvidenceFile.objects.get(deliverable=d54)
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
 
     response = api_client.post(
         _url(d54, "evidence"), {"file": upload("report-v2.docx", DOCX)}, format="multipart"
@@ -258,7 +264,7 @@ def test_after_a_revision_the_new_file_is_current_and_the_old_one_history(
     ]
     assert EvidenceFile.objects.get(pk=old.pk).current is False
     # The officer sees the file sent back to the consortium, not its new draft.
-    api_client.force_authenticate(users["officer"])
+    api_client.force_authenticate(grant_users["officer"])
     detail = api_client.get(_url(d54)).json()
     assert [item["id"] for item in detail["evidence_history"]] == [old.pk]
 
@@ -273,11 +279,11 @@ def test_after_a_revision_the_new_file_is_current_and_the_old_one_history(
         (ANONYMOUS, 401),
     ],
 )
-def test_others_may_not_request_a_revision(api_client, users, d54, today, role, code):
-    make_submitted(d54, users["manager"])
+def test_others_may_not_request_a_revision(api_client, grant_users, d54, today, role, code):
+    make_submitted(d54, grant_users["manager"])
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, role), d54, "request-revision", {"reason": "No."})
+    response = _post(_as(api_client, grant_users, role), d54, "request-revision", {"reason": "No."})
 
     assert response.status_code == code
     if code == 403:
@@ -286,11 +292,11 @@ def test_others_may_not_request_a_revision(api_client, users, d54, today, role, 
 
 
 @pytest.mark.parametrize("data", [{}, {"reason": ""}, {"reason": "   "}])
-def test_a_revision_request_needs_a_reason(api_client, users, d54, today, data):
-    make_submitted(d54, users["manager"])
+def test_a_revision_request_needs_a_reason(api_client, grant_users, d54, today, data):
+    make_submitted(d54, grant_users["manager"])
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, "officer"), d54, "request-revision", data)
+    response = _post(_as(api_client, grant_users, "officer"), d54, "request-revision", data)
 
     assert response.status_code == 400
     assert response.json() == {
@@ -304,16 +310,16 @@ def test_a_revision_request_needs_a_reason(api_client, users, d54, today, data):
     ("setup", "status"), [("pending", "Pending"), ("draft", "Draft"), ("accepted", "Accepted")]
 )
 def test_only_a_submitted_deliverable_can_be_sent_back(
-    api_client, users, d54, today, setup, status
+    api_client, grant_users, d54, today, setup, status
 ):
     if setup == "draft":
-        make_draft(d54, users["manager"])
+        make_draft(d54, grant_users["manager"])
     elif setup == "accepted":
-        make_accepted(d54, users["manager"], users["officer"])
+        make_accepted(d54, grant_users["manager"], grant_users["officer"])
     before = record_state(d54)
 
     response = _post(
-        _as(api_client, users, "officer"), d54, "request-revision", {"reason": "Redo."}
+        _as(api_client, grant_users, "officer"), d54, "request-revision", {"reason": "Redo."}
     )
 
     assert response.status_code == 409
@@ -329,11 +335,11 @@ def test_only_a_submitted_deliverable_can_be_sent_back(
 
 @pytest.mark.parametrize("setup", ["pending", "draft"])
 def test_an_officer_revises_the_due_date_and_the_history_is_listed(
-    api_client, users, d54, today, setup
+    api_client, grant_users, d54, today, setup
 ):
     if setup == "draft":
-        make_draft(d54, users["manager"])
-    api_client.force_authenticate(users["officer"])
+        make_draft(d54, grant_users["manager"])
+    api_client.force_authenticate(grant_users["officer"])
 
     first = _post(api_client, d54, "due-date", {"due_on": "2026-09-30", "reason": "Pilot later."})
     second = _post(api_client, d54, "due-date", {"due_on": "2026-10-31"})
@@ -352,7 +358,7 @@ def test_an_officer_revises_the_due_date_and_the_history_is_listed(
     ]
     assert _fresh(d54).due_on == datetime.date(2026, 10, 31)
     first_event, second_event = events("deliverable.due_date_revised")
-    assert first_event.actor == users["officer"]
+    assert first_event.actor == grant_users["officer"]
     assert first_event.note == "Pilot later."
     assert (first_event.before["due_on"], first_event.after["due_on"]) == (
         "2026-06-30",
@@ -366,9 +372,9 @@ def test_an_officer_revises_the_due_date_and_the_history_is_listed(
 
 
 def test_an_overdue_deliverable_gets_a_new_due_date_and_is_no_longer_overdue(
-    api_client, users, d11, today
+    api_client, grant_users, d11, today
 ):
-    api_client.force_authenticate(users["admin"])
+    api_client.force_authenticate(grant_users["admin"])
     assert api_client.get(_url(d11)).json()["overdue"] is True
 
     response = _post(api_client, d11, "due-date", {"due_on": "2026-05-05"})
@@ -401,10 +407,12 @@ def test_an_overdue_deliverable_gets_a_new_due_date_and_is_no_longer_overdue(
         ({"due_on": "2026-09-30", "reason": ["a"]}, "reason", "Not a valid string."),
     ],
 )
-def test_due_date_revisions_refuse_bad_dates(api_client, users, d54, today, data, path, message):
+def test_due_date_revisions_refuse_bad_dates(
+    api_client, grant_users, d54, today, data, path, message
+):
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, "officer"), d54, "due-date", data)
+    response = _post(_as(api_client, grant_users, "officer"), d54, "due-date", data)
 
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -419,15 +427,17 @@ def test_due_date_revisions_refuse_bad_dates(api_client, users, d54, today, data
     ("setup", "status"), [("submitted", "Submitted"), ("accepted", "Accepted")]
 )
 def test_the_due_date_of_a_submitted_deliverable_cannot_be_revised(
-    api_client, users, d54, today, setup, status
+    api_client, grant_users, d54, today, setup, status
 ):
     if setup == "submitted":
-        make_submitted(d54, users["manager"])
+        make_submitted(d54, grant_users["manager"])
     else:
-        make_accepted(d54, users["manager"], users["officer"])
+        make_accepted(d54, grant_users["manager"], grant_users["officer"])
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, "officer"), d54, "due-date", {"due_on": "2026-09-30"})
+    response = _post(
+        _as(api_client, grant_users, "officer"), d54, "due-date", {"due_on": "2026-09-30"}
+    )
 
     assert response.status_code == 409
     assert response.json() == {
@@ -447,10 +457,10 @@ def test_the_due_date_of_a_submitted_deliverable_cannot_be_revised(
         (ANONYMOUS, 401),
     ],
 )
-def test_others_may_not_revise_the_due_date(api_client, users, d54, today, role, code):
+def test_others_may_not_revise_the_due_date(api_client, grant_users, d54, today, role, code):
     before = record_state(d54)
 
-    response = _post(_as(api_client, users, role), d54, "due-date", {"due_on": "2026-09-30"})
+    response = _post(_as(api_client, grant_users, role), d54, "due-date", {"due_on": "2026-09-30"})
 
     assert response.status_code == code
     if code == 403:
@@ -458,9 +468,11 @@ def test_others_may_not_revise_the_due_date(api_client, users, d54, today, role,
     assert record_state(d54) == before
 
 
-def test_a_refused_user_does_not_learn_about_the_input(api_client, users, d54, today):
+def test_a_refused_user_does_not_learn_about_the_input(api_client, grant_users, d54, today):
     """The permission is checked before the input is read."""
-    response = _post(_as(api_client, users, "manager"), d54, "due-date", {"due_on": "nonsense"})
+    response = _post(
+        _as(api_client, grant_users, "manager"), d54, "due-date", {"due_on": "nonsense"}
+    )
     assert response.status_code == 403
     assert response.json() == {"detail": DUE_DATE_REFUSED}
 
@@ -482,13 +494,13 @@ def test_a_refused_user_does_not_learn_about_the_input(api_client, users, d54, t
     ],
 )
 def test_a_deliverable_of_another_project_is_not_found(
-    api_client, users, demo, other_project, today, method, suffix
+    api_client, grant_users, grant, other_grant, today, method, suffix
 ):
-    theirs = other_project.deliverables.first()
-    make_draft(theirs, users["other_manager"])
+    theirs = other_grant.deliverables.first()
+    make_draft(theirs, grant_users["other_manager"])
     before = record_state(theirs)
-    api_client.force_authenticate(users["admin"])
-    url = f"/api/v1/projects/{demo.pk}/deliverables/{theirs.pk}/{suffix}"
+    api_client.force_authenticate(grant_users["admin"])
+    url = f"/api/v1/projects/{grant.pk}/deliverables/{theirs.pk}/{suffix}"
 
     if method == "post" and suffix == "evidence":
         response = api_client.post(url, {"file": upload("r.pdf", PDF)}, format="multipart")
@@ -502,22 +514,22 @@ def test_a_deliverable_of_another_project_is_not_found(
 
 
 @pytest.mark.parametrize(("method", "suffix"), [("get", ""), ("post", "submit")])
-def test_unknown_ids_are_not_found(api_client, users, demo, d54, method, suffix):
-    make_draft(d54, users["manager"])
+def test_unknown_ids_are_not_found(api_client, grant_users, grant, d54, method, suffix):
+    make_draft(d54, grant_users["manager"])
     before = record_state(d54)
-    api_client.force_authenticate(users["admin"])
+    api_client.force_authenticate(grant_users["admin"])
     call = getattr(api_client, method)
 
-    missing = call(f"/api/v1/projects/{demo.pk}/deliverables/999999/{suffix}")
+    missing = call(f"/api/v1/projects/{grant.pk}/deliverables/999999/{suffix}")
     no_project = call(f"/api/v1/projects/999999/deliverables/{d54.pk}/{suffix}")
 
     assert (missing.status_code, no_project.status_code) == (404, 404)
     assert record_state(d54) == before
 
 
-def test_the_detail_shows_the_deliverable(api_client, users, d54, today):
-    make_draft(d54, users["partner_contact"], name="prototypes.pdf", content=PDF)
-    api_client.force_authenticate(users["manager"])
+def test_the_detail_shows_the_deliverable(api_client, grant_users, d54, today):
+    make_draft(d54, grant_users["partner_contact"], name="prototypes.pdf", content=PDF)
+    api_client.force_authenticate(grant_users["manager"])
 
     body = api_client.get(_url(d54)).json()
 

@@ -32,9 +32,9 @@ def _url(deliverable, suffix="evidence"):
     return f"/api/v1/projects/{deliverable.project_id}/deliverables/{deliverable.pk}/{suffix}"
 
 
-def _as(api_client, users, role):
+def _as(api_client, grant_users, role):
     if role != ANONYMOUS:
-        api_client.force_authenticate(users[role])
+        api_client.force_authenticate(grant_users[role])
     return api_client
 
 
@@ -54,8 +54,10 @@ def _content(response) -> bytes:
 
 
 @pytest.mark.parametrize("role", ["partner_contact", "manager", "admin"])
-def test_the_lead_partner_a_manager_or_an_admin_uploads_a_file(api_client, users, d54, today, role):
-    response = _upload(_as(api_client, users, role), d54, name="Prototypes (final).pdf")
+def test_the_lead_partner_a_manager_or_an_admin_uploads_a_file(
+    api_client, grant_users, d54, today, role
+):
+    response = _upload(_as(api_client, grant_users, role), d54, name="Prototypes (final).pdf")
 
     assert response.status_code == 201
     body = response.json()
@@ -67,14 +69,14 @@ def test_the_lead_partner_a_manager_or_an_admin_uploads_a_file(api_client, users
         len(files.PDF),
         "application/pdf",
     )
-    assert evidence.uploaded_by == users[role]
+    assert evidence.uploaded_by == grant_users[role]
     assert evidence.current is True
     assert evidence.file.name.startswith(f"evidence/{d54.project_id}/")
     assert evidence.file.name.endswith(".pdf")
     assert "Prototypes" not in evidence.file.name
     assert stored_files() == [evidence.file.name]
     [event] = events("deliverable.evidence_uploaded")
-    assert event.actor == users[role]
+    assert event.actor == grant_users[role]
     assert event.before["status"] == "pending"
     assert event.before["evidence"] is None
     assert event.after["status"] == "draft"
@@ -98,10 +100,10 @@ def test_the_lead_partner_a_manager_or_an_admin_uploads_a_file(api_client, users
         (ANONYMOUS, 401),
     ],
 )
-def test_others_may_not_upload(api_client, users, d54, today, role, code):
+def test_others_may_not_upload(api_client, grant_users, d54, today, role, code):
     before = record_state(d54)
 
-    response = _upload(_as(api_client, users, role), d54)
+    response = _upload(_as(api_client, grant_users, role), d54)
 
     assert response.status_code == code
     if code == 403:
@@ -111,10 +113,10 @@ def test_others_may_not_upload(api_client, users, d54, today, role, code):
 
 
 def test_a_partner_contact_manages_only_the_files_of_its_own_deliverables(
-    api_client, users, d11, today
+    api_client, grant_users, d11, today
 ):
     before = record_state(d11)
-    response = _upload(_as(api_client, users, "partner_contact"), d11)  # D1.1 is GAUJA's
+    response = _upload(_as(api_client, grant_users, "partner_contact"), d11)  # D1.1 is GAUJA's
     assert response.status_code == 403
     assert response.json() == {"detail": MANAGE_REFUSED}
     assert record_state(d11) == before
@@ -151,11 +153,11 @@ def test_a_partner_contact_manages_only_the_files_of_its_own_deliverables(
     ],
 )
 def test_a_wrong_or_disguised_file_is_refused_and_nothing_stored(
-    api_client, users, d54, today, name, content, message
+    api_client, grant_users, d54, today, name, content, message
 ):
     before = record_state(d54)
 
-    response = _upload(_as(api_client, users, "partner_contact"), d54, name, content)
+    response = _upload(_as(api_client, grant_users, "partner_contact"), d54, name, content)
 
     assert response.status_code == 400
     assert response.json() == {
@@ -167,11 +169,13 @@ def test_a_wrong_or_disguised_file_is_refused_and_nothing_stored(
     assert EvidenceFile.objects.count() == 0
 
 
-def test_a_file_over_the_limit_is_refused(api_client, users, d54, today, settings):
+def test_a_file_over_the_limit_is_refused(api_client, grant_users, d54, today, settings):
     settings.GRANTWATCH_EVIDENCE_MAX_BYTES = 1024
     before = record_state(d54)
 
-    response = _upload(_as(api_client, users, "manager"), d54, "big.pdf", files.PDF + b"%" * 2048)
+    response = _upload(
+        _as(api_client, grant_users, "manager"), d54, "big.pdf", files.PDF + b"%" * 2048
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -182,7 +186,7 @@ def test_a_file_over_the_limit_is_refused(api_client, users, d54, today, setting
 
 
 def test_a_request_too_large_for_any_acceptable_file_is_refused_before_it_is_read(
-    api_client, users, d54, today, settings, monkeypatch
+    api_client, grant_users, d54, today, settings, monkeypatch
 ):
     """The stated length alone decides: the body is never parsed (reading it would fail)."""
     settings.GRANTWATCH_EVIDENCE_MAX_BYTES = 1024
@@ -192,7 +196,7 @@ def test_a_request_too_large_for_any_acceptable_file_is_refused_before_it_is_rea
         raise AssertionError("the upload was read")
 
     monkeypatch.setattr("rest_framework.request.Request.FILES", property(unreadable))
-    client = _as(api_client, users, "manager")
+    client = _as(api_client, grant_users, "manager")
     response = client.post(
         f"/api/v1/projects/{d54.project_id}/deliverables/{d54.pk}/evidence",
         data=b"x" * 10,
@@ -208,9 +212,9 @@ def test_a_request_too_large_for_any_acceptable_file_is_refused_before_it_is_rea
     assert stored_files() == []
 
 
-def test_a_request_without_a_file_is_refused(api_client, users, d54, today):
+def test_a_request_without_a_file_is_refused(api_client, grant_users, d54, today):
     before = record_state(d54)
-    api_client.force_authenticate(users["manager"])
+    api_client.force_authenticate(grant_users["manager"])
 
     response = api_client.post(_url(d54), {"other": "x"}, format="multipart")
 
@@ -232,21 +236,21 @@ def test_a_request_without_a_file_is_refused(api_client, users, d54, today):
         ("report.doc", files.DOC),
     ],
 )
-def test_every_accepted_type_can_be_uploaded(api_client, users, d54, today, name, content):
-    response = _upload(_as(api_client, users, "manager"), d54, name, content)
+def test_every_accepted_type_can_be_uploaded(api_client, grant_users, d54, today, name, content):
+    response = _upload(_as(api_client, grant_users, "manager"), d54, name, content)
     assert response.status_code == 201
     assert response.json()["evidence"]["name"] == name
 
 
 def test_a_new_upload_replaces_a_drafts_file(
-    api_client, users, d54, today, django_capture_on_commit_callbacks
+    api_client, grant_users, d54, today, django_capture_on_commit_callbacks
 ):
-    make_draft(d54, users["partner_contact"])
+    make_draft(d54, grant_users["partner_contact"])
     old = EvidenceFile.objects.get(deliverable=d54)
     old_name = old.file.name
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = _upload(_as(api_client, users, "manager"), d54, "report.docx", files.DOCX)
+        response = _upload(_as(api_client, grant_users, "manager"), d54, "report.docx", files.DOCX)
 
     assert response.status_code == 201
     assert response.json()["status"] == "draft"
@@ -256,7 +260,7 @@ def test_a_new_upload_replaces_a_drafts_file(
     assert stored_files() == [new.file.name]
     assert old_name not in stored_files()
     second = events("deliverable.evidence_uploaded")[-1]
-    assert second.actor == users["manager"]
+    assert second.actor == grant_users["manager"]
     assert second.note == "Replaced report.pdf."
     assert second.before["status"] == "draft"
     assert second.before["evidence"]["name"] == "report.pdf"
@@ -264,11 +268,11 @@ def test_a_new_upload_replaces_a_drafts_file(
     assert second.after["evidence"]["name"] == "report.docx"
 
 
-def test_a_refused_replacement_keeps_the_drafts_file(api_client, users, d54, today):
-    make_draft(d54, users["partner_contact"])
+def test_a_refused_replacement_keeps_the_drafts_file(api_client, grant_users, d54, today):
+    make_draft(d54, grant_users["partner_contact"])
     before = record_state(d54)
 
-    response = _upload(_as(api_client, users, "manager"), d54, "photo.pdf", files.PNG)
+    response = _upload(_as(api_client, grant_users, "manager"), d54, "photo.pdf", files.PNG)
 
     assert response.status_code == 400
     assert record_state(d54) == before
@@ -278,14 +282,14 @@ def test_a_refused_replacement_keeps_the_drafts_file(api_client, users, d54, tod
 @pytest.mark.parametrize(
     ("setup", "status"), [("submitted", "Submitted"), ("accepted", "Accepted")]
 )
-def test_no_upload_once_submitted(api_client, users, d54, today, setup, status):
+def test_no_upload_once_submitted(api_client, grant_users, d54, today, setup, status):
     if setup == "submitted":
-        make_submitted(d54, users["manager"])
+        make_submitted(d54, grant_users["manager"])
     else:
-        make_accepted(d54, users["manager"], users["officer"])
+        make_accepted(d54, grant_users["manager"], grant_users["officer"])
     before = record_state(d54)
 
-    response = _upload(_as(api_client, users, "manager"), d54)
+    response = _upload(_as(api_client, grant_users, "manager"), d54)
 
     assert response.status_code == 409
     assert response.json() == {
@@ -300,14 +304,14 @@ def test_no_upload_once_submitted(api_client, users, d54, today, setup, status):
 
 @pytest.mark.parametrize("role", ["partner_contact", "manager", "admin"])
 def test_deleting_a_drafts_file_makes_it_pending_again(
-    api_client, users, d54, today, role, django_capture_on_commit_callbacks
+    api_client, grant_users, d54, today, role, django_capture_on_commit_callbacks
 ):
-    make_draft(d54, users["partner_contact"])
+    make_draft(d54, grant_users["partner_contact"])
     evidence = EvidenceFile.objects.get(deliverable=d54)
     assert stored_files() == [evidence.file.name]
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = _as(api_client, users, role).delete(_url(d54))
+        response = _as(api_client, grant_users, role).delete(_url(d54))
 
     assert response.status_code == 200
     body = response.json()
@@ -315,7 +319,7 @@ def test_deleting_a_drafts_file_makes_it_pending_again(
     assert EvidenceFile.objects.count() == 0
     assert stored_files() == []
     [event] = events("deliverable.evidence_deleted")
-    assert event.actor == users[role]
+    assert event.actor == grant_users[role]
     assert event.before["status"] == "draft"
     assert event.before["evidence"] == {
         "id": evidence.pk,
@@ -338,11 +342,11 @@ def test_deleting_a_drafts_file_makes_it_pending_again(
         (ANONYMOUS, 401),
     ],
 )
-def test_others_may_not_delete_the_file(api_client, users, d54, today, role, code):
-    make_draft(d54, users["partner_contact"])
+def test_others_may_not_delete_the_file(api_client, grant_users, d54, today, role, code):
+    make_draft(d54, grant_users["partner_contact"])
     before = record_state(d54)
 
-    response = _as(api_client, users, role).delete(_url(d54))
+    response = _as(api_client, grant_users, role).delete(_url(d54))
 
     assert response.status_code == code
     if code == 403:
@@ -354,14 +358,14 @@ def test_others_may_not_delete_the_file(api_client, users, d54, today, role, cod
     ("setup", "status"),
     [("pending", "Pending"), ("submitted", "Submitted"), ("accepted", "Accepted")],
 )
-def test_only_a_drafts_file_can_be_deleted(api_client, users, d54, today, setup, status):
+def test_only_a_drafts_file_can_be_deleted(api_client, grant_users, d54, today, setup, status):
     if setup == "submitted":
-        make_submitted(d54, users["manager"])
+        make_submitted(d54, grant_users["manager"])
     elif setup == "accepted":
-        make_accepted(d54, users["manager"], users["officer"])
+        make_accepted(d54, grant_users["manager"], grant_users["officer"])
     before = record_state(d54)
 
-    response = _as(api_client, users, "manager").delete(_url(d54))
+    response = _as(api_client, grant_users, "manager").delete(_url(d54))
 
     assert response.status_code == 409
     assert response.json() == {
@@ -374,10 +378,10 @@ def test_only_a_drafts_file_can_be_deleted(api_client, users, d54, today, setup,
 
 
 @pytest.mark.parametrize("role", ["admin", "manager", "partner_contact", "other_partner"])
-def test_the_consortium_downloads_a_drafts_file(api_client, users, d54, today, role):
-    make_draft(d54, users["partner_contact"], name="Prototypes.pdf")
+def test_the_consortium_downloads_a_drafts_file(api_client, grant_users, d54, today, role):
+    make_draft(d54, grant_users["partner_contact"], name="Prototypes.pdf")
 
-    response = _as(api_client, users, role).get(_url(d54))
+    response = _as(api_client, grant_users, role).get(_url(d54))
 
     assert response.status_code == 200
     assert _content(response) == files.PDF
@@ -395,10 +399,12 @@ def test_the_consortium_downloads_a_drafts_file(api_client, users, d54, today, r
         (ANONYMOUS, 401, "Authentication credentials were not provided."),
     ],
 )
-def test_others_may_not_download_a_drafts_file(api_client, users, d54, today, role, code, detail):
-    make_draft(d54, users["partner_contact"])
+def test_others_may_not_download_a_drafts_file(
+    api_client, grant_users, d54, today, role, code, detail
+):
+    make_draft(d54, grant_users["partner_contact"])
 
-    response = _as(api_client, users, role).get(_url(d54))
+    response = _as(api_client, grant_users, role).get(_url(d54))
 
     assert response.status_code == code
     if detail is not None:
@@ -406,39 +412,39 @@ def test_others_may_not_download_a_drafts_file(api_client, users, d54, today, ro
 
 
 @pytest.mark.parametrize("setup", ["submitted", "accepted"])
-def test_the_officer_downloads_a_submitted_file(api_client, users, d54, today, setup):
+def test_the_officer_downloads_a_submitted_file(api_client, grant_users, d54, today, setup):
     if setup == "submitted":
-        make_submitted(d54, users["manager"])
+        make_submitted(d54, grant_users["manager"])
     else:
-        make_accepted(d54, users["manager"], users["officer"])
+        make_accepted(d54, grant_users["manager"], grant_users["officer"])
 
-    response = _as(api_client, users, "officer").get(_url(d54), HTTP_ACCEPT="application/pdf")
+    response = _as(api_client, grant_users, "officer").get(_url(d54), HTTP_ACCEPT="application/pdf")
 
     assert response.status_code == 200
     assert _content(response) == files.PDF
 
 
-def test_a_pending_deliverable_has_no_file_to_download(api_client, users, d54, today):
-    response = _as(api_client, users, "manager").get(_url(d54))
+def test_a_pending_deliverable_has_no_file_to_download(api_client, grant_users, d54, today):
+    response = _as(api_client, grant_users, "manager").get(_url(d54))
     assert response.status_code == 404
 
 
-def test_a_file_sent_back_for_revision_stays_downloadable(api_client, users, d54, today):
-    make_submitted(d54, users["manager"])
-    api_client.force_authenticate(users["officer"])
+def test_a_file_sent_back_for_revision_stays_downloadable(api_client, grant_users, d54, today):
+    make_submitted(d54, grant_users["manager"])
+    api_client.force_authenticate(grant_users["officer"])
     api_client.post(_url(d54, "request-revision"), {"reason": "Redo."}, format="json")
     old = EvidenceFile.objects.get(deliverable=d54)
-    make_draft(d54, users["partner_contact"], name="v2.docx", content=files.DOCX)
+    make_draft(d54, grant_users["partner_contact"], name="v2.docx", content=files.DOCX)
     old_url = _url(d54, f"evidence-files/{old.pk}")
     new = EvidenceFile.objects.get(deliverable=d54, current=True)
 
     as_officer = api_client.get(old_url)
     officer_on_new = api_client.get(_url(d54, f"evidence-files/{new.pk}"))
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
     as_partner = api_client.get(old_url)
-    api_client.force_authenticate(users["other_officer"])
+    api_client.force_authenticate(grant_users["other_officer"])
     as_other_officer = api_client.get(old_url)
-    api_client.force_authenticate(users["stranger"])
+    api_client.force_authenticate(grant_users["stranger"])
     as_stranger = api_client.get(old_url)
 
     assert as_officer.status_code == 200
@@ -451,10 +457,10 @@ def test_a_file_sent_back_for_revision_stays_downloadable(api_client, users, d54
     assert (as_other_officer.status_code, as_stranger.status_code) == (404, 404)
 
 
-def test_a_file_of_another_deliverable_is_not_found(api_client, users, d11, d54, today):
-    make_draft(d11, users["manager"])
+def test_a_file_of_another_deliverable_is_not_found(api_client, grant_users, d11, d54, today):
+    make_draft(d11, grant_users["manager"])
     theirs = EvidenceFile.objects.get(deliverable=d11)
-    api_client.force_authenticate(users["admin"])
+    api_client.force_authenticate(grant_users["admin"])
 
     response = api_client.get(_url(d54, f"evidence-files/{theirs.pk}"))
     unknown = api_client.get(_url(d54, "evidence-files/999999"))
@@ -462,10 +468,10 @@ def test_a_file_of_another_deliverable_is_not_found(api_client, users, d11, d54,
     assert (response.status_code, unknown.status_code) == (404, 404)
 
 
-def test_media_is_not_served_by_any_route(api_client, users, d54, today):
-    make_draft(d54, users["partner_contact"])
+def test_media_is_not_served_by_any_route(api_client, grant_users, d54, today):
+    make_draft(d54, grant_users["partner_contact"])
     evidence = EvidenceFile.objects.get(deliverable=d54)
-    api_client.force_authenticate(users["admin"])
+    api_client.force_authenticate(grant_users["admin"])
 
     response = api_client.get(f"/media/{evidence.file.name}")
 

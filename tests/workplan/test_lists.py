@@ -5,13 +5,32 @@ import datetime
 
 import pytest
 
-from backend.workplan.models import Deliverable
+from backend.workplan.models import Deliverable, Milestone
 from backend.workplan.services import deliverable_submit, milestone_achieve
 from tests.workplan.helpers import at, make_draft, make_submitted
 
 pytestmark = pytest.mark.django_db
 
 day = datetime.date.fromisoformat
+
+
+# The lists are read over the demo's whole work plan (47 deliverables, 12 milestones), not the
+# small grant the other work-plan tests build.
+
+
+@pytest.fixture
+def d11(demo) -> Deliverable:
+    return demo.deliverables.get(code="D1.1")
+
+
+@pytest.fixture
+def d54(demo) -> Deliverable:
+    return demo.deliverables.get(code="D5.4")
+
+
+@pytest.fixture
+def ms1(demo) -> Milestone:
+    return demo.milestones.get(code="MS1")
 
 
 def _deliverables(api_client, project, **params):

@@ -18,27 +18,29 @@ def _url(milestone, suffix="achieve"):
     return f"/api/v1/projects/{milestone.project_id}/milestones/{milestone.pk}/{suffix}"
 
 
-def _as(api_client, users, role):
+def _as(api_client, grant_users, role):
     if role != ANONYMOUS:
-        api_client.force_authenticate(users[role])
+        api_client.force_authenticate(grant_users[role])
     return api_client
 
 
 @pytest.mark.parametrize("role", ["manager", "admin"])
-def test_a_manager_or_admin_records_a_milestone_as_achieved(api_client, users, ms1, today, role):
-    response = _as(api_client, users, role).post(_url(ms1), GOOD, format="json")
+def test_a_manager_or_admin_records_a_milestone_as_achieved(
+    api_client, grant_users, ms1, today, role
+):
+    response = _as(api_client, grant_users, role).post(_url(ms1), GOOD, format="json")
 
     assert response.status_code == 200
     body = response.json()
     assert (body["achieved"], body["overdue"], body["achieved_on"]) == (True, False, "2024-04-20")
     assert body["achievement_evidence"] == "Minutes signed by all 20 partners."
-    assert body["achieved_recorded_by"] == users[role].username
+    assert body["achieved_recorded_by"] == grant_users[role].username
     assert body["achieved_recorded_at"].startswith("2026-05-04T")
     milestone = Milestone.objects.get(pk=ms1.pk)
     assert milestone.achieved_on.isoformat() == "2024-04-20"
-    assert milestone.achieved_recorded_by == users[role]
+    assert milestone.achieved_recorded_by == grant_users[role]
     [event] = events("milestone.achieved")
-    assert event.actor == users[role]
+    assert event.actor == grant_users[role]
     assert event.project_id == ms1.project_id
     assert (event.object_type, event.object_id) == ("milestone", str(ms1.pk))
     assert event.before == {"achieved_on": None, "achievement_evidence": ""}
@@ -48,8 +50,8 @@ def test_a_manager_or_admin_records_a_milestone_as_achieved(api_client, users, m
     }
 
 
-def test_it_may_be_achieved_today(api_client, users, ms1, today):
-    api_client.force_authenticate(users["manager"])
+def test_it_may_be_achieved_today(api_client, grant_users, ms1, today):
+    api_client.force_authenticate(grant_users["manager"])
     response = api_client.post(
         _url(ms1), {"achieved_on": TODAY.isoformat(), "verification": "Late minutes."}
     )
@@ -69,10 +71,10 @@ def test_it_may_be_achieved_today(api_client, users, ms1, today):
         (ANONYMOUS, 401),
     ],
 )
-def test_others_may_not_record_it(api_client, users, ms1, today, role, code):
+def test_others_may_not_record_it(api_client, grant_users, ms1, today, role, code):
     before = record_state(milestone=ms1)
 
-    response = _as(api_client, users, role).post(_url(ms1), GOOD, format="json")
+    response = _as(api_client, grant_users, role).post(_url(ms1), GOOD, format="json")
 
     assert response.status_code == code
     if code == 403:
@@ -80,8 +82,8 @@ def test_others_may_not_record_it(api_client, users, ms1, today, role, code):
     assert record_state(milestone=ms1) == before
 
 
-def test_recording_twice_is_a_conflict(api_client, users, ms1, today):
-    api_client.force_authenticate(users["manager"])
+def test_recording_twice_is_a_conflict(api_client, grant_users, ms1, today):
+    api_client.force_authenticate(grant_users["manager"])
     assert api_client.post(_url(ms1), GOOD, format="json").status_code == 200
     before = record_state(milestone=ms1)
 
@@ -158,9 +160,9 @@ def test_recording_twice_is_a_conflict(api_client, users, ms1, today):
         ),
     ],
 )
-def test_bad_input_is_refused_naming_each_field(api_client, users, ms1, today, data, errors):
+def test_bad_input_is_refused_naming_each_field(api_client, grant_users, ms1, today, data, errors):
     before = record_state(milestone=ms1)
-    api_client.force_authenticate(users["manager"])
+    api_client.force_authenticate(grant_users["manager"])
 
     response = api_client.post(_url(ms1), data, format="json")
 
@@ -169,24 +171,26 @@ def test_bad_input_is_refused_naming_each_field(api_client, users, ms1, today, d
     assert record_state(milestone=ms1) == before
 
 
-def test_a_milestone_of_another_project_is_not_found(api_client, users, demo, other_project, today):
-    theirs = other_project.milestones.first()
+def test_a_milestone_of_another_project_is_not_found(
+    api_client, grant_users, grant, other_grant, today
+):
+    theirs = other_grant.milestones.first()
     before = record_state(milestone=theirs)
-    api_client.force_authenticate(users["admin"])
+    api_client.force_authenticate(grant_users["admin"])
 
     achieve = api_client.post(
-        f"/api/v1/projects/{demo.pk}/milestones/{theirs.pk}/achieve", GOOD, format="json"
+        f"/api/v1/projects/{grant.pk}/milestones/{theirs.pk}/achieve", GOOD, format="json"
     )
-    detail = api_client.get(f"/api/v1/projects/{demo.pk}/milestones/{theirs.pk}/")
-    unknown = api_client.get(f"/api/v1/projects/{demo.pk}/milestones/999999/")
+    detail = api_client.get(f"/api/v1/projects/{grant.pk}/milestones/{theirs.pk}/")
+    unknown = api_client.get(f"/api/v1/projects/{grant.pk}/milestones/999999/")
 
     assert (achieve.status_code, detail.status_code, unknown.status_code) == (404, 404, 404)
     assert record_state(milestone=theirs) == before
 
 
-def test_the_milestone_detail(api_client, users, demo, today):
-    ms8 = demo.milestones.get(code="MS8")
-    api_client.force_authenticate(users["officer"])
+def test_the_milestone_detail(api_client, grant_users, grant, today):
+    ms8 = grant.milestones.get(code="MS8")
+    api_client.force_authenticate(grant_users["officer"])
 
     response = api_client.get(_url(ms8, ""))
 
@@ -197,10 +201,12 @@ def test_the_milestone_detail(api_client, users, demo, today):
     assert (body["due_month"], body["due_date"], body["overdue"]) == (27, "2026-05-31", False)
 
 
-def test_the_service_refuses_before_reading_the_input(users, ms1, today):
+def test_the_service_refuses_before_reading_the_input(grant_users, ms1, today):
     from django.core.exceptions import PermissionDenied
 
     before = record_state(milestone=ms1)
     with pytest.raises(PermissionDenied, match=REFUSED):
-        milestone_achieve(milestone=ms1, user=users["officer"], achieved_on=None, verification=None)
+        milestone_achieve(
+            milestone=ms1, user=grant_users["officer"], achieved_on=None, verification=None
+        )
     assert record_state(milestone=ms1) == before

@@ -25,33 +25,36 @@ def seam(monkeypatch):
     return calls
 
 
-def _upload(d, users):
+def _upload(d, grant_users):
     return services.deliverable_evidence_upload(
-        deliverable=d, user=users["partner_contact"], upload=upload("r.docx", DOCX)
+        deliverable=d, user=grant_users["partner_contact"], upload=upload("r.docx", DOCX)
     )
 
 
-def _delete(d, users):
-    return services.deliverable_evidence_delete(deliverable=d, user=users["manager"])
+def _delete(d, grant_users):
+    return services.deliverable_evidence_delete(deliverable=d, user=grant_users["manager"])
 
 
-def _submit(d, users):
-    return services.deliverable_submit(deliverable=d, user=users["manager"])
+def _submit(d, grant_users):
+    return services.deliverable_submit(deliverable=d, user=grant_users["manager"])
 
 
-def _accept(d, users):
-    return services.deliverable_accept(deliverable=d, user=users["officer"])
+def _accept(d, grant_users):
+    return services.deliverable_accept(deliverable=d, user=grant_users["officer"])
 
 
-def _revise(d, users):
+def _revise(d, grant_users):
     return services.deliverable_request_revision(
-        deliverable=d, user=users["officer"], reason="More detail."
+        deliverable=d, user=grant_users["officer"], reason="More detail."
     )
 
 
-def _due_date(d, users):
+def _due_date(d, grant_users):
     return services.deliverable_due_date_revise(
-        deliverable=d, user=users["officer"], due_on=datetime.date(2026, 12, 31), reason="Later."
+        deliverable=d,
+        user=grant_users["officer"],
+        due_on=datetime.date(2026, 12, 31),
+        reason="Later.",
     )
 
 
@@ -78,24 +81,24 @@ CASES = [
     ids=[case[2] for case in CASES],
 )
 def test_each_service_records_one_event_and_tells_the_watchers(
-    users, d54, today, seam, step, setup, verb, actor, before, after, reason
+    grant_users, d54, today, seam, step, setup, verb, actor, before, after, reason
 ):
     if setup == "draft":
-        make_draft(d54, users["manager"])
+        make_draft(d54, grant_users["manager"])
     elif setup == "submitted":
-        make_submitted(d54, users["manager"])
+        make_submitted(d54, grant_users["manager"])
     seam.clear()
     events_before = Event.objects.count()
 
-    result = step(d54, users)
+    result = step(d54, grant_users)
 
     assert result.status == after
     assert Event.objects.count() == events_before + 1
     event = Event.objects.order_by("-id").first()
     assert (event.verb, event.actor, event.actor_name) == (
         verb,
-        users[actor],
-        users[actor].username,
+        grant_users[actor],
+        grant_users[actor].username,
     )
     assert (event.object_type, event.object_id, event.project_id) == (
         "deliverable",
@@ -109,7 +112,7 @@ def test_each_service_records_one_event_and_tells_the_watchers(
 
 
 def test_the_watchers_hear_of_a_change_only_once_it_is_committed(
-    users, d54, today, django_capture_on_commit_callbacks, monkeypatch
+    grant_users, d54, today, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
     monkeypatch.setattr(
@@ -117,7 +120,7 @@ def test_the_watchers_hear_of_a_change_only_once_it_is_committed(
         lambda ids, reason: queued.append((ids, reason)),
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        make_draft(d54, users["manager"])
+        make_draft(d54, grant_users["manager"])
     assert queued == []
     for callback in callbacks:
         callback()
@@ -139,15 +142,15 @@ def test_the_watchers_hear_of_a_change_only_once_it_is_committed(
          PermissionDenied),
     ],
 )  # fmt: skip
-def test_a_refusal_writes_nothing_and_tells_nobody(users, d54, today, seam, step, error):
+def test_a_refusal_writes_nothing_and_tells_nobody(grant_users, d54, today, seam, step, error):
     before = record_state(d54)
     with pytest.raises(error):
-        step(d54, users)
+        step(d54, grant_users)
     assert record_state(d54) == before
     assert seam == []
 
 
-def test_an_upload_failing_half_way_leaves_no_file(users, d54, today, seam, monkeypatch):
+def test_an_upload_failing_half_way_leaves_no_file(grant_users, d54, today, seam, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("the audit trail is unavailable")
 
@@ -155,7 +158,7 @@ def test_an_upload_failing_half_way_leaves_no_file(users, d54, today, seam, monk
     before = record_state(d54)
 
     with pytest.raises(RuntimeError, match="the audit trail is unavailable"):
-        make_draft(d54, users["manager"])
+        make_draft(d54, grant_users["manager"])
 
     assert record_state(d54) == before
     assert stored_files() == []
