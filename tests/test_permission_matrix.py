@@ -7,10 +7,14 @@ through), or the exact refusal (401 anonymous, 403 may see but not do, 404 canno
 or method missing from the matrix fails ``test_every_api_endpoint_is_in_the_matrix``.
 
 Two more sweeps: every project-scoped endpoint asked about another project by people on the
-demo project only, and every endpoint that names an object asked with the other project's
-object under the demo project's path: both must be 404 and show no data.
+first project only, and every endpoint that names an object asked with the other project's
+object under the first project's path: both must be 404 and show no data.
+
+The projects are small grants built with factories (tests/conftest.py ``grant`` and
+``other_grant``, with ``grant_users``); the requests are made in the grant's seventh month.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -22,12 +26,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from backend.amendments.services import amendment_create, amendment_submit
+from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
 from backend.reporting.models import PeriodicReport, ReportStatus, ReportVersion
 from backend.workplan.models import Deliverable, EvidenceFile, Milestone
 from backend.workplan.services import deliverable_evidence_upload
 from monitoring.flags import Finding, flags_sync
 from monitoring.models import Flag, FlagKind, Severity
+from tests import factories
 from tests.amendments.helpers import terminate
 from tests.workplan.files import PDF, upload
 
@@ -45,7 +51,6 @@ ROLES = (
     "admin",
 )
 METHODS = ("get", "post", "put", "patch", "delete")
-NOW = "2026-11-27 10:00 +01:00"
 
 
 def _expect(
@@ -194,7 +199,7 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "instalment-detail": {"get": see_but()},
     "instalment-beneficiaries": {"get": see_but()},
     "instalment-approve": {
-        # the matrix's instalment is the demo's pre-financing, ready on NOW
+        # the matrix's instalment is the grant's pre-financing, ready by then
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
     "instalment-payment": {
@@ -212,10 +217,11 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
 
 @dataclass
 class World:
-    demo: Project
+    project: Project
     other: Project
     users: dict
     ids: dict[str, dict[str, int | str]]  # project acronym -> url kwarg -> id (or key)
+    now: datetime.datetime  # when the requests are made
 
 
 def _amendment(project, manager, *, submitted: bool) -> int:
@@ -298,13 +304,20 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
 
 
 @pytest.fixture
-def world(users, demo, other_project) -> World:
-    with time_machine.travel(NOW, tick=False):
+def world(grant_users, grant, other_grant) -> World:
+    """The grant with a deliverable led by ZILEMED (the partner contact's organisation), as of
+    the grant's seventh month."""
+    factories.DeliverableFactory(
+        work_package=grant.work_packages.get(number=1),
+        lead=grant.participations.get(short_name="ZILEMED"),
+    )
+    now = datetime.datetime.combine(grant.month_start(7), datetime.time(10), tzinfo=BRUSSELS)
+    with time_machine.travel(now, tick=False):
         ids = {
-            "demo": _ids(demo, users["manager"], "ZILEMED"),
-            "other": _ids(other_project, users["other_manager"], "ACME"),
+            "grant": _ids(grant, grant_users["manager"], "ZILEMED"),
+            "other": _ids(other_grant, grant_users["other_manager"], "ACME"),
         }
-    return World(demo=demo, other=other_project, users=users, ids=ids)
+    return World(project=grant, other=other_grant, users=grant_users, ids=ids, now=now)
 
 
 # -- the routes --------------------------------------------------------------------------------
@@ -386,9 +399,9 @@ def test_every_api_endpoint_is_in_the_matrix():
 )
 def test_each_role_gets_what_the_matrix_says(api_client, world, route, method):
     expected = MATRIX[route.name][method]
-    url = _url(route, world.ids["demo"])
+    url = _url(route, world.ids["grant"])
     got = {}
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(world.now, tick=False):
         for role in ROLES:
             user = None if role == "anonymous" else world.users[role]
             if user is None:
@@ -411,9 +424,9 @@ PROJECT_CASES = [(route, method) for route, method in CASES if "project_id" in r
     ids=[f"{route.name}:{method}" for route, method in PROJECT_CASES],
 )
 def test_another_projects_endpoints_are_out_of_sight(api_client, world, route, method):
-    """The demo project's people asking about the other project, with its own objects."""
+    """The grant's people asking about the other project, with its own objects."""
     url = _url(route, world.ids["other"])
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(world.now, tick=False):
         got = {
             role: _ask(api_client, world.users[role], method, url)
             for role in ("partner_contact", "other_partner", "manager", "officer")
@@ -443,14 +456,14 @@ OBJECT_CASES = [
 def test_another_projects_objects_under_this_project_are_not_found(
     api_client, world, route, method
 ):
-    """The demo project's path with the other project's object: nobody, not even an
+    """The grant's path with the other project's object: nobody, not even an
     administrator, reaches an object through a project it does not belong to."""
     values = {
-        **world.ids["demo"],
+        **world.ids["grant"],
         **{key: world.ids["other"][key] for key in OBJECT_KWARGS | {"submitted_amendment_id"}},
     }
     url = _url(route, values)
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(world.now, tick=False):
         got = {
             role: _ask(api_client, world.users[role], method, url)
             for role in ("manager", "officer", "admin")
