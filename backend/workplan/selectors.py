@@ -3,6 +3,7 @@ number. The views first make sure the user sees the project (``project_get``); t
 never reach outside it (an id of another project is not found)."""
 
 import datetime
+from dataclasses import astuple, dataclass
 
 from django.db.models import Prefetch, QuerySet
 
@@ -11,12 +12,19 @@ from backend.grants.models import Project
 
 from .models import (
     Deliverable,
+    DeliverableStatus,
     DueDateRevision,
     EvidenceFile,
     Milestone,
 )
-from .permissions import evidence_readable
-from .rules import NOT_SUBMITTED, months_ended_before
+from .permissions import (
+    can_accept,
+    can_manage_evidence,
+    can_request_revision,
+    can_submit,
+    evidence_readable,
+)
+from .rules import NOT_SUBMITTED, Step, months_ended_before, step_allowed
 
 
 def _deliverables(project: Project) -> QuerySet[Deliverable]:
@@ -101,6 +109,40 @@ def deliverable_evidence_history(*, user, deliverable: Deliverable) -> list[Evid
     for evidence in files:
         evidence.deliverable = deliverable
     return [evidence for evidence in files if evidence_readable(access, evidence)[0]]
+
+
+@dataclass(frozen=True)
+class DeliverableActions:
+    """The workflow steps the user may take on a deliverable now: each allowed by the
+    deliverable's status (``rules.step_allowed``) and by the step's ``can_*`` check."""
+
+    upload: bool  # upload (or replace) the file
+    delete: bool  # delete a draft's file
+    submit: bool  # submit the draft to the agency
+    # Would submit it, once a file is uploaded: the deliverable is still pending.
+    submit_later: bool
+    accept: bool
+    request_revision: bool
+
+    @property
+    def any(self) -> bool:
+        return any(astuple(self))
+
+
+def deliverable_actions(*, user, deliverable: Deliverable) -> DeliverableActions:
+    """What ``user`` may do with the deliverable in its current status."""
+    status = deliverable.status
+    may_manage = can_manage_evidence(user, deliverable)[0]
+    may_submit = can_submit(user, deliverable)[0]
+    return DeliverableActions(
+        upload=may_manage and step_allowed(Step.UPLOAD_EVIDENCE, status),
+        delete=may_manage and step_allowed(Step.DELETE_EVIDENCE, status),
+        submit=may_submit and step_allowed(Step.SUBMIT, status),
+        submit_later=may_submit and status == DeliverableStatus.PENDING,
+        accept=step_allowed(Step.ACCEPT, status) and can_accept(user, deliverable)[0],
+        request_revision=step_allowed(Step.REQUEST_REVISION, status)
+        and can_request_revision(user, deliverable)[0],
+    )
 
 
 def evidence_get(*, deliverable: Deliverable, file_id: int | None = None) -> EvidenceFile | None:
