@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.common.dates import month_end, month_start, project_month, report_due_on
 from backend.grants.models import Participation, ParticipationRole, Project
+from backend.payments.models import InstalmentKind
 from backend.payments.permissions import can_view_payments
 from backend.payments.selectors import schedule_state
 from backend.reporting.progress import (
@@ -35,6 +36,7 @@ from backend.workplan.models import (
     WorkPackage,
 )
 from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
+from frontend.presenters import InstalmentStatus
 
 BEFORE = "before"
 AFTER = "after"
@@ -49,20 +51,9 @@ MILESTONE_STATES = {
     UPCOMING: _("Not yet due"),
 }
 
-# The payment schedule's kinds and statuses (backend.payments.rules), in words.
-INSTALMENT_KINDS = {
-    "prefinancing": _("Pre-financing"),
-    "additional_prefinancing": _("Additional pre-financing"),
-    "interim": _("Interim payment"),
-    "balance": _("Payment of the balance"),
-}
-INSTALMENT_STATUSES = {
-    "scheduled": _("Scheduled"),
-    "blocked": _("Blocked"),
-    "ready": _("Ready for approval"),
-    "approved": _("Approved"),
-    "paid": _("Paid"),
-}
+# The payment schedule's kinds and statuses in words, as every page names them.
+INSTALMENT_KINDS = dict(InstalmentKind.choices)
+INSTALMENT_STATUSES = dict(InstalmentStatus.choices)
 
 
 # -- plain rows in -----------------------------------------------------------------------------
@@ -296,7 +287,40 @@ def timeline_build(
 ) -> Timeline:
     """The timeline of a project that starts on ``start_date`` and runs ``duration`` months,
     as things stand on ``today``."""
-    months = []
+    months = _months(start_date, duration)
+    work_packages = sorted(work_packages, key=lambda row: row.number)
+    numbers = {row.id: row.number for row in work_packages}
+    deliverable_marks, marks_of = _deliverable_marks(
+        start_date, duration, deliverables, numbers, today
+    )
+    bars = _work_package_bars(start_date, work_packages, marks_of)
+    milestone_marks = _milestone_marks(start_date, duration, milestones, today)
+    instalment_marks = _instalment_marks(start_date, duration, instalments)
+    today_month, today_percent = _today_position(start_date, duration, today)
+    return Timeline(
+        start_date=start_date,
+        end_date=month_end(start_date, duration),
+        duration=duration,
+        today=today,
+        today_month=today_month,
+        today_percent=today_percent,
+        months=months,
+        years=_years(months),
+        periods=_period_bars(start_date, periods),
+        clusters=_cluster_groups(clusters, bars),
+        work_packages=bars,
+        deliverables=deliverable_marks,
+        milestones=milestone_marks,
+        milestone_months=_by_month(milestone_marks),
+        instalments=instalment_marks,
+        instalment_months=_by_month(instalment_marks),
+    )
+
+
+def _months(start_date: datetime.date, duration: int) -> tuple[Month, ...]:
+    """The project's months; a month starts a year when it is the first or its calendar year
+    is not the one before's."""
+    months: list[Month] = []
     for number in range(1, duration + 1):
         first = month_start(start_date, number)
         months.append(
@@ -307,13 +331,21 @@ def timeline_build(
                 year_starts=number == 1 or first.year != months[-1].start_on.year,
             )
         )
-    years = []
+    return tuple(months)
+
+
+def _years(months: Sequence[Month]) -> tuple[Year, ...]:
+    """The calendar years the months span, each with its first project month and its length."""
+    years: list[list[int]] = []
     for month in months:
         if month.year_starts:
             years.append([month.start_on.year, month.number, 0])
         years[-1][2] += 1
+    return tuple(Year(*entry) for entry in years)
 
-    period_bars = tuple(
+
+def _period_bars(start_date: datetime.date, periods: Iterable[PeriodRow]) -> tuple[PeriodBar, ...]:
+    return tuple(
         PeriodBar(
             number=row.number,
             start_month=row.start_month,
@@ -329,17 +361,25 @@ def timeline_build(
         for row in sorted(periods, key=lambda row: row.number)
     )
 
+
+def _deliverable_marks(
+    start_date: datetime.date,
+    duration: int,
+    deliverables: Iterable[DeliverableRow],
+    work_package_numbers: dict[int, int],
+    today: datetime.date,
+) -> tuple[tuple[DeliverableMark, ...], dict[int, list[DeliverableMark]]]:
+    """The deliverables by due date in force, each placed in the month that date falls in;
+    and the same marks by work package id."""
+    marks = []
     marks_of: dict[int, list[DeliverableMark]] = defaultdict(list)
-    work_packages = sorted(work_packages, key=lambda row: row.number)
-    numbers = {row.id: row.number for row in work_packages}
-    all_marks = []
     for row in sorted(deliverables, key=lambda row: (row.due_on, row.code)):
         month, outside = _place(start_date, duration, row.due_on)
         mark = DeliverableMark(
             id=row.id,
             code=row.code,
             title=row.title,
-            work_package=numbers.get(row.work_package_id, 0),
+            work_package=work_package_numbers.get(row.work_package_id, 0),
             lead=row.lead,
             due_month=row.due_month,
             due_on=row.due_on,
@@ -353,10 +393,19 @@ def timeline_build(
             revised=row.due_on != month_end(start_date, row.due_month),
         )
         marks_of[row.work_package_id].append(mark)
-        all_marks.append(mark)
+        marks.append(mark)
+    return tuple(marks), marks_of
 
-    bars = {
-        row.id: WorkPackageBar(
+
+def _work_package_bars(
+    start_date: datetime.date,
+    work_packages: Iterable[WorkPackageRow],
+    marks_of: dict[int, list[DeliverableMark]],
+) -> tuple[WorkPackageBar, ...]:
+    """The work packages in the given order, each with its deliverables (``marks_of``, by
+    work package id)."""
+    return tuple(
+        WorkPackageBar(
             id=row.id,
             number=row.number,
             title=row.title,
@@ -366,35 +415,54 @@ def timeline_build(
             start_on=month_start(start_date, row.start_month),
             end_on=month_end(start_date, row.end_month),
             clusters=row.clusters,
-            deliverables=tuple(marks_of[row.id]),
-            deliverable_months=_by_month(marks_of[row.id]),
+            deliverables=tuple(marks_of.get(row.id, ())),
+            deliverable_months=_by_month(marks_of.get(row.id, ())),
         )
         for row in work_packages
-    }
+    )
+
+
+def _cluster_groups(
+    clusters: Sequence[ClusterRow], bars: Sequence[WorkPackageBar]
+) -> tuple[ClusterGroup, ...]:
+    """The work packages of each activity cluster (one may be in several), then those in no
+    cluster, if any."""
     groups = [
         ClusterGroup(
             code=cluster.code,
             name=cluster.name,
-            work_packages=tuple(bar for bar in bars.values() if cluster.code in bar.clusters),
+            work_packages=tuple(bar for bar in bars if cluster.code in bar.clusters),
         )
         for cluster in clusters
     ]
     known = {cluster.code for cluster in clusters}
-    loose = tuple(bar for bar in bars.values() if not known.intersection(bar.clusters))
+    loose = tuple(bar for bar in bars if not known.intersection(bar.clusters))
     if loose:
         groups.append(ClusterGroup(code="", name=_("No activity cluster"), work_packages=loose))
+    return tuple(groups)
 
-    milestone_marks = []
+
+def _milestone_state(row: MilestoneRow, due_on: datetime.date, today: datetime.date) -> str:
+    if row.achieved_on is not None:
+        return ACHIEVED
+    if milestone_is_overdue(row.achieved_on, due_on, today):
+        return OVERDUE
+    return UPCOMING
+
+
+def _milestone_marks(
+    start_date: datetime.date,
+    duration: int,
+    milestones: Iterable[MilestoneRow],
+    today: datetime.date,
+) -> tuple[MilestoneMark, ...]:
+    """The milestones by due month, each due at the end of its month."""
+    marks = []
     for row in sorted(milestones, key=lambda row: (row.due_month, row.code)):
         due_on = month_end(start_date, row.due_month)
         month, outside = _clamp(row.due_month, duration)
-        if row.achieved_on is not None:
-            state = ACHIEVED
-        elif milestone_is_overdue(row.achieved_on, due_on, today):
-            state = OVERDUE
-        else:
-            state = UPCOMING
-        milestone_marks.append(
+        state = _milestone_state(row, due_on, today)
+        marks.append(
             MilestoneMark(
                 id=row.id,
                 code=row.code,
@@ -408,14 +476,21 @@ def timeline_build(
                 state_label=MILESTONE_STATES[state],
             )
         )
+    return tuple(marks)
 
-    instalment_marks = []
+
+def _instalment_marks(
+    start_date: datetime.date, duration: int, instalments: Iterable[InstalmentRow]
+) -> tuple[InstalmentMark, ...]:
+    """The instalments as given (the schedule's order); one with no due date yet is shown at
+    the end."""
+    marks = []
     for row in instalments:
         if row.due_on is None:
             month, outside = (duration, AFTER)
         else:
             month, outside = _place(start_date, duration, row.due_on)
-        instalment_marks.append(
+        marks.append(
             InstalmentMark(
                 key=row.key,
                 kind=row.kind,
@@ -429,34 +504,20 @@ def timeline_build(
                 status_label=INSTALMENT_STATUSES.get(row.status, row.status),
             )
         )
+    return tuple(marks)
 
+
+def _today_position(
+    start_date: datetime.date, duration: int, today: datetime.date
+) -> tuple[int | None, int]:
+    """Today's project month (None outside the project) and how far into it today is
+    (0-100)."""
     today_month = project_month(start_date, today)
-    today_percent = 0
-    if 1 <= today_month <= duration:
-        first = month_start(start_date, today_month)
-        days = (month_end(start_date, today_month) - first).days + 1
-        today_percent = round(100 * (today - first).days / days)
-    else:
-        today_month = None
-
-    return Timeline(
-        start_date=start_date,
-        end_date=month_end(start_date, duration),
-        duration=duration,
-        today=today,
-        today_month=today_month,
-        today_percent=today_percent,
-        months=tuple(months),
-        years=tuple(Year(*entry) for entry in years),
-        periods=period_bars,
-        clusters=tuple(groups),
-        work_packages=tuple(bars.values()),
-        deliverables=tuple(all_marks),
-        milestones=tuple(milestone_marks),
-        milestone_months=_by_month(milestone_marks),
-        instalments=tuple(instalment_marks),
-        instalment_months=_by_month(instalment_marks),
-    )
+    if not 1 <= today_month <= duration:
+        return None, 0
+    first = month_start(start_date, today_month)
+    days = (month_end(start_date, today_month) - first).days + 1
+    return today_month, round(100 * (today - first).days / days)
 
 
 # -- selectors ---------------------------------------------------------------------------------

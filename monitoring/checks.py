@@ -122,7 +122,7 @@ def eligibility_findings(
 
 def amendment_findings(project_ids: Collection[int], today: datetime.date) -> list[Finding]:
     """A submitted amendment request with no decision after the decision period counts as
-    rejected (brief section 7, case 20): the consortium must launch it again."""
+    rejected (``AmendmentRequest.is_deemed_rejected``): the consortium must launch it again."""
     message = gettext_noop(
         "The amendment request submitted on %(submitted)s has had no decision by %(due)s: it "
         "counts as rejected. Launch it again, or ask the project officer."
@@ -153,8 +153,9 @@ def _explanation(message: str, params: dict, details: dict) -> dict:
 
 
 def deliverable_finding(deliverable: DueDeliverable, today: datetime.date) -> Finding | None:
-    """A deliverable still Pending or Draft after its deadline in force (brief 4.2: "the
-    status shows red when the (possibly revised) due date has passed")."""
+    """A deliverable still Pending or Draft after its deadline in force: the portal shows its
+    status in red once its due date, revised or not, has passed (IT How To "Completing the
+    deliverables")."""
     if not deliverable_is_overdue(deliverable.status, deliverable.due_on, today):
         return None
     late = (today - deliverable.due_on).days
@@ -222,8 +223,8 @@ def milestone_finding(milestone: DueMilestone, today: datetime.date) -> Finding 
 
 
 def report_finding(report: DueReport, today: datetime.date) -> Finding | None:
-    """A periodic report not received 60 days after its period ended (brief section 7, case
-    23): overdue, escalated at once, since the later payments wait for it."""
+    """A periodic report not received 60 days after its period ended (``REPORT_DUE_DAYS``):
+    overdue, escalated at once, since the later payments wait for it."""
     if today <= report.due_on:
         return None
     message = gettext_noop(
@@ -316,88 +317,102 @@ def _instalment_details(instalment: payment_rules.Instalment) -> dict:
 def instalment_findings(
     project_id: int, facts: payment_rules.GrantFacts, today: datetime.date
 ) -> list[Finding]:
-    """What the payment schedule asks of the officer today (brief section 3): an instalment
+    """What the payment schedule asks of the officer today: an instalment
     ready for payment, one blocked (with the reasons, each rendered in the reader's language),
     and a payment the agency owes for longer than the call's payment period (interest may be
     due). Approved and paid instalments raise nothing but a late payment; a paid one nothing."""
     findings = []
     for instalment in payment_rules.schedule(facts, today):
-        base = {"number": instalment.period, "amount": abs(instalment.amount)}
         if instalment.status == payment_rules.READY:
-            message = (
-                _RECOVERY_READY if instalment.is_recovery else _READY_MESSAGES[instalment.kind]
-            )
-            findings.append(
-                Finding(
-                    project_id=project_id,
-                    kind=FlagKind.INSTALMENT_READY,
-                    severity=Severity.LOW,
-                    fingerprint=f"{FlagKind.INSTALMENT_READY}:{instalment.key}",
-                    explanation=_explanation(message, base, _instalment_details(instalment)),
-                )
-            )
+            findings.append(_ready_finding(project_id, instalment))
         elif instalment.status == payment_rules.BLOCKED:
-            reasons = instalment.reasons
-            findings.append(
-                Finding(
-                    project_id=project_id,
-                    kind=FlagKind.INSTALMENT_BLOCKED,
-                    severity=Severity.MEDIUM,
-                    fingerprint=f"{FlagKind.INSTALMENT_BLOCKED}:{instalment.key}",
-                    explanation={
-                        **{
-                            language: render(
-                                _BLOCKED_MESSAGES[instalment.kind],
-                                {
-                                    **base,
-                                    "reasons": " ".join(
-                                        render(reason.message, reason.params, language)
-                                        for reason in reasons
-                                    ),
-                                },
-                                language,
-                            )
-                            for language in LANGUAGES
-                        },
-                        "details": {
-                            **_instalment_details(instalment),
-                            "reasons": [reason.code for reason in reasons],
-                        },
-                    },
-                )
-            )
+            findings.append(_blocked_finding(project_id, instalment))
         if instalment.payment_late:
-            if instalment.period is None:
-                message = _PREFINANCING_LATE
-                params = {**base, "due": instalment.payment_due_on}
-            else:
-                message = _PERIOD_PAYMENT_LATE
-                params = {
-                    **base,
-                    "received": instalment.report_received_on,
-                    "days": facts.payment_days,
-                    "due": instalment.payment_due_on,
-                }
-            findings.append(
-                Finding(
-                    project_id=project_id,
-                    kind=FlagKind.PAYMENT_LATE,
-                    severity=Severity.HIGH,
-                    fingerprint=f"{FlagKind.PAYMENT_LATE}:{instalment.key}",
-                    explanation=_explanation(
-                        message,
-                        params,
-                        {
-                            **_instalment_details(instalment),
-                            "payment_due_on": instalment.payment_due_on.isoformat(),
-                            "report_received_on": None
-                            if instalment.report_received_on is None
-                            else instalment.report_received_on.isoformat(),
-                        },
-                    ),
-                )
-            )
+            findings.append(_payment_late_finding(project_id, instalment, facts.payment_days))
     return findings
+
+
+def _instalment_params(instalment: payment_rules.Instalment) -> dict:
+    return {"number": instalment.period, "amount": abs(instalment.amount)}
+
+
+def _ready_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
+    message = _RECOVERY_READY if instalment.is_recovery else _READY_MESSAGES[instalment.kind]
+    return Finding(
+        project_id=project_id,
+        kind=FlagKind.INSTALMENT_READY,
+        severity=Severity.LOW,
+        fingerprint=f"{FlagKind.INSTALMENT_READY}:{instalment.key}",
+        explanation=_explanation(
+            message, _instalment_params(instalment), _instalment_details(instalment)
+        ),
+    )
+
+
+def _blocked_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
+    """The reasons are rendered in each language, after the message."""
+    reasons = instalment.reasons
+    base = _instalment_params(instalment)
+    return Finding(
+        project_id=project_id,
+        kind=FlagKind.INSTALMENT_BLOCKED,
+        severity=Severity.MEDIUM,
+        fingerprint=f"{FlagKind.INSTALMENT_BLOCKED}:{instalment.key}",
+        explanation={
+            **{
+                language: render(
+                    _BLOCKED_MESSAGES[instalment.kind],
+                    {
+                        **base,
+                        "reasons": " ".join(
+                            render(reason.message, reason.params, language) for reason in reasons
+                        ),
+                    },
+                    language,
+                )
+                for language in LANGUAGES
+            },
+            "details": {
+                **_instalment_details(instalment),
+                "reasons": [reason.code for reason in reasons],
+            },
+        },
+    )
+
+
+def _payment_late_finding(
+    project_id: int, instalment: payment_rules.Instalment, payment_days: int
+) -> Finding:
+    """A payment the agency owes past its due date: the pre-financing's, or a period's (due
+    the call's ``payment_days`` after the period's report was received)."""
+    base = _instalment_params(instalment)
+    if instalment.period is None:
+        message = _PREFINANCING_LATE
+        params = {**base, "due": instalment.payment_due_on}
+    else:
+        message = _PERIOD_PAYMENT_LATE
+        params = {
+            **base,
+            "received": instalment.report_received_on,
+            "days": payment_days,
+            "due": instalment.payment_due_on,
+        }
+    received = instalment.report_received_on
+    return Finding(
+        project_id=project_id,
+        kind=FlagKind.PAYMENT_LATE,
+        severity=Severity.HIGH,
+        fingerprint=f"{FlagKind.PAYMENT_LATE}:{instalment.key}",
+        explanation=_explanation(
+            message,
+            params,
+            {
+                **_instalment_details(instalment),
+                "payment_due_on": instalment.payment_due_on.isoformat(),
+                "report_received_on": None if received is None else received.isoformat(),
+            },
+        ),
+    )
 
 
 def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> SyncResult:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.audit.services import event_record, snapshot
+from backend.common.errors import Conflict
 from monitoring.models import Flag, FlagKind, Resolution, Severity
 from monitoring.permissions import can_triage_flag
 
@@ -63,8 +64,9 @@ class SyncResult:
     released: tuple[FlagRef, ...] = ()
 
 
-class FlagAlreadyResolved(Exception):
-    """The flag is resolved: it can be neither acknowledged nor resolved again."""
+class FlagAlreadyResolved(Conflict):
+    """The flag is resolved: it can be neither acknowledged nor resolved again (a conflict:
+    the API answers 409)."""
 
 
 def flags_sync(
@@ -114,85 +116,125 @@ def flags_sync(
 
     found = {(finding.project_id, finding.fingerprint): finding for finding in findings}
     with transaction.atomic():
-        # Locked in id order so that overlapping syncs (and officers resolving a flag) queue
-        # up instead of overwriting each other's resolutions or deadlocking.
-        known = list(
-            Flag.objects.select_for_update()
-            .filter(project_id__in=project_ids, kind__in=kinds)
-            .filter(Q(resolved_at__isnull=True) | Q(suppressed=True))
-            .only(
-                "id",
-                "project_id",
-                "kind",
-                "fingerprint",
-                "severity",
-                "explanation",
-                "resolved_at",
-                "suppressed",
-            )
-            .order_by("id")
-        )
-        open_flags = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is None}
-        suppressed = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is not None}
+        plan = _plan(_lock_scope(project_ids, kinds), found, now)
+        _apply(plan, now)
 
-        to_raise: list[Flag] = []
-        to_refresh: list[Flag] = []
-        reworded: list[Flag] = []
-        held_down: list[Flag] = []
-        for key, finding in sorted(found.items()):
-            flag = open_flags.get(key)
-            if flag is not None:
-                flag.last_seen_at = now
-                if (flag.severity, flag.explanation) != (finding.severity, finding.explanation):
-                    flag.severity = finding.severity
-                    flag.explanation = finding.explanation
-                    reworded.append(flag)
-                to_refresh.append(flag)
-            elif key in suppressed:
-                held_down.append(suppressed[key])
-            else:
-                to_raise.append(
-                    Flag(
-                        project_id=finding.project_id,
-                        kind=finding.kind,
-                        severity=finding.severity,
-                        fingerprint=finding.fingerprint,
-                        explanation=finding.explanation,
-                        first_seen_at=now,
-                        last_seen_at=now,
-                    )
-                )
-        to_resolve = [flag for key, flag in open_flags.items() if key not in found]
-        to_release = [flag for key, flag in suppressed.items() if key not in found]
-
-        if to_raise:
-            # Sorted by (project, fingerprint) so that racing inserts meet in the same order.
-            Flag.objects.bulk_create(to_raise, ignore_conflicts=True)
-        if to_refresh:
-            # Most findings are found again as they were: one plain update marks them seen;
-            # only the few whose wording or severity changed need a row each.
-            Flag.objects.filter(pk__in=[flag.pk for flag in to_refresh]).update(last_seen_at=now)
-        if reworded:
-            Flag.objects.bulk_update(reworded, ["severity", "explanation"])
-        if to_resolve:
-            Flag.objects.filter(pk__in=[flag.pk for flag in to_resolve]).update(
-                resolved_at=now, resolution=Resolution.AUTO
-            )
-        if to_release:
-            Flag.objects.filter(pk__in=[flag.pk for flag in to_release]).update(suppressed=False)
-
-    result = SyncResult(
-        raised=tuple(_ref(flag, with_id=False) for flag in to_raise),
-        refreshed=tuple(_ref(flag) for flag in to_refresh),
-        resolved=tuple(_ref(flag) for flag in sorted(to_resolve, key=lambda flag: flag.pk)),
-        held_down=tuple(_ref(flag) for flag in held_down),
-        released=tuple(_ref(flag) for flag in sorted(to_release, key=lambda flag: flag.pk)),
-    )
-    for flag in to_raise:
+    result = plan.result()
+    for flag in plan.to_raise:
         _log("flag_raised", _ref(flag, with_id=False), severity=flag.severity)
     for ref in result.resolved:
         _log("flag_resolved", ref, resolution=Resolution.AUTO)
     return result
+
+
+@dataclass
+class _Plan:
+    """What a sync does to the flags of its scope."""
+
+    to_raise: list[Flag]
+    to_refresh: list[Flag]
+    reworded: list[Flag]  # refreshed flags whose severity or explanation changed
+    held_down: list[Flag]
+    to_resolve: list[Flag]
+    to_release: list[Flag]
+
+    def result(self) -> SyncResult:
+        return SyncResult(
+            raised=tuple(_ref(flag, with_id=False) for flag in self.to_raise),
+            refreshed=tuple(_ref(flag) for flag in self.to_refresh),
+            resolved=tuple(_ref(flag) for flag in sorted(self.to_resolve, key=_pk)),
+            held_down=tuple(_ref(flag) for flag in self.held_down),
+            released=tuple(_ref(flag) for flag in sorted(self.to_release, key=_pk)),
+        )
+
+
+def _pk(flag: Flag) -> int:
+    return flag.pk
+
+
+def _lock_scope(project_ids: frozenset[int], kinds: frozenset[str]) -> list[Flag]:
+    """The open and suppressed flags of the scope, locked (one select). Locked in id order so
+    that overlapping syncs (and officers resolving a flag) queue up instead of overwriting each
+    other's resolutions or deadlocking."""
+    return list(
+        Flag.objects.select_for_update()
+        .filter(project_id__in=project_ids, kind__in=kinds)
+        .filter(Q(resolved_at__isnull=True) | Q(suppressed=True))
+        .only(
+            "id",
+            "project_id",
+            "kind",
+            "fingerprint",
+            "severity",
+            "explanation",
+            "resolved_at",
+            "suppressed",
+        )
+        .order_by("id")
+    )
+
+
+def _plan(
+    known: list[Flag], found: dict[tuple[int, str], Finding], now: datetime.datetime
+) -> _Plan:
+    """Match the findings against the flags of the scope; no query. The refreshed flags are
+    updated in memory (last seen now, severity and explanation as found)."""
+    open_flags = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is None}
+    suppressed = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is not None}
+    plan = _Plan(
+        to_raise=[],
+        to_refresh=[],
+        reworded=[],
+        held_down=[],
+        to_resolve=[flag for key, flag in open_flags.items() if key not in found],
+        to_release=[flag for key, flag in suppressed.items() if key not in found],
+    )
+    for key, finding in sorted(found.items()):
+        flag = open_flags.get(key)
+        if flag is not None:
+            flag.last_seen_at = now
+            if (flag.severity, flag.explanation) != (finding.severity, finding.explanation):
+                flag.severity = finding.severity
+                flag.explanation = finding.explanation
+                plan.reworded.append(flag)
+            plan.to_refresh.append(flag)
+        elif key in suppressed:
+            plan.held_down.append(suppressed[key])
+        else:
+            plan.to_raise.append(_new_flag(finding, now))
+    return plan
+
+
+def _new_flag(finding: Finding, now: datetime.datetime) -> Flag:
+    return Flag(
+        project_id=finding.project_id,
+        kind=finding.kind,
+        severity=finding.severity,
+        fingerprint=finding.fingerprint,
+        explanation=finding.explanation,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+
+
+def _apply(plan: _Plan, now: datetime.datetime) -> None:
+    """Write the plan: at most one statement per kind of change, each skipped when it has
+    nothing to do."""
+    if plan.to_raise:
+        # Sorted by (project, fingerprint) so that racing inserts meet in the same order.
+        Flag.objects.bulk_create(plan.to_raise, ignore_conflicts=True)
+    if plan.to_refresh:
+        # Most findings are found again as they were: one plain update marks them seen;
+        # only the few whose wording or severity changed need a row each.
+        Flag.objects.filter(pk__in=[flag.pk for flag in plan.to_refresh]).update(last_seen_at=now)
+    if plan.reworded:
+        Flag.objects.bulk_update(plan.reworded, ["severity", "explanation"])
+    if plan.to_resolve:
+        Flag.objects.filter(pk__in=[flag.pk for flag in plan.to_resolve]).update(
+            resolved_at=now, resolution=Resolution.AUTO
+        )
+    if plan.to_release:
+        Flag.objects.filter(pk__in=[flag.pk for flag in plan.to_release]).update(suppressed=False)
 
 
 def _check_scope(

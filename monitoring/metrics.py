@@ -190,6 +190,13 @@ class ComplianceCollector:
         yield from families
 
     def _compliance(self):
+        yield from self._flag_metrics()
+        yield from self._sweep_metrics()
+        yield from self._failure_metrics()
+
+    def _flag_metrics(self):
+        """Open flags by kind and severity, projects in breach, instalments blocked and ready:
+        two queries."""
         open_flags = Flag.objects.filter(resolved_at__isnull=True).order_by()
         counts = {
             (kind, severity): count
@@ -233,6 +240,8 @@ class ComplianceCollector:
             value=of_kind(FlagKind.INSTALMENT_READY),
         )
 
+    def _sweep_metrics(self):
+        """The last successful sweep and the last one started: two queries."""
         success = (
             SweepRun.objects.filter(finished_at__isnull=False)
             .order_by("-finished_at", "-id")
@@ -263,6 +272,8 @@ class ComplianceCollector:
             value=_timestamp(started.first()),
         )
 
+    def _failure_metrics(self):
+        """The tasks that failed for good, by task: one query."""
         failures = CounterMetricFamily(
             "grantwatch_task_failures",
             "Celery tasks that failed for good (after their retries), by task.",

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -40,8 +40,8 @@ from backend.accounts.models import (
     ProjectRole,
     ProjectRoleKind,
 )
-from backend.common.dates import brussels_today, month_end
-from backend.grants.models import Project
+from backend.common.dates import brussels_today
+from backend.grants.selectors import active_project_ids
 from backend.reporting.models import REPORT_DUE_DAYS
 from monitoring.deadlines import (
     deliverables_not_submitted,
@@ -117,54 +117,15 @@ def reminders_send(*, now: datetime.datetime | None = None) -> RunResult:
     result = RunResult()
 
     # A project still running, or ended with its final report still to come.
-    horizon = today - datetime.timedelta(days=REPORT_DUE_DAYS)
-    projects = {
-        project_id: ProjectLabel(acronym, number)
-        for project_id, acronym, number, start_date, duration in Project.objects.order_by(
-            "id"
-        ).values_list("id", "acronym", "grant_agreement_number", "start_date", "duration_months")
-        if month_end(start_date, duration) >= horizon
-    }
-    if not projects:
+    project_ids = active_project_ids(today, days_after_end=REPORT_DUE_DAYS)
+    if not project_ids:
         return result
-
-    roles = list(
-        ProjectRole.objects.filter(
-            project_id__in=list(projects),
-            role__in=[ProjectRoleKind.MANAGER, ProjectRoleKind.PARTNER_CONTACT],
-            user__is_active=True,
-        )
-        .exclude(Q(user__email="") | Q(user__email__isnull=True))
-        .select_related("user")
-        .order_by("user_id", "project_id", "id")
-    )
-    users = {role.user_id: role.user for role in roles}
-    days_of = {user_id: user_reminder_days(user) for user_id, user in users.items()}
-    all_days = {d for days in days_of.values() for d in days}
+    recipients = _recipients(project_ids)
+    all_days = {d for days in recipients.days_of.values() for d in days}
     if not all_days:
         return result
-    due_days = {today + datetime.timedelta(days=d) for d in all_days}
-
-    items = _items_due(list(projects), due_days)
-    if not items:
-        return result
-
-    managers: dict[int, set[int]] = defaultdict(set)  # project -> users
-    contacts: dict[int, set[int]] = defaultdict(set)  # participation -> users
-    for role in roles:
-        if role.role == ProjectRoleKind.MANAGER:
-            managers[role.project_id].add(role.user_id)
-        elif role.participation_id is not None:
-            contacts[role.participation_id].add(role.user_id)
-
-    wanted: dict[int, list[Item]] = defaultdict(list)
-    for item in items:
-        recipients = set(managers[item.project_id])
-        if item.lead_id is not None:
-            recipients |= contacts[item.lead_id]
-        for user_id in recipients:
-            if (item.due_on - today).days in days_of[user_id]:
-                wanted[user_id].append(item)
+    items = _items_due(project_ids, {today + datetime.timedelta(days=d) for d in all_days})
+    wanted = recipients.wanted(items, today)
     if not wanted:
         return result
 
@@ -175,51 +136,138 @@ def reminders_send(*, now: datetime.datetime | None = None) -> RunResult:
     )
     connection = get_connection(fail_silently=False)
     for user_id in sorted(wanted):
-        user = users[user_id]
         pending = [item for item in wanted[user_id] if (user_id, *item.key) not in already]
         result.skipped += len(wanted[user_id]) - len(pending)
-        for _attempt in range(CLAIM_ATTEMPTS):
-            if not pending:
-                break
-            try:
-                with transaction.atomic():
-                    ReminderSent.objects.bulk_create(
-                        [
-                            ReminderSent(
-                                user_id=user_id,
-                                project_id=item.project_id,
-                                item_kind=item.kind,
-                                item_id=item.id,
-                                due_on=item.due_on,
-                                sent_on=today,
-                                sent_at=now,
-                            )
-                            for item in pending
-                        ]
-                    )
-                    message = reminder_message(user, pending, projects, today)
-                    message.connection = connection
-                    message.send()
-            except IntegrityError:
-                # A run racing this one claimed some of these items first: claim the rest.
-                taken = set(
-                    ReminderSent.objects.filter(user_id=user_id, sent_on=today).values_list(
-                        "item_kind", "item_id"
-                    )
-                )
-                before = len(pending)
-                pending = [item for item in pending if item.key not in taken]
-                result.skipped += before - len(pending)
-                continue
-            except Exception:
-                logger.exception("event=reminder_failed user_id=%s items=%s", user_id, len(pending))
-                result.failed.append(user_id)
-                break
-            result.users += 1
-            result.reminders += len(pending)
-            logger.info("event=reminder_sent user_id=%s items=%s", user_id, len(pending))
-            break
+        _remind(
+            recipients.users[user_id],
+            pending,
+            recipients.projects,
+            now=now,
+            today=today,
+            connection=connection,
+            result=result,
+        )
     return result
+
+
+@dataclass(frozen=True)
+class _Recipients:
+    """Who may be reminded about the items of some projects, and when."""
+
+    users: dict[int, object]  # id -> an active user with an e-mail address
+    days_of: dict[int, list[int]]  # user -> reminder days
+    managers: dict[int, set[int]]  # project -> users
+    contacts: dict[int, set[int]]  # participation -> users
+    projects: dict[int, ProjectLabel]  # the projects of the users' roles
+
+    def wanted(self, items: Iterable[Item], today: datetime.date) -> dict[int, list[Item]]:
+        """For each user, the items to remind today: those the user is told about, due in
+        one of the user's reminder days."""
+        wanted: dict[int, list[Item]] = defaultdict(list)
+        for item in items:
+            recipients = set(self.managers.get(item.project_id, ()))
+            if item.lead_id is not None:
+                recipients |= self.contacts.get(item.lead_id, set())
+            for user_id in recipients:
+                if (item.due_on - today).days in self.days_of[user_id]:
+                    wanted[user_id].append(item)
+        return wanted
+
+
+def _recipients(project_ids: list[int]) -> _Recipients:
+    """The managers and partner contacts of these projects who can be reminded (active, with
+    an e-mail address), with the projects' names: one query."""
+    roles = list(
+        ProjectRole.objects.filter(
+            project_id__in=project_ids,
+            role__in=[ProjectRoleKind.MANAGER, ProjectRoleKind.PARTNER_CONTACT],
+            user__is_active=True,
+        )
+        .exclude(Q(user__email="") | Q(user__email__isnull=True))
+        .select_related("user")
+        .annotate(
+            project_acronym=F("project__acronym"),
+            project_number=F("project__grant_agreement_number"),
+        )
+        .order_by("user_id", "project_id", "id")
+    )
+    users = {role.user_id: role.user for role in roles}
+    managers: dict[int, set[int]] = defaultdict(set)
+    contacts: dict[int, set[int]] = defaultdict(set)
+    for role in roles:
+        if role.role == ProjectRoleKind.MANAGER:
+            managers[role.project_id].add(role.user_id)
+        elif role.participation_id is not None:
+            contacts[role.participation_id].add(role.user_id)
+    return _Recipients(
+        users=users,
+        days_of={user_id: user_reminder_days(user) for user_id, user in users.items()},
+        managers=dict(managers),
+        contacts=dict(contacts),
+        projects={
+            role.project_id: ProjectLabel(role.project_acronym, role.project_number)
+            for role in roles
+        },
+    )
+
+
+def _remind(
+    user,
+    pending: list[Item],
+    projects: dict[int, ProjectLabel],
+    *,
+    now: datetime.datetime,
+    today: datetime.date,
+    connection,
+    result: RunResult,
+) -> None:
+    """Claim the user's pending items and send their e-mail, in one transaction; counted in
+    ``result``. Items a racing run claimed first are left to it; a failed e-mail is logged and
+    leaves no row."""
+    for _attempt in range(CLAIM_ATTEMPTS):
+        if not pending:
+            return
+        try:
+            with transaction.atomic():
+                ReminderSent.objects.bulk_create(
+                    [_claim(user.pk, item, now=now, today=today) for item in pending]
+                )
+                message = reminder_message(user, pending, projects, today)
+                message.connection = connection
+                message.send()
+        except IntegrityError:
+            # A run racing this one claimed some of these items first: claim the rest.
+            taken = set(
+                ReminderSent.objects.filter(user_id=user.pk, sent_on=today).values_list(
+                    "item_kind", "item_id"
+                )
+            )
+            before = len(pending)
+            pending = [item for item in pending if item.key not in taken]
+            result.skipped += before - len(pending)
+            continue
+        except Exception:
+            logger.exception("event=reminder_failed user_id=%s items=%s", user.pk, len(pending))
+            result.failed.append(user.pk)
+            return
+        result.users += 1
+        result.reminders += len(pending)
+        logger.info("event=reminder_sent user_id=%s items=%s", user.pk, len(pending))
+        return
+
+
+def _claim(
+    user_id: int, item: Item, *, now: datetime.datetime, today: datetime.date
+) -> ReminderSent:
+    return ReminderSent(
+        user_id=user_id,
+        project_id=item.project_id,
+        item_kind=item.kind,
+        item_id=item.id,
+        due_on=item.due_on,
+        sent_on=today,
+        sent_at=now,
+    )
 
 
 def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> list[Item]:
