@@ -20,6 +20,8 @@ SORT_LABELS = {
     "-due": _("Next instalment due, latest first"),
 }
 assert {sort.lstrip("-") for sort in SORT_LABELS} == set(SORTS)
+# The order chosen when none is: the select shows its first option then.
+assert next(iter(SORT_LABELS)) == DEFAULT_SORT
 
 
 class PortfolioFilterForm(forms.Form):
@@ -32,11 +34,20 @@ class PortfolioFilterForm(forms.Form):
         choices=[("", _("Any severity")), *Severity.choices],
         required=False,
     )
-    call = forms.CharField(label=_("Call"), max_length=64, required=False)
+    call = forms.CharField(label=_("Call"), max_length=64, required=False, widget=forms.Select)
     q = forms.CharField(
-        label=_("Acronym or grant agreement number"), max_length=100, required=False
+        label=_("Acronym or grant agreement number"),
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput,
     )
     sort = forms.ChoiceField(label=_("Sort by"), choices=list(SORT_LABELS.items()), required=False)
+
+    def offer_calls(self, calls) -> None:
+        """The calls the select offers: those of the user's projects."""
+        widget = self.fields["call"].widget
+        widget.choices = [("", _("Any call")), *((call, call) for call in calls)]
+        widget.attrs.pop("maxlength", None)  # a text's limit, not a select's
 
     def filters(self) -> PortfolioFilters:
         data = self.cleaned_data
@@ -50,11 +61,22 @@ class PortfolioFilterForm(forms.Form):
 
 
 class FlagNoteForm(forms.Form):
-    """A triage note. Whether it is required and how long it may be is the flag services'
+    """A triage note, for one of a flag's two steps (``action``: "ack" acknowledges it,
+    "resolve" resolves it). Whether it is required and how long it may be is the flag services'
     rule (``monitoring.flags``): their errors are shown on this field."""
+
+    LABELS = {"ack": _("Note (optional)"), "resolve": _("Why it is resolved (required)")}
 
     note = forms.CharField(
         label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": NOTE_MAX_LENGTH}),
     )
+
+    def __init__(self, *args, flag_id: int, action: str, **kwargs):
+        # Each row of the page holds both forms of its flag: the ids differ.
+        kwargs.setdefault("auto_id", f"flag-{flag_id}-{action}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["note"].label = self.LABELS[action]
+        if action == "resolve":
+            self.fields["note"].widget.attrs["aria-required"] = "true"

@@ -6,6 +6,7 @@ fields).
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backend.common.errors import InvalidInput
 from backend.reporting.rules import (
     COMMENT_MAX_LENGTH,
     ENTRY_TEXT_FIELDS,
@@ -13,6 +14,7 @@ from backend.reporting.rules import (
     JUSTIFICATION_MAX_LENGTH,
     TECHNICAL_PART_MAX_LENGTH,
 )
+from frontend.forms import add_service_errors
 
 YES, NO = "yes", "no"
 
@@ -160,6 +162,11 @@ class ContributionForm(forms.Form):
             if any(text.strip() for text in texts.values()):
                 found.append({"work_package": work_package.number, **texts})
         return found
+
+    def place_errors(self, errors) -> list:
+        """The service's errors at the fields of the entries they name; those naming none are
+        returned (they are the form's own)."""
+        return add_service_errors(self, InvalidInput(errors), self.entry_paths())
 
     def entry_paths(self) -> dict[str, str]:
         """The service's error paths (``entries[1].outputs``) -> this form's field names, for

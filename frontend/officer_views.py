@@ -4,17 +4,16 @@ deliverables.
 
 htmx: the portfolio's filters, sorting and paging swap only the table (``#portfolio-results``)
 and push the URL; the triage forms swap the flag's row. Errors come back with their status
-(400 bad input, 409 a flag already resolved) and the swapped element (the row, the table)
-tells htmx to swap them in all the same (``hx-on::before-swap``), so they show in place.
+(400 bad input, 409 a flag already resolved) and htmx swaps them in all the same
+(its ``responseHandling``, set once in ``base.html``), so they show in place.
 Without JavaScript the forms post the whole page: a redirect (303) on success, the page with
 the errors otherwise.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -27,6 +26,7 @@ from backend.workplan.rules import deliverable_is_overdue
 from backend.workplan.selectors import deliverable_list
 from frontend.access import officer_only, page_check, page_project
 from frontend.exports import csv_response, filename, xlsx_response
+from frontend.forms import Refusal, is_partial, submit
 from frontend.forms_officer import FlagNoteForm, PortfolioFilterForm
 from frontend.templatetags.officer_labels import (
     instalment_name,
@@ -35,14 +35,13 @@ from frontend.templatetags.officer_labels import (
     verdict_label,
 )
 from monitoring.dashboard import (
-    DEFAULT_SORT,
     portfolio_calls,
     portfolio_charts,
     portfolio_export,
     portfolio_page,
     project_compliance,
 )
-from monitoring.flags import FlagAlreadyResolved, flag_acknowledge, flag_resolve
+from monitoring.flags import flag_acknowledge, flag_resolve
 from monitoring.models import Flag
 from monitoring.permissions import can_triage_flag
 from monitoring.selectors import flag_get
@@ -53,11 +52,6 @@ RESULTS_ID = "portfolio-results"
 def _officers_only(request) -> None:
     if not officer_only(request.user):
         raise PermissionDenied(_("The portfolio is for agency officers and administrators."))
-
-
-def _partial(request) -> bool:
-    """An htmx request for a part of the page (a history restore asks for the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 # -- the portfolio -------------------------------------------------------------------------------
@@ -143,11 +137,7 @@ def _columns(request, current: str) -> list[dict]:
 def _portfolio_response(request, form: PortfolioFilterForm):
     """The portfolio page (or its table, for htmx) for these filters; 400 with the form's
     errors when they are invalid."""
-    context = {
-        "form": form,
-        "default_sort": DEFAULT_SORT,
-        "results_id": RESULTS_ID,
-    }
+    context = {"form": form, "results_id": RESULTS_ID}
     status = 400
     if form.is_valid():
         status = 200
@@ -159,16 +149,13 @@ def _portfolio_response(request, form: PortfolioFilterForm):
             filters=filters,
             page=request.GET.get("page"),
         )
-    if _partial(request):
+    if is_partial(request):
         template = "frontend/officer/_portfolio_results.html"
     else:
         template = "frontend/officer/portfolio.html"
         charts = portfolio_charts(user=request.user, now=timezone.now())
-        context.update(
-            charts=charts,
-            chart_data=_chart_data(charts),
-            calls=portfolio_calls(user=request.user),
-        )
+        context.update(charts=charts, chart_data=_chart_data(charts))
+        form.offer_calls(portfolio_calls(user=request.user))
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -255,8 +242,8 @@ def _row(flag: Flag, *, ack=None, resolve=None, error: str = "") -> dict:
     """What a flag's row shows: the flag and its two triage forms (with their errors)."""
     return {
         "flag": flag,
-        "ack": ack or FlagNoteForm(auto_id=f"flag-{flag.pk}-ack-%s"),
-        "resolve": resolve or FlagNoteForm(auto_id=f"flag-{flag.pk}-resolve-%s"),
+        "ack": ack or FlagNoteForm(flag_id=flag.pk, action="ack"),
+        "resolve": resolve or FlagNoteForm(flag_id=flag.pk, action="resolve"),
         "error": error,
     }
 
@@ -304,52 +291,41 @@ def _flag_to_triage(request, flag_id: int) -> Flag:
     return flag
 
 
+def _flag_row(request, row: dict, *, status: int = 200, updated: bool = False):
+    flag = row["flag"]
+    return render(
+        request,
+        "frontend/officer/_flag_row.html",
+        {"row": row, "project": flag.project, "can_triage": True, "updated": updated},
+        status=status,
+    )
+
+
 def _triage(request, flag_id: int, action: str):
     flag = _flag_to_triage(request, flag_id)
-    form = FlagNoteForm(request.POST, auto_id=f"flag-{flag.pk}-{action}-%s")
-    status = 400
-    error = ""
-    if form.is_valid():
-        service = flag_acknowledge if action == "ack" else flag_resolve
-        try:
-            service(flag=flag, user=request.user, note=form.cleaned_data["note"])
-            status = 200
-        except ValidationError as invalid:
-            for field, problems in invalid.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
-        except FlagAlreadyResolved as refused:
-            status = 409
-            error = str(refused)
-            flag = flag_get(user=request.user, flag_id=flag.pk)
-    if status == 200:
-        if _partial(request):
-            return render(
-                request,
-                "frontend/officer/_flag_row.html",
-                {"row": _row(flag), "project": flag.project, "can_triage": True, "updated": True},
-            )
-        messages.success(
-            request,
-            _("The flag is acknowledged.") if action == "ack" else _("The flag is resolved."),
-        )
-        return _see_other(flag.project_id)
-    # A bad note is shown on the form it was typed in; a conflict beside the flag's state.
-    forms = {action: form} if status == 400 else {}
-    row = _row(flag, error=error, **forms)
-    if _partial(request):
-        return render(
-            request,
-            "frontend/officer/_flag_row.html",
-            {"row": row, "project": flag.project, "can_triage": True},
-            status=status,
-        )
-    return _compliance_page(request, flag.project, failed=row, status=status)
+    form = FlagNoteForm(request.POST, flag_id=flag.pk, action=action)
+    service = flag_acknowledge if action == "ack" else flag_resolve
 
+    def refused(refusal: Refusal):
+        # A bad note is shown on the form it was typed in; a conflict beside the flag's state
+        # as it is now.
+        if refusal.conflict:
+            row = _row(flag_get(user=request.user, flag_id=flag.pk), error=refusal.conflict)
+        else:
+            row = _row(flag, **{action: form})
+        if is_partial(request):
+            return _flag_row(request, row, status=refusal.status)
+        return _compliance_page(request, row["flag"].project, failed=row, status=refusal.status)
 
-def _see_other(project_id: int):
-    response = redirect("frontend:project_compliance", project_id=project_id)
-    response.status_code = 303
-    return response
+    return submit(
+        request,
+        form,
+        lambda: service(flag=flag, user=request.user, note=form.cleaned_data["note"]),
+        refused=refused,
+        url=reverse("frontend:project_compliance", args=[flag.project_id]),
+        message=_("The flag is acknowledged.") if action == "ack" else _("The flag is resolved."),
+        partial=lambda updated: _flag_row(request, _row(updated), updated=True),
+    )
 
 
 @login_required

@@ -7,7 +7,6 @@ unlock a locked one; a partner contact writes, saves and locks its own organisat
 Saving keeps a draft; locking hands it to the coordinator and makes the form read-only.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -16,16 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backend.common.errors import Conflict, InvalidInput
 from backend.reporting import services
 from backend.reporting.models import ContributionStatus
 from backend.reporting.permissions import can_unlock_contribution, can_write_contribution
 from backend.reporting.selectors import participation_get
 from backend.reporting.tasks_selectors import contribution_page, user_tasks
 from frontend.access import page_check
-from frontend.forms import add_service_errors
+from frontend.forms import Refusal, submit
 from frontend.forms_reports import ContributionForm
-from frontend.report_views import page_period, see_other
+from frontend.report_views import page_period
 
 
 @login_required
@@ -90,25 +88,32 @@ def contribution(request, project_id: int, number: int, participation_id: int):
         return _render(request, period, participation, page)
     page_check(can_write_contribution, request, participation)
     form = ContributionForm(request.POST, work_packages=page.work_packages)
-    refused = _("The contribution was not saved: correct what is marked below.")
-    if not form.is_valid():
-        return _render(request, period, participation, page, form=form, status=400, alert=refused)
-    paths = form.entry_paths()
-    try:
-        services.contribution_save(
-            period=period, participation=participation, user=request.user, entries=form.entries()
+
+    def refused(refusal: Refusal):
+        alert = refusal.conflict or _(
+            "The contribution was not saved: correct what is marked below."
         )
-    except InvalidInput as error:
-        add_service_errors(form, error, paths)
-        return _render(request, period, participation, page, form=form, status=400, alert=refused)
-    except Conflict as conflict:
         return _render(
-            request, period, participation, page, form=form, status=409, alert=conflict.message
+            request, period, participation, page, form=form, status=refusal.status, alert=alert
         )
-    messages.success(
-        request, _("Your draft was saved. Lock it when it is ready for the coordinator.")
+
+    return submit(
+        request,
+        form,
+        lambda: services.contribution_save(
+            period=period, participation=participation, user=request.user, entries=form.entries()
+        ),
+        refused=refused,
+        url=contribution_url(period, participation),
+        message=_("Your draft was saved. Lock it when it is ready for the coordinator."),
     )
-    return see_other(contribution_url(period, participation))
+
+
+def _refused(request, period, participation, page):
+    """A lock or unlock refused: the contribution again, with the reason."""
+    return lambda refusal: _render(
+        request, period, participation, page, status=refusal.status, alert=refusal.message
+    )
 
 
 @login_required
@@ -117,18 +122,18 @@ def contribution_lock(request, project_id: int, number: int, participation_id: i
     """Lock the contribution for review (``contribution_lock``): the coordinator can use it."""
     period, participation, page = _lookup(request, project_id, number, participation_id)
     page_check(can_write_contribution, request, participation)
-    try:
-        services.contribution_lock(period=period, participation=participation, user=request.user)
-    except InvalidInput as error:
-        alert = " ".join(e.message for e in error.errors)
-        return _render(request, period, participation, page, status=400, alert=alert)
-    except Conflict as conflict:
-        return _render(request, period, participation, page, status=409, alert=conflict.message)
-    messages.success(
+    return submit(
         request,
-        _("The contribution is locked for review: the coordinator can now use it in the report."),
+        None,
+        lambda: services.contribution_lock(
+            period=period, participation=participation, user=request.user
+        ),
+        refused=_refused(request, period, participation, page),
+        url=contribution_url(period, participation),
+        message=_(
+            "The contribution is locked for review: the coordinator can now use it in the report."
+        ),
     )
-    return see_other(contribution_url(period, participation))
 
 
 @login_required
@@ -137,16 +142,17 @@ def contribution_unlock(request, project_id: int, number: int, participation_id:
     """Return a locked contribution to draft (``contribution_unlock``, managers)."""
     period, participation, page = _lookup(request, project_id, number, participation_id)
     page_check(can_unlock_contribution, request, participation)
-    try:
-        services.contribution_unlock(period=period, participation=participation, user=request.user)
-    except Conflict as conflict:
-        return _render(request, period, participation, page, status=409, alert=conflict.message)
-    messages.success(
+    return submit(
         request,
-        _("%(participant)s's contribution is a draft again: its partner can correct it.")
+        None,
+        lambda: services.contribution_unlock(
+            period=period, participation=participation, user=request.user
+        ),
+        refused=_refused(request, period, participation, page),
+        url=contribution_url(period, participation),
+        message=_("%(participant)s's contribution is a draft again: its partner can correct it.")
         % {"participant": participation.short_name},
     )
-    return see_other(contribution_url(period, participation))
 
 
 CONTRIBUTION = (

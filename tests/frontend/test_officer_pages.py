@@ -3,6 +3,8 @@ pages and query count), a project's compliance page, and the flags' triage inlin
 with a full-page form."""
 
 import datetime
+import html
+import json
 import re
 
 import pytest
@@ -22,12 +24,26 @@ NOW = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 LATVIAN = {"HTTP_ACCEPT_LANGUAGE": "lv"}
 NOTE_REQUIRED = "Say why the flag is resolved."
+# htmx's default response handling with 400 and 409 (a form's errors, a conflict) swapped too.
+SWAP_400_AND_409 = [
+    {"code": "204", "swap": False},
+    {"code": "[23]..", "swap": True},
+    {"code": "40[09]", "swap": True},
+    {"code": "[45]..", "swap": False, "error": True},
+]
 
 
 @pytest.fixture(autouse=True)
 def _today():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+def _htmx_response_handling(page: str) -> list[dict]:
+    """The page's htmx ``responseHandling`` (``<meta name="htmx-config">``)."""
+    found = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page)
+    assert found, "no htmx-config on the page"
+    return json.loads(html.unescape(found.group(1)))["responseHandling"]
 
 
 def _flags(project, *found: tuple[str, str, str], now=None) -> dict[str, Flag]:
@@ -126,7 +142,9 @@ def test_an_officer_sees_the_projects_of_their_portfolio_with_their_status(
     cells = re.findall(r'<td class="num">(\d+)</td>', results)
     assert cells == ["3", "1", "0", "1", "1", "1"]
     # no work record: the pre-financing is the next instalment, ready and not paid yet
-    assert re.search(r'Pre-financing\s+<span class="badge status-amber">Ready</span>', results)
+    assert re.search(
+        r'Pre-financing\s+<span class="badge status-amber">Ready for approval</span>', results
+    )
     assert "due M1 · 2024-03-15" in results
     assert "<h1>Portfolio compliance</h1>" in page
     assert (
@@ -254,7 +272,7 @@ def test_a_filter_that_is_not_valid_is_shown_with_its_error(client, users, demo_
     page = response.content.decode()
     assert "Some filters are not valid: correct them to see the projects." in page
     assert "Select a valid choice. purple is not one of the available choices." in page
-    assert 'aria-invalid="true" aria-describedby="id_status-error"' in page
+    assert 'aria-invalid="true" aria-describedby="id_status_error"' in page
 
 
 def test_htmx_gets_only_the_table_and_the_url_is_its_own(client, users, demo_flags):
@@ -264,7 +282,7 @@ def test_htmx_gets_only_the_table_and_the_url_is_its_own(client, users, demo_fla
 
     assert response.status_code == 200
     body = response.content.decode().strip()
-    assert body.startswith('<div id="portfolio-results" class="officer-results"\n')
+    assert body.startswith('<div id="portfolio-results" class="officer-results">\n')
     assert "<html" not in body
     assert "chart-open-flags" not in body
     assert _acronyms(response) == ["CARETECH"]
@@ -420,7 +438,7 @@ def test_acknowledging_with_htmx_swaps_the_row_with_its_new_state(client, users,
 
     assert response.status_code == 200
     row = response.content.decode()
-    assert row.strip().startswith(f'<tr id="flag-{flag.pk}" class="officer-flag"\n')
+    assert row.strip().startswith(f'<tr id="flag-{flag.pk}" class="officer-flag">\n')
     assert '<span class="badge status-amber">Acknowledged</span>' in row
     assert "<q>Asked the lead for a date.</q>" in row
     assert "Acknowledge again" in row
@@ -440,7 +458,7 @@ def test_resolving_with_a_note_swaps_the_row_with_the_resolution(client, users, 
 
     assert response.status_code == 200
     row = response.content.decode()
-    assert f'<tr id="flag-{flag.pk}" class="officer-flag is-resolved"\n' in row
+    assert f'<tr id="flag-{flag.pk}" class="officer-flag is-resolved">\n' in row
     assert '<span class="badge status-green">Resolved</span>' in row
     assert "Resolved by po on M33 · 2026-11-27." in row
     assert "<form" not in row
@@ -460,12 +478,15 @@ def test_resolving_without_a_note_shows_the_field_error_and_keeps_nothing(
 
     assert response.status_code == 400
     row = response.content.decode()
-    assert f'aria-invalid="true" aria-describedby="flag-{flag.pk}-resolve-note-error"' in row
+    assert f'aria-invalid="true" aria-describedby="flag-{flag.pk}-resolve-note_error"' in row
     assert (
-        f'<ul class="errorlist" id="flag-{flag.pk}-resolve-note-error"><li>{NOTE_REQUIRED}</li>'
+        f'<ul class="errorlist" id="flag-{flag.pk}-resolve-note_error"><li>{NOTE_REQUIRED}</li>'
         in row
     )
-    assert "hx-on::before-swap" in row
+    # htmx swaps the 400 row in by the pages' own setting, not by a script in the row
+    assert "hx-on" not in row
+    page = client.get(f"/projects/{flag.project_id}/compliance/").content.decode()
+    assert _htmx_response_handling(page) == SWAP_400_AND_409
     flag.refresh_from_db()
     assert flag.resolved_at is None
     assert not Event.objects.filter(verb="flag.resolved").exists()
@@ -480,7 +501,7 @@ def test_resolving_without_a_note_in_latvian_shows_the_field_error(client, users
     assert response.status_code == 400
     row = response.content.decode()
     assert (
-        f'<ul class="errorlist" id="flag-{flag.pk}-resolve-note-error"><li>'
+        f'<ul class="errorlist" id="flag-{flag.pk}-resolve-note_error"><li>'
         "Norādiet, kāpēc brīdinājums tiek atrisināts.</li></ul>" in row
     )
     assert NOTE_REQUIRED not in row
@@ -537,7 +558,7 @@ def test_a_full_page_resolution_without_a_note_shows_the_page_with_the_error(
     assert response.status_code == 400
     page = response.content.decode()
     assert "<h1>CARETECH: compliance</h1>" in page
-    assert f'id="flag-{flag.pk}-resolve-note-error"><li>{NOTE_REQUIRED}</li>' in page
+    assert f'id="flag-{flag.pk}-resolve-note_error"><li>{NOTE_REQUIRED}</li>' in page
     assert page.count(NOTE_REQUIRED) == 1
 
 

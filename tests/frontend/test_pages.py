@@ -1,5 +1,8 @@
 """The sign-in page and the signed-in home page."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
@@ -7,6 +10,8 @@ from backend.grantfile.services import grant_file_import
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "frontend" / "templates"
 
 
 def test_the_login_page_is_served_with_its_form(client):
@@ -19,6 +24,18 @@ def test_the_login_page_is_served_with_its_form(client):
     assert 'name="password"' in page
     assert '<label for="id_username">' in page
     assert "<main" in page
+
+
+def test_the_pages_hold_no_inline_script():
+    """A strict Content-Security-Policy (script-src 'self') would block inline script: no
+    template has an event handler attribute (onchange=, hx-on...) or a script element
+    without a source (json_script's data is not run)."""
+    found = []
+    for template in sorted(TEMPLATES.rglob("*.html")):
+        text = template.read_text()
+        for match in re.finditer(r"\s(on[a-z]+|hx-on[\w:-]*)=|<script(?![^>]*\ssrc=)[^>]*>", text):
+            found.append(f"{template.relative_to(TEMPLATES)}: {match.group(0).strip()}")
+    assert found == []
 
 
 def test_the_home_page_sends_an_anonymous_visitor_to_sign_in(client):
