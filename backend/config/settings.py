@@ -5,18 +5,22 @@ directory). With no environment at all the system runs embedded: SQLite, Celery 
 filesystem transport and files, all under ``var/``. ``DATABASE_URL`` and ``CELERY_BROKER_URL``
 switch to PostgreSQL and Redis in production.
 
+Reading the settings writes nothing: the embedded setup's folders and files under ``var/``
+are made where they are first needed (backend/config/embedded.py).
+
 Every variable read here goes through ``env(...)``; tests check that docker-compose.yml sets
 no variable outside that list.
 """
 
-import secrets
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django_guid.integrations import CeleryIntegration
 
+from backend.config.embedded import SQLiteConnection, development_secret_key
 from backend.config.logging import json_formatter_config
 
 # GENERAL
@@ -31,8 +35,8 @@ if _dotenv.is_file():
 
 # Runtime state of the embedded setup (database, broker folders, files, the development
 # secret key). Defaults to ``var/`` in the working directory, the repository root under make.
+# Nothing is made here: each part is made when first needed (backend/config/embedded.py).
 VAR_DIR = Path(env("GRANTWATCH_VAR_DIR", default=str(Path.cwd() / "var"))).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # https://docs.djangoproject.com/en/5.2/ref/settings/#debug
 # Development is the default so that a fresh clone runs with no configuration; production
@@ -40,20 +44,13 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("DEBUG", default=True)
 
 
-def _development_secret_key() -> str:
-    """A key generated once per checkout and kept in var/, so sessions survive restarts."""
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
-    SECRET_KEY = _development_secret_key()
+    # Development: a key generated once per var folder and kept there (var/secret_key), so
+    # that sessions survive restarts. Lazy: it is read, or generated, when first used.
+    SECRET_KEY = lazy(development_secret_key, str)(VAR_DIR)
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -94,6 +91,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+        # Makes the database file's folder (var/) when the first connection opens.
+        "factory": SQLiteConnection,
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -137,7 +136,8 @@ MIDDLEWARE = [
     "backend.config.logging.RequestLogMiddleware",
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise's, making var/static first.
+    "backend.config.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -198,9 +198,8 @@ STATICFILES_DIRS = [
     ("vendor/chart.js", FRONTEND_PACKAGES_DIR / "chart.js" / "dist"),
 ]
 STATICFILES_DIRS = [(prefix, folder) for prefix, folder in STATICFILES_DIRS if folder.is_dir()]
+# Inside var/, the middleware that serves it makes it as it starts (backend/config/static.py).
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
-if STATIC_ROOT.is_relative_to(VAR_DIR):
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -227,9 +226,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Grantwatch <grantwatch@l
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The Celery app makes these folders when it is configured (backend/config/celery.py).
     _celery_dir = VAR_DIR / "celery"
-    for _folder in ("queue", "processed", "control", "results"):
-        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),

@@ -16,7 +16,7 @@ PRINT_SETTINGS = (
 )
 
 
-def _run(code: str, tmp_path, **environment) -> subprocess.CompletedProcess:
+def _environment(tmp_path, **environment) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -26,9 +26,13 @@ def _run(code: str, tmp_path, **environment) -> subprocess.CompletedProcess:
         {"DJANGO_SETTINGS_MODULE": "backend.config.settings", "GRANTWATCH_VAR_DIR": str(tmp_path)}
     )
     env.update(environment)
+    return env
+
+
+def _run(code: str, tmp_path, **environment) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        env=env,
+        env=_environment(tmp_path, **environment),
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -44,7 +48,6 @@ def test_with_no_environment_it_runs_embedded(tmp_path):
     assert journal == "wal"  # web, worker and beat share the SQLite file
     assert database == str(tmp_path / "grantwatch.sqlite3")
     assert broker == "filesystem://"
-    assert (tmp_path / "celery" / "queue").is_dir()
     assert email == "django.core.mail.backends.console.EmailBackend"
     assert zone == "Europe/Brussels"
     # the development secret key is generated once, kept private, and reused
@@ -95,6 +98,88 @@ def test_the_environment_and_a_dotenv_file_configure_it(tmp_path):
         "redis://cache.example.org:6379/0",  # results go where the broker is, by default
         "django.db.backends.postgresql",
     ]
+
+
+def _files(folder) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("var", ["var", "missing"])
+def test_reading_the_settings_creates_nothing(tmp_path, var):
+    """Importing the settings, setting Django up and reading the settings write nothing, in the
+    var folder (empty, or not there at all) or in the working directory: the embedded setup's
+    folders and files are made where they are first needed. (The development secret key is
+    read, or generated, when it is first used, not before.)"""
+    if var == "var":
+        (tmp_path / var).mkdir()
+    before = _files(tmp_path)
+
+    result = _run(
+        "import backend.config.settings as module; from django.conf import settings; "
+        "names = [name for name in dir(module) if name.isupper() and name != 'SECRET_KEY']; "
+        "print(len([getattr(settings, name) for name in names]))",
+        tmp_path,
+        GRANTWATCH_VAR_DIR=str(tmp_path / var),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert _files(tmp_path) == before
+
+
+def test_the_embedded_setup_makes_its_folders_when_first_needed(tmp_path):
+    var = tmp_path / "var"  # not there yet
+    code = (
+        "from backend.config import celery_app; from django.db import connection; "
+        "connection.ensure_connection(); print(celery_app.conf.broker_url)"
+    )
+
+    result = _run(code, tmp_path, GRANTWATCH_VAR_DIR=str(var))
+
+    assert result.returncode == 0, result.stderr
+    # the database's file on the first connection, the broker's and the result backend's
+    # folders once the Celery app is configured; no secret key until one is used
+    assert (var / "grantwatch.sqlite3").is_file()
+    for folder in ("queue", "processed", "control", "results"):
+        assert (var / "celery" / folder).is_dir(), folder
+    assert not (var / "secret_key").exists()
+
+
+def test_the_web_application_makes_its_folders_in_var(tmp_path):
+    var = tmp_path / "var"
+
+    # Outside debug mode whitenoise serves the collected files, and warns if there is no folder.
+    result = _run(
+        "import backend.config.wsgi",
+        tmp_path,
+        GRANTWATCH_VAR_DIR=str(var),
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="grants.example.org",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (var / "static").is_dir()
+    assert "No directory at" not in result.stderr
+    assert (var / "celery" / "queue").is_dir()  # where it queues tasks, which /readyz reads
+
+
+def test_processes_starting_together_agree_on_the_development_key(tmp_path):
+    """Each process generates a key on first use; the first one in place wins."""
+    code = "from django.conf import settings; print(str(settings.SECRET_KEY))"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", f"import django; django.setup(); {code}"],
+            env=_environment(tmp_path, GRANTWATCH_VAR_DIR=str(tmp_path / "var")),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    keys = {process.communicate(timeout=60)[0].strip() for process in processes}
+
+    assert keys == {(tmp_path / "var" / "secret_key").read_text()}
+    assert _files(tmp_path / "var") == ["secret_key"]
 
 
 @pytest.mark.parametrize("language", ["en", "lv"])
