@@ -232,19 +232,23 @@ def users(demo, other_project) -> dict:
 
 @pytest.fixture
 def grant(db) -> Project:
-    """A small grant built by tests/factories.py (``consortium()``): coordinator GAUJA,
+    """MINICOVE, a small grant built by tests/factories.py (``consortium()``): coordinator GAUJA,
     beneficiaries ZILEMED and LVTDA, associated partner GAUJMALA; WP1 and WP2 over its 24
     months, each with a deliverable due in month 3 (D1.1, D2.1); MS1; RP1 M1-12 and RP2
     M13-24. It started six months before the day the test runs."""
-    return factories.consortium()
+    return factories.consortium(acronym="MINICOVE")
 
 
 @pytest.fixture
 def other_grant(db) -> Project:
-    """Another small grant (coordinator UNIWA, beneficiary ACME), for the people of ``grant``
-    to be kept out of."""
+    """OTHERCOVE, another small grant (coordinator UNIWA, beneficiary ACME), for the people of
+    ``grant`` to be kept out of."""
     return factories.consortium(
-        coordinator="UNIWA", beneficiaries=("ACME",), associated_partners=(), work_packages=1
+        acronym="OTHERCOVE",
+        coordinator="UNIWA",
+        beneficiaries=("ACME",),
+        associated_partners=(),
+        work_packages=1,
     )
 
 

@@ -272,7 +272,13 @@ class WorkPackageFactory(DjangoModelFactory):
     def clusters(self, create, extracted, **kwargs):
         if create:
             codes = ["teaching_learning"] if extracted is None else extracted
-            self.clusters.set(ActivityCluster.objects.filter(code__in=codes))
+            through = WorkPackage.clusters.through
+            through.objects.bulk_create(
+                through(workpackage_id=self.pk, activitycluster_id=pk)
+                for pk in ActivityCluster.objects.filter(code__in=codes).values_list(
+                    "pk", flat=True
+                )
+            )
 
     @factory.post_generation
     def shares(self, create, extracted, **kwargs):
@@ -352,8 +358,12 @@ class MilestoneFactory(DjangoModelFactory):
     @factory.post_generation
     def work_packages(self, create, extracted, **kwargs):
         if create:
-            self.work_packages.set(
+            packages = (
                 extracted if extracted is not None else [WorkPackageFactory(project=self.project)]
+            )
+            through = Milestone.work_packages.through
+            through.objects.bulk_create(
+                through(milestone_id=self.pk, workpackage_id=wp.pk) for wp in packages
             )
 
 
@@ -374,18 +384,19 @@ class ReportingPeriodFactory(DjangoModelFactory):
 def reporting_periods(project: Project, *ends: int) -> list[ReportingPeriod]:
     """Consecutive periods ending in these months (the last one at the project's end): interim
     payments, the balance last."""
-    ends = (
-        (*ends, project.duration_months)
-        if not ends or ends[-1] != project.duration_months
-        else ends
-    )
+    if not ends or ends[-1] != project.duration_months:
+        ends = (*ends, project.duration_months)
+    first = _next(project.reporting_periods, "number")
+    starts = (_next(project.reporting_periods, "end_month"), *(end + 1 for end in ends[:-1]))
     return [
         ReportingPeriodFactory(
             project=project,
+            number=number,
+            start_month=start,
             end_month=end,
             payment=PeriodPayment.BALANCE if end == ends[-1] else PeriodPayment.INTERIM,
         )
-        for end in ends
+        for number, start, end in zip(range(first, first + len(ends)), starts, ends, strict=True)
     ]
 
 
@@ -464,20 +475,30 @@ def consortium(
     month 3 (D1.1, D2.1...); milestone MS1 of WP1, due in month 2; reporting periods ending in
     ``period_ends`` and at the project's end."""
     project = ProjectFactory(**project_fields)
-    lead = CoordinatorFactory(project=project, short_name=coordinator)
-    partners = [BeneficiaryFactory(project=project, short_name=name) for name in beneficiaries]
+    position = iter(range(1, 100))
+    lead = CoordinatorFactory(project=project, short_name=coordinator, position=next(position))
+    partners = [
+        BeneficiaryFactory(project=project, short_name=name, position=next(position))
+        for name in beneficiaries
+    ]
     for name in associated_partners:
-        AssociatedPartnerFactory(project=project, short_name=name)
+        AssociatedPartnerFactory(project=project, short_name=name, position=next(position))
     sharing = [lead, *partners]
-    for _ in range(work_packages):
-        lump_sum = Decimal("100000.00")
-        share = (lump_sum / len(sharing)).quantize(Decimal("0.01"))
-        amounts = dict.fromkeys(sharing, share)
-        amounts[lead] += lump_sum - share * len(sharing)
-        wp = WorkPackageFactory(project=project, lead=lead, lump_sum_eur=lump_sum, shares=amounts)
-        DeliverableFactory(work_package=wp, due_month=3)
-    MilestoneFactory(
-        project=project, due_month=2, work_packages=[project.work_packages.get(number=1)]
-    )
+    lump_sum = Decimal("100000.00")
+    share = (lump_sum / len(sharing)).quantize(Decimal("0.01"))
+    amounts = dict.fromkeys(sharing, share)
+    amounts[lead] += lump_sum - share * len(sharing)
+    packages = [
+        WorkPackageFactory(
+            project=project, number=number, lead=lead, lump_sum_eur=lump_sum, shares=amounts
+        )
+        for number in range(1, work_packages + 1)
+    ]
+    for wp in packages:
+        DeliverableFactory(work_package=wp, code=f"D{wp.number}.1", due_month=3, position=wp.number)
+    if packages:
+        MilestoneFactory(
+            project=project, code="MS1", position=1, due_month=2, work_packages=packages[:1]
+        )
     reporting_periods(project, *period_ends)
     return project

@@ -15,8 +15,8 @@ URL = reverse("me")
 
 
 @pytest.fixture
-def manager(users):
-    user = users["manager"]
+def manager(grant_users):
+    user = grant_users["manager"]
     User.objects.filter(pk=user.pk).update(first_name="Ilze", last_name="Ozola")
     user.refresh_from_db()
     return user
@@ -31,7 +31,7 @@ def _settings_events() -> list[Event]:
     return list(Event.objects.filter(verb="user.settings_changed"))
 
 
-def test_me_shows_the_account_settings_and_roles(api_client, demo, manager):
+def test_me_shows_the_account_settings_and_roles(api_client, grant, manager):
     api_client.force_authenticate(manager)
 
     response = api_client.get(URL)
@@ -49,52 +49,59 @@ def test_me_shows_the_account_settings_and_roles(api_client, demo, manager):
         "language": "en",
         "reminder_days": [14, 0],
         "roles": [
-            {"project_id": demo.pk, "acronym": "CARETECH", "role": "manager", "acting_for": "GAUJA"}
+            {
+                "project_id": grant.pk,
+                "acronym": grant.acronym,
+                "role": "manager",
+                "acting_for": "GAUJA",
+            }
         ],
     }
 
 
-def test_an_officer_has_no_organisation_and_acts_for_nobody(api_client, demo, other_project, users):
-    officer = users["officer"]
-    ProjectRole.objects.create(user=officer, project=other_project, role="officer")
+def test_an_officer_has_no_organisation_and_acts_for_nobody(
+    api_client, grant, other_grant, grant_users
+):
+    officer = grant_users["officer"]
+    ProjectRole.objects.create(user=officer, project=other_grant, role="officer")
     api_client.force_authenticate(officer)
 
     data = api_client.get(URL).json()
 
     assert (data["organisation"], data["is_agency_officer"]) == (None, True)
     assert data["roles"] == [
-        {"project_id": demo.pk, "acronym": "CARETECH", "role": "officer", "acting_for": None},
+        {"project_id": grant.pk, "acronym": grant.acronym, "role": "officer", "acting_for": None},
         {
-            "project_id": other_project.pk,
-            "acronym": "SECOVE",
+            "project_id": other_grant.pk,
+            "acronym": other_grant.acronym,
             "role": "officer",
             "acting_for": None,
         },
     ]
 
 
-def test_someone_with_no_role_sees_an_empty_list(api_client, users):
-    api_client.force_authenticate(users["stranger"])
+def test_someone_with_no_role_sees_an_empty_list(api_client, grant_users):
+    api_client.force_authenticate(grant_users["stranger"])
 
     data = api_client.get(URL).json()
 
     assert (data["username"], data["roles"]) == ("nobody", [])
 
 
-def test_anonymous_requests_get_401(api_client, users):
+def test_anonymous_requests_get_401(api_client, grant_users):
     assert api_client.get(URL).status_code == 401
     assert api_client.put(URL, {"language": "lv"}, format="json").status_code == 401
-    assert _settings(users["manager"]) == ("en", [14, 0])
+    assert _settings(grant_users["manager"]) == ("en", [14, 0])
 
 
 def test_me_takes_the_same_queries_whatever_the_number_of_roles(
-    api_client, demo, other_project, users, django_assert_max_num_queries
+    api_client, grant, other_grant, grant_users, django_assert_max_num_queries
 ):
-    officer = users["officer"]
+    officer = grant_users["officer"]
     api_client.force_authenticate(officer)
     with django_assert_max_num_queries(3) as one_role:
         assert len(api_client.get(URL).json()["roles"]) == 1
-    ProjectRole.objects.create(user=officer, project=other_project, role="officer")
+    ProjectRole.objects.create(user=officer, project=other_grant, role="officer")
     with django_assert_max_num_queries(len(one_role)):
         assert len(api_client.get(URL).json()["roles"]) == 2
 

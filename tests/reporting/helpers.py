@@ -1,6 +1,6 @@
 """Helpers for the periodic-report tests: URLs, dates, row counts, and a report of a first
-period brought to the point where it can be submitted (the demo's, or a grant built with
-tests/factories.py)."""
+period brought to the point where it can be submitted (the demo's, or the small grant of
+tests/reporting/conftest.py, which has the demo's calendar)."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -23,13 +23,6 @@ LATE_CODE = "D1.3"
 
 def travel(moment: datetime.datetime = AFTER_RP1):
     return time_machine.travel(moment, tick=False)
-
-
-def after(project, number: int = 1, days: int = 15, hour: int = 10) -> datetime.datetime:
-    """A moment ``days`` after the end of the project's period ``number`` (AFTER_RP1 for the
-    demo's first period), in Brussels."""
-    day = period(project, number).end_date + datetime.timedelta(days=days)
-    return datetime.datetime.combine(day, datetime.time(hour), tzinfo=BRUSSELS)
 
 
 def url(project, suffix: str = "") -> str:
@@ -56,20 +49,16 @@ def verbs() -> list[str]:
     return list(Event.objects.order_by("id").values_list("verb", flat=True))
 
 
-def _day(on: str | datetime.date) -> datetime.date:
-    return datetime.date.fromisoformat(on) if isinstance(on, str) else on
-
-
-def accept(project, *codes: str, on: str | datetime.date = "2025-05-05") -> None:
-    day = _day(on)
+def accept(project, *codes: str, on: str = "2025-05-05") -> None:
+    day = datetime.date.fromisoformat(on)
     Deliverable.objects.filter(project=project, code__in=codes).update(
         status="accepted", delivered_on=day, approved_on=day
     )
 
 
-def submit_deliverables(project, *codes: str, on: str | datetime.date = "2025-05-05") -> None:
+def submit_deliverables(project, *codes: str, on: str = "2025-05-05") -> None:
     Deliverable.objects.filter(project=project, code__in=codes).update(
-        status="submitted", delivered_on=_day(on)
+        status="submitted", delivered_on=datetime.date.fromisoformat(on)
     )
 
 
@@ -87,20 +76,13 @@ def entry(number: int, text: str = "Did the work.") -> dict:
     return {"work_package": number, "activities": text, "outputs": "", "narrative": ""}
 
 
-def ready_to_submit(
-    project,
-    users,
-    *,
-    technical_part: str = "What we did in RP1.",
-    late: str = LATE_CODE,
-    accepted_on: str | datetime.date = "2025-05-05",
-) -> None:
+def ready_to_submit(project, users, *, technical_part: str = "What we did in RP1.") -> None:
     """RP1 with a technical part, ZILEMED's and GAUJA's contributions locked, every work
-    package declared not completed, every RP1 deliverable accepted (on ``accepted_on``) but
-    ``late`` (the demo's D1.3), which is justified."""
+    package declared not completed, every RP1 deliverable accepted but D1.3 (LATE_CODE), which
+    is justified."""
     rp1 = period(project, 1)
     manager, partner = users["manager"], users["partner_contact"]
-    accept(project, *[code for code in rp1_codes(project) if code != late], on=accepted_on)
+    accept(project, *[code for code in rp1_codes(project) if code != LATE_CODE])
     services.report_update(period=rp1, user=manager, technical_part=technical_part)
     for user, short_name in ((partner, "ZILEMED"), (manager, "GAUJA")):
         who = participation(project, short_name)
@@ -112,7 +94,7 @@ def ready_to_submit(
         services.declaration_save(period=rp1, work_package=wp, user=manager, completed=False)
     services.justification_save(
         period=rp1,
-        deliverable=deliverable(project, late),
+        deliverable=deliverable(project, LATE_CODE),
         user=manager,
         text="The survey closed late.",
     )

@@ -1,6 +1,5 @@
 """Partners' contributions: who writes, locks and unlocks which, who sees drafts, and refusals
-that write nothing. On a small grant built with factories (tests/conftest.py ``grant``): GAUJA
-coordinates, ZILEMED and LVTDA are beneficiaries, GAUJMALA an associated partner; WP1 and WP2."""
+that write nothing. On the small grant of tests/reporting/conftest.py."""
 
 import pytest
 
@@ -8,11 +7,9 @@ from backend.accounts.models import ProjectRole
 from backend.audit.models import Event
 from backend.reporting import services
 from backend.reporting.models import Contribution, ContributionEntry, PeriodicReport
-from tests import factories
 from tests.factories import UserFactory
 from tests.helpers import row_counts
 from tests.reporting.helpers import (
-    after,
     entry,
     participation,
     period,
@@ -58,7 +55,7 @@ def test_a_partner_contact_saves_its_draft_and_the_report_is_created_by_that_fir
         _url(grant, "ZILEMED"),
         {
             "entries": [
-                {"work_package": 2, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
+                {"work_package": 5, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
                 {"work_package": 1, "narrative": "Meetings attended."},
             ]
         },
@@ -70,7 +67,7 @@ def test_a_partner_contact_saves_its_draft_and_the_report_is_created_by_that_fir
     assert (body["participant"], body["status"], body["updated_by"]) == ("ZILEMED", "draft", "pc")
     assert body["entries"] == [
         {"work_package": 1, "activities": "", "outputs": "", "narrative": "Meetings attended."},
-        {"work_package": 2, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
+        {"work_package": 5, "activities": "Two pilots", "outputs": "Kit", "narrative": ""},
     ]
     report = PeriodicReport.objects.get()
     assert (report.reporting_period.number, report.status) == (1, "draft")
@@ -80,7 +77,7 @@ def test_a_partner_contact_saves_its_draft_and_the_report_is_created_by_that_fir
         grant.pk,
         {"entries": []},
     )
-    assert [e["work_package"] for e in event.after["entries"]] == [1, 2]
+    assert [e["work_package"] for e in event.after["entries"]] == [1, 5]
 
 
 def test_saving_again_replaces_every_entry(api_client, grant, grant_users):
@@ -88,13 +85,13 @@ def test_saving_again_replaces_every_entry(api_client, grant, grant_users):
     api_client.force_authenticate(grant_users["partner_contact"])
 
     response = api_client.put(
-        _url(grant, "ZILEMED"), {"entries": [entry(2, "Only this")]}, format="json"
+        _url(grant, "ZILEMED"), {"entries": [entry(3, "Only this")]}, format="json"
     )
 
     assert response.status_code == 200, response.content
-    assert [e["work_package"] for e in response.json()["entries"]] == [2]
+    assert [e["work_package"] for e in response.json()["entries"]] == [3]
     assert list(ContributionEntry.objects.values_list("work_package__number", "activities")) == [
-        (2, "Only this")
+        (3, "Only this")
     ]
     assert verbs().count("contribution.saved") == 2
 
@@ -137,7 +134,7 @@ def test_an_associated_partner_contributes_too(api_client, grant, grant_users):
     )
     api_client.force_authenticate(contact)
 
-    saved = api_client.put(_url(grant, "GAUJMALA"), {"entries": [entry(2)]}, format="json")
+    saved = api_client.put(_url(grant, "GAUJMALA"), {"entries": [entry(6)]}, format="json")
     locked = api_client.post(_url(grant, "GAUJMALA", "/lock"))
 
     assert (saved.status_code, locked.status_code) == (200, 200)
@@ -277,7 +274,7 @@ def test_a_partner_cannot_unlock_a_manager_can_and_the_partner_corrects_it(
         "draft",
     )
     api_client.force_authenticate(grant_users["partner_contact"])
-    corrected = api_client.put(_url(grant, "ZILEMED"), {"entries": [entry(2)]}, format="json")
+    corrected = api_client.put(_url(grant, "ZILEMED"), {"entries": [entry(4)]}, format="json")
     assert corrected.status_code == 200
 
 
@@ -296,8 +293,8 @@ def test_unlocking_a_draft_is_refused(api_client, grant, grant_users):
 
 
 def test_nothing_changes_in_a_submitted_report(api_client, grant, grant_users):
-    with travel(after(grant)):
-        ready_to_submit(grant, grant_users, late="D2.1", accepted_on=factories.today())
+    with travel():
+        ready_to_submit(grant, grant_users)
         services.report_submit(period=period(grant), user=grant_users["manager"])
     before = row_counts()
     message = {

@@ -13,7 +13,8 @@ from backend.grants.models import Call
 from backend.reporting import services
 from backend.reporting.models import WorkPackageDeclaration
 from backend.reporting.rules import completion_percent_error
-from tests.reporting.helpers import period, row_counts, url, work_package
+from tests.helpers import row_counts
+from tests.reporting.helpers import period, url, work_package
 
 OFF = (
     "The call of this project does not pay partial completion: a work package that is not "
@@ -47,11 +48,13 @@ def _refused(response, message):
 # -- allowed ---------------------------------------------------------------------------------------
 
 
-def test_final_period_with_the_option_on_declares_the_percentage_done(api_client, demo, users):
-    _pays_partial(demo)
-    api_client.force_authenticate(users["manager"])
+def test_final_period_with_the_option_on_declares_the_percentage_done(
+    api_client, grant, grant_users
+):
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["manager"])
 
-    response = _declare(api_client, demo, 4, {"completed": False, "completion_percent": "62.50"})
+    response = _declare(api_client, grant, 4, {"completed": False, "completion_percent": "62.50"})
 
     assert response.status_code == 200, response.content
     assert response.json()["completion_percent"] == "62.50"
@@ -66,28 +69,28 @@ def test_final_period_with_the_option_on_declares_the_percentage_done(api_client
     assert event.after["completion_percent"] == "62.50"
 
 
-def test_a_json_number_and_two_decimals_are_taken(api_client, demo, users):
-    _pays_partial(demo)
-    api_client.force_authenticate(users["manager"])
+def test_a_json_number_and_two_decimals_are_taken(api_client, grant, grant_users):
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["manager"])
 
-    response = _declare(api_client, demo, 4, {"completed": False, "completion_percent": 33.33})
+    response = _declare(api_client, grant, 4, {"completed": False, "completion_percent": 33.33})
 
     assert response.status_code == 200, response.content
     assert WorkPackageDeclaration.objects.get().completion_percent == Decimal("33.33")
 
 
-def test_the_report_shows_the_declared_percentage(api_client, demo, users):
-    _pays_partial(demo)
+def test_the_report_shows_the_declared_percentage(api_client, grant, grant_users):
+    _pays_partial(grant)
     services.declaration_save(
-        period=period(demo, 3),
-        work_package=work_package(demo, 4),
-        user=users["manager"],
+        period=period(grant, 3),
+        work_package=work_package(grant, 4),
+        user=grant_users["manager"],
         completed=False,
         completion_percent=Decimal("80"),
     )
-    api_client.force_authenticate(users["officer"])
+    api_client.force_authenticate(grant_users["officer"])
 
-    response = api_client.get(url(demo, "3"))
+    response = api_client.get(url(grant, "3"))
 
     assert response.status_code == 200
     wp4 = next(wp for wp in response.json()["work_packages"] if wp["number"] == 4)
@@ -96,14 +99,14 @@ def test_the_report_shows_the_declared_percentage(api_client, demo, users):
     assert wp5["declaration"] is None
 
 
-def test_declaring_again_without_a_percentage_clears_it(api_client, demo, users):
-    _pays_partial(demo)
-    api_client.force_authenticate(users["manager"])
+def test_declaring_again_without_a_percentage_clears_it(api_client, grant, grant_users):
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["manager"])
     assert _declare(
-        api_client, demo, 4, {"completed": False, "completion_percent": "50"}
+        api_client, grant, 4, {"completed": False, "completion_percent": "50"}
     ).status_code == (200)
 
-    response = _declare(api_client, demo, 4, {"completed": False})
+    response = _declare(api_client, grant, 4, {"completed": False})
 
     assert response.status_code == 200
     assert response.json()["completion_percent"] is None
@@ -115,10 +118,10 @@ def test_declaring_again_without_a_percentage_clears_it(api_client, demo, users)
     )
 
 
-def test_without_a_percentage_the_option_off_changes_nothing(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_without_a_percentage_the_option_off_changes_nothing(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
 
-    response = _declare(api_client, demo, 4, {"completed": False, "completion_percent": None})
+    response = _declare(api_client, grant, 4, {"completed": False, "completion_percent": None})
 
     assert response.status_code == 200
     assert response.json()["completion_percent"] is None
@@ -127,38 +130,38 @@ def test_without_a_percentage_the_option_off_changes_nothing(api_client, demo, u
 # -- refused -------------------------------------------------------------------------------------
 
 
-def test_refused_when_the_call_does_not_pay_partial_completion(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_refused_when_the_call_does_not_pay_partial_completion(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 4, {"completed": False, "completion_percent": "62.50"})
+    response = _declare(api_client, grant, 4, {"completed": False, "completion_percent": "62.50"})
 
     _refused(response, OFF)
     assert row_counts() == before
 
 
 @pytest.mark.parametrize("rp", [1, 2])
-def test_refused_outside_the_final_period(api_client, demo, users, rp):
-    _pays_partial(demo)
-    api_client.force_authenticate(users["manager"])
+def test_refused_outside_the_final_period(api_client, grant, grant_users, rp):
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
     response = _declare(
-        api_client, demo, 4, {"completed": False, "completion_percent": "62.50"}, rp=rp
+        api_client, grant, 4, {"completed": False, "completion_percent": "62.50"}, rp=rp
     )
 
     _refused(response, NOT_FINAL.format(number=rp))
     assert row_counts() == before
 
 
-def test_refused_with_a_work_package_declared_completed(api_client, demo, users):
-    _pays_partial(demo)
-    api_client.force_authenticate(users["manager"])
+def test_refused_with_a_work_package_declared_completed(api_client, grant, grant_users):
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
     response = _declare(
         api_client,
-        demo,
+        grant,
         4,
         {"completed": True, "completed_on": "2027-12-31", "completion_percent": "62.50"},
     )
@@ -180,23 +183,23 @@ def test_refused_with_a_work_package_declared_completed(api_client, demo, users)
         ("abc", "A valid number is required."),
     ],
 )
-def test_refused_percentages(api_client, demo, users, value, message):
-    _pays_partial(demo)
-    api_client.force_authenticate(users["manager"])
+def test_refused_percentages(api_client, grant, grant_users, value, message):
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 4, {"completed": False, "completion_percent": value})
+    response = _declare(api_client, grant, 4, {"completed": False, "completion_percent": value})
 
     _refused(response, message)
     assert row_counts() == before
 
 
-def test_a_partner_contact_may_not_declare_a_percentage(api_client, demo, users):
-    _pays_partial(demo)
-    api_client.force_authenticate(users["partner_contact"])
+def test_a_partner_contact_may_not_declare_a_percentage(api_client, grant, grant_users):
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["partner_contact"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 4, {"completed": False, "completion_percent": "62.50"})
+    response = _declare(api_client, grant, 4, {"completed": False, "completion_percent": "62.50"})
 
     assert (response.status_code, response.json()) == (
         403,
@@ -208,14 +211,14 @@ def test_a_partner_contact_may_not_declare_a_percentage(api_client, demo, users)
     assert row_counts() == before
 
 
-def test_the_service_refuses_the_same_way(demo, users):
+def test_the_service_refuses_the_same_way(grant, grant_users):
     before = row_counts()
 
     with pytest.raises(InvalidInput) as refused:
         services.declaration_save(
-            period=period(demo, 3),
-            work_package=work_package(demo, 4),
-            user=users["manager"],
+            period=period(grant, 3),
+            work_package=work_package(grant, 4),
+            user=grant_users["manager"],
             completed=False,
             completion_percent=Decimal("62.50"),
         )
@@ -250,15 +253,15 @@ def test_the_rule_checks_the_option_first_then_the_period_then_completed():
     assert error(Decimal("0.001")) == DECIMALS
 
 
-def test_the_frozen_content_keeps_the_declared_percentage(api_client, demo, users):
+def test_the_frozen_content_keeps_the_declared_percentage(api_client, grant, grant_users):
     """What a submission freezes carries the percentage (the balance pays it)."""
     from backend.reporting.models import PeriodicReport
     from backend.reporting.selectors import report_content
 
-    _pays_partial(demo)
-    api_client.force_authenticate(users["manager"])
-    _declare(api_client, demo, 4, {"completed": False, "completion_percent": "62.50"})
-    final = period(demo, 3)
+    _pays_partial(grant)
+    api_client.force_authenticate(grant_users["manager"])
+    _declare(api_client, grant, 4, {"completed": False, "completion_percent": "62.50"})
+    final = period(grant, 3)
 
     content = report_content(
         period=final, report=PeriodicReport.objects.get(reporting_period=final)

@@ -16,6 +16,8 @@ from backend.reporting.models import (
     WorkPackageDeclaration,
 )
 from backend.workplan.models import WorkPackage
+from tests import factories
+from tests.helpers import row_counts
 from tests.reporting.helpers import (
     BRUSSELS,
     LATE_CODE,
@@ -25,7 +27,6 @@ from tests.reporting.helpers import (
     participation,
     period,
     ready_to_submit,
-    row_counts,
     submit_deliverables,
     travel,
     url,
@@ -41,20 +42,20 @@ NOT_EDITABLE = {
 }
 
 
-def _submitted(project, users):
+def _submitted(project, grant_users):
     with travel():
-        ready_to_submit(project, users)
-        services.report_submit(period=period(project), user=users["manager"])
+        ready_to_submit(project, grant_users)
+        services.report_submit(period=period(project), user=grant_users["manager"])
 
 
 # -- the list --------------------------------------------------------------------------------------
 
 
-def test_the_list_shows_every_period_not_started_until_written(api_client, demo, users):
-    api_client.force_authenticate(users["partner_contact"])
+def test_the_list_shows_every_period_not_started_until_written(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["partner_contact"])
 
     with travel():
-        response = api_client.get(url(demo))
+        response = api_client.get(url(grant))
 
     assert response.status_code == 200
     body = response.json()
@@ -78,39 +79,41 @@ def test_the_list_shows_every_period_not_started_until_written(api_client, demo,
     ]
 
 
-def test_a_report_is_overdue_the_day_after_its_due_date_until_submitted(api_client, demo, users):
-    api_client.force_authenticate(users["officer"])
+def test_a_report_is_overdue_the_day_after_its_due_date_until_submitted(
+    api_client, grant, grant_users
+):
+    api_client.force_authenticate(grant_users["officer"])
 
     with travel(datetime.datetime(2025, 10, 30, 23, 59, tzinfo=BRUSSELS)):
-        on_due_day = api_client.get(url(demo)).json()["results"][0]["overdue"]
+        on_due_day = api_client.get(url(grant)).json()["results"][0]["overdue"]
     with travel(datetime.datetime(2025, 10, 31, 0, 0, tzinfo=BRUSSELS)):
-        day_after = api_client.get(url(demo)).json()["results"][0]
-    _submitted(demo, users)
+        day_after = api_client.get(url(grant)).json()["results"][0]
+    _submitted(grant, grant_users)
     with travel(datetime.datetime(2025, 11, 5, tzinfo=BRUSSELS)):
-        submitted = api_client.get(url(demo)).json()["results"][0]
+        submitted = api_client.get(url(grant)).json()["results"][0]
 
     assert on_due_day is False
     assert (day_after["overdue"], day_after["status"]) == (True, "not_started")
     assert (submitted["overdue"], submitted["status"]) == (False, "submitted")
 
 
-def test_the_list_filters_by_status(api_client, demo, users):
-    services.report_update(period=period(demo, 2), user=users["manager"], technical_part="x")
-    api_client.force_authenticate(users["manager"])
+def test_the_list_filters_by_status(api_client, grant, grant_users):
+    services.report_update(period=period(grant, 2), user=grant_users["manager"], technical_part="x")
+    api_client.force_authenticate(grant_users["manager"])
 
-    drafts = api_client.get(url(demo), {"status": "draft"}).json()["results"]
-    not_started = api_client.get(url(demo), {"status": "not_started"}).json()["results"]
-    approved = api_client.get(url(demo), {"status": "approved"}).json()["results"]
+    drafts = api_client.get(url(grant), {"status": "draft"}).json()["results"]
+    not_started = api_client.get(url(grant), {"status": "not_started"}).json()["results"]
+    approved = api_client.get(url(grant), {"status": "approved"}).json()["results"]
 
     assert [r["number"] for r in drafts] == [2]
     assert [r["number"] for r in not_started] == [1, 3]
     assert approved == []
 
 
-def test_a_bad_status_filter_is_refused_naming_it(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_a_bad_status_filter_is_refused_naming_it(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
 
-    response = api_client.get(url(demo), {"status": "late"})
+    response = api_client.get(url(grant), {"status": "late"})
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -122,14 +125,14 @@ def test_a_bad_status_filter_is_refused_naming_it(api_client, demo, users):
     ]
 
 
-def test_the_list_takes_the_same_queries_whatever_the_page_size(api_client, demo, users):
-    _submitted(demo, users)
-    services.report_update(period=period(demo, 2), user=users["manager"], technical_part="x")
-    api_client.force_authenticate(users["officer"])
+def test_the_list_takes_the_same_queries_whatever_the_page_size(api_client, grant, grant_users):
+    _submitted(grant, grant_users)
+    services.report_update(period=period(grant, 2), user=grant_users["manager"], technical_part="x")
+    api_client.force_authenticate(grant_users["officer"])
     counts = []
     for size in (1, 3):
         with CaptureQueriesContext(connection) as queries:
-            response = api_client.get(url(demo), {"page_size": size})
+            response = api_client.get(url(grant), {"page_size": size})
         assert len(response.json()["results"]) == size
         counts.append(len(queries))
 
@@ -137,13 +140,13 @@ def test_the_list_takes_the_same_queries_whatever_the_page_size(api_client, demo
     assert counts[0] <= 6
 
 
-def test_the_list_is_hidden_from_strangers_and_other_officers(api_client, demo, users):
+def test_the_list_is_hidden_from_strangers_and_other_officers(api_client, grant, grant_users):
     seen = {}
     for role in ("admin", "officer", "manager", "partner_contact", "other_officer", "stranger"):
-        api_client.force_authenticate(users[role])
-        seen[role] = api_client.get(url(demo)).status_code
+        api_client.force_authenticate(grant_users[role])
+        seen[role] = api_client.get(url(grant)).status_code
     api_client.force_authenticate(None)
-    seen["anonymous"] = api_client.get(url(demo)).status_code
+    seen["anonymous"] = api_client.get(url(grant)).status_code
 
     assert seen == {
         "admin": 200,
@@ -159,11 +162,11 @@ def test_the_list_is_hidden_from_strangers_and_other_officers(api_client, demo, 
 # -- the detail ------------------------------------------------------------------------------------
 
 
-def test_a_period_nobody_wrote_to_shows_what_it_will_need(api_client, demo, users):
-    api_client.force_authenticate(users["officer"])
+def test_a_period_nobody_wrote_to_shows_what_it_will_need(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["officer"])
 
     with travel():
-        response = api_client.get(url(demo, "1"))
+        response = api_client.get(url(grant, "1"))
 
     assert response.status_code == 200
     body = response.json()
@@ -176,7 +179,7 @@ def test_a_period_nobody_wrote_to_shows_what_it_will_need(api_client, demo, user
     assert [wp["number"] for wp in body["work_packages"]] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert body["work_packages"][0]["declaration"] is None
     assert [d["code"] for d in body["late_deliverables"]][:3] == ["D1.1", "D1.2", "D1.3"]
-    assert len(body["late_deliverables"]) == 19
+    assert len(body["late_deliverables"]) == 11  # every one due in RP1
     assert [b["code"] for b in body["blockers"]] == [
         "technical_part_missing",
         "work_packages_not_declared",
@@ -185,7 +188,7 @@ def test_a_period_nobody_wrote_to_shows_what_it_will_need(api_client, demo, user
     assert PeriodicReport.objects.count() == 0
 
 
-def test_the_detail_is_seen_by_every_role_on_the_project_only(api_client, demo, users):
+def test_the_detail_is_seen_by_every_role_on_the_project_only(api_client, grant, grant_users):
     seen = {}
     for role in (
         "admin",
@@ -196,12 +199,12 @@ def test_the_detail_is_seen_by_every_role_on_the_project_only(api_client, demo, 
         "other_officer",
         "stranger",
     ):
-        api_client.force_authenticate(users[role])
-        seen[role] = api_client.get(url(demo, "1")).status_code
-    api_client.force_authenticate(users["admin"])
-    seen["unknown period"] = api_client.get(url(demo, "4")).status_code
+        api_client.force_authenticate(grant_users[role])
+        seen[role] = api_client.get(url(grant, "1")).status_code
+    api_client.force_authenticate(grant_users["admin"])
+    seen["unknown period"] = api_client.get(url(grant, "4")).status_code
     api_client.force_authenticate(None)
-    seen["anonymous"] = api_client.get(url(demo, "1")).status_code
+    seen["anonymous"] = api_client.get(url(grant, "1")).status_code
 
     assert seen == {
         "admin": 200,
@@ -224,63 +227,75 @@ def _detail_queries(api_client, project, user) -> int:
     return len(queries)
 
 
-def test_the_detail_takes_the_same_queries_whatever_the_reports_size(api_client, demo, users):
-    rp1 = period(demo)
-    manager = users["manager"]
+def test_the_detail_takes_the_same_queries_whatever_the_reports_size(
+    api_client, grant, grant_users
+):
+    for short_name in ("NEMPOLY", "SESUPE"):
+        factories.BeneficiaryFactory(project=grant, short_name=short_name)
+    rp1 = period(grant)
+    manager = grant_users["manager"]
     services.contribution_save(
-        period=rp1, participation=participation(demo, "GAUJA"), user=manager, entries=[entry(1)]
+        period=rp1, participation=participation(grant, "GAUJA"), user=manager, entries=[entry(1)]
     )
     services.justification_save(
-        period=rp1, deliverable=deliverable(demo, "D1.1"), user=manager, text="Late."
+        period=rp1, deliverable=deliverable(grant, "D1.1"), user=manager, text="Late."
     )
-    small = _detail_queries(api_client, demo, manager)
+    small = _detail_queries(api_client, grant, manager)
     with travel():
-        ready_to_submit(demo, users)
+        ready_to_submit(grant, grant_users)
         for short_name in ("LVTDA", "NEMPOLY", "SESUPE"):
-            who = participation(demo, short_name)
+            who = participation(grant, short_name)
             services.contribution_save(
-                period=rp1, participation=who, user=users["admin"], entries=[entry(1), entry(2)]
+                period=rp1,
+                participation=who,
+                user=grant_users["admin"],
+                entries=[entry(1), entry(2)],
             )
-            services.contribution_lock(period=rp1, participation=who, user=users["admin"])
+            services.contribution_lock(period=rp1, participation=who, user=grant_users["admin"])
         for _ in range(2):  # two versions, each sent back
             services.report_submit(period=rp1, user=manager)
-            services.report_request_changes(period=rp1, user=users["officer"], comments="More.")
-    large = _detail_queries(api_client, demo, manager)
+            services.report_request_changes(
+                period=rp1, user=grant_users["officer"], comments="More."
+            )
+    large = _detail_queries(api_client, grant, manager)
 
-    assert len(api_client.get(url(demo, "1")).json()["versions"]) == 2
+    assert len(api_client.get(url(grant, "1")).json()["versions"]) == 2
     assert small == large
 
 
-def test_the_detail_of_a_partner_takes_the_same_queries_too(api_client, demo, users):
+def test_the_detail_of_a_partner_takes_the_same_queries_too(api_client, grant, grant_users):
+    factories.BeneficiaryFactory(project=grant, short_name="NEMPOLY")
     services.contribution_save(
-        period=period(demo),
-        participation=participation(demo, "ZILEMED"),
-        user=users["partner_contact"],
+        period=period(grant),
+        participation=participation(grant, "ZILEMED"),
+        user=grant_users["partner_contact"],
         entries=[entry(1)],
     )
-    small = _detail_queries(api_client, demo, users["partner_contact"])
+    small = _detail_queries(api_client, grant, grant_users["partner_contact"])
     for short_name in ("LVTDA", "NEMPOLY"):
         services.contribution_save(
-            period=period(demo),
-            participation=participation(demo, short_name),
-            user=users["admin"],
+            period=period(grant),
+            participation=participation(grant, short_name),
+            user=grant_users["admin"],
             entries=[entry(1), entry(2)],
         )
         services.contribution_lock(
-            period=period(demo), participation=participation(demo, short_name), user=users["admin"]
+            period=period(grant),
+            participation=participation(grant, short_name),
+            user=grant_users["admin"],
         )
 
-    assert _detail_queries(api_client, demo, users["partner_contact"]) == small
+    assert _detail_queries(api_client, grant, grant_users["partner_contact"]) == small
 
 
 # -- the technical part ----------------------------------------------------------------------------
 
 
-def test_a_manager_writes_the_technical_part(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_a_manager_writes_the_technical_part(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
 
     response = api_client.put(
-        url(demo, "1"), {"technical_part": " The period's work. "}, format="json"
+        url(grant, "1"), {"technical_part": " The period's work. "}, format="json"
     )
 
     assert response.status_code == 200, response.content
@@ -290,18 +305,18 @@ def test_a_manager_writes_the_technical_part(api_client, demo, users):
     )
     event = Event.objects.get(verb="report.updated")
     assert (event.actor, event.before, event.after) == (
-        users["manager"],
+        grant_users["manager"],
         {"technical_part": ""},
         {"technical_part": "The period's work."},
     )
 
 
 @pytest.mark.parametrize("role", ["partner_contact", "officer"])
-def test_only_managers_and_admins_write_the_technical_part(api_client, demo, users, role):
-    api_client.force_authenticate(users[role])
+def test_only_managers_and_admins_write_the_technical_part(api_client, grant, grant_users, role):
+    api_client.force_authenticate(grant_users[role])
     before = row_counts()
 
-    response = api_client.put(url(demo, "1"), {"technical_part": "Ours."}, format="json")
+    response = api_client.put(url(grant, "1"), {"technical_part": "Ours."}, format="json")
 
     assert response.status_code == 403
     assert response.json() == {
@@ -311,11 +326,11 @@ def test_only_managers_and_admins_write_the_technical_part(api_client, demo, use
     assert row_counts() == before
 
 
-def test_a_technical_part_that_is_not_text_is_refused(api_client, demo, users):
-    api_client.force_authenticate(users["admin"])
+def test_a_technical_part_that_is_not_text_is_refused(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["admin"])
     before = row_counts()
 
-    response = api_client.put(url(demo, "1"), {"technical_part": ["a"]}, format="json")
+    response = api_client.put(url(grant, "1"), {"technical_part": ["a"]}, format="json")
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -324,12 +339,14 @@ def test_a_technical_part_that_is_not_text_is_refused(api_client, demo, users):
     assert row_counts() == before
 
 
-def test_a_missing_technical_part_is_refused_rather_than_blanked(api_client, demo, users):
-    services.report_update(period=period(demo), user=users["manager"], technical_part="Ours.")
-    api_client.force_authenticate(users["manager"])
+def test_a_missing_technical_part_is_refused_rather_than_blanked(api_client, grant, grant_users):
+    services.report_update(
+        period=period(grant), user=grant_users["manager"], technical_part="Ours."
+    )
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = api_client.put(url(demo, "1"), {"technical": "x"}, format="json")
+    response = api_client.put(url(grant, "1"), {"technical": "x"}, format="json")
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -339,12 +356,12 @@ def test_a_missing_technical_part_is_refused_rather_than_blanked(api_client, dem
     assert PeriodicReport.objects.get().technical_part == "Ours."
 
 
-def test_the_technical_part_of_a_submitted_report_cannot_change(api_client, demo, users):
-    _submitted(demo, users)
-    api_client.force_authenticate(users["manager"])
+def test_the_technical_part_of_a_submitted_report_cannot_change(api_client, grant, grant_users):
+    _submitted(grant, grant_users)
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = api_client.put(url(demo, "1"), {"technical_part": "Other."}, format="json")
+    response = api_client.put(url(grant, "1"), {"technical_part": "Other."}, format="json")
 
     assert (response.status_code, response.json()) == (409, NOT_EDITABLE)
     assert row_counts() == before
@@ -357,10 +374,10 @@ def _declare(api_client, project, number, body, rp=1):
     return api_client.put(url(project, f"{rp}/work-packages/{number}"), body, format="json")
 
 
-def test_a_manager_declares_a_work_package_not_completed(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_a_manager_declares_a_work_package_not_completed(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
 
-    response = _declare(api_client, demo, 2, {"completed": False, "comment": "Surveys go on."})
+    response = _declare(api_client, grant, 2, {"completed": False, "comment": "Surveys go on."})
 
     assert response.status_code == 200, response.content
     assert response.json() == {
@@ -377,17 +394,17 @@ def test_a_manager_declares_a_work_package_not_completed(api_client, demo, users
 
 
 def test_a_work_package_with_every_deliverable_accepted_is_declared_completed(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
     accept(
-        demo,
-        *WorkPackage.objects.get(project=demo, number=6).deliverables.values_list(
+        grant,
+        *WorkPackage.objects.get(project=grant, number=6).deliverables.values_list(
             "code", flat=True
         ),
     )
-    api_client.force_authenticate(users["manager"])
+    api_client.force_authenticate(grant_users["manager"])
 
-    response = _declare(api_client, demo, 6, {"completed": True, "completed_on": "2025-08-31"})
+    response = _declare(api_client, grant, 6, {"completed": True, "completed_on": "2025-08-31"})
 
     assert response.status_code == 200, response.content
     declaration = WorkPackageDeclaration.objects.get()
@@ -395,13 +412,13 @@ def test_a_work_package_with_every_deliverable_accepted_is_declared_completed(
 
 
 def test_a_work_package_with_deliverables_not_accepted_cannot_be_declared_completed(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
-    accept(demo, "D6.1")
-    api_client.force_authenticate(users["manager"])
+    accept(grant, "D6.1")
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 6, {"completed": True, "completed_on": "2025-08-01"})
+    response = _declare(api_client, grant, 6, {"completed": True, "completed_on": "2025-08-01"})
 
     assert response.status_code == 409
     assert response.json() == {
@@ -411,17 +428,17 @@ def test_a_work_package_with_deliverables_not_accepted_cannot_be_declared_comple
     assert row_counts() == before
 
 
-def test_an_officers_waiver_lets_it_be_declared_completed(api_client, demo, users):
-    api_client.force_authenticate(users["officer"])
+def test_an_officers_waiver_lets_it_be_declared_completed(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["officer"])
     waived = api_client.post(
-        f"/api/v1/projects/{demo.pk}/work-packages/6/waiver",
+        f"/api/v1/projects/{grant.pk}/work-packages/6/waiver",
         {"reason": "D6.5 was merged into D6.4 by agreement."},
         format="json",
     )
-    api_client.force_authenticate(users["manager"])
+    api_client.force_authenticate(grant_users["manager"])
 
-    response = _declare(api_client, demo, 6, {"completed": True, "completed_on": "2025-08-01"})
-    detail = api_client.get(url(demo, "1")).json()
+    response = _declare(api_client, grant, 6, {"completed": True, "completed_on": "2025-08-01"})
+    detail = api_client.get(url(grant, "1")).json()
 
     assert waived.status_code == 201, waived.content
     assert (waived.json()["work_package"], waived.json()["waived_by"]) == (6, "po")
@@ -465,17 +482,17 @@ def test_an_officers_waiver_lets_it_be_declared_completed(api_client, demo, user
     ],
 )
 def test_a_bad_declaration_is_refused_naming_the_field(
-    api_client, demo, users, body, path, message
+    api_client, grant, grant_users, body, path, message
 ):
     CompletionWaiver.objects.create(
-        work_package=work_package(demo, 6),
+        work_package=work_package(grant, 6),
         reason="Agreed.",
         waived_at=datetime.datetime(2025, 8, 1, tzinfo=datetime.UTC),
     )
-    api_client.force_authenticate(users["manager"])
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 6, body)
+    response = _declare(api_client, grant, 6, body)
 
     assert response.status_code == 400
     assert response.json()["errors"] == [{"path": path, "message": message}]
@@ -483,31 +500,31 @@ def test_a_bad_declaration_is_refused_naming_the_field(
 
 
 def test_a_work_package_completed_in_an_earlier_submitted_report_is_not_declared_again(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
     CompletionWaiver.objects.create(
-        work_package=work_package(demo, 7),
+        work_package=work_package(grant, 7),
         reason="Agreed.",
         waived_at=datetime.datetime(2025, 8, 1, tzinfo=datetime.UTC),
     )
     with travel():
-        ready_to_submit(demo, users)
+        ready_to_submit(grant, grant_users)
         services.declaration_save(
-            period=period(demo),
-            work_package=work_package(demo, 7),
-            user=users["manager"],
+            period=period(grant),
+            work_package=work_package(grant, 7),
+            user=grant_users["manager"],
             completed=True,
             completed_on=datetime.date(2025, 8, 1),
         )
-        api_client.force_authenticate(users["manager"])
+        api_client.force_authenticate(grant_users["manager"])
         before_submission = [
-            wp["number"] for wp in api_client.get(url(demo, "2")).json()["work_packages"]
+            wp["number"] for wp in api_client.get(url(grant, "2")).json()["work_packages"]
         ]
-        services.report_submit(period=period(demo), user=users["manager"])
+        services.report_submit(period=period(grant), user=grant_users["manager"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 7, {"completed": False}, rp=2)
-    rp2 = api_client.get(url(demo, "2")).json()
+    response = _declare(api_client, grant, 7, {"completed": False}, rp=2)
+    rp2 = api_client.get(url(grant, "2")).json()
 
     assert 7 in before_submission  # while RP1 is a draft its declaration does not count yet
     assert response.status_code == 400
@@ -521,12 +538,14 @@ def test_a_work_package_completed_in_an_earlier_submitted_report_is_not_declared
     assert [wp["number"] for wp in rp2["work_packages"]] == [1, 2, 3, 4, 5, 6, 8]
 
 
-def test_a_work_package_starting_after_the_period_is_not_declared_in_it(api_client, demo, users):
-    WorkPackage.objects.filter(project=demo, number=7).update(start_month=20)
-    api_client.force_authenticate(users["manager"])
+def test_a_work_package_starting_after_the_period_is_not_declared_in_it(
+    api_client, grant, grant_users
+):
+    WorkPackage.objects.filter(project=grant, number=7).update(start_month=20)
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 7, {"completed": False})
+    response = _declare(api_client, grant, 7, {"completed": False})
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -536,14 +555,14 @@ def test_a_work_package_starting_after_the_period_is_not_declared_in_it(api_clie
 
 
 def test_declarations_are_refused_to_partners_and_for_unknown_work_packages(
-    api_client, demo, users
+    api_client, grant, grant_users
 ):
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
     before = row_counts()
 
-    refused = _declare(api_client, demo, 2, {"completed": False})
-    api_client.force_authenticate(users["manager"])
-    unknown = _declare(api_client, demo, 9, {"completed": False})
+    refused = _declare(api_client, grant, 2, {"completed": False})
+    api_client.force_authenticate(grant_users["manager"])
+    unknown = _declare(api_client, grant, 9, {"completed": False})
 
     assert refused.status_code == 403
     assert refused.json() == {
@@ -554,12 +573,12 @@ def test_declarations_are_refused_to_partners_and_for_unknown_work_packages(
     assert row_counts() == before
 
 
-def test_declaring_in_a_submitted_report_is_refused(api_client, demo, users):
-    _submitted(demo, users)
-    api_client.force_authenticate(users["manager"])
+def test_declaring_in_a_submitted_report_is_refused(api_client, grant, grant_users):
+    _submitted(grant, grant_users)
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _declare(api_client, demo, 2, {"completed": False})
+    response = _declare(api_client, grant, 2, {"completed": False})
 
     assert (response.status_code, response.json()) == (409, NOT_EDITABLE)
     assert row_counts() == before
@@ -574,13 +593,13 @@ def _waive(api_client, project, number, body):
     )
 
 
-def test_a_waiver_is_recorded_once(api_client, demo, users):
-    api_client.force_authenticate(users["admin"])
-    first = _waive(api_client, demo, 3, {"reason": "Agreed at the review meeting."})
+def test_a_waiver_is_recorded_once(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["admin"])
+    first = _waive(api_client, grant, 3, {"reason": "Agreed at the review meeting."})
     before = row_counts()
 
     with travel():
-        second = _waive(api_client, demo, 3, {"reason": "Again."})
+        second = _waive(api_client, grant, 3, {"reason": "Again."})
 
     assert first.status_code == 201
     event = Event.objects.get(verb="work_package.completion_waived")
@@ -593,11 +612,11 @@ def test_a_waiver_is_recorded_once(api_client, demo, users):
     assert row_counts() == before
 
 
-def test_a_waiver_needs_a_reason(api_client, demo, users):
-    api_client.force_authenticate(users["officer"])
+def test_a_waiver_needs_a_reason(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["officer"])
     before = row_counts()
 
-    response = _waive(api_client, demo, 3, {"reason": "   "})
+    response = _waive(api_client, grant, 3, {"reason": "   "})
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -606,17 +625,17 @@ def test_a_waiver_needs_a_reason(api_client, demo, users):
     assert row_counts() == before
 
 
-def test_only_the_projects_officers_and_admins_waive(api_client, demo, users):
+def test_only_the_projects_officers_and_admins_waive(api_client, grant, grant_users):
     results = {}
     for role in ("manager", "partner_contact", "other_officer", "stranger"):
-        api_client.force_authenticate(users[role])
-        response = _waive(api_client, demo, 3, {"reason": "Please."})
+        api_client.force_authenticate(grant_users[role])
+        response = _waive(api_client, grant, 3, {"reason": "Please."})
         results[role] = response.status_code
-    api_client.force_authenticate(users["officer"])
-    results["unknown work package"] = _waive(api_client, demo, 9, {"reason": "x"}).status_code
-    api_client.force_authenticate(users["manager"])
+    api_client.force_authenticate(grant_users["officer"])
+    results["unknown work package"] = _waive(api_client, grant, 9, {"reason": "x"}).status_code
+    api_client.force_authenticate(grant_users["manager"])
 
-    assert _waive(api_client, demo, 3, {"reason": "Please."}).json() == {
+    assert _waive(api_client, grant, 3, {"reason": "Please."}).json() == {
         "detail": "Only the project's agency officers and administrators waive the "
         "accepted-deliverables condition of a work package."
     }
@@ -637,13 +656,13 @@ def _justify(api_client, project, deliverable_id, body):
     return api_client.put(url(project, f"1/justifications/{deliverable_id}"), body, format="json")
 
 
-def test_a_manager_justifies_a_late_deliverable(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
-    late = deliverable(demo, LATE_CODE)
+def test_a_manager_justifies_a_late_deliverable(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
+    late = deliverable(grant, LATE_CODE)
 
-    first = _justify(api_client, demo, late.pk, {"text": "The survey closed late."})
-    second = _justify(api_client, demo, late.pk, {"text": "The survey closed in September."})
-    detail = api_client.get(url(demo, "1")).json()
+    first = _justify(api_client, grant, late.pk, {"text": "The survey closed late."})
+    second = _justify(api_client, grant, late.pk, {"text": "The survey closed in September."})
+    detail = api_client.get(url(grant, "1")).json()
 
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.json()["text"] == "The survey closed in September."
@@ -657,11 +676,11 @@ def test_a_manager_justifies_a_late_deliverable(api_client, demo, users):
     ]
 
 
-def test_a_deliverable_due_after_the_period_needs_no_justification(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_a_deliverable_due_after_the_period_needs_no_justification(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _justify(api_client, demo, deliverable(demo, "D1.4").pk, {"text": "Later."})
+    response = _justify(api_client, grant, deliverable(grant, "D1.4").pk, {"text": "Later."})
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -674,12 +693,12 @@ def test_a_deliverable_due_after_the_period_needs_no_justification(api_client, d
     assert row_counts() == before
 
 
-def test_a_submitted_deliverable_needs_no_justification(api_client, demo, users):
-    submit_deliverables(demo, "D1.2")
-    api_client.force_authenticate(users["manager"])
+def test_a_submitted_deliverable_needs_no_justification(api_client, grant, grant_users):
+    submit_deliverables(grant, "D1.2")
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _justify(api_client, demo, deliverable(demo, "D1.2").pk, {"text": "Late."})
+    response = _justify(api_client, grant, deliverable(grant, "D1.2").pk, {"text": "Late."})
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -688,11 +707,11 @@ def test_a_submitted_deliverable_needs_no_justification(api_client, demo, users)
     assert row_counts() == before
 
 
-def test_an_empty_justification_is_refused(api_client, demo, users):
-    api_client.force_authenticate(users["manager"])
+def test_an_empty_justification_is_refused(api_client, grant, grant_users):
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _justify(api_client, demo, deliverable(demo, "D1.2").pk, {"text": " "})
+    response = _justify(api_client, grant, deliverable(grant, "D1.2").pk, {"text": " "})
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
@@ -702,27 +721,27 @@ def test_an_empty_justification_is_refused(api_client, demo, users):
 
 
 def test_justifications_are_refused_to_partners_and_for_other_projects_deliverables(
-    api_client, demo, other_project, users
+    api_client, grant, other_grant, grant_users
 ):
-    api_client.force_authenticate(users["partner_contact"])
+    api_client.force_authenticate(grant_users["partner_contact"])
     before = row_counts()
 
-    refused = _justify(api_client, demo, deliverable(demo, "D1.2").pk, {"text": "Late."})
-    api_client.force_authenticate(users["admin"])
-    foreign = _justify(api_client, demo, other_project.deliverables.first().pk, {"text": "x"})
-    unknown = _justify(api_client, demo, 999999, {"text": "x"})
+    refused = _justify(api_client, grant, deliverable(grant, "D1.2").pk, {"text": "Late."})
+    api_client.force_authenticate(grant_users["admin"])
+    foreign = _justify(api_client, grant, other_grant.deliverables.first().pk, {"text": "x"})
+    unknown = _justify(api_client, grant, 999999, {"text": "x"})
 
     assert refused.status_code == 403
     assert (foreign.status_code, unknown.status_code) == (404, 404)
     assert row_counts() == before
 
 
-def test_justifying_in_a_submitted_report_is_refused(api_client, demo, users):
-    _submitted(demo, users)
-    api_client.force_authenticate(users["manager"])
+def test_justifying_in_a_submitted_report_is_refused(api_client, grant, grant_users):
+    _submitted(grant, grant_users)
+    api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
 
-    response = _justify(api_client, demo, deliverable(demo, LATE_CODE).pk, {"text": "Other."})
+    response = _justify(api_client, grant, deliverable(grant, LATE_CODE).pk, {"text": "Other."})
 
     assert (response.status_code, response.json()) == (409, NOT_EDITABLE)
     assert row_counts() == before

@@ -20,6 +20,7 @@ START = datetime.date(2024, 3, 1)
 @pytest.fixture
 def grant(db) -> Project:
     project = factories.consortium(
+        acronym="MINICOVE",
         start_date=START,
         signed_on=datetime.date(2024, 2, 14),
         duration_months=48,
