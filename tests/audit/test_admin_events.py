@@ -6,6 +6,7 @@ import pytest
 from backend.accounts.models import ProjectRole
 from backend.audit.models import Event
 from backend.grants.models import OrganisationType
+from tests import factories
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,15 @@ def _organisation_form(organisation, **changes):
     }
 
 
-def test_a_change_in_the_admin_records_the_fields_before_and_after(client, root, demo):
-    organisation = demo.participations.get(short_name="NORDLYS").organisation
+@pytest.fixture
+def organisation(db):
+    """A Norwegian enterprise."""
+    return factories.OrganisationFactory(
+        short_name="NORDLYS", country=factories.CountryFactory(code="NO"), types=["enterprise"]
+    )
+
+
+def test_a_change_in_the_admin_records_the_fields_before_and_after(client, root, organisation):
 
     response = client.post(
         f"/admin/grants/organisation/{organisation.pk}/change/",
@@ -50,8 +58,9 @@ def test_a_change_in_the_admin_records_the_fields_before_and_after(client, root,
     assert (event.before["country"], event.after["country"]) == ("NO", "UA")
 
 
-def test_an_inline_row_added_and_a_row_deleted_in_the_admin_are_recorded(client, root, demo):
-    organisation = demo.participations.get(short_name="NORDLYS").organisation
+def test_an_inline_row_added_and_a_row_deleted_in_the_admin_are_recorded(
+    client, root, organisation
+):
     form = _organisation_form(
         organisation,
         **{
@@ -77,19 +86,20 @@ def test_an_inline_row_added_and_a_row_deleted_in_the_admin_are_recorded(client,
     )
 
 
-def test_a_role_given_in_the_admin_is_recorded_against_its_project(client, root, demo):
+def test_a_role_given_in_the_admin_is_recorded_against_its_project(client, root):
+    project = factories.ProjectFactory()
     user = UserFactory(username="newcomer")
 
     response = client.post(
         "/admin/accounts/projectrole/add/",
-        {"user": user.pk, "project": demo.pk, "role": "officer", "participation": ""},
+        {"user": user.pk, "project": project.pk, "role": "officer", "participation": ""},
     )
 
     assert response.status_code == 302
     role = ProjectRole.objects.get(user=user)
     event = Event.objects.get(verb="projectrole.added_in_admin")
     assert (event.project_id, event.object_id, event.after["role"]) == (
-        demo.pk,
+        project.pk,
         str(role.pk),
         "officer",
     )
