@@ -1,78 +1,60 @@
 """Words for the officer's pages: statuses, verdicts, severities, flag kinds and instalments
 in the active language (``{% load officer_labels %}``). The same functions name the columns'
-values in the exports."""
+values in the exports. The words and colours are the presenters' (``frontend.presenters``)."""
 
 from django import template
-from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_lazy as _
 
-from backend.grants.eligibility.engine import BREACH, PASS, REVIEW, WARNING
 from backend.grants.eligibility.messages import render, rule_label
-from backend.payments.models import InstalmentKind
-from backend.payments.services import STATUS_LABELS, instalment_label
+from backend.payments.services import instalment_label
+from frontend.presenters import (
+    FLAG_KIND,
+    INSTALMENT_KIND,
+    INSTALMENT_STATUS,
+    RAG,
+    SEVERITY,
+    VERDICT,
+)
 from frontend.templatetags.grantwatch import eur
-from monitoring.models import FlagKind, Severity
-from monitoring.rag import AMBER, GREEN, RED
 
 register = template.Library()
-
-RAG_LABELS = {RED: _("Red"), AMBER: _("Amber"), GREEN: _("Green")}
-VERDICT_LABELS = {
-    PASS: _("Pass"),
-    WARNING: _("Warning"),
-    REVIEW: _("Review"),
-    BREACH: _("Breach"),
-}
-# The badge colour of each verdict and instalment status; the badge always shows the words.
-VERDICT_COLOURS = {PASS: "green", WARNING: "green", REVIEW: "amber", BREACH: "red"}
-INSTALMENT_COLOURS = {
-    "scheduled": "",
-    "blocked": "red",
-    "ready": "amber",
-    "approved": "green",
-    "paid": "green",
-}
-
-
-def _label(labels, value) -> str:
-    return str(labels.get(value, value or ""))
 
 
 @register.filter
 def rag_label(value) -> str:
-    return _label(RAG_LABELS, value)
+    return RAG.label(value)
 
 
 @register.filter
 def verdict_label(value) -> str:
-    return _label(VERDICT_LABELS, value)
+    return VERDICT.label(value)
 
 
 @register.filter
 def verdict_colour(value) -> str:
-    return VERDICT_COLOURS.get(value, "")
+    """The badge colour of a verdict (the badge always shows the words)."""
+    return VERDICT.colour(value)
 
 
 @register.filter
 def severity_label(value) -> str:
-    return _label(dict(Severity.choices), value)
+    return SEVERITY.label(value)
 
 
 @register.filter
 def flag_kind_label(value) -> str:
-    return _label(dict(FlagKind.choices), value)
+    return FLAG_KIND.label(value)
 
 
 @register.filter
 def instalment_status_label(value) -> str:
-    """ "Blocked", "Paid": the payment schedule's own words, capitalised."""
-    return capfirst(_label(STATUS_LABELS, value))
+    """ "Blocked", "Ready for approval", "Paid"."""
+    return INSTALMENT_STATUS.label(value)
 
 
 @register.filter
 def instalment_colour(value) -> str:
-    return INSTALMENT_COLOURS.get(value, "")
+    return INSTALMENT_STATUS.colour(value)
 
 
 @register.filter
@@ -80,7 +62,7 @@ def instalment_name(instalment) -> str:
     """ "RP2 · Interim payment", "Pre-financing"."""
     if instalment is None:
         return ""
-    kind = _label(dict(InstalmentKind.choices), instalment.kind)
+    kind = INSTALMENT_KIND.label(instalment.kind)
     if instalment.period is None:
         return kind
     return f"{instalment_label(instalment.key)} · {kind}"

@@ -22,15 +22,19 @@ STATES = {
     # the RP1 report is late (three overdue items)
     "HOMECARE": ("Red", "Pass", r"RP1 · Interim payment\s+Blocked"),
     # an interim payment ready for approval
-    "SOLARISE": ("Green", "Pass", r"RP1 · Interim payment\s+Ready"),
+    "SOLARISE": ("Green", "Pass", r"RP1 · Interim payment\s+Ready for approval"),
     # approved long ago, not paid: the agency's payment is late
     "RAILSKILLS": ("Red", "Pass", r"RP1 · Interim payment\s+Approved"),
     # ended, the balance to pay
-    "TIMBERVET": ("Green", "Pass", r"Payment of the balance\s+Ready"),
+    "TIMBERVET": ("Green", "Pass", r"Payment of the balance\s+Ready for approval"),
     # finished and closed
     "FOODSAFE": ("Green", "Pass", r"Every instalment is paid\."),
     # ended with less accepted than paid: a recovery
-    "EMOVET": ("Green", "Pass", r"Payment of the balance\s+Ready\s+Recovery of EUR [\d,]+\.\d\d"),
+    "EMOVET": (
+        "Green",
+        "Pass",
+        r"Payment of the balance\s+Ready for approval\s+Recovery of EUR [\d,]+\.\d\d",
+    ),
 }
 
 

@@ -163,7 +163,7 @@ def test_the_portfolio_downloads_as_csv_with_the_current_filters(
             "Breach",
             "1",
             "Pre-financing",
-            "Ready",
+            "Ready for approval",
             "2024-03-15",
             str(percent_of(red_demo.max_grant_eur, red_demo.prefinancing_percent)),
         ]
