@@ -9,9 +9,8 @@ does not allow re-renders with the reason (409). The board's filters answer htmx
 the board alone.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.cache import patch_vary_headers
@@ -20,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.dates import brussels_today
-from backend.common.errors import Conflict, InvalidInput
 from backend.workplan.evidence import clean_name, request_size_check
 from backend.workplan.models import DeliverableStatus
 from backend.workplan.permissions import (
@@ -52,7 +50,7 @@ from backend.workplan.services import (
     milestone_achieve,
 )
 from frontend.access import page_check, page_project
-from frontend.forms import add_service_errors
+from frontend.forms import Refusal, is_partial, submit
 from frontend.forms_manager import (
     DeliverableFilterForm,
     EvidenceUploadForm,
@@ -90,17 +88,6 @@ def _render(request, template: str, context: dict, status: int = 200):
     project = context["project"]
     context = {**context, "project_links": _links(project, PROJECT_PAGES)}
     return render(request, template, context, status=status)
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
-def _is_partial(request) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
 
 
 # -- the project home --------------------------------------------------------------------------
@@ -171,7 +158,7 @@ def deliverables(request, project_id: int):
     }
     template = (
         "frontend/manager/_board.html"
-        if _is_partial(request)
+        if is_partial(request)
         else "frontend/manager/deliverables.html"
     )
     response = _render(request, template, context, status=status_code)
@@ -252,69 +239,93 @@ def _step(request, project_id: int, deliverable_id: int, check):
     return project, item
 
 
+def _refused(request, project, item, **forms):
+    """A step refused: the deliverable's page again, with the form as typed (400) or the
+    reason (409)."""
+    return lambda refusal: _deliverable_page(
+        request, project, item, status=refusal.status, conflict=refusal.conflict, **forms
+    )
+
+
+def _upload(request, item):
+    # Refused before the body is read when the request is too large to hold a good file.
+    request_size_check(request.META.get("CONTENT_LENGTH"))
+    return deliverable_evidence_upload(
+        deliverable=item, user=request.user, upload=request.FILES.get("file")
+    )
+
+
 @login_required
 @require_POST
 def deliverable_upload(request, project_id: int, deliverable_id: int):
     project, item = _step(request, project_id, deliverable_id, can_manage_evidence)
-    form = EvidenceUploadForm()
-    try:
-        # Refused before the body is read when the request is too large to hold a good file.
-        request_size_check(request.META.get("CONTENT_LENGTH"))
-        form = EvidenceUploadForm(request.POST, request.FILES)
-        updated = deliverable_evidence_upload(
-            deliverable=item, user=request.user, upload=request.FILES.get("file")
-        )
-    except InvalidInput as invalid:
-        if not form.is_bound:
-            form = EvidenceUploadForm(data={})
-        add_service_errors(form, invalid)
-        return _deliverable_page(request, project, item, status=400, upload_form=form)
-    except Conflict as conflict:
-        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
-    messages.success(
+    # A file is never shown again: the form only carries the service's errors (the body is
+    # read after the size check).
+    form = EvidenceUploadForm(data={})
+    return submit(
         request,
-        _("The file %(name)s was uploaded: %(code)s is a draft; submit it when it is final.")
-        % {"name": clean_name(request.FILES["file"].name), "code": updated.code},
+        form,
+        lambda: _upload(request, item),
+        refused=_refused(request, project, item, upload_form=form),
+        url=_deliverable_url(project, item),
+        message=lambda updated: (
+            _("The file %(name)s was uploaded: %(code)s is a draft; submit it when it is final.")
+            % {"name": clean_name(request.FILES["file"].name), "code": updated.code}
+        ),
     )
-    return _see_other(_deliverable_url(project, item))
+
+
+def _button(request, project_id: int, deliverable_id: int, check, take, done: str):
+    """A step without input: ``take(deliverable=, user=)``; ``done`` is the message once it
+    is taken (``%(code)s`` the deliverable's code)."""
+    project, item = _step(request, project_id, deliverable_id, check)
+    return submit(
+        request,
+        None,
+        lambda: take(deliverable=item, user=request.user),
+        refused=_refused(request, project, item),
+        url=_deliverable_url(project, item),
+        message=done % {"code": item.code},
+    )
 
 
 @login_required
 @require_POST
 def deliverable_evidence_delete_view(request, project_id: int, deliverable_id: int):
-    project, item = _step(request, project_id, deliverable_id, can_manage_evidence)
-    try:
-        deliverable_evidence_delete(deliverable=item, user=request.user)
-    except Conflict as conflict:
-        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
-    messages.success(
-        request, _("The file was deleted: %(code)s is pending again.") % {"code": item.code}
+    return _button(
+        request,
+        project_id,
+        deliverable_id,
+        can_manage_evidence,
+        deliverable_evidence_delete,
+        _("The file was deleted: %(code)s is pending again."),
     )
-    return _see_other(_deliverable_url(project, item))
 
 
 @login_required
 @require_POST
 def deliverable_submit_view(request, project_id: int, deliverable_id: int):
-    project, item = _step(request, project_id, deliverable_id, can_submit)
-    try:
-        deliverable_submit(deliverable=item, user=request.user)
-    except Conflict as conflict:
-        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
-    messages.success(request, _("%(code)s was submitted to the agency.") % {"code": item.code})
-    return _see_other(_deliverable_url(project, item))
+    return _button(
+        request,
+        project_id,
+        deliverable_id,
+        can_submit,
+        deliverable_submit,
+        _("%(code)s was submitted to the agency."),
+    )
 
 
 @login_required
 @require_POST
 def deliverable_accept_view(request, project_id: int, deliverable_id: int):
-    project, item = _step(request, project_id, deliverable_id, can_accept)
-    try:
-        deliverable_accept(deliverable=item, user=request.user)
-    except Conflict as conflict:
-        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
-    messages.success(request, _("%(code)s was accepted.") % {"code": item.code})
-    return _see_other(_deliverable_url(project, item))
+    return _button(
+        request,
+        project_id,
+        deliverable_id,
+        can_accept,
+        deliverable_accept,
+        _("%(code)s was accepted."),
+    )
 
 
 @login_required
@@ -322,19 +333,16 @@ def deliverable_accept_view(request, project_id: int, deliverable_id: int):
 def deliverable_request_revision_view(request, project_id: int, deliverable_id: int):
     project, item = _step(request, project_id, deliverable_id, can_request_revision)
     form = RevisionRequestForm(request.POST)
-    if not form.is_valid():
-        return _deliverable_page(request, project, item, status=400, revision_form=form)
-    try:
-        deliverable_request_revision(
+    return submit(
+        request,
+        form,
+        lambda: deliverable_request_revision(
             deliverable=item, user=request.user, reason=form.cleaned_data["reason"]
-        )
-    except InvalidInput as invalid:
-        add_service_errors(form, invalid)
-        return _deliverable_page(request, project, item, status=400, revision_form=form)
-    except Conflict as conflict:
-        return _deliverable_page(request, project, item, status=409, conflict=conflict.message)
-    messages.success(request, _("%(code)s was sent back for revision.") % {"code": item.code})
-    return _see_other(_deliverable_url(project, item))
+        ),
+        refused=_refused(request, project, item, revision_form=form),
+        url=_deliverable_url(project, item),
+        message=_("%(code)s was sent back for revision.") % {"code": item.code},
+    )
 
 
 # -- milestones --------------------------------------------------------------------------------
@@ -379,27 +387,30 @@ def milestone_achieve_view(request, project_id: int, milestone_id: int):
         raise Http404
     page_check(can_record_achievement, request, item)
     form = MilestoneAchieveForm(request.POST, milestone_id=item.pk)
-    if not form.is_valid():
-        return _milestones_page(request, project, status=400, failed=(item.pk, form))
-    try:
-        updated = milestone_achieve(
+
+    def refused(refusal: Refusal):
+        failed = (item.pk, form) if refusal.status == 400 else None
+        return _milestones_page(
+            request, project, status=refusal.status, failed=failed, conflict=refusal.conflict
+        )
+
+    url = reverse("frontend:milestones", kwargs={"project_id": project.pk})
+    return submit(
+        request,
+        form,
+        lambda: milestone_achieve(
             milestone=item,
             user=request.user,
             achieved_on=form.cleaned_data["achieved_on"],
             verification=form.cleaned_data["verification"],
-        )
-    except InvalidInput as invalid:
-        add_service_errors(form, invalid)
-        return _milestones_page(request, project, status=400, failed=(item.pk, form))
-    except Conflict as conflict:
-        return _milestones_page(request, project, status=409, conflict=conflict.message)
-    messages.success(
-        request,
-        _("%(code)s was recorded as achieved on %(date)s.")
-        % {"code": item.code, "date": updated.achieved_on.isoformat()},
+        ),
+        refused=refused,
+        url=f"{url}#ms-{item.pk}",
+        message=lambda updated: (
+            _("%(code)s was recorded as achieved on %(date)s.")
+            % {"code": item.code, "date": updated.achieved_on.isoformat()}
+        ),
     )
-    url = reverse("frontend:milestones", kwargs={"project_id": project.pk})
-    return _see_other(f"{url}#ms-{item.pk}")
 
 
 DELIVERABLE = "projects/<int:project_id>/deliverables/<int:deliverable_id>/"

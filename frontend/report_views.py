@@ -10,15 +10,14 @@ services are atomic.
 
 htmx: the declaration and justification forms of the report page post with htmx and get their
 own row back (with the blockers list swapped out of band); their 400 and 409 answers are
-swapped too (``hx-on::before-swap`` on the sections holding them). Every form also works as a
-plain full-page POST (303 to the report page on success).
+swapped too (htmx's ``responseHandling``, set once in ``base.html``). Every form also works as
+a plain full-page POST (303 to the report page on success).
 """
 
 import datetime
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -26,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.dates import brussels_today
-from backend.common.errors import Conflict, InvalidInput
 from backend.reporting import services
 from backend.reporting.models import ReportStatus
 from backend.reporting.permissions import can_compose_report, can_review_report
@@ -40,7 +38,7 @@ from backend.reporting.selectors import (
 )
 from backend.reporting.tasks_selectors import report_page, report_rows
 from frontend.access import page_check, page_project
-from frontend.forms import add_service_errors
+from frontend.forms import Refusal, submit
 from frontend.forms_reports import (
     DeclarationForm,
     JustificationForm,
@@ -49,11 +47,6 @@ from frontend.forms_reports import (
 )
 
 REPORT_TEMPLATE = "frontend/reports/report.html"
-
-
-def see_other(url: str) -> HttpResponseRedirect:
-    """The answer to a successful form: 303, so that reloading does not post again."""
-    return HttpResponseRedirect(url, status=303)
 
 
 def page_period(request, project_id: int, number: int):
@@ -206,21 +199,18 @@ def report_save(request, project_id: int, number: int):
     period = page_period(request, project_id, number)
     page_check(can_compose_report, request, period.project)
     form = TechnicalPartForm(request.POST)
-    if not form.is_valid():
-        return _report_page(request, period, status=400, technical_form=form)
-    try:
-        services.report_update(
+    return submit(
+        request,
+        form,
+        lambda: services.report_update(
             period=period, user=request.user, technical_part=form.cleaned_data["technical_part"]
-        )
-    except InvalidInput as error:
-        add_service_errors(form, error)
-        return _report_page(request, period, status=400, technical_form=form)
-    except Conflict as conflict:
-        return _report_page(
-            request, period, status=409, technical_form=form, alert=conflict.message
-        )
-    messages.success(request, _("The technical part was saved."))
-    return see_other(report_url(period, "technical-part"))
+        ),
+        refused=lambda refusal: _report_page(
+            request, period, status=refusal.status, technical_form=form, alert=refusal.conflict
+        ),
+        url=report_url(period, "technical-part"),
+        message=_("The technical part was saved."),
+    )
 
 
 def _row_answer(request, period, *, status: int, row: str, template: str, **forms):
@@ -237,6 +227,37 @@ def _row_answer(request, period, *, status: int, row: str, template: str, **form
     return render(request, REPORT_TEMPLATE, context, status=status)
 
 
+def _row_post(request, period, form, service, *, row: str, template: str, forms: dict, done: str):
+    """A row's form (``forms`` names it for the page): with htmx, the row comes back, saved or
+    with its errors (and the reason of a 409 at the row); a plain POST gets the page again or
+    goes back to the row with ``done``."""
+
+    def refused(refusal: Refusal):
+        row_errors = {row: refusal.conflict} if refusal.conflict else {}
+        return _row_answer(
+            request,
+            period,
+            status=refusal.status,
+            row=row,
+            template=template,
+            alert=refusal.message,
+            row_errors=row_errors,
+            **forms,
+        )
+
+    return submit(
+        request,
+        form,
+        service,
+        refused=refused,
+        url=report_url(period, row),
+        message=done,
+        partial=lambda _saved: _row_answer(
+            request, period, status=200, row=row, template=template, saved=row
+        ),
+    )
+
+
 @login_required
 @require_POST
 def report_declare(request, project_id: int, number: int, wp_number: int):
@@ -248,40 +269,18 @@ def report_declare(request, project_id: int, number: int, wp_number: int):
         raise Http404
     page_check(can_compose_report, request, period.project)
     form = DeclarationForm(request.POST, prefix=f"wp{wp_number}")
-    answer = {
-        "row": f"wp-{wp_number}",
-        "template": "frontend/reports/_declaration_answer.html",
-        "declaration_forms": {wp_number: form},
-    }
-    if not form.is_valid():
-        return _row_answer(request, period, status=400, **answer)
-    try:
-        services.declaration_save(
+    return _row_post(
+        request,
+        period,
+        form,
+        lambda: services.declaration_save(
             period=period, work_package=work_package, user=request.user, **form.service_input()
-        )
-    except InvalidInput as error:
-        add_service_errors(form, error)
-        alert = " ".join(e.message for e in error.errors if e.path == "work_package")
-        return _row_answer(request, period, status=400, alert=alert, **answer)
-    except Conflict as conflict:
-        return _row_answer(
-            request,
-            period,
-            status=409,
-            row_errors={answer["row"]: conflict.message},
-            **answer,
-        )
-    if request.htmx:
-        return _row_answer(
-            request,
-            period,
-            status=200,
-            row=answer["row"],
-            template=answer["template"],
-            saved=answer["row"],
-        )
-    messages.success(request, _("The status of WP%(number)s was saved.") % {"number": wp_number})
-    return see_other(report_url(period, f"wp-{wp_number}"))
+        ),
+        row=f"wp-{wp_number}",
+        template="frontend/reports/_declaration_answer.html",
+        forms={"declaration_forms": {wp_number: form}},
+        done=_("The status of WP%(number)s was saved.") % {"number": wp_number},
+    )
 
 
 @login_required
@@ -294,46 +293,21 @@ def report_justify(request, project_id: int, number: int, deliverable_id: int):
         raise Http404
     page_check(can_compose_report, request, period.project)
     form = JustificationForm(request.POST, prefix=f"d{deliverable_id}")
-    answer = {
-        "row": f"late-{deliverable_id}",
-        "template": "frontend/reports/_justification_answer.html",
-        "justification_forms": {deliverable_id: form},
-    }
-    if not form.is_valid():
-        return _row_answer(request, period, status=400, **answer)
-    try:
-        services.justification_save(
+    return _row_post(
+        request,
+        period,
+        form,
+        lambda: services.justification_save(
             period=period,
             deliverable=deliverable,
             user=request.user,
             text=form.cleaned_data["text"],
-        )
-    except InvalidInput as error:
-        add_service_errors(form, error)
-        alert = " ".join(e.message for e in error.errors if e.path == "deliverable")
-        return _row_answer(request, period, status=400, alert=alert, **answer)
-    except Conflict as conflict:
-        return _row_answer(
-            request,
-            period,
-            status=409,
-            alert=conflict.message,
-            row_errors={answer["row"]: conflict.message},
-            **answer,
-        )
-    if request.htmx:
-        return _row_answer(
-            request,
-            period,
-            status=200,
-            row=answer["row"],
-            template=answer["template"],
-            saved=answer["row"],
-        )
-    messages.success(
-        request, _("The justification of %(code)s was saved.") % {"code": deliverable.code}
+        ),
+        row=f"late-{deliverable_id}",
+        template="frontend/reports/_justification_answer.html",
+        forms={"justification_forms": {deliverable_id: form}},
+        done=_("The justification of %(code)s was saved.") % {"code": deliverable.code},
     )
-    return see_other(report_url(period, f"late-{deliverable_id}"))
 
 
 @login_required
@@ -342,17 +316,21 @@ def report_submit(request, project_id: int, number: int):
     """Send the report to the agency (``report_submit``); refused, every blocker is listed."""
     period = page_period(request, project_id, number)
     page_check(can_compose_report, request, period.project)
-    try:
-        services.report_submit(period=period, user=request.user)
-    except services.SubmissionBlocked as blocked:
-        return _report_page(request, period, status=409, refusal=blocked)
-    except Conflict as conflict:
-        return _report_page(request, period, status=409, alert=conflict.message)
-    messages.success(
+
+    def refused(refusal: Refusal):
+        if isinstance(refusal.refused, services.SubmissionBlocked):
+            return _report_page(request, period, status=refusal.status, refusal=refusal.refused)
+        return _report_page(request, period, status=refusal.status, alert=refusal.message)
+
+    return submit(
         request,
-        _("The report of RP%(number)s was submitted to the agency.") % {"number": period.number},
+        None,
+        lambda: services.report_submit(period=period, user=request.user),
+        refused=refused,
+        url=report_url(period),
+        message=_("The report of RP%(number)s was submitted to the agency.")
+        % {"number": period.number},
     )
-    return see_other(report_url(period))
 
 
 def _review(request, project_id: int, number: int, step, success: str):
@@ -361,17 +339,16 @@ def _review(request, project_id: int, number: int, step, success: str):
     period = page_period(request, project_id, number)
     page_check(can_review_report, request, period.project)
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        return _report_page(request, period, status=400, review_form=form)
-    try:
-        step(period=period, user=request.user, comments=form.cleaned_data["comments"])
-    except InvalidInput as error:
-        add_service_errors(form, error)
-        return _report_page(request, period, status=400, review_form=form)
-    except Conflict as conflict:
-        return _report_page(request, period, status=409, review_form=form, alert=conflict.message)
-    messages.success(request, success % {"number": period.number})
-    return see_other(report_url(period))
+    return submit(
+        request,
+        form,
+        lambda: step(period=period, user=request.user, comments=form.cleaned_data["comments"]),
+        refused=lambda refusal: _report_page(
+            request, period, status=refusal.status, review_form=form, alert=refusal.conflict
+        ),
+        url=report_url(period),
+        message=success % {"number": period.number},
+    )
 
 
 @login_required
