@@ -64,9 +64,9 @@ WORKDIR /app
 
 # Static files are collected into the image (whitenoise serves them from STATIC_ROOT). The
 # settings refuse DEBUG=false without SECRET_KEY and ALLOWED_HOSTS, so this one step gets
-# throw-away values; they exist only in this RUN's environment, never in the image's. The
-# embedded defaults the settings create on import (var/, the filesystem broker folders) go
-# to a scratch directory that is removed again.
+# throw-away values; they exist only in this RUN's environment, never in the image's. Anything
+# the embedded defaults make on first use (var/ and what is in it) goes to a scratch directory
+# that is removed again.
 # The compiled translation catalogues (.mo) ship inside the packages: no gettext needed.
 RUN DEBUG=false \
     SECRET_KEY=collectstatic-at-build-time-only \
