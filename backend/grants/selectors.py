@@ -3,12 +3,14 @@
 import datetime
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from backend.accounts.models import ProjectRole
 from backend.common.dates import month_end
+from backend.grants.eligibility.engine import TimelineEntry, Verdict, evaluate, timeline
 from backend.grants.eligibility.facts import Consortium, Participant, Restriction, RuleSetFacts
 from backend.grants.models import (
     CountryStatus,
@@ -190,3 +192,42 @@ def active_project_ids(today: datetime.date, *, days_after_end: int = 0) -> list
         )
         if month_end(start_date, duration) >= horizon
     ]
+
+
+# -- eligibility ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """A consortium judged against its call's composition rules as of a day."""
+
+    consortium: Consortium
+    rules: RuleSetFacts
+    verdict: Verdict
+
+    def timeline(self) -> list[TimelineEntry]:
+        """Each date in the project's life on which the verdict changes, with the verdict from
+        then on."""
+        return timeline(self.consortium, self.rules)
+
+
+def eligibility_on(
+    consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date
+) -> Eligibility:
+    """The verdict, as of a day, of a consortium already read (``consortia``)."""
+    return Eligibility(
+        consortium=consortium, rules=rules, verdict=evaluate(consortium, rules, as_of)
+    )
+
+
+def project_eligibility(*, user, project_id: int, as_of: datetime.date) -> Eligibility | None:
+    """A visible project's eligibility verdict as of a day, or None (missing and hidden look
+    alike)."""
+    found = project_consortium(user=user, project_id=project_id)
+    return None if found is None else eligibility_on(*found, as_of)
+
+
+def project_eligibility_timeline(*, user, project_id: int) -> list[TimelineEntry] | None:
+    """Each date in a visible project's life on which its verdict changes, or None."""
+    found = project_consortium(user=user, project_id=project_id)
+    return None if found is None else timeline(*found)
