@@ -1,7 +1,7 @@
 """HTTP API for the grant record: thin views that parse, call a selector or service, render."""
 
 from django.http import Http404
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorsSerializer
+from backend.api.lookups import parsed
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
 from backend.grantfile.errors import GrantFileError, GrantFileInvalid
@@ -24,10 +25,13 @@ from backend.grantfile.export import dump_grant_file, grant_file_data
 from backend.grantfile.loading import MAX_FILE_BYTES
 from backend.grantfile.selectors import project_record
 from backend.grantfile.services import grant_file_import
-from backend.grants.eligibility.engine import evaluate, timeline
 from backend.grants.eligibility.messages import timeline_as_list, verdict_as_dict
 from backend.grants.permissions import can_import_grant
-from backend.grants.selectors import project_consortium, project_list
+from backend.grants.selectors import (
+    project_eligibility,
+    project_eligibility_timeline,
+    project_list,
+)
 
 # -- output ------------------------------------------------------------------------------------
 
@@ -248,6 +252,7 @@ class RawGrantFileParser(BaseParser):
 
 class GrantImportApi(APIView):
     parser_classes = [MultiPartParser, RawGrantFileParser]
+    invalid_detail = gettext_lazy("The grant file was not imported.")
 
     @extend_schema(
         operation_id="grants_import",
@@ -295,28 +300,19 @@ class GrantImportApi(APIView):
         else:
             upload = request.FILES.get("file")
             content = upload.read(MAX_FILE_BYTES + 1) if upload is not None else b""
-        try:
-            if not content:
-                raise GrantFileInvalid(
-                    [
-                        GrantFileError(
-                            "",
-                            _(
-                                "No grant file was sent: send it as the request body or as the "
-                                "form field 'file'."
-                            ),
-                        )
-                    ]
-                )
-            project = grant_file_import(content=content, user=request.user)
-        except GrantFileInvalid as invalid:
-            return Response(
-                {
-                    "detail": _("The grant file was not imported."),
-                    "errors": [error.as_dict() for error in invalid.errors],
-                },
-                status=status.HTTP_400_BAD_REQUEST,
+        if not content:
+            raise GrantFileInvalid(
+                [
+                    GrantFileError(
+                        "",
+                        _(
+                            "No grant file was sent: send it as the request body or as the "
+                            "form field 'file'."
+                        ),
+                    )
+                ]
             )
+        project = grant_file_import(content=content, user=request.user)
         return Response(ImportedGrantSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
@@ -356,31 +352,32 @@ class TimelineEntrySerializer(serializers.Serializer):
     verdict = VerdictSerializer()
 
 
-def _consortium_or_404(request, project_id: int):
-    found = project_consortium(user=request.user, project_id=project_id)
+def _found_or_404(found):
     if found is None:
         raise Http404
     return found
 
 
 class ProjectEligibilityApi(APIView):
+    invalid_detail = gettext_lazy("The filters are not valid.")
+
     @extend_schema(
         operation_id="projects_eligibility",
         summary="The consortium's verdict against its call's composition rules on a date",
         parameters=[EligibilityQuerySerializer],
         responses={
             200: VerdictSerializer,
-            400: OpenApiResponse(description="Bad as_of"),
+            400: OpenApiResponse(PathErrorsSerializer, description="Bad as_of"),
             404: None,
         },
     )
     def get(self, request, project_id: int):
-        query = EligibilityQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        consortium, rules = _consortium_or_404(request, project_id)
-        as_of = query.validated_data.get("as_of") or brussels_today()
-        verdict = evaluate(consortium, rules, as_of)
-        return Response(verdict_as_dict(verdict, get_language()))
+        query = parsed(EligibilityQuerySerializer, request.query_params)
+        as_of = query.get("as_of") or brussels_today()
+        eligibility = _found_or_404(
+            project_eligibility(user=request.user, project_id=project_id, as_of=as_of)
+        )
+        return Response(verdict_as_dict(eligibility.verdict, get_language()))
 
 
 class ProjectEligibilityTimelineApi(APIView):
@@ -391,5 +388,7 @@ class ProjectEligibilityTimelineApi(APIView):
         responses={200: TimelineEntrySerializer(many=True), 404: None},
     )
     def get(self, request, project_id: int):
-        consortium, rules = _consortium_or_404(request, project_id)
-        return Response(timeline_as_list(timeline(consortium, rules), get_language()))
+        entries = _found_or_404(
+            project_eligibility_timeline(user=request.user, project_id=project_id)
+        )
+        return Response(timeline_as_list(entries, get_language()))
