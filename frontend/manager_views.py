@@ -28,13 +28,9 @@ from backend.workplan.permissions import (
     can_request_revision,
     can_submit,
 )
-from backend.workplan.rules import (
-    Step,
-    deliverable_is_overdue,
-    milestone_is_overdue,
-    step_allowed,
-)
+from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
 from backend.workplan.selectors import (
+    deliverable_actions,
     deliverable_evidence_history,
     deliverable_get,
     deliverable_list,
@@ -195,19 +191,7 @@ def _deliverable_page(
 ):
     user = request.user
     today = brussels_today()
-    may_manage = can_manage_evidence(user, deliverable)[0]
-    may_submit = can_submit(user, deliverable)[0]
-    may_accept = can_accept(user, deliverable)[0]
-    may_send_back = can_request_revision(user, deliverable)[0]
-    actions = {
-        "upload": may_manage and step_allowed(Step.UPLOAD_EVIDENCE, deliverable.status),
-        "delete": may_manage and step_allowed(Step.DELETE_EVIDENCE, deliverable.status),
-        "submit": may_submit and step_allowed(Step.SUBMIT, deliverable.status),
-        "submit_later": may_submit and deliverable.status == DeliverableStatus.PENDING,
-        "accept": may_accept and step_allowed(Step.ACCEPT, deliverable.status),
-        "request_revision": may_send_back
-        and step_allowed(Step.REQUEST_REVISION, deliverable.status),
-    }
+    actions = deliverable_actions(user=user, deliverable=deliverable)
     context = {
         "project": project,
         "deliverable": deliverable,
@@ -216,7 +200,7 @@ def _deliverable_page(
         "revisions": list(deliverable.due_date_revisions.all()),
         "clusters": list(deliverable.work_package.clusters.all()),
         "actions": actions,
-        "any_action": any(actions.values()),
+        "any_action": actions.any,
         "upload_form": upload_form or EvidenceUploadForm(),
         "revision_form": revision_form or RevisionRequestForm(),
         "conflict": conflict,
