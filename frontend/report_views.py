@@ -26,16 +26,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.dates import brussels_today
 from backend.reporting import services
-from backend.reporting.models import ReportStatus
 from backend.reporting.permissions import can_compose_report, can_review_report
-from backend.reporting.rules import report_overdue, submission_blockers
 from backend.reporting.selectors import (
     deliverable_get,
-    period_due_on,
     period_get,
     version_get,
     work_package_get,
 )
+from backend.reporting.state import report_state
 from backend.reporting.tasks_selectors import report_page, report_rows
 from frontend.access import page_check, page_project
 from frontend.forms import Refusal, submit
@@ -82,6 +80,50 @@ def reports(request, project_id: int):
 # -- the report page -----------------------------------------------------------------------------
 
 
+def _declaration_rows(state, forms: dict, row_errors: dict, saved: str) -> list[dict]:
+    """One row per work package the report declares; a bound form given replaces the fresh
+    one."""
+    work_packages = {wp.number: wp for wp in state.work_packages}
+    rows = []
+    for number in state.to_declare:
+        key, declaration = f"wp-{number}", state.declarations.get(number)
+        initial = DeclarationForm.initial_from(declaration)
+        rows.append(
+            {
+                "key": key,
+                "number": number,
+                "work_package": work_packages[number],
+                "declaration": declaration,
+                "not_accepted": state.not_accepted(number),
+                "waiver": state.waivers.get(number),
+                "form": forms.get(number) or DeclarationForm(prefix=f"wp{number}", initial=initial),
+                "error": row_errors.get(key, ""),
+                "saved": saved == key,
+            }
+        )
+    return rows
+
+
+def _justification_rows(state, forms: dict, row_errors: dict, saved: str) -> list[dict]:
+    """One row per late deliverable, with its justification's form."""
+    rows = []
+    for deliverable in state.late:
+        key, justification = f"late-{deliverable.pk}", state.justifications.get(deliverable.pk)
+        initial = {"text": justification.text if justification else ""}
+        rows.append(
+            {
+                "key": key,
+                "deliverable": deliverable,
+                "justification": justification,
+                "form": forms.get(deliverable.pk)
+                or JustificationForm(prefix=f"d{deliverable.pk}", initial=initial),
+                "error": row_errors.get(key, ""),
+                "saved": saved == key,
+            }
+        )
+    return rows
+
+
 def _report_context(
     request,
     period,
@@ -96,62 +138,16 @@ def _report_context(
     saved: str = "",
 ) -> dict:
     """Everything the report page shows; the forms given (bound, with their errors) replace
-    the fresh ones."""
-    declaration_forms = declaration_forms or {}
-    row_errors = row_errors or {}
-    justification_forms = justification_forms or {}
+    the fresh ones. Its deadline, blockers and the steps the user may take are the report's
+    state (``report_state``), as the API reads it."""
     today = brussels_today()
     page = report_page(user=request.user, period=period, today=today)
     detail, state, report = page.detail, page.detail.state, page.report
-    project = period.project
-    editable = report is None or report.is_editable
-    composing = editable and can_compose_report(request.user, project)[0]
-    reviewing = (
-        report is not None
-        and report.status == ReportStatus.SUBMITTED
-        and can_review_report(request.user, project)[0]
-    )
-    due_on = period_due_on(period)
-    work_packages = {wp.number: wp for wp in state.work_packages}
-    declarations = []
-    for number in state.to_declare:
-        declaration = state.declarations.get(number)
-        declarations.append(
-            {
-                "key": f"wp-{number}",
-                "number": number,
-                "work_package": work_packages[number],
-                "declaration": declaration,
-                "not_accepted": state.not_accepted(number),
-                "waiver": state.waivers.get(number),
-                "form": declaration_forms.get(number)
-                or DeclarationForm(
-                    prefix=f"wp{number}", initial=DeclarationForm.initial_from(declaration)
-                ),
-                "error": row_errors.get(f"wp-{number}", ""),
-                "saved": saved == f"wp-{number}",
-            }
-        )
-    justifications = []
-    for deliverable in state.late:
-        justification = state.justifications.get(deliverable.pk)
-        justifications.append(
-            {
-                "key": f"late-{deliverable.pk}",
-                "deliverable": deliverable,
-                "justification": justification,
-                "form": justification_forms.get(deliverable.pk)
-                or JustificationForm(
-                    prefix=f"d{deliverable.pk}",
-                    initial={"text": justification.text if justification else ""},
-                ),
-                "error": row_errors.get(f"late-{deliverable.pk}", ""),
-                "saved": saved == f"late-{deliverable.pk}",
-            }
-        )
+    current = report_state(user=request.user, detail=detail, now=timezone.now())
+    row_errors = row_errors or {}
     late_ids = {deliverable.pk for deliverable in state.late}
     return {
-        "project": project,
+        "project": period.project,
         "period": period,
         # Justifications of deliverables no longer late (submitted since): still part of it.
         "justified": [
@@ -163,15 +159,16 @@ def _report_context(
         "page": page,
         "detail": detail,
         "state": state,
+        "report_state": current,
         "today": today,
-        "due_on": due_on,
-        "overdue": report_overdue(due_on, report and report.first_submitted_at, timezone.now()),
-        "editable": editable,
-        "composing": composing,
-        "reviewing": reviewing,
-        "blockers": submission_blockers(state.facts(), today) if editable else [],
-        "declarations": declarations,
-        "justifications": justifications,
+        "due_on": current.due_on,
+        "overdue": current.overdue,
+        "editable": current.editable,
+        "composing": current.actions.compose,
+        "reviewing": current.actions.review,
+        "blockers": current.blockers,
+        "declarations": _declaration_rows(state, declaration_forms or {}, row_errors, saved),
+        "justifications": _justification_rows(state, justification_forms or {}, row_errors, saved),
         "technical_form": technical_form
         or TechnicalPartForm(initial={"technical_part": report.technical_part if report else ""}),
         "review_form": review_form or ReviewForm(),
