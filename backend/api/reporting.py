@@ -7,8 +7,6 @@ may not take is 403 with the reason; invalid input is 400 naming each field; a s
 state does not allow is 409 (a refused submission lists every blocker). None of them writes
 anything."""
 
-import datetime
-
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,11 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorsSerializer
-from backend.api.lookups import check_permission, visible_project
+from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
-from backend.common.errors import InvalidInput, PathError, format_path
-from backend.reporting.models import EDITABLE_REPORT_STATUSES, ReportVersion, VersionDecision
+from backend.reporting.models import ReportVersion, VersionDecision
 from backend.reporting.permissions import (
     can_compose_report,
     can_review_report,
@@ -33,8 +30,6 @@ from backend.reporting.rules import (
     ENTRY_TEXT_MAX_LENGTH,
     JUSTIFICATION_MAX_LENGTH,
     TECHNICAL_PART_MAX_LENGTH,
-    report_overdue,
-    submission_blockers,
 )
 from backend.reporting.selectors import (
     NOT_STARTED,
@@ -44,7 +39,6 @@ from backend.reporting.selectors import (
     contribution_get,
     deliverable_get,
     participation_get,
-    period_due_on,
     period_get,
     report_detail,
     report_list,
@@ -66,6 +60,7 @@ from backend.reporting.services import (
     report_submit,
     report_update,
 )
+from backend.reporting.state import Lateness, ReportState, report_lateness, report_state
 
 # -- input ---------------------------------------------------------------------------------------
 
@@ -163,36 +158,6 @@ class ReportRequestChangesInputSerializer(serializers.Serializer):
     comments = serializers.CharField(
         max_length=COMMENT_MAX_LENGTH, help_text="What has to change (required)."
     )
-
-
-def _flatten(errors, parts=()) -> list[PathError]:
-    """A serializer's errors as path errors."""
-    if isinstance(errors, dict):
-        found = []
-        for key, value in errors.items():
-            key_parts = parts if key == "non_field_errors" else (*parts, key)
-            found += _flatten(value, key_parts)
-        return found
-    if isinstance(errors, list):
-        if all(isinstance(item, str) for item in errors):
-            return [PathError(format_path(parts), str(item)) for item in errors]
-        found = []
-        for index, item in enumerate(errors):
-            found += _flatten(item, (*parts, index))
-        return found
-    return [PathError(format_path(parts), str(errors))]
-
-
-def _parse(serializer_class, data) -> dict:
-    """The input as the serializer reads it, or 400 naming each field (nothing is written)."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise InvalidInput(_flatten(serializer.errors))
-    return serializer.validated_data
-
-
-def _body(request) -> dict:
-    return request.data if isinstance(request.data, dict) else {}
 
 
 # -- output --------------------------------------------------------------------------------------
@@ -356,18 +321,17 @@ def _name(user) -> str | None:
     return None if user is None else user.get_username()
 
 
-def _summary(period, now: datetime.datetime) -> dict:
+def _summary(period, lateness: Lateness) -> dict:
     report = report_of(period)
-    due_on = period_due_on(period)
     return {
         "number": period.number,
         "start_month": period.start_month,
         "end_month": period.end_month,
         "start_date": period.start_date,
         "end_date": period.end_date,
-        "due_on": due_on,
+        "due_on": lateness.due_on,
         "status": NOT_STARTED if report is None else report.status,
-        "overdue": report_overdue(due_on, report and report.first_submitted_at, now),
+        "overdue": lateness.overdue,
         "submitted_at": report and report.submitted_at,
         "first_submitted_at": report and report.first_submitted_at,
         "approved_at": report and report.approved_at,
@@ -422,12 +386,11 @@ def _version(version: ReportVersion) -> dict:
     }
 
 
-def _detail(detail: ReportDetail) -> dict:
+def _detail(detail: ReportDetail, current: ReportState) -> dict:
     report, state = detail.report, detail.state
     work_packages = {wp.number: wp for wp in state.work_packages}
-    editable = report is None or report.status in EDITABLE_REPORT_STATUSES
     return {
-        **_summary(detail.period, timezone.now()),
+        **_summary(detail.period, current.lateness),
         "technical_part": report.technical_part if report else "",
         "submitted_by": report and _name(report.submitted_by),
         "approved_by": report and _name(report.approved_by),
@@ -465,11 +428,7 @@ def _detail(detail: ReportDetail) -> dict:
             }
             for deliverable in state.late
         ],
-        "blockers": [
-            blocker.as_dict() for blocker in submission_blockers(state.facts(), detail.today)
-        ]
-        if editable
-        else [],
+        "blockers": [blocker.as_dict() for blocker in current.blockers],
         "versions": [_version(version) for version in detail.versions],
     }
 
@@ -488,7 +447,8 @@ def _report_response(request, period) -> Response:
     """The period's report as the user sees it now (read again after a write)."""
     fresh = period_get(project=period.project, number=period.number)
     detail = report_detail(user=request.user, period=fresh, today=brussels_today())
-    return Response(ReportDetailSerializer(_detail(detail)).data)
+    current = report_state(user=request.user, detail=detail, now=timezone.now())
+    return Response(ReportDetailSerializer(_detail(detail, current)).data)
 
 
 def _contribution_view(request, project_id: int, number: int, participation_id: int):
@@ -542,12 +502,14 @@ class ReportListApi(APIView):
     )
     def get(self, request, project_id: int):
         project = visible_project(request, project_id)
-        filters = _parse(ReportListFilterSerializer, request.query_params)
+        filters = parsed(ReportListFilterSerializer, request.query_params)
         periods = report_list(user=request.user, project=project, status=filters.get("status"))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(periods, request, view=self)
         now = timezone.now()
-        data = ReportSummarySerializer([_summary(period, now) for period in page], many=True).data
+        data = ReportSummarySerializer(
+            [_summary(period, report_lateness(period, now)) for period in page], many=True
+        ).data
         return paginator.get_paginated_response(data)
 
 
@@ -570,7 +532,7 @@ class ReportDetailApi(APIView):
     def put(self, request, project_id: int, number: int):
         period = _period(request, project_id, number)
         check_permission(can_compose_report, request, period.project)
-        data = _parse(ReportInputSerializer, _body(request))
+        data = parsed(ReportInputSerializer, request_body(request))
         report_update(period=period, user=request.user, technical_part=data["technical_part"])
         return _report_response(request, period)
 
@@ -615,7 +577,7 @@ class ContributionApi(APIView):
             period=period,
             participation=participation,
             user=request.user,
-            entries=_body(request).get("entries"),
+            entries=request_body(request).get("entries"),
         )
         return _contribution_response(request, period, participation)
 
@@ -662,7 +624,7 @@ class DeclarationApi(APIView):
         if work_package is None:
             raise Http404
         check_permission(can_compose_report, request, period.project)
-        data = _parse(DeclarationInputSerializer, _body(request))
+        data = parsed(DeclarationInputSerializer, request_body(request))
         declaration = declaration_save(
             period=period,
             work_package=work_package,
@@ -692,7 +654,7 @@ class JustificationApi(APIView):
             period=period,
             deliverable=deliverable,
             user=request.user,
-            text=_body(request).get("text"),
+            text=request_body(request).get("text"),
         )
         return Response(
             JustificationSerializer(
@@ -748,7 +710,9 @@ class ReportApproveApi(APIView):
     def post(self, request, project_id: int, number: int):
         period = _period(request, project_id, number)
         check_permission(can_review_report, request, period.project)
-        report_approve(period=period, user=request.user, comments=_body(request).get("comments"))
+        report_approve(
+            period=period, user=request.user, comments=request_body(request).get("comments")
+        )
         return _report_response(request, period)
 
 
@@ -764,7 +728,7 @@ class ReportRequestChangesApi(APIView):
         period = _period(request, project_id, number)
         check_permission(can_review_report, request, period.project)
         report_request_changes(
-            period=period, user=request.user, comments=_body(request).get("comments")
+            period=period, user=request.user, comments=request_body(request).get("comments")
         )
         return _report_response(request, period)
 
@@ -816,7 +780,7 @@ class WaiverApi(APIView):
             raise Http404
         check_permission(can_waive_completion, request, project)
         waiver = completion_waive(
-            work_package=work_package, user=request.user, reason=_body(request).get("reason")
+            work_package=work_package, user=request.user, reason=request_body(request).get("reason")
         )
         return Response(
             WaiverSerializer(
