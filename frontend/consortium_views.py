@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,11 +40,11 @@ from backend.amendments.services import (
 )
 from backend.amendments.whatif import breached_rules, breaches
 from backend.common.dates import brussels_today
-from backend.grants.eligibility.engine import BREACH, PASS, REVIEW, WARNING, evaluate, timeline
+from backend.grants.eligibility.engine import BREACH, PASS
 from backend.grants.eligibility.messages import rule_label, verdict_as_dict
 from backend.grants.models import OrgType, ParticipationRole, ProgrammeStatus
 from backend.grants.rules import country_status_on
-from backend.grants.selectors import project_consortium
+from backend.grants.selectors import eligibility_on, project_eligibility
 from frontend.access import page_check, page_project
 from frontend.forms_amendments import (
     ApproveForm,
@@ -57,25 +57,8 @@ from frontend.forms_amendments import (
     rearranging,
     stored_rows,
 )
+from frontend.presenters import AMENDMENT_STATUS, VERDICT
 
-STATUS_LABELS = {
-    PASS: gettext_lazy("Pass"),
-    WARNING: gettext_lazy("Warning"),
-    REVIEW: gettext_lazy("Review"),
-    BREACH: gettext_lazy("Breach"),
-}
-STATUS_CLASSES = {
-    PASS: "status-green",
-    WARNING: "status-amber",
-    REVIEW: "status-amber",
-    BREACH: "status-red",
-}
-AMENDMENT_CLASSES = {
-    AmendmentStatus.DRAFT: "",
-    AmendmentStatus.SUBMITTED: "status-amber",
-    AmendmentStatus.APPROVED: "status-green",
-    AmendmentStatus.REJECTED: "status-red",
-}
 _PATH_ROW = "changes["
 
 
@@ -94,8 +77,8 @@ def _text(value) -> str:
 def _status(status: str) -> dict:
     return {
         "status": status,
-        "status_label": STATUS_LABELS.get(status, status),
-        "status_class": STATUS_CLASSES.get(status, ""),
+        "status_label": VERDICT.label(status),
+        "status_class": VERDICT.css_class(status),
     }
 
 
@@ -217,12 +200,13 @@ def _see_other(url: str) -> HttpResponseRedirect:
 def consortium(request, project_id: int):
     """The participants, the verdict today with each rule's explanation, and the timeline."""
     project = page_project(request, project_id)
-    found = project_consortium(user=request.user, project_id=project.pk)
-    if found is None:
+    eligibility = project_eligibility(
+        user=request.user, project_id=project.pk, as_of=brussels_today()
+    )
+    if eligibility is None:
         raise Http404
-    members, rules = found
+    members, verdict = eligibility.consortium, eligibility.verdict
     language = get_language()
-    verdict = evaluate(members, rules, brussels_today())
     view = verdict_view(verdict, language)
     counted = set(verdict.result("min_full_partners").participants)
     roles = dict(ParticipationRole.choices)
@@ -249,7 +233,7 @@ def consortium(request, project_id: int):
             "project": project,
             "participants": participants,
             "verdict": view,
-            "timeline": timeline_view(timeline(members, rules), language),
+            "timeline": timeline_view(eligibility.timeline(), language),
         },
     )
 
@@ -268,7 +252,7 @@ def amendments(request, project_id: int):
             "amendments": [
                 {
                     "item": item,
-                    "status_class": AMENDMENT_CLASSES.get(item.status, ""),
+                    "status_class": AMENDMENT_STATUS.css_class(item.status),
                     "deemed_rejected": item.is_deemed_rejected(brussels_today()),
                 }
                 for item in amendment_list(user=request.user, project=project)
@@ -290,9 +274,8 @@ def _builder_page(request, project, context, builder, *, status=200, **extra):
     }
     if request.htmx:
         return render(request, "frontend/consortium/_amendment_form.html", values, status=status)
-    values["today"] = verdict_view(
-        evaluate(context.consortium, context.rules, brussels_today()), get_language()
-    )
+    today = eligibility_on(context.consortium, context.rules, brussels_today())
+    values["today"] = verdict_view(today.verdict, get_language())
     return render(request, "frontend/consortium/builder.html", values, status=status)
 
 
@@ -361,7 +344,7 @@ def _amendment_page(request, project, item, *, status=200, builder=None, **extra
     values = {
         "project": project,
         "item": item,
-        "status_class": AMENDMENT_CLASSES.get(item.status, ""),
+        "status_class": AMENDMENT_STATUS.css_class(item.status),
         "deemed_rejected": item.is_deemed_rejected(today),
         "what_if": None if result is None else what_if_view(result, language),
         "problems": error_lines(problems),
@@ -381,7 +364,8 @@ def _amendment_page(request, project, item, *, status=200, builder=None, **extra
             stored_rows([change_as_input(change) for change in item.changes.all()]),
             Choices.from_context(context),
         )
-        values["today"] = verdict_view(evaluate(context.consortium, context.rules, today), language)
+        eligibility = eligibility_on(context.consortium, context.rules, today)
+        values["today"] = verdict_view(eligibility.verdict, language)
     return render(request, "frontend/consortium/amendment.html", values, status=status)
 
 
