@@ -1,9 +1,11 @@
 """The amendment builder's forms: a justification and a numbered set of change rows.
 
-The forms only parse what the browser sends and keep it as typed; every rule about changes
-(which fields a kind needs, dates within the project's life, known participants and PICs) is
-checked by the amendment services, whose errors (``changes[1].effective_on``, ...) are put back
-at the row and field they name (``place_errors``). A row shows only the fields its kind uses
+The forms parse what the browser sends into the values the amendment services take
+(``ChangeInput``), with the check of which fields a kind needs and a PIC's form
+(``backend.amendments.validation.shape_errors``); every rule against the record (dates within
+the project's life, known participants and PICs) is checked by the services, whose errors
+(``changes[1].effective_on``, ...) are put back at the row and field they name
+(``place_errors``). A row shows only the fields its kind uses
 (``backend.amendments.validation.KIND_FIELDS``); values of other fields are not sent on.
 """
 
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backend.amendments.models import ChangeKind
-from backend.amendments.validation import KIND_FIELDS
+from backend.amendments.validation import KIND_FIELDS, ChangeInput, shape_errors
 from backend.grants.eligibility.facts import FULL_PARTNER_ROLES
 from backend.grants.models import OrgType, ParticipationRole
 
@@ -207,17 +209,16 @@ class ChangeRowForm(forms.Form):
             self.add_error("kind", _("Choose the kind of change."))
         if "effective_on" not in self.errors and not data.get("effective_on"):
             self.add_error("effective_on", _("Give the date the change takes effect."))
+        if not self.errors:
+            for name, message in shape_errors(self.as_change()).items():
+                self.add_error(name, message)
         return data
 
-    def as_change(self) -> dict:
+    def as_change(self) -> ChangeInput:
         """The row as the amendment services take a change: the kind's own fields only."""
         data = self.cleaned_data
-        change = {"kind": data["kind"], "effective_on": data["effective_on"].isoformat()}
-        for name in self.used_fields():
-            value = data.get(name)
-            if value:
-                change[name] = list(value) if name == "types" else value.strip()
-        return change
+        fields = {name: data.get(name) for name in self.used_fields()}
+        return ChangeInput(kind=data["kind"], effective_on=data["effective_on"], **fields)
 
     def row_values(self) -> dict:
         """The row as typed, to show it again (unbound) after adding or removing a row."""
@@ -253,7 +254,7 @@ class Builder:
         # Both are checked, so that each shows its own errors.
         return all([self.form.is_valid(), self.rows.is_valid()])
 
-    def changes(self) -> list[dict]:
+    def changes(self) -> list[ChangeInput]:
         self.sent = [i for i, row in enumerate(self.rows.forms) if not row.is_blank()]
         return [self.rows.forms[i].as_change() for i in self.sent]
 

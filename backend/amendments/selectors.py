@@ -15,7 +15,7 @@ from backend.grants.selectors import consortia
 
 from .errors import AmendmentInvalid, FieldError
 from .models import DECISION_DAYS, AmendmentChange, AmendmentRequest, AmendmentStatus
-from .validation import mentioned_pics, validate_changes
+from .validation import ChangeInput, check_changes, mentioned_pics
 from .whatif import AmendmentContext, KnownOrganisation, planned_changes, what_if
 
 
@@ -71,7 +71,7 @@ def amendment_context(*, project_id: int, pics: Iterable[str] = ()) -> Amendment
 
 
 def change_as_input(change: AmendmentChange) -> dict:
-    """A stored change as the API takes it (to check it again against today's record)."""
+    """A stored change with the fields a request gives (what a page shows of it)."""
     return {
         "kind": change.kind,
         "effective_on": change.effective_on,
@@ -86,12 +86,17 @@ def change_as_input(change: AmendmentChange) -> dict:
     }
 
 
-def changes_what_if(*, project: Project, changes) -> dict:
+def stored_change_input(change: AmendmentChange) -> ChangeInput:
+    """A stored change as the checks take it (to check it again against today's record)."""
+    return ChangeInput(**change_as_input(change))
+
+
+def changes_what_if(*, project: Project, changes: list[ChangeInput]) -> dict:
     """The what-if of changes sent as input: checked (AmendmentInvalid), tried, not saved."""
-    if isinstance(changes, list) and not changes:
+    if not changes:
         raise AmendmentInvalid([FieldError("changes", _("Give at least one change."))])
     context = amendment_context(project_id=project.pk, pics=mentioned_pics(changes))
-    validated = validate_changes(changes, context)
+    validated = check_changes(changes, context)
     return what_if(
         context.consortium,
         context.rules,
@@ -105,7 +110,7 @@ def amendment_what_if(amendment: AmendmentRequest) -> tuple[dict | None, list[Fi
     request's changes are in the record."""
     if amendment.status not in (AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED):
         return None, []
-    changes = [change_as_input(change) for change in amendment.changes.all()]
+    changes = [stored_change_input(change) for change in amendment.changes.all()]
     if not changes:
         return None, []
     try:

@@ -3,11 +3,15 @@ the grant record at once) and reject.
 
 Each service checks permission first (PermissionDenied with the reason), then the request's
 status (AmendmentConflict), then the input (AmendmentInvalid with field paths); a refusal writes
-nothing. Each step records one audit event (amendment.created, .updated, .submitted, .approved,
-.rejected) with the request's status before and after.
+nothing. Each step records one audit event (amendment.created, .updated, .submitted,
+.approved, .rejected) with the request's status before and after.
+
+The input comes parsed: texts, and the changes as ``ChangeInput`` values (the API's serializers
+and the pages' forms read what is sent).
 """
 
 import datetime
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -36,8 +40,8 @@ from .models import (
     ChangeKind,
 )
 from .permissions import can_decide, can_propose
-from .selectors import amendment_context, change_as_input
-from .validation import check_changes, mentioned_pics, parse_changes, validate_changes
+from .selectors import amendment_context, stored_change_input
+from .validation import ChangeInput, check_changes, mentioned_pics
 from .whatif import breached_rules, breaches, planned_changes, what_if
 
 # Which status each step starts from: the transition table.
@@ -60,22 +64,31 @@ def _conflict_message(step: str, amendment: AmendmentRequest) -> str:
     return messages[step] % {"status": f'"{status}"'}
 
 
-def _lock(amendment: AmendmentRequest, step: str) -> AmendmentRequest:
-    """The request as committed, locked until the end of the transaction, in the status the
-    step starts from."""
+def step_check(amendment: AmendmentRequest, step: str, today: datetime.date | None = None) -> None:
+    """AmendmentConflict unless the request's status allows the step ("update", "submit",
+    "approve", "reject") now: approving also needs the decision period to run still. The
+    services check it on the request as committed; a caller may check first, before it reads
+    the input, so that a step out of order is told as such whatever the input."""
+    if amendment.status != TRANSITIONS[step]:
+        raise AmendmentConflict(_conflict_message(step, amendment))
+    if step == "approve" and amendment.is_deemed_rejected(today or brussels_today()):
+        raise AmendmentConflict(
+            _(
+                "No decision was taken by %(date)s, %(days)s days after submission: the "
+                "request counts as rejected and has to be launched again."
+            )
+            % {"date": amendment.decision_due_on.isoformat(), "days": DECISION_DAYS}
+        )
+
+
+def _lock(
+    amendment: AmendmentRequest, step: str, today: datetime.date | None = None
+) -> AmendmentRequest:
+    """The request as committed, locked until the end of the transaction, if the step may be
+    taken now (``step_check``)."""
     locked = AmendmentRequest.objects.select_for_update().get(pk=amendment.pk)
-    if locked.status != TRANSITIONS[step]:
-        raise AmendmentConflict(_conflict_message(step, locked))
+    step_check(locked, step, today)
     return locked
-
-
-def _text(value, field: str) -> str:
-    """A free-text input, stripped; absent is empty."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise AmendmentInvalid([FieldError(field, _("Not a valid string."))])
-    return value.strip()
 
 
 def _save_changes(amendment: AmendmentRequest, validated: list[dict]) -> None:
@@ -109,17 +122,17 @@ def _record(
     )
 
 
-def _validated(project: Project, changes) -> list[dict]:
+def _validated(project: Project, changes: Sequence[ChangeInput]) -> list[dict]:
     context = amendment_context(project_id=project.pk, pics=mentioned_pics(changes))
-    return validate_changes(changes, context)
+    return check_changes(changes, context)
 
 
 def amendment_create(
-    *, project: Project, user, justification: str = "", changes: list[dict]
+    *, project: Project, user, justification: str = "", changes: Sequence[ChangeInput]
 ) -> AmendmentRequest:
     """A draft request with its changes (which may be none yet)."""
     require(can_propose, user, project)
-    text = _text(justification, "justification")
+    text = justification.strip()
     with transaction.atomic():
         validated = _validated(project, changes)
         amendment = AmendmentRequest(project=project, justification=text, created_by=user)
@@ -139,13 +152,13 @@ def amendment_create(
 
 
 def amendment_update(
-    *, request: AmendmentRequest, user, justification: str = "", changes: list[dict]
+    *, request: AmendmentRequest, user, justification: str = "", changes: Sequence[ChangeInput]
 ) -> AmendmentRequest:
     """Replace a draft's justification and changes."""
     require(can_propose, user, request.project)
     with transaction.atomic():
         amendment = _lock(request, "update")
-        text = _text(justification, "justification")
+        text = justification.strip()
         validated = _validated(amendment.project, changes)
         before = {"status": amendment.status, "changes": amendment.changes.count()}
         amendment.justification = text
@@ -176,9 +189,9 @@ def _stored_changes(amendment: AmendmentRequest) -> list[AmendmentChange]:
 def _checked_again(amendment: AmendmentRequest, rows: list[AmendmentChange]):
     """The stored changes checked against the record as it stands now (it may have changed
     since the draft): the context and the validated changes."""
-    inputs = [change_as_input(row) for row in rows]
+    inputs = [stored_change_input(row) for row in rows]
     context = amendment_context(project_id=amendment.project_id, pics=mentioned_pics(inputs))
-    return context, check_changes(parse_changes(inputs), context)
+    return context, check_changes(inputs, context)
 
 
 def amendment_submit(*, request: AmendmentRequest, user) -> AmendmentRequest:
@@ -233,20 +246,12 @@ def amendment_approve(
     date to the project's end; if it would be in breach on any of those days, approval needs an
     ``override_justification``, which is recorded. Refused once the decision period is over.
     """
-    today = today or brussels_today()
     require(can_decide, user, request.project)
+    override = (override_justification or "").strip()
     try:
         with transaction.atomic():
-            amendment = _lock(request, "approve")
+            amendment = _lock(request, "approve", today)
             project = Project.objects.select_for_update().get(pk=amendment.project_id)
-            if amendment.is_deemed_rejected(today):
-                raise AmendmentConflict(
-                    _(
-                        "No decision was taken by %(date)s, %(days)s days after submission: the "
-                        "request counts as rejected and has to be launched again."
-                    )
-                    % {"date": amendment.decision_due_on.isoformat(), "days": DECISION_DAYS}
-                )
             rows = _stored_changes(amendment)
             context, validated = _checked_again(amendment, rows)
             result = what_if(
@@ -255,54 +260,19 @@ def amendment_approve(
                 planned_changes(validated, context.consortium, context.organisations),
             )
             breached = breaches(result)
-            override = _text(override_justification, "override_justification")
-            decision_note = _text(note, "note")
             if breached and not override:
-                raise AmendmentInvalid(
-                    [
-                        FieldError(
-                            "override_justification",
-                            _(
-                                "With these changes the consortium would be in breach: %(when)s. "
-                                "Approving needs an override justification."
-                            )
-                            % {
-                                "when": "; ".join(
-                                    _("%(rules)s from %(date)s")
-                                    % {
-                                        "date": entry.starts_on.isoformat(),
-                                        "rules": ", ".join(
-                                            rule_label(rule)
-                                            for rule in breached_rules(entry.verdict)
-                                        ),
-                                    }
-                                    for entry in breached
-                                )
-                            },
-                        )
-                    ]
-                )
+                raise AmendmentInvalid([_override_needed(breached)])
             changed = _apply(project, rows)
-            before = {"status": amendment.status}
-            amendment.status = AmendmentStatus.APPROVED
-            amendment.decided_by = user
-            amendment.decided_at = timezone.now()
-            amendment.decision_note = decision_note
-            amendment.override_justification = override if breached else ""
-            amendment.full_clean()
-            amendment.save()
-            _record(
-                "amendment.approved",
-                user,
+            _decide(
                 amendment,
+                user,
                 project,
-                before=before,
+                status=AmendmentStatus.APPROVED,
+                note=note.strip(),
                 after={
-                    "status": amendment.status,
                     "changes": len(rows),
-                    "override_justification": amendment.override_justification,
+                    "override_justification": override if breached else "",
                 },
-                note=decision_note,
             )
             projects_changed(changed, reason="amendment approved")
     except IntegrityError:
@@ -314,30 +284,62 @@ def amendment_approve(
     return amendment
 
 
+def _override_needed(breached) -> FieldError:
+    """Why approving needs an override justification: the rules broken, from when."""
+    when = "; ".join(
+        _("%(rules)s from %(date)s")
+        % {
+            "date": entry.starts_on.isoformat(),
+            "rules": ", ".join(rule_label(rule) for rule in breached_rules(entry.verdict)),
+        }
+        for entry in breached
+    )
+    return FieldError(
+        "override_justification",
+        _(
+            "With these changes the consortium would be in breach: %(when)s. "
+            "Approving needs an override justification."
+        )
+        % {"when": when},
+    )
+
+
+def _decide(
+    amendment: AmendmentRequest, user, project: Project, *, status: str, note: str, after: dict
+) -> None:
+    """Record the officer's decision on the request (approved or rejected) and its event;
+    ``after`` adds to the event's record of the decision (an approval's override)."""
+    before = {"status": amendment.status}
+    amendment.status = status
+    amendment.decided_by = user
+    amendment.decided_at = timezone.now()
+    amendment.decision_note = note
+    if "override_justification" in after:
+        amendment.override_justification = after["override_justification"]
+    amendment.full_clean()
+    amendment.save()
+    _record(
+        f"amendment.{status}",
+        user,
+        amendment,
+        project,
+        before=before,
+        after={"status": amendment.status, **after},
+        note=note,
+    )
+
+
 def amendment_reject(*, request: AmendmentRequest, user, note: str) -> AmendmentRequest:
     """Reject a submitted request with a note saying why. A request past its decision period
     already counts as rejected; rejecting it records the decision explicitly."""
     require(can_decide, user, request.project)
     with transaction.atomic():
         amendment = _lock(request, "reject")
-        text = _text(note, "note")
+        text = note.strip()
         if not text:
             raise AmendmentInvalid([FieldError("note", _("Say why the request is rejected."))])
-        before = {"status": amendment.status}
-        amendment.status = AmendmentStatus.REJECTED
-        amendment.decided_by = user
-        amendment.decided_at = timezone.now()
-        amendment.decision_note = text
-        amendment.full_clean()
-        amendment.save()
-        _record(
-            "amendment.rejected",
-            user,
-            amendment,
-            request.project,
-            before=before,
-            after={"status": amendment.status},
-            note=text,
+        _decide(
+            amendment, user, request.project, status=AmendmentStatus.REJECTED, note=text, after={}
         )
         projects_changed([amendment.project_id], reason="amendment rejected")
     return amendment

@@ -1,27 +1,28 @@
-"""Checking the changes of an amendment request, for the API and the services alike.
+"""Checking the changes of an amendment request, for the API, the web pages and the services.
 
-Two passes, one list of errors, each naming its field path (``changes[1].effective_on``, lists
-count from 0): the serializers below check each value's shape (kinds, dates, PICs, types from the
-vocabulary, which fields a kind needs); ``check_changes`` then checks them against the record
-(the participant named takes part on the effective date, the date falls in the project's life,
-short names are free, countries are known, a known PIC is described as recorded). Pure: what the
-record holds comes in as an ``AmendmentContext``.
+Changes come parsed, as ``ChangeInput`` values (the API's serializers and the pages' forms read
+what is sent: kinds, dates, PICs, types from the vocabulary). Two checks follow, one list of
+errors, each naming its field path (``changes[1].effective_on``, lists count from 0):
+``shape_errors`` says which fields a change's kind needs and does not use (the readers run it
+on each change); ``check_changes`` then checks the changes against the record (the participant
+named takes part on the effective date, the date falls in the project's life, short names are
+free, countries are known, a known PIC is described as recorded). Pure: what the record holds
+comes in as an ``AmendmentContext``.
 
 A new coordinator outside the EU Member States and associated countries, or a consortium left in
 breach, is no input error: the what-if verdict says so and the officer decides.
 """
 
+import datetime
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from rest_framework import serializers
-from rest_framework.settings import api_settings
 
 from backend.grants.eligibility.changes import apply_changes
 from backend.grants.eligibility.facts import BENEFICIARY, FULL_PARTNER_ROLES, Participant
-from backend.grants.models import OrgType
 from backend.grants.rules import differences_from_record
 
 from .errors import AmendmentInvalid, FieldError
@@ -54,155 +55,58 @@ OPTIONAL_FIELDS = (
 )
 
 
-def _types_field(help_text: str) -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.ChoiceField(choices=OrgType.choices),
-        required=False,
-        allow_null=True,
-        allow_empty=False,
-        help_text=help_text,
-    )
+@dataclass(frozen=True)
+class ChangeInput:
+    """One change of a consortium as a request gives it, read but not yet checked. A field
+    left blank is None; types are sorted, each once."""
+
+    kind: str
+    effective_on: datetime.date
+    participant: str | None = None
+    pic: str | None = None
+    legal_name: str | None = None
+    short_name: str | None = None
+    country: str | None = None
+    types: tuple[str, ...] | None = None
+    affiliated_to: str | None = None
+
+    def __post_init__(self):
+        for name in OPTIONAL_FIELDS:
+            if not getattr(self, name):
+                object.__setattr__(self, name, None)
+        if self.types is not None:
+            object.__setattr__(self, "types", tuple(sorted(set(self.types))))
+
+    def given(self) -> set[str]:
+        return {name for name in OPTIONAL_FIELDS if getattr(self, name) is not None}
 
 
-class ChangeInputSerializer(serializers.Serializer):
-    """One change of a consortium, taking effect on ``effective_on``. The fields by kind:
-
-    - add_beneficiary, add_associated_partner: pic, short_name; legal_name, country and types
-      when the system does not know the PIC (if given for a known PIC they must match it);
-    - add_affiliated_entity: the same, and affiliated_to;
-    - terminate_participation, change_coordinator: participant;
-    - change_organisation_country: participant, country;
-    - change_organisation_types: participant, types.
-    """
-
-    kind = serializers.ChoiceField(choices=ChangeKind.choices)
-    effective_on = serializers.DateField(
-        help_text="The date the change takes effect (YYYY-MM-DD), within the project's life. "
-        "For a termination it is the last day of the participation."
-    )
-    participant = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="The short name of the participant a termination, a change of coordinator (the "
-        "new coordinator) or an organisation change is about.",
-    )
-    pic = serializers.RegexField(
-        PIC_PATTERN,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        error_messages={"invalid": gettext_lazy("A PIC is exactly 9 digits.")},
-        help_text="Additions: the organisation's PIC (9 digits).",
-    )
-    legal_name = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        max_length=300,
-        help_text="Additions: needed when the system does not know the PIC yet.",
-    )
-    short_name = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        max_length=50,
-        help_text="Additions: the newcomer's short name in the project (unique in it).",
-    )
-    country = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="Additions: the organisation's country (ISO 3166-1 alpha-2), needed when the "
-        "PIC is new; change_organisation_country: its new country.",
-    )
-    types = _types_field(
-        "Additions: the organisation's types, needed when the PIC is new; "
-        "change_organisation_types: its new types."
-    )
-    affiliated_to = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="Affiliated entities: the short name of the beneficiary or coordinator.",
-    )
-
-    def validate(self, attrs):
-        required, optional = KIND_FIELDS[attrs["kind"]]
-        given = {name for name in OPTIONAL_FIELDS if attrs.get(name) not in (None, "")}
-        errors = {}
-        for name in sorted(required - given, key=OPTIONAL_FIELDS.index):
-            errors[name] = _("This field is required for a change of this kind.")
-        for name in sorted(given - required - optional, key=OPTIONAL_FIELDS.index):
-            errors[name] = _("A change of this kind does not use this field.")
-        if errors:
-            raise serializers.ValidationError(errors)
-        values = {name: attrs.get(name) or None for name in OPTIONAL_FIELDS}
-        if values["types"] is not None:
-            values["types"] = sorted(set(values["types"]))
-        return {"kind": attrs["kind"], "effective_on": attrs["effective_on"], **values}
+def shape_errors(change: ChangeInput) -> dict[str, str]:
+    """A PIC not of 9 digits, the fields the change's kind needs but lacks, and those it gives
+    but the kind does not use: {field: message}."""
+    required, optional = KIND_FIELDS[change.kind]
+    given = change.given()
+    errors = {}
+    if change.pic is not None and not re.match(PIC_PATTERN, change.pic):
+        errors["pic"] = _("A PIC is exactly 9 digits.")
+    for name in sorted(required - given, key=OPTIONAL_FIELDS.index):
+        errors[name] = _("This field is required for a change of this kind.")
+    for name in sorted(given - required - optional, key=OPTIONAL_FIELDS.index):
+        errors[name] = _("A change of this kind does not use this field.")
+    return errors
 
 
-class AmendmentInputSerializer(serializers.Serializer):
-    justification = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Why the consortium asks for the changes; needed to submit.",
-    )
-    changes = ChangeInputSerializer(many=True)
-
-
-def flatten_errors(detail, prefix: tuple = ()) -> list[FieldError]:
-    """DRF's nested error detail as a flat list of errors with paths."""
-    if isinstance(detail, Mapping):
-        errors = []
-        for key, value in detail.items():
-            path = prefix if key == api_settings.NON_FIELD_ERRORS_KEY else (*prefix, key)
-            errors.extend(flatten_errors(value, path))
-        return errors
-    if isinstance(detail, list | tuple):
-        if all(isinstance(item, str) for item in detail):
-            return [FieldError.at(prefix, item) for item in detail]
-        errors = []
-        for index, item in enumerate(detail):
-            errors.extend(flatten_errors(item, (*prefix, index)))
-        return errors
-    return [FieldError.at(prefix, str(detail))]
-
-
-def parse_changes(changes) -> list[dict]:
-    if changes is None:
-        raise AmendmentInvalid([FieldError("changes", _("This field is required."))])
-    serializer = ChangeInputSerializer(data=changes, many=True)
-    if not serializer.is_valid():
-        raise AmendmentInvalid(flatten_errors(serializer.errors, ("changes",)))
-    return list(serializer.validated_data)
-
-
-def mentioned_pics(changes) -> set[str]:
-    """The PICs raw input mentions (to load what the record knows of them)."""
-    if not isinstance(changes, list):
-        return set()
-    return {
-        change["pic"]
-        for change in changes
-        if isinstance(change, Mapping) and isinstance(change.get("pic"), str)
-    }
-
-
-def validate_changes(changes, context: AmendmentContext) -> list[dict]:
-    """Raw changes checked in both passes; returns them as dicts of AmendmentChange values
-    (participation_id, country_id, ...). Raises AmendmentInvalid with every error."""
-    return check_changes(parse_changes(changes), context)
+def mentioned_pics(changes: Iterable[ChangeInput]) -> set[str]:
+    """The PICs the changes mention (to load what the record knows of them)."""
+    return {change.pic for change in changes if change.pic}
 
 
 def _quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def check_changes(changes: Iterable[dict], context: AmendmentContext) -> list[dict]:
-    """Parsed changes checked against the record, in order: each change is checked against the
+def check_changes(changes: Iterable[ChangeInput], context: AmendmentContext) -> list[dict]:
+    """Changes checked against the record, in order: each change is checked against the
     consortium as the earlier changes of the request leave it. Returns them as dicts of
     AmendmentChange values; raises AmendmentInvalid with every error."""
     return _Checker(context).run(changes)
@@ -224,7 +128,7 @@ class _Checker:
             p.key: None for p in context.consortium.participants
         }
 
-    def run(self, changes: Iterable[dict]) -> list[dict]:
+    def run(self, changes: Iterable[ChangeInput]) -> list[dict]:
         validated = []
         for index, change in enumerate(changes):
             values = self.check(index, change)
@@ -236,11 +140,38 @@ class _Checker:
             raise AmendmentInvalid(self.errors)
         return validated
 
-    def check(self, index: int, change: dict) -> dict | None:
+    def check(self, index: int, change: ChangeInput) -> dict | None:
         """One change's errors recorded; its values if it has none."""
         self.index = index
         self.found: list[FieldError] = []
-        self.effective_on = change["effective_on"]
+        self.effective_on = change.effective_on
+        self.check_in_life()
+        self.in_life = not self.found
+        self.participants = {p.key: p for p in self.working.participants}
+        values = {
+            "kind": change.kind,
+            "effective_on": self.effective_on,
+            "participation_id": None,
+            "pic": "",
+            "legal_name": "",
+            "short_name": "",
+            "country_id": None,
+            "types": None,
+            "affiliated_to_id": None,
+            "new_country_id": None,
+            "new_types": None,
+        }
+        if change.kind in TARGETED:
+            self.check_targeted(change, values)
+        else:
+            self.check_addition(change, values)
+        self.errors.extend(self.found)
+        return None if self.found else values
+
+    def error(self, field: str, message: str) -> None:
+        self.found.append(FieldError.at(("changes", self.index, field), message))
+
+    def check_in_life(self) -> None:
         start, end = self.consortium.start_date, self.consortium.end_date
         if self.effective_on < start:
             self.error(
@@ -254,30 +185,6 @@ class _Checker:
                 _("The project ends on %(end)s; a change cannot take effect after.")
                 % {"end": end.isoformat()},
             )
-        self.in_life = not self.found
-        self.participants = {p.key: p for p in self.working.participants}
-        values = {
-            "kind": change["kind"],
-            "effective_on": self.effective_on,
-            "participation_id": None,
-            "pic": "",
-            "legal_name": "",
-            "short_name": "",
-            "country_id": None,
-            "types": None,
-            "affiliated_to_id": None,
-            "new_country_id": None,
-            "new_types": None,
-        }
-        if change["kind"] in TARGETED:
-            self.check_targeted(change, values)
-        else:
-            self.check_addition(change, values)
-        self.errors.extend(self.found)
-        return None if self.found else values
-
-    def error(self, field: str, message: str) -> None:
-        self.found.append(FieldError.at(("changes", self.index, field), message))
 
     def taking_part(self, field: str, key: str) -> Participant | None:
         """The recorded participant of the project named ``key``, if it takes part on the
@@ -309,48 +216,59 @@ class _Checker:
             return None
         return participant
 
-    def check_targeted(self, change: dict, values: dict) -> None:
-        kind = change["kind"]
-        target = self.taking_part("participant", change["participant"])
+    # -- changes about a participant --------------------------------------------------------
+
+    def check_targeted(self, change: ChangeInput, values: dict) -> None:
+        target = self.taking_part("participant", change.participant)
         if target is not None:
             values["participation_id"] = target.id
-        if kind == ChangeKind.CHANGE_COORDINATOR:
-            if self.coordinator_change is not None:
-                self.error(
-                    "kind",
-                    _("%(change)s already changes the coordinator; a request changes it once.")
-                    % {"change": f"changes[{self.coordinator_change}]"},
-                )
-            elif target is not None and target.role != BENEFICIARY:
-                self.error(
-                    "participant",
-                    _("The new coordinator must be a beneficiary (full partner); %(value)s is not.")
-                    % {"value": _quoted(target.key)},
-                )
-            if self.coordinator_change is None:
-                self.coordinator_change = self.index
+        if change.kind == ChangeKind.CHANGE_COORDINATOR:
+            self.check_coordinator(target)
+        elif target is None:
             return
-        if target is None:
-            return
-        if kind == ChangeKind.TERMINATE_PARTICIPATION:
-            if target.key in self.ended:
-                self.error(
-                    "participant",
-                    _("%(change)s already ends this participation.")
-                    % {"change": f"changes[{self.ended[target.key]}]"},
-                )
-            else:
-                self.ended[target.key] = self.index
-            return
-        earlier = self.organisation_changes.setdefault((target.pic, kind), self.index)
+        elif change.kind == ChangeKind.TERMINATE_PARTICIPATION:
+            self.check_termination(target)
+        else:
+            self.check_organisation_change(change, target, values)
+
+    def check_coordinator(self, target: Participant | None) -> None:
+        if self.coordinator_change is not None:
+            self.error(
+                "kind",
+                _("%(change)s already changes the coordinator; a request changes it once.")
+                % {"change": f"changes[{self.coordinator_change}]"},
+            )
+        elif target is not None and target.role != BENEFICIARY:
+            self.error(
+                "participant",
+                _("The new coordinator must be a beneficiary (full partner); %(value)s is not.")
+                % {"value": _quoted(target.key)},
+            )
+        if self.coordinator_change is None:
+            self.coordinator_change = self.index
+
+    def check_termination(self, target: Participant) -> None:
+        if target.key in self.ended:
+            self.error(
+                "participant",
+                _("%(change)s already ends this participation.")
+                % {"change": f"changes[{self.ended[target.key]}]"},
+            )
+        else:
+            self.ended[target.key] = self.index
+
+    def check_organisation_change(
+        self, change: ChangeInput, target: Participant, values: dict
+    ) -> None:
+        earlier = self.organisation_changes.setdefault((target.pic, change.kind), self.index)
         if earlier != self.index:
             self.error(
                 "participant",
                 _("%(change)s already makes this change to the organisation.")
                 % {"change": f"changes[{earlier}]"},
             )
-        if kind == ChangeKind.CHANGE_ORGANISATION_COUNTRY:
-            new_country = change["country"]
+        if change.kind == ChangeKind.CHANGE_ORGANISATION_COUNTRY:
+            new_country = change.country
             if new_country not in self.context.countries:
                 self.error("country", _unknown_country(new_country))
             elif new_country == target.country:
@@ -361,12 +279,43 @@ class _Checker:
                 )
             values["new_country_id"] = new_country
         else:
-            if frozenset(change["types"]) == target.types:
+            if frozenset(change.types) == target.types:
                 self.error("types", _("The organisation is already recorded with these types."))
-            values["new_types"] = change["types"]
+            values["new_types"] = list(change.types)
 
-    def check_addition(self, change: dict, values: dict) -> None:
-        pic, short_name, country = change["pic"], change["short_name"], change["country"]
+    # -- additions ----------------------------------------------------------------------------
+
+    def check_addition(self, change: ChangeInput, values: dict) -> None:
+        self.check_short_name(change.short_name)
+        known = self.context.organisations.get(change.pic)
+        if known is not None:
+            self.check_known_organisation(change, known)
+        else:
+            for field in ("legal_name", "country", "types"):
+                if getattr(change, field) is None:
+                    self.error(
+                        field,
+                        _(
+                            "The system does not know the organisation with PIC %(pic)s yet: "
+                            "give its legal name, country and types."
+                        )
+                        % {"pic": change.pic},
+                    )
+        if change.country is not None and change.country not in self.context.countries:
+            self.error("country", _unknown_country(change.country))
+        if self.in_life:
+            self.check_not_taking_part(change.pic)
+        if change.kind == ChangeKind.ADD_AFFILIATED_ENTITY:
+            self.check_affiliation(change, values)
+        values.update(
+            pic=change.pic,
+            legal_name=change.legal_name or "",
+            short_name=change.short_name,
+            country_id=change.country,
+            types=None if change.types is None else list(change.types),
+        )
+
+    def check_short_name(self, short_name: str) -> None:
         if short_name in self.short_names:
             earlier = self.short_names[short_name]
             self.error(
@@ -379,69 +328,48 @@ class _Checker:
             )
         else:
             self.short_names[short_name] = self.index
-        known = self.context.organisations.get(pic)
-        if known is not None:
-            self.check_known_organisation(change, known)
-        else:
-            for field in ("legal_name", "country", "types"):
-                if change[field] is None:
-                    self.error(
-                        field,
-                        _(
-                            "The system does not know the organisation with PIC %(pic)s yet: "
-                            "give its legal name, country and types."
-                        )
-                        % {"pic": pic},
-                    )
-        if country is not None and country not in self.context.countries:
-            self.error("country", _unknown_country(country))
-        if self.in_life:
-            already = next(
-                (
-                    p
-                    for p in self.working.participants
-                    if p.pic == pic and (p.left_on is None or p.left_on >= self.effective_on)
-                ),
-                None,
-            )
-            if already is not None:
-                self.error(
-                    "pic",
-                    _(
-                        "The organisation with PIC %(pic)s already takes part in the project as "
-                        "%(value)s on or after %(date)s."
-                    )
-                    % {
-                        "pic": pic,
-                        "value": _quoted(already.key),
-                        "date": self.effective_on.isoformat(),
-                    },
-                )
-        if change["kind"] == ChangeKind.ADD_AFFILIATED_ENTITY:
-            parent = self.taking_part("affiliated_to", change["affiliated_to"])
-            if parent is not None and parent.role not in FULL_PARTNER_ROLES:
-                self.error(
-                    "affiliated_to",
-                    _("%(value)s is not a beneficiary or the coordinator.")
-                    % {"value": _quoted(parent.key)},
-                )
-            elif parent is not None:
-                values["affiliated_to_id"] = parent.id
-        values.update(
-            pic=pic,
-            legal_name=change["legal_name"] or "",
-            short_name=short_name,
-            country_id=country,
-            types=change["types"],
-        )
 
-    def check_known_organisation(self, change: dict, known) -> None:
+    def check_not_taking_part(self, pic: str) -> None:
+        already = next(
+            (
+                p
+                for p in self.working.participants
+                if p.pic == pic and (p.left_on is None or p.left_on >= self.effective_on)
+            ),
+            None,
+        )
+        if already is not None:
+            self.error(
+                "pic",
+                _(
+                    "The organisation with PIC %(pic)s already takes part in the project as "
+                    "%(value)s on or after %(date)s."
+                )
+                % {
+                    "pic": pic,
+                    "value": _quoted(already.key),
+                    "date": self.effective_on.isoformat(),
+                },
+            )
+
+    def check_affiliation(self, change: ChangeInput, values: dict) -> None:
+        parent = self.taking_part("affiliated_to", change.affiliated_to)
+        if parent is not None and parent.role not in FULL_PARTNER_ROLES:
+            self.error(
+                "affiliated_to",
+                _("%(value)s is not a beneficiary or the coordinator.")
+                % {"value": _quoted(parent.key)},
+            )
+        elif parent is not None:
+            values["affiliated_to_id"] = parent.id
+
+    def check_known_organisation(self, change: ChangeInput, known) -> None:
         """An organisation the system knows must be described as recorded, as in a grant file."""
         for field, shown in differences_from_record(
             known,
-            legal_name=change["legal_name"],
-            country=change["country"],
-            types=change["types"],
+            legal_name=change.legal_name,
+            country=change.country,
+            types=change.types,
         ):
             self.error(
                 field,

@@ -4,13 +4,13 @@ not take is 403 with the reason, invalid input is 400 naming each field, a step 
 409; none of them writes anything."""
 
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.amendments.errors import AmendmentConflict, AmendmentInvalid
+from backend.amendments.models import ChangeKind
 from backend.amendments.permissions import can_decide, can_propose, can_try_changes
 from backend.amendments.selectors import (
     amendment_get,
@@ -24,14 +24,147 @@ from backend.amendments.services import (
     amendment_reject,
     amendment_submit,
     amendment_update,
+    step_check,
 )
-from backend.amendments.validation import AmendmentInputSerializer, ChangeInputSerializer
+from backend.amendments.validation import PIC_PATTERN, ChangeInput, shape_errors
 from backend.amendments.whatif import what_if_as_dict
 from backend.api.errors import PathErrorSerializer, PathErrorsSerializer
+from backend.api.fields import TextField
 from backend.api.grants import TimelineEntrySerializer, VerdictSerializer
-from backend.api.lookups import check_permission, request_language, visible_project
+from backend.api.lookups import (
+    check_permission,
+    parsed,
+    request_body,
+    request_language,
+    visible_project,
+)
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
+from backend.grants.models import OrgType
+
+# -- input -------------------------------------------------------------------------------------
+
+
+def _types_field(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=OrgType.choices),
+        required=False,
+        allow_null=True,
+        allow_empty=False,
+        help_text=help_text,
+    )
+
+
+class ChangeListSerializer(serializers.ListSerializer):
+    # A null list of changes is as missing as an absent one.
+    default_error_messages = {"null": gettext_lazy("This field is required.")}
+
+
+class ChangeInputSerializer(serializers.Serializer):
+    """One change of a consortium, taking effect on ``effective_on``. The fields by kind:
+
+    - add_beneficiary, add_associated_partner: pic, short_name; legal_name, country and types
+      when the system does not know the PIC (if given for a known PIC they must match it);
+    - add_affiliated_entity: the same, and affiliated_to;
+    - terminate_participation, change_coordinator: participant;
+    - change_organisation_country: participant, country;
+    - change_organisation_types: participant, types.
+    """
+
+    kind = serializers.ChoiceField(choices=ChangeKind.choices)
+    effective_on = serializers.DateField(
+        help_text="The date the change takes effect (YYYY-MM-DD), within the project's life. "
+        "For a termination it is the last day of the participation."
+    )
+    participant = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="The short name of the participant a termination, a change of coordinator (the "
+        "new coordinator) or an organisation change is about.",
+    )
+    pic = serializers.RegexField(
+        PIC_PATTERN,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        error_messages={"invalid": gettext_lazy("A PIC is exactly 9 digits.")},
+        help_text="Additions: the organisation's PIC (9 digits).",
+    )
+    legal_name = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=300,
+        help_text="Additions: needed when the system does not know the PIC yet.",
+    )
+    short_name = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=50,
+        help_text="Additions: the newcomer's short name in the project (unique in it).",
+    )
+    country = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Additions: the organisation's country (ISO 3166-1 alpha-2), needed when the "
+        "PIC is new; change_organisation_country: its new country.",
+    )
+    types = _types_field(
+        "Additions: the organisation's types, needed when the PIC is new; "
+        "change_organisation_types: its new types."
+    )
+    affiliated_to = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Affiliated entities: the short name of the beneficiary or coordinator.",
+    )
+
+    class Meta:
+        list_serializer_class = ChangeListSerializer
+
+    def validate(self, attrs) -> ChangeInput:
+        change = ChangeInput(**attrs)
+        errors = shape_errors(change)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return change
+
+
+class AmendmentInputSerializer(serializers.Serializer):
+    justification = TextField(
+        required=False,
+        allow_blank=True,
+        default="",
+        missing_is_blank=True,
+        help_text="Why the consortium asks for the changes; needed to submit.",
+    )
+    changes = ChangeInputSerializer(many=True)
+
+
+class WhatIfInputSerializer(serializers.Serializer):
+    changes = ChangeInputSerializer(many=True)
+
+
+class ApproveInputSerializer(serializers.Serializer):
+    note = TextField(required=False, allow_blank=True, default="", missing_is_blank=True)
+    override_justification = TextField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text="Needed, and recorded, when the changes leave the consortium in breach on "
+        "any day from the earliest effective date to the project's end.",
+    )
+
+
+class RejectInputSerializer(serializers.Serializer):
+    # Required, but the service says so ("Say why the request is rejected.").
+    note = TextField(missing_is_blank=True, help_text="Why the request is rejected.")
+
 
 # -- output ------------------------------------------------------------------------------------
 
@@ -125,21 +258,6 @@ def _amendment(request, project, amendment_id: int):
     return amendment
 
 
-def _body(request) -> dict:
-    return request.data if isinstance(request.data, dict) else {}
-
-
-def _invalid(invalid: AmendmentInvalid, detail: str) -> Response:
-    return Response(
-        {"detail": detail, "errors": [error.as_dict() for error in invalid.errors]},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
-def _conflict(conflict: AmendmentConflict) -> Response:
-    return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
-
-
 def _detail(request, project, amendment_id: int, *, status_code=status.HTTP_200_OK) -> Response:
     """A request as the user sees it now, with its what-if."""
     amendment = _amendment(request, project, amendment_id)
@@ -183,24 +301,22 @@ STEP_RESPONSES = {
 }
 
 
-def _transition(request, project_id: int, amendment_id: int, check, step, refused: str):
-    """Load the request, check the user may take the step, take it, answer with the request
-    (or the refusal: 409 for a step out of order, 400 naming the fields)."""
+def _transition(request, project_id: int, amendment_id: int, check, step: str, take):
+    """Load the request, check the user may take the step and that its status allows it now
+    (409), then read the input and take the step (``take``; 400 naming the fields); answer with
+    the request."""
     project = visible_project(request, project_id)
     amendment = _amendment(request, project, amendment_id)
     check_permission(check, request, project)
-    try:
-        step(amendment)
-    except AmendmentConflict as conflict:
-        return _conflict(conflict)
-    except AmendmentInvalid as invalid:
-        return _invalid(invalid, refused)
+    step_check(amendment, step)
+    take(amendment)
     return _detail(request, project, amendment_id)
 
 
 class AmendmentListApi(APIView):
     # Lets drf-spectacular describe the paginated envelope of the list response.
     pagination_class = PageNumberPagination
+    invalid_detail = gettext_lazy("The amendment request was not saved.")
 
     @extend_schema(
         operation_id="amendments_list",
@@ -233,24 +349,14 @@ class AmendmentListApi(APIView):
     def post(self, request, project_id: int):
         project = visible_project(request, project_id)
         check_permission(can_propose, request, project)
-        body = _body(request)
-        try:
-            amendment = amendment_create(
-                project=project,
-                user=request.user,
-                justification=body.get("justification", ""),
-                changes=body.get("changes"),
-            )
-        except AmendmentInvalid as invalid:
-            return _invalid(invalid, _("The amendment request was not saved."))
+        data = parsed(AmendmentInputSerializer, request_body(request))
+        amendment = amendment_create(project=project, user=request.user, **data)
         return _detail(request, project, amendment.pk, status_code=status.HTTP_201_CREATED)
 
 
-class WhatIfInputSerializer(serializers.Serializer):
-    changes = ChangeInputSerializer(many=True)
-
-
 class AmendmentWhatIfApi(APIView):
+    invalid_detail = gettext_lazy("The changes are not valid.")
+
     @extend_schema(
         operation_id="amendments_what_if",
         summary="What changes would do to the consortium; nothing is saved",
@@ -265,14 +371,14 @@ class AmendmentWhatIfApi(APIView):
     def post(self, request, project_id: int):
         project = visible_project(request, project_id)
         check_permission(can_try_changes, request, project)
-        try:
-            result = changes_what_if(project=project, changes=_body(request).get("changes"))
-        except AmendmentInvalid as invalid:
-            return _invalid(invalid, _("The changes are not valid."))
+        data = parsed(WhatIfInputSerializer, request_body(request))
+        result = changes_what_if(project=project, changes=data["changes"])
         return Response(what_if_as_dict(result, request_language(request)))
 
 
 class AmendmentDetailApi(APIView):
+    invalid_detail = gettext_lazy("The amendment request was not saved.")
+
     @extend_schema(
         operation_id="amendments_retrieve",
         summary="An amendment request with its what-if",
@@ -289,23 +395,25 @@ class AmendmentDetailApi(APIView):
         examples=[INVALID_EXAMPLE],
     )
     def put(self, request, project_id: int, amendment_id: int):
-        # The body is read only once the project, the request and the permission are checked.
+        # The body is read only once the project, the request, the permission and the
+        # request's status are checked.
         return _transition(
             request,
             project_id,
             amendment_id,
             can_propose,
+            "update",
             lambda amendment: amendment_update(
                 request=amendment,
                 user=request.user,
-                justification=_body(request).get("justification", ""),
-                changes=_body(request).get("changes"),
+                **parsed(AmendmentInputSerializer, request_body(request)),
             ),
-            _("The amendment request was not saved."),
         )
 
 
 class AmendmentSubmitApi(APIView):
+    invalid_detail = gettext_lazy("The amendment request was not submitted.")
+
     @extend_schema(
         operation_id="amendments_submit",
         summary="Submit a draft to the agency (project managers); the 45 days start",
@@ -318,28 +426,14 @@ class AmendmentSubmitApi(APIView):
             project_id,
             amendment_id,
             can_propose,
+            "submit",
             lambda amendment: amendment_submit(request=amendment, user=request.user),
-            _("The amendment request was not submitted."),
         )
 
 
-class ApproveInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    override_justification = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        default=None,
-        help_text="Needed, and recorded, when the changes leave the consortium in breach on "
-        "any day from the earliest effective date to the project's end.",
-    )
-
-
-class RejectInputSerializer(serializers.Serializer):
-    note = serializers.CharField(help_text="Why the request is rejected.")
-
-
 class AmendmentApproveApi(APIView):
+    invalid_detail = gettext_lazy("The amendment request was not approved.")
+
     @extend_schema(
         operation_id="amendments_approve",
         summary="Approve a submitted request and apply all its changes (agency officers)",
@@ -352,17 +446,18 @@ class AmendmentApproveApi(APIView):
             project_id,
             amendment_id,
             can_decide,
+            "approve",
             lambda amendment: amendment_approve(
                 request=amendment,
                 user=request.user,
-                note=_body(request).get("note", ""),
-                override_justification=_body(request).get("override_justification"),
+                **parsed(ApproveInputSerializer, request_body(request)),
             ),
-            _("The amendment request was not approved."),
         )
 
 
 class AmendmentRejectApi(APIView):
+    invalid_detail = gettext_lazy("The amendment request was not rejected.")
+
     @extend_schema(
         operation_id="amendments_reject",
         summary="Reject a submitted request with a note (agency officers)",
@@ -375,8 +470,10 @@ class AmendmentRejectApi(APIView):
             project_id,
             amendment_id,
             can_decide,
+            "reject",
             lambda amendment: amendment_reject(
-                request=amendment, user=request.user, note=_body(request).get("note")
+                request=amendment,
+                user=request.user,
+                **parsed(RejectInputSerializer, request_body(request)),
             ),
-            _("The amendment request was not rejected."),
         )

@@ -2,11 +2,13 @@
 deletes an event."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from backend.api.lookups import visible_project
+from backend.api.errors import PathErrorsSerializer
+from backend.api.lookups import parsed, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.audit.models import Event
 from backend.audit.selectors import project_activity
@@ -80,6 +82,7 @@ class EventSerializer(serializers.Serializer):
 class ProjectActivityApi(APIView):
     # Lets drf-spectacular describe the paginated envelope of the list response.
     pagination_class = PageNumberPagination
+    invalid_detail = gettext_lazy("The filters are not valid.")
 
     @extend_schema(
         operation_id="projects_activity",
@@ -89,7 +92,7 @@ class ProjectActivityApi(APIView):
         parameters=[ActivityFilterSerializer],
         responses={
             200: EventSerializer(many=True),
-            400: OpenApiResponse(description="A malformed filter (named)"),
+            400: OpenApiResponse(PathErrorsSerializer, description="A malformed filter (named)"),
             404: OpenApiResponse(description="No such project, or not visible to the user"),
         },
         examples=[
@@ -98,18 +101,22 @@ class ProjectActivityApi(APIView):
                 status_codes=["400"],
                 response_only=True,
                 value={
-                    "since": [
-                        "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
-                    ]
+                    "detail": "The filters are not valid.",
+                    "errors": [
+                        {
+                            "path": "since",
+                            "message": "Date has wrong format. Use one of these formats "
+                            "instead: YYYY-MM-DD.",
+                        }
+                    ],
                 },
             )
         ],
     )
     def get(self, request, project_id: int):
         project = visible_project(request, project_id)
-        filters = ActivityFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        events = project_activity(project=project, **filters.validated_data)
+        filters = parsed(ActivityFilterSerializer, request.query_params)
+        events = project_activity(project=project, **filters)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(EventSerializer(page, many=True).data)

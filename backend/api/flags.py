@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -10,14 +11,16 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.errors import PathErrorsSerializer
 from backend.api.fields import ListedChoiceField
+from backend.api.lookups import parsed
 from backend.api.pagination import PageNumberPagination
-from monitoring.flags import NOTE_MAX_LENGTH, FlagAlreadyResolved, flag_acknowledge, flag_resolve
+from monitoring.flags import NOTE_MAX_LENGTH, flag_acknowledge, flag_resolve
 from monitoring.models import FlagKind, FlagStatus, Resolution, Severity
 from monitoring.permissions import can_triage_flag
 from monitoring.selectors import STATUS_FILTERS, flag_get, flag_list
@@ -100,25 +103,35 @@ _ALREADY_RESOLVED = OpenApiResponse(description="The flag is already resolved")
 class FlagListApi(APIView):
     # Lets drf-spectacular describe the paginated envelope of the list response.
     pagination_class = PageNumberPagination
+    invalid_detail = gettext_lazy("The filters are not valid.")
 
     @extend_schema(
         operation_id="flags_list",
         summary="Flags of the projects the user can see, most severe first",
         parameters=[FlagListFilterSerializer],
-        responses={200: FlagSerializer(many=True), 400: OpenApiResponse(description="Bad filter")},
+        responses={
+            200: FlagSerializer(many=True),
+            400: OpenApiResponse(PathErrorsSerializer, description="Bad filter"),
+        },
         examples=[
             OpenApiExample(
                 "Bad filter",
                 status_codes=["400"],
                 response_only=True,
-                value={"status": ['"closed" is not allowed; use one of: open, resolved, all.']},
+                value={
+                    "detail": "The filters are not valid.",
+                    "errors": [
+                        {
+                            "path": "status",
+                            "message": '"closed" is not allowed; use one of: open, resolved, all.',
+                        }
+                    ],
+                },
             )
         ],
     )
     def get(self, request):
-        filters = FlagListFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        data = filters.validated_data
+        data = parsed(FlagListFilterSerializer, request.query_params)
         flags = flag_list(
             user=request.user,
             project_id=data.get("project"),
@@ -152,7 +165,7 @@ class FlagAcknowledgeApi(APIView):
         request=FlagAcknowledgeInputSerializer,
         responses={
             200: FlagSerializer,
-            400: OpenApiResponse(description="Bad input"),
+            400: OpenApiResponse(PathErrorsSerializer, description="Bad input"),
             403: _FORBIDDEN,
             404: _NOT_FOUND,
             409: _ALREADY_RESOLVED,
@@ -160,7 +173,7 @@ class FlagAcknowledgeApi(APIView):
     )
     def post(self, request, flag_id: int):
         flag = _flag_to_triage(request, flag_id)
-        data = _valid(FlagAcknowledgeInputSerializer, request)
+        data = parsed(FlagAcknowledgeInputSerializer, request.data)
         return _triage(flag_acknowledge, flag=flag, user=request.user, note=data["note"])
 
 
@@ -173,7 +186,7 @@ class FlagResolveApi(APIView):
         request=FlagResolveInputSerializer,
         responses={
             200: FlagSerializer,
-            400: OpenApiResponse(description="Bad input"),
+            400: OpenApiResponse(PathErrorsSerializer, description="Bad input"),
             403: _FORBIDDEN,
             404: _NOT_FOUND,
             409: _ALREADY_RESOLVED,
@@ -181,7 +194,7 @@ class FlagResolveApi(APIView):
     )
     def post(self, request, flag_id: int):
         flag = _flag_to_triage(request, flag_id)
-        data = _valid(FlagResolveInputSerializer, request)
+        data = parsed(FlagResolveInputSerializer, request.data)
         return _triage(flag_resolve, flag=flag, user=request.user, note=data["note"])
 
 
@@ -198,19 +211,12 @@ def _flag_to_triage(request, flag_id: int):
     return flag
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _triage(service, **arguments) -> Response:
-    """Run a triage service and render the flag, or its refusal. PermissionDenied (raised if
-    the user lost the right meanwhile) becomes a 403 with its reason in DRF's handler."""
+    """Run a triage service and render the flag, or its refusal: PermissionDenied (raised if
+    the user lost the right meanwhile) is a 403 with its reason, a flag already resolved
+    (FlagAlreadyResolved, a Conflict) a 409, a note refused a 400 naming it."""
     try:
         flag = service(**arguments)
     except DjangoValidationError as invalid:
         raise ValidationError(invalid.message_dict) from invalid
-    except FlagAlreadyResolved as refused:
-        return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
     return Response(FlagSerializer(flag).data)

@@ -1,5 +1,8 @@
 """What every API view starts with: the project the user may see (else 404), the permission
-to act (else 403 with the reason), the language to answer in."""
+to act (else 403 with the reason), the input as its serializer reads it (else 400, see
+``backend/api/errors.py``), the language to answer in."""
+
+from collections.abc import Mapping
 
 from django.utils.translation import get_language
 from rest_framework.exceptions import PermissionDenied
@@ -24,3 +27,17 @@ def check_permission(check, request, obj) -> None:
 
 def request_language(request) -> str:
     return getattr(request, "LANGUAGE_CODE", None) or get_language() or "en"
+
+
+def request_body(request) -> Mapping:
+    """The body as a mapping (a JSON object or a form); any other body (a JSON list, a bare
+    value) counts as empty, so that each field it lacks is named."""
+    return request.data if isinstance(request.data, Mapping) else {}
+
+
+def parsed(serializer_class, data, **context) -> dict:
+    """The input as ``serializer_class`` reads it (with ``context``); else a ValidationError,
+    which the API answers with a 400 naming each field."""
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

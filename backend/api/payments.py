@@ -9,14 +9,23 @@ with 2 decimals, in EUR.
 """
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.api.errors import PathErrorsSerializer
-from backend.api.lookups import check_permission, request_language, visible_project
+from backend.api.errors import PathErrorsSerializer, field_check
+from backend.api.fields import DayField, DecimalTextField, TextField
+from backend.api.lookups import (
+    check_permission,
+    parsed,
+    request_body,
+    request_language,
+    visible_project,
+)
 from backend.api.pagination import PageNumberPagination
+from backend.common.dates import brussels_today
 from backend.grants.eligibility.messages import render
 from backend.grants.models import Project
 from backend.payments.models import Instalment, Reduction
@@ -33,10 +42,17 @@ from backend.payments.services import (
     REASON_MAX_LENGTH,
     REFERENCE_MAX_LENGTH,
     UnknownInstalment,
+    check_amount,
+    check_paid_on,
+    check_percent,
+    check_reason,
+    check_reference,
     instalment_approve,
     instalment_key_exists,
+    payable_instalment,
     payment_record,
     reduction_record,
+    reductions_recorded,
 )
 
 
@@ -54,27 +70,56 @@ def _percent(**kwargs) -> serializers.DecimalField:
 
 
 class PaymentInputSerializer(serializers.Serializer):
-    # Read by the service itself, so that each refusal names the problem precisely.
-    amount = serializers.CharField(
+    # The payment of context["instalment"] (approved, not paid) as of context["today"]: each
+    # value read, then held to the service's own checks, so that a refusal names every wrong
+    # field at once, precisely. (A comment, not a docstring: the schema would show it.)
+
+    amount = DecimalTextField(
+        missing=gettext_lazy('Give the amount in euros, e.g. "%(example)s".'),
         help_text='The approved amount in EUR, positive, at most 2 decimals, e.g. "1599500.00" '
-        "(a JSON number is accepted too). A recovery is recorded with its positive amount."
+        "(a JSON number is accepted too). A recovery is recorded with its positive amount.",
     )
-    paid_on = serializers.DateField(
-        help_text="The day the money moved: not in the future, not before the approval."
+    paid_on = DayField(
+        missing=gettext_lazy("Give the date of the payment (YYYY-MM-DD)."),
+        help_text="The day the money moved: not in the future, not before the approval.",
     )
-    reference = serializers.CharField(
-        max_length=REFERENCE_MAX_LENGTH, help_text="The agency's payment reference."
+    reference = TextField(
+        missing_is_blank=True,
+        max_length=REFERENCE_MAX_LENGTH,
+        help_text="The agency's payment reference.",
     )
+
+    def validate_amount(self, value):
+        return field_check(check_amount, value, self.context["instalment"])
+
+    def validate_paid_on(self, value):
+        return field_check(check_paid_on, value, self.context["instalment"], self.context["today"])
+
+    def validate_reference(self, value):
+        return field_check(check_reference, value)
 
 
 class ReductionInputSerializer(serializers.Serializer):
-    percent = serializers.CharField(
+    # A reduction of context["project"], held to the service's own checks.
+
+    percent = DecimalTextField(
+        missing=gettext_lazy('Give the reduction as a percentage, e.g. "10.00".'),
+        example="10.00",
         help_text='A percentage above 0 and at most 100, at most 2 decimals, e.g. "10.00"; a '
-        "project's reductions add up to 100 at most."
+        "project's reductions add up to 100 at most.",
     )
-    reason = serializers.CharField(
-        max_length=REASON_MAX_LENGTH, help_text="Why the grant is reduced (required)."
+    reason = TextField(
+        missing_is_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the grant is reduced (required).",
     )
+
+    def validate_percent(self, value):
+        recorded = reductions_recorded(self.context["project"].pk)
+        return field_check(check_percent, value, recorded)
+
+    def validate_reason(self, value):
+        return field_check(check_reason, value)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -266,10 +311,6 @@ def _known(project: Project, key: str) -> None:
         raise Http404
 
 
-def _body(request) -> dict:
-    return request.data if isinstance(request.data, dict) else {}
-
-
 def _detail(request, project: Project, key: str, *, status_code=status.HTTP_200_OK) -> Response:
     state = schedule_state(project)
     item = state.get(key)
@@ -366,6 +407,8 @@ class InstalmentApproveApi(APIView):
 
 
 class InstalmentPaymentApi(APIView):
+    invalid_detail = gettext_lazy("The payment was not recorded.")
+
     @extend_schema(
         operation_id="instalments_payment",
         summary="Record the payment (or recovery) of an approved instalment (the project's "
@@ -410,16 +453,18 @@ class InstalmentPaymentApi(APIView):
         project = _project(request, project_id)
         _known(project, key)
         check_permission(can_record_payment, request, project)
-        body = _body(request)
+        today = brussels_today()
         try:
-            payment_record(
-                project=project,
-                key=key,
-                user=request.user,
-                amount=body.get("amount"),
-                paid_on=body.get("paid_on"),
-                reference=body.get("reference"),
+            # Not approved yet, or paid already: 409 before the input is read.
+            instalment = payable_instalment(project, key)
+            data = parsed(
+                PaymentInputSerializer,
+                request_body(request),
+                instalment=instalment,
+                today=today,
+                example=str(abs(instalment.amount_eur)),
             )
+            payment_record(project=project, key=key, user=request.user, today=today, **data)
         except UnknownInstalment:
             raise Http404 from None
         return _detail(request, project, key, status_code=status.HTTP_201_CREATED)
@@ -428,6 +473,7 @@ class InstalmentPaymentApi(APIView):
 class ReductionListApi(APIView):
     # Lets drf-spectacular describe the paginated envelope of the list response.
     pagination_class = PageNumberPagination
+    invalid_detail = gettext_lazy("The reduction was not recorded.")
 
     @extend_schema(
         operation_id="reductions_list",
@@ -461,13 +507,8 @@ class ReductionListApi(APIView):
     def post(self, request, project_id: int):
         project = _project(request, project_id)
         check_permission(can_record_reduction, request, project)
-        body = _body(request)
-        reduction = reduction_record(
-            project=project,
-            user=request.user,
-            percent=body.get("percent"),
-            reason=body.get("reason"),
-        )
+        data = parsed(ReductionInputSerializer, request_body(request), project=project)
+        reduction = reduction_record(project=project, user=request.user, **data)
         return Response(
             ReductionSerializer(_reduction(reduction)).data, status=status.HTTP_201_CREATED
         )

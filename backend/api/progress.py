@@ -2,12 +2,15 @@
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.errors import PathErrorsSerializer
+from backend.api.lookups import parsed
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
 from backend.reporting.progress import (
@@ -157,6 +160,7 @@ class ProjectProgressApi(APIView):
 class PortfolioProgressApi(APIView):
     # The answer carries the page of projects in its own envelope (see the serializer).
     pagination_class = PageNumberPagination
+    invalid_detail = gettext_lazy("The filters are not valid.")
 
     @extend_schema(
         operation_id="portfolio_progress",
@@ -170,24 +174,30 @@ class PortfolioProgressApi(APIView):
         ],
         responses={
             200: PortfolioProgressSerializer,
-            400: OpenApiResponse(description="A malformed filter, or a project you cannot see"),
+            400: OpenApiResponse(
+                PathErrorsSerializer, description="A malformed filter, or a project you cannot see"
+            ),
         },
         examples=[
             OpenApiExample(
                 "Unknown project",
                 status_codes=["400"],
                 response_only=True,
-                value={"project": ["No project you can see has the id 99."]},
+                value={
+                    "detail": "The filters are not valid.",
+                    "errors": [
+                        {"path": "project", "message": "No project you can see has the id 99."}
+                    ],
+                },
             )
         ],
     )
     def get(self, request):
-        filters = PortfolioFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = parsed(PortfolioFilterSerializer, request.query_params)
         today = brussels_today()
         try:
             portfolio = portfolio_progress_get(
-                user=request.user, today=today, project_ids=filters.validated_data.get("project")
+                user=request.user, today=today, project_ids=filters.get("project")
             )
         except ProjectsNotVisible as missing:
             raise ValidationError(

@@ -5,7 +5,7 @@ project, is 404; a step the user may not take is 403 with the reason; invalid in
 naming each field; a step out of order is 409. None of them writes anything."""
 
 from django.http import FileResponse, Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -22,10 +22,9 @@ from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorsSerializer
 from backend.api.fields import ListedChoiceField
-from backend.api.lookups import check_permission, visible_project
+from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
-from backend.common.errors import InvalidInput, PathError, format_path
 from backend.workplan.evidence import request_size_check
 from backend.workplan.models import ClusterCode, DeliverableStatus, DeliverableType, Dissemination
 from backend.workplan.permissions import (
@@ -125,43 +124,9 @@ class AchieveInputSerializer(serializers.Serializer):
     )
 
 
-def _messages(value) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [message for item in value for message in _messages(item)]
-    return [str(value)]
-
-
-def _path_errors(errors, parts=()) -> list[PathError]:
-    """A serializer's errors as path errors (``{"due_on": ["..."]}`` -> ``due_on: ...``)."""
-    found = []
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            key_parts = parts if key == "non_field_errors" else (*parts, str(key))
-            found.extend(_path_errors(value, key_parts))
-    elif isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
-        for index, item in enumerate(errors):
-            found.extend(_path_errors(item, (*parts, index)))
-    else:
-        found.extend(PathError(format_path(parts), message) for message in _messages(errors))
-    return found
-
-
-def _valid(serializer_class, data, detail: str = "") -> dict:
-    """The input, parsed; else 400 naming each field (``detail`` defaults to "Nothing was
-    saved: the input has errors.")."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise InvalidInput(_path_errors(serializer.errors), detail=detail)
-    return serializer.validated_data
-
-
 def _query(request) -> dict:
     # A plain dict: an absent boolean stays absent (a QueryDict would make it false).
     return request.query_params.dict()
-
-
-def _body(request) -> dict:
-    return request.data if hasattr(request.data, "get") else {}
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -399,6 +364,7 @@ FILE_RESPONSE = OpenApiResponse(
 
 
 class DeliverableListApi(APIView):
+    invalid_detail = gettext_lazy("The filters are not valid.")
     # Lets drf-spectacular describe the paginated envelope of the list response.
     pagination_class = PageNumberPagination
 
@@ -415,9 +381,7 @@ class DeliverableListApi(APIView):
     )
     def get(self, request, project_id: int):
         project = visible_project(request, project_id)
-        filters = _valid(
-            DeliverableListFilterSerializer, _query(request), _("The filters are not valid.")
-        )
+        filters = parsed(DeliverableListFilterSerializer, _query(request))
         today = brussels_today()
         deliverables = deliverable_list(project=project, today=today, **filters)
         paginator = PageNumberPagination()
@@ -563,7 +527,7 @@ class DeliverableRequestRevisionApi(APIView):
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
         check_permission(can_request_revision, request, deliverable)
-        data = _valid(RequestRevisionInputSerializer, _body(request))
+        data = parsed(RequestRevisionInputSerializer, request_body(request))
         deliverable_request_revision(
             deliverable=deliverable, user=request.user, reason=data.get("reason", "")
         )
@@ -583,7 +547,7 @@ class DeliverableDueDateApi(APIView):
     def post(self, request, project_id: int, deliverable_id: int):
         deliverable = _deliverable(request, project_id, deliverable_id)
         check_permission(can_revise_due_date, request, deliverable)
-        data = _valid(DueDateInputSerializer, _body(request))
+        data = parsed(DueDateInputSerializer, request_body(request))
         deliverable_due_date_revise(
             deliverable=deliverable,
             user=request.user,
@@ -597,6 +561,7 @@ class DeliverableDueDateApi(APIView):
 
 
 class MilestoneListApi(APIView):
+    invalid_detail = gettext_lazy("The filters are not valid.")
     pagination_class = PageNumberPagination
 
     @extend_schema(
@@ -611,9 +576,7 @@ class MilestoneListApi(APIView):
     )
     def get(self, request, project_id: int):
         project = visible_project(request, project_id)
-        filters = _valid(
-            MilestoneListFilterSerializer, _query(request), _("The filters are not valid.")
-        )
+        filters = parsed(MilestoneListFilterSerializer, _query(request))
         today = brussels_today()
         milestones = milestone_list(project=project, today=today, **filters)
         paginator = PageNumberPagination()
@@ -650,7 +613,7 @@ class MilestoneAchieveApi(APIView):
     def post(self, request, project_id: int, milestone_id: int):
         milestone = _milestone(request, project_id, milestone_id)
         check_permission(can_record_achievement, request, milestone)
-        data = _valid(AchieveInputSerializer, _body(request))
+        data = parsed(AchieveInputSerializer, request_body(request))
         milestone_achieve(
             milestone=milestone,
             user=request.user,

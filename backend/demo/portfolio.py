@@ -46,6 +46,7 @@ from django.db import transaction
 from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.amendments.models import AmendmentRequest
 from backend.amendments.services import amendment_approve, amendment_create, amendment_submit
+from backend.amendments.validation import ChangeInput
 from backend.common.dates import add_months, project_month
 from backend.demo.work_record import demo_at, demo_pdf
 from backend.grantfile.services import grant_file_import
@@ -419,7 +420,9 @@ class _Story:
             declared_at=demo_at(end + _day(received - 2))
         )
 
-    def amend(self, change: dict, *, justification: str, submitted: datetime.date, **decision):
+    def amend(
+        self, change: ChangeInput, *, justification: str, submitted: datetime.date, **decision
+    ):
         """A request with one change, submitted on a day; approved if ``decision`` gives the
         day it was ``decided`` (and the ``override`` justification a breach needs)."""
         request = amendment_create(
@@ -446,11 +449,11 @@ class _Story:
         """The approved termination of the participation named in the data."""
         departure = self.spec["departure"]
         self.amend(
-            {
-                "kind": "terminate_participation",
-                "participant": departure["participant"],
-                "effective_on": effective_on,
-            },
+            ChangeInput(
+                kind="terminate_participation",
+                participant=departure["participant"],
+                effective_on=effective_on,
+            ),
             justification=departure["justification"],
             submitted=submitted,
             decided=decided,

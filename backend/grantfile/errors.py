@@ -1,6 +1,7 @@
-"""Errors found in a grant file, each naming the path of the offending value."""
+"""Errors found in a grant file, each naming the path of the offending value: kinds of the
+domain's common errors, so that the API answers them like any other invalid input."""
 
-from backend.common.errors import PathError, PathPart, format_path
+from backend.common.errors import InvalidInput, PathError, PathPart, format_path
 
 __all__ = ["GrantFileError", "GrantFileInvalid", "PathPart", "format_path"]
 
@@ -12,9 +13,5 @@ class GrantFileError(PathError):
         return f"{self.path or '(file)'}: {self.message}"
 
 
-class GrantFileInvalid(Exception):
+class GrantFileInvalid(InvalidInput):
     """A grant file that cannot be imported, with every error found in it (in file order)."""
-
-    def __init__(self, errors: list[GrantFileError]):
-        self.errors = list(dict.fromkeys(errors))
-        super().__init__("; ".join(str(error) for error in self.errors))

@@ -14,19 +14,18 @@ never exceed the maximum grant (a trigger); a write refused there is a Conflict 
 """
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
 from backend.audit.services import event_record
 from backend.common.dates import BRUSSELS, brussels_today
-from backend.common.errors import Conflict, InvalidInput, PathError
+from backend.common.errors import Conflict, InvalidInput
 from backend.common.seam import projects_changed
 from backend.grants.eligibility.messages import render
 from backend.grants.models import Project
@@ -173,45 +172,22 @@ def instalment_approve(
     return instalment
 
 
-# -- input -------------------------------------------------------------------------------------
+# -- input checks ------------------------------------------------------------------------------
+# The services take typed values (Decimal, date, str). Each check below holds them to the rules
+# and the record, raising InvalidInput at its field; the API's serializers run the same checks
+# as they read the input, so that a refusal names every wrong field at once.
 
 
-def _decimal(value, path: str, *, missing: str, example: str) -> Decimal:
-    """A number given as a string or a JSON number, to the cent; else InvalidInput at path."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidInput.at(path, missing)
-    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise InvalidInput.at(path, _('Give a number, e.g. "%(example)s".') % {"example": example})
-    text = value.strip() if isinstance(value, str) else str(value)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise InvalidInput.at(
-            path,
-            _('"%(value)s" is not a number; give it as e.g. "%(example)s".')
-            % {"value": text, "example": example},
-        )
-    return number
-
-
-def _to_the_cent(number: Decimal, text: str, path: str, message: str) -> Decimal:
+def _to_the_cent(number: Decimal, path: str, message: str) -> Decimal:
     if number != number.quantize(CENT):
-        raise InvalidInput.at(path, message % {"value": text})
+        raise InvalidInput.at(path, message % {"value": number})
     return number.quantize(CENT)
 
 
-def _amount(value, instalment: Instalment) -> Decimal:
+def check_amount(amount: Decimal, instalment: Instalment) -> Decimal:
+    """The amount paid (or recovered): positive, to the cent, the amount approved."""
     path = "amount"
-    number = _decimal(
-        value,
-        path,
-        missing=_('Give the amount in euros, e.g. "%(example)s".')
-        % {"example": abs(instalment.amount_eur)},
-        example=str(abs(instalment.amount_eur)),
-    )
-    if number < 0:
+    if amount < 0:
         raise InvalidInput.at(
             path,
             _(
@@ -219,11 +195,10 @@ def _amount(value, instalment: Instalment) -> Decimal:
                 "recovered) as a positive number."
             ),
         )
-    if number == 0:
+    if amount == 0:
         raise InvalidInput.at(path, _("The amount must be above zero."))
     number = _to_the_cent(
-        number,
-        str(value).strip(),
+        amount,
         path,
         _('Give the amount to the cent: "%(value)s" has more than 2 decimal places.'),
     )
@@ -251,25 +226,11 @@ def _amount(value, instalment: Instalment) -> Decimal:
     return number
 
 
-def _paid_on(value, instalment: Instalment, today: datetime.date) -> datetime.date:
+def check_paid_on(
+    day: datetime.date, instalment: Instalment, today: datetime.date
+) -> datetime.date:
+    """The day the money moved: not in the future, not before the approval."""
     path = "paid_on"
-    if value is None or value == "":
-        raise InvalidInput.at(path, _("Give the date of the payment (YYYY-MM-DD)."))
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        day = value
-    else:
-        day = None
-        if isinstance(value, str):
-            try:
-                day = parse_date(value.strip())
-            except ValueError:
-                day = None
-        if day is None:
-            raise InvalidInput.at(
-                path, _('"%(value)s" is not a date; give it as YYYY-MM-DD.') % {"value": value}
-            )
     if day > today:
         raise InvalidInput.at(
             path,
@@ -286,17 +247,56 @@ def _paid_on(value, instalment: Instalment, today: datetime.date) -> datetime.da
     return day
 
 
-def _text(value, path: str, *, max_length: int, missing: str) -> str:
-    if value is None:
-        raise InvalidInput.at(path, missing)
-    if not isinstance(value, str):
-        raise InvalidInput.at(path, _("Not a valid string."))
+def _text(value: str, path: str, *, max_length: int, missing: str) -> str:
     text = value.strip()
     if not text:
         raise InvalidInput.at(path, missing)
     if len(text) > max_length:
         raise InvalidInput.at(path, _("Write at most %(max)s characters.") % {"max": max_length})
     return text
+
+
+def check_reference(reference: str) -> str:
+    return _text(
+        reference,
+        "reference",
+        max_length=REFERENCE_MAX_LENGTH,
+        missing=_("Give the payment's reference, e.g. the agency's payment order."),
+    )
+
+
+def check_percent(percent: Decimal, recorded: Decimal) -> Decimal:
+    """A reduction: above 0, at most 100, to 2 decimals, and with the reductions ``recorded``
+    already at most 100 in all."""
+    path = "percent"
+    if percent <= 0:
+        raise InvalidInput.at(path, _("The percentage must be above zero."))
+    if percent > HUNDRED:
+        raise InvalidInput.at(path, _("The percentage cannot exceed 100."))
+    value = _to_the_cent(
+        percent,
+        path,
+        _('Give the percentage to 2 decimal places at most: "%(value)s" has more.'),
+    )
+    if recorded + value > HUNDRED:
+        raise InvalidInput.at(
+            path,
+            _(
+                "Reductions would total %(total)s %%; they cannot exceed 100 %% "
+                "(%(recorded)s %% is recorded already)."
+            )
+            % {"total": recorded + value, "recorded": recorded},
+        )
+    return value
+
+
+def check_reason(reason: str) -> str:
+    return _text(
+        reason,
+        "reason",
+        max_length=REASON_MAX_LENGTH,
+        missing=_("Give the reason for the reduction."),
+    )
 
 
 def _collect(*checks) -> list:
@@ -322,14 +322,48 @@ def instalment_key_exists(project_id: int, key: str) -> bool:
 # -- payments ----------------------------------------------------------------------------------
 
 
+def payable_instalment(project: Project, key: str, *, lock: bool = False) -> Instalment:
+    """The project's approved instalment ``key``, if its payment may be recorded: else
+    UnknownInstalment (no such instalment in the schedule) or Conflict (not approved yet, or
+    paid already). ``payment_record`` asks it with the instalment locked; a caller may ask
+    first, before it reads the input, so that such a step is told as such whatever the input."""
+    label = instalment_label(key)
+    rows = Instalment.objects.filter(project_id=project.pk, key=key)
+    instalment = (rows.select_for_update() if lock else rows).first()
+    if instalment is None:
+        if not instalment_key_exists(project.pk, key):
+            raise UnknownInstalment(key)
+        raise Conflict(
+            _(
+                "%(instalment)s is not approved yet: an officer approves it before its "
+                "payment is recorded."
+            )
+            % {"instalment": label}
+        )
+    existing = Payment.objects.filter(instalment=instalment).first()
+    if existing is not None:
+        raise Conflict(
+            _(
+                "%(instalment)s was already paid on %(date)s with reference "
+                "%(reference)s; it cannot be paid twice."
+            )
+            % {
+                "instalment": label,
+                "date": existing.paid_on.isoformat(),
+                "reference": existing.reference,
+            }
+        )
+    return instalment
+
+
 def payment_record(
     *,
     project: Project,
     key: str,
     user,
-    amount,
-    paid_on,
-    reference,
+    amount: Decimal,
+    paid_on: datetime.date,
+    reference: str,
     today: datetime.date | None = None,
 ) -> Payment:
     """Record the payment of an approved instalment (or, for a negative balance, the recovery):
@@ -337,84 +371,18 @@ def payment_record(
     instalment; payments less recoveries never exceed the maximum grant."""
     today = today or brussels_today()
     require(can_record_payment, user, project)
-    label = instalment_label(key)
     try:
         with transaction.atomic():
             locked = _lock(project)
-            instalment = (
-                Instalment.objects.select_for_update().filter(project_id=locked.pk, key=key).first()
-            )
-            if instalment is None:
-                if not instalment_key_exists(locked.pk, key):
-                    raise UnknownInstalment(key)
-                raise Conflict(
-                    _(
-                        "%(instalment)s is not approved yet: an officer approves it before its "
-                        "payment is recorded."
-                    )
-                    % {"instalment": label}
-                )
-            existing = Payment.objects.filter(instalment=instalment).first()
-            if existing is not None:
-                raise Conflict(
-                    _(
-                        "%(instalment)s was already paid on %(date)s with reference "
-                        "%(reference)s; it cannot be paid twice."
-                    )
-                    % {
-                        "instalment": label,
-                        "date": existing.paid_on.isoformat(),
-                        "reference": existing.reference,
-                    }
-                )
+            instalment = payable_instalment(locked, key, lock=True)
             (value, day, text), errors = _collect(
-                lambda: _amount(amount, instalment),
-                lambda: _paid_on(paid_on, instalment, today),
-                lambda: _text(
-                    reference,
-                    "reference",
-                    max_length=REFERENCE_MAX_LENGTH,
-                    missing=_("Give the payment's reference, e.g. the agency's payment order."),
-                ),
+                lambda: check_amount(amount, instalment),
+                lambda: check_paid_on(paid_on, instalment, today),
+                lambda: check_reference(reference),
             )
             if errors:
                 raise InvalidInput(errors, _("The payment was not recorded."))
-            direction = Direction.RECOVERY if instalment.amount_eur < 0 else Direction.PAYMENT
-            signed = value if direction == Direction.PAYMENT else -value
-            before = net_paid(locked.pk)
-            if before + signed > locked.max_grant_eur:
-                raise Conflict(
-                    _(
-                        "Payments less recoveries would reach EUR %(total)s, above the maximum "
-                        "grant of EUR %(max)s; the payment was not recorded."
-                    )
-                    % {"total": before + signed, "max": locked.max_grant_eur}
-                )
-            payment = Payment.objects.create(
-                instalment=instalment,
-                project=locked,
-                direction=direction,
-                amount_eur=value,
-                paid_on=day,
-                reference=text,
-                recorded_at=timezone.now(),
-                recorded_by=user,
-            )
-            event_record(
-                actor=user,
-                verb="payment.recorded",
-                obj=payment,
-                before={"status": APPROVED, "net_paid_eur": before},
-                after={
-                    "status": PAID,
-                    "key": instalment.key,
-                    "direction": direction,
-                    "amount_eur": value,
-                    "paid_on": day,
-                    "reference": text,
-                    "net_paid_eur": before + signed,
-                },
-            )
+            payment = _payment_create(locked, instalment, user, amount=value, day=day, text=text)
             projects_changed([locked.pk], reason="payment recorded")
     except IntegrityError:
         # The database refused it: paid at the same moment, or above the maximum grant.
@@ -423,65 +391,80 @@ def payment_record(
                 "The payment of %(instalment)s was not recorded: it is already paid, or payments "
                 "less recoveries would exceed the maximum grant of EUR %(max)s."
             )
-            % {"instalment": label, "max": project.max_grant_eur}
+            % {"instalment": instalment_label(key), "max": project.max_grant_eur}
         ) from None
+    return payment
+
+
+def _payment_create(
+    project: Project,
+    instalment: Instalment,
+    user,
+    *,
+    amount: Decimal,
+    day: datetime.date,
+    text: str,
+) -> Payment:
+    """The payment row and its event, unless it would take the payments less recoveries above
+    the maximum grant (Conflict)."""
+    direction = Direction.RECOVERY if instalment.amount_eur < 0 else Direction.PAYMENT
+    signed = amount if direction == Direction.PAYMENT else -amount
+    before = net_paid(project.pk)
+    if before + signed > project.max_grant_eur:
+        raise Conflict(
+            _(
+                "Payments less recoveries would reach EUR %(total)s, above the maximum "
+                "grant of EUR %(max)s; the payment was not recorded."
+            )
+            % {"total": before + signed, "max": project.max_grant_eur}
+        )
+    payment = Payment.objects.create(
+        instalment=instalment,
+        project=project,
+        direction=direction,
+        amount_eur=amount,
+        paid_on=day,
+        reference=text,
+        recorded_at=timezone.now(),
+        recorded_by=user,
+    )
+    event_record(
+        actor=user,
+        verb="payment.recorded",
+        obj=payment,
+        before={"status": APPROVED, "net_paid_eur": before},
+        after={
+            "status": PAID,
+            "key": instalment.key,
+            "direction": direction,
+            "amount_eur": amount,
+            "paid_on": day,
+            "reference": text,
+            "net_paid_eur": before + signed,
+        },
+    )
     return payment
 
 
 # -- reductions --------------------------------------------------------------------------------
 
 
-def _percent(value) -> Decimal:
-    path = "percent"
-    number = _decimal(
-        value,
-        path,
-        missing=_('Give the reduction as a percentage, e.g. "10.00".'),
-        example="10.00",
-    )
-    if number <= 0:
-        raise InvalidInput.at(path, _("The percentage must be above zero."))
-    if number > HUNDRED:
-        raise InvalidInput.at(path, _("The percentage cannot exceed 100."))
-    return _to_the_cent(
-        number,
-        str(value).strip(),
-        path,
-        _('Give the percentage to 2 decimal places at most: "%(value)s" has more.'),
-    )
+def reductions_recorded(project_id: int) -> Decimal:
+    """The project's reductions so far, in percent."""
+    total = Reduction.objects.filter(project_id=project_id).aggregate(total=Sum("percent"))
+    return (total["total"] or Decimal(0)).quantize(CENT)
 
 
-def reduction_record(*, project: Project, user, percent, reason) -> Reduction:
+def reduction_record(*, project: Project, user, percent: Decimal, reason: str) -> Reduction:
     """Record a grant reduction the officer decided: a percentage, with the reason. The
     reductions of a project add up to 100 % at most."""
     require(can_record_reduction, user, project)
     with transaction.atomic():
         locked = _lock(project)
+        recorded = reductions_recorded(locked.pk)
         (value, text), errors = _collect(
-            lambda: _percent(percent),
-            lambda: _text(
-                reason,
-                "reason",
-                max_length=REASON_MAX_LENGTH,
-                missing=_("Give the reason for the reduction."),
-            ),
+            lambda: check_percent(percent, recorded), lambda: check_reason(reason)
         )
-        recorded = Reduction.objects.filter(project_id=locked.pk).aggregate(total=Sum("percent"))[
-            "total"
-        ] or Decimal(0)
-        recorded = recorded.quantize(CENT)
-        if value is not None and recorded + value > HUNDRED:
-            errors.insert(
-                0,
-                PathError(
-                    "percent",
-                    _(
-                        "Reductions would total %(total)s %%; they cannot exceed 100 %% "
-                        "(%(recorded)s %% is recorded already)."
-                    )
-                    % {"total": recorded + value, "recorded": recorded},
-                ),
-            )
         if errors:
             raise InvalidInput(errors, _("The reduction was not recorded."))
         reduction = Reduction.objects.create(

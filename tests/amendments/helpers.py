@@ -1,8 +1,10 @@
-"""Helpers for amendment tests: changes as the API takes them, and row counts of every table
-that could be written."""
+"""Helpers for amendment tests: changes as the services take them (``ChangeInput``) and as the
+API takes them (``as_json``), and row counts of every table that could be written."""
 
+import dataclasses
 import datetime
 
+from backend.amendments.validation import ChangeInput
 from tests.helpers import row_counts  # noqa: F401 - the suite's one row count, used here
 
 
@@ -10,16 +12,29 @@ def day(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
 
 
-def terminate(participant: str, effective_on: str) -> dict:
-    return {
-        "kind": "terminate_participation",
-        "participant": participant,
-        "effective_on": effective_on,
-    }
+def terminate(participant: str, effective_on: str) -> ChangeInput:
+    return ChangeInput(
+        kind="terminate_participation", participant=participant, effective_on=day(effective_on)
+    )
 
 
-def add(kind: str = "add_beneficiary", *, effective_on: str, **fields) -> dict:
-    return {"kind": kind, "effective_on": effective_on, **fields}
+def add(kind: str = "add_beneficiary", *, effective_on: str, **fields) -> ChangeInput:
+    return ChangeInput(kind=kind, effective_on=day(effective_on), **fields)
+
+
+def as_json(changes: list[ChangeInput | dict]) -> list[dict]:
+    """Changes as a client sends them to the API: the fields given, dates as YYYY-MM-DD (a
+    dict, e.g. a malformed change, goes as it is)."""
+    return [
+        change
+        if isinstance(change, dict)
+        else {
+            name: value.isoformat() if isinstance(value, datetime.date) else value
+            for name, value in dataclasses.asdict(change).items()
+            if value is not None
+        }
+        for change in changes
+    ]
 
 
 def new_organisation(short_name: str, pic: str, country: str, types: list[str], **fields) -> dict:

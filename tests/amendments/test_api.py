@@ -15,6 +15,7 @@ from backend.amendments.services import amendment_create, amendment_submit
 from tests.amendments.helpers import (
     DOWN_TO_SEVEN,
     add,
+    as_json,
     new_organisation,
     row_counts,
     terminate,
@@ -45,6 +46,11 @@ def _submitted(project, manager, changes=None) -> AmendmentRequest:
         return amendment_submit(request=draft, user=manager)
 
 
+def _terminate_on(participant: str, text: str) -> dict:
+    """A termination as a client may send it, its date as typed (perhaps not a date)."""
+    return {"kind": "terminate_participation", "participant": participant, "effective_on": text}
+
+
 def _paths(response) -> list[str]:
     return [error["path"] for error in response.json()["errors"]]
 
@@ -60,13 +66,15 @@ def test_a_manager_creates_a_draft_and_gets_its_what_if(api_client, demo, manage
         _url(demo),
         {
             "justification": "SESUPE's workshop passes to a new company.",
-            "changes": [
-                terminate("SESUPE", "2026-09-30"),
-                add(
-                    effective_on="2026-09-30",
-                    **new_organisation("SESUPE-2", "993000020", "LT", ["enterprise"]),
-                ),
-            ],
+            "changes": as_json(
+                [
+                    terminate("SESUPE", "2026-09-30"),
+                    add(
+                        effective_on="2026-09-30",
+                        **new_organisation("SESUPE-2", "993000020", "LT", ["enterprise"]),
+                    ),
+                ]
+            ),
         },
         format="json",
     )
@@ -120,7 +128,7 @@ def test_the_what_if_endpoint_writes_nothing_and_lists_the_breach_date(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = api_client.post(
             _url(demo, "what-if"),
-            {"changes": [terminate(key, "2026-06-30") for key in DOWN_TO_SEVEN]},
+            {"changes": as_json([terminate(key, "2026-06-30") for key in DOWN_TO_SEVEN])},
             format="json",
         )
 
@@ -143,13 +151,21 @@ def test_the_what_if_and_its_errors_come_in_the_users_language(api_client, demo,
 
     response = api_client.post(
         _url(demo, "what-if"),
-        {"changes": [terminate(key, "2026-06-30") for key in DOWN_TO_SEVEN]},
+        {"changes": as_json([terminate(key, "2026-06-30") for key in DOWN_TO_SEVEN])},
         format="json",
         HTTP_ACCEPT_LANGUAGE="lv",
     )
     refused = api_client.post(
         _url(demo, "what-if"),
-        {"changes": [terminate("ZSTW", "30.06.2026")]},
+        {
+            "changes": [
+                {
+                    "kind": "terminate_participation",
+                    "participant": "ZSTW",
+                    "effective_on": "30.06.2026",
+                }
+            ]
+        },
         format="json",
         HTTP_ACCEPT_LANGUAGE="lv",
     )
@@ -215,7 +231,7 @@ def test_the_what_if_and_its_errors_come_in_the_users_language(api_client, demo,
         ),
         (
             "malformed date",
-            [terminate("ZSTW", "2026-06-30"), terminate("HOIVA", "30.06.2026")],
+            [terminate("ZSTW", "2026-06-30"), _terminate_on("HOIVA", "30.06.2026")],
             [
                 (
                     "changes[1].effective_on",
@@ -225,7 +241,7 @@ def test_the_what_if_and_its_errors_come_in_the_users_language(api_client, demo,
         ),
         (
             "impossible date",
-            [terminate("ZSTW", "2026-02-30")],
+            [_terminate_on("ZSTW", "2026-02-30")],
             [
                 (
                     "changes[0].effective_on",
@@ -250,16 +266,17 @@ def test_the_what_if_and_its_errors_come_in_the_users_language(api_client, demo,
         ),
         (
             "a field the kind does not use",
-            [terminate("ZSTW", "2026-06-30") | {"pic": "993000021"}],
+            [_terminate_on("ZSTW", "2026-06-30") | {"pic": "993000021"}],
             [("changes[0].pic", "A change of this kind does not use this field.")],
         ),
         (
             "PIC not 9 digits, unknown country and type",
             [
-                add(
-                    effective_on="2026-06-30",
+                {
+                    "kind": "add_beneficiary",
+                    "effective_on": "2026-06-30",
                     **new_organisation("NEWCO", "12345", "XX", ["enterprise", "bakery"]),
-                )
+                }
             ],
             [
                 ("changes[0].pic", "A PIC is exactly 9 digits."),
@@ -396,8 +413,9 @@ def test_invalid_changes_are_refused_naming_each_field_and_write_nothing(
     api_client.force_authenticate(manager)
     before = row_counts()
 
-    created = api_client.post(_url(demo), {"justification": "x", "changes": changes}, format="json")
-    tried = api_client.post(_url(demo, "what-if"), {"changes": changes}, format="json")
+    body = {"changes": as_json(changes)}
+    created = api_client.post(_url(demo), {"justification": "x", **body}, format="json")
+    tried = api_client.post(_url(demo, "what-if"), body, format="json")
 
     assert (created.status_code, tried.status_code) == (400, 400)
     assert created.json()["detail"] == "The amendment request was not saved."
@@ -444,7 +462,7 @@ def test_an_update_with_invalid_changes_keeps_the_draft_as_it_was(api_client, de
 
     response = api_client.put(
         _url(demo, f"{draft.pk}/"),
-        {"justification": "Changed", "changes": [terminate("ZSTW", "2020-01-01")]},
+        {"justification": "Changed", "changes": as_json([terminate("ZSTW", "2020-01-01")])},
         format="json",
     )
 
@@ -621,7 +639,7 @@ def test_each_role_on_each_endpoint(api_client, demo, users, endpoint, role):
     manager = users["manager"]
     draft = _draft(demo, manager)
     submitted = _submitted(demo, manager)
-    changes = [terminate("HOIVA", "2026-06-30")]
+    changes = as_json([terminate("HOIVA", "2026-06-30")])
     api_client.force_authenticate(users[role])
     before = row_counts()
 

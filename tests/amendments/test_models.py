@@ -12,7 +12,7 @@ from backend.amendments.models import (
     AmendmentRequest,
 )
 from backend.amendments.services import amendment_create
-from tests.amendments.helpers import terminate
+from tests.amendments.helpers import add, terminate
 
 pytestmark = pytest.mark.django_db
 
@@ -133,16 +133,16 @@ def test_a_project_with_amendment_requests_can_still_be_deleted(demo, manager):
         justification="x",
         changes=[
             terminate("ZSTW", "2026-06-30"),
-            {
-                "kind": "add_affiliated_entity",
-                "effective_on": "2026-06-30",
-                "pic": "993000031",
-                "short_name": "LAB",
-                "legal_name": "Lab",
-                "country": "DE",
-                "types": ["research"],
-                "affiliated_to": "UKELB",
-            },
+            add(
+                "add_affiliated_entity",
+                effective_on="2026-06-30",
+                pic="993000031",
+                short_name="LAB",
+                legal_name="Lab",
+                country="DE",
+                types=["research"],
+                affiliated_to="UKELB",
+            ),
         ],
     )
 

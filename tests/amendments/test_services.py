@@ -83,19 +83,19 @@ def test_approval_applies_every_kind_of_change(demo, other_project, manager, po)
                 **new_organisation("CITY", "993000011", "LV", ["public_authority"]),
             ),
             terminate("ZSTW", "2026-06-30"),
-            {"kind": "change_coordinator", "participant": "UKELB", "effective_on": "2026-07-01"},
-            {
-                "kind": "change_organisation_country",
-                "participant": "NORDLYS",
-                "country": "SE",
-                "effective_on": "2026-07-01",
-            },
-            {
-                "kind": "change_organisation_types",
-                "participant": "POHJATAHT",
-                "types": ["research", "enterprise"],
-                "effective_on": "2026-07-01",
-            },
+            add("change_coordinator", participant="UKELB", effective_on="2026-07-01"),
+            add(
+                "change_organisation_country",
+                participant="NORDLYS",
+                country="SE",
+                effective_on="2026-07-01",
+            ),
+            add(
+                "change_organisation_types",
+                participant="POHJATAHT",
+                types=["research", "enterprise"],
+                effective_on="2026-07-01",
+            ),
         ],
     )
     positions_before = max(demo.participations.values_list("position", flat=True))
@@ -224,7 +224,7 @@ def test_approval_is_atomic_when_a_change_fails_in_the_middle(demo, manager, po,
                 effective_on="2026-07-01",
                 **new_organisation("NEWCO", "993000013", "LV", ["sector_representative"]),
             ),
-            {"kind": "change_coordinator", "participant": "UKELB", "effective_on": "2026-07-01"},
+            add("change_coordinator", participant="UKELB", effective_on="2026-07-01"),
         ],
     )
     before = row_counts()
@@ -377,12 +377,12 @@ def test_an_organisation_change_tells_the_watchers_of_every_project_it_takes_par
         demo,
         manager,
         [
-            {
-                "kind": "change_organisation_country",
-                "participant": "NORDLYS",
-                "country": "SE",
-                "effective_on": "2026-07-01",
-            }
+            add(
+                "change_organisation_country",
+                participant="NORDLYS",
+                country="SE",
+                effective_on="2026-07-01",
+            )
         ],
     )
     told.clear()

@@ -5,7 +5,7 @@ import pytest
 
 from backend.amendments.errors import AmendmentInvalid
 from backend.amendments.selectors import amendment_context, changes_what_if
-from backend.amendments.validation import validate_changes
+from backend.amendments.validation import check_changes
 from backend.amendments.whatif import (
     breaches,
     planned_change,
@@ -33,12 +33,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _context(project, changes=()):
-    return amendment_context(project_id=project.pk, pics={c["pic"] for c in changes if "pic" in c})
+    return amendment_context(project_id=project.pk, pics={c.pic for c in changes if c.pic})
 
 
 def _planned(project, changes):
     context = _context(project, changes)
-    validated = validate_changes(changes, context)
+    validated = check_changes(changes, context)
     return context, planned_changes(validated, context.consortium, context.organisations)
 
 
@@ -102,19 +102,19 @@ def test_targeted_changes_become_the_engines_changes(demo):
         demo,
         [
             terminate("ZSTW", "2026-06-30"),
-            {"kind": "change_coordinator", "participant": "UKELB", "effective_on": "2026-07-01"},
-            {
-                "kind": "change_organisation_country",
-                "participant": "NORDLYS",
-                "country": "SE",
-                "effective_on": "2026-07-01",
-            },
-            {
-                "kind": "change_organisation_types",
-                "participant": "ZSTW",
-                "types": ["vet_provider_secondary", "enterprise"],
-                "effective_on": "2026-05-01",
-            },
+            add("change_coordinator", participant="UKELB", effective_on="2026-07-01"),
+            add(
+                "change_organisation_country",
+                participant="NORDLYS",
+                country="SE",
+                effective_on="2026-07-01",
+            ),
+            add(
+                "change_organisation_types",
+                participant="ZSTW",
+                types=["vet_provider_secondary", "enterprise"],
+                effective_on="2026-05-01",
+            ),
         ],
     )
 
@@ -232,7 +232,7 @@ def test_a_change_of_coordinator_holds_from_its_own_date_only(demo):
         demo,
         [
             terminate("GAUJA", "2026-06-30"),
-            {"kind": "change_coordinator", "participant": "UKELB", "effective_on": "2026-08-01"},
+            add("change_coordinator", participant="UKELB", effective_on="2026-08-01"),
         ],
     )
 
@@ -251,9 +251,7 @@ def test_a_coordinator_outside_eligible_countries_is_the_verdicts_business(demo)
     """ZORIANE (Ukraine, not associated) may be proposed; the verdict says it breaks the rule."""
     result = changes_what_if(
         project=demo,
-        changes=[
-            {"kind": "change_coordinator", "participant": "ZORIANE", "effective_on": "2026-07-01"}
-        ],
+        changes=[add("change_coordinator", participant="ZORIANE", effective_on="2026-07-01")],
     )
 
     assert result["verdict"].result("coordinator").status == "breach"
@@ -280,17 +278,13 @@ def test_a_what_if_writes_nothing(demo, django_capture_on_commit_callbacks):
                     effective_on="2026-06-30",
                     **new_organisation("NEWCO", "993000004", "LV", ["enterprise"]),
                 ),
-                {
-                    "kind": "change_organisation_types",
-                    "participant": "ZSTW",
-                    "types": ["enterprise"],
-                    "effective_on": "2026-07-01",
-                },
-                {
-                    "kind": "change_coordinator",
-                    "participant": "UKELB",
-                    "effective_on": "2026-07-01",
-                },
+                add(
+                    "change_organisation_types",
+                    participant="ZSTW",
+                    types=["enterprise"],
+                    effective_on="2026-07-01",
+                ),
+                add("change_coordinator", participant="UKELB", effective_on="2026-07-01"),
             ],
         )
 

@@ -246,7 +246,14 @@ def test_a_malformed_filter_is_400_naming_it(api_client, grant, grant_users, tra
     response = _get(api_client, grant_users["officer"], grant, **query)
 
     assert response.status_code == 400
-    assert response.json() == errors
+    assert response.json() == {
+        "detail": "The filters are not valid.",
+        "errors": [
+            {"path": path, "message": message}
+            for path, messages in errors.items()
+            for message in messages
+        ],
+    }
 
 
 def test_a_hidden_project_is_404_even_with_a_malformed_filter(

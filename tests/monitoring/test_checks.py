@@ -229,6 +229,7 @@ def test_an_amendment_left_without_a_decision_for_45_days_is_flagged(officer):
     """Brief section 7, case 20: silence is rejection, and the request is flagged."""
     from backend.accounts.models import ProjectRole
     from backend.amendments.services import amendment_create, amendment_submit
+    from backend.amendments.validation import ChangeInput
 
     project = _demo()
     manager = UserFactory(username="pm")
@@ -245,11 +246,11 @@ def test_an_amendment_left_without_a_decision_for_45_days_is_flagged(officer):
             user=manager,
             justification="The Estonian company is closing down.",
             changes=[
-                {
-                    "kind": "terminate_participation",
-                    "participant": "POHJATAHT",
-                    "effective_on": "2026-12-31",
-                }
+                ChangeInput(
+                    kind="terminate_participation",
+                    participant="POHJATAHT",
+                    effective_on=datetime.date(2026, 12, 31),
+                )
             ],
         )
         amendment_submit(request=request, user=manager)

@@ -123,6 +123,18 @@ def test_the_list_filters(api_client, projects, flags, admin_user, query, listed
     assert _listed(api_client, admin_user, query.format(mine=mine.pk, other=other.pk)) == listed
 
 
+def _invalid(detail: str, errors: dict[str, list[str]]) -> dict:
+    """The API's one 400 shape, for errors given per field."""
+    return {
+        "detail": detail,
+        "errors": [
+            {"path": path, "message": message}
+            for path, messages in errors.items()
+            for message in messages
+        ],
+    }
+
+
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
@@ -156,7 +168,7 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(
     response = api_client.get(LIST_URL + query)
 
     assert response.status_code == 400
-    assert response.json() == errors
+    assert response.json() == _invalid("The filters are not valid.", errors)
 
 
 def test_the_list_takes_the_same_queries_whatever_the_page_size(
@@ -377,7 +389,7 @@ def test_resolving_without_a_proper_note_is_a_400_naming_the_field(
     response = api_client.post(f"{LIST_URL}{flags['min_full_partners'].pk}/resolve", payload)
 
     assert response.status_code == 400
-    assert response.json() == errors
+    assert response.json() == _invalid("Nothing was saved: the input has errors.", errors)
     assert _state() == before
 
 
@@ -390,7 +402,12 @@ def test_an_acknowledgement_note_too_long_is_a_400(api_client, flags, portfolio_
     )
 
     assert response.status_code == 400
-    assert response.json() == {"note": ["Ensure this field has no more than 2000 characters."]}
+    assert response.json() == {
+        "detail": "Nothing was saved: the input has errors.",
+        "errors": [
+            {"path": "note", "message": "Ensure this field has no more than 2000 characters."}
+        ],
+    }
     assert _state() == before
 
 

@@ -152,8 +152,8 @@ def test_an_approved_pre_financing_is_no_longer_ready_and_paying_it_resolves_its
             project=demo,
             key="prefinancing",
             user=users["officer"],
-            amount="1599500.00",
-            paid_on="2024-03-22",
+            amount=Decimal("1599500.00"),
+            paid_on=datetime.date(2024, 3, 22),
             reference="EACEA/2024/PF/1",
         )
     check(demo, at(2024, 3, 22, 10))
@@ -445,8 +445,8 @@ def test_recording_the_interim_payment_resolves_its_late_flag(demo, users):
             project=demo,
             key="rp1",
             user=users["officer"],
-            amount="520000.00",
-            paid_on="2026-01-06",
+            amount=WP1,
+            paid_on=datetime.date(2026, 1, 6),
             reference="EACEA/2026/RP1",
         )
     assert Instalment.objects.get(project=demo, key="rp1").amount_eur == WP1

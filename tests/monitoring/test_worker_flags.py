@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from backend.accounts.models import ProjectRole
 from backend.amendments.services import amendment_approve, amendment_create, amendment_submit
+from backend.amendments.validation import ChangeInput
 from backend.common.dates import brussels_today
 from backend.config.celery import app as celery_app
 from backend.grantfile.services import grant_file_import
@@ -99,7 +100,7 @@ def test_a_termination_raises_the_breach_flag_and_a_replacement_resolves_it(work
     project = grant_file_import(content=DEMO.read_bytes())
     today = brussels_today()
     assert today == TODAY
-    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    yesterday = today - datetime.timedelta(days=1)
     manager = UserFactory(username="pm")
     officer = UserFactory(username="po", is_agency_officer=True)
     ProjectRole.objects.create(
@@ -115,7 +116,7 @@ def test_a_termination_raises_the_breach_flag_and_a_replacement_resolves_it(work
         user=manager,
         justification="Five partners leave the consortium.",
         changes=[
-            {"kind": "terminate_participation", "participant": key, "effective_on": yesterday}
+            ChangeInput(kind="terminate_participation", participant=key, effective_on=yesterday)
             for key in FIRST_LEAVERS
         ],
     )

@@ -422,6 +422,11 @@ def test_paying_twice_is_a_conflict(api_client, demo, users):
             'Give the amount to the cent: "12.345" has more than 2 decimal places.',
         ),
         ({"amount": "abc"}, "amount", '"abc" is not a number; give it as e.g. "1599500.00".'),
+        ({"amount": "NaN"}, "amount", '"NaN" is not a number; give it as e.g. "1599500.00".'),
+        ({"amount": None}, "amount", 'Give the amount in euros, e.g. "1599500.00".'),
+        ({"amount": "  "}, "amount", 'Give the amount in euros, e.g. "1599500.00".'),
+        ({"amount": True}, "amount", 'Give a number, e.g. "1599500.00".'),
+        ({"amount": ["1599500.00"]}, "amount", 'Give a number, e.g. "1599500.00".'),
         (
             {"amount": "1600000.00"},
             "amount",
@@ -439,10 +444,35 @@ def test_paying_twice_is_a_conflict(api_client, demo, users):
             '"2026-31-01" is not a date; give it as YYYY-MM-DD.',
         ),
         (
+            {"paid_on": "2026-02-30"},
+            "paid_on",
+            '"2026-02-30" is not a date; give it as YYYY-MM-DD.',
+        ),
+        (
+            {"paid_on": "27.11.2026"},
+            "paid_on",
+            '"27.11.2026" is not a date; give it as YYYY-MM-DD.',
+        ),
+        ({"paid_on": 20261127}, "paid_on", '"20261127" is not a date; give it as YYYY-MM-DD.'),
+        ({"paid_on": None}, "paid_on", "Give the date of the payment (YYYY-MM-DD)."),
+        ({"paid_on": ""}, "paid_on", "Give the date of the payment (YYYY-MM-DD)."),
+        (
+            {"paid_on": "2026-11-26"},
+            "paid_on",
+            "The date cannot be before Pre-financing was approved, on 2026-11-27.",
+        ),
+        (
             {"reference": ""},
             "reference",
             "Give the payment's reference, e.g. the agency's payment order.",
         ),
+        (
+            {"reference": None},
+            "reference",
+            "Give the payment's reference, e.g. the agency's payment order.",
+        ),
+        ({"reference": "R" * 101}, "reference", "Write at most 100 characters."),
+        ({"reference": 815}, "reference", "Not a valid string."),
     ],
 )
 def test_bad_payment_input_is_400_naming_the_field(api_client, demo, users, change, path, message):
@@ -461,6 +491,38 @@ def test_bad_payment_input_is_400_naming_the_field(api_client, demo, users, chan
         "errors": [{"path": path, "message": message}],
     }
     assert counts() == before
+
+
+def test_the_amount_may_be_a_json_number_and_trailing_zeros_are_cents(api_client, demo, users):
+    approve_prefinancing(demo, users)
+    response = ask(
+        api_client,
+        users["officer"],
+        "post",
+        url(demo, "prefinancing/payment"),
+        {**PAYMENT, "amount": 1599500},
+    )
+    assert response.status_code == 201
+    assert Payment.objects.get().amount_eur == Decimal("1599500.00")
+
+
+def test_every_wrong_field_of_a_payment_is_named_at_once(api_client, demo, users):
+    """Values the API cannot read and values the service's rules refuse, in one answer."""
+    approve_prefinancing(demo, users)
+    response = ask(
+        api_client,
+        users["officer"],
+        "post",
+        url(demo, "prefinancing/payment"),
+        {"amount": "-1", "paid_on": "tomorrow", "reference": ""},
+    )
+    assert response.status_code == 400
+    assert [error["path"] for error in response.json()["errors"]] == [
+        "amount",
+        "paid_on",
+        "reference",
+    ]
+    assert not Payment.objects.exists()
 
 
 def test_a_payment_without_a_body_names_every_field(api_client, demo, users):
@@ -534,7 +596,19 @@ def test_the_reductions_are_listed_in_a_fixed_number_of_queries(
             'Give the percentage to 2 decimal places at most: "1.234" has more.',
         ),
         ({"percent": "101", "reason": "R"}, "percent", "The percentage cannot exceed 100."),
+        (
+            {"percent": "ten", "reason": "R"},
+            "percent",
+            '"ten" is not a number; give it as e.g. "10.00".',
+        ),
+        (
+            {"percent": None, "reason": "R"},
+            "percent",
+            'Give the reduction as a percentage, e.g. "10.00".',
+        ),
         ({"percent": "5"}, "reason", "Give the reason for the reduction."),
+        ({"percent": "5", "reason": None}, "reason", "Give the reason for the reduction."),
+        ({"percent": "5", "reason": "R" * 2001}, "reason", "Write at most 2000 characters."),
     ],
 )
 def test_bad_reduction_input_is_400_naming_the_field(api_client, demo, users, body, path, message):

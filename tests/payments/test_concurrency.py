@@ -2,6 +2,7 @@
 approved once and paid once, whatever the timing."""
 
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -70,8 +71,8 @@ def test_two_payments_at_once_pay_the_instalment_once(demo, users):
             project=demo,
             key="prefinancing",
             user=users["officer"],
-            amount="1599500.00",
-            paid_on="2026-11-27",
+            amount=Decimal("1599500.00"),
+            paid_on=TODAY,
             reference=reference,
             today=TODAY,
         )

@@ -1,6 +1,7 @@
 """The payment services: approving an instalment, recording its payment (or recovery), recording
 a reduction; each refusal writes nothing; the database guards against double payment and
-payments above the maximum grant."""
+payments above the maximum grant. The services take typed values (Decimal, date); how the API
+reads what a client sends is tested in test_api.py."""
 
 import datetime
 from decimal import Decimal
@@ -261,7 +262,11 @@ def test_an_unknown_instalment_is_not_found(demo, users):
 
 
 def pay(demo, users, key="prefinancing", **changes):
-    values = {"amount": "1599500.00", "paid_on": "2026-11-27", "reference": "EACEA/2026/0815"}
+    values = {
+        "amount": PREFINANCING_EUR,
+        "paid_on": datetime.date(2026, 11, 27),
+        "reference": "EACEA/2026/0815",
+    }
     values.update(changes)
     with travel():
         return payment_record(project=demo, key=key, user=users["officer"], **values)
@@ -299,9 +304,9 @@ def test_an_officer_records_the_payment_of_an_approved_instalment(
     assert status_of(demo, "prefinancing") == "paid"
 
 
-def test_the_amount_may_be_a_json_number_and_trailing_zeros_are_cents(demo, users):
+def test_an_amount_without_cents_is_to_the_cent(demo, users):
     approve_prefinancing(demo, users)
-    pay(demo, users, amount=1599500)
+    pay(demo, users, amount=Decimal("1599500"))
     assert Payment.objects.get().amount_eur == PREFINANCING_EUR
 
 
@@ -317,7 +322,7 @@ def test_a_payment_before_the_approval_is_refused(demo, users):
 
 def test_an_instalment_is_paid_once(demo, users):
     approve_prefinancing(demo, users)
-    pay(demo, users, paid_on="2026-11-27")
+    pay(demo, users, paid_on=datetime.date(2026, 11, 27))
     before = counts()
     with pytest.raises(Conflict) as refused:
         pay(demo, users, reference="EACEA/2026/0999")
@@ -339,24 +344,18 @@ def test_an_instalment_is_paid_once(demo, users):
         ("0", "The amount must be above zero."),
         ("0.00", "The amount must be above zero."),
         ("12.345", 'Give the amount to the cent: "12.345" has more than 2 decimal places.'),
-        ("abc", '"abc" is not a number; give it as e.g. "1599500.00".'),
-        ("NaN", '"NaN" is not a number; give it as e.g. "1599500.00".'),
         (
             "1599499.99",
             "The amount must be EUR 1599500.00, the amount approved for Pre-financing "
             "(EUR 1599499.99 was given).",
         ),
-        (None, 'Give the amount in euros, e.g. "1599500.00".'),
-        ("  ", 'Give the amount in euros, e.g. "1599500.00".'),
-        (True, 'Give a number, e.g. "1599500.00".'),
-        (["1599500.00"], 'Give a number, e.g. "1599500.00".'),
     ],
 )
 def test_a_wrong_amount_is_refused_naming_it(demo, users, amount, message):
     approve_prefinancing(demo, users)
     before = counts()
     with pytest.raises(InvalidInput) as refused:
-        pay(demo, users, amount=amount)
+        pay(demo, users, amount=Decimal(amount))
     assert [e.as_dict() for e in refused.value.errors] == [{"path": "amount", "message": message}]
     assert refused.value.detail == "The payment was not recorded."
     assert counts() == before
@@ -367,18 +366,13 @@ def test_a_wrong_amount_is_refused_naming_it(demo, users, amount, message):
     [
         ("2026-11-28", "The date cannot be in the future: today is 2026-11-27."),
         ("2026-11-26", "The date cannot be before Pre-financing was approved, on 2026-11-27."),
-        ("2026-02-30", '"2026-02-30" is not a date; give it as YYYY-MM-DD.'),
-        ("27.11.2026", '"27.11.2026" is not a date; give it as YYYY-MM-DD.'),
-        (20261127, '"20261127" is not a date; give it as YYYY-MM-DD.'),
-        (None, "Give the date of the payment (YYYY-MM-DD)."),
-        ("", "Give the date of the payment (YYYY-MM-DD)."),
     ],
 )
 def test_a_wrong_date_is_refused_naming_it(demo, users, paid_on, message):
     approve_prefinancing(demo, users)
     before = counts()
     with pytest.raises(InvalidInput) as refused:
-        pay(demo, users, paid_on=paid_on)
+        pay(demo, users, paid_on=datetime.date.fromisoformat(paid_on))
     assert [e.as_dict() for e in refused.value.errors] == [{"path": "paid_on", "message": message}]
     assert counts() == before
 
@@ -386,10 +380,9 @@ def test_a_wrong_date_is_refused_naming_it(demo, users, paid_on, message):
 @pytest.mark.parametrize(
     ("reference", "message"),
     [
-        (None, "Give the payment's reference, e.g. the agency's payment order."),
+        ("", "Give the payment's reference, e.g. the agency's payment order."),
         ("   ", "Give the payment's reference, e.g. the agency's payment order."),
         ("R" * 101, "Write at most 100 characters."),
-        (815, "Not a valid string."),
     ],
 )
 def test_a_missing_or_wrong_reference_is_refused(demo, users, reference, message):
@@ -406,7 +399,7 @@ def test_a_missing_or_wrong_reference_is_refused(demo, users, reference, message
 def test_every_wrong_field_is_named_at_once(demo, users):
     approve_prefinancing(demo, users)
     with pytest.raises(InvalidInput) as refused:
-        pay(demo, users, amount="-1", paid_on="tomorrow", reference="")
+        pay(demo, users, amount=Decimal("-1"), paid_on=datetime.date(2026, 11, 28), reference="")
     assert [e.path for e in refused.value.errors] == ["amount", "paid_on", "reference"]
     assert not Payment.objects.exists()
 
@@ -439,11 +432,11 @@ def test_a_recovery_is_recorded_with_its_positive_amount(demo, users):
         approved_by=users["officer"],
     )
     with pytest.raises(InvalidInput) as refused:
-        pay(demo, users, key="rp3", amount="999.99")
+        pay(demo, users, key="rp3", amount=Decimal("999.99"))
     assert refused.value.errors[0].message == (
         "The amount must be EUR 1000.00, the recovery approved for RP3 (EUR 999.99 was given)."
     )
-    pay(demo, users, key="rp3", amount="1000.00", reference="RECOVERY/1")
+    pay(demo, users, key="rp3", amount=Decimal("1000.00"), reference="RECOVERY/1")
     recovery = Payment.objects.get(instalment__key="rp3")
     assert (recovery.direction, recovery.amount_eur) == ("recovery", Decimal("1000.00"))
     assert Event.objects.filter(verb="payment.recorded").order_by("id").last().after[
@@ -460,8 +453,8 @@ def test_only_the_projects_officers_record_payments(demo, users, role):
             project=demo,
             key="prefinancing",
             user=users[role],
-            amount="1599500.00",
-            paid_on="2026-11-27",
+            amount=PREFINANCING_EUR,
+            paid_on=TODAY,
             reference="X",
         )
     assert str(refused.value) == (
@@ -544,7 +537,9 @@ def test_the_database_refuses_a_second_payment_of_an_instalment(demo):
 
 def reduce(demo, users, percent="10.00", reason="Improper implementation of WP3.", role="officer"):
     with travel():
-        return reduction_record(project=demo, user=users[role], percent=percent, reason=reason)
+        return reduction_record(
+            project=demo, user=users[role], percent=Decimal(percent), reason=reason
+        )
 
 
 def test_an_officer_records_a_reduction(demo, users, django_capture_on_commit_callbacks):
@@ -594,8 +589,6 @@ def test_reductions_add_up_to_100_percent_at_most(demo, users):
         ("-5", "The percentage must be above zero."),
         ("100.01", "The percentage cannot exceed 100."),
         ("12.345", 'Give the percentage to 2 decimal places at most: "12.345" has more.'),
-        ("ten", '"ten" is not a number; give it as e.g. "10.00".'),
-        (None, 'Give the reduction as a percentage, e.g. "10.00".'),
     ],
 )
 def test_a_wrong_percentage_is_refused_naming_it(demo, users, percent, message):
@@ -606,7 +599,7 @@ def test_a_wrong_percentage_is_refused_naming_it(demo, users, percent, message):
     assert counts() == before
 
 
-@pytest.mark.parametrize("reason", [None, "", "   "])
+@pytest.mark.parametrize("reason", ["", "   "])
 def test_a_reduction_needs_a_reason(demo, users, reason):
     before = counts()
     with pytest.raises(InvalidInput) as refused:
