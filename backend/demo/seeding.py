@@ -10,7 +10,8 @@ composition minimum, because a portfolio at scale has such projects and the chec
 Writes go in batches, each batch in its own transaction, with one ``bulk_create`` per table per
 batch: the number of statements per batch does not depend on how many projects or rows it holds
 (see ``_one_statement_per_table`` for SQLite). Memory holds one batch and a capped pool of
-organisations, never the whole portfolio. Names come from word lists and are fictional; PICs and
+organisations, never the whole portfolio. Names come from the word lists of ``data/seeding.yaml``
+(with the countries, organisation types and work plan templates) and are fictional; PICs and
 grant agreement numbers start with 8 and never collide with ones already in the database.
 """
 
@@ -22,7 +23,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
 
+import yaml
 from django.db import connection, transaction
 
 from backend.common.dates import add_months, brussels_today, month_end, report_due_on
@@ -62,242 +67,94 @@ TYPE_GAP = "type_gap"  # under 4 eligible countries with both an employer and a 
 AT_MINIMUM = "at_minimum"  # 8 countable full partners from exactly 4 qualifying countries
 CASE_BLOCK = (SEVEN_PARTNERS, THREE_COUNTRIES, TYPE_GAP, AT_MINIMUM) + (NORMAL,) * 16
 
-# Countries by how often they show up in CoVE consortia (rough weights, not statistics). The
-# programme status is read from the database (CountryStatus) at each call's reference date.
-EU_WEIGHTS = {
-    "ES": 10, "IT": 9, "PT": 6, "DE": 6, "GR": 5, "NL": 5, "BE": 5, "FI": 5, "FR": 5, "PL": 4,
-    "AT": 3, "SE": 3, "DK": 3, "IE": 3, "SI": 3, "HR": 3, "RO": 3, "BG": 3, "CZ": 2, "SK": 2,
-    "HU": 2, "LT": 2, "LV": 2, "EE": 2, "CY": 2, "MT": 1, "LU": 1,
-}  # fmt: skip
-ASSOCIATED_WEIGHTS = {"NO": 3, "TR": 3, "RS": 2, "MK": 2, "IS": 1, "LI": 1}
-NON_ASSOCIATED_WEIGHTS = {"UA": 3, "GB": 3, "CH": 2, "MD": 1, "GE": 1, "CA": 1, "AL": 1, "BA": 1}
-
-# Organisation categories, as the composition rule sees them, and the type sets behind them.
+# Organisation categories, as the composition rule sees them (the type sets behind each are in
+# the data file).
 EMPLOYER, VET, BOTH, OTHER = "employer", "vet", "both", "other"
-TYPE_SETS = {
-    VET: (
-        (("vet_provider_secondary",), 45),
-        (("vet_provider_tertiary",), 25),
-        (("vet_provider_tertiary", "hei"), 15),
-        (("vet_provider_secondary", "vet_provider_tertiary"), 10),
-        (("vet_provider_secondary", "public_authority"), 5),
-    ),
-    EMPLOYER: (
-        (("enterprise",), 55),
-        (("sector_representative",), 30),
-        (("sector_representative", "social_partner"), 8),
-        (("enterprise", "research"), 7),
-    ),
-    BOTH: (
-        (("enterprise", "vet_provider_secondary"), 40),
-        (("sector_representative", "vet_provider_tertiary"), 35),
-        (("sector_representative", "vet_provider_secondary"), 25),
-    ),
-    OTHER: (
-        (("hei",), 30),
-        (("research",), 20),
-        (("public_authority",), 20),
-        (("ngo",), 10),
-        (("social_partner",), 10),
-        (("hei", "research"), 5),
-        (("other",), 5),
-    ),
-}
 POOL_CAP = 64  # organisations kept for reuse per (country, category)
 REUSE_PROBABILITY = 0.3
 
-# Word lists for fictional names.
-PLACE_HEADS = (
-    "Nor", "Vel", "Ast", "Bran", "Cal", "Dor", "Esk", "Fal", "Gren", "Hal", "Ister", "Kor",
-    "Lind", "Mar", "Ost", "Pel", "Ros", "Sal", "Tor", "Val", "Wester", "Zar", "Alb", "Bel",
-    "Cor", "Lum", "Mir", "Sol",
-)  # fmt: skip
-PLACE_TAILS = (
-    "vale", "burg", "dal", "mont", "ford", "haven", "ia", "stad", "polis", "mark", "feld",
-    "wick", "heim", "ora", "ano", "ovo", "ec", "ija", "lund", "mere",
-)  # fmt: skip
-SURNAMES = (
-    "Ardent", "Berglund", "Castell", "Dervaux", "Eklund", "Ferrante", "Galanis", "Horvath",
-    "Ilves", "Jansen", "Kowal", "Lorenz", "Moreau", "Novak", "Oliveira", "Petrov", "Quist",
-    "Rossi", "Sandoval", "Teller", "Urban", "Varga", "Weber", "Zeller",
-)  # fmt: skip
-FIELDS = (
-    "Energy", "Food", "Health", "Mobility", "Water", "Construction", "Textile", "Logistics",
-    "Tourism", "Digital", "Maritime", "Forestry", "Mechatronics", "Care",
-)  # fmt: skip
-COMPANY_FORMS = {
-    "DE": "GmbH", "AT": "GmbH", "ES": "SL", "PT": "Lda", "FR": "SAS", "BE": "SRL", "IT": "S.r.l.",
-    "GR": "SA", "NL": "BV", "FI": "Oy", "SE": "AB", "DK": "ApS", "NO": "AS", "IS": "ehf",
-    "PL": "Sp. z o.o.", "CZ": "s.r.o.", "SK": "s.r.o.", "HU": "Kft.", "RO": "SRL", "BG": "OOD",
-    "SI": "d.o.o.", "HR": "d.o.o.", "RS": "d.o.o.", "MK": "DOOEL", "TR": "A.S.", "CH": "AG",
-    "LI": "AG", "LT": "UAB", "LV": "SIA", "EE": "OU", "UA": "LLC",
-}  # fmt: skip
-SECTORS = (
-    ("Sustainable Energy", "ENERGY"), ("Advanced Manufacturing", "MANU"), ("Agri-Food", "AGRI"),
-    ("Health Care", "HEALTH"), ("Tourism and Hospitality", "TOUR"), ("Green Construction", "BUILD"),
-    ("Water Management", "WATER"), ("Digital Skills", "DIGI"), ("Automotive", "AUTO"),
-    ("Maritime Industries", "MARE"), ("Textiles and Fashion", "TEX"),
-    ("Creative Industries", "CREA"),
-    ("the Circular Economy", "CIRC"), ("Logistics", "LOGI"), ("Aerospace", "AERO"),
-    ("Microelectronics", "CHIP"), ("Dairy", "DAIRY"), ("Forestry and Wood", "WOOD"),
-    ("Social Care", "CARE"), ("Hydrogen", "HYDRO"), ("Battery Technologies", "BATT"),
-)  # fmt: skip
-TITLE_PATTERNS = (
-    "Centres of Vocational Excellence in {sector}",
-    "European Platform of Vocational Excellence for {sector}",
-    "Skills Alliance of Vocational Excellence in {sector}",
-    "Regional Skills Ecosystems for {sector}",
-    "Network of Excellence Centres for {sector}",
-)
-ACRONYM_PREFIXES = ("EU", "GREEN", "SMART", "NEXT", "OPEN", "PRO", "RE", "UP", "NEO", "X")
-ACRONYM_SUFFIXES = ("COVE", "VET", "EXCEL", "SKILLS", "HUB", "NET", "PRO", "PLUS")
 
-# The eight work packages: title options, cluster options, start and end month ranges, the
-# range of their share of the grant, and deliverable titles (with their type).
-GOV, COOP, TEACH = "governance_funding", "cooperation_partnership", "teaching_learning"
+# -- what projects are made of: data/seeding.yaml, read once ------------------------------------
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "seeding.yaml"
 
 
 @dataclass(frozen=True)
 class _WorkPackageTemplate:
+    """One of the eight work packages: title options, cluster options, start and end month
+    ranges, the range of its share of the grant, the weight with which it gets deliverables
+    beyond three each, and deliverable titles (with their type)."""
+
     titles: tuple[str, ...]
     clusters: tuple[tuple[str, ...], ...]
     start: tuple[int, int]
     end: tuple[int, int]
     weight: tuple[float, float]
+    extra_deliverables: int
     deliverables: tuple[tuple[str, str], ...]
 
 
-WORK_PACKAGES = (
-    _WorkPackageTemplate(
-        ("Project management and quality assurance", "Coordination, management and quality"),
-        ((GOV,),),
-        (1, 1),
-        (48, 48),
-        (0.07, 0.11),
-        (
-            ("Project handbook", "R"),
-            ("Quality assurance plan", "R"),
-            ("Data management plan", "DMP"),
-            ("Risk management plan", "R"),
-            ("Interim quality report", "R"),
-            ("Final quality report", "R"),
+@dataclass(frozen=True)
+class _SeedData:
+    """The country weights, organisation type sets, word lists and work plan templates the
+    generator draws from."""
+
+    eu: dict[str, int]
+    associated: dict[str, int]
+    non_associated: dict[str, int]
+    type_sets: dict[str, tuple[tuple[tuple[str, ...], int], ...]]
+    place_heads: tuple[str, ...]
+    place_tails: tuple[str, ...]
+    surnames: tuple[str, ...]
+    fields: tuple[str, ...]
+    company_forms: dict[str, str]
+    default_company_form: str
+    organisation_names: dict[str, tuple[str, ...]]  # name patterns by first organisation type
+    sectors: tuple[tuple[str, str], ...]  # (sector, the code acronyms are made of)
+    title_patterns: tuple[str, ...]
+    acronym_prefixes: tuple[str, ...]
+    acronym_suffixes: tuple[str, ...]
+    work_packages: tuple[_WorkPackageTemplate, ...]
+    milestones: tuple[tuple[str, str, int], ...]  # (title, verification, work package number)
+
+
+def _tuples(value):
+    """YAML's lists as tuples, all the way down."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
+
+
+@cache
+def _seed_data() -> _SeedData:
+    data = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    countries, places, forms = data["countries"], data["places"], data["company_forms"]
+    return _SeedData(
+        eu=countries["eu"],
+        associated=countries["associated"],
+        non_associated=countries["non_associated"],
+        type_sets={
+            category: _tuples(sets) for category, sets in data["organisation_types"].items()
+        },
+        place_heads=_tuples(places["heads"]),
+        place_tails=_tuples(places["tails"]),
+        surnames=_tuples(data["surnames"]),
+        fields=_tuples(data["fields"]),
+        company_forms=forms["by_country"],
+        default_company_form=forms["default"],
+        organisation_names={
+            kind: _tuples(patterns) for kind, patterns in data["organisation_names"].items()
+        },
+        sectors=_tuples(data["sectors"]),
+        title_patterns=_tuples(data["title_patterns"]),
+        acronym_prefixes=_tuples(data["acronym_prefixes"]),
+        acronym_suffixes=_tuples(data["acronym_suffixes"]),
+        work_packages=tuple(
+            _WorkPackageTemplate(**{key: _tuples(value) for key, value in template.items()})
+            for template in data["work_packages"]
         ),
-    ),
-    _WorkPackageTemplate(
-        ("Skills needs analysis and sector intelligence", "Skills anticipation and foresight"),
-        ((COOP,), (TEACH, COOP)),
-        (1, 3),
-        (12, 20),
-        (0.08, 0.12),
-        (
-            ("Report on skills needs in the partner regions", "R"),
-            ("Sector skills foresight study", "R"),
-            ("Skills intelligence dashboard", "DEC"),
-            ("Data set of surveyed employers", "DATA"),
-            ("Occupational profiles", "R"),
-        ),
-    ),
-    _WorkPackageTemplate(
-        ("Curriculum design and training programmes", "Innovative curricula and micro-credentials"),
-        ((TEACH,),),
-        (6, 12),
-        (36, 44),
-        (0.14, 0.2),
-        (
-            ("Joint curriculum framework", "R"),
-            ("Training modules (EQF 3-5)", "OTHER"),
-            ("Micro-credentials catalogue", "R"),
-            ("Open educational resources", "DEC"),
-            ("Pilot training report", "R"),
-            ("Validation of learning outcomes", "R"),
-        ),
-    ),
-    _WorkPackageTemplate(
-        ("Work-based learning and teacher training", "Professional development of VET staff"),
-        ((TEACH,), (TEACH, COOP)),
-        (9, 18),
-        (40, 48),
-        (0.12, 0.18),
-        (
-            ("Teacher training programme", "R"),
-            ("Work-based learning toolkit", "OTHER"),
-            ("Apprenticeship guidelines for enterprises", "R"),
-            ("Report on staff exchanges", "R"),
-            ("Virtual training environment", "DEM"),
-        ),
-    ),
-    _WorkPackageTemplate(
-        ("Innovation hubs and business cooperation", "Knowledge partnerships with industry"),
-        ((COOP,),),
-        (6, 12),
-        (42, 48),
-        (0.12, 0.18),
-        (
-            ("Innovation hub concept", "R"),
-            ("Applied research projects with SMEs", "DEM"),
-            ("Technology transfer report", "R"),
-            ("Start-up incubation programme", "OTHER"),
-            ("Business cooperation agreements", "R"),
-        ),
-    ),
-    _WorkPackageTemplate(
-        ("Regional skills ecosystems", "Internationalisation and mobility", "Inclusion and career"),
-        ((COOP,), (COOP, GOV), (TEACH, COOP)),
-        (12, 24),
-        (44, 48),
-        (0.08, 0.14),
-        (
-            ("Regional skills strategies", "R"),
-            ("Mobility scheme for learners", "R"),
-            ("Career guidance toolkit", "OTHER"),
-            ("Report on inclusion measures", "R"),
-        ),
-    ),
-    _WorkPackageTemplate(
-        ("Governance, sustainability and long-term action plan", "Sustainability and funding"),
-        ((GOV,),),
-        (18, 30),
-        (48, 48),
-        (0.07, 0.11),
-        (
-            ("Governance model of the platform", "R"),
-            ("Long-term action plan", "R"),
-            ("Financial sustainability strategy", "R"),
-            ("Memoranda of understanding", "OTHER"),
-        ),
-    ),
-    _WorkPackageTemplate(
-        ("Dissemination and exploitation", "Communication, dissemination and valorisation"),
-        ((COOP,), (COOP, GOV)),
-        (1, 3),
-        (48, 48),
-        (0.07, 0.1),
-        (
-            ("Project website and visual identity", "DEC"),
-            ("Communication and dissemination plan", "R"),
-            ("Exploitation plan", "R"),
-            ("Final conference", "OTHER"),
-            ("Policy recommendations", "R"),
-            ("Promotional video", "DEC"),
-        ),
-    ),
-)
-DELIVERABLE_WEIGHTS = (2, 2, 4, 4, 4, 2, 2, 3)  # where deliverables beyond 3 per WP go
-MILESTONES = (
-    ("Kick-off meeting held", "Minutes of the kick-off meeting", 1),
-    ("Quality framework agreed", "Quality assurance plan approved by the steering committee", 1),
-    ("Skills needs analysis completed", "Published report on skills needs", 2),
-    ("Curriculum framework agreed", "Framework signed off by all VET partners", 3),
-    ("First training programmes piloted", "Attendance lists and pilot evaluation", 3),
-    ("Teacher training completed", "Certificates of participation", 4),
-    ("Innovation hubs operational", "Hub opening events and activity logs", 5),
-    ("Cooperation agreements with companies signed", "Signed agreements", 5),
-    ("Regional skills ecosystems launched", "Launch events and stakeholder lists", 6),
-    ("Mid-term review completed", "Mid-term review report", 1),
-    ("Long-term action plan adopted", "Action plan adopted by the general assembly", 7),
-    ("Project website online", "Public website address", 8),
-    ("Final conference held", "Conference programme and attendance list", 8),
-)
+        milestones=_tuples(data["milestones"]),
+    )
 
 
 # -- what the run reports --------------------------------------------------------------------
@@ -360,18 +217,19 @@ def _load_calls() -> list[_CallRef]:
         periods.setdefault(status.country_id, []).append(
             (status.status, status.valid_from, status.valid_to)
         )
+    data = _seed_data()
     calls = []
     for call in Call.objects.filter(identifier__in=CALL_IDENTIFIERS).order_by("identifier"):
 
         def status(code, day=call.country_reference_date):
             return country_status_on(periods.get(code, ()), day)
 
-        eu = _weighted(EU_WEIGHTS, lambda code: code in known and status(code) == EU_MEMBER)
+        eu = _weighted(data.eu, lambda code: code in known and status(code) == EU_MEMBER)
         associated = _weighted(
-            ASSOCIATED_WEIGHTS, lambda code: code in known and status(code) == ASSOCIATED
+            data.associated, lambda code: code in known and status(code) == ASSOCIATED
         )
         non_associated = _weighted(
-            NON_ASSOCIATED_WEIGHTS,
+            data.non_associated,
             lambda code: code in known and status(code) not in ELIGIBLE_STATUSES,
         )
         if len(eu[0]) < 10:
@@ -492,213 +350,239 @@ class _Batch:
         """Write the batch in one transaction, one ``bulk_create`` per table. Rows are built
         table by table with the ids the previous tables received, and dropped once written."""
         with transaction.atomic(), _one_statement_per_table():
-            self._insert(Organisation, [org.model for org in self.organisations], "organisations")
-            self._insert(
-                OrganisationType,
-                [
-                    OrganisationType(organisation_id=org.model.pk, code=code)
-                    for org in self.organisations
-                    for code in org.types
-                ],
-                "organisation types",
-            )
+            self._write_organisations()
             self._insert(Project, [plan.model for plan in self.projects], "projects")
             # Affiliated entities second: they point at their beneficiary's participation.
-            for affiliated in (False, True):
-                members = [
-                    (plan.model, position, member)
-                    for plan in self.projects
-                    for position, member in enumerate(plan.members, start=1)
-                    if (member.affiliated_to is not None) is affiliated
-                ]
-                rows = [
-                    Participation(
-                        project_id=project.pk,
-                        organisation_id=member.org.model.pk,
-                        short_name=member.short_name,
-                        role=member.role,
-                        joined_on=project.start_date,
-                        affiliated_to_id=(
-                            member.affiliated_to.participation_id if affiliated else None
-                        ),
-                        position=position,
-                    )
-                    for project, position, member in members
-                ]
-                self._insert(Participation, rows, "participations")
-                for (_project, _position, member), row in zip(members, rows, strict=True):
-                    member.participation_id = row.pk
+            self._write_participations(affiliated=False)
+            self._write_participations(affiliated=True)
+            self._write_work_packages()
+            self._write_deliverables()
+            self._write_milestones()
+            self._reports(self._write_reporting_periods())
 
-            plans = [(plan, wp) for plan in self.projects for wp in plan.work_packages]
-            rows = [
-                WorkPackage(
-                    project_id=plan.model.pk,
-                    number=wp.number,
-                    title=wp.title,
-                    lead_id=wp.lead.participation_id,
-                    start_month=wp.start_month,
-                    end_month=wp.end_month,
-                    lump_sum_eur=_eur(wp.lump_sum_cents),
+    def _write_organisations(self) -> None:
+        self._insert(Organisation, [org.model for org in self.organisations], "organisations")
+        self._insert(
+            OrganisationType,
+            [
+                OrganisationType(organisation_id=org.model.pk, code=code)
+                for org in self.organisations
+                for code in org.types
+            ],
+            "organisation types",
+        )
+
+    def _write_participations(self, *, affiliated: bool) -> None:
+        """The participations of the members that are (or are not) affiliated entities; each
+        member learns its participation's id."""
+        members = [
+            (plan.model, position, member)
+            for plan in self.projects
+            for position, member in enumerate(plan.members, start=1)
+            if (member.affiliated_to is not None) is affiliated
+        ]
+        rows = [
+            Participation(
+                project_id=project.pk,
+                organisation_id=member.org.model.pk,
+                short_name=member.short_name,
+                role=member.role,
+                joined_on=project.start_date,
+                affiliated_to_id=member.affiliated_to.participation_id if affiliated else None,
+                position=position,
+            )
+            for project, position, member in members
+        ]
+        self._insert(Participation, rows, "participations")
+        for (_project, _position, member), row in zip(members, rows, strict=True):
+            member.participation_id = row.pk
+
+    def _write_work_packages(self) -> None:
+        """The work packages (each plan learns its id), their clusters and their shares."""
+        plans = [(plan, wp) for plan in self.projects for wp in plan.work_packages]
+        rows = [
+            WorkPackage(
+                project_id=plan.model.pk,
+                number=wp.number,
+                title=wp.title,
+                lead_id=wp.lead.participation_id,
+                start_month=wp.start_month,
+                end_month=wp.end_month,
+                lump_sum_eur=_eur(wp.lump_sum_cents),
+            )
+            for plan, wp in plans
+        ]
+        self._insert(WorkPackage, rows, "work packages")
+        for (_plan, wp), row in zip(plans, rows, strict=True):
+            wp.id = row.pk
+        through = WorkPackage.clusters.through
+        self._insert(
+            through,
+            [
+                through(workpackage_id=wp.id, activitycluster_id=self.clusters[code])
+                for _plan, wp in plans
+                for code in wp.clusters
+            ],
+            "work package clusters",
+        )
+        self._insert(
+            WorkPackageShare,
+            [
+                WorkPackageShare(
+                    work_package_id=wp.id,
+                    participation_id=member.participation_id,
+                    amount_eur=_eur(cents),
                 )
-                for plan, wp in plans
-            ]
-            self._insert(WorkPackage, rows, "work packages")
-            for (_plan, wp), row in zip(plans, rows, strict=True):
-                wp.id = row.pk
-            through = WorkPackage.clusters.through
-            self._insert(
-                through,
-                [
-                    through(workpackage_id=wp.id, activitycluster_id=self.clusters[code])
-                    for _plan, wp in plans
-                    for code in wp.clusters
-                ],
-                "work package clusters",
-            )
-            self._insert(
-                WorkPackageShare,
-                [
-                    WorkPackageShare(
-                        work_package_id=wp.id,
-                        participation_id=member.participation_id,
-                        amount_eur=_eur(cents),
-                    )
-                    for _plan, wp in plans
-                    for member, cents in wp.shares
-                ],
-                "work package shares",
-            )
-            self._insert(
-                Deliverable,
-                [
-                    Deliverable(
-                        project_id=plan.model.pk,
-                        code=code,
-                        title=title,
-                        work_package_id=wp.id,
-                        lead_id=lead.participation_id,
-                        type=kind,
-                        dissemination=dissemination,
-                        due_month=due_month,
-                        position=position,
-                        **_deliverable_state(
-                            month_end(plan.model.start_date, due_month), position, self.today
-                        ),
-                    )
-                    for plan in self.projects
-                    for position, (wp, (code, title, lead, kind, dissemination, due_month)) in (
-                        enumerate(
-                            ((wp, d) for wp in plan.work_packages for d in wp.deliverables),
-                            start=1,
-                        )
-                    )
-                ],
-                "deliverables",
-            )
-            milestones = [
-                (plan, milestone) for plan in self.projects for milestone in plan.milestones
-            ]
-            rows = [
-                Milestone(
+                for _plan, wp in plans
+                for member, cents in wp.shares
+            ],
+            "work package shares",
+        )
+
+    def _write_deliverables(self) -> None:
+        """Every project's deliverables, numbered across its work packages, with the state they
+        have reached by today."""
+        self._insert(
+            Deliverable,
+            [
+                Deliverable(
                     project_id=plan.model.pk,
                     code=code,
                     title=title,
+                    work_package_id=wp.id,
                     lead_id=lead.participation_id,
+                    type=kind,
+                    dissemination=dissemination,
                     due_month=due_month,
-                    verification=verification,
                     position=position,
-                    **_milestone_state(
+                    **_deliverable_state(
                         month_end(plan.model.start_date, due_month), position, self.today
                     ),
                 )
                 for plan in self.projects
-                for position, (code, title, lead, due_month, verification, _numbers) in enumerate(
-                    plan.milestones, start=1
-                )
-            ]
-            self._insert(Milestone, rows, "milestones")
-            through = Milestone.work_packages.through
-            self._insert(
-                through,
-                [
-                    through(milestone_id=row.pk, workpackage_id=plan.work_packages[number - 1].id)
-                    for (plan, milestone), row in zip(milestones, rows, strict=True)
-                    for number in milestone[5]
-                ],
-                "milestone work packages",
-            )
-            periods = [
-                (
-                    plan,
-                    ReportingPeriod(
-                        project_id=plan.model.pk,
-                        number=number,
-                        start_month=start,
-                        end_month=end,
-                        payment=payment,
-                    ),
-                )
-                for plan in self.projects
-                for number, start, end, payment in plan.reporting_periods
-            ]
-            self._insert(
-                ReportingPeriod, [period for _plan, period in periods], "reporting periods"
-            )
-            self._reports(periods)
-
-    def _reports(self, periods: list) -> None:
-        """The work record a project has by now: each period whose report was due is reported
-        and approved, with the status of every work package it declares."""
-
-        reported = []
-        for plan, period in periods:
-            end = month_end(plan.model.start_date, period.end_month)
-            if report_due_on(end) >= self.today:
-                continue
-            received = _noon(end + datetime.timedelta(days=50))
-            reported.append(
-                (
-                    plan,
-                    period,
-                    end,
-                    PeriodicReport(
-                        project_id=plan.model.pk,
-                        reporting_period_id=period.pk,
-                        status=ReportStatus.APPROVED,
-                        technical_part="Seeded report.",
-                        submitted_at=received,
-                        first_submitted_at=received,
-                        approved_at=_noon(end + datetime.timedelta(days=80)),
-                    ),
-                )
-            )
-        self._insert(PeriodicReport, [report for *_rest, report in reported], "periodic reports")
-        declarations = []
-        for plan, period, _end, report in reported:
-            previous_end = max(
-                (e for _n, _s, e, _p in plan.reporting_periods if e < period.end_month), default=0
-            )
-            for wp in plan.work_packages:
-                # Declared in this report: started by its end, not completed in an earlier one.
-                if wp.start_month > period.end_month or wp.end_month <= previous_end:
-                    continue
-                completed = wp.end_month <= period.end_month
-                declarations.append(
-                    WorkPackageDeclaration(
-                        work_package_id=wp.id,
-                        reporting_period_id=period.pk,
-                        completed=completed,
-                        completed_on=month_end(plan.model.start_date, wp.end_month)
-                        if completed
-                        else None,
-                        declared_at=report.submitted_at,
+                for position, (wp, (code, title, lead, kind, dissemination, due_month)) in (
+                    enumerate(
+                        ((wp, d) for wp in plan.work_packages for d in wp.deliverables), start=1
                     )
                 )
-        self._insert(WorkPackageDeclaration, declarations, "work package declarations")
+            ],
+            "deliverables",
+        )
+
+    def _write_milestones(self) -> None:
+        """Every project's milestones, with the state they have reached by today, and the work
+        packages each belongs to."""
+        milestones = [(plan, milestone) for plan in self.projects for milestone in plan.milestones]
+        rows = [
+            Milestone(
+                project_id=plan.model.pk,
+                code=code,
+                title=title,
+                lead_id=lead.participation_id,
+                due_month=due_month,
+                verification=verification,
+                position=position,
+                **_milestone_state(
+                    month_end(plan.model.start_date, due_month), position, self.today
+                ),
+            )
+            for plan in self.projects
+            for position, (code, title, lead, due_month, verification, _numbers) in enumerate(
+                plan.milestones, start=1
+            )
+        ]
+        self._insert(Milestone, rows, "milestones")
+        through = Milestone.work_packages.through
+        self._insert(
+            through,
+            [
+                through(milestone_id=row.pk, workpackage_id=plan.work_packages[number - 1].id)
+                for (plan, milestone), row in zip(milestones, rows, strict=True)
+                for number in milestone[5]
+            ],
+            "milestone work packages",
+        )
+
+    def _write_reporting_periods(self) -> list[tuple[_ProjectPlan, ReportingPeriod]]:
+        periods = [
+            (
+                plan,
+                ReportingPeriod(
+                    project_id=plan.model.pk,
+                    number=number,
+                    start_month=start,
+                    end_month=end,
+                    payment=payment,
+                ),
+            )
+            for plan in self.projects
+            for number, start, end, payment in plan.reporting_periods
+        ]
+        self._insert(ReportingPeriod, [period for _plan, period in periods], "reporting periods")
+        return periods
+
+    def _reports(self, periods: list[tuple[_ProjectPlan, ReportingPeriod]]) -> None:
+        """The work record a project has by now: each period whose report was due is reported
+        and approved, with the status of every work package it declares."""
+        reported = [
+            (plan, period, self._approved_report(plan, period))
+            for plan, period in periods
+            if report_due_on(month_end(plan.model.start_date, period.end_month)) < self.today
+        ]
+        self._insert(PeriodicReport, [report for *_rest, report in reported], "periodic reports")
+        self._insert(
+            WorkPackageDeclaration,
+            [
+                declaration
+                for plan, period, report in reported
+                for declaration in _declarations(plan, period, report)
+            ],
+            "work package declarations",
+        )
+
+    @staticmethod
+    def _approved_report(plan: _ProjectPlan, period: ReportingPeriod) -> PeriodicReport:
+        """Received 50 days after the period's end, approved 30 days later."""
+        end = month_end(plan.model.start_date, period.end_month)
+        received = _noon(end + datetime.timedelta(days=50))
+        return PeriodicReport(
+            project_id=plan.model.pk,
+            reporting_period_id=period.pk,
+            status=ReportStatus.APPROVED,
+            technical_part="Seeded report.",
+            submitted_at=received,
+            first_submitted_at=received,
+            approved_at=_noon(end + datetime.timedelta(days=80)),
+        )
 
     def _insert(self, model, rows: list, label: str) -> None:
         model.objects.bulk_create(rows)
         self.counts[label] = self.counts.get(label, 0) + len(rows)
+
+
+def _declarations(
+    plan: _ProjectPlan, period: ReportingPeriod, report: PeriodicReport
+) -> list[WorkPackageDeclaration]:
+    """What a report declares: every work package started by the period's end and not
+    completed in an earlier period, completed if it ended by then."""
+    previous_end = max(
+        (e for _n, _s, e, _p in plan.reporting_periods if e < period.end_month), default=0
+    )
+    declarations = []
+    for wp in plan.work_packages:
+        if wp.start_month > period.end_month or wp.end_month <= previous_end:
+            continue
+        completed = wp.end_month <= period.end_month
+        declarations.append(
+            WorkPackageDeclaration(
+                work_package_id=wp.id,
+                reporting_period_id=period.pk,
+                completed=completed,
+                completed_on=month_end(plan.model.start_date, wp.end_month) if completed else None,
+                declared_at=report.submitted_at,
+            )
+        )
+    return declarations
 
 
 @contextmanager
@@ -742,6 +626,15 @@ def _drop_prepared_statements() -> None:
 # -- the generator --------------------------------------------------------------------------------
 
 
+class _Shape(NamedTuple):
+    """What a consortium is to be made of."""
+
+    countries: int  # the countries its coordinator and most beneficiaries come from
+    countable: int  # the full partners from those countries
+    non_associated: int  # beneficiaries from third countries not associated to the programme
+    qualifying: int | None = None  # the countries with both an employer and a VET provider
+
+
 class _Generator:
     def __init__(self, rng: random.Random, calls: list[_CallRef], clusters: dict[str, int]):
         self.rng = rng
@@ -754,6 +647,7 @@ class _Generator:
         self.pool: dict[tuple[str, str], list[_Org]] = {}
         self.cases: list[str] = []
         self.batch = _Batch(clusters)
+        self.data = _seed_data()
 
     # choices
 
@@ -786,7 +680,7 @@ class _Generator:
             candidate = self.rng.choice(pool)
             if id(candidate) not in exclude:
                 return candidate
-        types = self.pick(*zip(*TYPE_SETS[category], strict=True))
+        types = self.pick(*zip(*self.data.type_sets[category], strict=True))
         legal_name, short_name = self.names(country, types)
         model = Organisation(
             pic=self.pics.next(), legal_name=legal_name, short_name=short_name, country_id=country
@@ -800,50 +694,19 @@ class _Generator:
         return org
 
     def names(self, country: str, types: tuple[str, ...]) -> tuple[str, str]:
-        rng = self.rng
-        place = rng.choice(PLACE_HEADS) + rng.choice(PLACE_TAILS)
-        subject = rng.choice(FIELDS)
-        kind = types[0]
-        if kind == "vet_provider_secondary":
-            name = rng.choice(
-                (
-                    f"{place} Vocational School",
-                    f"{place} Technical Upper Secondary School",
-                    f"{place} Training Centre for {subject}",
-                    f"Vocational College of {place}",
-                )
-            )
-        elif kind == "vet_provider_tertiary":
-            name = rng.choice(
-                (
-                    f"{place} University of Applied Sciences",
-                    f"{place} Polytechnic Institute",
-                    f"Higher Vocational Academy of {place}",
-                )
-            )
-        elif kind == "hei":
-            name = rng.choice((f"University of {place}", f"{place} Technical University"))
-        elif kind == "enterprise":
-            form = COMPANY_FORMS.get(country, "Ltd")
-            name = f"{rng.choice(SURNAMES)} {subject} {form}"
-        elif kind == "sector_representative":
-            name = rng.choice(
-                (
-                    f"{place} Chamber of Commerce and Industry",
-                    f"{subject} Employers' Association of {place}",
-                    f"{place} Chamber of Crafts",
-                )
-            )
-        elif kind == "research":
-            name = f"{place} Institute for {subject} Research"
-        elif kind == "public_authority":
-            name = rng.choice((f"Regional Authority of {place}", f"Municipality of {place}"))
-        elif kind == "ngo":
-            name = f"{subject} Network {place}"
-        elif kind == "social_partner":
-            name = f"{place} Federation of {subject} Workers"
-        else:
-            name = f"{place} {subject} Foundation"
+        """A legal name from the patterns of the organisation's first type, and a short name
+        made of its initials."""
+        rng, data = self.rng, self.data
+        place = rng.choice(data.place_heads) + rng.choice(data.place_tails)
+        subject = rng.choice(data.fields)
+        patterns = data.organisation_names.get(types[0]) or data.organisation_names["other"]
+        pattern = patterns[0] if len(patterns) == 1 else rng.choice(patterns)
+        name = pattern.format(
+            place=place,
+            field=subject,
+            surname=rng.choice(data.surnames) if "{surname}" in pattern else "",
+            company_form=data.company_forms.get(country, data.default_company_form),
+        )
         words = [word for word in name.replace("-", " ").split() if word[0].isupper()]
         short_name = "".join(word[0] for word in words[:4]).upper()
         if len(short_name) < 3:
@@ -853,7 +716,7 @@ class _Generator:
     # one project
 
     def project(self) -> None:
-        rng = self.rng
+        rng, data = self.rng, self.data
         case = self.next_case()
         call = rng.choice(self.calls)
         members = self.consortium(case, call)
@@ -869,18 +732,20 @@ class _Generator:
         grant_cents = rng.randint(lower, upper)
         if rng.random() < 0.5:
             grant_cents -= grant_cents % 100
-        sector, sector_code = rng.choice(SECTORS)
+        sector, sector_code = rng.choice(data.sectors)
+        prefixes, suffixes = data.acronym_prefixes, data.acronym_suffixes
+        # All three are drawn, then one of them chosen.
         acronym = rng.choice(
             (
-                f"{sector_code}-{rng.choice(ACRONYM_SUFFIXES)}",
-                f"{rng.choice(ACRONYM_PREFIXES)}{sector_code}",
-                f"{rng.choice(ACRONYM_PREFIXES)}{sector_code}-{rng.choice(ACRONYM_SUFFIXES)}",
+                f"{sector_code}-{rng.choice(suffixes)}",
+                f"{rng.choice(prefixes)}{sector_code}",
+                f"{rng.choice(prefixes)}{sector_code}-{rng.choice(suffixes)}",
             )
         )
         project = Project(
             grant_agreement_number=self.numbers.next(),
             acronym=acronym,
-            title=rng.choice(TITLE_PATTERNS).format(sector=sector),
+            title=rng.choice(data.title_patterns).format(sector=sector),
             call_id=call.call.pk,
             signed_on=signed_on,
             start_date=start_date,
@@ -897,67 +762,93 @@ class _Generator:
         self.work_plan(plan, call.duration, grant_cents)
         self.batch.projects.append(plan)
 
-    def consortium(self, case: str, call: _CallRef) -> list["_Member"]:
+    # its consortium
+
+    def consortium(self, case: str, call: _CallRef) -> list[_Member]:
         """Coordinator first, then beneficiaries (each affiliated entity after its beneficiary),
         then associated partners."""
-        rng = self.rng
-        non_associated_partners = self.pick((0, 1, 2), (75, 20, 5))
-        qualifying = None  # how many eligible countries get both an employer and a VET provider
-        if case == SEVEN_PARTNERS:
-            country_count, countable = rng.randint(4, 5), 7
-        elif case == THREE_COUNTRIES:
-            country_count, countable = 3, rng.randint(10, 18)
-            non_associated_partners = self.pick((0, 1), (1, 1))
-        elif case == TYPE_GAP:
-            country_count, countable = rng.randint(4, 7), rng.randint(10, 20)
-            qualifying = rng.randint(1, 3)
-        elif case == AT_MINIMUM:
-            country_count, countable = 4, 8
-            non_associated_partners = self.pick((0, 1), (1, 1))
-        else:
-            country_count = self.pick(range(4, 10), (10, 14, 14, 12, 8, 5))
-            non_associated_partners = min(non_associated_partners, 10 - country_count)
-            countable = rng.randint(max(10 - non_associated_partners, country_count), 25)
-            countable = min(countable, 25 - non_associated_partners)
+        shape = self.shape(case)
+        countries = self.countries(call, shape.countries)
+        per_country = self.partners_per_country(shape.countries, shape.countable)
+        qualifies = self.qualifying_countries(case, shape.qualifying, countries, per_country)
+        taken: set[int] = set()  # the organisations already in this consortium
+        full = self.full_partners(countries, per_country, qualifies, taken)
+        for country in self.distinct(call.non_associated, shape.non_associated):
+            category = self.pick((EMPLOYER, VET, OTHER), (4, 3, 3))
+            full.append(self.member(country, category, "beneficiary", taken))
+        members = self.with_affiliated_entities(case, full, taken)
+        return members + self.associated_partners(call, taken)
 
-        # Countries: mostly Member States, sometimes an associated country; the coordinator's
-        # country (the first) is a Member State nine times in ten.
+    def shape(self, case: str) -> _Shape:
+        """How many countries and full partners the case asks for."""
+        rng = self.rng
+        non_associated = self.pick((0, 1, 2), (75, 20, 5))
+        if case == SEVEN_PARTNERS:
+            return _Shape(rng.randint(4, 5), 7, non_associated)
+        if case == THREE_COUNTRIES:
+            countable = rng.randint(10, 18)
+            return _Shape(3, countable, self.pick((0, 1), (1, 1)))
+        if case == TYPE_GAP:
+            country_count, countable = rng.randint(4, 7), rng.randint(10, 20)
+            return _Shape(country_count, countable, non_associated, qualifying=rng.randint(1, 3))
+        if case == AT_MINIMUM:
+            return _Shape(4, 8, self.pick((0, 1), (1, 1)))
+        country_count = self.pick(range(4, 10), (10, 14, 14, 12, 8, 5))
+        non_associated = min(non_associated, 10 - country_count)
+        countable = rng.randint(max(10 - non_associated, country_count), 25)
+        return _Shape(country_count, min(countable, 25 - non_associated), non_associated)
+
+    def countries(self, call: _CallRef, count: int) -> list[str]:
+        """Mostly Member States, sometimes an associated country; the coordinator's country
+        (the first) is a Member State nine times in ten."""
+        rng = self.rng
         associated = 0
         if call.associated[0] and rng.random() < 0.3:
-            associated = 2 if country_count >= 6 and rng.random() < 0.2 else 1
-        countries = self.distinct(call.eu, country_count - associated)
+            associated = 2 if count >= 6 and rng.random() < 0.2 else 1
+        countries = self.distinct(call.eu, count - associated)
         countries += self.distinct(call.associated, associated)
         rng.shuffle(countries)
         if countries[0] not in call.eu[0] and rng.random() < 0.9:
             eu_at = next(i for i, code in enumerate(countries) if code in call.eu[0])
             countries[0], countries[eu_at] = countries[eu_at], countries[0]
+        return countries
 
-        # Partners per country: at least one each, the coordinator's country holding more.
+    def partners_per_country(self, country_count: int, countable: int) -> list[int]:
+        """At least one each, the coordinator's country holding more."""
         per_country = [1] * country_count
-        weights = [3.0] + [rng.uniform(0.5, 2.0) for _ in range(country_count - 1)]
+        weights = [3.0] + [self.rng.uniform(0.5, 2.0) for _ in range(country_count - 1)]
         for _ in range(countable - country_count):
             per_country[self.pick(range(country_count), weights)] += 1
+        return per_country
 
+    def qualifying_countries(
+        self, case: str, qualifying: int | None, countries: list[str], per_country: list[int]
+    ) -> list[bool]:
+        """Whether each country gets both an employer and a VET provider."""
+        rng, country_count = self.rng, len(per_country)
         if case == AT_MINIMUM:
-            qualifies = [True] * country_count
-        elif qualifying is not None:
+            return [True] * country_count
+        if qualifying is not None:
             chosen = set(rng.sample(range(country_count), qualifying))
-            qualifies = [i in chosen for i in range(country_count)]
-        else:
-            qualifies = [rng.random() < 0.85 for _ in countries]
-            if case == NORMAL:  # at least 4 qualifying countries, the biggest first
-                for i in sorted(range(country_count), key=lambda i: -per_country[i]):
-                    if sum(qualifies) >= 4:
-                        break
-                    qualifies[i] = True
+            return [i in chosen for i in range(country_count)]
+        qualifies = [rng.random() < 0.85 for _ in countries]
+        if case == NORMAL:  # at least 4 qualifying countries, the biggest first
+            for i in sorted(range(country_count), key=lambda i: -per_country[i]):
+                if sum(qualifies) >= 4:
+                    break
+                qualifies[i] = True
+        return qualifies
 
-        taken: set[int] = set()
+    def member(self, country: str, category: str, role: str, taken: set[int]) -> _Member:
+        """A new member of the consortium, of an organisation not yet in it."""
+        org = self.organisation(country, category, taken)
+        taken.add(id(org))
+        return _Member(org, role)
 
-        def add(country: str, category: str, role: str) -> _Member:
-            org = self.organisation(country, category, taken)
-            taken.add(id(org))
-            return _Member(org, role)
-
+    def full_partners(
+        self, countries: list[str], per_country: list[int], qualifies: list[bool], taken: set[int]
+    ) -> list[_Member]:
+        """The coordinator and the beneficiaries from the consortium's countries."""
         full: list[_Member] = []
         for index, (country, count, ok) in enumerate(
             zip(countries, per_country, qualifies, strict=True)
@@ -968,33 +859,42 @@ class _Generator:
                 categories.insert(0, categories.pop(at))
             for position, category in enumerate(categories):
                 role = "coordinator" if index == 0 and position == 0 else "beneficiary"
-                full.append(add(country, category, role))
-        non_associated = self.distinct(call.non_associated, non_associated_partners)
-        for country in non_associated:
-            full.append(add(country, self.pick((EMPLOYER, VET, OTHER), (4, 3, 3)), "beneficiary"))
+                full.append(self.member(country, category, role, taken))
+        return full
 
-        members: list[_Member] = []
+    def with_affiliated_entities(
+        self, case: str, full: list[_Member], taken: set[int]
+    ) -> list[_Member]:
+        """The full partners, now and then with an affiliated entity or two after theirs."""
+        rng = self.rng
         affiliates: dict[int, list[_Member]] = {}
         if case == NORMAL and rng.random() < 0.15:
             for _ in range(self.pick((1, 2), (3, 1))):
                 parent = rng.choice(full)
                 category = self.pick((OTHER, VET), (3, 1))
-                entity = add(parent.org.model.country_id, category, "affiliated_entity")
+                entity = self.member(
+                    parent.org.model.country_id, category, "affiliated_entity", taken
+                )
                 entity.affiliated_to = parent
                 affiliates.setdefault(id(parent), []).append(entity)
+        members: list[_Member] = []
         for member in full:
             members.append(member)
             members.extend(affiliates.get(id(member), ()))
+        return members
 
+    def associated_partners(self, call: _CallRef, taken: set[int]) -> list[_Member]:
+        """Up to five, from anywhere (third countries more often than among full partners)."""
         everywhere = (
             call.eu[0] + call.associated[0] + call.non_associated[0],
             call.eu[1] + call.associated[1] + tuple(w * 3 for w in call.non_associated[1]),
         )
+        partners = []
         for _ in range(self.pick(range(6), (20, 25, 20, 15, 12, 8))):
             country = self.pick(*everywhere)
             category = self.pick((EMPLOYER, OTHER, VET), (5, 4, 1))
-            members.append(add(country, category, "associated_partner"))
-        return members
+            partners.append(self.member(country, category, "associated_partner", taken))
+        return partners
 
     def categories(self, count: int, qualifies: bool) -> list[str]:
         """Organisation categories for a country's full partners: with both an employer and a
@@ -1012,6 +912,8 @@ class _Generator:
             categories = [self.pick(allowed, (2, 1)) for _ in range(count)]
         rng.shuffle(categories)
         return categories
+
+    # its payment schedule and work plan
 
     def reporting_periods(self, plan: _ProjectPlan, duration: int) -> None:
         """Two halves, or three periods of which the first may be paid as additional
@@ -1032,47 +934,33 @@ class _Generator:
         ]
 
     def work_plan(self, plan: _ProjectPlan, duration: int, grant_cents: int) -> None:
-        rng = self.rng
+        """The eight work packages with their deliverables, then the milestones."""
+        rng, templates = self.rng, self.data.work_packages
         leads = [m for m in plan.members if m.role in ("coordinator", "beneficiary")]
         funded = [m for m in plan.members if m.role != "associated_partner"]
-        coordinator = leads[0]
 
-        lump_sums = _split(grant_cents, [rng.uniform(*t.weight) for t in WORK_PACKAGES], 2)
-        work_package_leads = [coordinator, *rng.sample(leads[1:], min(7, len(leads) - 1))]
-        while len(work_package_leads) < len(WORK_PACKAGES):
+        lump_sums = _split(grant_cents, [rng.uniform(*t.weight) for t in templates], 2)
+        work_package_leads = [leads[0], *rng.sample(leads[1:], min(7, len(leads) - 1))]
+        while len(work_package_leads) < len(templates):
             work_package_leads.append(rng.choice(leads))
 
-        counts = [3] * len(WORK_PACKAGES)
+        counts = [3] * len(templates)
+        extra_weights = [template.extra_deliverables for template in templates]
         for _ in range(rng.randint(35, 45) - sum(counts)):
-            counts[self.pick(range(len(WORK_PACKAGES)), DELIVERABLE_WEIGHTS)] += 1
+            counts[self.pick(range(len(templates)), extra_weights)] += 1
 
         for number, (template, lead, cents, count) in enumerate(
-            zip(WORK_PACKAGES, work_package_leads, lump_sums, counts, strict=True), start=1
+            zip(templates, work_package_leads, lump_sums, counts, strict=True), start=1
         ):
             start = rng.randint(*template.start)
             end = min(duration, rng.randint(*template.end))
-
             # Shares: everyone funded takes part in management; elsewhere most partners do.
             # The lead's share is the largest and takes the cents left over.
             holders = [lead] + [
                 m for m in funded if m is not lead and (number == 1 or rng.random() < 0.75)
             ]
             weights = [rng.uniform(2.0, 3.0)] + [rng.uniform(0.5, 1.5) for _ in holders[1:]]
-
-            titles = list(template.deliverables)
-            rng.shuffle(titles)
-            deliverables = []
-            months = sorted(rng.randint(start, end) for _ in range(count))
-            for k, month in enumerate(months, start=1):
-                title, kind = titles[(k - 1) % len(titles)]
-                if k > len(titles):
-                    title = f"{title} (update {(k - 1) // len(titles)})"
-                deliverable_lead = lead if rng.random() < 0.6 else rng.choice(leads)
-                dissemination = self.pick(("PU", "SEN"), (3, 1) if number > 1 else (1, 3))
-                deliverables.append(
-                    (f"D{number}.{k}", title, deliverable_lead, kind, dissemination, month)
-                )
-
+            deliverables = self.deliverables(number, template, (start, end), count, lead, leads)
             plan.work_packages.append(
                 _WorkPackagePlan(
                     number=number,
@@ -1086,9 +974,43 @@ class _Generator:
                     deliverables=deliverables,
                 )
             )
+        self.milestones(plan, work_package_leads, leads)
 
+    def deliverables(
+        self,
+        number: int,
+        template: _WorkPackageTemplate,
+        months: tuple[int, int],
+        count: int,
+        lead: _Member,
+        leads: list[_Member],
+    ) -> list[tuple[str, str, _Member, str, str, int]]:
+        """A work package's deliverables, due within its months; titles repeat as updates once
+        the template's run out."""
+        rng = self.rng
+        titles = list(template.deliverables)
+        rng.shuffle(titles)
+        deliverables = []
+        due_months = sorted(rng.randint(*months) for _ in range(count))
+        for k, month in enumerate(due_months, start=1):
+            title, kind = titles[(k - 1) % len(titles)]
+            if k > len(titles):
+                title = f"{title} (update {(k - 1) // len(titles)})"
+            deliverable_lead = lead if rng.random() < 0.6 else rng.choice(leads)
+            dissemination = self.pick(("PU", "SEN"), (3, 1) if number > 1 else (1, 3))
+            deliverables.append(
+                (f"D{number}.{k}", title, deliverable_lead, kind, dissemination, month)
+            )
+        return deliverables
+
+    def milestones(
+        self, plan: _ProjectPlan, work_package_leads: list[_Member], leads: list[_Member]
+    ) -> None:
+        """8 to 12 of the template milestones, each due within its work package, numbered in
+        the order of their months; a quarter are linked to a second work package too."""
+        rng = self.rng
         planned = []
-        for title, verification, number in rng.sample(MILESTONES, rng.randint(8, 12)):
+        for title, verification, number in rng.sample(self.data.milestones, rng.randint(8, 12)):
             work_package = plan.work_packages[number - 1]
             month = rng.randint(work_package.start_month, work_package.end_month)
             planned.append((month, title, verification, number))

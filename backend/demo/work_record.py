@@ -109,6 +109,31 @@ def _contribute(period, project: Project, short_name: str, user, entries, *, loc
 def _report_rp1(period, people: DemoPeople, late: Deliverable | None, *, decided: bool) -> None:
     """The partners' parts, the technical part, the declarations and the justification; once
     ``decided``, the report's whole round: submitted, sent back, submitted again, approved."""
+    _contribute_to_rp1(period, people)
+    report_update(
+        period=period,
+        user=people.manager,
+        technical_part="The first eighteen months set up the centres' network, mapped the "
+        "curricula and opened two training labs.",
+    )
+    for work_package in period.project.work_packages.filter(start_month__lte=period.end_month):
+        declaration_save(
+            period=period, work_package=work_package, user=people.manager, completed=False
+        )
+    if late is not None:
+        justification_save(
+            period=period,
+            deliverable=late,
+            user=people.manager,
+            text="The skills-needs survey closed late: two national employer associations "
+            "asked for more time to reach their members.",
+        )
+    if decided:
+        _decide_rp1(period, people)
+
+
+def _contribute_to_rp1(period, people: DemoPeople) -> None:
+    """The coordinator's part (WP1) and two partners' parts, each locked."""
     project = period.project
     _contribute(
         period,
@@ -138,26 +163,11 @@ def _report_rp1(period, people: DemoPeople, late: Deliverable | None, *, decided
             [{"work_package": work_package, "activities": text, "outputs": "", "narrative": ""}],
             lock=True,
         )
-    report_update(
-        period=period,
-        user=people.manager,
-        technical_part="The first eighteen months set up the centres' network, mapped the "
-        "curricula and opened two training labs.",
-    )
-    for work_package in project.work_packages.filter(start_month__lte=period.end_month):
-        declaration_save(
-            period=period, work_package=work_package, user=people.manager, completed=False
-        )
-    if late is not None:
-        justification_save(
-            period=period,
-            deliverable=late,
-            user=people.manager,
-            text="The skills-needs survey closed late: two national employer associations "
-            "asked for more time to reach their members.",
-        )
-    if not decided:
-        return
+
+
+def _decide_rp1(period, people: DemoPeople) -> None:
+    """Submitted, sent back with comments, submitted again and approved; then dated back: the
+    report reached the agency within its 60 days and was approved some weeks later."""
     report_submit(period=period, user=people.manager)
     report_request_changes(
         period=period,
@@ -172,22 +182,19 @@ def _report_rp1(period, people: DemoPeople, late: Deliverable | None, *, decided
     )
     report_submit(period=period, user=people.manager)
     report_approve(period=period, user=people.officer, comments="Thank you, approved.")
-    # The report reached the agency within its 60 days and was approved some weeks later.
     end = period.end_date
     first = demo_at(end + datetime.timedelta(days=50))
     second = demo_at(end + datetime.timedelta(days=75))
+    approved = demo_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS))
     report = PeriodicReport.objects.get(reporting_period=period)
     PeriodicReport.objects.filter(pk=report.pk).update(
-        first_submitted_at=first,
-        submitted_at=second,
-        approved_at=demo_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
+        first_submitted_at=first, submitted_at=second, approved_at=approved
     )
     ReportVersion.objects.filter(report=report, number=1).update(
         submitted_at=first, decided_at=demo_at(end + datetime.timedelta(days=65))
     )
     ReportVersion.objects.filter(report=report, number=2).update(
-        submitted_at=second,
-        decided_at=demo_at(end + datetime.timedelta(days=RP1_APPROVED_AFTER_DAYS)),
+        submitted_at=second, decided_at=approved
     )
 
 

@@ -1,11 +1,13 @@
 """Writing a project's record back as a grant file that imports into an identical record."""
 
+import datetime
 import json
 from typing import Any
 
 import yaml
 
-from backend.grants.models import Project
+from backend.grants.models import Participation, Project
+from backend.workplan.models import Deliverable, Milestone, WorkPackage
 
 from .validation import FORMAT
 
@@ -16,26 +18,6 @@ def grant_file_data(project: Project) -> dict[str, Any]:
 
     Dates are ``date`` objects, for ``dump_grant_file`` to write; read a dumped file back with
     ``load_grant_file`` before checking it, as an import does."""
-    participations = list(project.participations.all())
-    participants = []
-    for participation in participations:
-        organisation = participation.organisation
-        entry = {
-            "short_name": participation.short_name,
-            "legal_name": organisation.legal_name,
-            "pic": organisation.pic,
-            "country": organisation.country_id,
-            "types": organisation.types,
-            "role": participation.role,
-        }
-        if participation.joined_on != project.start_date:
-            entry["joined_on"] = participation.joined_on
-        if participation.left_on is not None:
-            entry["left_on"] = participation.left_on
-        if participation.affiliated_to is not None:
-            entry["affiliated_to"] = participation.affiliated_to.short_name
-        participants.append(entry)
-
     return {
         "format": FORMAT,
         "call": project.call.identifier,
@@ -46,59 +28,88 @@ def grant_file_data(project: Project) -> dict[str, Any]:
         "start_date": project.start_date,
         "duration_months": project.duration_months,
         "max_grant_eur": str(project.max_grant_eur),
-        "payment_schedule": {
-            "prefinancing_percent": str(project.prefinancing_percent),
-            "payments_cap_percent": str(project.payments_cap_percent),
-            "reporting_periods": [
-                {
-                    "number": period.number,
-                    "start_month": period.start_month,
-                    "end_month": period.end_month,
-                    "payment": period.payment,
-                }
-                for period in project.reporting_periods.all()
-            ],
+        "payment_schedule": _payment_schedule(project),
+        "participants": [
+            _participant(participation, project.start_date)
+            for participation in project.participations.all()
+        ],
+        "work_packages": [_work_package(wp) for wp in project.work_packages.all()],
+        "deliverables": [_deliverable(deliverable) for deliverable in project.deliverables.all()],
+        "milestones": [_milestone(milestone) for milestone in project.milestones.all()],
+    }
+
+
+def _payment_schedule(project: Project) -> dict[str, Any]:
+    return {
+        "prefinancing_percent": str(project.prefinancing_percent),
+        "payments_cap_percent": str(project.payments_cap_percent),
+        "reporting_periods": [
+            {
+                "number": period.number,
+                "start_month": period.start_month,
+                "end_month": period.end_month,
+                "payment": period.payment,
+            }
+            for period in project.reporting_periods.all()
+        ],
+    }
+
+
+def _participant(participation: Participation, start_date: datetime.date) -> dict[str, Any]:
+    organisation = participation.organisation
+    entry = {
+        "short_name": participation.short_name,
+        "legal_name": organisation.legal_name,
+        "pic": organisation.pic,
+        "country": organisation.country_id,
+        "types": organisation.types,
+        "role": participation.role,
+    }
+    if participation.joined_on != start_date:
+        entry["joined_on"] = participation.joined_on
+    if participation.left_on is not None:
+        entry["left_on"] = participation.left_on
+    if participation.affiliated_to is not None:
+        entry["affiliated_to"] = participation.affiliated_to.short_name
+    return entry
+
+
+def _work_package(wp: WorkPackage) -> dict[str, Any]:
+    return {
+        "number": wp.number,
+        "title": wp.title,
+        "clusters": [cluster.code for cluster in wp.clusters.all()],
+        "lead": wp.lead.short_name,
+        "start_month": wp.start_month,
+        "end_month": wp.end_month,
+        "lump_sum_eur": str(wp.lump_sum_eur),
+        "shares_eur": {
+            share.participation.short_name: str(share.amount_eur)
+            for share in sorted(wp.shares.all(), key=lambda s: s.participation.position)
         },
-        "participants": participants,
-        "work_packages": [
-            {
-                "number": wp.number,
-                "title": wp.title,
-                "clusters": [cluster.code for cluster in wp.clusters.all()],
-                "lead": wp.lead.short_name,
-                "start_month": wp.start_month,
-                "end_month": wp.end_month,
-                "lump_sum_eur": str(wp.lump_sum_eur),
-                "shares_eur": {
-                    share.participation.short_name: str(share.amount_eur)
-                    for share in sorted(wp.shares.all(), key=lambda s: s.participation.position)
-                },
-            }
-            for wp in project.work_packages.all()
-        ],
-        "deliverables": [
-            {
-                "code": deliverable.code,
-                "title": deliverable.title,
-                "work_package": deliverable.work_package.number,
-                "lead": deliverable.lead.short_name,
-                "type": deliverable.type,
-                "dissemination": deliverable.dissemination,
-                "due_month": deliverable.due_month,
-            }
-            for deliverable in project.deliverables.all()
-        ],
-        "milestones": [
-            {
-                "code": milestone.code,
-                "title": milestone.title,
-                "work_packages": sorted(wp.number for wp in milestone.work_packages.all()),
-                "lead": milestone.lead.short_name,
-                "due_month": milestone.due_month,
-                "verification": milestone.verification,
-            }
-            for milestone in project.milestones.all()
-        ],
+    }
+
+
+def _deliverable(deliverable: Deliverable) -> dict[str, Any]:
+    return {
+        "code": deliverable.code,
+        "title": deliverable.title,
+        "work_package": deliverable.work_package.number,
+        "lead": deliverable.lead.short_name,
+        "type": deliverable.type,
+        "dissemination": deliverable.dissemination,
+        "due_month": deliverable.due_month,
+    }
+
+
+def _milestone(milestone: Milestone) -> dict[str, Any]:
+    return {
+        "code": milestone.code,
+        "title": milestone.title,
+        "work_packages": sorted(wp.number for wp in milestone.work_packages.all()),
+        "lead": milestone.lead.short_name,
+        "due_month": milestone.due_month,
+        "verification": milestone.verification,
     }
 
 

@@ -10,7 +10,11 @@ from backend.grantfile.errors import GrantFileInvalid
 from backend.grantfile.loading import load_grant_file
 from backend.grantfile.selectors import grant_import_context
 from backend.grantfile.validation import (
+    DeliverableData,
     GrantData,
+    MilestoneData,
+    ParticipantData,
+    WorkPackageData,
     grant_number_taken,
     validate_grant_file,
 )
@@ -89,14 +93,34 @@ def _create_record(grant: GrantData) -> Project:
         prefinancing_percent=grant.prefinancing_percent,
         payments_cap_percent=grant.payments_cap_percent,
     )
+    organisations = _organisations_ensure(grant.participants)
+    participations = _participations_create(project, grant.participants, organisations)
+    work_packages = _work_packages_create(project, grant.work_packages, participations)
+    _deliverables_create(project, grant.deliverables, work_packages, participations)
+    _milestones_create(project, grant.milestones, work_packages, participations)
+    ReportingPeriod.objects.bulk_create(
+        ReportingPeriod(
+            project=project,
+            number=period.number,
+            start_month=period.start_month,
+            end_month=period.end_month,
+            payment=period.payment,
+        )
+        for period in grant.reporting_periods
+    )
+    return project
 
-    # Organisations: reuse the ones the system knows (checks made sure they match).
+
+def _organisations_ensure(participants: list[ParticipantData]) -> dict[str, Organisation]:
+    """The participants' organisations by PIC: the ones the system knows (the checks made sure
+    they match), and the others created with their types."""
     organisations = {
         organisation.pic: organisation
         for organisation in Organisation.objects.filter(
-            pic__in=[participant.pic for participant in grant.participants]
+            pic__in=[participant.pic for participant in participants]
         )
     }
+    new = [participant for participant in participants if participant.pic not in organisations]
     new_organisations = [
         Organisation(
             pic=participant.pic,
@@ -104,22 +128,24 @@ def _create_record(grant: GrantData) -> Project:
             short_name=participant.short_name,
             country_id=participant.country,
         )
-        for participant in grant.participants
-        if participant.pic not in organisations
+        for participant in new
     ]
     Organisation.objects.bulk_create(new_organisations)
     OrganisationType.objects.bulk_create(
         OrganisationType(organisation=organisation, code=code)
-        for organisation, participant in zip(
-            new_organisations,
-            [p for p in grant.participants if p.pic not in organisations],
-            strict=True,
-        )
+        for organisation, participant in zip(new_organisations, new, strict=True)
         for code in participant.types
     )
     organisations.update({organisation.pic: organisation for organisation in new_organisations})
+    return organisations
 
-    # Participations: affiliated entities point at a participation, so they come second.
+
+def _participations_create(
+    project: Project, participants: list[ParticipantData], organisations: dict[str, Organisation]
+) -> dict[str, Participation]:
+    """The participations by short name. Affiliated entities point at a participation, so they
+    come second."""
+
     def participation(position, participant, affiliated_to=None):
         return Participation(
             project=project,
@@ -132,7 +158,7 @@ def _create_record(grant: GrantData) -> Project:
             position=position,
         )
 
-    numbered = list(enumerate(grant.participants, start=1))
+    numbered = list(enumerate(participants, start=1))
     participations = {
         p.short_name: p
         for p in Participation.objects.bulk_create(
@@ -151,9 +177,17 @@ def _create_record(grant: GrantData) -> Project:
             )
         }
     )
+    return participations
 
+
+def _work_packages_create(
+    project: Project,
+    work_packages: list[WorkPackageData],
+    participations: dict[str, Participation],
+) -> dict[int, WorkPackage]:
+    """The work packages by number, with their activity clusters and their shares."""
     clusters = {cluster.code: cluster for cluster in ActivityCluster.objects.all()}
-    work_packages = {
+    created = {
         wp.number: wp
         for wp in WorkPackage.objects.bulk_create(
             WorkPackage(
@@ -165,25 +199,32 @@ def _create_record(grant: GrantData) -> Project:
                 end_month=wp.end_month,
                 lump_sum_eur=wp.lump_sum_eur,
             )
-            for wp in grant.work_packages
+            for wp in work_packages
         )
     }
     WorkPackage.clusters.through.objects.bulk_create(
-        WorkPackage.clusters.through(
-            workpackage=work_packages[wp.number], activitycluster=clusters[code]
-        )
-        for wp in grant.work_packages
+        WorkPackage.clusters.through(workpackage=created[wp.number], activitycluster=clusters[code])
+        for wp in work_packages
         for code in wp.clusters
     )
     WorkPackageShare.objects.bulk_create(
         WorkPackageShare(
-            work_package=work_packages[wp.number],
+            work_package=created[wp.number],
             participation=participations[name],
             amount_eur=amount,
         )
-        for wp in grant.work_packages
+        for wp in work_packages
         for name, amount in wp.shares_eur.items()
     )
+    return created
+
+
+def _deliverables_create(
+    project: Project,
+    deliverables: list[DeliverableData],
+    work_packages: dict[int, WorkPackage],
+    participations: dict[str, Participation],
+) -> None:
     Deliverable.objects.bulk_create(
         Deliverable(
             project=project,
@@ -197,9 +238,18 @@ def _create_record(grant: GrantData) -> Project:
             due_on=project.month_end(deliverable.due_month),
             position=position,
         )
-        for position, deliverable in enumerate(grant.deliverables, start=1)
+        for position, deliverable in enumerate(deliverables, start=1)
     )
-    milestones = Milestone.objects.bulk_create(
+
+
+def _milestones_create(
+    project: Project,
+    milestones: list[MilestoneData],
+    work_packages: dict[int, WorkPackage],
+    participations: dict[str, Participation],
+) -> None:
+    """The milestones, and the work packages each belongs to."""
+    created = Milestone.objects.bulk_create(
         Milestone(
             project=project,
             code=milestone.code,
@@ -209,21 +259,10 @@ def _create_record(grant: GrantData) -> Project:
             verification=milestone.verification,
             position=position,
         )
-        for position, milestone in enumerate(grant.milestones, start=1)
+        for position, milestone in enumerate(milestones, start=1)
     )
     Milestone.work_packages.through.objects.bulk_create(
         Milestone.work_packages.through(milestone=saved, workpackage=work_packages[number])
-        for saved, milestone in zip(milestones, grant.milestones, strict=True)
+        for saved, milestone in zip(created, milestones, strict=True)
         for number in milestone.work_packages
     )
-    ReportingPeriod.objects.bulk_create(
-        ReportingPeriod(
-            project=project,
-            number=period.number,
-            start_month=period.start_month,
-            end_month=period.end_month,
-            payment=period.payment,
-        )
-        for period in grant.reporting_periods
-    )
-    return project

@@ -194,50 +194,49 @@ class _Checker:
 
     def _report_schema_error(self, problem) -> None:
         path = tuple(problem.absolute_path)
-        kind = problem.validator
         instance = problem.instance
-        if kind == "required":
+        if problem.validator == "required":
             for key in problem.validator_value:
                 if isinstance(instance, dict) and key not in instance:
                     self.error((*path, key), _("This key is required."))
-        elif kind == "additionalProperties":
+        elif problem.validator == "additionalProperties":
             known = problem.schema.get("properties", {})
             for key in instance:
                 if key not in known:
                     self.error((*path, key), _("Unknown key."))
-        elif kind in ("type", "anyOf"):
-            self.error(path, self._expected_type(problem.schema, path))
-        elif kind == "enum":
-            self.error(
-                path,
-                _("%(value)s is not one of: %(choices)s.")
-                % {
-                    "value": json.dumps(instance),
-                    "choices": ", ".join(problem.validator_value),
-                },
-            )
-        elif kind == "pattern":
+        else:
+            self.error(path, self._schema_message(problem, path))
+
+    @classmethod
+    def _schema_message(cls, problem, path: tuple) -> str:
+        """The message for a value the schema rejects, in the words of a grant file's writer."""
+        kind = problem.validator
+        if kind in ("type", "anyOf"):
+            return cls._expected_type(problem.schema, path)
+        if kind == "enum":
+            return _("%(value)s is not one of: %(choices)s.") % {
+                "value": json.dumps(problem.instance),
+                "choices": ", ".join(problem.validator_value),
+            }
+        if kind == "pattern":
             if path and path[-1] == "pic":
-                self.error(path, _("A PIC is exactly 9 digits, written as a string."))
-            else:
-                self.error(path, _("Expected digits only, written as a string."))
-        elif kind == "minLength":
-            self.error(path, _("This value must not be empty."))
-        elif kind == "maxLength":
-            self.error(
-                path,
-                _("At most %(limit)s characters are allowed.") % {"limit": problem.validator_value},
-            )
-        elif kind == "minItems":
-            self.error(path, _("List at least one value."))
-        elif kind == "minimum":
-            self.error(
-                path,
-                _("Expected a number of at least %(minimum)s.")
-                % {"minimum": problem.validator_value},
-            )
-        else:  # a schema keyword this mapping does not know: report it as the library words it
-            self.error(path, problem.message)
+                return _("A PIC is exactly 9 digits, written as a string.")
+            return _("Expected digits only, written as a string.")
+        # A limit; or a schema keyword this mapping does not know, worded as the library words it.
+        return cls._limit_message(kind, problem.validator_value) or problem.message
+
+    @staticmethod
+    def _limit_message(kind: str, limit: Any) -> str | None:
+        """The message for a value below or above a limit the schema sets."""
+        if kind == "minLength":
+            return _("This value must not be empty.")
+        if kind == "maxLength":
+            return _("At most %(limit)s characters are allowed.") % {"limit": limit}
+        if kind == "minItems":
+            return _("List at least one value.")
+        if kind == "minimum":
+            return _("Expected a number of at least %(minimum)s.") % {"minimum": limit}
+        return None
 
     @staticmethod
     def _expected_type(schema: dict[str, Any], path: tuple) -> str:
@@ -325,55 +324,16 @@ class _Checker:
         return value
 
     def check_content(self) -> GrantData | None:
-        data, context = self.data, self.context
-
-        file_format = data.get("format")
-        if isinstance(file_format, str) and file_format != FORMAT:
-            self.error(
-                ("format",),
-                _("Unsupported format %(value)s; this system reads %(expected)s.")
-                % {"value": json.dumps(file_format), "expected": FORMAT},
-            )
-
-        call = None
-        call_id = data.get("call")
-        if isinstance(call_id, str):
-            call = context.calls.get(call_id)
-            if call is None:
-                self.error(
-                    ("call",),
-                    _("Unknown call %(value)s. Known calls: %(known)s.")
-                    % {"value": json.dumps(call_id), "known": ", ".join(sorted(context.calls))},
-                )
-
+        data = self.data
+        self._check_format(data.get("format"))
+        call = self._check_call(data.get("call"))
         number = data.get("grant_agreement_number")
-        if isinstance(number, str) and number in context.taken_grant_numbers:
+        if isinstance(number, str) and number in self.context.taken_grant_numbers:
             self.errors.append(grant_number_taken(number))
-
         signed_on = self.date(("signed_on",), data.get("signed_on"))
         start_date = self.date(("start_date",), data.get("start_date"))
-
-        duration = None
-        if _is_int(data.get("duration_months")):
-            duration = data["duration_months"]
-            maximum = call.max_duration_months if call else None
-            if duration < 1 or (maximum is not None and duration > maximum):
-                self.error(
-                    ("duration_months",),
-                    _("The duration must be between 1 and %(maximum)s months (the call's maximum).")
-                    % {"maximum": maximum}
-                    if maximum is not None
-                    else _("The duration must be at least 1 month."),
-                )
-                duration = None
-
-        max_grant = self.amount(("max_grant_eur",), data.get("max_grant_eur"))
-        if max_grant is not None and call is not None and max_grant > call.max_grant_eur:
-            self.error(
-                ("max_grant_eur",),
-                _("EUR %(amount)s is above the call's maximum grant of EUR %(maximum)s.")
-                % {"amount": _eur(max_grant), "maximum": _eur(call.max_grant_eur)},
-            )
+        duration = self._check_duration(data.get("duration_months"), call)
+        max_grant = self._check_max_grant(data.get("max_grant_eur"), call)
 
         schedule = data.get("payment_schedule")
         schedule = schedule if isinstance(schedule, dict) else {}
@@ -399,7 +359,7 @@ class _Checker:
         if self.errors:
             return None
         return GrantData(
-            call=call_id,
+            call=data["call"],
             grant_agreement_number=number,
             acronym=data["acronym"],
             title=data["title"],
@@ -416,6 +376,54 @@ class _Checker:
             milestones=milestones,
         )
 
+    def _check_format(self, file_format: Any) -> None:
+        if isinstance(file_format, str) and file_format != FORMAT:
+            self.error(
+                ("format",),
+                _("Unsupported format %(value)s; this system reads %(expected)s.")
+                % {"value": json.dumps(file_format), "expected": FORMAT},
+            )
+
+    def _check_call(self, call_id: Any) -> CallInfo | None:
+        """The call the grant was awarded under, if the system knows it."""
+        if not isinstance(call_id, str):
+            return None
+        call = self.context.calls.get(call_id)
+        if call is None:
+            self.error(
+                ("call",),
+                _("Unknown call %(value)s. Known calls: %(known)s.")
+                % {"value": json.dumps(call_id), "known": ", ".join(sorted(self.context.calls))},
+            )
+        return call
+
+    def _check_duration(self, duration: Any, call: CallInfo | None) -> int | None:
+        """The duration in months, within the call's maximum."""
+        if not _is_int(duration):
+            return None
+        maximum = call.max_duration_months if call else None
+        if duration < 1 or (maximum is not None and duration > maximum):
+            self.error(
+                ("duration_months",),
+                _("The duration must be between 1 and %(maximum)s months (the call's maximum).")
+                % {"maximum": maximum}
+                if maximum is not None
+                else _("The duration must be at least 1 month."),
+            )
+            return None
+        return duration
+
+    def _check_max_grant(self, value: Any, call: CallInfo | None) -> Decimal | None:
+        """The maximum grant amount; one above the call's maximum is reported (and kept)."""
+        max_grant = self.amount(("max_grant_eur",), value)
+        if max_grant is not None and call is not None and max_grant > call.max_grant_eur:
+            self.error(
+                ("max_grant_eur",),
+                _("EUR %(amount)s is above the call's maximum grant of EUR %(maximum)s.")
+                % {"amount": _eur(max_grant), "maximum": _eur(call.max_grant_eur)},
+            )
+        return max_grant
+
     def _all_wp_numbers(self) -> set[int]:
         """Work package numbers as written, so a reference to a broken WP is not reported too."""
         return {
@@ -429,60 +437,43 @@ class _Checker:
     ) -> list[ReportingPeriodData]:
         section = ("payment_schedule", "reporting_periods")
         entries = _items(value)
-        periods = []
         self.unique_in(section, "number", entries)
+        periods = []
         for index, entry in entries:
-            path = (*section, index)
-            start = self.month((*path, "start_month"), entry.get("start_month"), duration)
-            end = self.month((*path, "end_month"), entry.get("end_month"), duration)
-            if start is not None and end is not None and start > end:
-                self.error((*path, "end_month"), _("The end month comes before the start month."))
-                continue
-            if None in (start, end) or not _is_int(entry.get("number")):
-                continue
-            if not isinstance(entry.get("payment"), str):
-                continue
-            periods.append(ReportingPeriodData(entry["number"], start, end, entry["payment"]))
-        if not isinstance(value, list) or len(periods) != len(value) or duration is None:
-            return periods
+            period = self._reporting_period((*section, index), entry, duration)
+            if period is not None:
+                periods.append(period)
+        if isinstance(value, list) and len(periods) == len(value) and duration is not None:
+            self._check_period_sequence(section, periods, duration)
+        return periods
 
+    def _reporting_period(
+        self, path: tuple, entry: dict[str, Any], duration: int | None
+    ) -> ReportingPeriodData | None:
+        start = self.month((*path, "start_month"), entry.get("start_month"), duration)
+        end = self.month((*path, "end_month"), entry.get("end_month"), duration)
+        if start is not None and end is not None and start > end:
+            self.error((*path, "end_month"), _("The end month comes before the start month."))
+            return None
+        if None in (start, end) or not _is_int(entry.get("number")):
+            return None
+        if not isinstance(entry.get("payment"), str):
+            return None
+        return ReportingPeriodData(entry["number"], start, end, entry["payment"])
+
+    def _check_period_sequence(
+        self, section: tuple, periods: list[ReportingPeriodData], duration: int
+    ) -> None:
+        """Every valid period, in the order of their months: they cover the project's months
+        without gaps or overlaps, are numbered in that order, and only the last is the
+        balance. Each error names the period where it is written."""
         ordered = sorted(periods, key=lambda period: period.start_month)
         position = {id(period): index for index, period in enumerate(periods)}
         expected_start = 1
         for order, period in enumerate(ordered):
             path = (*section, position[id(period)])
-            if period.start_month > expected_start:
-                self.error(
-                    (*path, "start_month"),
-                    _("Months %(first)s..%(last)s belong to no reporting period.")
-                    % {"first": expected_start, "last": period.start_month - 1},
-                )
-            elif period.start_month < expected_start:
-                self.error(
-                    (*path, "start_month"),
-                    _("This period overlaps the previous one (months up to %(last)s are taken).")
-                    % {"last": expected_start - 1},
-                )
-            if period.number != order + 1:
-                self.error(
-                    (*path, "number"),
-                    _(
-                        "Reporting periods are numbered 1, 2, 3... in the order of their months; "
-                        "expected %(expected)s here."
-                    )
-                    % {"expected": order + 1},
-                )
-            is_last = order == len(ordered) - 1
-            if is_last and period.payment != "balance":
-                self.error(
-                    (*path, "payment"),
-                    _("The last reporting period is always paid as the balance."),
-                )
-            if not is_last and period.payment == "balance":
-                self.error(
-                    (*path, "payment"),
-                    _("Only the last reporting period is paid as the balance."),
-                )
+            self._check_period_start((*path, "start_month"), period.start_month, expected_start)
+            self._check_period_place(path, period, order, is_last=order == len(ordered) - 1)
             expected_start = max(expected_start, period.end_month + 1)
         if ordered and expected_start <= duration:
             self.error(
@@ -492,7 +483,45 @@ class _Checker:
             )
         if not ordered:
             self.error(section, _("A grant has at least one reporting period."))
-        return periods
+
+    def _check_period_start(self, path: tuple, start: int, expected_start: int) -> None:
+        """A period starts right after the months the periods before it took."""
+        if start > expected_start:
+            self.error(
+                path,
+                _("Months %(first)s..%(last)s belong to no reporting period.")
+                % {"first": expected_start, "last": start - 1},
+            )
+        elif start < expected_start:
+            self.error(
+                path,
+                _("This period overlaps the previous one (months up to %(last)s are taken).")
+                % {"last": expected_start - 1},
+            )
+
+    def _check_period_place(
+        self, path: tuple, period: ReportingPeriodData, order: int, *, is_last: bool
+    ) -> None:
+        """A period's number and payment fit its place in the order of the periods."""
+        if period.number != order + 1:
+            self.error(
+                (*path, "number"),
+                _(
+                    "Reporting periods are numbered 1, 2, 3... in the order of their months; "
+                    "expected %(expected)s here."
+                )
+                % {"expected": order + 1},
+            )
+        if is_last and period.payment != "balance":
+            self.error(
+                (*path, "payment"),
+                _("The last reporting period is always paid as the balance."),
+            )
+        if not is_last and period.payment == "balance":
+            self.error(
+                (*path, "payment"),
+                _("Only the last reporting period is paid as the balance."),
+            )
 
     def unique_in(self, section: tuple, key: str, entries) -> None:
         first: dict[Any, int] = {}
@@ -516,101 +545,20 @@ class _Checker:
         entries = _items(value)
         for key in ("short_name", "pic"):
             self.unique_in(section, key, entries)
-        roles = {entry.get("short_name"): entry.get("role") for _index, entry in entries}
+        # Short names of the wrong type (reported by the first pass) may not even be hashable.
+        roles = {
+            entry["short_name"]: entry.get("role")
+            for _index, entry in entries
+            if isinstance(entry.get("short_name"), str)
+        }
         participants = []
         coordinators = []
         for index, entry in entries:
-            path = (*section, index)
-            ok = True
-            country = entry.get("country")
-            if isinstance(country, str) and country not in self.context.countries:
-                self.error(
-                    (*path, "country"),
-                    _(
-                        "Unknown country code %(value)s; "
-                        "expected an ISO 3166-1 alpha-2 code such as PT."
-                    )
-                    % {"value": json.dumps(country)},
-                )
-                ok = False
-            joined_on = start_date
-            if entry.get("joined_on") is not None:
-                joined_on = self.date((*path, "joined_on"), entry["joined_on"])
-            left_on = None
-            if entry.get("left_on") is not None:
-                left_on = self.date((*path, "left_on"), entry["left_on"])
-            if joined_on and left_on and left_on < joined_on:
-                self.error(
-                    (*path, "left_on"),
-                    _("left_on (%(left)s) is before joined_on (%(joined)s).")
-                    % {"left": left_on, "joined": joined_on},
-                )
-                ok = False
-
-            role = entry.get("role")
-            affiliated_to = entry.get("affiliated_to")
-            if role == "coordinator":
+            if entry.get("role") == "coordinator":
                 coordinators.append(index)
-            if role == "affiliated_entity":
-                if affiliated_to is None:
-                    self.error(
-                        (*path, "affiliated_to"),
-                        _(
-                            "An affiliated entity names the beneficiary or coordinator "
-                            "it is affiliated to."
-                        ),
-                    )
-                    ok = False
-                elif isinstance(affiliated_to, str):
-                    target_role = roles.get(affiliated_to)
-                    if affiliated_to not in roles:
-                        self.error(
-                            (*path, "affiliated_to"),
-                            _("No participant has the short name %(value)s.")
-                            % {"value": json.dumps(affiliated_to)},
-                        )
-                        ok = False
-                    elif target_role not in LEAD_ROLES:
-                        self.error(
-                            (*path, "affiliated_to"),
-                            _("%(value)s is not a beneficiary or the coordinator.")
-                            % {"value": json.dumps(affiliated_to)},
-                        )
-                        ok = False
-            elif affiliated_to is not None and isinstance(role, str):
-                self.error(
-                    (*path, "affiliated_to"),
-                    _("Only affiliated entities are affiliated to another participant."),
-                )
-                ok = False
-
-            pic = entry.get("pic")
-            known = self.context.organisations.get(pic) if isinstance(pic, str) else None
-            types = entry.get("types")
-            if known is not None:
-                self.check_known_organisation(path, entry, known)
-
-            if not ok or not all(
-                isinstance(entry.get(key), str)
-                for key in ("short_name", "legal_name", "pic", "country", "role")
-            ):
-                continue
-            if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-                continue
-            participants.append(
-                ParticipantData(
-                    short_name=entry["short_name"],
-                    legal_name=entry["legal_name"],
-                    pic=pic,
-                    country=country,
-                    types=sorted(set(types)),
-                    role=role,
-                    joined_on=joined_on,
-                    left_on=left_on,
-                    affiliated_to=affiliated_to if role == "affiliated_entity" else None,
-                )
-            )
-
+            participant = self._participant((*section, index), entry, start_date, roles)
+            if participant is not None:
+                participants.append(participant)
         if isinstance(value, list) and not coordinators:
             self.error(
                 section, _("Exactly one participant must have the coordinator role; none does.")
@@ -622,23 +570,129 @@ class _Checker:
                 % {"first": format_path((*section, coordinators[0]))},
             )
         if coordinators and call is not None:
-            coordinator = value[coordinators[0]]
-            country = coordinator.get("country")
-            if isinstance(country, str) and country in self.context.countries:
-                status = country_status_on(
-                    self.context.countries[country], call.country_reference_date
-                )
-                if status not in ELIGIBLE_STATUSES:
-                    self.error(
-                        (*section, coordinators[0], "country"),
-                        _(
-                            "The coordinator must be established in an EU Member State or a third "
-                            "country associated to the programme; %(country)s is not one "
-                            "(status on %(date)s)."
-                        )
-                        % {"country": country, "date": call.country_reference_date},
-                    )
+            first = coordinators[0]
+            self._check_coordinator_country((*section, first, "country"), value[first], call)
         return participants
+
+    def _participant(
+        self,
+        path: tuple,
+        entry: dict[str, Any],
+        start_date: datetime.date | None,
+        roles: dict[Any, Any],
+    ) -> ParticipantData | None:
+        """One participant's checks; its data if they pass and its values have their types."""
+        country_ok = self._check_country((*path, "country"), entry.get("country"))
+        joined_on, left_on, dates_ok = self._participation_dates(path, entry, start_date)
+        affiliation_ok = self._check_affiliation(path, entry, roles)
+        pic = entry.get("pic")
+        known = self.context.organisations.get(pic) if isinstance(pic, str) else None
+        if known is not None:
+            self.check_known_organisation(path, entry, known)
+
+        if not (country_ok and dates_ok and affiliation_ok) or not all(
+            isinstance(entry.get(key), str)
+            for key in ("short_name", "legal_name", "pic", "country", "role")
+        ):
+            return None
+        types = entry.get("types")
+        if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+            return None
+        role = entry["role"]
+        return ParticipantData(
+            short_name=entry["short_name"],
+            legal_name=entry["legal_name"],
+            pic=pic,
+            country=entry["country"],
+            types=sorted(set(types)),
+            role=role,
+            joined_on=joined_on,
+            left_on=left_on,
+            affiliated_to=entry.get("affiliated_to") if role == "affiliated_entity" else None,
+        )
+
+    def _check_country(self, path: tuple, country: Any) -> bool:
+        if isinstance(country, str) and country not in self.context.countries:
+            self.error(
+                path,
+                _("Unknown country code %(value)s; expected an ISO 3166-1 alpha-2 code such as PT.")
+                % {"value": json.dumps(country)},
+            )
+            return False
+        return True
+
+    def _participation_dates(
+        self, path: tuple, entry: dict[str, Any], start_date: datetime.date | None
+    ) -> tuple[datetime.date | None, datetime.date | None, bool]:
+        """When the participant joined (by default the project's start) and left, and whether
+        the two are in order."""
+        joined_on = start_date
+        if entry.get("joined_on") is not None:
+            joined_on = self.date((*path, "joined_on"), entry["joined_on"])
+        left_on = None
+        if entry.get("left_on") is not None:
+            left_on = self.date((*path, "left_on"), entry["left_on"])
+        if joined_on and left_on and left_on < joined_on:
+            self.error(
+                (*path, "left_on"),
+                _("left_on (%(left)s) is before joined_on (%(joined)s).")
+                % {"left": left_on, "joined": joined_on},
+            )
+            return joined_on, left_on, False
+        return joined_on, left_on, True
+
+    def _check_affiliation(self, path: tuple, entry: dict[str, Any], roles: dict) -> bool:
+        """An affiliated entity, and only one, names the beneficiary or coordinator it is
+        affiliated to."""
+        role, affiliated_to = entry.get("role"), entry.get("affiliated_to")
+        path = (*path, "affiliated_to")
+        if role != "affiliated_entity":
+            if affiliated_to is not None and isinstance(role, str):
+                self.error(
+                    path, _("Only affiliated entities are affiliated to another participant.")
+                )
+                return False
+            return True
+        if affiliated_to is None:
+            self.error(
+                path,
+                _("An affiliated entity names the beneficiary or coordinator it is affiliated to."),
+            )
+            return False
+        if not isinstance(affiliated_to, str):
+            return True
+        if affiliated_to not in roles:
+            self.error(
+                path,
+                _("No participant has the short name %(value)s.")
+                % {"value": json.dumps(affiliated_to)},
+            )
+            return False
+        if roles[affiliated_to] not in LEAD_ROLES:
+            self.error(
+                path,
+                _("%(value)s is not a beneficiary or the coordinator.")
+                % {"value": json.dumps(affiliated_to)},
+            )
+            return False
+        return True
+
+    def _check_coordinator_country(self, path: tuple, coordinator: dict, call: CallInfo) -> None:
+        """The coordinator is established in an eligible country on the call's reference date."""
+        country = coordinator.get("country")
+        if not isinstance(country, str) or country not in self.context.countries:
+            return
+        status = country_status_on(self.context.countries[country], call.country_reference_date)
+        if status not in ELIGIBLE_STATUSES:
+            self.error(
+                path,
+                _(
+                    "The coordinator must be established in an EU Member State or a third "
+                    "country associated to the programme; %(country)s is not one "
+                    "(status on %(date)s)."
+                )
+                % {"country": country, "date": call.country_reference_date},
+            )
 
     def check_known_organisation(self, path: tuple, entry: dict, known: OrganisationInfo) -> None:
         """An organisation already in the system must be described as the system records it."""
@@ -725,7 +779,9 @@ class _Checker:
             if not ok or None in (start, end, lump_sum, shares) or not _is_int(entry.get("number")):
                 continue
             clusters = entry.get("clusters")
-            if not isinstance(clusters, list) or not isinstance(entry.get("title"), str):
+            if not isinstance(clusters, list) or not all(isinstance(c, str) for c in clusters):
+                continue
+            if not isinstance(entry.get("title"), str):
                 continue
             work_packages.append(
                 WorkPackageData(

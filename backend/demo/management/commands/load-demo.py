@@ -4,7 +4,9 @@ from backend.demo.loading import (
     DEFAULT_DEMO_PASSWORD,
     DEMO_MONTH,
     DemoError,
+    DemoLogin,
     DemoNotAllowed,
+    DemoResult,
     demo_load,
 )
 from backend.grantfile.errors import GrantFileInvalid
@@ -70,28 +72,33 @@ class Command(BaseCommand):
                 f"load-demo: the demo grant was not imported: {len(invalid.errors)} error(s); "
                 "nothing was written."
             ) from None
+        self._report_project(result)
+        self._report_changes(result)
+        self._print_logins(result.logins)
 
+    def _report_project(self, result: DemoResult) -> None:
+        """The demo grant: imported now, or already there (and in which month of its life)."""
         project = result.project
+        named = (
+            f"{project.acronym} (grant agreement {project.grant_agreement_number}, id {project.pk})"
+        )
         if result.project_imported:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Imported the demo grant {project.acronym} (grant agreement "
-                    f"{project.grant_agreement_number}, id {project.pk})."
-                )
+            self.stdout.write(self.style.SUCCESS(f"Imported the demo grant {named}."))
+            return
+        self.stdout.write(
+            f"The demo grant {named} already exists; not imported again. It is in month "
+            f"{result.current_month} today"
+            + (
+                f" (a current demo is in month {DEMO_MONTH}): it was loaded on an earlier "
+                "day and is left as it is; load the demo into an empty database for a "
+                "current one."
+                if result.current_month != DEMO_MONTH
+                else "."
             )
-        else:
-            self.stdout.write(
-                f"The demo grant {project.acronym} (grant agreement "
-                f"{project.grant_agreement_number}, id {project.pk}) already exists; "
-                f"not imported again. It is in month {result.current_month} today"
-                + (
-                    f" (a current demo is in month {DEMO_MONTH}): it was loaded on an earlier "
-                    "day and is left as it is; load the demo into an empty database for a "
-                    "current one."
-                    if result.current_month != DEMO_MONTH
-                    else "."
-                )
-            )
+        )
+
+    def _report_changes(self, result: DemoResult) -> None:
+        """The portfolio, the checks, the users and their project roles."""
         if result.portfolio_created:
             self.stdout.write(
                 f"Imported {len(result.portfolio_created)} portfolio project(s): "
@@ -110,9 +117,11 @@ class Command(BaseCommand):
                 f"Project roles: {result.roles_created} created, {result.roles_updated} updated."
             )
 
+    def _print_logins(self, logins: list[DemoLogin]) -> None:
+        """The demo logins as a table, with a rule under its header."""
         rows = [("User name", "Role", "Acting for", "Password")] + [
             (login.username, login.role, login.acting_for or "-", login.password)
-            for login in result.logins
+            for login in logins
         ]
         widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
         self.stdout.write("")
