@@ -42,6 +42,8 @@ def test_the_wheel_carries_every_file_the_system_reads(wheel):
         "backend/cli.py",
         "backend/grantfile/grant-file.schema.json",
         "backend/demo/data/cove-demo.yaml",
+        "backend/demo/data/portfolio.yaml",
+        "backend/demo/data/seeding.yaml",
         "backend/grants/migrations/0002_reference_data.py",
         "backend/workplan/migrations/0002_activity_clusters.py",
         "backend/locale/lv/LC_MESSAGES/django.mo",
