@@ -486,15 +486,15 @@ def _amendment_pending(story: _Story) -> None:
     joining = story.spec["joining"]
     short_name, legal_name, pic, country, types = joining["participant"]
     story.amend(
-        {
-            "kind": "add_beneficiary",
-            "effective_on": story.months_ago(-2),
-            "pic": pic,
-            "short_name": short_name,
-            "legal_name": legal_name,
-            "country": country,
-            "types": types,
-        },
+        ChangeInput(
+            kind="add_beneficiary",
+            effective_on=story.months_ago(-2),
+            pic=pic,
+            short_name=short_name,
+            legal_name=legal_name,
+            country=country,
+            types=types,
+        ),
         justification=joining["justification"],
         submitted=story.today - _day(40),
     )
