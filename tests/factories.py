@@ -32,6 +32,7 @@ from backend.grants.models import (
     Project,
     RuleSet,
 )
+from backend.payments.models import Direction, Instalment, InstalmentKind, Payment
 from backend.reporting.models import (
     Contribution,
     ContributionEntry,
@@ -455,6 +456,42 @@ class WorkPackageDeclarationFactory(DjangoModelFactory):
             completed=True,
             completed_on=factory.LazyAttribute(lambda d: d.reporting_period.end_date),
         )
+
+
+# -- payments ------------------------------------------------------------------------------------
+
+
+class InstalmentFactory(DjangoModelFactory):
+    """The pre-financing as an officer approved it: its percentage of the maximum grant, now."""
+
+    class Meta:
+        model = Instalment
+
+    project = factory.SubFactory(ProjectFactory)
+    key = "prefinancing"
+    kind = InstalmentKind.PREFINANCING
+    reporting_period = None
+    amount_eur = factory.LazyAttribute(
+        lambda i: (i.project.max_grant_eur * i.project.prefinancing_percent / 100).quantize(
+            Decimal("0.01")
+        )
+    )
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+class PaymentFactory(DjangoModelFactory):
+    """The payment of an approved instalment, in full, today."""
+
+    class Meta:
+        model = Payment
+
+    instalment = factory.SubFactory(InstalmentFactory)
+    project = factory.SelfAttribute("instalment.project")
+    direction = Direction.PAYMENT
+    amount_eur = factory.SelfAttribute("instalment.amount_eur")
+    paid_on = factory.LazyFunction(today)
+    reference = factory.Sequence(lambda n: f"PAY-{n:05d}")
+    recorded_at = factory.LazyFunction(timezone.now)
 
 
 # -- a whole small grant -------------------------------------------------------------------------

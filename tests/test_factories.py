@@ -2,6 +2,7 @@
 runs."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -100,3 +101,10 @@ def test_the_grant_fixture_and_its_users(grant, grant_users):
     assert grant_users["manager"].project_roles.get().participation.short_name == "GAUJA"
     assert grant_users["partner_contact"].organisation.short_name == "ZILEMED"
     assert grant_users["other_manager"].project_roles.get().project != grant
+
+
+def test_the_pre_financing_approved_and_paid():
+    payment = factories.PaymentFactory(instalment__project=factories.ProjectFactory())
+
+    assert payment.instalment.amount_eur == payment.amount_eur == Decimal("400000.00")
+    assert (payment.instalment.key, payment.paid_on) == ("prefinancing", factories.today())
