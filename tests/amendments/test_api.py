@@ -430,6 +430,7 @@ def test_invalid_changes_are_refused_naming_each_field_and_write_nothing(
     ("body", "errors"),
     [
         ({"justification": "x"}, [("changes", "This field is required.")]),
+        ({"justification": "x", "changes": None}, [("changes", "This field is required.")]),
         (
             {"changes": "terminate ZSTW"},
             [("changes", 'Expected a list of items but got type "str".')],
@@ -603,6 +604,46 @@ def test_steps_out_of_order_are_a_409(api_client, demo, users, _case, step, stat
     assert response.status_code == 409
     assert response.json() == {"detail": expected}
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "Say why the request is rejected."),
+        ({"note": None}, "Say why the request is rejected."),
+        ({"note": "   "}, "Say why the request is rejected."),
+        ({"note": 5}, "Not a valid string."),
+    ],
+)
+def test_rejecting_over_http_needs_a_note(api_client, demo, manager, po, body, message):
+    amendment = _submitted(demo, manager)
+    api_client.force_authenticate(po)
+    before = row_counts()
+
+    with time_machine.travel(SUBMITTED, tick=False):
+        response = api_client.post(_url(demo, f"{amendment.pk}/reject"), body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The amendment request was not rejected.",
+        "errors": [{"path": "note", "message": message}],
+    }
+    assert row_counts() == before
+
+
+def test_a_step_out_of_order_is_a_409_whatever_the_body(api_client, demo, manager):
+    """The request's status is checked before its input is read."""
+    amendment = _submitted(demo, manager)
+    api_client.force_authenticate(manager)
+
+    response = api_client.put(
+        _url(demo, f"{amendment.pk}/"), {"changes": "terminate ZSTW"}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": 'Only a draft can be changed; this request is "Submitted".'
+    }
 
 
 # -- who may do what -----------------------------------------------------------------------------

@@ -387,6 +387,15 @@ def test_a_payment_before_the_approval_is_a_conflict(api_client, demo, users):
     assert counts() == before
 
 
+def test_a_payment_before_the_approval_is_a_conflict_whatever_the_body(api_client, demo, users):
+    """The instalment's state is checked before the input is read."""
+    response = ask(
+        api_client, users["officer"], "post", url(demo, "prefinancing/payment"), {"amount": "x"}
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("Pre-financing is not approved yet")
+
+
 def test_paying_twice_is_a_conflict(api_client, demo, users):
     approve_prefinancing(demo, users)
     ask(api_client, users["officer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
