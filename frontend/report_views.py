@@ -69,7 +69,7 @@ def report_url(period, anchor: str = "") -> str:
 def reports(request, project_id: int):
     project = page_project(request, project_id)
     now = timezone.now()
-    rows = report_rows(user=request.user, project=project, now=now)
+    rows = report_rows(project=project, now=now)
     return render(
         request,
         "frontend/reports/list.html",

@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Country, Participation, ParticipationRole, Project
 
-# The agency decides within 45 days of submission; no answer counts as a rejection. This comes
-# from Horizon Europe guidance on the same corporate Model Grant Agreement (brief 4.5, S54/S55),
-# so it is PARTLY VERIFIED for CoVE grants.
+# The agency decides within 45 days of submission; no answer counts as a rejection. That is the
+# Horizon Europe guidance on the corporate Model Grant Agreement that CoVE grants also use (FFG:
+# https://www.ffg.at/en/europe/heu/legal-financial/amendment; KoWi:
+# https://www.kowi.de/en/kowi/proposal-project/project-implementation/grant-agreement/amendments/admendments.aspx).
+# No Erasmus+ source confirms it for CoVE grants.
 DECISION_DAYS = 45
 
 
@@ -52,7 +54,8 @@ TARGETED = (
 
 class AmendmentRequest(models.Model):
     """A request to change a project's consortium: drafted and submitted by a project manager,
-    approved or rejected as a whole by the agency (brief 4.5)."""
+    approved or rejected as a whole by the agency, as a request covering several changes is
+    under the corporate Model Grant Agreement (KoWi's guidance, above)."""
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="amendments", verbose_name=_("project")
@@ -140,7 +143,8 @@ class AmendmentRequest(models.Model):
 
     @property
     def decision_due_on(self) -> datetime.date | None:
-        """The last day on which the agency can decide (brief 4.5, PARTLY VERIFIED)."""
+        """The last day on which the agency can decide: ``DECISION_DAYS`` after submission
+        (Horizon Europe guidance, not confirmed for CoVE grants)."""
         submitted_on = self.submitted_on
         if submitted_on is None:
             return None
@@ -148,7 +152,7 @@ class AmendmentRequest(models.Model):
 
     def is_deemed_rejected(self, today: datetime.date) -> bool:
         """A submitted request with no decision once its decision date has passed counts as
-        rejected: the consortium has to launch it again (brief 7, case 20)."""
+        rejected (``DECISION_DAYS``): the consortium has to launch it again."""
         return self.status == AmendmentStatus.SUBMITTED and today > self.decision_due_on
 
 

@@ -1,8 +1,10 @@
 """Who may do what with amendment requests. Each check returns (allowed, reason).
 
-The consortium launches a request through its project managers (the Coordinator Contact in the
-portal, brief 4.5); the agency's officer in charge of the project decides. Administrators may do
-both. Seeing the project at all is the selectors' business (a project out of sight is a 404).
+The consortium launches a request through its project managers (in the Funding & Tenders Portal
+only a Coordinator Contact launches or cancels one: IT How To "How to launch an amendment",
+https://webgate.ec.europa.eu/funding-tenders-opportunities/display/IT/How+to+launch+an+amendment);
+the agency's officer in charge of the project decides. Administrators may do both. Seeing the
+project at all is the selectors' business (a project out of sight is a 404).
 """
 
 from django.utils.translation import gettext as _

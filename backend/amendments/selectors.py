@@ -124,7 +124,7 @@ def amendments_past_decision_date(
     *, today: datetime.date, project_ids: Iterable[int] | None = None
 ) -> QuerySet[AmendmentRequest]:
     """Submitted requests with no decision after the decision period: they count as rejected
-    (brief 7, case 20). For the watchers, which flag them."""
+    (``AmendmentRequest.is_deemed_rejected``). For the watchers, which flag them."""
     last_day = today - datetime.timedelta(days=DECISION_DAYS + 1)
     cutoff = datetime.datetime.combine(
         last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=BRUSSELS

@@ -227,7 +227,8 @@ def amendment_submit(*, request: AmendmentRequest, user) -> AmendmentRequest:
             },
             note=amendment.justification,
         )
-        # The watchers follow pending requests (the decision period, brief 7 case 20).
+        # The watchers follow pending requests: one with no decision within the decision period
+        # counts as rejected (models.DECISION_DAYS).
         projects_changed([amendment.project_id], reason="amendment submitted")
     return amendment
 

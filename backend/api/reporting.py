@@ -503,7 +503,7 @@ class ReportListApi(APIView):
     def get(self, request, project_id: int):
         project = visible_project(request, project_id)
         filters = parsed(ReportListFilterSerializer, request.query_params)
-        periods = report_list(user=request.user, project=project, status=filters.get("status"))
+        periods = report_list(project=project, status=filters.get("status"))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(periods, request, view=self)
         now = timezone.now()

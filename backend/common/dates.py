@@ -8,7 +8,9 @@ from django.utils import timezone
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
-# A periodic report is due this many days after its period ends (brief 3.3, VERIFIED).
+# A periodic report is due 60 days after its period ends, for additional pre-financing, interim
+# and final reports alike (Funding & Tenders Portal, IT How To "Reporting":
+# https://webgate.ec.europa.eu/funding-tenders-opportunities/pages/viewpage.action?pageId=34473279).
 REPORT_DUE_DAYS = 60
 
 

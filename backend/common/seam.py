@@ -77,7 +77,7 @@ def projects_changed(project_ids: Iterable[int], *, reason: str) -> None:
     transaction.on_commit(lambda: watchers.projects(ids, reason))
 
 
-def all_projects_changed(*, reason: str) -> None:
+def all_projects_changed() -> None:
     """Reference data that many projects read changed (a country's status): sweep them all."""
     collected = _collector.get()
     if collected is not None:

@@ -184,7 +184,7 @@ def demo_load(
     with changes_collected() as changes:
         result = _demo_write(password, today, shift=shift, portfolio=portfolio)
     if changes.everything:
-        all_projects_changed(reason="demo")
+        all_projects_changed()
     ids = sorted(changes.project_ids)
     if ids:
         # What the worker would do with the checks these changes queue, done now, once.

@@ -43,7 +43,7 @@ class WatchedAdmin(AuditedAdmin):
     @staticmethod
     def _notify(ids, reason):
         if ids is None:
-            all_projects_changed(reason=reason)
+            all_projects_changed()
         else:
             projects_changed(ids, reason=reason)
 

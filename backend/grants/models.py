@@ -38,7 +38,9 @@ class CountryReference(models.TextChoices):
 class RuleSet(models.Model):
     """The consortium composition rules of a call, as data: a new call year is a new row.
 
-    Where the call texts leave a rule open (brief section 8), the choice is a field here."""
+    Where the public call texts leave a rule open (every country or only enough of them with
+    both an enterprise and a VET provider, whether affiliated entities count, on which date
+    country statuses are read), the choice is a field here."""
 
     key = models.CharField(_("key"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -142,7 +144,8 @@ class Call(models.Model):
             "as of this date for the call's grants."
         ),
     )
-    # Payment options the sources leave open for CoVE (brief 3.2, 3.3): data, not code.
+    # Payment options that no public source settles for CoVE grants (partial completion at the
+    # final payment, additional pre-financing, the agency's payment period): data, not code.
     pays_partial_completion = models.BooleanField(
         _("final payment pays partial completion"),
         default=False,

@@ -90,59 +90,7 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
     )
     rulesets = {ruleset.key: ruleset_facts(ruleset) for ruleset in RuleSet.objects.all()}
     countries = country_status_table()
-    rows = list(
-        Participation.objects.filter(project_id__in=ids)
-        .order_by("project_id", "position", "id")
-        .values_list(
-            "id",
-            "project_id",
-            "short_name",
-            "role",
-            "joined_on",
-            "left_on",
-            "affiliated_to_id",
-            "organisation_id",
-            "organisation__legal_name",
-            "organisation__pic",
-            "organisation__country_id",
-        )
-    )
-    organisation_ids = Participation.objects.filter(project_id__in=ids).values("organisation_id")
-    short_names = {row[0]: row[2] for row in rows}  # an affiliation stays within its project
-    types: dict[int, set[str]] = defaultdict(set)
-    for organisation_id, code in OrganisationType.objects.filter(
-        organisation_id__in=organisation_ids
-    ).values_list("organisation_id", "code"):
-        types[organisation_id].add(code)
-    restrictions: dict[int, list[Restriction]] = defaultdict(list)
-    for organisation_id, kind, valid_from, valid_to in OrganisationRestriction.objects.filter(
-        organisation_id__in=organisation_ids
-    ).values_list("organisation_id", "kind", "valid_from", "valid_to"):
-        restrictions[organisation_id].append(Restriction(kind, valid_from, valid_to))
-
-    members: dict[int, list[Participant]] = defaultdict(list)
-    frozen_types: dict[int, frozenset[str]] = {}
-    for (
-        participation_id, project_id, key, role, joined_on, left_on, affiliated_to,
-        organisation_id, name, pic, country,
-    ) in rows:  # fmt: skip
-        if organisation_id not in frozen_types:
-            frozen_types[organisation_id] = frozenset(types[organisation_id])
-        members[project_id].append(
-            Participant(
-                key=key,
-                name=name,
-                pic=pic,
-                country=country,
-                types=frozen_types[organisation_id],
-                role=role,
-                joined_on=joined_on,
-                left_on=left_on,
-                affiliated_to=short_names.get(affiliated_to),
-                restrictions=tuple(restrictions.get(organisation_id, ())),
-                id=participation_id,
-            )
-        )
+    members = _participants(ids)
     return {
         project_id: (
             Consortium(
@@ -158,6 +106,75 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
         )
         for project_id, signed_on, start_date, duration, reference_date, ruleset_key in projects
     }
+
+
+def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
+    """The projects' participants with their organisations' types and restrictions, by
+    project, in the grant's order; three queries."""
+    rows = list(
+        Participation.objects.filter(project_id__in=project_ids)
+        .order_by("project_id", "position", "id")
+        .values_list(
+            "id",
+            "project_id",
+            "short_name",
+            "role",
+            "joined_on",
+            "left_on",
+            "affiliated_to_id",
+            "organisation_id",
+            "organisation__legal_name",
+            "organisation__pic",
+            "organisation__country_id",
+        )
+    )
+    organisation_ids = Participation.objects.filter(project_id__in=project_ids).values(
+        "organisation_id"
+    )
+    types = _organisation_types(organisation_ids)
+    restrictions = _organisation_restrictions(organisation_ids)
+    short_names = {row[0]: row[2] for row in rows}  # an affiliation stays within its project
+    members: dict[int, list[Participant]] = defaultdict(list)
+    for (
+        participation_id, project_id, key, role, joined_on, left_on, affiliated_to,
+        organisation_id, name, pic, country,
+    ) in rows:  # fmt: skip
+        members[project_id].append(
+            Participant(
+                key=key,
+                name=name,
+                pic=pic,
+                country=country,
+                types=types.get(organisation_id, frozenset()),
+                role=role,
+                joined_on=joined_on,
+                left_on=left_on,
+                affiliated_to=short_names.get(affiliated_to),
+                restrictions=restrictions.get(organisation_id, ()),
+                id=participation_id,
+            )
+        )
+    return members
+
+
+def _organisation_types(organisation_ids: QuerySet) -> dict[int, frozenset[str]]:
+    """The organisations' declared types, by organisation id; one query."""
+    types: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, code in OrganisationType.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values_list("organisation_id", "code"):
+        types[organisation_id].add(code)
+    return {organisation_id: frozenset(codes) for organisation_id, codes in types.items()}
+
+
+def _organisation_restrictions(organisation_ids: QuerySet) -> dict[int, tuple[Restriction, ...]]:
+    """The organisations' dated restrictions, by organisation id; one query."""
+    restrictions: dict[int, list[Restriction]] = defaultdict(list)
+    for organisation_id, kind, valid_from, valid_to in OrganisationRestriction.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values_list("organisation_id", "kind", "valid_from", "valid_to"):
+        restrictions[organisation_id].append(Restriction(kind, valid_from, valid_to))
+    return {organisation_id: tuple(found) for organisation_id, found in restrictions.items()}
 
 
 def project_get(*, user, project_id: int) -> Project | None:

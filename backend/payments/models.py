@@ -1,6 +1,5 @@
-"""Lump-sum payments (brief section 3): the instalments of a grant's payment schedule as the
-officer approves them, the payments and recoveries recorded against them, and the reductions
-an officer decides.
+"""Lump-sum payments: the instalments of a grant's payment schedule as the officer approves
+them, the payments and recoveries recorded against them, and the reductions an officer decides.
 
 The schedule itself (which instalments, their due dates, amounts and conditions) is computed by
 ``backend.payments.rules`` from the grant record; a row here exists once an officer has acted on
@@ -132,8 +131,11 @@ class Payment(models.Model):
 
 
 class Reduction(models.Model):
-    """A grant reduction an officer decided (brief 3.4): a percentage of the accepted amount,
-    with the reason. Reductions add up; they apply to instalments approved afterwards, and the
+    """A grant reduction an officer decided: a percentage of the accepted amount, with the
+    reason. How large it is stays the officer's decision (the earlier Horizon 2020 agreement
+    reduced a grant in proportion to the seriousness of the breach,
+    https://www.lawinsider.com/clause/reduction-of-the-grant; the 2021-2027 article was not
+    checked). Reductions add up; they apply to instalments approved afterwards, and the
     balance settles them in full."""
 
     project = models.ForeignKey(

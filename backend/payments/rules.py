@@ -1,5 +1,5 @@
 """The payment schedule of a lump-sum grant, its amounts and each instalment's conditions, as
-pure functions over plain data (brief section 3). No ORM, no clock: the day is a parameter.
+pure functions over plain data. No ORM, no clock: the day is a parameter.
 
 The schedule: pre-financing, then one instalment per reporting period (its Data Sheet's payment:
 additional pre-financing or interim), the last period's being the balance.
@@ -20,6 +20,17 @@ Amounts, in EUR to the cent (rounded half up):
 
 An earlier instalment counts with the amount the officer approved, or else with its computed
 amount (it is still owed on its own), so no amount is ever counted twice.
+
+Sources: a lump sum is paid for the work packages completed, not for costs (Finnish National
+Agency, lump sums in Erasmus+ centralised actions:
+https://www.oph.fi/en/programmes/instructions-centralized-actions-lump-sum-budgets). The timing
+of pre-financing, the cap on the payments before the balance, the agency's payment period and
+the balance as the accepted total less the payments made are the terms of the same corporate
+Model Grant Agreement as summarised for Horizon Europe (FFG, "Grant payments":
+https://www.ffg.at/en/europe/heu/legal-financial/theme_grant-payments). None of them is
+confirmed for CoVE grants by the Erasmus+ Programme Guide: the percentages, the cap and the
+payment period are settings of each grant and call (from its Data Sheet); only the pre-financing
+dates below are constants.
 """
 
 import datetime
@@ -37,7 +48,8 @@ HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
 
 # Pre-financing is paid within 30 days of the entry into force, or 10 days before the start,
-# whichever is later (brief 3.3).
+# whichever is later: the Horizon Europe Data Sheet's terms (FFG, above). Not confirmed for CoVE
+# grants by the programme guide.
 PREFINANCING_AFTER_SIGNATURE_DAYS = 30
 PREFINANCING_BEFORE_START_DAYS = 10
 
@@ -60,14 +72,6 @@ WORK_PACKAGES_DECLARED = "work_packages_declared"
 CONSORTIUM_ELIGIBLE = "consortium_eligible"
 LATE_DELIVERABLES_JUSTIFIED = "late_deliverables_justified"
 AMOUNT_ABOVE_ZERO = "amount_above_zero"
-CONDITIONS = (
-    GRANT_SIGNED,
-    REPORT_APPROVED,
-    WORK_PACKAGES_DECLARED,
-    CONSORTIUM_ELIGIBLE,
-    LATE_DELIVERABLES_JUSTIFIED,
-    AMOUNT_ABOVE_ZERO,
-)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -337,7 +341,7 @@ def _status(key: str, conditions: tuple[Condition, ...], started: bool, facts: G
     return READY if all(condition.met for condition in conditions) else BLOCKED
 
 
-def _late(key: str, due: datetime.date | None, status: str, today: datetime.date) -> bool:
+def _late(due: datetime.date | None, status: str, today: datetime.date) -> bool:
     return status != PAID and due is not None and today > due
 
 
@@ -348,31 +352,65 @@ def schedule(facts: GrantFacts, today: datetime.date) -> list[Instalment]:
     paid once, by the first instalment (in schedule order, or an approved one) that counts it.
     ``projected_amount`` adds the work packages declared in the period's own report that is
     not approved yet, to show what approving it would bring."""
-    factor = reduction_factor(facts.reduction_percent)
-    cap_total = percent_of(facts.max_grant, facts.cap_percent)
-    lump = {wp.number: wp.lump_sum for wp in facts.work_packages}
-    approved_completions = _completion_periods(c for c in facts.completions if c.approved)
-    # Work packages an approved instalment already paid are never counted again.
-    covered = {n for approval in facts.approved.values() for n in approval.work_packages}
-    instalments: list[Instalment] = []
-    earlier = ZERO  # the amounts of the instalments so far (approved, else computed)
-    counted_work_packages: set[int] = set(covered)
+    builder = _ScheduleBuilder(facts, today)
+    instalments = [builder.add(builder.prefinancing())]
+    periods = sorted(facts.periods, key=lambda period: period.number)
+    for index, period in enumerate(periods):
+        last = index == len(periods) - 1
+        instalments.append(builder.add(builder.period_instalment(period, last=last)))
+    return instalments
 
-    def counted(key: str, computed: Decimal) -> Decimal:
-        approval = facts.approved.get(key)
-        return approval.amount if approval is not None else computed
 
-    def capped(amount: Decimal) -> Decimal:
-        return max(ZERO, min(amount, cap_total - earlier))
+@dataclass(frozen=True)
+class _Amounts:
+    """A period's instalment as computed from the facts (before any officer's approval)."""
 
-    # Pre-financing.
-    amount = percent_of(facts.max_grant, facts.prefinancing_percent)
-    amount = counted(PREFINANCING, amount)
-    conditions = (_signed(facts, today), _amount(amount, balance=False))
-    due = prefinancing_due_on(facts.signed_on, facts.start_date)
-    status = _status(PREFINANCING, conditions, True, facts)
-    instalments.append(
-        Instalment(
+    kind: str
+    uncapped: Decimal
+    amount: Decimal
+    projected: Decimal
+    pays: tuple[int, ...] = ()
+
+
+class _ScheduleBuilder:
+    """The schedule, one instalment after the other: what the instalments so far amount to
+    (approved, else computed) and which work packages they paid, so that no amount is counted
+    twice."""
+
+    def __init__(self, facts: GrantFacts, today: datetime.date):
+        self.facts = facts
+        self.today = today
+        self.factor = reduction_factor(facts.reduction_percent)
+        self.cap_total = percent_of(facts.max_grant, facts.cap_percent)
+        self.lump = {wp.number: wp.lump_sum for wp in facts.work_packages}
+        self.approved_completions = _completion_periods(c for c in facts.completions if c.approved)
+        self.earlier = ZERO  # the amounts of the instalments so far (approved, else computed)
+        # Work packages an approved instalment already paid are never counted again.
+        self.counted_work_packages = {
+            n for approval in facts.approved.values() for n in approval.work_packages
+        }
+
+    def add(self, instalment: Instalment) -> Instalment:
+        self.earlier += instalment.amount
+        self.counted_work_packages.update(instalment.work_packages)
+        return instalment
+
+    def capped(self, amount: Decimal) -> Decimal:
+        """Within the cap on the payments before the balance."""
+        return max(ZERO, min(amount, self.cap_total - self.earlier))
+
+    def prefinancing(self) -> Instalment:
+        facts = self.facts
+        approval = facts.approved.get(PREFINANCING)
+        amount = (
+            approval.amount
+            if approval is not None
+            else percent_of(facts.max_grant, facts.prefinancing_percent)
+        )
+        conditions = (_signed(facts, self.today), _amount(amount, balance=False))
+        due = prefinancing_due_on(facts.signed_on, facts.start_date)
+        status = _status(PREFINANCING, conditions, True, facts)
+        return Instalment(
             key=PREFINANCING,
             kind=PREFINANCING,
             period=None,
@@ -385,81 +423,20 @@ def schedule(facts: GrantFacts, today: datetime.date) -> list[Instalment]:
             conditions=conditions,
             report_received_on=None,
             payment_due_on=due,
-            payment_late=_late(PREFINANCING, due, status, today),
+            payment_late=_late(due, status, self.today),
         )
-    )
-    earlier += amount
 
-    periods = sorted(facts.periods, key=lambda period: period.number)
-    for index, period in enumerate(periods):
-        key = instalment_key(period.number)
-        last = index == len(periods) - 1
-        approval = facts.approved.get(key)
-        own_declared = tuple(
-            sorted(
-                c.work_package
-                for c in facts.completions
-                if c.period == period.number
-                and not c.approved
-                and c.percent == HUNDRED
-                and c.work_package not in counted_work_packages
-                and c.work_package not in approved_completions
-            )
-        )
-        pays: tuple[int, ...] = ()
+    def period_instalment(self, period: PeriodFacts, *, last: bool) -> Instalment:
+        """The instalment of a reporting period: the balance for the last one."""
+        facts, key = self.facts, instalment_key(period.number)
         if last:
-            kind = BALANCE
-            accepted = cents(_accepted_total(facts, lump, approved_completions) * factor)
-            uncapped = amount = accepted - earlier
-            # Only what the accepted total counts: a work package not completed is paid only by
-            # its final-period percentage, where the call pays partial completion.
-            pays = tuple(
-                sorted(
-                    n
-                    for n, (completed_period, percent) in approved_completions.items()
-                    if n not in counted_work_packages
-                    and _accepted_weight(facts, completed_period, percent) > 0
-                )
-            )
-            projection = cents(
-                _accepted_total(
-                    facts,
-                    lump,
-                    _completion_periods(
-                        c for c in facts.completions if c.approved or c.period == period.number
-                    ),
-                )
-                * factor
-            )
-            projected = projection - earlier
+            computed = self._balance(period)
+        elif period.payment == ADDITIONAL_PREFINANCING:
+            computed = self._additional_prefinancing()
         else:
-            kind = ADDITIONAL_PREFINANCING if period.payment == ADDITIONAL_PREFINANCING else INTERIM
-            if kind == ADDITIONAL_PREFINANCING:
-                percent = (
-                    facts.additional_prefinancing_percent
-                    if facts.additional_prefinancing_percent is not None
-                    else facts.prefinancing_percent
-                )
-                uncapped = percent_of(facts.max_grant, percent)
-                amount = projected = capped(uncapped)
-            else:
-                pays = tuple(
-                    sorted(
-                        n
-                        for n, (completed_period, percent) in approved_completions.items()
-                        if percent == HUNDRED
-                        and completed_period <= period.number
-                        and n not in counted_work_packages
-                    )
-                )
-                uncapped = cents(sum((lump[n] for n in pays), ZERO) * factor)
-                amount = capped(uncapped)
-                projected = capped(
-                    cents(sum((lump[n] for n in pays + own_declared), ZERO) * factor)
-                )
-        if approval is not None:
-            amount = approval.amount
-            pays = approval.work_packages
+            computed = self._interim(period)
+        approval = facts.approved.get(key)
+        amount = computed.amount if approval is None else approval.amount
         conditions = (
             _report(period),
             _declared(period),
@@ -467,32 +444,95 @@ def schedule(facts: GrantFacts, today: datetime.date) -> list[Instalment]:
             _justified(period),
             _amount(amount, balance=last),
         )
-        status = _status(key, conditions, today > period.end_on, facts)
+        status = _status(key, conditions, self.today > period.end_on, facts)
+        received = period.report_received_on
         payment_due = (
-            None
-            if period.report_received_on is None
-            else period.report_received_on + datetime.timedelta(days=facts.payment_days)
+            None if received is None else received + datetime.timedelta(days=facts.payment_days)
         )
-        instalments.append(
-            Instalment(
-                key=key,
-                kind=kind,
-                period=period.number,
-                due_on=report_due_on(period.end_on),
-                amount=amount,
-                uncapped_amount=uncapped if approval is None else amount,
-                projected_amount=projected if approval is None else amount,
-                work_packages=pays,
-                status=status,
-                conditions=conditions,
-                report_received_on=period.report_received_on,
-                payment_due_on=payment_due,
-                payment_late=amount > 0 and _late(key, payment_due, status, today),
+        return Instalment(
+            key=key,
+            kind=computed.kind,
+            period=period.number,
+            due_on=report_due_on(period.end_on),
+            amount=amount,
+            uncapped_amount=computed.uncapped if approval is None else amount,
+            projected_amount=computed.projected if approval is None else amount,
+            work_packages=computed.pays if approval is None else approval.work_packages,
+            status=status,
+            conditions=conditions,
+            report_received_on=received,
+            payment_due_on=payment_due,
+            payment_late=amount > 0 and _late(payment_due, status, self.today),
+        )
+
+    def _balance(self, period: PeriodFacts) -> _Amounts:
+        """The accepted total less the earlier instalments (negative: a recovery). It pays only
+        what the accepted total counts: a work package not completed is paid only by its
+        final-period percentage, where the call pays partial completion."""
+        facts, completions = self.facts, self.approved_completions
+        accepted = cents(_accepted_total(facts, self.lump, completions) * self.factor)
+        with_own_report = _completion_periods(
+            c for c in facts.completions if c.approved or c.period == period.number
+        )
+        projection = cents(_accepted_total(facts, self.lump, with_own_report) * self.factor)
+        pays = tuple(
+            sorted(
+                n
+                for n, (completed_period, percent) in completions.items()
+                if n not in self.counted_work_packages
+                and _accepted_weight(facts, completed_period, percent) > 0
             )
         )
-        earlier += amount
-        counted_work_packages.update(pays)
-    return instalments
+        amount = accepted - self.earlier
+        return _Amounts(BALANCE, amount, amount, projection - self.earlier, pays)
+
+    def _additional_prefinancing(self) -> _Amounts:
+        """The call's percentage of the maximum grant (the grant's pre-financing percentage
+        when the call sets none), within the cap."""
+        facts = self.facts
+        percent = (
+            facts.additional_prefinancing_percent
+            if facts.additional_prefinancing_percent is not None
+            else facts.prefinancing_percent
+        )
+        uncapped = percent_of(facts.max_grant, percent)
+        amount = self.capped(uncapped)
+        return _Amounts(ADDITIONAL_PREFINANCING, uncapped, amount, amount)
+
+    def _interim(self, period: PeriodFacts) -> _Amounts:
+        """The lump sums of the work packages completed (in approved reports) up to the period
+        and not paid before, times the reduction factor, within the cap; projected with those
+        the period's own report declares."""
+        pays = tuple(
+            sorted(
+                n
+                for n, (completed_period, percent) in self.approved_completions.items()
+                if percent == HUNDRED
+                and completed_period <= period.number
+                and n not in self.counted_work_packages
+            )
+        )
+        uncapped = self._lump_sums(pays)
+        projected = self.capped(self._lump_sums(pays + self._declared_in_own_report(period)))
+        return _Amounts(INTERIM, uncapped, self.capped(uncapped), projected, pays)
+
+    def _lump_sums(self, work_packages: Iterable[int]) -> Decimal:
+        return cents(sum((self.lump[n] for n in work_packages), ZERO) * self.factor)
+
+    def _declared_in_own_report(self, period: PeriodFacts) -> tuple[int, ...]:
+        """The work packages declared completed in the period's report, not approved yet, that
+        no instalment counts."""
+        return tuple(
+            sorted(
+                c.work_package
+                for c in self.facts.completions
+                if c.period == period.number
+                and not c.approved
+                and c.percent == HUNDRED
+                and c.work_package not in self.counted_work_packages
+                and c.work_package not in self.approved_completions
+            )
+        )
 
 
 def _completion_periods(completions: Iterable[Completion]) -> dict[int, tuple[int, Decimal]]:
@@ -556,24 +596,42 @@ def beneficiary_split(
     payment by their shares of the work packages it pays (scaled as the instalment is); the
     balance by what each is owed on the accepted work packages, less its part of the earlier
     instalments. The parts add up to the instalment's amount exactly."""
-    totals: dict[str, Decimal] = {}
-    for wp in facts.work_packages:
-        for name, share in wp.shares.items():
-            totals[name] = totals.get(name, ZERO) + share
+    totals = _share_totals(facts)
     position = next(index for index, item in enumerate(instalments) if item.key == key)
     instalment = instalments[position]
     amount = _counted_amount(facts, instalment)
     if instalment.kind in (PREFINANCING, ADDITIONAL_PREFINANCING):
         return split(amount, totals)
-    by_number = {wp.number: wp for wp in facts.work_packages}
     if instalment.kind == INTERIM:
-        weights = dict.fromkeys(totals, ZERO)
-        for number in instalment.work_packages:
-            for name, share in by_number[number].shares.items():
-                weights[name] += share
+        weights = _interim_weights(facts, instalment, totals)
         # An interim that pays no work package's lump sum divides like the grant.
         return split(amount, weights if any(weights.values()) else totals)
-    # The balance: each participant's accepted amount less its part of the earlier instalments.
+    return _balance_split(facts, instalments[:position], amount, totals)
+
+
+def _share_totals(facts: GrantFacts) -> dict[str, Decimal]:
+    """Each participant's lump-sum shares of the whole grant."""
+    totals: dict[str, Decimal] = {}
+    for wp in facts.work_packages:
+        for name, share in wp.shares.items():
+            totals[name] = totals.get(name, ZERO) + share
+    return totals
+
+
+def _interim_weights(
+    facts: GrantFacts, instalment: Instalment, totals: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """Each participant's shares of the work packages an interim payment pays."""
+    by_number = {wp.number: wp for wp in facts.work_packages}
+    weights = dict.fromkeys(totals, ZERO)
+    for number in instalment.work_packages:
+        for name, share in by_number[number].shares.items():
+            weights[name] += share
+    return weights
+
+
+def _owed(facts: GrantFacts, totals: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """What each participant is owed on the accepted work packages, reduction included."""
     factor = reduction_factor(facts.reduction_percent)
     completed_in = _completion_periods(c for c in facts.completions if c.approved)
     owed = dict.fromkeys(totals, ZERO)
@@ -584,9 +642,21 @@ def beneficiary_split(
             continue
         for name, share in wp.shares.items():
             owed[name] += share * weight * factor
+    return owed
+
+
+def _balance_split(
+    facts: GrantFacts,
+    earlier: list[Instalment],
+    amount: Decimal,
+    totals: Mapping[str, Decimal],
+) -> dict[str, Decimal]:
+    """The balance: each participant's accepted amount less its part of the ``earlier``
+    instalments."""
+    owed = _owed(facts, totals)
     parts = split(cents(sum(owed.values(), ZERO)), owed)
-    for earlier in instalments[:position]:
-        for name, part in beneficiary_split(facts, instalments, earlier.key).items():
+    for instalment in earlier:
+        for name, part in beneficiary_split(facts, earlier, instalment.key).items():
             parts[name] -= part
     # A balance approved before the facts changed (a reduction recorded since) keeps its
     # approved amount: the difference is spread like what is owed, so the parts still add up.

@@ -4,7 +4,7 @@ work packages, deliverables or payments."""
 
 import datetime
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,23 +32,20 @@ from backend.reporting.models import (
     WorkPackageDeclaration,
 )
 from backend.reporting.rules import (
+    DeclarationFact,
     DeliverableFact,
     WorkPackageFact,
+    declared_completed_before,
     needs_justification,
     work_packages_to_declare,
 )
-from backend.reporting.selectors import SENT_STATUSES
 from backend.workplan.models import (
     Deliverable,
-    DeliverableStatus,
     ReportingPeriod,
     WorkPackage,
     WorkPackageShare,
 )
-
-# Reports whose declarations of completed work packages the next period's report does not
-# repeat: the reporting app's own rule (a report sent back for changes does not count).
-RECEIVED = SENT_STATUSES
+from backend.workplan.rules import NOT_SUBMITTED
 
 
 def breached_rules(consortium: Consortium, rules: RuleSetFacts, day: datetime.date) -> tuple:
@@ -64,7 +61,9 @@ class _Breaches:
         self.snapshot = snapshot
         self.today = today
         self._today: tuple | None = known_today
-        self._last_change = None if snapshot is None else max(change_dates(*snapshot), default=None)
+        self._last_change = (
+            None if snapshot is None else max(change_dates(snapshot[0]), default=None)
+        )
 
     def now(self) -> tuple:
         if self.snapshot is None:
@@ -107,10 +106,26 @@ def grant_facts(
     ``with_shares`` the beneficiaries' shares are not read (the schedule does not need them;
     only the split among beneficiaries does). ``breaches_today``: the rules each consortium
     breaches today, when the caller has just evaluated them."""
-    ids = list(project_ids)
-    projects = {
+    projects = _projects(project_ids)
+    if snapshots is None:
+        snapshots = consortia(projects)
+    record = _PaymentRecord.read(projects, with_shares=with_shares)
+    facts = {}
+    for project_id, project in projects.items():
+        breaches = _Breaches(
+            snapshots.get(project_id),
+            today,
+            None if breaches_today is None else breaches_today.get(project_id, ()),
+        )
+        facts[project_id] = record.grant_facts(project, breaches)
+    return facts
+
+
+def _projects(project_ids: Collection[int]) -> dict[int, dict]:
+    """The projects' own payment terms and their calls', by id."""
+    return {
         row["id"]: row
-        for row in Project.objects.filter(pk__in=ids).values(
+        for row in Project.objects.filter(pk__in=list(project_ids)).values(
             "id",
             "max_grant_eur",
             "prefinancing_percent",
@@ -122,58 +137,29 @@ def grant_facts(
             "call__payment_days",
         )
     }
-    if snapshots is None:
-        snapshots = consortia(projects)
 
-    work_packages: dict[int, list[dict]] = defaultdict(list)
-    number_of: dict[int, int] = {}
-    for row in WorkPackage.objects.filter(project_id__in=projects).values(
-        "id", "project_id", "number", "start_month", "lump_sum_eur"
-    ):
-        work_packages[row["project_id"]].append(row)
-        number_of[row["id"]] = row["number"]
+
+def _by_project(rows: Iterable[dict], key: str = "project_id") -> dict[int, list[dict]]:
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[row[key]].append(row)
+    return grouped
+
+
+def _shares(projects: Collection[int]) -> dict[int, dict[str, Decimal]]:
+    """Each work package's lump-sum shares: participant -> amount, by work package id."""
     shares: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    if with_shares:
-        for wp_id, name, amount in WorkPackageShare.objects.filter(
-            work_package__project_id__in=projects
-        ).values_list("work_package_id", "participation__short_name", "amount_eur"):
-            shares[wp_id][name] = amount
+    for wp_id, name, amount in WorkPackageShare.objects.filter(
+        work_package__project_id__in=projects
+    ).values_list("work_package_id", "participation__short_name", "amount_eur"):
+        shares[wp_id][name] = amount
+    return shares
 
-    periods: dict[int, list[dict]] = defaultdict(list)
-    for row in (
-        ReportingPeriod.objects.filter(project_id__in=projects)
-        .values(
-            "id",
-            "project_id",
-            "number",
-            "start_month",
-            "end_month",
-            "payment",
-            "report__id",
-            "report__status",
-            "report__first_submitted_at",
-        )
-        .order_by("project_id", "number")
-    ):
-        periods[row["project_id"]].append(row)
 
-    declarations: dict[int, list[dict]] = defaultdict(list)
-    for row in WorkPackageDeclaration.objects.filter(work_package__project_id__in=projects).values(
-        "work_package__project_id",
-        "work_package__number",
-        "reporting_period__number",
-        "completed",
-        "completion_percent",
-        "reporting_period__report__status",
-    ):
-        declarations[row["work_package__project_id"]].append(row)
-
-    not_submitted: dict[int, list[DeliverableFact]] = defaultdict(list)
-    for row in Deliverable.objects.filter(
-        project_id__in=projects,
-        status__in=[DeliverableStatus.PENDING, DeliverableStatus.DRAFT],
-    ).values("id", "project_id", "code", "work_package__number", "due_on", "status"):
-        not_submitted[row["project_id"]].append(
+def _not_submitted(projects: Collection[int]) -> dict[int, list[DeliverableFact]]:
+    """The deliverables not submitted yet (pending or draft), by project."""
+    return {
+        project_id: [
             DeliverableFact(
                 id=row["id"],
                 code=row["code"],
@@ -181,18 +167,19 @@ def grant_facts(
                 due_on=row["due_on"],
                 status=row["status"],
             )
-        )
-    justified = set(
-        LateJustification.objects.filter(report__project_id__in=projects).values_list(
-            "report__reporting_period_id", "deliverable_id"
-        )
-    )
-    reductions = dict(
-        Reduction.objects.filter(project_id__in=projects)
-        .values("project_id")
-        .annotate(total=Sum("percent"))
-        .values_list("project_id", "total")
-    )
+            for row in rows
+        ]
+        for project_id, rows in _by_project(
+            Deliverable.objects.filter(
+                project_id__in=projects,
+                status__in=NOT_SUBMITTED,
+            ).values("id", "project_id", "code", "work_package__number", "due_on", "status")
+        ).items()
+    }
+
+
+def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalment]]:
+    """The instalments the officer approved, by project and key, each saying if it was paid."""
     paid = set(
         Payment.objects.filter(project_id__in=projects).values_list("instalment_id", flat=True)
     )
@@ -203,54 +190,144 @@ def grant_facts(
         approved[project_id][key] = ApprovedInstalment(
             amount=amount, paid=instalment_id in paid, work_packages=tuple(paid_work_packages)
         )
+    return approved
 
-    facts = {}
-    for project_id, project in projects.items():
-        start = project["start_date"]
-        breaches = _Breaches(
-            snapshots.get(project_id),
-            today,
-            None if breaches_today is None else breaches_today.get(project_id, ()),
-        )
-        wp_facts = [
-            WorkPackageFact(row["number"], row["start_month"]) for row in work_packages[project_id]
-        ]
-        period_rows = periods[project_id]
-        completions = []
-        completed_in_received: dict[int, int] = {}
-        declared_in: dict[int, set[int]] = defaultdict(set)
-        for row in declarations[project_id]:
-            number = row["reporting_period__number"]
-            declared_in[number].add(row["work_package__number"])
-            status = row["reporting_period__report__status"]
-            percent = Decimal(100) if row["completed"] else row["completion_percent"]
-            if percent:
-                completions.append(
-                    Completion(
-                        work_package=row["work_package__number"],
-                        period=number,
-                        percent=percent,
-                        approved=status == ReportStatus.APPROVED,
-                    )
+
+def _completions(declarations: Iterable[dict]) -> tuple[Completion, ...]:
+    """The work packages declared completed, or done to a percentage, in each period's report."""
+    completions = []
+    for row in declarations:
+        percent = Decimal(100) if row["completed"] else row["completion_percent"]
+        if percent:
+            completions.append(
+                Completion(
+                    work_package=row["work_package__number"],
+                    period=row["reporting_period__number"],
+                    percent=percent,
+                    approved=row["reporting_period__report__status"] == ReportStatus.APPROVED,
                 )
-            if row["completed"] and status in RECEIVED:
-                previous = completed_in_received.get(row["work_package__number"])
-                if previous is None or number < previous:
-                    completed_in_received[row["work_package__number"]] = number
-        period_facts = []
-        for row in period_rows:
+            )
+    return tuple(completions)
+
+
+def _declaration_fact(row: dict) -> DeclarationFact:
+    return DeclarationFact(
+        period=row["reporting_period__number"],
+        work_package=row["work_package__number"],
+        completed=row["completed"],
+        report_status=row["reporting_period__report__status"],
+    )
+
+
+@dataclass(frozen=True)
+class _PaymentRecord:
+    """What a batch of projects' payment facts are computed from, read in a fixed number of
+    queries whatever the number of projects; by project id (shares: by work package id)."""
+
+    work_packages: Mapping[int, list[dict]]
+    shares: Mapping[int, dict[str, Decimal]]
+    periods: Mapping[int, list[dict]]
+    declarations: Mapping[int, list[dict]]
+    not_submitted: Mapping[int, list[DeliverableFact]]
+    justified: frozenset[tuple[int, int]]  # (reporting period id, deliverable id)
+    reductions: Mapping[int, Decimal]
+    approved: Mapping[int, dict[str, ApprovedInstalment]]
+
+    @classmethod
+    def read(cls, projects: Collection[int], *, with_shares: bool) -> "_PaymentRecord":
+        return cls(
+            work_packages=_by_project(
+                WorkPackage.objects.filter(project_id__in=projects).values(
+                    "id", "project_id", "number", "start_month", "lump_sum_eur"
+                )
+            ),
+            shares=_shares(projects) if with_shares else {},
+            periods=_by_project(
+                ReportingPeriod.objects.filter(project_id__in=projects)
+                .values(
+                    "id",
+                    "project_id",
+                    "number",
+                    "start_month",
+                    "end_month",
+                    "payment",
+                    "report__id",
+                    "report__status",
+                    "report__first_submitted_at",
+                )
+                .order_by("project_id", "number")
+            ),
+            declarations=_by_project(
+                WorkPackageDeclaration.objects.filter(work_package__project_id__in=projects).values(
+                    "work_package__project_id",
+                    "work_package__number",
+                    "reporting_period__number",
+                    "completed",
+                    "completion_percent",
+                    "reporting_period__report__status",
+                ),
+                key="work_package__project_id",
+            ),
+            not_submitted=_not_submitted(projects),
+            justified=frozenset(
+                LateJustification.objects.filter(report__project_id__in=projects).values_list(
+                    "report__reporting_period_id", "deliverable_id"
+                )
+            ),
+            reductions=dict(
+                Reduction.objects.filter(project_id__in=projects)
+                .values("project_id")
+                .annotate(total=Sum("percent"))
+                .values_list("project_id", "total")
+            ),
+            approved=_approved(projects),
+        )
+
+    def grant_facts(self, project: dict, breaches: _Breaches) -> GrantFacts:
+        project_id = project["id"]
+        work_packages = self.work_packages.get(project_id, [])
+        return GrantFacts(
+            max_grant=project["max_grant_eur"],
+            prefinancing_percent=project["prefinancing_percent"],
+            cap_percent=project["payments_cap_percent"],
+            signed_on=project["signed_on"],
+            start_date=project["start_date"],
+            periods=self.period_facts(project, breaches),
+            work_packages=tuple(
+                WorkPackageFacts(row["number"], row["lump_sum_eur"], self.shares.get(row["id"], {}))
+                for row in work_packages
+            ),
+            completions=_completions(self.declarations.get(project_id, [])),
+            additional_prefinancing_percent=project["call__additional_prefinancing_percent"],
+            pays_partial_completion=project["call__pays_partial_completion"],
+            payment_days=project["call__payment_days"],
+            reduction_percent=self.reductions.get(project_id) or ZERO,
+            open_breaches=breaches.now(),
+            approved=self.approved.get(project_id, {}),
+        )
+
+    def period_facts(self, project: dict, breaches: _Breaches) -> tuple[PeriodFacts, ...]:
+        """What each reporting period's instalment depends on."""
+        project_id, start = project["id"], project["start_date"]
+        wp_facts = [
+            WorkPackageFact(row["number"], row["start_month"])
+            for row in self.work_packages.get(project_id, [])
+        ]
+        declarations = [_declaration_fact(row) for row in self.declarations.get(project_id, [])]
+        not_submitted = self.not_submitted.get(project_id, [])
+        facts = []
+        for row in self.periods.get(project_id, []):
             number = row["number"]
             period_start = month_start(start, row["start_month"])
             period_end = month_end(start, row["end_month"])
             to_declare = work_packages_to_declare(
                 wp_facts,
                 period_end_month=row["end_month"],
-                completed_before=[
-                    wp for wp, done in completed_in_received.items() if done < number
-                ],
+                completed_before=declared_completed_before(declarations, number),
             )
+            declared = {d.work_package for d in declarations if d.period == number}
             received = row["report__first_submitted_at"]
-            period_facts.append(
+            facts.append(
                 PeriodFacts(
                     number=number,
                     start_on=period_start,
@@ -260,38 +337,17 @@ def grant_facts(
                     report_received_on=None
                     if received is None
                     else received.astimezone(BRUSSELS).date(),
-                    undeclared_work_packages=tuple(
-                        n for n in to_declare if n not in declared_in[number]
-                    ),
+                    undeclared_work_packages=tuple(n for n in to_declare if n not in declared),
                     late_unjustified=tuple(
                         d.code
-                        for d in not_submitted[project_id]
+                        for d in not_submitted
                         if needs_justification(d, period_start, period_end)
-                        and (row["id"], d.id) not in justified
+                        and (row["id"], d.id) not in self.justified
                     ),
                     breaches_at_end=breaches.on(period_end),
                 )
             )
-        facts[project_id] = GrantFacts(
-            max_grant=project["max_grant_eur"],
-            prefinancing_percent=project["prefinancing_percent"],
-            cap_percent=project["payments_cap_percent"],
-            signed_on=project["signed_on"],
-            start_date=start,
-            periods=tuple(period_facts),
-            work_packages=tuple(
-                WorkPackageFacts(row["number"], row["lump_sum_eur"], shares.get(row["id"], {}))
-                for row in work_packages[project_id]
-            ),
-            completions=tuple(completions),
-            additional_prefinancing_percent=project["call__additional_prefinancing_percent"],
-            pays_partial_completion=project["call__pays_partial_completion"],
-            payment_days=project["call__payment_days"],
-            reduction_percent=reductions.get(project_id) or ZERO,
-            open_breaches=breaches.now(),
-            approved=approved[project_id],
-        )
-    return facts
+        return tuple(facts)
 
 
 def project_payments(project_id: int) -> dict[str, PaymentRecord]:

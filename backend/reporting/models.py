@@ -1,7 +1,11 @@
-"""Periodic reporting (brief 3.2, 4.3): for each reporting period, the partners' contributions
-to the technical part, the coordinator's status of work packages, the justifications of late
-deliverables, and the report the coordinator submits and the officer reviews. Every submission
-is kept as a frozen version."""
+"""Periodic reporting of a lump-sum grant: for each reporting period, the partners'
+contributions to the technical part, the coordinator's status of work packages, the
+justifications of late deliverables, and the report the coordinator submits and the officer
+reviews. Every submission is kept as a frozen version.
+
+This is how the Funding & Tenders Portal runs it (IT How To "Periodic reporting for lump sums":
+https://webgate.ec.europa.eu/funding-tenders-opportunities/pages/viewpage.action?pageId=8913115).
+"""
 
 from django.conf import settings
 from django.db import models
@@ -178,7 +182,8 @@ class ContributionEntry(models.Model):
 
 class WorkPackageDeclaration(models.Model):
     """The coordinator's status of a work package at the end of a reporting period: completed
-    (on a date) or not (brief 3.2). The lump-sum share is payable once it is completed."""
+    (on a date) or not. A lump sum is paid for completed work packages, not for costs, so the
+    work package's lump-sum share is payable once it is completed."""
 
     work_package = models.ForeignKey(
         WorkPackage, on_delete=models.CASCADE, related_name="declarations"
@@ -266,7 +271,9 @@ class CompletionWaiver(models.Model):
 
 
 class LateJustification(models.Model):
-    """Why a deliverable due in the report's period was not submitted in time (brief 4.2)."""
+    """Why a deliverable due in the report's period was not submitted in time. The portal asks
+    for one for each deliverable due in the period and not submitted when the report is locked
+    for review (IT How To "Completing the deliverables")."""
 
     report = models.ForeignKey(
         PeriodicReport, on_delete=models.CASCADE, related_name="justifications"

@@ -1,12 +1,16 @@
 """Who may do what with periodic reports. Each check returns (allowed, reason).
 
 Each partner contact writes its own organisation's contribution and locks it for review; the
-project's managers (the coordinator contacts, brief 4.3) write the coordinator's own
-contribution, unlock a locked contribution so that its partner can correct it, compose the
-report (technical part, status of work packages, late justifications) and submit it; the
-project's agency officers review it and may waive the condition that a completed work package
-has all its deliverables accepted. Administrators may do everything. Seeing the project at all
-is the selectors' business (a project out of sight is a 404).
+project's managers (the coordinator's contacts) write the coordinator's own contribution, unlock
+a locked contribution so that its partner can correct it, compose the report (technical part,
+status of work packages, late justifications) and submit it; the project's agency officers
+review it and may waive the condition that a completed work package has all its deliverables
+accepted. Administrators may do everything. Seeing the project at all is the selectors' business
+(a project out of sight is a 404).
+
+This follows the Funding & Tenders Portal, where each participant writes its part of the
+technical report and locks it for review, and the coordinator composes and submits the report
+(IT How To "Periodic reporting for lump sums").
 """
 
 from django.utils.translation import gettext as _
@@ -26,15 +30,6 @@ def writes_for(access: Access, participation: Participation) -> bool:
 def access_sees_draft(access: Access, participation: Participation) -> bool:
     """Draft contributions are seen by their own organisation, the managers and admins."""
     return access.admin or access.manager or access.acts_for(participation.pk)
-
-
-def can_see_draft_contribution(user, participation: Participation) -> tuple[bool, str]:
-    if access_sees_draft(project_access(user, participation.project_id), participation):
-        return True, ""
-    return False, _(
-        "A draft contribution is seen by its own organisation, the project's managers and "
-        "administrators only."
-    )
 
 
 def can_write_contribution(user, participation: Participation) -> tuple[bool, str]:

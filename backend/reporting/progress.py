@@ -39,9 +39,7 @@ from backend.workplan.models import (
 )
 from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
 
-NOT_SUBMITTED = (DeliverableStatus.PENDING, DeliverableStatus.DRAFT)
-DECLARING_REPORT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
-
+from .rules import SENT_REPORT_STATUSES
 
 # -- plain rows --------------------------------------------------------------------------------
 
@@ -200,7 +198,7 @@ def work_package_counts(
     for row in declarations:
         if row.work_package_id not in ids:
             continue
-        if row.report_status in DECLARING_REPORT_STATUSES:
+        if row.report_status in SENT_REPORT_STATUSES:
             declared.add(row.work_package_id)
         if row.report_status == ReportStatus.APPROVED:
             approved.add(row.work_package_id)
@@ -298,13 +296,39 @@ def progress_of_projects(
     (seven given a query) whatever their number and size. Deliverables are counted by the
     database, grouped by work package, status and due date; the dates are judged against
     ``today`` here."""
+    work_packages = _work_package_rows(project_ids, clusters)
+    deliverables = _deliverable_rows(project_ids)
+    milestones = _milestone_rows(project_ids)
+    declarations = _declaration_rows(project_ids)
+    ids = (
+        list(project_ids.values_list("pk", flat=True).order_by())
+        if isinstance(project_ids, QuerySet)
+        else list(project_ids)
+    )
+    return {
+        project_id: project_progress(
+            clusters=clusters,
+            work_packages=work_packages[project_id],
+            deliverables=deliverables[project_id],
+            milestones=milestones[project_id],
+            declarations=declarations[project_id],
+            today=today,
+        )
+        for project_id in ids
+    }
+
+
+def _work_package_rows(
+    project_ids: Collection[int] | QuerySet, clusters: list[ClusterRow]
+) -> dict[int, list[WorkPackageRow]]:
+    """The projects' work packages with their clusters in cluster order, by project; two
+    queries."""
     cluster_order = {cluster.code: index for index, cluster in enumerate(clusters)}
     codes_of: dict[int, list[str]] = defaultdict(list)
     for work_package_id, code in WorkPackage.clusters.through.objects.filter(
         workpackage__project_id__in=project_ids
     ).values_list("workpackage_id", "activitycluster__code"):
         codes_of[work_package_id].append(code)
-
     work_packages: dict[int, list[WorkPackageRow]] = defaultdict(list)
     for work_package_id, project_id, number, title in WorkPackage.objects.filter(
         project_id__in=project_ids
@@ -320,7 +344,11 @@ def progress_of_projects(
                 ),
             )
         )
+    return work_packages
 
+
+def _deliverable_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list[DeliverableRow]]:
+    """The projects' deliverables counted by work package, status and due date; one query."""
     deliverables: dict[int, list[DeliverableRow]] = defaultdict(list)
     for row in (
         Deliverable.objects.filter(project_id__in=project_ids)
@@ -329,7 +357,11 @@ def progress_of_projects(
         .order_by()
     ):
         deliverables[row["project_id"]].append(DeliverableRow(**row))
+    return deliverables
 
+
+def _milestone_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list[MilestoneRow]]:
+    """The projects' milestones with their work packages, by project; two queries."""
     linked: dict[int, list[int]] = defaultdict(list)
     for milestone_id, work_package_id in Milestone.work_packages.through.objects.filter(
         milestone__project_id__in=project_ids
@@ -348,13 +380,18 @@ def progress_of_projects(
                 work_package_ids=tuple(linked[milestone_id]),
             )
         )
+    return milestones
 
+
+def _declaration_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list[DeclarationRow]]:
+    """The work packages declared completed in a submitted or approved report, by project; one
+    query."""
     declarations: dict[int, list[DeclarationRow]] = defaultdict(list)
     for project_id, work_package_id, report_status in (
         WorkPackageDeclaration.objects.filter(
             work_package__project_id__in=project_ids,
             completed=True,
-            reporting_period__report__status__in=DECLARING_REPORT_STATUSES,
+            reporting_period__report__status__in=SENT_REPORT_STATUSES,
         )
         .values_list(
             "work_package__project_id", "work_package_id", "reporting_period__report__status"
@@ -362,23 +399,7 @@ def progress_of_projects(
         .distinct()
     ):
         declarations[project_id].append(DeclarationRow(work_package_id, report_status))
-
-    ids = (
-        list(project_ids.values_list("pk", flat=True).order_by())
-        if isinstance(project_ids, QuerySet)
-        else list(project_ids)
-    )
-    return {
-        project_id: project_progress(
-            clusters=clusters,
-            work_packages=work_packages[project_id],
-            deliverables=deliverables[project_id],
-            milestones=milestones[project_id],
-            declarations=declarations[project_id],
-            today=today,
-        )
-        for project_id in ids
-    }
+    return declarations
 
 
 def project_progress_get(

@@ -1,11 +1,16 @@
 """The rules of periodic reporting, as pure functions over plain data (no ORM, no clock: the date
 is a parameter).
 
-- Which work packages a period's report must declare (brief 3.2): every work package that has
-  started by the period's last month and was not declared completed in an earlier period's
-  submitted or approved report.
-- Which deliverables are late in a period (brief 4.2, edge case 21): due within the period and
-  not submitted (nor accepted) now; each needs a justification before the report goes.
+- Which work packages a period's report must declare: every work package that has started by
+  the period's last month and was not declared completed in an earlier period's submitted or
+  approved report. A lump-sum periodic report states, for each work package, whether it is
+  completed: its "Status of Work Packages" (Funding & Tenders Portal, IT How To "Periodic
+  reporting for lump sums",
+  https://webgate.ec.europa.eu/funding-tenders-opportunities/pages/viewpage.action?pageId=8913115).
+- Which deliverables are late in a period: due within the period and not submitted (nor
+  accepted) now. The portal asks the consortium to justify each such delay before the periodic
+  report goes (IT How To "Completing the deliverables",
+  https://webgate.ec.europa.eu/funding-tenders-opportunities/display/IT/Completing+the+Deliverables).
 - When a work package may be declared completed: every deliverable accepted, or an officer's
   waiver.
 - When a work package not completed may carry a completion percentage (the call's partial
@@ -74,6 +79,34 @@ class SubmissionFacts:
     # Late deliverables (codes by id), and the ids that have a justification.
     late: Mapping[int, str] = field(default_factory=dict)
     justified: frozenset[int] = field(default_factory=frozenset)
+
+
+# Report statuses (reporting.ReportStatus values) of a report that was sent to the agency: its
+# declarations of completed work packages stand for the later periods. A draft, or a report sent
+# back for changes, does not count.
+SENT_REPORT_STATUSES = frozenset({"submitted", "approved"})
+
+
+@dataclass(frozen=True)
+class DeclarationFact:
+    """A work package's status as a period's report declares it."""
+
+    period: int  # the reporting period's number
+    work_package: int  # the work package's number
+    completed: bool
+    report_status: str | None  # the status of the period's report (None: not started)
+
+
+def declared_completed_before(declarations: Iterable[DeclarationFact], period: int) -> set[int]:
+    """The numbers of the work packages declared completed in the submitted or approved report
+    of a period before ``period`` (a number): the later reports do not declare them again."""
+    return {
+        declaration.work_package
+        for declaration in declarations
+        if declaration.completed
+        and declaration.period < period
+        and declaration.report_status in SENT_REPORT_STATUSES
+    }
 
 
 def work_packages_to_declare(
@@ -151,8 +184,11 @@ def completion_date_error(
     return None
 
 
-# A partial completion percentage: above 0, below 100, to 2 decimals (brief 3.2, a per-call
-# option for the final period).
+# A partial completion percentage: above 0, below 100, to 2 decimals. Horizon Europe lump-sum
+# grants let the final report declare a work package done to a percentage
+# (https://futuro-perfecto.eu/post/part-2-lump-grants-and-project-management). That CoVE grants
+# do the same is not confirmed by the Erasmus+ Programme Guide: a setting of the call
+# (Call.pays_partial_completion), off by default. The 2 decimals are this application's choice.
 COMPLETION_PERCENT_PLACES = 2
 
 
@@ -280,47 +316,41 @@ def parse_entries(data, work_package_numbers: Iterable[int]) -> tuple[list[Entry
         unknown = sorted(set(item) - {"work_package", *ENTRY_TEXT_FIELDS})
         for name in unknown:
             errors.append(PathError.at(("entries", index, name), _("Unknown field.")))
-        number = item.get("work_package")
-        if isinstance(number, bool) or not isinstance(number, int):
-            errors.append(
-                PathError.at(("entries", index, "work_package"), _("Give a work package's number."))
-            )
-            number = None
-        elif number not in known:
-            errors.append(
-                PathError.at(
-                    ("entries", index, "work_package"),
-                    _("The project has no work package %(number)s.") % {"number": number},
-                )
-            )
-            number = None
-        elif number in seen:
-            errors.append(
-                PathError.at(
-                    ("entries", index, "work_package"),
-                    _("WP%(number)s already has an entry.") % {"number": number},
-                )
-            )
-            number = None
+        number, error = _entry_work_package(item.get("work_package"), known, seen)
+        if error:
+            errors.append(PathError.at(("entries", index, "work_package"), error))
         texts = {}
         for name in ENTRY_TEXT_FIELDS:
-            value = item.get(name, "")
-            if value is None:
-                value = ""
-            if not isinstance(value, str):
-                errors.append(PathError.at(("entries", index, name), _("Not a valid string.")))
-                continue
-            if len(value) > ENTRY_TEXT_MAX_LENGTH:
-                errors.append(
-                    PathError.at(
-                        ("entries", index, name),
-                        _("Write at most %(max)s characters.") % {"max": ENTRY_TEXT_MAX_LENGTH},
-                    )
-                )
-                continue
-            texts[name] = value.strip()
+            value, error = _entry_text(item.get(name, ""))
+            if error:
+                errors.append(PathError.at(("entries", index, name), error))
+            else:
+                texts[name] = value
         if number is not None:
             seen.add(number)
             if len(texts) == len(ENTRY_TEXT_FIELDS):
                 entries.append(EntryInput(work_package=number, **texts))
     return sorted(entries, key=lambda entry: entry.work_package), errors
+
+
+def _entry_work_package(number, known: set[int], seen: set[int]) -> tuple[int | None, str]:
+    """An entry's work package: (its number, "") or (None, what is wrong with it)."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        return None, _("Give a work package's number.")
+    if number not in known:
+        return None, _("The project has no work package %(number)s.") % {"number": number}
+    if number in seen:
+        return None, _("WP%(number)s already has an entry.") % {"number": number}
+    return number, ""
+
+
+def _entry_text(value) -> tuple[str, str]:
+    """An entry's text field, stripped (absent or null: empty): (the text, "") or ("", what
+    is wrong with it)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        return "", _("Not a valid string.")
+    if len(value) > ENTRY_TEXT_MAX_LENGTH:
+        return "", _("Write at most %(max)s characters.") % {"max": ENTRY_TEXT_MAX_LENGTH}
+    return value.strip(), ""

@@ -30,9 +30,11 @@ from .models import (
 )
 from .permissions import access_sees_draft
 from .rules import (
+    DeclarationFact,
     DeliverableFact,
     SubmissionFacts,
     WorkPackageFact,
+    declared_completed_before,
     deliverables_not_accepted,
     late_deliverables,
     work_packages_to_declare,
@@ -40,9 +42,6 @@ from .rules import (
 
 NOT_STARTED = "not_started"
 REPORT_STATUS_FILTERS = (NOT_STARTED, *ReportStatus.values)
-
-# Reports whose declarations of completed work packages stand for later periods.
-SENT_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
 
 
 def report_of(period: ReportingPeriod) -> PeriodicReport | None:
@@ -71,10 +70,10 @@ def _periods(project: Project) -> QuerySet[ReportingPeriod]:
     )
 
 
-def report_list(*, user, project: Project, status: str | None = None) -> QuerySet[ReportingPeriod]:
+def report_list(*, project: Project, status: str | None = None) -> QuerySet[ReportingPeriod]:
     """One reporting period per item, with its report if anybody wrote to it; ``status``
     ("not_started" or a report status) filters. The caller has checked the project is
-    visible to the user."""
+    visible to the user (every role that sees the project sees all its reports)."""
     if status is not None and status not in REPORT_STATUS_FILTERS:
         raise ValueError(f"unknown status filter {status!r}")
     periods = _periods(project)
@@ -171,14 +170,23 @@ class PeriodState:
 
 def completed_before(period: ReportingPeriod) -> set[int]:
     """The work packages declared completed in an earlier period's submitted or approved
-    report."""
-    return set(
-        WorkPackageDeclaration.objects.filter(
-            reporting_period__project_id=period.project_id,
-            reporting_period__number__lt=period.number,
-            reporting_period__report__status__in=SENT_STATUSES,
-            completed=True,
-        ).values_list("work_package__number", flat=True)
+    report (``rules.declared_completed_before``)."""
+    declarations = WorkPackageDeclaration.objects.filter(
+        reporting_period__project_id=period.project_id
+    ).values_list(
+        "reporting_period__number",
+        "work_package__number",
+        "completed",
+        "reporting_period__report__status",
+    )
+    return declared_completed_before(
+        (
+            DeclarationFact(
+                period=number, work_package=wp, completed=completed, report_status=status
+            )
+            for number, wp, completed, status in declarations
+        ),
+        period.number,
     )
 
 

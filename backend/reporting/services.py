@@ -56,7 +56,7 @@ from .rules import (
     parse_entries,
     submission_blockers,
 )
-from .selectors import period_state, report_content
+from .selectors import PeriodState, period_state, report_content
 
 REPORT_FIELDS = (
     "status",
@@ -319,76 +319,129 @@ def declaration_save(
     with transaction.atomic():
         report = _editable_report(period)
         state = period_state(period=period, report=report)
-        if work_package.number not in state.to_declare:
-            reason = (
-                _("WP%(number)s was declared completed in an earlier period's report.")
-                if work_package.start_month <= period.end_month
-                else _("WP%(number)s starts in M%(month)s, after this period ends.")
-            )
-            raise InvalidInput.at(
-                "work_package",
-                reason % {"number": work_package.number, "month": work_package.start_month},
-            )
+        _check_to_declare(period, work_package, state)
         if not isinstance(completed, bool):
             raise InvalidInput.at("completed", _("Say whether the work package is completed."))
         note = _text(comment, "comment", max_length=COMMENT_MAX_LENGTH)
         if completion_percent is not None:
-            error = completion_percent_error(
-                completion_percent,
-                completed=completed,
-                pays_partial_completion=Call.objects.filter(pk=project.call_id)
-                .values_list("pays_partial_completion", flat=True)
-                .get(),
-                final_period=ReportingPeriod.objects.filter(project_id=project.pk)
-                .order_by("-number")
-                .values_list("number", flat=True)
-                .first(),
-                period=period.number,
-            )
-            if error:
-                raise InvalidInput.at("completion_percent", error)
+            _check_completion_percent(period, completion_percent, completed=completed)
         if completed:
-            error = completion_date_error(
-                completed_on, period_end=period.end_date, project_start=project.start_date
-            )
-            if error:
-                raise InvalidInput.at("completed_on", error)
-            refusal = completion_refusal(
-                work_package.number,
-                state.not_accepted(work_package.number),
-                waived=work_package.number in state.waivers,
-            )
-            if refusal:
-                raise Conflict(refusal)
+            _check_completion(period, work_package, state, completed_on)
         elif completed_on is not None:
             raise InvalidInput.at(
                 "completed_on", _("A work package that is not completed has no completion date.")
             )
-        declaration = (
-            WorkPackageDeclaration.objects.select_for_update()
-            .filter(work_package=work_package, reporting_period=period)
-            .first()
-        )
-        before = None if declaration is None else snapshot(declaration, DECLARATION_FIELDS)
-        if declaration is None:
-            declaration = WorkPackageDeclaration(work_package=work_package, reporting_period=period)
-        declaration.completed = completed
-        declaration.completed_on = completed_on if completed else None
-        declaration.completion_percent = None if completed else completion_percent
-        declaration.comment = note
-        declaration.declared_at = timezone.now()
-        declaration.declared_by = user
-        declaration.save()
-        event_record(
-            actor=user,
-            verb="work_package.declared",
-            obj=declaration,
-            project_id=project.pk,
-            before=before,
-            after=snapshot(declaration, DECLARATION_FIELDS),
+        declaration = _declaration_write(
+            period,
+            work_package,
+            user,
+            completed=completed,
+            completed_on=completed_on if completed else None,
+            completion_percent=None if completed else completion_percent,
+            comment=note,
         )
         # The instalment of the period waits for every work package's status.
         projects_changed([project.pk], reason="work package declared")
+    return declaration
+
+
+def _check_to_declare(
+    period: ReportingPeriod, work_package: WorkPackage, state: PeriodState
+) -> None:
+    """The period's report declares the work package: it has started by the period's end and
+    no earlier report declared it completed."""
+    if work_package.number in state.to_declare:
+        return
+    reason = (
+        _("WP%(number)s was declared completed in an earlier period's report.")
+        if work_package.start_month <= period.end_month
+        else _("WP%(number)s starts in M%(month)s, after this period ends.")
+    )
+    raise InvalidInput.at(
+        "work_package",
+        reason % {"number": work_package.number, "month": work_package.start_month},
+    )
+
+
+def _check_completion_percent(
+    period: ReportingPeriod, completion_percent: Decimal, *, completed: bool
+) -> None:
+    """A completion percentage is declared only where the rules allow it (final period, call
+    paying partial completion, work package not completed)."""
+    project = period.project
+    error = completion_percent_error(
+        completion_percent,
+        completed=completed,
+        pays_partial_completion=Call.objects.filter(pk=project.call_id)
+        .values_list("pays_partial_completion", flat=True)
+        .get(),
+        final_period=ReportingPeriod.objects.filter(project_id=project.pk)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first(),
+        period=period.number,
+    )
+    if error:
+        raise InvalidInput.at("completion_percent", error)
+
+
+def _check_completion(
+    period: ReportingPeriod,
+    work_package: WorkPackage,
+    state: PeriodState,
+    completed_on: datetime.date | None,
+) -> None:
+    """A work package declared completed has a completion date within the project and the
+    period, and every deliverable accepted (or an officer's waiver)."""
+    error = completion_date_error(
+        completed_on, period_end=period.end_date, project_start=period.project.start_date
+    )
+    if error:
+        raise InvalidInput.at("completed_on", error)
+    refusal = completion_refusal(
+        work_package.number,
+        state.not_accepted(work_package.number),
+        waived=work_package.number in state.waivers,
+    )
+    if refusal:
+        raise Conflict(refusal)
+
+
+def _declaration_write(
+    period: ReportingPeriod,
+    work_package: WorkPackage,
+    user,
+    *,
+    completed: bool,
+    completed_on: datetime.date | None,
+    completion_percent: Decimal | None,
+    comment: str,
+) -> WorkPackageDeclaration:
+    """Create or replace the work package's declaration in the period's report; one audit
+    event."""
+    declaration = (
+        WorkPackageDeclaration.objects.select_for_update()
+        .filter(work_package=work_package, reporting_period=period)
+        .first()
+    )
+    before = None if declaration is None else snapshot(declaration, DECLARATION_FIELDS)
+    if declaration is None:
+        declaration = WorkPackageDeclaration(work_package=work_package, reporting_period=period)
+    declaration.completed = completed
+    declaration.completed_on = completed_on
+    declaration.completion_percent = completion_percent
+    declaration.comment = comment
+    declaration.declared_at = timezone.now()
+    declaration.declared_by = user
+    declaration.save()
+    event_record(
+        actor=user,
+        verb="work_package.declared",
+        obj=declaration,
+        project_id=period.project_id,
+        before=before,
+        after=snapshot(declaration, DECLARATION_FIELDS),
+    )
     return declaration
 
 

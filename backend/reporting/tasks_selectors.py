@@ -158,15 +158,41 @@ def user_tasks(*, user, now: datetime.datetime) -> Tasks:
         .order_by("project__acronym", "project_id", "position", "id")
     )
     tasks.organisations = participations
-    by_id = {participation.pk: participation for participation in participations}
+    tasks.deliverables = _deliverable_tasks(participations, today)
+    periods = _started_periods(participations, today)
+    contribution_status = {
+        (period_id, participation_id): status
+        for period_id, participation_id, status in _contribution_rows(
+            periods, [participation.pk for participation in participations]
+        )
+    }
+    for period in periods:
+        report = report_of(period)
+        if report is not None and report.status not in EDITABLE_REPORT_STATUSES:
+            continue
+        tasks.contributions.extend(
+            _contribution_tasks(period, participations, contribution_status, now=now)
+        )
+        if period.project_id in managed:
+            tasks.reports.append(_report_task(period, now=now))
+    tasks.contributions.sort(key=lambda task: (task.due_on, task.project.acronym))
+    tasks.reports.sort(key=lambda task: (task.due_on, task.project.acronym))
+    return tasks
 
+
+def _deliverable_tasks(
+    participations: list[Participation], today: datetime.date
+) -> list[DeliverableTask]:
+    """The deliverables these participations lead that are not submitted yet; one query."""
+    by_id = {participation.pk: participation for participation in participations}
+    tasks = []
     for row in (
         Deliverable.objects.filter(lead_id__in=list(by_id), status__in=NOT_SUBMITTED)
         .order_by("due_on", "position", "id")
         .values("id", "lead_id", "code", "title", "status", "due_month", "due_on")
     ):
         lead = by_id[row["lead_id"]]
-        tasks.deliverables.append(
+        tasks.append(
             DeliverableTask(
                 project=lead.project,
                 participant=lead.short_name,
@@ -179,66 +205,85 @@ def user_tasks(*, user, now: datetime.datetime) -> Tasks:
                 overdue=deliverable_is_overdue(row["status"], row["due_on"], today),
             )
         )
+    return tasks
 
-    projects = {participation.project_id: participation.project for participation in participations}
-    periods = [
+
+def _started_periods(
+    participations: list[Participation], today: datetime.date
+) -> list[ReportingPeriod]:
+    """The reporting periods of the participations' projects that have started, with their
+    reports; one query."""
+    project_ids = {participation.project_id for participation in participations}
+    return [
         period
-        for period in ReportingPeriod.objects.filter(project_id__in=list(projects))
+        for period in ReportingPeriod.objects.filter(project_id__in=list(project_ids))
         .select_related("project", "report")
         .order_by("project_id", "number")
         if period.start_date <= today
     ]
-    contribution_status = {
-        (period_id, participation_id): status
-        for period_id, participation_id, status in _contribution_rows(periods, list(by_id))
-    }
-    for period in periods:
-        report = report_of(period)
-        if report is not None and report.status not in EDITABLE_REPORT_STATUSES:
+
+
+def _report_deadline(period: ReportingPeriod, now: datetime.datetime) -> tuple[datetime.date, bool]:
+    """The period's report's deadline, and whether it passed with the report never submitted."""
+    report = report_of(period)
+    due_on = report_due_on(period.end_date)
+    return due_on, report_overdue(due_on, report and report.first_submitted_at, now)
+
+
+def _contribution_tasks(
+    period: ReportingPeriod,
+    participations: list[Participation],
+    contribution_status: dict[tuple[int, int], str],
+    *,
+    now: datetime.datetime,
+) -> list[ContributionTask]:
+    """The contributions to the period's report still to write or lock, of the participations
+    of its project active during the period."""
+    today = brussels_today(now)
+    period_end = period.end_date
+    due_on, overdue = _report_deadline(period, now)
+    tasks = []
+    for participation in participations:
+        if participation.project_id != period.project_id or not _active_during(
+            participation, period.start_date, period_end
+        ):
             continue
-        period_end = period.end_date
-        due_on = report_due_on(period_end)
-        overdue = report_overdue(due_on, report and report.first_submitted_at, now)
-        for participation in participations:
-            if participation.project_id != period.project_id or not _active_during(
-                participation, period.start_date, period_end
-            ):
-                continue
-            status = contribution_status.get((period.pk, participation.pk), NOT_STARTED)
-            if status == ContributionStatus.LOCKED:
-                continue
-            tasks.contributions.append(
-                ContributionTask(
-                    project=period.project,
-                    participation_id=participation.pk,
-                    participant=participation.short_name,
-                    period_number=period.number,
-                    start_month=period.start_month,
-                    end_month=period.end_month,
-                    period_end=period_end,
-                    due_on=due_on,
-                    status=status,
-                    period_ended=period_end < today,
-                    overdue=overdue,
-                )
+        status = contribution_status.get((period.pk, participation.pk), NOT_STARTED)
+        if status == ContributionStatus.LOCKED:
+            continue
+        tasks.append(
+            ContributionTask(
+                project=period.project,
+                participation_id=participation.pk,
+                participant=participation.short_name,
+                period_number=period.number,
+                start_month=period.start_month,
+                end_month=period.end_month,
+                period_end=period_end,
+                due_on=due_on,
+                status=status,
+                period_ended=period_end < today,
+                overdue=overdue,
             )
-        if period.project_id in managed:
-            tasks.reports.append(
-                ReportTask(
-                    project=period.project,
-                    period_number=period.number,
-                    start_month=period.start_month,
-                    end_month=period.end_month,
-                    period_end=period_end,
-                    due_on=due_on,
-                    status=NOT_STARTED if report is None else report.status,
-                    period_ended=period_end < today,
-                    overdue=overdue,
-                )
-            )
-    tasks.contributions.sort(key=lambda task: (task.due_on, task.project.acronym))
-    tasks.reports.sort(key=lambda task: (task.due_on, task.project.acronym))
+        )
     return tasks
+
+
+def _report_task(period: ReportingPeriod, *, now: datetime.datetime) -> ReportTask:
+    """The period's report, for the project's managers to submit."""
+    report = report_of(period)
+    due_on, overdue = _report_deadline(period, now)
+    return ReportTask(
+        project=period.project,
+        period_number=period.number,
+        start_month=period.start_month,
+        end_month=period.end_month,
+        period_end=period.end_date,
+        due_on=due_on,
+        status=NOT_STARTED if report is None else report.status,
+        period_ended=period.end_date < brussels_today(now),
+        overdue=overdue,
+    )
 
 
 def _contribution_rows(periods: list[ReportingPeriod], participation_ids: list[int]):
@@ -374,13 +419,13 @@ class ReportRow:
         return NOT_STARTED if self.report is None else self.report.status
 
 
-def report_rows(*, user, project: Project, now: datetime.datetime) -> list[ReportRow]:
+def report_rows(*, project: Project, now: datetime.datetime) -> list[ReportRow]:
     """Every reporting period of a visible project with its report's status, deadline and
     blockers. Seven queries for each period that has started and whose report can still
     change (``period_state``), one for the rest; a project has a handful of periods."""
     today = brussels_today(now)
     rows = []
-    for period in report_list(user=user, project=project):
+    for period in report_list(project=project):
         report = report_of(period)
         due_on = report_due_on(period.end_date)
         blockers: list[Blocker] = []

@@ -1,5 +1,7 @@
-"""Checking a deliverable's evidence file before it is stored (brief 4.2: one file, in doc, docx,
-odt, rtf, pdf, csv or zip).
+"""Checking a deliverable's evidence file before it is stored. The Funding & Tenders Portal
+takes one file per deliverable, in doc, docx, odt, rtf, pdf, csv or zip; several files go into
+one zip (IT How To "Completing the deliverables",
+https://webgate.ec.europa.eu/funding-tenders-opportunities/display/IT/Completing+the+Deliverables).
 
 The extension says what the file claims to be; its content, as libmagic reads it, must agree.
 An executable or an image renamed ``.pdf`` is refused, and so is a PDF renamed ``.docx``. Files

@@ -117,8 +117,9 @@ class Dissemination(models.TextChoices):
 
 
 class DeliverableStatus(models.TextChoices):
-    """Continuous reporting (brief 4.2): nothing uploaded, uploaded, submitted with its delivery
-    date, accepted by the officer with an approval date. A revision request sends a submitted
+    """The portal's statuses of a deliverable in continuous reporting (IT How To "Completing the
+    deliverables"): nothing uploaded, uploaded, submitted with its delivery date, accepted by
+    the officer with an approval date. A revision request sends a submitted
     deliverable back to Pending with the officer's reason."""
 
     PENDING = "pending", _("Pending")
@@ -275,7 +276,9 @@ class EvidenceFile(models.Model):
 
 
 class DueDateRevision(models.Model):
-    """An officer's revision of a deliverable's due date (brief 4.2)."""
+    """An officer's revision of a deliverable's due date. In the portal only the project
+    officer revises it, only while the deliverable is Pending or Draft, and only to a later
+    date (IT How To "Completing the deliverables")."""
 
     deliverable = models.ForeignKey(
         Deliverable, on_delete=models.CASCADE, related_name="due_date_revisions"

@@ -1,10 +1,10 @@
 """Who may do what with deliverables and milestones. Each check returns (allowed, reason).
 
 The consortium works on a deliverable's file through the project's managers and the contacts of
-the deliverable's lead partner; only the managers (the Primary Coordinator Contact in the portal,
-brief 4.2) submit it. The agency's officers accept it, ask for a revision and revise its due
-date. Administrators may do everything. Seeing the project at all is the selectors' business (a
-project out of sight is a 404).
+the deliverable's lead partner; only the managers submit it (in the portal only the Primary
+Coordinator Contact can: IT How To "Completing the deliverables"). The agency's officers accept
+it, ask for a revision and revise its due date. Administrators may do everything. Seeing the
+project at all is the selectors' business (a project out of sight is a 404).
 """
 
 from django.utils.translation import gettext as _

@@ -1,10 +1,12 @@
 """The continuous-reporting workflow of deliverables and the overdue rules of the work plan, as
-pure data and functions (brief 4.2). No ORM, no settings, no clock: the date is a parameter.
+pure data and functions. No ORM, no settings, no clock: the date is a parameter.
 
 A deliverable goes Pending (nothing uploaded) -> Draft (a file uploaded; it may be replaced or
 deleted) -> Submitted (the delivery date recorded) -> Accepted (the approval date recorded). The
 officer may instead ask for a revision, which sends a submitted deliverable back to Pending. Only
-while Pending or Draft may the officer revise its due date.
+while Pending or Draft may the officer revise its due date. These are the portal's statuses and
+steps (Funding & Tenders Portal, IT How To "Completing the deliverables":
+https://webgate.ec.europa.eu/funding-tenders-opportunities/display/IT/Completing+the+Deliverables).
 """
 
 import datetime

@@ -360,29 +360,7 @@ def milestone_achieve(
                 _("This milestone was already recorded as achieved on %(date)s.")
                 % {"date": locked.achieved_on.isoformat()}
             )
-        errors = []
-        if not isinstance(achieved_on, datetime.date):
-            errors.append(PathError("achieved_on", _("Give the date it was achieved.")))
-        else:
-            problem = achievement_date_problem(
-                achieved_on, project_start=locked.project.start_date, today=today
-            )
-            if problem == "future":
-                errors.append(
-                    PathError(
-                        "achieved_on",
-                        _("A milestone cannot be achieved in the future (today is %(today)s).")
-                        % {"today": today.isoformat()},
-                    )
-                )
-            elif problem == "before_start":
-                errors.append(
-                    PathError(
-                        "achieved_on",
-                        _("The project starts on %(start)s; a milestone cannot be achieved before.")
-                        % {"start": locked.project.start_date.isoformat()},
-                    )
-                )
+        errors = _achievement_date_errors(locked, achieved_on, today)
         try:
             text = _text(verification, "verification")
         except InvalidInput as invalid:
@@ -420,3 +398,30 @@ def milestone_achieve(
         )
         projects_changed([locked.project_id], reason="milestone achieved")
     return locked
+
+
+def _achievement_date_errors(
+    milestone: Milestone, achieved_on, today: datetime.date
+) -> list[PathError]:
+    """What is wrong with the day a milestone is said to be achieved on (empty: nothing)."""
+    if not isinstance(achieved_on, datetime.date):
+        return [PathError("achieved_on", _("Give the date it was achieved."))]
+    start = milestone.project.start_date
+    problem = achievement_date_problem(achieved_on, project_start=start, today=today)
+    if problem == "future":
+        return [
+            PathError(
+                "achieved_on",
+                _("A milestone cannot be achieved in the future (today is %(today)s).")
+                % {"today": today.isoformat()},
+            )
+        ]
+    if problem == "before_start":
+        return [
+            PathError(
+                "achieved_on",
+                _("The project starts on %(start)s; a milestone cannot be achieved before.")
+                % {"start": start.isoformat()},
+            )
+        ]
+    return []

@@ -182,7 +182,7 @@ def _check_young_projects(day: datetime.date, projects: dict, officer) -> None:
     assert pending.changes.get().kind == ChangeKind.ADD_BENEFICIARY
 
     late = projects["HOMECARE"]
-    [rp1, rp2, _rp3] = report_list(user=officer, project=late)
+    [rp1, rp2, _rp3] = report_list(project=late)
     assert rp1.report.status == ReportStatus.DRAFT
     assert rp1.report.first_submitted_at is None
     assert rp1.end_date < day - datetime.timedelta(days=60)

@@ -87,7 +87,10 @@ def _listed(values: Iterable[str]) -> str:
 
 
 def reference_date(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date):
-    """The date on which country statuses are read (brief section 7, case 6)."""
+    """The date on which country statuses are read: the call's reference date, the grant's
+    signature or the day evaluated, a setting of the rule set. No public source says which one
+    the agency applies when a country's association changes during a grant (the United Kingdom
+    and Switzerland are to be associated to Erasmus+ from 2027)."""
     if rules.country_reference == "signature":
         return consortium.signed_on
     if rules.country_reference == "evaluation":
@@ -143,7 +146,7 @@ def evaluate(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) 
     broken = {r.rule for r in verdict.results if r.status == BREACH}
     if not broken <= COMPOSITION_RULES:
         return verdict
-    for day in change_dates(consortium, rules, after=as_of, until=horizon):
+    for day in change_dates(consortium, after=as_of, until=horizon):
         later = _evaluate_on(consortium, rules, day)
         if not any(later.result(rule).status == BREACH for rule in broken):
             gap = RuleResult(
@@ -169,215 +172,277 @@ def evaluate(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) 
 
 
 def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date) -> Verdict:
-    reference = reference_date(consortium, rules, as_of)
-    statuses: dict[tuple[str, datetime.date], str] = {}
-
-    def status_of(country: str, day: datetime.date = reference) -> str:
-        """A country's status on the reference date (or another day), looked up once."""
-        key = (country, day)
-        if key not in statuses:
-            statuses[key] = country_status_on(consortium.countries.get(country, ()), day)
-        return statuses[key]
-
-    active = [p for p in consortium.participants if p.active_on(as_of)]
-    excluded: dict[str, tuple] = {}
-    for participant in active:
-        reason = _exclusion(participant, consortium, as_of)
-        if reason is not None:
-            excluded[participant.key] = reason
-    funded = [p for p in active if p.role in FUNDED_ROLES and p.key not in excluded]
-    partner_roles = FULL_PARTNER_ROLES | (
-        {AFFILIATED_ENTITY} if rules.affiliated_entities_count_as_partners else set()
+    composition = _Composition(consortium, rules, as_of)
+    results = (
+        *_restricted_participants_rule(composition),
+        _min_full_partners_rule(composition),
+        _min_eligible_countries_rule(composition),
+        _min_member_states_rule(composition),
+        *_type_rule(rules, composition.countable, composition.funded, composition.countries),
+        _coordinator_rule(composition.active, composition.excluded, composition.status_of, as_of),
+        *_country_status_changed_rule(composition),
+        *_secondary_vet_provider_rule(composition),
     )
-    eligible = {EU_MEMBER, ASSOCIATED}
-    countable = [p for p in funded if p.role in partner_roles and status_of(p.country) in eligible]
-    countries = sorted({p.country for p in countable})
-    member_states = [c for c in countries if status_of(c) == EU_MEMBER]
-    results: list[RuleResult] = []
+    return Verdict(
+        as_of=as_of, ruleset=rules.key, reference_date=composition.reference, results=results
+    )
 
-    # Dated restrictions: Hungarian public interest trusts, Russian public entities, sanctions.
-    if excluded:
-        results.append(
-            RuleResult(
-                rule="restricted_participants",
-                status=BREACH,
-                required=0,
-                found=len(excluded),
-                participants=tuple(sorted(excluded)),
-                message=gettext_noop(
-                    "On %(date)s, %(participants)s may not take part with EU funding (see the "
-                    "reasons given for each); they do not count toward the composition."
-                ),
-                params={"date": as_of, "participants": _listed(sorted(excluded))},
-                details={
-                    "reasons": {
-                        key: {"message": message, "params": {k: str(v) for k, v in params.items()}}
-                        for key, (message, params) in sorted(excluded.items())
-                    }
-                },
+
+_ELIGIBLE = frozenset({EU_MEMBER, ASSOCIATED})
+
+
+class _Composition:
+    """A consortium as it stands on ``as_of``: who takes part, who may receive EU funding, who
+    counts toward the composition and from which countries. Country statuses are read on the
+    rule set's reference date (or another day), each looked up once."""
+
+    def __init__(self, consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date):
+        self.consortium = consortium
+        self.rules = rules
+        self.as_of = as_of
+        self.reference = reference_date(consortium, rules, as_of)
+        self._statuses: dict[tuple[str, datetime.date], str] = {}
+        self.active = [p for p in consortium.participants if p.active_on(as_of)]
+        self.excluded: dict[str, tuple] = {}
+        for participant in self.active:
+            reason = _exclusion(participant, consortium, as_of)
+            if reason is not None:
+                self.excluded[participant.key] = reason
+        self.funded = [
+            p for p in self.active if p.role in FUNDED_ROLES and p.key not in self.excluded
+        ]
+        partner_roles = FULL_PARTNER_ROLES | (
+            {AFFILIATED_ENTITY} if rules.affiliated_entities_count_as_partners else set()
+        )
+        self.countable = [
+            p
+            for p in self.funded
+            if p.role in partner_roles and self.status_of(p.country) in _ELIGIBLE
+        ]
+        self.countries = sorted({p.country for p in self.countable})
+        self.member_states = [c for c in self.countries if self.status_of(c) == EU_MEMBER]
+
+    def status_of(self, country: str, day: datetime.date | None = None) -> str:
+        """A country's status on the reference date (or another day)."""
+        key = (country, self.reference if day is None else day)
+        if key not in self._statuses:
+            self._statuses[key] = country_status_on(
+                self.consortium.countries.get(country, ()), key[1]
             )
-        )
+        return self._statuses[key]
 
-    # At least N full partners from EU Member States or associated third countries.
-    enough = len(countable) >= rules.min_full_partners
-    results.append(
-        RuleResult(
-            rule="min_full_partners",
-            status=PASS if enough else BREACH,
-            required=rules.min_full_partners,
-            found=len(countable),
-            participants=_names(countable),
-            message=gettext_noop(
-                "%(found)s full partners established in EU Member States or associated third "
-                "countries take part on %(date)s; at least %(required)s are required."
-            ),
-            params={"found": len(countable), "required": rules.min_full_partners, "date": as_of},
-        )
-    )
 
-    # At least N distinct eligible countries.
-    results.append(
+def _restricted_participants_rule(composition: _Composition) -> tuple[RuleResult, ...]:
+    """Dated restrictions: Hungarian public interest trusts, Russian public entities,
+    sanctions."""
+    excluded = composition.excluded
+    if not excluded:
+        return ()
+    return (
         RuleResult(
-            rule="min_eligible_countries",
-            status=PASS if len(countries) >= rules.min_eligible_countries else BREACH,
-            required=rules.min_eligible_countries,
-            found=len(countries),
-            participants=_names(countable),
+            rule="restricted_participants",
+            status=BREACH,
+            required=0,
+            found=len(excluded),
+            participants=tuple(sorted(excluded)),
             message=gettext_noop(
-                "The full partners come from %(found)s EU Member States or associated third "
-                "countries (%(countries)s); at least %(required)s are required."
+                "On %(date)s, %(participants)s may not take part with EU funding (see the "
+                "reasons given for each); they do not count toward the composition."
             ),
-            params={
-                "found": len(countries),
-                "required": rules.min_eligible_countries,
-                "countries": _listed(countries) or "-",
+            params={"date": composition.as_of, "participants": _listed(sorted(excluded))},
+            details={
+                "reasons": {
+                    key: {"message": message, "params": {k: str(v) for k, v in params.items()}}
+                    for key, (message, params) in sorted(excluded.items())
+                }
             },
-            details={"countries": countries},
-        )
+        ),
     )
 
-    # At least N EU Member States (a breach or a warning, by rule set).
-    results.append(
+
+def _min_full_partners_rule(composition: _Composition) -> RuleResult:
+    """At least N full partners from EU Member States or associated third countries."""
+    rules, countable = composition.rules, composition.countable
+    return RuleResult(
+        rule="min_full_partners",
+        status=PASS if len(countable) >= rules.min_full_partners else BREACH,
+        required=rules.min_full_partners,
+        found=len(countable),
+        participants=_names(countable),
+        message=gettext_noop(
+            "%(found)s full partners established in EU Member States or associated third "
+            "countries take part on %(date)s; at least %(required)s are required."
+        ),
+        params={
+            "found": len(countable),
+            "required": rules.min_full_partners,
+            "date": composition.as_of,
+        },
+    )
+
+
+def _min_eligible_countries_rule(composition: _Composition) -> RuleResult:
+    """At least N distinct eligible countries."""
+    rules, countries = composition.rules, composition.countries
+    return RuleResult(
+        rule="min_eligible_countries",
+        status=PASS if len(countries) >= rules.min_eligible_countries else BREACH,
+        required=rules.min_eligible_countries,
+        found=len(countries),
+        participants=_names(composition.countable),
+        message=gettext_noop(
+            "The full partners come from %(found)s EU Member States or associated third "
+            "countries (%(countries)s); at least %(required)s are required."
+        ),
+        params={
+            "found": len(countries),
+            "required": rules.min_eligible_countries,
+            "countries": _listed(countries) or "-",
+        },
+        details={"countries": countries},
+    )
+
+
+def _min_member_states_rule(composition: _Composition) -> RuleResult:
+    """At least N EU Member States (a breach or a warning, by rule set)."""
+    rules, member_states = composition.rules, composition.member_states
+    return RuleResult(
+        rule="min_member_states",
+        status=PASS
+        if len(member_states) >= rules.min_member_states
+        else rules.member_states_severity,
+        required=rules.min_member_states,
+        found=len(member_states),
+        participants=_names(p for p in composition.countable if p.country in member_states),
+        message=gettext_noop(
+            "%(found)s of these countries are EU Member States (%(countries)s); at least "
+            "%(required)s are required."
+        ),
+        params={
+            "found": len(member_states),
+            "required": rules.min_member_states,
+            "countries": _listed(member_states) or "-",
+        },
+        details={"countries": member_states},
+    )
+
+
+def _country_status_changed_rule(composition: _Composition) -> tuple[RuleResult, ...]:
+    """A country whose status on the day evaluated differs from its status on the reference
+    date (associated, or no longer associated, during the grant): reported for review, never
+    applied by itself."""
+    as_of, reference, status_of = composition.as_of, composition.reference, composition.status_of
+    if reference == as_of:
+        return ()
+    funded = composition.funded
+    changed = sorted(
+        country
+        for country in {p.country for p in funded}
+        if status_of(country) != status_of(country, as_of)
+        and _ELIGIBLE & {status_of(country), status_of(country, as_of)}
+    )
+    if not changed:
+        return ()
+    return (
         RuleResult(
-            rule="min_member_states",
-            status=PASS
-            if len(member_states) >= rules.min_member_states
-            else rules.member_states_severity,
-            required=rules.min_member_states,
-            found=len(member_states),
-            participants=_names(p for p in countable if p.country in member_states),
+            rule="country_status_changed",
+            status=REVIEW,
+            required=None,
+            found=changed,
+            participants=_names(p for p in funded if p.country in changed),
             message=gettext_noop(
-                "%(found)s of these countries are EU Member States (%(countries)s); at least "
-                "%(required)s are required."
+                "The programme status of %(countries)s on %(date)s differs from its "
+                "status on the reference date %(reference)s, which the rules apply. "
+                "Review whether the agency applies the new status."
             ),
-            params={
-                "found": len(member_states),
-                "required": rules.min_member_states,
-                "countries": _listed(member_states) or "-",
+            params={"countries": _listed(changed), "date": as_of, "reference": reference},
+            details={
+                "countries": {
+                    c: {"reference": status_of(c), "now": status_of(c, as_of)} for c in changed
+                }
             },
-            details={"countries": member_states},
-        )
+        ),
     )
 
-    results.extend(_type_rule(rules, countable, funded, countries))
-    results.append(_coordinator_rule(active, excluded, status_of, as_of))
 
-    # A country whose status today differs from its status on the reference date (case 6, 7).
-    if reference != as_of:
-        changed = sorted(
-            country
-            for country in {p.country for p in funded}
-            if status_of(country) != status_of(country, as_of)
-            and eligible & {status_of(country), status_of(country, as_of)}
-        )
-        if changed:
-            results.append(
-                RuleResult(
-                    rule="country_status_changed",
-                    status=REVIEW,
-                    required=None,
-                    found=changed,
-                    participants=_names(p for p in funded if p.country in changed),
-                    message=gettext_noop(
-                        "The programme status of %(countries)s on %(date)s differs from its "
-                        "status on the reference date %(reference)s, which the rules apply. "
-                        "Review whether the agency applies the new status."
-                    ),
-                    params={"countries": _listed(changed), "date": as_of, "reference": reference},
-                    details={
-                        "countries": {
-                            c: {"reference": status_of(c), "now": status_of(c, as_of)}
-                            for c in changed
-                        }
-                    },
-                )
-            )
-
-    # EQF coverage: the project may not target only the tertiary level (case 17).
-    if rules.secondary_vet_provider_review and not any(
-        SECONDARY_VET_TYPE in p.types for p in funded
+def _secondary_vet_provider_rule(composition: _Composition) -> tuple[RuleResult, ...]:
+    """EQF coverage: a CoVE may not target only the tertiary level; one focused on EQF 6-8
+    also needs a VET level between EQF 3 and 5 (Czech National Agency, centralised actions:
+    https://www.dzs.cz/en/centralised-activities). Reviewed where the rule set asks for it."""
+    if not composition.rules.secondary_vet_provider_review or any(
+        SECONDARY_VET_TYPE in p.types for p in composition.funded
     ):
-        results.append(
-            RuleResult(
-                rule="secondary_vet_provider",
-                status=REVIEW,
-                required=1,
-                found=0,
-                participants=(),
-                message=gettext_noop(
-                    "No upper-secondary VET provider (EQF 3-4) takes part on %(date)s; check "
-                    "that the project still covers a VET level between EQF 3 and 5."
-                ),
-                params={"date": as_of},
-            )
-        )
-    return Verdict(as_of=as_of, ruleset=rules.key, reference_date=reference, results=tuple(results))
+        return ()
+    return (
+        RuleResult(
+            rule="secondary_vet_provider",
+            status=REVIEW,
+            required=1,
+            found=0,
+            participants=(),
+            message=gettext_noop(
+                "No upper-secondary VET provider (EQF 3-4) takes part on %(date)s; check "
+                "that the project still covers a VET level between EQF 3 and 5."
+            ),
+            params={"date": composition.as_of},
+        ),
+    )
+
+
+def _qualifying(
+    countable, funded, countries, *, with_affiliated: bool
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The eligible countries that have an employer side and a VET provider among their
+    countable partners (and, ``with_affiliated``, their affiliated entities), and who takes
+    part from each country."""
+    types: dict[str, set[str]] = defaultdict(set)
+    who: dict[str, list[str]] = defaultdict(list)
+    for participant in countable:
+        types[participant.country] |= participant.types
+        who[participant.country].append(participant.key)
+    if with_affiliated:
+        for participant in funded:
+            if participant.role == AFFILIATED_ENTITY and participant.country in countries:
+                types[participant.country] |= participant.types
+                who[participant.country].append(participant.key)
+    good = [c for c in countries if types[c] & EMPLOYER_TYPES and types[c] & VET_TYPES]
+    return good, who
+
+
+def _type_rule_met(good: list[str], countries: list[str], required: int, strict: bool) -> bool:
+    """Enough qualifying countries; strict: every eligible country qualifies."""
+    return len(good) >= required and (not strict or len(good) == len(countries))
 
 
 def _type_rule(rules, countable, funded, countries) -> list[RuleResult]:
     """Each (lenient: enough) eligible country has an employer side and a VET provider."""
-
-    def qualifying(with_affiliated: bool) -> tuple[list[str], dict[str, list[str]]]:
-        types: dict[str, set[str]] = defaultdict(set)
-        who: dict[str, list[str]] = defaultdict(list)
-        for participant in countable:
-            types[participant.country] |= participant.types
-            who[participant.country].append(participant.key)
-        if with_affiliated:
-            for participant in funded:
-                if participant.role == AFFILIATED_ENTITY and participant.country in countries:
-                    types[participant.country] |= participant.types
-                    who[participant.country].append(participant.key)
-        good = [c for c in countries if types[c] & EMPLOYER_TYPES and types[c] & VET_TYPES]
-        return good, who
-
+    strict = rules.type_rule_reading == "strict"
     counting = rules.affiliated_entities_count_for_types
-    good, who = qualifying(counting)
+    good, who = _qualifying(countable, funded, countries, with_affiliated=counting)
     lacking = [c for c in countries if c not in good]
-    required = (
-        len(countries) if rules.type_rule_reading == "strict" else rules.min_qualifying_countries
+    required = max(
+        len(countries) if strict else rules.min_qualifying_countries,
+        rules.min_qualifying_countries,
     )
-    required = max(required, rules.min_qualifying_countries)
-    passed = len(good) >= required and (rules.type_rule_reading != "strict" or not lacking)
+    passed = _type_rule_met(good, countries, required, strict)
     status = PASS if passed else BREACH
     params = {"found": len(good), "required": required, "countries": _listed(good) or "-"}
-    message = gettext_noop(
-        "%(found)s eligible countries (%(countries)s) each have an enterprise or sector "
-        "representative and a VET provider among their partners; at least %(required)s are "
-        "required."
-    )
-    if rules.type_rule_reading == "strict":
-        message = gettext_noop(
+    message = (
+        gettext_noop(
             "Every eligible country must have an enterprise or sector representative and a VET "
             "provider among its partners; %(found)s of %(required)s do (%(countries)s)."
         )
-    details: dict[str, object] = {"qualifying": good, "lacking": lacking}
-    if passed and counting:
-        without, _who = qualifying(False)
-        still = len(without) >= required and (
-            rules.type_rule_reading != "strict" or len(without) == len(countries)
+        if strict
+        else gettext_noop(
+            "%(found)s eligible countries (%(countries)s) each have an enterprise or sector "
+            "representative and a VET provider among their partners; at least %(required)s are "
+            "required."
         )
-        if not still:
+    )
+    if passed and counting:
+        without, _who = _qualifying(countable, funded, countries, with_affiliated=False)
+        if not _type_rule_met(without, countries, required, strict):
+            # Met only because affiliated entities' types count: the agency may not accept it.
             status = REVIEW
             affiliated = sorted(
                 p.key for p in funded if p.role == AFFILIATED_ENTITY and p.country in good
@@ -398,26 +463,28 @@ def _type_rule(rules, countable, funded, countries) -> list[RuleResult]:
             participants=tuple(sorted(key for c in good for key in who[c])),
             message=message,
             params=params,
-            details=details,
+            details={"qualifying": good, "lacking": lacking},
         )
     ]
-    if lacking and rules.type_rule_reading != "strict":
-        results.append(
-            RuleResult(
-                rule="countries_without_both_types",
-                status=REVIEW,
-                required=None,
-                found=lacking,
-                participants=tuple(sorted(key for c in lacking for key in who[c])),
-                message=gettext_noop(
-                    "Countries taking part without both an enterprise or sector representative "
-                    "and a VET provider: %(countries)s. They do not count toward the type rule."
-                ),
-                params={"countries": _listed(lacking)},
-                details={"countries": lacking},
-            )
-        )
+    if lacking and not strict:
+        results.append(_countries_without_both_types(lacking, who))
     return results
+
+
+def _countries_without_both_types(lacking: list[str], who: dict[str, list[str]]) -> RuleResult:
+    return RuleResult(
+        rule="countries_without_both_types",
+        status=REVIEW,
+        required=None,
+        found=lacking,
+        participants=tuple(sorted(key for c in lacking for key in who[c])),
+        message=gettext_noop(
+            "Countries taking part without both an enterprise or sector representative "
+            "and a VET provider: %(countries)s. They do not count toward the type rule."
+        ),
+        params={"countries": _listed(lacking)},
+        details={"countries": lacking},
+    )
 
 
 def _coordinator_rule(active, excluded, status_of, as_of) -> RuleResult:
@@ -473,14 +540,13 @@ def _coordinator_rule(active, excluded, status_of, as_of) -> RuleResult:
 
 def change_dates(
     consortium: Consortium,
-    rules: RuleSetFacts,
     *,
     after: datetime.date | None = None,
     until: datetime.date | None = None,
 ) -> list[datetime.date]:
     """The dates on which the verdict can change: joins, the day after a participation ends,
-    restrictions starting and ending, and (if statuses are read on the date evaluated)
-    countries changing status. Sorted, within the project's life and (after, until]."""
+    restrictions starting and ending, and countries changing status. Sorted, within the
+    project's life and (after, until]."""
     dates = {consortium.start_date}
     for participant in consortium.participants:
         dates.add(participant.joined_on)
@@ -518,7 +584,7 @@ def timeline(
     """Each date in the project's life on which the verdict changes, with the verdict from then
     on. The first entry is the project's start (or ``start``)."""
     first = start or consortium.start_date
-    dates = [first, *change_dates(consortium, rules, after=first, until=end)]
+    dates = [first, *change_dates(consortium, after=first, until=end)]
     entries: list[TimelineEntry] = []
     for day in dates:
         verdict = evaluate(consortium, rules, day)
@@ -533,7 +599,7 @@ def next_breach(
     """The first breach that changes already recorded bring within the rule set's warning
     horizon (the caller asks when there is none today)."""
     horizon = today + datetime.timedelta(days=rules.scheduled_breach_days)
-    for day in change_dates(consortium, rules, after=today, until=horizon):
+    for day in change_dates(consortium, after=today, until=horizon):
         # Unforgiving: a coming gap is announced even if it would be tolerated.
         verdict = _evaluate_on(consortium, rules, day)
         if not verdict.compliant:

@@ -289,7 +289,8 @@ EU_MEMBER_STATES = [
     "SI",
     "SK",
 ]
-# Third countries associated to Erasmus+ 2021-2027 (Programme Guide; brief section 2.3).
+# Third countries associated to Erasmus+ 2021-2027 (Regulation (EU) 2021/817, Article 19, as the
+# Programme Guide lists them: https://erasmus.usamvcluj.ro/eligible-countries-in-erasmus/).
 ASSOCIATED_COUNTRIES = ["IS", "LI", "MK", "NO", "RS", "TR"]
 PROGRAMME_START = datetime.date(2021, 1, 1)
 

@@ -3,8 +3,11 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# The 2021 call text states "at least 2 EU Member States"; later call texts do not, so too few
-# Member States is a warning there (brief section 2.2).
+# The 2021 call asks for "at least 2 EU Member States" among the eligible countries (Serbian
+# National Agency's CoVE page:
+# https://erasmusplus.rs/vocational-education-and-training/centres-for-vocational-excellence/).
+# The summaries of later calls do not mention it, and whether they dropped it is not confirmed:
+# too few Member States is a warning there.
 RULESETS = [
     ("cove-2021", "CoVE 2021 call", "breach"),
     ("cove-2022", "CoVE 2022 call", "warning"),
