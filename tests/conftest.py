@@ -19,9 +19,10 @@ from django.conf import settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from backend.accounts.models import ProjectRole
 from backend.config.celery import app as celery_app
 from backend.grantfile.services import grant_file_import
-from backend.grants.models import Project
+from backend.grants.models import Participation, Project
 from tests import factories
 from tests.factories import UserFactory
 from tests.workers import TODAY_VARIABLE, fixed_today, travel_to_day
@@ -199,24 +200,43 @@ def other_project(db, spec_example_bytes) -> Project:
     return grant_file_import(content=spec_example_bytes)
 
 
-def _user(username, project=None, role=None, acting_for=None, **flags):
-    participation = None
-    if project is not None and acting_for is not None:
-        participation = project.participations.get(short_name=acting_for)
-    return factories.member(username, project, role, acting_for=participation, **flags)
+# Who the API tells apart: (username, on the first or the other project, role, acting for,
+# flags).
+_ROLES = {
+    "admin": ("root", None, None, None, {"is_superuser": True, "is_staff": True}),
+    "officer": ("po", "project", "officer", None, {"is_agency_officer": True}),
+    "other_officer": ("po-other", "other", "officer", None, {"is_agency_officer": True}),
+    "manager": ("pm", "project", "manager", "GAUJA", {}),
+    "partner_contact": ("pc", "project", "partner_contact", "ZILEMED", {}),
+    "other_partner": ("pc-other", "project", "partner_contact", "LVTDA", {}),
+    "other_manager": ("pm-other", "other", "manager", "UNIWA", {}),
+    "stranger": ("nobody", None, None, None, {}),
+}
 
 
-def _one_user_per_role(project, other, *, other_contact: str) -> dict:
-    return {
-        "admin": _user("root", is_superuser=True, is_staff=True),
-        "officer": _user("po", project, "officer", is_agency_officer=True),
-        "other_officer": _user("po-other", other, "officer", is_agency_officer=True),
-        "manager": _user("pm", project, "manager", acting_for="GAUJA"),
-        "partner_contact": _user("pc", project, "partner_contact", acting_for="ZILEMED"),
-        "other_partner": _user("pc-other", project, "partner_contact", acting_for="LVTDA"),
-        "other_manager": _user("pm-other", other, "manager", acting_for=other_contact),
-        "stranger": _user("nobody"),
+def _one_user_per_role(project, other) -> dict:
+    """The kinds of user of _ROLES on ``project`` (coordinated by GAUJA, with ZILEMED and
+    LVTDA) and ``other`` (coordinated by UNIWA); a manager or partner contact works for the
+    organisation it acts for. Written in a few queries."""
+    projects = {"project": project, "other": other}
+    acting = {
+        (participation.project_id, participation.short_name): participation
+        for participation in Participation.objects.filter(project__in=[project, other])
     }
+    rows, roles = [], {}
+    for kind, (username, which, role, short_name, flags) in _ROLES.items():
+        where = projects.get(which)
+        participation = acting.get((where.pk, short_name)) if where and short_name else None
+        organisation_id = participation.organisation_id if participation else None
+        rows.append({"username": username, "organisation_id": organisation_id, **flags})
+        if where is not None:
+            roles[kind] = (where, role, participation)
+    users = dict(zip(_ROLES, factories.bulk(UserFactory, rows), strict=True))
+    ProjectRole.objects.bulk_create(
+        ProjectRole(user=users[kind], project=where, role=role, participation=participation)
+        for kind, (where, role, participation) in roles.items()
+    )
+    return users
 
 
 @pytest.fixture
@@ -224,7 +244,7 @@ def users(demo, other_project) -> dict:
     """One user per kind of role: the demo's manager (for the coordinator GAUJA), a partner
     contact for ZILEMED and another for LVTDA, the demo's officer, an officer and a manager of
     another project, an administrator, and a stranger with no role."""
-    return _one_user_per_role(demo, other_project, other_contact="UNIWA")
+    return _one_user_per_role(demo, other_project)
 
 
 # -- a small grant built with factories, and the same users on it -----------------------------
@@ -257,4 +277,4 @@ def grant_users(grant, other_grant) -> dict:
     """The ``users`` of the demo, on ``grant`` and ``other_grant``: the manager for GAUJA,
     partner contacts for ZILEMED and LVTDA, the officer; an officer and a manager (for UNIWA) of
     the other grant; an administrator and a stranger."""
-    return _one_user_per_role(grant, other_grant, other_contact="UNIWA")
+    return _one_user_per_role(grant, other_grant)

@@ -275,10 +275,7 @@ class WorkPackageFactory(DjangoModelFactory):
             codes = ["teaching_learning"] if extracted is None else extracted
             through = WorkPackage.clusters.through
             through.objects.bulk_create(
-                through(workpackage_id=self.pk, activitycluster_id=pk)
-                for pk in ActivityCluster.objects.filter(code__in=codes).values_list(
-                    "pk", flat=True
-                )
+                through(workpackage_id=self.pk, activitycluster_id=pk) for pk in _cluster_ids(codes)
             )
 
     @factory.post_generation
@@ -389,16 +386,21 @@ def reporting_periods(project: Project, *ends: int) -> list[ReportingPeriod]:
         ends = (*ends, project.duration_months)
     first = _next(project.reporting_periods, "number")
     starts = (_next(project.reporting_periods, "end_month"), *(end + 1 for end in ends[:-1]))
-    return [
-        ReportingPeriodFactory(
-            project=project,
-            number=number,
-            start_month=start,
-            end_month=end,
-            payment=PeriodPayment.BALANCE if end == ends[-1] else PeriodPayment.INTERIM,
-        )
-        for number, start, end in zip(range(first, first + len(ends)), starts, ends, strict=True)
-    ]
+    return bulk(
+        ReportingPeriodFactory,
+        [
+            {
+                "number": number,
+                "start_month": start,
+                "end_month": end,
+                "payment": PeriodPayment.BALANCE if end == ends[-1] else PeriodPayment.INTERIM,
+            }
+            for number, start, end in zip(
+                range(first, first + len(ends)), starts, ends, strict=True
+            )
+        ],
+        project=project,
+    )
 
 
 # -- periodic reports ----------------------------------------------------------------------------
@@ -497,6 +499,18 @@ class PaymentFactory(DjangoModelFactory):
 # -- a whole small grant -------------------------------------------------------------------------
 
 
+def bulk(factory_class, rows, **common) -> list:
+    """One object per row (a dict of fields; the factory's defaults for the rest), built with
+    ``factory_class`` and inserted in one query. Post-generation steps do not run, and a row
+    gives what the factory would otherwise read from the database (numbers, codes, positions)."""
+    model = factory_class._meta.model
+    return model.objects.bulk_create([factory_class.build(**common, **row) for row in rows])
+
+
+def _cluster_ids(codes) -> list[int]:
+    return list(ActivityCluster.objects.filter(code__in=codes).values_list("pk", flat=True))
+
+
 def consortium(
     *,
     coordinator: str = "GAUJA",
@@ -510,32 +524,76 @@ def consortium(
     partners; ``work_packages`` work packages over the whole project, each led by the
     coordinator and shared between it and the beneficiaries, each with a deliverable due in
     month 3 (D1.1, D2.1...); milestone MS1 of WP1, due in month 2; reporting periods ending in
-    ``period_ends`` and at the project's end."""
+    ``period_ends`` and at the project's end. Built in a few queries, as an import would."""
     project = ProjectFactory(**project_fields)
-    position = iter(range(1, 100))
-    lead = CoordinatorFactory(project=project, short_name=coordinator, position=next(position))
-    partners = [
-        BeneficiaryFactory(project=project, short_name=name, position=next(position))
-        for name in beneficiaries
+    members = [
+        (coordinator, ParticipationRole.COORDINATOR, ["vet_provider_secondary"]),
+        *((name, ParticipationRole.BENEFICIARY, ["enterprise"]) for name in beneficiaries),
+        *(
+            (name, ParticipationRole.ASSOCIATED_PARTNER, ["public_authority"])
+            for name in associated_partners
+        ),
     ]
-    for name in associated_partners:
-        AssociatedPartnerFactory(project=project, short_name=name, position=next(position))
-    sharing = [lead, *partners]
-    lump_sum = Decimal("100000.00")
-    share = (lump_sum / len(sharing)).quantize(Decimal("0.01"))
-    amounts = dict.fromkeys(sharing, share)
-    amounts[lead] += lump_sum - share * len(sharing)
-    packages = [
-        WorkPackageFactory(
-            project=project, number=number, lead=lead, lump_sum_eur=lump_sum, shares=amounts
-        )
-        for number in range(1, work_packages + 1)
-    ]
-    for wp in packages:
-        DeliverableFactory(work_package=wp, code=f"D{wp.number}.1", due_month=3, position=wp.number)
+    latvia = Country(code="LV")
+    organisations = bulk(
+        OrganisationFactory, [{"short_name": name} for name, _, _ in members], country=latvia
+    )
+    OrganisationType.objects.bulk_create(
+        OrganisationType(organisation=organisation, code=code)
+        for organisation, (_, _, types) in zip(organisations, members, strict=True)
+        for code in types
+    )
+    participations = bulk(
+        ParticipationFactory,
+        [
+            {"short_name": name, "role": role, "organisation": organisation, "position": position}
+            for position, (organisation, (name, role, _)) in enumerate(
+                zip(organisations, members, strict=True), start=1
+            )
+        ],
+        project=project,
+    )
+    lead = participations[0]
+    sharing = participations[: 1 + len(beneficiaries)]
+    packages = bulk(
+        WorkPackageFactory,
+        [{"number": number} for number in range(1, work_packages + 1)],
+        project=project,
+        lead=lead,
+    )
+    through = WorkPackage.clusters.through
+    teaching = _cluster_ids(["teaching_learning"])
+    through.objects.bulk_create(
+        through(workpackage_id=wp.pk, activitycluster_id=pk) for wp in packages for pk in teaching
+    )
+    WorkPackageShare.objects.bulk_create(
+        WorkPackageShare(work_package=wp, participation=participation, amount_eur=amount)
+        for wp in packages
+        for participation, amount in _shares(wp.lump_sum_eur, sharing).items()
+    )
+    bulk(
+        DeliverableFactory,
+        [
+            {"work_package": wp, "code": f"D{wp.number}.1", "due_month": 3, "position": wp.number}
+            for wp in packages
+        ],
+    )
     if packages:
         MilestoneFactory(
-            project=project, code="MS1", position=1, due_month=2, work_packages=packages[:1]
+            project=project,
+            code="MS1",
+            position=1,
+            lead=lead,
+            due_month=2,
+            work_packages=packages[:1],
         )
     reporting_periods(project, *period_ends)
     return project
+
+
+def _shares(lump_sum: Decimal, sharing: list[Participation]) -> dict[Participation, Decimal]:
+    """The lump sum in equal shares, the rounding left to the first (the coordinator)."""
+    share = (lump_sum / len(sharing)).quantize(Decimal("0.01"))
+    amounts = dict.fromkeys(sharing, share)
+    amounts[sharing[0]] += lump_sum - share * len(sharing)
+    return amounts

@@ -32,10 +32,22 @@ def grant(db) -> Project:
         period_ends=(18, 36),
     )
     wp1, wp6 = (project.work_packages.get(number=number) for number in (1, 6))
-    for number, month in ((2, 6), (3, 18), (4, 24)):
-        factories.DeliverableFactory(work_package=wp1, code=f"D1.{number}", due_month=month)
-    for number, month in ((2, 10), (3, 20), (4, 30), (5, 45)):
-        factories.DeliverableFactory(work_package=wp6, code=f"D6.{number}", due_month=month)
+    factories.bulk(
+        factories.DeliverableFactory,
+        [
+            {"work_package": wp, "code": f"D{wp.number}.{number}", "due_month": month}
+            for wp, number, month in (
+                (wp1, 2, 6),
+                (wp1, 3, 18),
+                (wp1, 4, 24),
+                (wp6, 2, 10),
+                (wp6, 3, 20),
+                (wp6, 4, 30),
+                (wp6, 5, 45),
+            )
+        ],
+        position=0,
+    )
     # Listed as the grant file lists them: by work package, then number.
     deliverables = list(project.deliverables.order_by("code"))
     for position, deliverable in enumerate(deliverables, start=1):
