@@ -11,16 +11,14 @@ swap configuration. Full-page form posts answer 400 (bad input) or 409 (a step o
 with the form re-shown as typed.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backend.amendments.errors import AmendmentConflict, AmendmentInvalid
 from backend.amendments.models import AmendmentStatus, ChangeKind
 from backend.amendments.permissions import can_decide, can_propose, can_try_changes
 from backend.amendments.selectors import (
@@ -46,13 +44,13 @@ from backend.grants.models import OrgType, ParticipationRole, ProgrammeStatus
 from backend.grants.rules import country_status_on
 from backend.grants.selectors import eligibility_on, project_eligibility
 from frontend.access import page_check, page_project
+from frontend.forms import attempt, submit
 from frontend.forms_amendments import (
     ApproveForm,
     Choices,
     RejectForm,
     bound_builder,
     initial_builder,
-    place_step_errors,
     rearranged_builder,
     rearranging,
     stored_rows,
@@ -187,12 +185,6 @@ def error_lines(errors) -> list[str]:
     return lines
 
 
-def _see_other(url: str) -> HttpResponseRedirect:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
-
-
 # -- the consortium ---------------------------------------------------------------------------
 
 
@@ -292,20 +284,21 @@ def amendment_builder(request, project_id: int):
     if rearranging(request.POST):
         return _builder_page(request, project, context, rearranged_builder(request.POST, choices))
     builder = bound_builder(request.POST, choices)
-    if builder.is_valid():
-        try:
-            created = amendment_create(
-                project=project,
-                user=request.user,
-                justification=builder.justification,
-                changes=builder.changes(),
-            )
-        except AmendmentInvalid as invalid:
-            builder.place_errors(invalid.errors)
-        else:
-            messages.success(request, _("The amendment request was saved as a draft."))
-            return _see_other(reverse("frontend:amendment", args=[project.pk, created.pk]))
-    return _builder_page(request, project, context, builder, status=400)
+    return submit(
+        request,
+        builder,
+        lambda: amendment_create(
+            project=project,
+            user=request.user,
+            justification=builder.justification,
+            changes=builder.changes(),
+        ),
+        refused=lambda refusal: _builder_page(
+            request, project, context, builder, status=refusal.status, conflict=refusal.conflict
+        ),
+        url=lambda created: reverse("frontend:amendment", args=[project.pk, created.pk]),
+        message=_("The amendment request was saved as a draft."),
+    )
 
 
 def _amendment_or_404(request, project, amendment_id: int):
@@ -379,50 +372,58 @@ def amendment(request, project_id: int, amendment_id: int):
         return _amendment_page(request, project, item)
     page_check(can_propose, request, project)
     form_action = reverse("frontend:amendment", args=[project.pk, item.pk])
+    context = amendment_context(project_id=project.pk)
+    choices = Choices.from_context(context)
     if rearranging(request.POST):
-        context = amendment_context(project_id=project.pk)
-        builder = rearranged_builder(request.POST, Choices.from_context(context))
+        builder = rearranged_builder(request.POST, choices)
         if request.htmx:
             return _builder_page(request, project, context, builder, form_action=form_action)
         return _amendment_page(request, project, item, builder=builder)
-    context = amendment_context(project_id=project.pk)
-    builder = bound_builder(request.POST, Choices.from_context(context))
-    if builder.is_valid():
-        try:
-            amendment_update(
-                request=item,
-                user=request.user,
-                justification=builder.justification,
-                changes=builder.changes(),
-            )
-        except AmendmentConflict as conflict:
-            return _amendment_page(
-                request, project, item, status=409, builder=builder, conflict=conflict.message
-            )
-        except AmendmentInvalid as invalid:
-            builder.place_errors(invalid.errors)
-        else:
-            messages.success(request, _("The draft was saved."))
-            return _see_other(form_action)
-    return _amendment_page(request, project, item, status=400, builder=builder)
+    builder = bound_builder(request.POST, choices)
+    return submit(
+        request,
+        builder,
+        lambda: amendment_update(
+            request=item,
+            user=request.user,
+            justification=builder.justification,
+            changes=builder.changes(),
+        ),
+        refused=lambda refusal: _amendment_page(
+            request,
+            project,
+            item,
+            status=refusal.status,
+            builder=builder,
+            conflict=refusal.conflict,
+        ),
+        url=form_action,
+        message=_("The draft was saved."),
+    )
 
 
-def _step(request, project_id: int, amendment_id: int, check, take, done: str, refused: str):
+def _step(request, project_id: int, amendment_id: int, check, take, done: str, not_done: str):
     """Load the request, check the user may take the step, take it; a refusal re-shows the
     request with the reason (409 for a step out of order, 400 for what is missing)."""
     project = page_project(request, project_id)
     item = _amendment_or_404(request, project, amendment_id)
     page_check(check, request, project)
-    try:
-        take(item)
-    except AmendmentConflict as conflict:
-        return _amendment_page(request, project, item, status=409, conflict=conflict.message)
-    except AmendmentInvalid as invalid:
-        return _amendment_page(
-            request, project, item, status=400, refused=refused, refusals=invalid.errors
-        )
-    messages.success(request, done)
-    return _see_other(reverse("frontend:amendment", args=[project.pk, item.pk]))
+    return submit(
+        request,
+        None,
+        lambda: take(item),
+        refused=lambda refusal: _amendment_page(
+            request,
+            project,
+            item,
+            status=refusal.status,
+            conflict=refusal.conflict,
+            refused="" if refusal.conflict else not_done,
+            refusals=refusal.unplaced,
+        ),
+        url=reverse("frontend:amendment", args=[project.pk, item.pk]),
+        message=done,
+    )
 
 
 @login_required
@@ -439,25 +440,29 @@ def amendment_submit_view(request, project_id: int, amendment_id: int):
     )
 
 
-def _decision(request, project_id, amendment_id, form_class, form_key, take, done, refused):
+def _decision(request, project_id, amendment_id, form_class, form_key, take, done, not_done):
+    """An officer's decision; every field of its form is optional: the service says what is
+    missing, at the field."""
     project = page_project(request, project_id)
     item = _amendment_or_404(request, project, amendment_id)
     page_check(can_decide, request, project)
     form = form_class(request.POST, prefix=form_key.removesuffix("_form"))
-    form.is_valid()  # every field is optional here: the service says what is missing
-    try:
-        take(item, form.cleaned_data)
-    except AmendmentConflict as conflict:
-        return _amendment_page(
-            request, project, item, status=409, conflict=conflict.message, **{form_key: form}
-        )
-    except AmendmentInvalid as invalid:
-        place_step_errors(form, invalid.errors)
-        return _amendment_page(
-            request, project, item, status=400, refused=refused, **{form_key: form}
-        )
-    messages.success(request, done)
-    return _see_other(reverse("frontend:amendment", args=[project.pk, item.pk]))
+    return submit(
+        request,
+        form,
+        lambda: take(item, form.cleaned_data),
+        refused=lambda refusal: _amendment_page(
+            request,
+            project,
+            item,
+            status=refusal.status,
+            conflict=refusal.conflict,
+            refused="" if refusal.conflict else not_done,
+            **{form_key: form},
+        ),
+        url=reverse("frontend:amendment", args=[project.pk, item.pk]),
+        message=done,
+    )
 
 
 @login_required
@@ -500,6 +505,12 @@ def amendment_reject_view(request, project_id: int, amendment_id: int):
 # -- the live what-if -------------------------------------------------------------------------
 
 
+def _tried(project, builder):
+    """The what-if of the builder's changes; None while it has none."""
+    changes = builder.changes()
+    return changes_what_if(project=project, changes=changes) if changes else None
+
+
 @login_required
 @require_POST
 def amendment_what_if_view(request, project_id: int):
@@ -508,21 +519,14 @@ def amendment_what_if_view(request, project_id: int):
     project = page_project(request, project_id)
     page_check(can_try_changes, request, project)
     builder = bound_builder(request.POST)
-    values = {"project": project, "what_if": None, "hint": False, "general": []}
     managed = builder.rows.management_form.is_valid()
-    if builder.is_valid():
-        changes = builder.changes()
-        if not changes:
-            values["hint"] = True
-        else:
-            try:
-                result = changes_what_if(project=project, changes=changes)
-            except AmendmentInvalid as invalid:
-                builder.place_errors(invalid.errors)
-            else:
-                values["what_if"] = what_if_view(result, get_language())
-    elif not managed:
-        values["hint"] = True
+    result, refusal = attempt(builder, lambda: _tried(project, builder))
+    values = {
+        "project": project,
+        "what_if": None if result is None else what_if_view(result, get_language()),
+        # Nothing to try yet: no row, or rows without a change.
+        "hint": not managed or (refusal is None and result is None),
+    }
     row_errors = builder.row_errors() if managed else {}
     values["general"] = [str(e) for e in builder.form.non_field_errors()]
     values["row_errors"] = [

@@ -104,12 +104,6 @@ class RejectForm(forms.Form):
     )
 
 
-def place_step_errors(form: forms.Form, errors) -> None:
-    """A decision's errors at the form's fields (note, override_justification), or the form's."""
-    for error in errors:
-        form.add_error(error.path if error.path in form.fields else None, error.message)
-
-
 class ChangeRowForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of change"),
@@ -197,7 +191,7 @@ class ChangeRowForm(forms.Form):
     def shown(self) -> list[dict]:
         """The row's fields to render after the kind, with their labels for the kind."""
         return [
-            {"field": self[name], "label": self.label_for(name), "is_types": name == "types"}
+            {"field": self[name], "label": self.label_for(name)}
             for name in ("effective_on", *self.used_fields())
         ]
 
