@@ -355,11 +355,8 @@ def test_the_totals_cover_every_project_while_the_lines_are_paged(
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ({"project": "abc"}, {"project": {"0": ["A valid integer is required."]}}),
-        (
-            {"project": "0"},
-            {"project": {"0": ["Ensure this value is greater than or equal to 1."]}},
-        ),
+        ({"project": "abc"}, [("project[0]", "A valid integer is required.")]),
+        ({"project": "0"}, [("project[0]", "Ensure this value is greater than or equal to 1.")]),
     ],
     ids=["not-a-number", "zero"],
 )
@@ -368,7 +365,13 @@ def test_a_malformed_project_filter_is_400_naming_it(
 ):
     response = _get(api_client, grant_users["admin"], PORTFOLIO_URL, query)
 
-    assert (response.status_code, response.json()) == (400, errors)
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "detail": "The filters are not valid.",
+            "errors": [{"path": path, "message": message} for path, message in errors],
+        },
+    )
 
 
 def test_a_project_the_user_cannot_see_is_400_naming_it(
@@ -383,10 +386,14 @@ def test_a_project_the_user_cannot_see_is_400_naming_it(
 
     assert response.status_code == 400
     assert response.json() == {
-        "project": [
-            f"No project you can see has the id {other_grant.pk}.",
-            "No project you can see has the id 999999.",
-        ]
+        "detail": "The filters are not valid.",
+        "errors": [
+            {
+                "path": "project",
+                "message": f"No project you can see has the id {other_grant.pk}.",
+            },
+            {"path": "project", "message": "No project you can see has the id 999999."},
+        ],
     }
 
 
