@@ -1,14 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import (
-    consortium_views,
-    manager_views,
-    officer_views,
-    partner_views,
-    report_views,
-    views,
-)
+from frontend import views
+from frontend.consortium import views as consortium
+from frontend.portfolio import views as portfolio
+from frontend.project import views as project
+from frontend.reports import contributions
+from frontend.reports import views as reports
+from frontend.workplan import views as workplan
 
 app_name = "frontend"
 
@@ -23,11 +22,12 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Each area owns its routes: the officer's portfolio, the manager's project pages, the
-    # partner's tasks, the consortium and amendment pages.
-    *officer_views.urlpatterns,
-    *manager_views.urlpatterns,
-    *partner_views.urlpatterns,
-    *consortium_views.urlpatterns,
-    *report_views.urlpatterns,
+    # Each area owns its routes: the portfolio, a project's home, its work plan, its reports and
+    # the partners' contributions, its consortium and amendments.
+    *portfolio.urlpatterns,
+    *project.urlpatterns,
+    *workplan.urlpatterns,
+    *contributions.urlpatterns,
+    *consortium.urlpatterns,
+    *reports.urlpatterns,
 ]

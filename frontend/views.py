@@ -26,4 +26,6 @@ def home(request):
 
 @login_required
 def project_list(request):
-    return render(request, "frontend/projects.html", {"projects": projects_for(user=request.user)})
+    return render(
+        request, "frontend/project/list.html", {"projects": projects_for(user=request.user)}
+    )

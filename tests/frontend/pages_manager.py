@@ -1,4 +1,4 @@
-"""The project manager's pages (frontend/manager_views.py): the same answers per role as the
+"""The project manager's pages (frontend/workplan/views.py): the same answers per role as the
 matching API endpoints (tests/test_permission_matrix.py). The matrix world's deliverable is a
 draft led by ZILEMED (the partner contact's organisation), with its file."""
 

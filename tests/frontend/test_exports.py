@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from backend.payments.rules import percent_of
 from backend.workplan.models import Deliverable
-from frontend.exports import csv_response, csv_value, filename, safe_text, xlsx_response
+from frontend.portfolio.exports import csv_response, csv_value, filename, safe_text, xlsx_response
 from monitoring.flags import Finding, flags_sync
 from monitoring.models import Flag
 

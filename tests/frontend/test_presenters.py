@@ -5,8 +5,9 @@ import pytest
 
 from backend.grants.eligibility.engine import BREACH, PASS, REVIEW, WARNING
 from backend.payments import rules as payment_rules
-from frontend import presenters, timeline
-from frontend.consortium_views import _status as consortium_status
+from frontend import presenters
+from frontend.consortium.views import _status as consortium_status
+from frontend.project import timeline
 from frontend.templatetags import officer_labels, report_tags
 from monitoring import rag
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from backend.demo.loading import demo_load
-from frontend.manager_views import _links
+from frontend.project.views import project_links as _links
 from tests.workplan.helpers import make_accepted
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from backend.demo.loading import demo_load
 from backend.reporting.progress import ClusterRow
 from backend.workplan.services import deliverable_due_date_revise, milestone_achieve
-from frontend.timeline import (
+from frontend.project.timeline import (
     AFTER,
     BEFORE,
     DeliverableRow,

@@ -22,8 +22,8 @@ from backend.reporting.selectors import participation_get
 from backend.reporting.tasks_selectors import contribution_page, user_tasks
 from frontend.access import page_check
 from frontend.forms import Refusal, submit
-from frontend.forms_reports import ContributionForm
-from frontend.report_views import page_period
+from frontend.reports.forms import ContributionForm
+from frontend.reports.views import page_period
 
 
 @login_required
@@ -31,7 +31,7 @@ from frontend.report_views import page_period
 def my_tasks(request):
     """What the organisations the user acts for owe, on each project, and when."""
     tasks = user_tasks(user=request.user, now=timezone.now())
-    return render(request, "frontend/partner/tasks.html", {"tasks": tasks})
+    return render(request, "frontend/reports/tasks.html", {"tasks": tasks})
 
 
 # -- the contribution form -----------------------------------------------------------------------
@@ -75,7 +75,7 @@ def _render(request, period, participation, page, *, form=None, status=200, aler
         "form": form or ContributionForm(work_packages=page.work_packages, entries=page.entries),
         "alert": alert,
     }
-    return render(request, "frontend/partner/contribution.html", context, status=status)
+    return render(request, "frontend/reports/contribution.html", context, status=status)
 
 
 @login_required

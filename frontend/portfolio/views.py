@@ -25,9 +25,9 @@ from backend.common.dates import brussels_today
 from backend.workplan.rules import deliverable_is_overdue
 from backend.workplan.selectors import deliverable_list
 from frontend.access import officer_only, page_check, page_project
-from frontend.exports import csv_response, filename, xlsx_response
 from frontend.forms import Refusal, is_partial, submit
-from frontend.forms_officer import FlagNoteForm, PortfolioFilterForm
+from frontend.portfolio.exports import csv_response, filename, xlsx_response
+from frontend.portfolio.forms import FlagNoteForm, PortfolioFilterForm
 from frontend.templatetags.officer_labels import (
     instalment_name,
     instalment_status_label,
@@ -150,9 +150,9 @@ def _portfolio_response(request, form: PortfolioFilterForm):
             page=request.GET.get("page"),
         )
     if is_partial(request):
-        template = "frontend/officer/_portfolio_results.html"
+        template = "frontend/portfolio/_portfolio_results.html"
     else:
-        template = "frontend/officer/portfolio.html"
+        template = "frontend/portfolio/portfolio.html"
         charts = portfolio_charts(user=request.user, now=timezone.now())
         context.update(charts=charts, chart_data=_chart_data(charts))
         form.offer_calls(portfolio_calls(user=request.user))
@@ -261,7 +261,7 @@ def _compliance_page(request, project, *, failed: dict | None = None, status: in
     ]
     return render(
         request,
-        "frontend/officer/compliance.html",
+        "frontend/portfolio/compliance.html",
         {
             "project": project,
             "data": data,
@@ -295,7 +295,7 @@ def _flag_row(request, row: dict, *, status: int = 200, updated: bool = False):
     flag = row["flag"]
     return render(
         request,
-        "frontend/officer/_flag_row.html",
+        "frontend/portfolio/_flag_row.html",
         {"row": row, "project": flag.project, "can_triage": True, "updated": updated},
         status=status,
     )

@@ -37,7 +37,7 @@ from backend.reporting.state import report_state
 from backend.reporting.tasks_selectors import report_page, report_rows
 from frontend.access import page_check, page_project
 from frontend.forms import Refusal, submit
-from frontend.forms_reports import (
+from frontend.reports.forms import (
     DeclarationForm,
     JustificationForm,
     ReviewForm,

@@ -1,6 +1,5 @@
-"""The project manager's pages: the project home (facts, progress and the month-by-month
-timeline), the deliverables board, a deliverable's page with its file and workflow steps, and
-the milestones.
+"""The work plan's pages: the deliverables board, a deliverable's page with its file and
+workflow steps, and the milestones.
 
 Each page checks what the matching API view checks: the project in sight (else 404), then the
 same ``can_<verb>`` (else 403 with the reason). Forms post a full page: success redirects (303)
@@ -11,8 +10,7 @@ the board alone.
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,58 +45,19 @@ from backend.workplan.services import (
 )
 from frontend.access import page_check, page_project
 from frontend.forms import Refusal, is_partial, submit
-from frontend.forms_manager import (
+from frontend.project.timeline import work_package_options
+from frontend.project.views import project_links, project_render
+from frontend.workplan.forms import (
     DeliverableFilterForm,
     EvidenceUploadForm,
     MilestoneAchieveForm,
     RevisionRequestForm,
 )
-from frontend.timeline import project_overview, work_package_options
 
-# Pages of the other areas about the same project, for everyone who sees it; a link whose page
-# does not exist (yet) is left out.
-PROJECT_PAGES = (
-    ("project_compliance", gettext_lazy("Compliance")),
-    ("consortium", gettext_lazy("Consortium")),
-    ("amendments", gettext_lazy("Amendments")),
-    ("reports", gettext_lazy("Periodic reports")),
-)
 EXPORTS = (
     ("deliverables_export_csv", gettext_lazy("CSV")),
     ("deliverables_export_xlsx", gettext_lazy("Excel")),
 )
-
-
-def _links(project, pages) -> list[dict]:
-    links = []
-    for name, label in pages:
-        try:
-            url = reverse(f"frontend:{name}", kwargs={"project_id": project.pk})
-        except NoReverseMatch:
-            continue
-        links.append({"url": url, "label": label})
-    return links
-
-
-def _render(request, template: str, context: dict, status: int = 200):
-    project = context["project"]
-    context = {**context, "project_links": _links(project, PROJECT_PAGES)}
-    return render(request, template, context, status=status)
-
-
-# -- the project home --------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def project_home(request, project_id: int):
-    project = page_project(request, project_id)
-    overview = project_overview(user=request.user, project=project, today=brussels_today())
-    return _render(
-        request,
-        "frontend/manager/project_home.html",
-        {"project": project, "overview": overview, "timeline": overview.timeline},
-    )
 
 
 # -- the deliverables board --------------------------------------------------------------------
@@ -150,14 +109,14 @@ def deliverables(request, project_id: int):
         "form": form,
         "columns": columns,
         "count": sum(len(column["items"]) for column in columns),
-        "exports": _links(project, EXPORTS),
+        "exports": project_links(project, EXPORTS),
     }
     template = (
-        "frontend/manager/_board.html"
+        "frontend/workplan/_board.html"
         if is_partial(request)
-        else "frontend/manager/deliverables.html"
+        else "frontend/workplan/deliverables.html"
     )
-    response = _render(request, template, context, status=status_code)
+    response = project_render(request, template, context, status=status_code)
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -205,7 +164,7 @@ def _deliverable_page(
         "revision_form": revision_form or RevisionRequestForm(),
         "conflict": conflict,
     }
-    return _render(request, "frontend/manager/deliverable.html", context, status=status)
+    return project_render(request, "frontend/workplan/deliverable.html", context, status=status)
 
 
 @login_required
@@ -353,7 +312,7 @@ def _milestones_page(request, project, *, status: int = 200, failed=None, confli
         "conflict": conflict,
         "today": today,
     }
-    return _render(request, "frontend/manager/milestones.html", context, status=status)
+    return project_render(request, "frontend/workplan/milestones.html", context, status=status)
 
 
 @login_required
@@ -400,7 +359,6 @@ def milestone_achieve_view(request, project_id: int, milestone_id: int):
 DELIVERABLE = "projects/<int:project_id>/deliverables/<int:deliverable_id>/"
 
 urlpatterns = [
-    path("projects/<int:project_id>/", project_home, name="project_home"),
     path("projects/<int:project_id>/deliverables/", deliverables, name="deliverables"),
     path(DELIVERABLE, deliverable, name="deliverable"),
     path(f"{DELIVERABLE}upload/", deliverable_upload, name="deliverable_upload"),

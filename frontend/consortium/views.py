@@ -44,8 +44,7 @@ from backend.grants.models import OrgType, ParticipationRole, ProgrammeStatus
 from backend.grants.rules import country_status_on
 from backend.grants.selectors import eligibility_on, project_eligibility
 from frontend.access import page_check, page_project
-from frontend.forms import attempt, submit
-from frontend.forms_amendments import (
+from frontend.consortium.forms import (
     ApproveForm,
     Choices,
     RejectForm,
@@ -55,6 +54,7 @@ from frontend.forms_amendments import (
     rearranging,
     stored_rows,
 )
+from frontend.forms import attempt, submit
 from frontend.presenters import AMENDMENT_STATUS, VERDICT
 
 _PATH_ROW = "changes["

@@ -1,0 +1,1 @@
+"""The consortium, its eligibility and the amendment requests."""

@@ -1,0 +1,1 @@
+"""A project's home and the pages every project page shares."""

@@ -1,0 +1,1 @@
+"""Periodic reports and the partners' contributions to them."""

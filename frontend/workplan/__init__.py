@@ -1,0 +1,1 @@
+"""The work plan: deliverables and milestones."""
