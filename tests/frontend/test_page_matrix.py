@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 import tests.frontend
 from tests.frontend.pages import ROLES
-from tests.test_permission_matrix import NOW, world  # noqa: F401  (the world fixture)
+from tests.test_permission_matrix import world  # noqa: F401  (the world fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +81,8 @@ def test_every_page_is_in_the_matrix():
 
 @pytest.mark.parametrize(("name", "method"), CASES, ids=[f"{n}:{m}" for n, m in CASES])
 def test_each_role_gets_what_the_page_matrix_says(client, world, name, method):  # noqa: F811
-    url = _url(ROUTES[name], world.ids["demo"])
-    with time_machine.travel(NOW, tick=False):
+    url = _url(ROUTES[name], world.ids["grant"])
+    with time_machine.travel(world.now, tick=False):
         got = {
             role: _outcome(
                 _ask(client, None if role == "anonymous" else world.users[role], method, url)
@@ -100,7 +100,7 @@ PROJECT_CASES = [(n, m) for n, m in CASES if "<int:project_id>" in ROUTES.get(n,
 )
 def test_another_projects_pages_are_out_of_sight(client, world, name, method):  # noqa: F811
     url = _url(ROUTES[name], world.ids["other"])
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(world.now, tick=False):
         got = {
             role: _ask(client, world.users[role], method, url).status_code
             for role in ("partner_contact", "other_partner", "manager", "officer")
