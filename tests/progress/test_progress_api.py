@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from backend.accounts.models import ProjectRole
 from backend.reporting.models import PeriodicReport, WorkPackageDeclaration
-from backend.workplan.models import Deliverable, Milestone
+from backend.workplan.models import ActivityCluster, Deliverable, Milestone, WorkPackage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -44,22 +44,56 @@ def grant(db):
         work_packages=0,
         period_ends=(18, 36),
     )
+    lead = project.participations.get(role="coordinator")
     packages = {
-        number: factories.WorkPackageFactory(project=project, number=number, clusters=clusters)
-        for number, (clusters, _, _) in WORK_PLAN.items()
+        wp.number: wp
+        for wp in factories.bulk(
+            factories.WorkPackageFactory,
+            [{"number": number} for number in WORK_PLAN],
+            project=project,
+            lead=lead,
+        )
     }
-    for number, (_, due_months, milestones) in WORK_PLAN.items():
-        for index, month in enumerate(due_months, start=1):
-            factories.DeliverableFactory(
-                work_package=packages[number], code=f"D{number}.{index}", due_month=month
-            )
-        for code, month, others in milestones:
-            factories.MilestoneFactory(
-                project=project,
-                code=code,
-                due_month=month,
-                work_packages=[packages[number], *(packages[other] for other in others)],
-            )
+    clusters = dict(ActivityCluster.objects.values_list("code", "pk"))
+    WorkPackage.clusters.through.objects.bulk_create(
+        WorkPackage.clusters.through(
+            workpackage=packages[number], activitycluster_id=clusters[code]
+        )
+        for number, (codes, _, _) in WORK_PLAN.items()
+        for code in codes
+    )
+    deliverables = [
+        (number, index, month)
+        for number, (_, due_months, _) in WORK_PLAN.items()
+        for index, month in enumerate(due_months, start=1)
+    ]
+    factories.bulk(
+        factories.DeliverableFactory,
+        [
+            {
+                "work_package": packages[number],
+                "code": f"D{number}.{index}",
+                "due_month": month,
+                "position": position,
+            }
+            for position, (number, index, month) in enumerate(deliverables, start=1)
+        ],
+    )
+    plan = [(number, *milestone) for number, (_, _, ms) in WORK_PLAN.items() for milestone in ms]
+    milestones = factories.bulk(
+        factories.MilestoneFactory,
+        [
+            {"code": code, "due_month": month, "position": position}
+            for position, (_, code, month, _) in enumerate(plan, start=1)
+        ],
+        project=project,
+        lead=lead,
+    )
+    Milestone.work_packages.through.objects.bulk_create(
+        Milestone.work_packages.through(milestone=milestone, workpackage=packages[wp])
+        for milestone, (number, _, _, others) in zip(milestones, plan, strict=True)
+        for wp in (number, *others)
+    )
     return project
 
 
