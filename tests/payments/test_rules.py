@@ -1,5 +1,6 @@
 """The payment schedule's rules, worked by hand: every amount below is written as the arithmetic
-a reader can redo on paper (brief section 3), and checked against ``schedule()`` and
+a reader can redo on paper (the grant's lump sum paid as pre-financing, interim payments for
+completed work packages and the balance), and checked against ``schedule()`` and
 ``beneficiary_split()`` computed from plain facts (no database, no clock)."""
 
 import datetime

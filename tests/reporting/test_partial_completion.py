@@ -1,4 +1,5 @@
-"""The partial-completion option (brief 3.2): where the project's call pays partial completion, a
+"""The partial-completion option, a setting of the call (not confirmed for CoVE grants by the
+programme guide): where the project's call pays partial completion, a
 work package declared NOT completed in the FINAL reporting period may carry the percentage done,
 which the balance pays. Everywhere else a completion percentage is refused with 400 at
 ``completion_percent`` saying why, and nothing is written."""
