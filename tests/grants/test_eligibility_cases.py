@@ -1,7 +1,7 @@
 """Composition scenarios, numbered 1-19, each with the verdict the composition rules give (at
-least 8 applicants, the coordinator and full partners, from at least 4 EU Member States or associated
-countries, and countries that each hold an enterprise or sector representative and a VET provider,
-as the CoVE calls' eligibility criteria set them), on plain data: no database.
+least 8 applicants, the coordinator and full partners, from at least 4 EU Member States or
+associated countries, and countries that each hold an enterprise or sector representative and a
+VET provider, as the CoVE calls' eligibility criteria set them), on plain data: no database.
 
 Scenario 20 (an amendment left unanswered for 45 days) is about the amendment workflow and is shown
 in tests/amendments; scenario 16's controlled vocabulary is the grant file's (types outside it are
