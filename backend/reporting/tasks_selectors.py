@@ -32,10 +32,9 @@ from .models import (
     Contribution,
     ContributionStatus,
     PeriodicReport,
-    report_due_on,
 )
 from .permissions import writes_for
-from .rules import Blocker, report_overdue, submission_blockers
+from .rules import Blocker, submission_blockers
 from .selectors import (
     NOT_STARTED,
     ContributionView,
@@ -46,6 +45,7 @@ from .selectors import (
     report_list,
     report_of,
 )
+from .state import report_lateness
 
 UPCOMING_DAYS = 90
 
@@ -223,13 +223,6 @@ def _started_periods(
     ]
 
 
-def _report_deadline(period: ReportingPeriod, now: datetime.datetime) -> tuple[datetime.date, bool]:
-    """The period's report's deadline, and whether it passed with the report never submitted."""
-    report = report_of(period)
-    due_on = report_due_on(period.end_date)
-    return due_on, report_overdue(due_on, report and report.first_submitted_at, now)
-
-
 def _contribution_tasks(
     period: ReportingPeriod,
     participations: list[Participation],
@@ -241,7 +234,8 @@ def _contribution_tasks(
     of its project active during the period."""
     today = brussels_today(now)
     period_end = period.end_date
-    due_on, overdue = _report_deadline(period, now)
+    lateness = report_lateness(period, now)
+    due_on, overdue = lateness.due_on, lateness.overdue
     tasks = []
     for participation in participations:
         if participation.project_id != period.project_id or not _active_during(
@@ -272,7 +266,8 @@ def _contribution_tasks(
 def _report_task(period: ReportingPeriod, *, now: datetime.datetime) -> ReportTask:
     """The period's report, for the project's managers to submit."""
     report = report_of(period)
-    due_on, overdue = _report_deadline(period, now)
+    lateness = report_lateness(period, now)
+    due_on, overdue = lateness.due_on, lateness.overdue
     return ReportTask(
         project=period.project,
         period_number=period.number,
@@ -427,7 +422,7 @@ def report_rows(*, project: Project, now: datetime.datetime) -> list[ReportRow]:
     rows = []
     for period in report_list(project=project):
         report = report_of(period)
-        due_on = report_due_on(period.end_date)
+        lateness = report_lateness(period, now)
         blockers: list[Blocker] = []
         if period.start_date <= today and (report is None or report.is_editable):
             state = period_state(period=period, report=report)
@@ -436,8 +431,8 @@ def report_rows(*, project: Project, now: datetime.datetime) -> list[ReportRow]:
             ReportRow(
                 period=period,
                 report=report,
-                due_on=due_on,
-                overdue=report_overdue(due_on, report and report.first_submitted_at, now),
+                due_on=lateness.due_on,
+                overdue=lateness.overdue,
                 blockers=blockers,
             )
         )
