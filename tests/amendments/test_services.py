@@ -139,7 +139,7 @@ def test_approval_applies_every_kind_of_change(demo, other_project, manager, po)
 
 
 def test_a_partial_takeover_terminates_and_adds_in_one_approval(demo, manager, po):
-    """Brief 7, case 14: the transfer date is the leaver's last day and the newcomer's first."""
+    """Scenario 14: the transfer date is the leaver's last day and the newcomer's first."""
     amendment = _submitted(
         demo,
         manager,

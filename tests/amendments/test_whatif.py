@@ -184,7 +184,7 @@ def test_the_what_if_as_data_lists_the_breach_date_in_the_requests_language(demo
 
 
 def test_a_partial_takeover_on_one_date_leaves_no_gap(demo):
-    """Brief 7, case 14: termination + addition, the accession date equal to the transfer."""
+    """Scenario 14: termination + addition, the accession date equal to the transfer."""
     context, planned = _planned(
         demo,
         [
@@ -205,7 +205,7 @@ def test_a_partial_takeover_on_one_date_leaves_no_gap(demo):
 
 
 def test_a_replacement_joining_within_the_tolerated_gap_makes_the_gap_a_review(demo):
-    """Brief 7, case 19: 7 partners for a few weeks, fixed by the same request."""
+    """Scenario 19: 7 partners for a few weeks, fixed by the same request."""
     context, planned = _planned(
         demo,
         [
@@ -293,7 +293,7 @@ def test_a_what_if_writes_nothing(demo, django_capture_on_commit_callbacks):
 
 
 def test_a_known_organisations_restrictions_travel_with_it(demo, other_project):
-    """Brief 7, case 8: a grant signed after 16 Dec 2022 may not take a Hungarian public
+    """Scenario 8: a grant signed after 16 Dec 2022 may not take a Hungarian public
     interest trust on as a beneficiary; the what-if says so from the day it would join."""
     acme = Organisation.objects.get(pic="999999002")
     acme.restrictions.create(kind="public_interest_trust", valid_from=day("2022-12-16"))
@@ -308,7 +308,7 @@ def test_a_known_organisations_restrictions_travel_with_it(demo, other_project):
 
 
 def test_an_associated_partner_leaves_the_composition_as_it_was(demo):
-    """Brief 7, case 9: associated partners count for nothing."""
+    """Scenario 9: associated partners count for nothing."""
     result = changes_what_if(
         project=demo,
         changes=[

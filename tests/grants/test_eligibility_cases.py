@@ -451,7 +451,7 @@ CASES = {
     ("case", "rules", "expected", "rules_expected"),
     [pytest.param(*values, id=name) for name, values in CASES.items()],
 )
-def test_the_briefs_composition_cases(case, rules, expected, rules_expected):
+def test_the_composition_scenarios(case, rules, expected, rules_expected):
     verdict = evaluate(case, rules, AS_OF if "2027" not in str(case.end_date) else D(2027, 3, 1))
 
     assert {rule: _status(verdict, rule) for rule in rules_expected} == rules_expected

@@ -226,7 +226,7 @@ def test_an_organisation_edited_in_the_admin_rechecks_its_projects(
 
 
 def test_an_amendment_left_without_a_decision_for_45_days_is_flagged(officer):
-    """Brief section 7, case 20: silence is rejection, and the request is flagged."""
+    """Scenario 20: silence is rejection, and the request is flagged."""
     from backend.accounts.models import ProjectRole
     from backend.amendments.services import amendment_create, amendment_submit
     from backend.amendments.validation import ChangeInput
