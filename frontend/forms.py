@@ -14,7 +14,6 @@ from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 
 from backend.common.errors import Conflict, InvalidInput, PathError
@@ -86,8 +85,7 @@ def attempt(form, service: Callable[[], T]) -> tuple[T | None, Refusal | None]:
         return service(), None
     except Conflict as conflict:
         return None, Refusal(409, conflict=conflict.message, refused=conflict)
-    except (InvalidInput, ValidationError) as error:
-        invalid = _as_invalid(error)
+    except InvalidInput as invalid:
         unplaced = invalid.errors if form is None else _place(form, invalid)
         return None, Refusal(400, unplaced=tuple(unplaced))
 
@@ -128,16 +126,3 @@ def _place(form, invalid: InvalidInput) -> list[PathError]:
     if hasattr(form, "place_errors"):
         return list(form.place_errors(invalid.errors) or ())
     return add_service_errors(form, invalid)
-
-
-def _as_invalid(error: InvalidInput | ValidationError) -> InvalidInput:
-    """A Django ValidationError (a note refused by the flag services) as InvalidInput."""
-    if isinstance(error, InvalidInput):
-        return error
-    if hasattr(error, "error_dict"):
-        pairs = [(name, text) for name, texts in error.message_dict.items() for text in texts]
-    else:
-        pairs = [("", text) for text in error.messages]
-    return InvalidInput(
-        [PathError("" if name == NON_FIELD_ERRORS else name, text) for name, text in pairs]
-    )

@@ -12,14 +12,14 @@ import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.audit.services import event_record, snapshot
-from backend.common.errors import Conflict
+from backend.common.errors import Conflict, InvalidInput
 from monitoring.models import Flag, FlagKind, Resolution, Severity
 from monitoring.permissions import can_triage_flag
 
@@ -306,7 +306,7 @@ RESOLUTION_FIELDS = ["resolved_at", "resolution", "resolved_by", "resolution_not
 def flag_acknowledge(*, flag: Flag, user, note: str = "") -> Flag:
     """Record that the user has seen the flag and is dealing with it. Acknowledging again
     replaces the note and the time. Raises PermissionDenied (with the reason) unless the user
-    may triage the flag, ValidationError for a note too long, FlagAlreadyResolved for a
+    may triage the flag, InvalidInput for a note too long, FlagAlreadyResolved for a
     resolved flag. Updates and returns ``flag``."""
     allowed, reason = can_triage_flag(user, flag)
     if not allowed:
@@ -339,7 +339,7 @@ def flag_acknowledge(*, flag: Flag, user, note: str = "") -> Flag:
 def flag_resolve(*, flag: Flag, user, note: str) -> Flag:
     """Resolve the flag by hand, with a note saying why. While the finding lasts, the
     watchers do not raise it again (see ``flags_sync``). Raises PermissionDenied (with the
-    reason) unless the user may triage the flag, ValidationError for a missing or too long
+    reason) unless the user may triage the flag, InvalidInput for a missing or too long
     note, FlagAlreadyResolved for a flag already resolved. Updates and returns ``flag``."""
     allowed, reason = can_triage_flag(user, flag)
     if not allowed:
@@ -372,10 +372,10 @@ def flag_resolve(*, flag: Flag, user, note: str) -> Flag:
 def _clean_note(note: str, *, required: bool) -> str:
     note = (note or "").strip()
     if required and not note:
-        raise ValidationError({"note": [_("Say why the flag is resolved.")]})
+        raise InvalidInput.at("note", _("Say why the flag is resolved."))
     if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError(
-            {"note": [_("A note has at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]}
+        raise InvalidInput.at(
+            "note", _("A note has at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}
         )
     return note
 

@@ -1,6 +1,5 @@
 """HTTP API for flags: thin views that parse, call a selector or service, render."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy
@@ -12,7 +11,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -212,11 +211,9 @@ def _flag_to_triage(request, flag_id: int):
 
 
 def _triage(service, **arguments) -> Response:
-    """Run a triage service and render the flag, or its refusal: PermissionDenied (raised if
-    the user lost the right meanwhile) is a 403 with its reason, a flag already resolved
-    (FlagAlreadyResolved, a Conflict) a 409, a note refused a 400 naming it."""
-    try:
-        flag = service(**arguments)
-    except DjangoValidationError as invalid:
-        raise ValidationError(invalid.message_dict) from invalid
+    """Run a triage service and render the flag; its refusals are answered by the API's
+    handler: PermissionDenied (raised if the user lost the right meanwhile) a 403 with its
+    reason, a flag already resolved (FlagAlreadyResolved, a Conflict) a 409, a note refused
+    (InvalidInput) a 400 naming it."""
+    flag = service(**arguments)
     return Response(FlagSerializer(flag).data)

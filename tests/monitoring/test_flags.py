@@ -8,10 +8,11 @@ import threading
 import time
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 
 from backend.accounts.models import ProjectRole
+from backend.common.errors import InvalidInput
 from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
 from monitoring.flags import (
@@ -641,10 +642,12 @@ def test_a_stale_copy_of_a_flag_resolved_meanwhile_is_refused(flag, project_offi
 def test_resolving_needs_a_note_of_sensible_length(flag, project_officer, note, message):
     before = _state()
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flag_resolve(flag=flag, user=project_officer, note=note)
 
-    assert refused.value.message_dict == {"note": [message]}
+    assert [error.as_dict() for error in refused.value.errors] == [
+        {"path": "note", "message": message}
+    ]
     assert _state() == before
 
 
