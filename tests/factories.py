@@ -511,6 +511,16 @@ def _cluster_ids(codes) -> list[int]:
     return list(ActivityCluster.objects.filter(code__in=codes).values_list("pk", flat=True))
 
 
+# The demo grant file's calendar (signed 2024-02-14, M1 is March 2024, 48 months, reporting
+# periods ending in M18 and M36), for tests whose fixed days are written on it.
+DEMO_CALENDAR = {
+    "start_date": datetime.date(2024, 3, 1),
+    "signed_on": datetime.date(2024, 2, 14),
+    "duration_months": 48,
+    "period_ends": (18, 36),
+}
+
+
 def consortium(
     *,
     coordinator: str = "GAUJA",

@@ -10,27 +10,16 @@ the one ready_to_submit() leaves late) and D1.4 (M24); WP6 has D6.2-D6.5 (M10, M
 Eleven are due in RP1: D1.1-D1.3, D2.1-D8.1 and D6.2. The users are tests/conftest.py's
 ``grant_users``."""
 
-import datetime
-
 import pytest
 
 from backend.grants.models import Project
 from backend.workplan.models import Deliverable
 from tests import factories
 
-START = datetime.date(2024, 3, 1)
-
 
 @pytest.fixture
 def grant(db) -> Project:
-    project = factories.consortium(
-        acronym="MINICOVE",
-        start_date=START,
-        signed_on=datetime.date(2024, 2, 14),
-        duration_months=48,
-        work_packages=8,
-        period_ends=(18, 36),
-    )
+    project = factories.consortium(acronym="MINICOVE", work_packages=8, **factories.DEMO_CALENDAR)
     wp1, wp6 = (project.work_packages.get(number=number) for number in (1, 6))
     factories.bulk(
         factories.DeliverableFactory,

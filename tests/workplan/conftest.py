@@ -5,8 +5,6 @@ are beneficiaries. D1.1 (WP1, lead GAUJA) is due in M3, on 2024-05-31; D5.4 (WP5
 in M28, on 2026-06-30; milestone MS1 (WP1, GAUJA) in M2; MS8 (WP7, LVTDA) in M27. The users
 are tests/conftest.py's ``grant_users``; the tests travel to TODAY, 2026-05-04."""
 
-import datetime
-
 import pytest
 
 from backend.grants.models import Project
@@ -14,19 +12,10 @@ from backend.workplan.models import Deliverable, Milestone
 from tests import factories
 from tests.workplan.helpers import TODAY, at
 
-START = datetime.date(2024, 3, 1)
-
 
 @pytest.fixture
 def grant(db) -> Project:
-    project = factories.consortium(
-        acronym="MINICOVE",
-        start_date=START,
-        signed_on=datetime.date(2024, 2, 14),
-        duration_months=48,
-        work_packages=1,
-        period_ends=(18, 36),
-    )
+    project = factories.consortium(acronym="MINICOVE", work_packages=1, **factories.DEMO_CALENDAR)
     zilemed = project.participations.get(short_name="ZILEMED")
     lvtda = project.participations.get(short_name="LVTDA")
     wp5 = factories.WorkPackageFactory(project=project, number=5, lead=zilemed)
