@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from backend.amendments.errors import AmendmentConflict, AmendmentInvalid
@@ -17,6 +17,7 @@ from backend.amendments.services import (
     amendment_update,
 )
 from backend.audit.models import Event
+from backend.common.errors import InvalidInput
 from backend.grantfile.errors import GrantFileInvalid
 from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
@@ -345,7 +346,7 @@ def test_refused_triage_records_nothing(flag, users):
         flag_acknowledge(flag=flag, user=users["manager"], note="Seen.")
     with pytest.raises(PermissionDenied):
         flag_resolve(flag=flag, user=users["other_officer"], note="Done.")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         flag_resolve(flag=flag, user=users["officer"], note="  ")
     flag_resolve(flag=flag, user=users["officer"], note="Done.")
     with pytest.raises(FlagAlreadyResolved):
