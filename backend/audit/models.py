@@ -24,6 +24,21 @@ class EventQuerySet(models.QuerySet):
         raise EventIsImmutable("audit events cannot be deleted")
 
 
+class Audience(models.TextChoices):
+    """Who may read an event. The service that records an event about a draft narrows it to
+    the draft's readers; ``backend.audit.selectors.events_visible`` applies it."""
+
+    # Whoever sees the project: its managers, partner contacts, agency officers, admins.
+    PROJECT = "project", _("everyone on the project")
+    # The consortium (managers and partner contacts) and admins, not the agency's officers:
+    # a draft deliverable's files.
+    CONSORTIUM = "consortium", _("the consortium")
+    # The project's managers and admins: a draft amendment request.
+    MANAGERS = "managers", _("the project's managers")
+    # One participation's partner contacts, the managers and admins: a draft contribution.
+    PARTICIPATION = "participation", _("one organisation and the managers")
+
+
 class Event(models.Model):
     """Who did what to which object, when, with the object's state before and after."""
 
@@ -60,6 +75,14 @@ class Event(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience, default=Audience.PROJECT
+    )
+    # With the PARTICIPATION audience: the participation (a ``grants.Participation`` id) whose
+    # partner contacts may read the event.
+    audience_participation_id = models.BigIntegerField(
+        _("audience participation"), null=True, blank=True
+    )
 
     objects = EventQuerySet.as_manager()
 
@@ -68,6 +91,19 @@ class Event(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["project", "-at", "-id"], name="event_project_at")]
+        constraints = [
+            # A participation's audience names the participation; no other audience does.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(audience="participation", audience_participation_id__isnull=False)
+                    | (
+                        ~models.Q(audience="participation")
+                        & models.Q(audience_participation_id__isnull=True)
+                    )
+                ),
+                name="event_audience_participation",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or '-'} {self.verb} {self.object_repr}"
