@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
+from backend.audit.models import Audience
 from backend.audit.services import event_record
 from backend.common.dates import brussels_today
 from backend.common.seam import projects_changed
@@ -98,6 +99,10 @@ def _save_changes(amendment: AmendmentRequest, validated: list[dict]) -> None:
     )
 
 
+# The steps of a draft request: their events carry the draft's justification.
+DRAFT_VERBS = frozenset({"amendment.created", "amendment.updated"})
+
+
 def _record(
     verb: str,
     user,
@@ -119,6 +124,8 @@ def _record(
         before=before,
         after=after,
         note=note,
+        # A draft's justification and changes are read by whoever reads drafts (can_see_drafts).
+        audience=Audience.MANAGERS if verb in DRAFT_VERBS else Audience.PROJECT,
     )
 
 

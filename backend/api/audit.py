@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import project_access
 from backend.api.errors import PathErrorsSerializer
 from backend.api.lookups import parsed, visible_project
 from backend.api.pagination import PageNumberPagination
@@ -88,7 +89,10 @@ class ProjectActivityApi(APIView):
         operation_id="projects_activity",
         summary="A project's audit trail, newest first (whoever can see the project)",
         description="Every change of the project's record, who made it and when, with the state "
-        "before and after. Events are never changed or deleted: this feed is read only.",
+        "before and after. Events are never changed or deleted: this feed is read only. An "
+        "event about a draft is shown only to those who may read the draft: a contribution's "
+        "to its organisation and the managers, an amendment request's to the managers, a "
+        "deliverable's files to the consortium.",
         parameters=[ActivityFilterSerializer],
         responses={
             200: EventSerializer(many=True),
@@ -116,7 +120,8 @@ class ProjectActivityApi(APIView):
     def get(self, request, project_id: int):
         project = visible_project(request, project_id)
         filters = parsed(ActivityFilterSerializer, request.query_params)
-        events = project_activity(project=project, **filters)
+        access = project_access(request.user, project.pk)
+        events = project_activity(project=project, access=access, **filters)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(EventSerializer(page, many=True).data)

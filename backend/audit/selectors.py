@@ -2,9 +2,9 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from backend.audit.models import Event
+from backend.audit.models import Audience, Event
 from backend.common.dates import BRUSSELS
 
 
@@ -13,17 +13,46 @@ def brussels_day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=BRUSSELS)
 
 
+def audience_filter(access) -> Q:
+    """Which events of a project a user reads, by each event's audience. ``access`` is the
+    user's standing on the project (``backend.accounts.permissions.project_access``: admin,
+    officer, manager, partner_for); the caller has checked that the user sees the project.
+
+    Everyone who sees the project reads the project's events; the consortium (managers and
+    partner contacts) also those about a draft deliverable's files; a partner contact also
+    those about its own organisation's draft contribution; the managers and admins read every
+    event. This is the one rule for every read of the trail.
+    """
+    if access.admin or access.manager:
+        return Q()
+    visible = Q(audience=Audience.PROJECT)
+    if access.partner_for:
+        visible |= Q(audience=Audience.CONSORTIUM) | Q(
+            audience=Audience.PARTICIPATION,
+            audience_participation_id__in=sorted(access.partner_for),
+        )
+    return visible
+
+
+def events_visible(events: QuerySet[Event], *, access) -> QuerySet[Event]:
+    """The events the user may read (``audience_filter``), filtered in the same query."""
+    return events.filter(audience_filter(access))
+
+
 def project_activity(
     *,
     project,
+    access,
     verb: str | None = None,
     object_type: str | None = None,
     actor: str | None = None,
     since: datetime.date | None = None,
     until: datetime.date | None = None,
 ) -> QuerySet[Event]:
-    """The project's events, newest first. The project is one the user can see
-    (``backend.grants.selectors.project_get``): whoever sees a project sees its trail.
+    """The project's events the user may read, newest first. The project is one the user can
+    see (``backend.grants.selectors.project_get``) and ``access`` the user's standing on it:
+    whoever sees a project sees its trail, except the events about drafts the user may not
+    read (``audience_filter``).
 
     ``verb`` matches exactly, or as a prefix when it ends with a dot ("deliverable." gives every
     deliverable event); ``actor`` is a user name as recorded; ``since`` and ``until`` are days in
@@ -31,7 +60,7 @@ def project_activity(
     their own row only (the actor's and object's names are recorded with them), so a page
     takes one query whatever its size.
     """
-    events = Event.objects.filter(project_id=project.pk)
+    events = events_visible(Event.objects.filter(project_id=project.pk), access=access)
     if verb:
         events = (
             events.filter(verb__startswith=verb) if verb.endswith(".") else events.filter(verb=verb)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 
-from backend.audit.models import Event
+from backend.audit.models import Audience, Event
 
 
 def _plain(value: Any) -> Any:
@@ -51,9 +51,19 @@ def event_record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     note: str = "",
+    audience: Audience = Audience.PROJECT,
+    audience_participation_id: int | None = None,
 ) -> Event:
     """Record one event. ``obj`` names the object changed (its type, id and text); ``project_id``
-    defaults to the object's project."""
+    defaults to the object's project.
+
+    ``audience`` says who may read the event (``backend.audit.selectors.events_visible``): an
+    event about a draft, whose state or note carries the draft's content, is read only by those
+    who may read the draft itself; with ``Audience.PARTICIPATION``, ``audience_participation_id``
+    names the participation whose draft it is.
+    """
+    if (audience == Audience.PARTICIPATION) != (audience_participation_id is not None):
+        raise ValueError("a participation's audience, and only it, names the participation")
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = obj.pk
@@ -72,4 +82,6 @@ def event_record(
         before=None if before is None else _plain(before),
         after=None if after is None else _plain(after),
         note=note,
+        audience=audience,
+        audience_participation_id=audience_participation_id,
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
+from backend.audit.models import Audience
 from backend.audit.services import event_record, snapshot
 from backend.common.dates import brussels_today
 from backend.common.errors import Conflict, InvalidInput
@@ -203,6 +204,9 @@ def contribution_save(
             project_id=period.project_id,
             before={"entries": before},
             after={"entries": _entries_state(contribution)},
+            # The draft's text: read by whoever reads the draft (access_sees_draft).
+            audience=Audience.PARTICIPATION,
+            audience_participation_id=participation.pk,
         )
     return contribution
 

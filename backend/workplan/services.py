@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
+from backend.audit.models import Audience
 from backend.audit.services import event_record, snapshot
 from backend.common.dates import brussels_today
 from backend.common.errors import Conflict, InvalidInput, PathError
@@ -152,6 +153,8 @@ def deliverable_evidence_upload(*, deliverable: Deliverable, user, upload) -> De
                 before=before,
                 after={**_state(locked), "evidence": _file_state(evidence)},
                 note=_("Replaced %(name)s.") % {"name": previous.name} if previous else "",
+                # A draft's file is the consortium's own (evidence_readable).
+                audience=Audience.CONSORTIUM,
             )
             projects_changed([locked.project_id], reason="deliverable evidence uploaded")
     except BaseException:
@@ -180,6 +183,8 @@ def deliverable_evidence_delete(*, deliverable: Deliverable, user) -> Deliverabl
             obj=locked,
             before=before,
             after={**_state(locked), "evidence": None},
+            # A draft's file is the consortium's own (evidence_readable).
+            audience=Audience.CONSORTIUM,
         )
         projects_changed([locked.project_id], reason="deliverable evidence deleted")
     return locked
