@@ -20,6 +20,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts.permissions import NOBODY, project_access
 from backend.api.errors import PathErrorsSerializer
 from backend.api.fields import ListedChoiceField
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
@@ -38,6 +39,7 @@ from backend.workplan.permissions import (
 )
 from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
 from backend.workplan.selectors import (
+    current_file_readable,
     deliverable_evidence_history,
     deliverable_get,
     deliverable_list,
@@ -183,7 +185,10 @@ class DeliverableItemSerializer(serializers.Serializer):
     revision_reason = serializers.CharField(
         help_text="The officer's reason for the last revision request."
     )
-    evidence = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField(
+        help_text="The current file; null while there is none, or for the agency's officers "
+        "while the deliverable is a draft."
+    )
 
     def get_clusters(self, deliverable) -> list[str]:
         return [cluster.code for cluster in deliverable.work_package.clusters.all()]
@@ -193,10 +198,11 @@ class DeliverableItemSerializer(serializers.Serializer):
 
     @extend_schema_field(EvidenceFileSerializer(allow_null=True))
     def get_evidence(self, deliverable) -> dict | None:
-        files = getattr(deliverable, "current_files", None)
-        if files is None:
-            files = list(deliverable.evidence_files.filter(current=True))
-        return EvidenceFileSerializer(files[0]).data if files else None
+        # The current file as the user may read it: a draft's file is the consortium's own.
+        evidence = current_file_readable(
+            access=self.context.get("access", NOBODY), deliverable=deliverable
+        )
+        return None if evidence is None else EvidenceFileSerializer(evidence).data
 
 
 class DueDateRevisionSerializer(serializers.Serializer):
@@ -323,7 +329,11 @@ def _detail(request, project_id: int, deliverable_id: int, status_code=status.HT
     deliverable.evidence_history = deliverable_evidence_history(
         user=request.user, deliverable=deliverable
     )
-    data = DeliverableDetailSerializer(deliverable, context={"today": brussels_today()}).data
+    context = {
+        "today": brussels_today(),
+        "access": project_access(request.user, deliverable.project_id),
+    }
+    data = DeliverableDetailSerializer(deliverable, context=context).data
     return Response(data, status=status_code)
 
 
@@ -386,7 +396,8 @@ class DeliverableListApi(APIView):
         deliverables = deliverable_list(project=project, today=today, **filters)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(deliverables, request, view=self)
-        data = DeliverableItemSerializer(page, many=True, context={"today": today}).data
+        context = {"today": today, "access": project_access(request.user, project.pk)}
+        data = DeliverableItemSerializer(page, many=True, context=context).data
         return paginator.get_paginated_response(data)
 
 

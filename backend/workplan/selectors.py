@@ -100,6 +100,20 @@ def deliverable_get(*, project: Project, deliverable_id: int) -> Deliverable | N
     )
 
 
+def current_file_readable(*, access, deliverable: Deliverable) -> EvidenceFile | None:
+    """The deliverable's current file if the user (``access``: their standing on the project)
+    may read it (``evidence_readable``), else None: what a list or a detail shows of it. A
+    draft's file is the consortium's own, its name and digest included."""
+    files = getattr(deliverable, "current_files", None)
+    if files is None:
+        files = list(deliverable.evidence_files.filter(current=True))
+    if not files:
+        return None
+    evidence = files[0]
+    evidence.deliverable = deliverable
+    return evidence if evidence_readable(access, evidence)[0] else None
+
+
 def deliverable_evidence_history(*, user, deliverable: Deliverable) -> list[EvidenceFile]:
     """The deliverable's files (newest first) that the user may download."""
     access = project_access(user, deliverable.project_id)
