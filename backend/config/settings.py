@@ -59,14 +59,62 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is false.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Behind a TLS-terminating proxy, mark cookies secure and trust its scheme header.
-SECURE_SSL = env.bool("SECURE_SSL", default=False)
-# The proxy redirects plain HTTP; Django adds HSTS so browsers stop trying it.
-if SECURE_SSL:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 30 * 24 * 3600
+# SECURITY
+# ------------------------------------------------------------------------------
+# Production runs behind a TLS-terminating reverse proxy. SECURE_SSL (on by default when DEBUG
+# is false) turns on everything below that assumes HTTPS; each part has its own variable to
+# tune it or turn it off. `grantwatch check --deploy` passes with the defaults.
+SECURE_SSL = env.bool("SECURE_SSL", default=not DEBUG)
+# The header the proxy sets to "https" on requests that came over HTTPS. The proxy must
+# overwrite it, never pass on a client's: Django trusts it. Empty: no header is trusted.
+_proxy_ssl_header = env(
+    "SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto" if SECURE_SSL else ""
+)
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_proxy_ssl_header.upper().replace('-', '_')}", "https")
+# Plain HTTP is redirected to HTTPS, except the probes that reach the web container directly
+# inside the stack: its health check (/healthz, /readyz) and Prometheus (/metrics).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SECURE_SSL)
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
+# HSTS: browsers use only HTTPS for this many seconds (a year by default; 0 sends no header).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SECURE_SSL else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading is a decision for the domain's owner (anyone can submit a domain whose header
+# allows it, and leaving the list takes months), so it is off unless asked for; off, the
+# deploy check's reminder about it is silenced.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Cookies: over HTTPS only; neither is readable by scripts (the pages send the CSRF token
+# from the template, hx-headers on <body>, not from the cookie).
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+# How long a sign-in lasts, in hours, from signing in (12 by default).
+SESSION_COOKIE_AGE = round(env.float("GRANTWATCH_SESSION_AGE_HOURS", default=12) * 3600)
+if SESSION_COOKIE_AGE <= 0:
+    raise ImproperlyConfigured("GRANTWATCH_SESSION_AGE_HOURS must be more than 0.")
+# The API's schema (/api/schema/) and its Swagger UI (/api/docs/) without signing in: on in
+# development, off in production (there they need a signed-in user or an API token).
+GRANTWATCH_PUBLIC_API_DOCS = env.bool("GRANTWATCH_PUBLIC_API_DOCS", default=DEBUG)
+
+# CONTENT SECURITY POLICY (django-csp)
+# ------------------------------------------------------------------------------
+# Scripts and styles come only from the site's own static files: no inline script, no
+# inline style (the pages set computed layout through the CSSOM, frontend/static/frontend/
+# site.js). The Swagger UI page relaxes style-src for its own inline <style> (urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # INTERNATIONALISATION
 # ------------------------------------------------------------------------------
@@ -125,6 +173,7 @@ INSTALLED_APPS = [
     "backend.demo",
     "django_htmx",
     "django_guid",
+    "csp",
     "monitoring",
     "frontend",
 ]
@@ -145,6 +194,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
