@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.db.backends.signals import connection_created
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -116,11 +117,33 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
+def _allow_truncate() -> None:
+    """Django empties the test database between transactional tests (TRUNCATE on PostgreSQL,
+    DELETE on SQLite), which the audit trail's triggers refuse everywhere else
+    (backend/audit/migrations/0004_refuse_truncate.py): a PostgreSQL test connection sets
+    grantwatch.allow_truncate, an SQLite one registers grantwatch_allow_truncate()."""
+    for database in settings.DATABASES.values():
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            options = database.setdefault("OPTIONS", {})
+            given = options.get("options", "")
+            options["options"] = f"{given} -c grantwatch.allow_truncate=on".strip()
+    connection_created.connect(
+        _register_allow_truncate, weak=False, dispatch_uid="grantwatch_allow_truncate"
+    )
+
+
+def _register_allow_truncate(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("grantwatch_allow_truncate", 0, lambda: 1)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """GRANTWATCH_TEST_DB_SUFFIX=name gives a run a test database of its own (e.g. the demo's
     life, run beside the suite by ``make test``). An in-memory SQLite database is per process
-    anyway."""
+    anyway. The test connections may empty the audit trail, as Django does between
+    transactional tests (see ``_allow_truncate``)."""
+    _allow_truncate()
     suffix = os.environ.get("GRANTWATCH_TEST_DB_SUFFIX", "")
     if not suffix:
         return
