@@ -11,8 +11,12 @@ import ast
 import importlib
 import inspect
 import json
+import os
 import re
+import secrets
 import shlex
+import subprocess
+import sys
 import tomllib
 from functools import cache
 from importlib import metadata
@@ -413,6 +417,79 @@ def test_web_healthcheck_asks_for_a_page_that_answers(client):
     assert response.status_code == 200, (
         f"the web healthcheck requests {match['path']}, which answers {response.status_code}"
     )
+
+
+@pytest.mark.django_db
+def test_the_probes_over_plain_http_are_not_sent_to_https(client, settings):
+    """Production redirects plain HTTP to HTTPS; web's health check and Prometheus reach the
+    container over plain HTTP and must get their answer, not a redirect."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.GRANTWATCH_METRICS_TOKEN = "scrape"
+    code = embedded_python(healthcheck_argv(services()["web"])) or ""
+    health = re.search(r"http://[^/'\"\s]+:8000(?P<path>/[^'\"\s]*)", code)
+    assert health, f"the web healthcheck should request http://...:8000/<path>, it runs {code!r}"
+    (job,) = [
+        job
+        for job in yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]
+        if job["job_name"] == "grantwatch"
+    ]
+    assert job.get("scheme", "http") == "http"
+
+    probe = client.get(health["path"])
+    scrape = client.get(
+        job.get("metrics_path", "/metrics"), headers={"Authorization": "Bearer scrape"}
+    )
+    page = client.get("/login/")
+
+    assert probe.status_code == 200, f"{health['path']} answers {probe.status_code}"
+    assert scrape.status_code == 200, f"/metrics answers {scrape.status_code}"
+    assert page.status_code == 301, "the redirect to HTTPS is not on: this test shows nothing"
+
+
+GRANTWATCH = str(Path(sys.executable).with_name("grantwatch"))
+# What the app services' environment gives the settings: required values stand in.
+STAND_INS = {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "grantwatch.example.org",
+    "POSTGRES_PASSWORD": "example",
+    "GRANTWATCH_METRICS_TOKEN": "example",
+}
+
+
+def resolved(value: str) -> str:
+    """A compose value as compose fills it in from an empty .env: the defaults, and a stand-in
+    for each required variable."""
+
+    def fill(match: re.Match) -> str:
+        name, modifier = match["braced"] or match["bare"], match["modifier"] or ""
+        if modifier.startswith((":-", "-")):
+            return modifier.split("-", 1)[1]
+        return STAND_INS[name]
+
+    return INTERPOLATION.sub(fill, value)
+
+
+def test_web_with_the_compose_defaults_passes_the_deploy_check(tmp_path):
+    """What docker-compose.yml gives web when .env sets only the required values is what
+    `grantwatch check --deploy` wants: HTTPS redirect, HSTS, secure cookies, no DEBUG."""
+    web = {
+        name: resolved(value)
+        for name, value in environment(services()["web"]).items()
+        if name not in ("PROMETHEUS_MULTIPROC_DIR", "GRANTWATCH_VAR_DIR", "MEDIA_ROOT")
+    }
+    clean = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG")}
+    result = subprocess.run(
+        [GRANTWATCH, "check", "--deploy", "--fail-level", "WARNING"],
+        env={**clean, **web, "GRANTWATCH_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert web["SECURE_SSL"] == "true"
+    assert web["GRANTWATCH_PUBLIC_API_DOCS"] == "false"
 
 
 def test_migrate_applies_the_migrations_once():
