@@ -324,6 +324,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
+    # DRF's parsers with limits: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, or JSON nested more
+    # than 32 levels, is a 400 naming the limit (backend/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "backend.api.parsers.JSONParser",
+        "backend.api.parsers.FormParser",
+        "backend.api.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grantwatch API",

@@ -12,10 +12,20 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext as _
 
+from backend.common.nesting import json_depth
+
 from .errors import GrantFileError, GrantFileInvalid, format_path
 
 # A real grant file is tens of kilobytes; anything this big is not one.
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# A grant file nests four levels deep (work_packages[0].shares_eur.ACME); deeper than this is
+# not one, and is refused before it is read into Python (whose readers recurse per level).
+MAX_DEPTH = 32
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int | None = None):
+        self.line = line
 
 
 class _Mapping(dict):
@@ -33,8 +43,12 @@ class _Mapping(dict):
 
 
 class _Loader(yaml.SafeLoader):
-    """The safe loader without YAML 1.1 timestamps (dates are validated as ISO strings later)
-    and without aliases (a grant file needs none, and they can expand without bound)."""
+    """The safe loader without YAML 1.1 timestamps (dates are validated as ISO strings later),
+    without aliases (a grant file needs none, and they can expand without bound) and refusing
+    mappings and lists nested more than MAX_DEPTH deep as it meets them (its composer recurses
+    once per level: this stops it at MAX_DEPTH)."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -42,7 +56,15 @@ class _Loader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in a grant file", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if not self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark.line + 1)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 # YAML 1.1 reads yes/no/on/off as booleans, so Norway's code NO would become false; here only
@@ -93,40 +115,7 @@ def load_grant_file(content: bytes | str) -> dict[str, Any]:
             raise GrantFileInvalid(
                 [GrantFileError("", _("The file is not UTF-8 text, so not YAML or JSON."))]
             ) from None
-    if content.lstrip().startswith("{"):
-        try:
-            data = json.loads(content, object_pairs_hook=_Mapping)
-        except json.JSONDecodeError as error:
-            raise GrantFileInvalid(
-                [
-                    GrantFileError(
-                        "",
-                        _("Not valid JSON (line %(line)s, column %(column)s): %(problem)s")
-                        % {"line": error.lineno, "column": error.colno, "problem": error.msg},
-                    )
-                ]
-            ) from None
-    else:
-        try:
-            data = yaml.load(content, Loader=_Loader)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = (
-                _("line %(line)s, column %(column)s")
-                % {"line": mark.line + 1, "column": mark.column + 1}
-                if mark
-                else _("unknown position")
-            )
-            problem = getattr(error, "problem", None) or str(error)
-            raise GrantFileInvalid(
-                [
-                    GrantFileError(
-                        "",
-                        _("Not valid YAML (%(where)s): %(problem)s")
-                        % {"where": where, "problem": problem},
-                    )
-                ]
-            ) from None
+    data = _parse_json(content) if content.lstrip().startswith("{") else _parse_yaml(content)
     if not isinstance(data, dict):
         raise GrantFileInvalid(
             [GrantFileError("", _("A grant file is a YAML or JSON mapping of keys to values."))]
@@ -135,6 +124,63 @@ def load_grant_file(content: bytes | str) -> dict[str, Any]:
     if duplicates:
         raise GrantFileInvalid(duplicates)
     return _plain(data)
+
+
+def _too_deep(line: int | None = None) -> GrantFileInvalid:
+    if line is None:
+        message = _(
+            "The file is nested more than %(limit)s levels deep (mappings and lists); a grant "
+            "file never is."
+        ) % {"limit": MAX_DEPTH}
+    else:
+        message = _(
+            "The file is nested more than %(limit)s levels deep (mappings and lists) at line "
+            "%(line)s; a grant file never is."
+        ) % {"limit": MAX_DEPTH, "line": line}
+    return GrantFileInvalid([GrantFileError("", message)])
+
+
+def _parse_json(content: str) -> Any:
+    # Measured first: Python's JSON reader recurses once per level.
+    if json_depth(content) > MAX_DEPTH:
+        raise _too_deep()
+    try:
+        return json.loads(content, object_pairs_hook=_Mapping)
+    except json.JSONDecodeError as error:
+        raise GrantFileInvalid(
+            [
+                GrantFileError(
+                    "",
+                    _("Not valid JSON (line %(line)s, column %(column)s): %(problem)s")
+                    % {"line": error.lineno, "column": error.colno, "problem": error.msg},
+                )
+            ]
+        ) from None
+
+
+def _parse_yaml(content: str) -> Any:
+    try:
+        return yaml.load(content, Loader=_Loader)
+    except _TooDeep as deep:
+        raise _too_deep(deep.line) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = (
+            _("line %(line)s, column %(column)s")
+            % {"line": mark.line + 1, "column": mark.column + 1}
+            if mark
+            else _("unknown position")
+        )
+        problem = getattr(error, "problem", None) or str(error)
+        raise GrantFileInvalid(
+            [
+                GrantFileError(
+                    "",
+                    _("Not valid YAML (%(where)s): %(problem)s")
+                    % {"where": where, "problem": problem},
+                )
+            ]
+        ) from None
 
 
 def _duplicate_keys(value: Any, path: tuple):

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.grantfile.errors import GrantFileInvalid
+from backend.grantfile.loading import MAX_FILE_BYTES
 from backend.grantfile.services import grant_file_import
 
 
@@ -28,11 +29,13 @@ class Command(BaseCommand):
             officer_user = get_user_model().objects.filter(username=officer).first()
             if officer_user is None or not officer_user.is_agency_officer:
                 raise CommandError(f"--officer: {officer!r} is not an agency officer's user name.")
+        # One byte more than a grant file may have is enough to refuse it by name.
         if file == "-":
-            content = sys.stdin.buffer.read()
+            content = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         else:
             try:
-                content = Path(file).read_bytes()
+                with Path(file).open("rb") as opened:
+                    content = opened.read(MAX_FILE_BYTES + 1)
             except OSError as error:
                 raise CommandError(f"file: cannot read {file}: {error.strerror}") from None
         try:
