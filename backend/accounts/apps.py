@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "backend.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        # Sign-ins, failed sign-ins, lockouts and password changes become audit events.
+        from backend.accounts import receivers
+
+        receivers.connect()

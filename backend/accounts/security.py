@@ -8,6 +8,7 @@ hops from its right end, so a client cannot name its own address by sending the 
 """
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,33 @@ from django.conf import settings
 from backend.audit.services import event_record
 
 USER_AGENT_MAX = 300
+
+# ``security_event``'s actor when none is named: the user the event is about.
+THE_USER = object()
+
+# The request being served, for events recorded where no request is at hand (a password saved by
+# a form or the admin: the user model's save knows nothing of the request).
+_current_request: ContextVar = ContextVar("grantwatch_security_request", default=None)
+
+
+class CurrentRequestMiddleware:
+    """Makes the request being served known to ``current_request()`` until its response is
+    ready."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+def current_request():
+    """The request being served by this thread, or None (a command, a task)."""
+    return _current_request.get()
 
 
 def _meta_key(header: str) -> str:
@@ -53,11 +81,14 @@ def security_event(
     verb: str,
     username: str = "",
     extra: Mapping[str, Any] | None = None,
+    actor=THE_USER,
 ):
     """Record one security event (e.g. ``signin.succeeded``) with the client's IP and user agent.
 
     ``user`` may be None (a failed sign-in for an unknown name); ``username`` is then the name that
     was tried. The event is about the user account: its type is ``user`` and its id the user's.
+    The actor is ``user`` unless ``actor`` says otherwise: someone else (an administrator who set
+    another user's password) or None (a failed sign-in: whoever tried is not known).
     """
     known = user is not None and getattr(user, "pk", None) is not None
     name = username or (user.get_username() if known else "")
@@ -69,7 +100,7 @@ def security_event(
     if extra:
         after.update(extra)
     return event_record(
-        actor=user if known else None,
+        actor=(user if known else None) if actor is THE_USER else actor,
         verb=verb,
         object_type="user",
         object_id=user.pk if known else "",

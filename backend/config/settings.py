@@ -162,6 +162,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    # Sign-in lockout (AXES_* below).
+    "axes",
     "backend.accounts",
     "backend.grants",
     "backend.workplan",
@@ -198,6 +200,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # The request being served, for the audit events of password changes.
+    "backend.accounts.security.CurrentRequestMiddleware",
+    # Last: answers a locked-out sign-in (AXES_* below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backend.config.urls"
@@ -232,6 +238,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# SIGN-IN LOCKOUT (django-axes)
+# ------------------------------------------------------------------------------
+# Failed sign-ins (the sign-in page, the admin's, POST /api/v1/auth/token) are counted in the
+# database for one user name from one IP address; after GRANTWATCH_SIGNIN_FAILURE_LIMIT of them
+# that name is refused from that address for GRANTWATCH_SIGNIN_COOLOFF_MINUTES, even with the
+# right password (429: a page, or the API's error shape). Counting the pair keeps a stranger from
+# locking a colleague out; the API's anonymous throttle bounds the names one address can try.
+# The admin lists lockouts (Axes: access attempts) and deleting one lets the user in again.
+AUTHENTICATION_BACKENDS = [
+    "backend.accounts.backends.SigninLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("GRANTWATCH_SIGNIN_FAILURE_LIMIT", default=5)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("GRANTWATCH_SIGNIN_FAILURE_LIMIT must be at least 1.")
+_signin_cooloff_minutes = env.float("GRANTWATCH_SIGNIN_COOLOFF_MINUTES", default=15)
+if _signin_cooloff_minutes <= 0:
+    raise ImproperlyConfigured("GRANTWATCH_SIGNIN_COOLOFF_MINUTES must be more than 0.")
+# In hours, as a float (django-axes reads an int as whole hours).
+AXES_COOLOFF_TIME = _signin_cooloff_minutes / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The cool-off runs from the failure that caused the lockout: attempts during it are refused
+# without being counted, so it ends when it says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A sign-in forgets the failures before it.
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "backend.accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "frontend.signin.lockout_response"
+# The client's address: the connection's own, unless GRANTWATCH_TRUSTED_PROXY_COUNT reverse
+# proxies stand in front (then the address they add to GRANTWATCH_CLIENT_IP_HEADER, counted from
+# its right end). Set it only when every request comes through those proxies: a client could
+# otherwise name any address in the header itself. Sign-in lockouts, the API's throttles and
+# the audit events all use it (backend/accounts/security.py).
+GRANTWATCH_TRUSTED_PROXY_COUNT = env.int("GRANTWATCH_TRUSTED_PROXY_COUNT", default=0)
+GRANTWATCH_CLIENT_IP_HEADER = env("GRANTWATCH_CLIENT_IP_HEADER", default="X-Forwarded-For")
 
 # FILES
 # ------------------------------------------------------------------------------
