@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.backends.signals import connection_created
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -180,6 +182,21 @@ def _english_by_default():
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache, so that the API's throttle counts of one test do not
+    refuse the requests of the next. On Redis only the cache's own keys go (its KEY_PREFIX): the
+    cache may share its database with the Celery broker (settings.py, CACHE)."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 @pytest.fixture

@@ -6,14 +6,18 @@ Invalid input is refused either by an input serializer (views call
 (``InvalidInput`` and its kinds, e.g. an amendment's or a grant file's errors); both are answered
 alike. The ``detail`` says what was not done: the service's own if it gives one, else the view's
 ``invalid_detail`` (e.g. "The payment was not recorded."), else "Nothing was saved: the input
-has errors.". Every ``Conflict`` (a step the object's state does not allow) is a 409.
+has errors.". Every ``Conflict`` (a step the object's state does not allow) is a 409. A request
+over the API's rate (backend/api/throttling.py) is a 429 with Retry-After and
+``{"detail": ..., "errors": []}``.
 """
 
+import math
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -80,4 +84,23 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, Conflict):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Throttled):
+        return _throttled(exc, context)
     return drf_exception_handler(exc, context)
+
+
+def _throttled(exc: Throttled, context) -> Response:
+    """429 in the error shape, with DRF's Retry-After header (whole seconds)."""
+    response = drf_exception_handler(exc, context)
+    seconds = None if exc.wait is None else max(1, math.ceil(exc.wait))
+    if seconds is not None:
+        response["Retry-After"] = str(seconds)
+        detail = ngettext(
+            "Too many requests: try again in %(seconds)d second.",
+            "Too many requests: try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    else:
+        detail = _("Too many requests: try again later.")
+    response.data = {"detail": detail, "errors": []}
+    return response

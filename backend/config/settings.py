@@ -353,6 +353,32 @@ CELERY_TASK_DEFAULT_QUEUE = env("GRANTWATCH_TASK_QUEUE", default="celery")
 # How many projects one check task of the sweep takes.
 GRANTWATCH_SWEEP_BATCH_SIZE = env.int("GRANTWATCH_SWEEP_BATCH_SIZE", default=250)
 
+# CACHE
+# ------------------------------------------------------------------------------
+# Shared by every web process (the API's throttle counts live here): Redis at CACHE_URL, else
+# the broker's Redis when the broker is Redis, else files under var/cache (made when first
+# written). Keys carry the "grantwatch" prefix, so the cache may share the broker's database.
+CACHE_URL = env("CACHE_URL", default="")
+if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHE_URL = CELERY_BROKER_URL
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "grantwatch",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "grantwatch",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
 # API
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -367,6 +393,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
+    # Requests per client: by IP address when anonymous, by user when signed in. Over the rate
+    # the API answers 429 with Retry-After (backend/api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "backend.api.throttling.AnonRateThrottle",
+        "backend.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("GRANTWATCH_API_ANON_RATE", default="60/minute"),
+        "user": env("GRANTWATCH_API_USER_RATE", default="1200/minute"),
+    },
     # DRF's parsers with limits: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, or JSON nested more
     # than 32 levels, is a 400 naming the limit (backend/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
