@@ -320,7 +320,7 @@ def _change_rows(item) -> list[dict]:
                 **values,
                 "kind": kinds.get(change.kind, change.kind),
                 "subject": values["participant"] or values["short_name"] or "",
-                "types": ", ".join(types.get(code, code) for code in values["types"] or []),
+                "types": ", ".join(str(types.get(code, code)) for code in values["types"] or []),
             }
         )
     return rows
