@@ -8,6 +8,11 @@
   run would be counted again) and a dead worker's files are marked dead.
 - gunicorn's own log (start, worker boots and timeouts) as JSON lines, like the application's;
   no access log: the application writes one line per request (backend/config/logging.py).
+- Limits on a request's line and headers (gunicorn's defaults, written out so that they are not
+  raised by accident). gunicorn has no limit on a body: a body larger than Django will read
+  (GRANTWATCH_MAX_REQUEST_BYTES, refused from its stated length before it is read) must be
+  stopped by the proxy in front (nginx: client_max_body_size), and a worker that a slow client
+  holds is ended after ``timeout`` seconds.
 
 Options given on the command line (--bind, --workers, ...) win over this file.
 """
@@ -18,6 +23,11 @@ from pathlib import Path
 from backend.config.logging import json_formatter_config
 
 accesslog = None
+
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+timeout = 30
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -191,7 +191,11 @@ def _refused(request, project, item, **forms):
 
 
 def _upload(request, item):
-    # Refused before the body is read when the request is too large to hold a good file.
+    # By now the body has been read: the CSRF check parsed the form, the file with it (to a
+    # temporary file when it is larger than FILE_UPLOAD_MAX_MEMORY_SIZE). Only a request over
+    # GRANTWATCH_MAX_REQUEST_BYTES was refused before that (backend/config/request_limits.py,
+    # and the proxy). This refuses, by its stated size, a request too large to hold an
+    # acceptable file before the file is checked or stored.
     request_size_check(request.META.get("CONTENT_LENGTH"))
     return deliverable_evidence_upload(
         deliverable=item, user=request.user, upload=request.FILES.get("file")
@@ -202,8 +206,7 @@ def _upload(request, item):
 @require_POST
 def deliverable_upload(request, project_id: int, deliverable_id: int):
     project, item = _step(request, project_id, deliverable_id, can_manage_evidence)
-    # A file is never shown again: the form only carries the service's errors (the body is
-    # read after the size check).
+    # A file is never shown again: the form only carries the service's errors.
     form = EvidenceUploadForm(data={})
     return submit(
         request,

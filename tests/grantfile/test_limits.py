@@ -17,6 +17,7 @@ from backend.grantfile.errors import GrantFileInvalid
 from backend.grantfile.loading import MAX_DEPTH, MAX_FILE_BYTES, load_grant_file
 from tests.factories import UserFactory
 from tests.helpers import row_counts
+from tests.workplan import files
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +305,49 @@ def test_a_json_body_larger_than_the_limit_is_refused_by_name(
             response, "The request body is larger than 2000 bytes, the most the API accepts."
         )
     assert row_counts() == before
+
+
+# -- the request's size, before its body is read -------------------------------------------------
+
+REQUEST_TOO_LARGE = (
+    "The request is larger than 9.8\xa0KB (10000 bytes), the most this site accepts."
+)
+
+
+@pytest.fixture
+def small_requests(settings):
+    settings.GRANTWATCH_MAX_REQUEST_BYTES = 10_000
+
+
+def test_an_upload_too_large_for_the_site_is_refused_before_its_form_is_read(
+    client, grant, grant_users, small_requests
+):
+    """The upload page: a file over the site's limit gets 413 before the CSRF check reads the
+    form (which it would otherwise refuse, as this client sends no CSRF token)."""
+    deliverable = grant.deliverables.get(code="D1.1")
+    client.force_login(grant_users["manager"])
+    client.handler.enforce_csrf_checks = True
+    url = f"/projects/{grant.pk}/deliverables/{deliverable.pk}/upload/"
+    before = row_counts()
+
+    too_large = client.post(url, {"file": files.upload("report.pdf", files.PDF + b"0" * 20_000)})
+    small = client.post(url, {"file": files.upload("report.pdf", files.PDF)})
+
+    assert too_large.status_code == 413
+    assert too_large.content.decode() == REQUEST_TOO_LARGE
+    assert small.status_code == 403  # read, and refused for its missing CSRF token
+    assert row_counts() == before
+
+
+def test_an_api_request_too_large_for_the_site_is_refused_in_the_apis_shape(
+    api_client, small_requests
+):
+    response = api_client.post(
+        TOKEN_URL, {"username": "someone", "password": "x" * 20_000}, format="json"
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": REQUEST_TOO_LARGE,
+        "errors": [{"path": "", "message": REQUEST_TOO_LARGE}],
+    }
