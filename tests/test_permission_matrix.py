@@ -83,7 +83,15 @@ def see_but(**refusals: str) -> dict[str, str]:
 
 
 MATRIX: dict[str, dict[str, dict[str, str]]] = {
-    "api-token": {"post": _expect(default="ok", anonymous="ok")},
+    # -- API tokens: anyone may ask for one; each user lists and revokes only their own -------
+    "api-token": {
+        "post": _expect(default="ok", anonymous="ok"),
+        # without a token (the matrix's requests): 400, this request was not made with one
+        "delete": _expect(**ANY_SIGNED_IN),
+    },
+    "api-token-list": {"get": _expect(**ANY_SIGNED_IN), "delete": _expect(**ANY_SIGNED_IN)},
+    # a token nobody has (tests/accounts/test_tokens.py: another user's)
+    "api-token-detail": {"delete": _expect()},
     "grant-import": {
         "post": _expect(default="403", other_officer="ok", officer="ok", admin="ok"),
     },
@@ -300,6 +308,7 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
         "wp_number": 1,
         "k": 1,
         "key": "prefinancing",
+        "token_id": "0" * 16,
     }
 
 

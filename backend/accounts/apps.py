@@ -8,6 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        # API tokens: a password change or a deactivation ends them; the admin shows no key.
+        from backend.accounts import tokens, tokens_admin
+
+        tokens.connect_receivers()
+        tokens_admin.register()
+
         # Sign-ins, failed sign-ins, lockouts and password changes become audit events.
         from backend.accounts import receivers
 

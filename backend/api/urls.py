@@ -1,5 +1,4 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 
 from backend.api import grants as grants_apis
 from backend.api import progress as progress_apis
@@ -12,7 +11,7 @@ urlpatterns = [
     path("", include("backend.api.routes.audit")),
     path("", include("backend.api.routes.accounts")),
     path("", include("backend.api.routes.payments")),
-    path("auth/token", obtain_auth_token, name="api-token"),
+    path("", include("backend.api.routes.tokens")),
     path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
     path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),
     path(

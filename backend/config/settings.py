@@ -12,6 +12,7 @@ Every variable read here goes through ``env(...)``; tests check that docker-comp
 no variable outside that list.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -158,7 +159,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -191,8 +192,6 @@ MIDDLEWARE = [
     "backend.config.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # A request too large is refused before anything (the CSRF check) reads its body.
-    "backend.config.request_limits.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -306,18 +305,11 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# A request body that is not a file (a JSON body, a form's fields) may be at most this big:
-# the API answers a larger one with a 400 naming the limit (backend/api/parsers.py). A grant
-# file is small too; anything bigger than this is not a grant file.
+# A grant file is small; anything bigger than this is not a grant file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A deliverable's evidence file may be at most this big (bytes; 50 MB by default). Uploaded
 # files are never served from MEDIA_URL: they are downloaded through a view that checks access.
 GRANTWATCH_EVIDENCE_MAX_BYTES = env.int("GRANTWATCH_EVIDENCE_MAX_BYTES", default=50 * 1024 * 1024)
-# The largest request the site reads: an evidence file and its form (64 KB for the rest). A
-# request that states a larger length is answered 413 before its body is read
-# (backend/config/request_limits.py); the proxy in front must cap bodies at this size too
-# (nginx: client_max_body_size).
-GRANTWATCH_MAX_REQUEST_BYTES = GRANTWATCH_EVIDENCE_MAX_BYTES + 64 * 1024
 
 # E-MAIL
 # ------------------------------------------------------------------------------
@@ -392,8 +384,9 @@ else:
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first, so that an unauthenticated request gets 401 with a WWW-Authenticate header.
+    # The tokens are django-rest-knox's (API TOKENS below).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -434,6 +427,21 @@ SPECTACULAR_SETTINGS = {
         "VerdictStatusEnum": ["pass", "warning", "review", "breach"],
         "FlagStatusEnum": ["open", "resolved"],
     },
+}
+
+# API TOKENS (django-rest-knox)
+# ------------------------------------------------------------------------------
+# POST /api/v1/auth/token gives a token for "Authorization: Token <key>". Only a SHA-512 digest
+# of the key is stored; a token ends this many hours after it was made (10 by default), when its
+# user revokes it, changes password or is deactivated (backend/accounts/tokens.py).
+GRANTWATCH_TOKEN_TTL_HOURS = env.float("GRANTWATCH_TOKEN_TTL_HOURS", default=10)
+if GRANTWATCH_TOKEN_TTL_HOURS <= 0:
+    raise ImproperlyConfigured("GRANTWATCH_TOKEN_TTL_HOURS must be more than 0.")
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(hours=GRANTWATCH_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    # A token lasts its TTL from when it was made: using it does not push its end back.
+    "AUTO_REFRESH": False,
 }
 
 # LOGGING

@@ -7,9 +7,10 @@ import pytest
 import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 
 from backend.accounts.models import ProjectRole
+from backend.accounts.tokens import token_model
 from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
 from tests.factories import UserFactory
@@ -343,7 +344,10 @@ def test_a_token_obtained_with_the_password_authenticates(api_client, two_projec
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=officer).key == token
+    # kept as a hash of the key, never the key itself
+    stored = token_model().objects.get(user=officer)
+    assert token not in stored.digest
+    assert stored.digest == hash_token(token)
 
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     listed = api_client.get(LIST_URL)
