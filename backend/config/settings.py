@@ -192,6 +192,8 @@ MIDDLEWARE = [
     "backend.config.static.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A request too large is refused before anything (the CSRF check) reads its body.
+    "backend.config.request_limits.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -305,11 +307,18 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# A grant file is small; anything bigger than this is not a grant file.
+# A request body that is not a file (a JSON body, a form's fields) may be at most this big:
+# the API answers a larger one with a 400 naming the limit (backend/api/parsers.py). A grant
+# file is small too; anything bigger than this is not a grant file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A deliverable's evidence file may be at most this big (bytes; 50 MB by default). Uploaded
 # files are never served from MEDIA_URL: they are downloaded through a view that checks access.
 GRANTWATCH_EVIDENCE_MAX_BYTES = env.int("GRANTWATCH_EVIDENCE_MAX_BYTES", default=50 * 1024 * 1024)
+# The largest request the site reads: an evidence file and its form (64 KB for the rest). A
+# request that states a larger length is answered 413 before its body is read
+# (backend/config/request_limits.py); the proxy in front must cap bodies at this size too
+# (nginx: client_max_body_size).
+GRANTWATCH_MAX_REQUEST_BYTES = GRANTWATCH_EVIDENCE_MAX_BYTES + 64 * 1024
 
 # E-MAIL
 # ------------------------------------------------------------------------------
