@@ -13,12 +13,17 @@ MANAGERS_VERBS = ("amendment.created", "amendment.updated")
 CONSORTIUM_VERBS = ("deliverable.evidence_uploaded", "deliverable.evidence_deleted")
 
 
+def _events(apps):
+    """The events' plain manager (the model's own refuses every update)."""
+    return apps.get_model("audit", "Event")._base_manager
+
+
 def _contribution_events(apps):
     """The contribution.saved events with their contribution's participation (None if the
     contribution is gone)."""
-    Event = apps.get_model("audit", "Event")
+    events = _events(apps)
     Contribution = apps.get_model("reporting", "Contribution")
-    events = list(Event.objects.filter(verb="contribution.saved").values_list("pk", "object_id"))
+    events = list(events.filter(verb="contribution.saved").values_list("pk", "object_id"))
     ids = {int(object_id) for _pk, object_id in events if object_id.isdigit()}
     participation_of = dict(
         Contribution.objects.filter(pk__in=ids).values_list("pk", "participation_id")
@@ -30,18 +35,18 @@ def _contribution_events(apps):
 
 
 def backfill(apps, schema_editor):
-    Event = apps.get_model("audit", "Event")
+    events = _events(apps)
     postgresql = schema_editor.connection.vendor == "postgresql"
     if postgresql:
         schema_editor.execute(TRIGGERS_OFF)
-    Event.objects.filter(verb__in=MANAGERS_VERBS).update(audience="managers")
-    Event.objects.filter(verb__in=CONSORTIUM_VERBS).update(audience="consortium")
+    events.filter(verb__in=MANAGERS_VERBS).update(audience="managers")
+    events.filter(verb__in=CONSORTIUM_VERBS).update(audience="consortium")
     for pk, participation_id in _contribution_events(apps):
         if participation_id is None:
             # Whose draft it was is lost: only the managers keep reading it.
-            Event.objects.filter(pk=pk).update(audience="managers")
+            events.filter(pk=pk).update(audience="managers")
         else:
-            Event.objects.filter(pk=pk).update(
+            events.filter(pk=pk).update(
                 audience="participation", audience_participation_id=participation_id
             )
     if postgresql:
