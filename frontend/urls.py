@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
+from frontend.account import views as account
 from frontend.consortium import views as consortium
 from frontend.portfolio import views as portfolio
 from frontend.project import views as project
@@ -30,4 +31,5 @@ urlpatterns = [
     *contributions.urlpatterns,
     *consortium.urlpatterns,
     *reports.urlpatterns,
+    *account.urlpatterns,
 ]

@@ -1,5 +1,5 @@
 """API tokens: made with a username and password, kept only as a hash, ending at their expiry,
-listed and revoked by their own user (through the API and the admin), ended
+listed and revoked by their own user (through the API, the settings page and the admin), ended
 by a password change or a deactivation, recorded in the audit trail, described in OpenAPI."""
 
 import datetime
@@ -369,6 +369,67 @@ def test_tokens_ended_by_a_password_change_are_recorded_with_the_reason(api_clie
         [_token_id(key)],
         "password_changed",
     )
+
+
+# -- the settings page ------------------------------------------------------------------------
+
+
+def test_the_settings_page_lists_the_users_own_tokens(api_client, client, alice, bob):
+    alices, bobs = _key(api_client, "alice"), _key(api_client, "bob")
+    client.force_login(alice)
+
+    response = client.get(reverse("frontend:settings"))
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert _token_id(alices) in text
+    assert _token_id(bobs) not in text
+    assert alices not in text
+
+
+def test_a_token_is_revoked_from_the_settings_page(api_client, client, alice):
+    key = _key(api_client, "alice")
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("frontend:settings_token_revoke"), {"token": _token_id(key)}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("frontend:settings"), 303)]
+    assert "The token was revoked" in response.content.decode()
+    assert _token_id(key) not in response.content.decode()
+    assert _me(api_client, key).status_code == 401
+
+
+def test_the_settings_page_does_not_revoke_another_users_token(api_client, client, alice, bob):
+    bobs = _key(api_client, "bob")
+    client.force_login(alice)
+
+    response = client.post(reverse("frontend:settings_token_revoke"), {"token": _token_id(bobs)})
+
+    assert response.status_code == 404
+    assert _token_id(bobs) not in response.content.decode()
+    assert _me(api_client, bobs).status_code == 200
+
+
+def test_a_revocation_naming_no_token_shows_the_error(client, alice):
+    client.force_login(alice)
+
+    response = client.post(reverse("frontend:settings_token_revoke"), {})
+
+    assert response.status_code == 400
+    assert "Choose the token to revoke." in response.content.decode()
+
+
+def test_all_tokens_are_revoked_from_the_settings_page(api_client, client, alice, bob):
+    keys, bobs = [_key(api_client, "alice"), _key(api_client, "alice")], _key(api_client, "bob")
+    client.force_login(alice)
+
+    response = client.post(reverse("frontend:settings_tokens_revoke_all"))
+
+    assert response.status_code == 303
+    assert [_me(api_client, key).status_code for key in keys] == [401, 401]
+    assert _me(api_client, bobs).status_code == 200
 
 
 # -- the admin and the schema -----------------------------------------------------------------
