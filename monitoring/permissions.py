@@ -2,8 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import ProjectRoleKind
-from backend.accounts.selectors import roles_on_project
+from backend.accounts.permissions import project_access
 from backend.grants.selectors import project_get
 
 
@@ -21,10 +20,9 @@ def can_triage_flag(user, flag) -> tuple[bool, str]:
         return False, _("Sign in to acknowledge or resolve a flag.")
     if user.is_superuser:
         return True, ""
-    if user.is_agency_officer and ProjectRoleKind.OFFICER in roles_on_project(
-        user, flag.project_id
-    ):
+    access = project_access(user, flag.project_id)
+    if access.officer:
         return True, ""
-    return False, _(
+    return False, access.officer_void or _(
         "Only the project's agency officers and administrators acknowledge or resolve its flags."
     )

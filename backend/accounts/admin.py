@@ -1,13 +1,40 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.models import ProjectRole, User
+from backend.accounts.models import ProjectRole, ProjectRoleKind, User
 from backend.audit.admin import AuditedAdmin
+
+
+class ProjectRoleFormSet(BaseInlineFormSet):
+    """A user's roles, all saved at once: each is checked by ``ProjectRole.clean`` against the
+    roles already saved, and here against the others given with it."""
+
+    def clean(self) -> None:
+        super().clean()
+        officer_of, member_of = set(), set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or data.get("project") is None:
+                continue
+            mine = officer_of if data.get("role") == ProjectRoleKind.OFFICER else member_of
+            mine.add(data["project"])
+        both = officer_of & member_of
+        if both:
+            raise ValidationError(
+                _(
+                    "A user cannot be both the agency officer and a member of the consortium of "
+                    "%(projects)s."
+                )
+                % {"projects": ", ".join(sorted(str(project) for project in both))}
+            )
 
 
 class ProjectRoleInline(admin.TabularInline):
     model = ProjectRole
+    formset = ProjectRoleFormSet
     extra = 0
     autocomplete_fields = ["project", "participation"]
 

@@ -1,5 +1,6 @@
 """Users and their roles on projects."""
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -70,11 +71,77 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def clean(self) -> None:
+        """An officer of a project stays agency staff, and does not come to work for an
+        organisation taking part in it, while the role is held."""
+        super().clean()
+        if self.pk is None:
+            return
+        officer_of = ProjectRole.objects.filter(user_id=self.pk, role=ProjectRoleKind.OFFICER)
+        if not self.is_agency_officer and officer_of.exists():
+            raise ValidationError(
+                {
+                    "is_agency_officer": _(
+                        "The user is an agency officer of a project; take that role away first."
+                    )
+                }
+            )
+        if self.organisation_id is not None and participations_of(
+            self.organisation_id, officer_of.values("project_id")
+        ):
+            raise ValidationError(
+                {
+                    "organisation": _(
+                        "The organisation takes part in a project the user is the agency "
+                        "officer of."
+                    )
+                }
+            )
+
 
 class ProjectRoleKind(models.TextChoices):
     OFFICER = "officer", _("Agency officer")
     MANAGER = "manager", _("Project manager")
     PARTNER_CONTACT = "partner_contact", _("Partner contact")
+
+
+def participations_of(organisation_id: int, project_ids) -> bool:
+    """Does the organisation take part (or did it) in any of the projects?"""
+    participation = apps.get_model("grants", "Participation")
+    return participation.objects.filter(
+        organisation_id=organisation_id, project_id__in=project_ids
+    ).exists()
+
+
+def role_refusal(user, project_id: int, role: str, *, role_pk: int | None = None) -> str:
+    """Why ``user`` cannot hold ``role`` on the project ("" if they can), separating the
+    agency's duties from the consortium's: an officer is agency staff, neither a manager nor a
+    partner contact of the project nor working for one of its participants; a consortium role
+    is never given to the project's officer. ``role_pk`` is the role's own row, if saved."""
+    others = ProjectRole.objects.filter(user_id=user.pk, project_id=project_id).exclude(pk=role_pk)
+    if role != ProjectRoleKind.OFFICER:
+        if others.filter(role=ProjectRoleKind.OFFICER).exists():
+            return _(
+                "%(user)s is an agency officer of this project and cannot also work on it for "
+                "the consortium."
+            ) % {"user": user}
+        return ""
+    if not user.is_agency_officer:
+        return _(
+            "%(user)s is not agency staff: only users flagged as agency officers can be a "
+            "project's officer."
+        ) % {"user": user}
+    if others.exclude(role=ProjectRoleKind.OFFICER).exists():
+        return _(
+            "%(user)s works on this project for the consortium (as its manager or a partner "
+            "contact) and cannot be its agency officer."
+        ) % {"user": user}
+    if user.organisation_id is not None and participations_of(user.organisation_id, [project_id]):
+        return _(
+            "%(user)s works for an organisation taking part in this project and cannot be its "
+            "agency officer."
+        ) % {"user": user}
+    return ""
 
 
 class ProjectRole(models.Model):
@@ -126,7 +193,12 @@ class ProjectRole(models.Model):
 
     def clean(self) -> None:
         """A role acts for a participation of its own project; a manager acts for the
-        coordinator; a user who belongs to an organisation acts for that organisation."""
+        coordinator; a user who belongs to an organisation acts for that organisation. The
+        agency's duties stay apart from the consortium's (``role_refusal``)."""
+        if self.user_id is not None and self.project_id is not None and self.role:
+            refusal = role_refusal(self.user, self.project_id, self.role, role_pk=self.pk)
+            if refusal:
+                raise ValidationError({"role": refusal})
         if self.participation_id is None:
             return
         participation = self.participation

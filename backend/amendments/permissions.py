@@ -10,6 +10,7 @@ project at all is the selectors' business (a project out of sight is a 404).
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import ProjectRoleKind
+from backend.accounts.permissions import project_access
 from backend.accounts.selectors import roles_on_project
 from backend.grants.models import Project
 
@@ -39,12 +40,12 @@ def can_try_changes(user, project: Project) -> tuple[bool, str]:
     """Ask what changes would do (nothing is saved)."""
     if not user.is_authenticated:
         return False, _("Sign in to try changes out.")
-    if user.is_superuser or roles_on_project(user, project.pk) & {
-        ProjectRoleKind.MANAGER,
-        ProjectRoleKind.OFFICER,
-    }:
+    if user.is_superuser:
         return True, ""
-    return False, _(
+    access = project_access(user, project.pk)
+    if access.manager or access.officer:
+        return True, ""
+    return False, access.officer_void or _(
         "Only the project's managers, its agency officers and administrators try changes out."
     )
 
@@ -53,9 +54,12 @@ def can_decide(user, project: Project) -> tuple[bool, str]:
     """Approve or reject a submitted request."""
     if not user.is_authenticated:
         return False, _("Sign in to decide on an amendment request.")
-    if user.is_superuser or ProjectRoleKind.OFFICER in roles_on_project(user, project.pk):
+    if user.is_superuser:
         return True, ""
-    return False, _(
+    access = project_access(user, project.pk)
+    if access.officer:
+        return True, ""
+    return False, access.officer_void or _(
         "Only the project's agency officers and administrators approve or reject amendment "
         "requests."
     )

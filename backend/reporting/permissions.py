@@ -74,7 +74,7 @@ def can_review_report(user, project: Project) -> tuple[bool, str]:
     access = project_access(user, project.pk)
     if access.admin or access.officer:
         return True, ""
-    return False, _(
+    return False, access.officer_void or _(
         "Only the project's agency officers and administrators approve periodic reports or "
         "request changes."
     )
@@ -88,7 +88,7 @@ def can_waive_completion(user, project: Project) -> tuple[bool, str]:
     access = project_access(user, project.pk)
     if access.admin or access.officer:
         return True, ""
-    return False, _(
+    return False, access.officer_void or _(
         "Only the project's agency officers and administrators waive the accepted-deliverables "
         "condition of a work package."
     )
