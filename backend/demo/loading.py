@@ -74,6 +74,8 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("admin", "Ilze", "Bērziņa", is_superuser=True, is_staff=True),
     DemoUser("officer", "Sophie", "Lambert", is_agency_officer=True, role=ProjectRoleKind.OFFICER),
+    # A second officer records the payments the first approves: two people see every payment.
+    DemoUser("officer2", "Marc", "Dubois", is_agency_officer=True, role=ProjectRoleKind.OFFICER),
     # The manager acts for the coordinator, whichever participant that is.
     DemoUser("manager", "Jānis", "Ozols", role=ProjectRoleKind.MANAGER),
     DemoUser(
@@ -242,7 +244,10 @@ def _demo_write(password: str, today: datetime.date, *, shift: bool, portfolio: 
         _demo_work_record_ensure(project, users, result, today)
         if portfolio:
             result.portfolio_created = demo_portfolio_load(
-                today=today, officer=users["officer"], manager=users["manager"]
+                today=today,
+                officer=users["officer"],
+                manager=users["manager"],
+                payer=users["officer2"],
             )
     return result
 
@@ -262,7 +267,12 @@ def _demo_work_record_ensure(project: Project, users: dict, result: DemoResult, 
     }
     demo_work_record_load(
         project,
-        DemoPeople(manager=users["manager"], officer=users["officer"], partners=partners),
+        DemoPeople(
+            manager=users["manager"],
+            officer=users["officer"],
+            partners=partners,
+            payer=users["officer2"],
+        ),
         today=today,
     )
     result.work_record_loaded = True

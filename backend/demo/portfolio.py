@@ -5,7 +5,8 @@ The grants are described in ``data/portfolio.yaml`` and built into grant files f
 plan; they come in through the ordinary grant-file import, with the demo officer in charge. Their
 histories are written through the services (permission checks, workflow rules and the audit
 trail apply), as the people who would have done the work: each project's coordinator contact
-(a login of its own, without a password, except the demo manager's project) and the officer.
+(a login of its own, without a password, except the demo manager's project) and the officer;
+the second officer records the payments the officer approves (two people see every payment).
 Afterwards the dates a service stamps with "today" are moved back to when the work would have
 happened. Every date is relative to the day of loading; start dates fall on the first of a
 month, so each project is in the same project month whatever the day of the month.
@@ -231,13 +232,15 @@ def _summary(period: ReportingPeriod, sector: str) -> str:
 @dataclass
 class _Story:
     """One project's history as it is written: the project, the day of loading and who acts
-    (the coordinator contact for the consortium, the officer for the agency)."""
+    (the coordinator contact for the consortium, the officer for the agency, the second officer
+    for the payments)."""
 
     project: Project
     spec: dict
     today: datetime.date
     officer: object
     contact: object
+    payer: object
 
     def months_ago(self, months: int) -> datetime.date:
         """The first day of the month ``months`` before the month of loading."""
@@ -334,7 +337,7 @@ class _Story:
         payment = payment_record(
             project=self.project,
             key=key,
-            user=self.officer,
+            user=self.payer,
             amount=abs(instalment.amount_eur),
             paid_on=day,
             reference=f"EACEA/{day.year}/{self.project.acronym}/{label}",
@@ -607,9 +610,16 @@ def _coordinator_contact(project: Project, spec: dict, manager):
     return user
 
 
-def demo_portfolio_load(*, today: datetime.date, officer, manager) -> list[Project]:
+def _second_officer(project: Project, payer) -> None:
+    role = ProjectRole(user=payer, project=project, role=ProjectRoleKind.OFFICER)
+    role.full_clean()
+    role.save()
+
+
+def demo_portfolio_load(*, today: datetime.date, officer, manager, payer) -> list[Project]:
     """Import the demo portfolio's projects that do not exist yet and write their histories;
-    returns the projects created."""
+    returns the projects created. ``officer`` is in charge of them and approves; ``payer``,
+    another agency officer, is an officer of each too and records the payments."""
     created = []
     with transaction.atomic():
         for spec in _data()["projects"]:
@@ -621,7 +631,8 @@ def demo_portfolio_load(*, today: datetime.date, officer, manager) -> list[Proje
                 content=json.dumps(grant_file, ensure_ascii=False).encode(), officer=officer
             )
             contact = _coordinator_contact(project, spec, manager)
-            HISTORIES[spec["state"]](_Story(project, spec, today, officer, contact))
+            _second_officer(project, payer)
+            HISTORIES[spec["state"]](_Story(project, spec, today, officer, contact, payer))
             created.append(project)
     return created
 

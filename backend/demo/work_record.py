@@ -13,8 +13,9 @@ Relative to the day the demo is loaded (month 33 when the demo's dates are shift
 - the RP1 report was submitted, sent back with comments, submitted again and approved (two
   frozen versions) 100 days after its period ended; the RP2 report has a partner's draft
   contribution; the officer waived the deliverable condition of WP6;
-- the officer approved the pre-financing a week before it was due and its payment went out on
-  the due date; RP1's interim payment stays blocked, since no work package was completed in RP1.
+- the officer approved the pre-financing a week before it was due and the second officer
+  recorded its payment on the due date; RP1's interim payment stays blocked, since no work
+  package was completed in RP1.
 
 Each step happens only once its day has come, so the demo loads on any day of the project's
 life, before its start and after its end included.
@@ -68,6 +69,7 @@ class DemoPeople:
     manager: object
     officer: object
     partners: dict  # short name -> user
+    payer: object  # another officer: who approves an instalment does not record its payment
 
 
 def demo_pdf(title: str, name: str | None = None) -> SimpleUploadedFile:
@@ -199,8 +201,9 @@ def _decide_rp1(period, people: DemoPeople) -> None:
 
 
 def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date) -> None:
-    """The officer approves the pre-financing and records its payment on its due date; both
-    are then dated back to when they would have happened (approved a week before)."""
+    """The officer approves the pre-financing and the second officer records its payment on
+    its due date; both are then dated back to when they would have happened (approved a week
+    before)."""
     due = prefinancing_due_on(project.signed_on, project.start_date)
     if due > today:
         return
@@ -213,7 +216,7 @@ def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date
     payment = payment_record(
         project=project,
         key=PREFINANCING,
-        user=people.officer,
+        user=people.payer,
         amount=instalment.amount_eur,
         paid_on=due,
         reference=f"EACEA/{due.year}/CARETECH/PF",

@@ -95,9 +95,14 @@ def people():
     )
 
 
+def _payer():
+    """The second officer, who records the payments the officer approves."""
+    return UserFactory(username="officer2", is_agency_officer=True)
+
+
 def _load_and_check(day: datetime.date, officer, manager) -> list[Project]:
     """Load the portfolio on ``day`` and let the watchers check it, as the sweep would."""
-    projects = demo_portfolio_load(today=day, officer=officer, manager=manager)
+    projects = demo_portfolio_load(today=day, officer=officer, manager=manager, payer=_payer())
     check_projects([project.pk for project in projects], now=_noon(day))
     return projects
 
@@ -264,9 +269,9 @@ def test_loading_twice_adds_nothing(people):
         ]
 
     with time_machine.travel(_noon(day), tick=False):
-        first = demo_portfolio_load(today=day, officer=officer, manager=manager)
+        first = demo_portfolio_load(today=day, officer=officer, manager=manager, payer=_payer())
         before = counts()
-        again = demo_portfolio_load(today=day, officer=officer, manager=manager)
+        again = demo_portfolio_load(today=day, officer=officer, manager=manager, payer=_payer())
 
     assert len(first) == len(EXPECTED)
     assert again == []

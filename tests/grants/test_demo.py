@@ -24,7 +24,7 @@ from backend.grants.rules import ASSOCIATED, ELIGIBLE_STATUSES, EU_MEMBER, count
 from backend.workplan.models import WorkPackageShare
 
 DEMO_NUMBER = "101143210"
-DEMO_USERNAMES = ["admin", "officer", "manager", "partner1", "partner2"]
+DEMO_USERNAMES = ["admin", "officer", "officer2", "manager", "partner1", "partner2"]
 SOME_DAY_IN_MONTH_33 = datetime.date(2026, 11, 27)
 EMPLOYER_TYPES = {"enterprise", "sector_representative"}
 VET_TYPES = {"vet_provider_secondary", "vet_provider_tertiary"}
@@ -217,15 +217,20 @@ def test_load_demo_twice_leaves_one_project_and_one_of_each_user_and_role(debug)
         [DEMO_NUMBER, *portfolio]
     )
     assert sorted(_logins()) == sorted(DEMO_USERNAMES)
-    assert ProjectRole.objects.filter(project__grant_agreement_number=DEMO_NUMBER).count() == 4
-    # Each portfolio project: the demo officer, and one primary manager at its coordinator.
+    assert ProjectRole.objects.filter(project__grant_agreement_number=DEMO_NUMBER).count() == 5
+    # Each portfolio project: the demo officers (the second records the payments), and one
+    # primary manager at its coordinator.
     for number in portfolio:
         roles = ProjectRole.objects.filter(project__grant_agreement_number=number)
         assert sorted(roles.values_list("role", "is_primary")) == [
             ("manager", True),
             ("officer", False),
+            ("officer", False),
         ]
-        assert roles.get(role="officer").user.username == "officer"
+        assert sorted(roles.filter(role="officer").values_list("user__username", flat=True)) == [
+            "officer",
+            "officer2",
+        ]
     assert "Imported the demo grant CARETECH" in first.getvalue()
     assert "already exists; not imported again" in second.getvalue()
     assert "Created users" not in second.getvalue()

@@ -16,9 +16,9 @@ class Command(BaseCommand):
     help = (
         "Load the demo data: import the fictional CoVE demo grant (unless its grant agreement "
         "number exists) with its dates moved so that today is in its 33rd month, a portfolio of "
-        "smaller projects around it, and the demo logins admin, officer, manager, partner1 and "
-        "partner2; then check them all. Idempotent: a demo loaded on an earlier day is left as "
-        "it is. Refuses to run with DEBUG off unless --allow-production."
+        "smaller projects around it, and the demo logins admin, officer, officer2, manager, "
+        "partner1 and partner2; then check them all. Idempotent: a demo loaded on an earlier "
+        "day is left as it is. Refuses to run with DEBUG off unless --allow-production."
     )
 
     def add_arguments(self, parser):
