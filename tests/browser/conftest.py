@@ -26,6 +26,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 
+# How the page fixture marks a securitypolicyviolation event on the console.
+CSP_VIOLATION = "Content-Security-Policy violation:"
+
 
 @pytest.fixture
 def site(live_server, transactional_db):
@@ -54,9 +57,36 @@ def browser(site):
 
 
 @pytest.fixture
-def page(browser):
+def page_problems():
+    """What went wrong in the page while the test ran: each Content-Security-Policy violation
+    and each uncaught script error. A test that provokes one on purpose checks it and empties
+    the list; anything left fails the test at teardown."""
+    return []
+
+
+@pytest.fixture
+def page(browser, page_problems):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
     context.set_default_timeout(15_000)
+    # Chromium reports a refused inline script or style, or a source the policy does not
+    # allow, on the console ("Refused to ..."); the page hears it as a
+    # securitypolicyviolation event, passed on to the console with a mark of its own.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', function (event) {"
+        f"  console.error('{CSP_VIOLATION} ' + event.effectiveDirective + ' blocked '"
+        "    + (event.blockedURI || 'inline') + ' at ' + event.documentURI"
+        "    + ' (' + event.sourceFile + ':' + event.lineNumber + ') ' + event.sample);"
+        "});"
+    )
     page = context.new_page()
+    page.on("console", lambda message: _note_console(page_problems, message.text))
+    page.on("pageerror", lambda error: page_problems.append(f"script error: {error}"))
     yield page
     context.close()
+    if page_problems:
+        pytest.fail("the page reported:\n" + "\n".join(page_problems), pytrace=False)
+
+
+def _note_console(problems: list[str], text: str) -> None:
+    if text.startswith((CSP_VIOLATION, "Refused to ")) or "Content Security Policy" in text:
+        problems.append(text)
