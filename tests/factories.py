@@ -249,6 +249,12 @@ def member(
     return user
 
 
+def officer_of(project: Project, username: str = "po2") -> User:
+    """Another agency officer of ``project``: who records the payments another officer approves
+    (two people see every payment)."""
+    return member(username, project, ProjectRoleKind.OFFICER, is_agency_officer=True)
+
+
 # -- the work plan -------------------------------------------------------------------------------
 
 

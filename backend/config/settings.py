@@ -389,6 +389,11 @@ else:
         }
     }
 
+# PAYMENTS
+# ------------------------------------------------------------------------------
+# Four eyes on money: whoever approved an instalment does not record its payment.
+GRANTWATCH_FOUR_EYES_PAYMENTS = env.bool("GRANTWATCH_FOUR_EYES_PAYMENTS", default=True)
+
 # API
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

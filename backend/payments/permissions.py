@@ -3,14 +3,19 @@
 Everyone who sees the project (its agency officers, managers and partner contacts, and
 administrators) reads its payment schedule, each instalment's conditions and its split among the
 beneficiaries. Only the project's agency officers (and administrators) approve an instalment,
-record a payment or recovery, and record a reduction. Seeing the project at all is the
-selectors' business (a project out of sight is a 404).
+record a payment or recovery, and record a reduction; an officer role counts only for agency
+staff outside the project's consortium. Four eyes see every payment: whoever approved an
+instalment does not record its payment (``GRANTWATCH_FOUR_EYES_PAYMENTS``, on by default).
+Seeing the project at all is the selectors' business (a project out of sight is a 404).
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import project_access
 from backend.grants.models import Project
+
+from .rules import PREFINANCING
 
 
 def can_view_payments(user, project: Project) -> tuple[bool, str]:
@@ -28,7 +33,7 @@ def _officer_only(user, project: Project, *, anonymous: str, refused: str) -> tu
     access = project_access(user, project.pk)
     if access.admin or access.officer:
         return True, ""
-    return False, refused
+    return False, access.officer_void or refused
 
 
 def can_approve_instalment(user, project: Project) -> tuple[bool, str]:
@@ -58,3 +63,15 @@ def can_record_reduction(user, project: Project) -> tuple[bool, str]:
         anonymous=_("Sign in to record a reduction."),
         refused=_("Only the project's agency officers and administrators record grant reductions."),
     )
+
+
+def four_eyes(user, instalment) -> tuple[bool, str]:
+    """Besides ``can_record_payment``: the payment of an approved instalment is not recorded
+    by the person who approved it."""
+    if settings.GRANTWATCH_FOUR_EYES_PAYMENTS and instalment.approved_by_id == user.pk:
+        label = _("Pre-financing") if instalment.key == PREFINANCING else instalment.key.upper()
+        return False, _(
+            "You approved %(instalment)s, so another of the project's agency officers records "
+            "its payment: two people see every payment."
+        ) % {"instalment": label}
+    return True, ""

@@ -32,7 +32,12 @@ from backend.grants.models import Project
 from backend.workplan.models import ReportingPeriod
 
 from .models import Direction, Instalment, Payment, Reduction
-from .permissions import can_approve_instalment, can_record_payment, can_record_reduction
+from .permissions import (
+    can_approve_instalment,
+    can_record_payment,
+    can_record_reduction,
+    four_eyes,
+)
 from .rules import APPROVED, PAID, PREFINANCING, READY, SCHEDULED, schedule
 from .selectors import grant_facts, net_paid
 
@@ -322,11 +327,13 @@ def instalment_key_exists(project_id: int, key: str) -> bool:
 # -- payments ----------------------------------------------------------------------------------
 
 
-def payable_instalment(project: Project, key: str, *, lock: bool = False) -> Instalment:
+def payable_instalment(project: Project, key: str, *, lock: bool = False, user=None) -> Instalment:
     """The project's approved instalment ``key``, if its payment may be recorded: else
     UnknownInstalment (no such instalment in the schedule) or Conflict (not approved yet, or
-    paid already). ``payment_record`` asks it with the instalment locked; a caller may ask
-    first, before it reads the input, so that such a step is told as such whatever the input."""
+    paid already); given the ``user`` who would record it, PermissionDenied if that is the
+    person who approved it (four eyes). ``payment_record`` asks it with the instalment locked;
+    a caller may ask first, before it reads the input, so that such a step is told as such
+    whatever the input."""
     label = instalment_label(key)
     rows = Instalment.objects.filter(project_id=project.pk, key=key)
     instalment = (rows.select_for_update() if lock else rows).first()
@@ -353,6 +360,8 @@ def payable_instalment(project: Project, key: str, *, lock: bool = False) -> Ins
                 "reference": existing.reference,
             }
         )
+    if user is not None:
+        require(four_eyes, user, instalment)
     return instalment
 
 
@@ -368,13 +377,15 @@ def payment_record(
 ) -> Payment:
     """Record the payment of an approved instalment (or, for a negative balance, the recovery):
     its amount (the approved amount, positive), date and reference. At most once per
-    instalment; payments less recoveries never exceed the maximum grant."""
+    instalment; payments less recoveries never exceed the maximum grant; not by the person who
+    approved the instalment (PermissionDenied, unless ``GRANTWATCH_FOUR_EYES_PAYMENTS`` is
+    off)."""
     today = today or brussels_today()
     require(can_record_payment, user, project)
     try:
         with transaction.atomic():
             locked = _lock(project)
-            instalment = payable_instalment(locked, key, lock=True)
+            instalment = payable_instalment(locked, key, lock=True, user=user)
             (value, day, text), errors = _collect(
                 lambda: check_amount(amount, instalment),
                 lambda: check_paid_on(paid_on, instalment, today),

@@ -104,7 +104,7 @@ def test_the_schedule_of_the_demo(api_client, demo, users):
 def test_the_schedule_shows_approvals_payments_and_the_net_paid(api_client, demo, users):
     rp1_ready(demo)
     approve_prefinancing(demo, users)
-    paid = ask(api_client, users["officer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
+    paid = ask(api_client, users["payer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
     assert paid.status_code == 201
     assert ask(api_client, users["officer"], "post", url(demo, "rp1/approve")).status_code == 200
 
@@ -124,7 +124,7 @@ def test_the_schedule_shows_approvals_payments_and_the_net_paid(api_client, demo
         "paid_on": "2026-11-27",
         "reference": "EACEA/2026/0815",
         "recorded_at": "2026-11-27T10:00:00+01:00",
-        "recorded_by": "po",
+        "recorded_by": "po2",
     }
     assert (rp1["status"], rp1["amount"], rp1["work_packages"]) == ("approved", "520000.00", [1])
     assert rp1["report_received_on"] == "2025-10-01"
@@ -140,7 +140,7 @@ def test_the_schedule_is_read_in_a_fixed_number_of_queries(
     1 work package, nothing approved) take the same number of queries."""
     rp1_ready(demo)
     approve_prefinancing(demo, users)
-    ask(api_client, users["officer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
+    ask(api_client, users["payer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
     ask(api_client, users["officer"], "post", url(demo, "rp1/approve"))
     api_client.force_authenticate(users["admin"])
     with travel():
@@ -262,7 +262,8 @@ def test_who_approves(api_client, demo, users, role, expected):
 
 @pytest.mark.parametrize(("role", "expected"), OFFICERS.items())
 def test_who_records_a_payment(api_client, demo, users, role, expected):
-    approve_prefinancing(demo, users)
+    """Approved by the second officer, so that the demo's officer may record the payment."""
+    approve_prefinancing(demo, users, approver="payer")
     user = users[role] if role else None
     before = counts()
     response = ask(api_client, user, "post", url(demo, "prefinancing/payment"), PAYMENT)
@@ -361,7 +362,7 @@ def test_approving_twice_is_a_conflict(api_client, demo, users):
 
 def test_recording_a_payment_answers_201_with_the_paid_instalment(api_client, demo, users):
     approve_prefinancing(demo, users)
-    response = ask(api_client, users["officer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
+    response = ask(api_client, users["payer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
     assert response.status_code == 201
     data = response.json()
     assert data["status"] == "paid"
@@ -371,7 +372,7 @@ def test_recording_a_payment_answers_201_with_the_paid_instalment(api_client, de
         "paid_on": "2026-11-27",
         "reference": "EACEA/2026/0815",
         "recorded_at": NOW.isoformat(),
-        "recorded_by": "po",
+        "recorded_by": "po2",
     }
     assert Event.objects.filter(verb="payment.recorded").count() == 1
 
@@ -398,7 +399,7 @@ def test_a_payment_before_the_approval_is_a_conflict_whatever_the_body(api_clien
 
 def test_paying_twice_is_a_conflict(api_client, demo, users):
     approve_prefinancing(demo, users)
-    ask(api_client, users["officer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
+    ask(api_client, users["payer"], "post", url(demo, "prefinancing/payment"), PAYMENT)
     before = counts()
     response = ask(
         api_client,
@@ -489,7 +490,7 @@ def test_bad_payment_input_is_400_naming_the_field(api_client, demo, users, chan
     before = counts()
     response = ask(
         api_client,
-        users["officer"],
+        users["payer"],
         "post",
         url(demo, "prefinancing/payment"),
         {**PAYMENT, **change},
@@ -506,7 +507,7 @@ def test_the_amount_may_be_a_json_number_and_trailing_zeros_are_cents(api_client
     approve_prefinancing(demo, users)
     response = ask(
         api_client,
-        users["officer"],
+        users["payer"],
         "post",
         url(demo, "prefinancing/payment"),
         {**PAYMENT, "amount": 1599500},
@@ -520,7 +521,7 @@ def test_every_wrong_field_of_a_payment_is_named_at_once(api_client, demo, users
     approve_prefinancing(demo, users)
     response = ask(
         api_client,
-        users["officer"],
+        users["payer"],
         "post",
         url(demo, "prefinancing/payment"),
         {"amount": "-1", "paid_on": "tomorrow", "reference": ""},
@@ -536,7 +537,7 @@ def test_every_wrong_field_of_a_payment_is_named_at_once(api_client, demo, users
 
 def test_a_payment_without_a_body_names_every_field(api_client, demo, users):
     approve_prefinancing(demo, users)
-    response = ask(api_client, users["officer"], "post", url(demo, "prefinancing/payment"), {})
+    response = ask(api_client, users["payer"], "post", url(demo, "prefinancing/payment"), {})
     assert response.status_code == 400
     assert [error["path"] for error in response.json()["errors"]] == [
         "amount",

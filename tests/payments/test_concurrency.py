@@ -70,7 +70,7 @@ def test_two_payments_at_once_pay_the_instalment_once(demo, users):
         return payment_record(
             project=demo,
             key="prefinancing",
-            user=users["officer"],
+            user=users["payer"],
             amount=Decimal("1599500.00"),
             paid_on=TODAY,
             reference=reference,

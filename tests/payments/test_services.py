@@ -94,9 +94,9 @@ def rp1_ready(project, *, report_status: str = "approved", late: str | None = No
         )
 
 
-def approve_prefinancing(demo, users) -> Instalment:
+def approve_prefinancing(demo, users, approver: str = "officer") -> Instalment:
     with travel():
-        return instalment_approve(project=demo, key="prefinancing", user=users["officer"])
+        return instalment_approve(project=demo, key="prefinancing", user=users[approver])
 
 
 # -- approving ---------------------------------------------------------------------------------
@@ -261,7 +261,9 @@ def test_an_unknown_instalment_is_not_found(demo, users):
 # -- payments ----------------------------------------------------------------------------------
 
 
-def pay(demo, users, key="prefinancing", **changes):
+def pay(demo, users, key="prefinancing", payer="payer", **changes):
+    """``users[payer]`` records the payment: the second officer by default, since the demo's
+    officer approves."""
     values = {
         "amount": PREFINANCING_EUR,
         "paid_on": datetime.date(2026, 11, 27),
@@ -269,7 +271,7 @@ def pay(demo, users, key="prefinancing", **changes):
     }
     values.update(changes)
     with travel():
-        return payment_record(project=demo, key=key, user=users["officer"], **values)
+        return payment_record(project=demo, key=key, user=users[payer], **values)
 
 
 def test_an_officer_records_the_payment_of_an_approved_instalment(
@@ -288,7 +290,7 @@ def test_an_officer_records_the_payment_of_an_approved_instalment(
         datetime.date(2026, 11, 27),
         "EACEA/2026/0815",
     )
-    assert (row.recorded_by, row.recorded_at) == (users["officer"], NOW)
+    assert (row.recorded_by, row.recorded_at) == (users["payer"], NOW)
     event = Event.objects.filter(verb="payment.recorded").get()
     assert event.before == {"status": "approved", "net_paid_eur": "0.00"}
     assert event.after == {
