@@ -374,6 +374,14 @@ def test_tokens_ended_by_a_password_change_are_recorded_with_the_reason(api_clie
 # -- the settings page ------------------------------------------------------------------------
 
 
+def test_every_page_links_to_the_settings_page(client, alice):
+    client.force_login(alice)
+
+    response = client.get(reverse("frontend:project_list"))
+
+    assert f'href="{reverse("frontend:settings")}"' in response.content.decode()
+
+
 def test_the_settings_page_lists_the_users_own_tokens(api_client, client, alice, bob):
     alices, bobs = _key(api_client, "alice"), _key(api_client, "bob")
     client.force_login(alice)
