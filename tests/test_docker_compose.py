@@ -699,6 +699,15 @@ def test_dockerfile_environment_holds_settings_but_no_secrets():
             assert not unknown, f"ENV sets {sorted(unknown)}, which settings.py does not read"
 
 
+def test_dockerfile_image_runs_without_debug():
+    """The image fails closed: without DEBUG in the environment it runs as production (the
+    settings' development default would otherwise apply)."""
+    environment = " ".join(arguments for kw, arguments in final_stage() if kw == "ENV")
+    match = re.search(r"\bDEBUG=(\S+)", environment)
+    assert match, "the final stage does not set DEBUG: the image would run in debug mode"
+    assert match[1].lower() in ("false", "0", "off", "no"), f"the image sets DEBUG={match[1]}"
+
+
 def test_dockerignore_keeps_local_state_and_secrets_out_of_the_build():
     assert DOCKERIGNORE.is_file(), ".dockerignore is missing: .venv, var/ and .env would be sent"
     patterns = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()}
