@@ -6,6 +6,10 @@ or a server error; a 400 or 409 about the empty input or the object's state coun
 through), or the exact refusal (401 anonymous, 403 may see but not do, 404 cannot see). A route
 or method missing from the matrix fails ``test_every_api_endpoint_is_in_the_matrix``.
 
+Each refusal's body is compared too (``refusal_problems``): a 401 or 403 says why, in words of
+the permission check rather than a generic text, and a 404 says only that nothing was found,
+without any of the project's data.
+
 Two more sweeps: every project-scoped endpoint asked about another project by people on the
 first project only, and every endpoint that names an object asked with the other project's
 object under the first project's path: both must be 404 and show no data.
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+import yaml
 from django.db import transaction
 from django.db.models import Case, When
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -378,6 +383,34 @@ def _url(route: Route, values: dict[str, int]) -> str:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", fill, route.pattern)
 
 
+# DRF's texts when no check of ours gave a reason: a refusal must say why in the domain's words.
+GENERIC_REFUSALS = {
+    "You do not have permission to perform this action.",
+    "Authentication credentials were not provided.",
+    "A server error occurred.",
+}
+
+
+def refusal_problems(response, hidden: tuple[str, ...]) -> list[str]:
+    """What is wrong with a refusal's body (empty: nothing). ``hidden`` are texts of the
+    record the body must not show (a project's acronym, an object's name)."""
+    if response.status_code not in (401, 403, 404):
+        return []
+    # The grant file answers in its own format (YAML by default), refusals included.
+    body = yaml.safe_load(response.content)
+    detail = body.get("detail") if isinstance(body, dict) else None
+    problems = []
+    if not isinstance(detail, str) or not detail.strip():
+        problems.append(f"{response.status_code} without a detail: {body!r}")
+    elif response.status_code == 403 and detail in GENERIC_REFUSALS:
+        problems.append(f"403 without its reason: {detail!r}")
+    if response.status_code == 404 and set(body) != {"detail"}:
+        problems.append(f"404 with data: {sorted(body)}")
+    text = response.content.decode()
+    problems += [f"{response.status_code} shows {secret!r}" for secret in hidden if secret in text]
+    return problems
+
+
 def _outcome(status_code: int) -> str:
     if status_code in (401, 403, 404):
         return str(status_code)
@@ -386,14 +419,31 @@ def _outcome(status_code: int) -> str:
     return "ok"
 
 
-def _ask(api_client, user, method: str, url: str) -> int:
+def _response(api_client, user, method: str, url: str):
     """One request in a savepoint that is rolled back: every role starts from the same record."""
     api_client.force_authenticate(user)
     with transaction.atomic():
         response = getattr(api_client, method)(url, {}, format="json")
         transaction.set_rollback(True)
     api_client.force_authenticate(None)
-    return response.status_code
+    return response
+
+
+def _ask(api_client, user, method: str, url: str) -> int:
+    return _response(api_client, user, method, url).status_code
+
+
+def hidden_texts(world: World, key: str) -> tuple[str, ...]:
+    """What a refusal about this project must not show: its acronym, its grant agreement
+    number, the titles of the deliverable and the milestone the routes name."""
+    project = world.project if key == "grant" else world.other
+    ids = world.ids[key]
+    return (
+        project.acronym,
+        project.grant_agreement_number,
+        Deliverable.objects.get(pk=ids["deliverable_id"]).title,
+        Milestone.objects.get(pk=ids["milestone_id"]).title,
+    )
 
 
 def test_every_api_endpoint_is_in_the_matrix():
@@ -409,19 +459,17 @@ def test_every_api_endpoint_is_in_the_matrix():
 def test_each_role_gets_what_the_matrix_says(api_client, world, route, method):
     expected = MATRIX[route.name][method]
     url = _url(route, world.ids["grant"])
-    got = {}
+    hidden = hidden_texts(world, "grant")
+    got, problems = {}, {}
     with time_machine.travel(world.now, tick=False):
         for role in ROLES:
             user = None if role == "anonymous" else world.users[role]
-            if user is None:
-                api_client.force_authenticate(None)
-                with transaction.atomic():
-                    response = getattr(api_client, method)(url, {}, format="json")
-                    transaction.set_rollback(True)
-                got[role] = _outcome(response.status_code)
-            else:
-                got[role] = _outcome(_ask(api_client, user, method, url))
+            response = _response(api_client, user, method, url)
+            got[role] = _outcome(response.status_code)
+            if found := refusal_problems(response, hidden):
+                problems[role] = found
     assert got == expected
+    assert problems == {}, "refusals that do not say why, or that show data"
 
 
 PROJECT_CASES = [(route, method) for route, method in CASES if "project_id" in route.kwargs]
@@ -435,12 +483,15 @@ PROJECT_CASES = [(route, method) for route, method in CASES if "project_id" in r
 def test_another_projects_endpoints_are_out_of_sight(api_client, world, route, method):
     """The grant's people asking about the other project, with its own objects."""
     url = _url(route, world.ids["other"])
+    hidden = hidden_texts(world, "other")
     with time_machine.travel(world.now, tick=False):
-        got = {
-            role: _ask(api_client, world.users[role], method, url)
+        responses = {
+            role: _response(api_client, world.users[role], method, url)
             for role in ("partner_contact", "other_partner", "manager", "officer")
         }
-    assert got == dict.fromkeys(got, 404)
+    assert {role: r.status_code for role, r in responses.items()} == dict.fromkeys(responses, 404)
+    problems = {role: refusal_problems(r, hidden) for role, r in responses.items()}
+    assert {role: found for role, found in problems.items() if found} == {}
 
 
 OBJECT_KWARGS = {
@@ -472,12 +523,15 @@ def test_another_projects_objects_under_this_project_are_not_found(
         **{key: world.ids["other"][key] for key in OBJECT_KWARGS | {"submitted_amendment_id"}},
     }
     url = _url(route, values)
+    hidden = hidden_texts(world, "other")[2:]  # the other project's objects
     with time_machine.travel(world.now, tick=False):
-        got = {
-            role: _ask(api_client, world.users[role], method, url)
+        responses = {
+            role: _response(api_client, world.users[role], method, url)
             for role in ("manager", "officer", "admin")
         }
-    assert got == dict.fromkeys(got, 404)
+    assert {role: r.status_code for role, r in responses.items()} == dict.fromkeys(responses, 404)
+    problems = {role: refusal_problems(r, hidden) for role, r in responses.items()}
+    assert {role: found for role, found in problems.items() if found} == {}
 
 
 def test_the_matrix_is_not_trivially_satisfied():
