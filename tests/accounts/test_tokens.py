@@ -3,11 +3,15 @@ listed and revoked by their own user (through the API, the settings page and the
 by a password change or a deactivation, recorded in the audit trail, described in OpenAPI."""
 
 import datetime
+import importlib
 import json
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.urls import reverse
 from knox.crypto import hash_token
@@ -501,3 +505,22 @@ def test_the_openapi_schema_describes_the_token_endpoints(client, alice):
     scheme = schema["components"]["securitySchemes"]["knoxApiToken"]
     assert (scheme["in"], scheme["name"]) == ("header", "Authorization")
     assert '"Token"' in scheme["description"]
+
+
+# -- the tokens kept in clear before ------------------------------------------------------------
+
+
+def test_the_migration_drops_the_tokens_kept_in_clear(alice):
+    drop = importlib.import_module("backend.accounts.migrations.0004_drop_cleartext_api_tokens")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id bigint)")
+        cursor.execute("INSERT INTO authtoken_token VALUES ('0123456789abcdef', %s)", [alice.pk])
+    old = ContentType.objects.create(app_label="authtoken", model="token")
+    Permission.objects.create(content_type=old, codename="view_token", name="Can view token")
+
+    with connection.schema_editor() as schema_editor:
+        drop.drop_cleartext_tokens(apps, schema_editor)
+
+    assert "authtoken_token" not in connection.introspection.table_names()
+    assert not ContentType.objects.filter(app_label="authtoken").exists()
+    assert not Permission.objects.filter(codename="view_token").exists()
