@@ -88,7 +88,8 @@ def test_an_inline_row_added_and_a_row_deleted_in_the_admin_are_recorded(
 
 def test_a_role_given_in_the_admin_is_recorded_against_its_project(client, root):
     project = factories.ProjectFactory()
-    user = UserFactory(username="newcomer")
+    # Only agency staff take an officer role.
+    user = UserFactory(username="newcomer", is_agency_officer=True)
 
     response = client.post(
         "/admin/accounts/projectrole/add/",
