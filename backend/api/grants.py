@@ -12,13 +12,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorsSerializer
 from backend.api.lookups import parsed
 from backend.api.pagination import PageNumberPagination
+from backend.api.parsers import MultiPartParser
 from backend.common.dates import brussels_today
 from backend.grantfile.errors import GrantFileError, GrantFileInvalid
 from backend.grantfile.export import dump_grant_file, grant_file_data

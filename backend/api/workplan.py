@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +24,7 @@ from backend.api.errors import PathErrorsSerializer
 from backend.api.fields import ListedChoiceField
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
+from backend.api.parsers import FormParser, JSONParser, MultiPartParser
 from backend.common.dates import brussels_today
 from backend.workplan.evidence import request_size_check
 from backend.workplan.models import ClusterCode, DeliverableStatus, DeliverableType, Dissemination

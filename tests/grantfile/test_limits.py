@@ -351,3 +351,33 @@ def test_an_api_request_too_large_for_the_site_is_refused_in_the_apis_shape(
         "detail": REQUEST_TOO_LARGE,
         "errors": [{"path": "", "message": REQUEST_TOO_LARGE}],
     }
+
+
+def _api_views():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns)
+            elif isinstance(entry, URLPattern):
+                view = getattr(entry.callback, "view_class", None) or getattr(
+                    entry.callback, "cls", None
+                )
+                if view is not None and hasattr(view, "parser_classes"):
+                    yield entry.pattern, view
+
+    return list(walk(get_resolver().url_patterns))
+
+
+def test_every_api_view_reads_its_body_through_the_limited_parsers():
+    """A view that names DRF's own JSON, form or multipart parser skips the limits."""
+    views = _api_views()
+    assert views, "no API view found"
+    unlimited = sorted(
+        f"{pattern} {view.__name__}: {parser.__module__}.{parser.__name__}"
+        for pattern, view in views
+        for parser in view.parser_classes
+        if parser.__module__.startswith("rest_framework")
+    )
+    assert unlimited == []
