@@ -455,8 +455,9 @@ class InstalmentPaymentApi(APIView):
         check_permission(can_record_payment, request, project)
         today = brussels_today()
         try:
-            # Not approved yet, or paid already: 409 before the input is read.
-            instalment = payable_instalment(project, key)
+            # Not approved yet, or paid already: 409; the approver: 403; both before the input
+            # is read.
+            instalment = payable_instalment(project, key, user=request.user)
             data = parsed(
                 PaymentInputSerializer,
                 request_body(request),

@@ -99,6 +99,24 @@ def test_the_api_answers_403_saying_why(api_client, grant, grant_users):
     assert _written() == before
 
 
+def test_the_api_tells_the_approver_why_before_it_reads_the_input(api_client, grant, grant_users):
+    """Bad input from the approver is not worth correcting: the refusal comes first."""
+    officer = grant_users["officer"]
+    _approved_by(grant, officer)
+    api_client.force_authenticate(officer)
+    before = _written()
+
+    response = api_client.post(
+        f"/api/v1/projects/{grant.pk}/instalments/prefinancing/payment",
+        {"amount": "not money", "paid_on": "someday"},
+        format="json",
+    )
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": REFUSED}
+    assert _written() == before
+
+
 def test_with_four_eyes_off_the_api_records_the_approvers_payment(
     settings, api_client, grant, grant_users
 ):
