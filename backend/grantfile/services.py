@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from backend.accounts.models import ProjectRole, ProjectRoleKind
+from backend.accounts.models import ProjectRole, ProjectRoleKind, role_refusal
 from backend.audit.services import event_record
 from backend.common.seam import projects_changed
 from backend.grantfile.errors import GrantFileInvalid
@@ -53,6 +53,11 @@ def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Proje
             grant = validate_grant_file(data, context)
             project = _create_record(grant)
             if officer is not None:
+                # An agency officer who works for one of the grant's participants is not put in
+                # charge of it (separation of duties): the import is refused, saying why.
+                refusal = role_refusal(officer, project.pk, ProjectRoleKind.OFFICER)
+                if refusal:
+                    raise PermissionDenied(refusal)
                 ProjectRole.objects.create(
                     user=officer, project=project, role=ProjectRoleKind.OFFICER
                 )

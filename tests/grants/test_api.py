@@ -13,7 +13,7 @@ from backend.accounts.models import ProjectRole
 from backend.accounts.tokens import token_model
 from backend.grantfile.services import grant_file_import
 from backend.grants.models import Project
-from tests.factories import UserFactory
+from tests.factories import CountryFactory, OrganisationFactory, UserFactory
 from tests.grants.helpers import dump, row_counts, spec_example, variant
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +291,31 @@ def test_others_may_not_import(api_client, spec_example_bytes, who):
         assert response.json() == {
             "detail": "Only agency officers and administrators import grants."
         }
+    assert row_counts() == before
+
+
+def test_an_officer_working_for_a_participant_is_not_put_in_charge_of_its_grant(
+    api_client, spec_example_bytes
+):
+    """Separation of duties at import: the importing officer would be the project's officer,
+    but works for one of the grant's participants; the import is refused, saying why."""
+    uniwa = OrganisationFactory(
+        pic="999999001",
+        legal_name="University of West Attica",
+        country=CountryFactory(code="GR"),
+        types=["vet_provider_tertiary", "hei"],
+    )
+    insider = UserFactory(username="insider", is_agency_officer=True, organisation=uniwa)
+    api_client.force_authenticate(insider)
+    before = row_counts()
+
+    response = api_client.post(IMPORT_URL, spec_example_bytes, content_type="application/yaml")
+
+    assert response.status_code == 403, response.content
+    assert response.json() == {
+        "detail": "insider works for an organisation taking part in this project and cannot be "
+        "its agency officer."
+    }
     assert row_counts() == before
 
 
