@@ -221,7 +221,7 @@ def _subprocess_env(**overrides) -> dict:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_failures_in_another_process_lock_out_this_one(client):
     """Another web process (a separate Python process on the same database) takes four failures
     and the fifth; this process then refuses the right password."""

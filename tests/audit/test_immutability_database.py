@@ -185,7 +185,7 @@ def test_sqlite_lets_only_a_test_connection_delete_and_never_update(sqlite_file)
         database.close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_transactional_test_that_writes_events_is_emptied_after_it():
     """Django flushes the database after this test (TRUNCATE on PostgreSQL, DELETE on SQLite):
     the flush must get through the triggers, or the test errors at its teardown."""

@@ -227,7 +227,7 @@ def test_payments_are_set_against_what_the_schedule_made_due_month_by_month(
         payment_record(
             project=demo,
             key="prefinancing",
-            user=officer,
+            user=users["payer"],
             amount=amount,
             paid_on=datetime.date(2024, 4, 5),
             reference="PF-1",

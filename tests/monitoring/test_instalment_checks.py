@@ -151,7 +151,7 @@ def test_an_approved_pre_financing_is_no_longer_ready_and_paying_it_resolves_its
         payment_record(
             project=demo,
             key="prefinancing",
-            user=users["officer"],
+            user=users["payer"],
             amount=Decimal("1599500.00"),
             paid_on=datetime.date(2024, 3, 22),
             reference="EACEA/2024/PF/1",
@@ -444,7 +444,7 @@ def test_recording_the_interim_payment_resolves_its_late_flag(demo, users):
         payment_record(
             project=demo,
             key="rp1",
-            user=users["officer"],
+            user=users["payer"],
             amount=WP1,
             paid_on=datetime.date(2026, 1, 6),
             reference="EACEA/2026/RP1",

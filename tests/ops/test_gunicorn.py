@@ -24,7 +24,10 @@ def _free_port() -> int:
 
 
 def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Host": "127.0.0.1"})
+    # As the TLS-terminating proxy in front sends it: production redirects plain HTTP.
+    request = urllib.request.Request(
+        url, headers={"Host": "127.0.0.1", "X-Forwarded-Proto": "https"}
+    )
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
