@@ -283,13 +283,8 @@ def _one_user_per_role(project, other) -> dict:
 def users(demo, other_project) -> dict:
     """One user per kind of role: the demo's manager (for the coordinator GAUJA), a partner
     contact for ZILEMED and another for LVTDA, the demo's officer, an officer and a manager of
-    another project, an administrator, a stranger with no role, and ``payer``: a second agency
-    officer of the demo, who records the payments the first approves (two people see every
-    payment)."""
-    return {
-        **_one_user_per_role(demo, other_project),
-        "payer": factories.officer_of(demo, "po2"),
-    }
+    another project, an administrator, and a stranger with no role."""
+    return _one_user_per_role(demo, other_project)
 
 
 # -- a small grant built with factories, and the same users on it -----------------------------

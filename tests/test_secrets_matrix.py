@@ -29,7 +29,6 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from backend.amendments.services import amendment_create, amendment_submit
@@ -43,6 +42,7 @@ from tests.amendments.helpers import add, new_organisation, terminate
 from tests.conftest import _one_user_per_role
 from tests.frontend.pages import ROLES
 from tests.frontend.test_page_matrix import PAGES
+from tests.frontend.test_page_matrix import ROUTES as PAGE_ROUTES
 from tests.test_permission_matrix import _flag, _submitted_report, api_routes
 from tests.workplan.files import PDF, upload
 
@@ -294,13 +294,7 @@ def _api_get_routes() -> dict[str, str]:
 
 
 def _page_routes() -> dict[str, str]:
-    routes = {}
-    for entry in get_resolver().url_patterns:
-        if isinstance(entry, URLResolver) and entry.namespace == "frontend":
-            for pattern in entry.url_patterns:
-                assert isinstance(pattern, URLPattern)
-                routes[pattern.name] = str(entry.pattern) + str(pattern.pattern)
-    return routes
+    return dict(PAGE_ROUTES)
 
 
 def _page_get_routes() -> dict[str, str]:

@@ -30,6 +30,7 @@ from monitoring.rag import (
     eligibility_verdict,
     rag_status,
 )
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +228,7 @@ def test_payments_are_set_against_what_the_schedule_made_due_month_by_month(
         payment_record(
             project=demo,
             key="prefinancing",
-            user=users["payer"],
+            user=factories.officer_of(demo, "po2"),
             amount=amount,
             paid_on=datetime.date(2024, 4, 5),
             reference="PF-1",

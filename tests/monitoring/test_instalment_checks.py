@@ -24,6 +24,7 @@ from backend.reporting import services as reporting
 from backend.reporting.models import PeriodicReport
 from monitoring.checks import INSTALMENT_KINDS, check_projects
 from monitoring.models import Flag
+from tests import factories
 from tests.amendments.helpers import DOWN_TO_SEVEN
 from tests.reporting.helpers import period, ready_to_submit, work_package
 
@@ -151,7 +152,7 @@ def test_an_approved_pre_financing_is_no_longer_ready_and_paying_it_resolves_its
         payment_record(
             project=demo,
             key="prefinancing",
-            user=users["payer"],
+            user=factories.officer_of(demo, "po2"),
             amount=Decimal("1599500.00"),
             paid_on=datetime.date(2024, 3, 22),
             reference="EACEA/2024/PF/1",
@@ -444,7 +445,7 @@ def test_recording_the_interim_payment_resolves_its_late_flag(demo, users):
         payment_record(
             project=demo,
             key="rp1",
-            user=users["payer"],
+            user=factories.officer_of(demo, "po2"),
             amount=WP1,
             paid_on=datetime.date(2026, 1, 6),
             reference="EACEA/2026/RP1",
