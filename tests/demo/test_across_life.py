@@ -63,7 +63,7 @@ def _state() -> tuple:
 
 def _homes() -> dict[str, str]:
     """Where each persona's sign-in leads (the same rule as the home view, from the data)."""
-    homes = dict.fromkeys(("officer", "admin"), "/portfolio/")
+    homes = dict.fromkeys(("officer", "officer2", "admin"), "/portfolio/")
     manager = User.objects.get(username="manager")
     managed = list(manager.project_roles.filter(role="manager").values_list("project", flat=True))
     homes["manager"] = f"/projects/{managed[0]}/" if len(managed) == 1 else "/projects/"
