@@ -489,6 +489,9 @@ LOGGING = {
     "loggers": {
         # django-guid tells at INFO about every request without the header.
         "django_guid": {"level": "WARNING"},
+        # django-axes tells at INFO about every sign-in; the audit trail records them, and its
+        # lockout warnings still show.
+        "axes": {"level": "WARNING"},
     },
 }
 
