@@ -251,6 +251,11 @@ class SweepBatch(models.Model):
     number = models.PositiveIntegerField()
     projects = models.PositiveIntegerField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What is needed to send the batch again when it did not finish (monitoring.sweep_resend):
+    # its projects, when it was last sent, and how many times it has been sent.
+    project_ids = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["sweep", "number"]

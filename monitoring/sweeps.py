@@ -2,8 +2,11 @@
 
 The sweep (``monitoring.tasks.sweep_task``) records a ``SweepRun`` with one ``SweepBatch`` per
 check task it hands out; each check task marks its batch finished, and the batch that finds no
-other batch pending marks the sweep finished (successful). The metrics read these rows at
-scrape time (``monitoring.metrics``): the last successful sweep's time and duration.
+other batch pending marks the sweep finished (successful). A batch keeps its project ids and
+when it was sent: one that has not finished long after (its worker died and the broker did not
+hand it out again, or its task failed for good) is sent again by ``monitoring.sweep_resend``, a
+bounded number of times. The metrics read these rows at scrape time (``monitoring.metrics``):
+the last successful sweep's time and duration, and the age of the oldest unfinished batch.
 
 Celery's ``task_failure`` signal (connected in ``monitoring.tasks``) records a ``TaskFailure``
 in the worker, where the web process's metrics can count it.
@@ -23,20 +26,22 @@ logger = logging.getLogger("monitoring.sweeps")
 MESSAGE_MAX_LENGTH = 2000
 
 
-def sweep_start(*, batch_sizes: Sequence[int], now: datetime.datetime) -> SweepRun:
-    """Record a sweep about to hand out ``len(batch_sizes)`` batches of these sizes. A sweep
-    with nothing to check is finished (and successful) at once."""
+def sweep_start(*, batches: Sequence[Sequence[int]], now: datetime.datetime) -> SweepRun:
+    """Record a sweep about to hand out these batches of project ids (each sent ``now``). A
+    sweep with nothing to check is finished (and successful) at once."""
     with transaction.atomic():
         run = SweepRun.objects.create(
             started_at=now,
-            projects=sum(batch_sizes),
-            batches=len(batch_sizes),
-            finished_at=None if batch_sizes else now,
-            duration_seconds=None if batch_sizes else 0.0,
+            projects=sum(len(batch) for batch in batches),
+            batches=len(batches),
+            finished_at=None if batches else now,
+            duration_seconds=None if batches else 0.0,
         )
         SweepBatch.objects.bulk_create(
-            SweepBatch(sweep=run, number=number, projects=size)
-            for number, size in enumerate(batch_sizes, start=1)
+            SweepBatch(
+                sweep=run, number=number, projects=len(ids), project_ids=list(ids), sent_at=now
+            )
+            for number, ids in enumerate(batches, start=1)
         )
     logger.info(
         "event=sweep_started sweep_id=%s projects=%s batches=%s",
@@ -92,6 +97,47 @@ def sweep_batch_finish(*, sweep_id: int, number: int, now: datetime.datetime) ->
             },
         )
     return bool(finished)
+
+
+def sweep_batches_resend(
+    *, now: datetime.datetime, older_than: datetime.timedelta, max_sends: int
+) -> list[SweepBatch]:
+    """The batches to send again: not finished, last sent longer ago than ``older_than``, sent
+    fewer than ``max_sends`` times, of a sweep that has not finished. Each is recorded as sent
+    once more, now, before it is returned; a batch sent ``max_sends`` times is given up (its
+    sweep stays unfinished, which the stale-check metric and the sweep alert show).
+
+    Safe to run concurrently: the rows are locked, and a row another call holds is skipped."""
+    with transaction.atomic():
+        batches = list(
+            SweepBatch.objects.select_for_update(skip_locked=True)
+            .filter(
+                finished_at__isnull=True,
+                sweep__finished_at__isnull=True,
+                sent_at__lt=now - older_than,
+                sends__lt=max_sends,
+            )
+            .exclude(project_ids=[])
+            .order_by("sweep_id", "number")
+        )
+        for batch in batches:
+            batch.sends += 1
+            batch.sent_at = now
+        SweepBatch.objects.bulk_update(batches, ["sends", "sent_at"])
+    for batch in batches:
+        logger.warning(
+            "event=sweep_batch_resent sweep_id=%s batch=%s sends=%s",
+            batch.sweep_id,
+            batch.number,
+            batch.sends,
+            extra={
+                "event": "sweep_batch_resent",
+                "sweep_id": batch.sweep_id,
+                "batch": batch.number,
+                "sends": batch.sends,
+            },
+        )
+    return batches
 
 
 def task_failure_record(

@@ -1,9 +1,19 @@
 """Celery tasks: the watchers. Tasks take ids, are idempotent (they bring flags in line with
-what they find, however often they run), and so acknowledge late: a task cut off by a lost
-worker runs again."""
+what they find, however often they run), and so acknowledge late and are rejected back to the
+broker when their worker process dies (``reject_on_worker_lost``): a task cut off by a lost
+worker runs again, on a living process at once, or, when the whole worker died, on another
+worker once the broker's visibility timeout has passed (settings.GRANTWATCH_VISIBILITY_TIMEOUT).
+The reminders and digests are idempotent by their own records: what was sent today (this week)
+is not sent again.
 
+Each task has explicit time limits (settings.GRANTWATCH_TASK_TIME_LIMITS). Only the ping's
+result is stored: nobody reads the others', and storing them made every publish wait on the
+result backend."""
+
+import datetime
 import os
 import socket
+import time
 
 from celery import group, shared_task
 from celery.signals import task_failure
@@ -19,6 +29,7 @@ from monitoring.digest import digests_send
 from monitoring.reminders import DeliveryFailed, reminders_send
 from monitoring.sweeps import (
     sweep_batch_finish,
+    sweep_batches_resend,
     sweep_group_record,
     sweep_start,
     task_failure_record,
@@ -27,7 +38,21 @@ from monitoring.sweeps import (
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-@shared_task(name="monitoring.ping")
+def _options(name: str, *, idempotent: bool = True, **options) -> dict[str, object]:
+    """The task's name, its time limits from settings, and, for an idempotent task, late
+    acknowledgement that survives a dead worker process, with no stored result."""
+    soft, hard = settings.GRANTWATCH_TASK_TIME_LIMITS[name]
+    if idempotent:
+        options = {
+            "acks_late": True,
+            "reject_on_worker_lost": True,
+            "ignore_result": True,
+            **options,
+        }
+    return {"name": name, "soft_time_limit": soft, "time_limit": hard, **options}
+
+
+@shared_task(**_options("monitoring.ping", idempotent=False))
 def ping(token: str) -> dict[str, object]:
     """Answer with the token and where it was run: proves a worker took the task and
     sent the result back through the result backend."""
@@ -35,11 +60,9 @@ def ping(token: str) -> dict[str, object]:
 
 
 @shared_task(
-    name="monitoring.check_projects",
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
+    **_options(
+        "monitoring.check_projects", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
+    )
 )
 def check_projects_task(
     project_ids: list[int],
@@ -49,6 +72,8 @@ def check_projects_task(
 ) -> dict[str, object]:
     """Check these projects. A batch of a sweep (``sweep_id``, ``batch_number``) then marks
     itself finished, and the sweep when it was the last one pending."""
+    if settings.GRANTWATCH_CHECK_DELAY_SECONDS:
+        time.sleep(settings.GRANTWATCH_CHECK_DELAY_SECONDS)
     result = check_projects(project_ids, now=timezone.now())
     if sweep_id is not None and batch_number is not None:
         sweep_batch_finish(sweep_id=sweep_id, number=batch_number, now=timezone.now())
@@ -60,7 +85,7 @@ def check_projects_task(
     }
 
 
-@shared_task(name="monitoring.sweep", acks_late=True, autoretry_for=TRANSIENT, max_retries=3)
+@shared_task(**_options("monitoring.sweep", autoretry_for=TRANSIENT, max_retries=3))
 def sweep_task(batch_size: int | None = None) -> dict[str, object]:
     """Check every active project, in batches handed to the workers as a group. A project is
     watched until its final report is overdue (the day after the deadline), so that a missing
@@ -71,12 +96,11 @@ def sweep_task(batch_size: int | None = None) -> dict[str, object]:
     size = batch_size or settings.GRANTWATCH_SWEEP_BATCH_SIZE
     ids = active_project_ids(brussels_today(), days_after_end=REPORT_DUE_DAYS + 1)
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
-    run = sweep_start(batch_sizes=[len(batch) for batch in batches], now=timezone.now())
+    run = sweep_start(batches=batches, now=timezone.now())
     result = group(
         check_projects_task.s(batch, reason="sweep", sweep_id=run.pk, batch_number=number)
         for number, batch in enumerate(batches, start=1)
     ).apply_async()
-    result.save()
     sweep_group_record(sweep_id=run.pk, group_id=result.id or "")
     return {
         "projects": len(ids),
@@ -87,11 +111,12 @@ def sweep_task(batch_size: int | None = None) -> dict[str, object]:
 
 
 @shared_task(
-    name="monitoring.send_reminders",
-    acks_late=True,
-    autoretry_for=(*TRANSIENT, DeliveryFailed),
-    retry_backoff=True,
-    max_retries=5,
+    **_options(
+        "monitoring.send_reminders",
+        autoretry_for=(*TRANSIENT, DeliveryFailed),
+        retry_backoff=True,
+        max_retries=5,
+    )
 )
 def send_reminders_task() -> dict[str, object]:
     """Today's reminder e-mails (daily, 07:00 Brussels). Safe to run again: what was sent
@@ -104,11 +129,12 @@ def send_reminders_task() -> dict[str, object]:
 
 
 @shared_task(
-    name="monitoring.send_digests",
-    acks_late=True,
-    autoretry_for=(*TRANSIENT, DeliveryFailed),
-    retry_backoff=True,
-    max_retries=5,
+    **_options(
+        "monitoring.send_digests",
+        autoretry_for=(*TRANSIENT, DeliveryFailed),
+        retry_backoff=True,
+        max_retries=5,
+    )
 )
 def send_digests_task() -> dict[str, object]:
     """The officers' weekly digest (Mondays, 07:30 Brussels). Safe to run again: an officer
@@ -117,6 +143,25 @@ def send_digests_task() -> dict[str, object]:
     if result.failed:
         raise DeliveryFailed(f"digests to {len(result.failed)} officers failed: {result.failed}")
     return {"week": result.week, "sent": result.sent, "skipped": result.skipped}
+
+
+@shared_task(**_options("monitoring.sweep_resend", autoretry_for=TRANSIENT, max_retries=3))
+def sweep_resend_task() -> dict[str, object]:
+    """Send again the sweep batches that have not finished a visibility timeout after they
+    were sent (every five minutes, from the schedule). By then the broker would have handed a
+    batch whose worker died to another worker; a batch still missing was lost (or failed for
+    good), and checking its projects again is safe. Each batch is sent at most
+    settings.GRANTWATCH_SWEEP_BATCH_MAX_SENDS times in all."""
+    batches = sweep_batches_resend(
+        now=timezone.now(),
+        older_than=datetime.timedelta(seconds=settings.GRANTWATCH_VISIBILITY_TIMEOUT),
+        max_sends=settings.GRANTWATCH_SWEEP_BATCH_MAX_SENDS,
+    )
+    for batch in batches:
+        check_projects_task.delay(
+            batch.project_ids, reason="sweep", sweep_id=batch.sweep_id, batch_number=batch.number
+        )
+    return {"resent": [[batch.sweep_id, batch.number] for batch in batches]}
 
 
 @task_failure.connect(weak=False, dispatch_uid="monitoring.record_task_failure")

@@ -362,6 +362,36 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env("GRANTWATCH_TASK_QUEUE", default="celery")
 # How many projects one check task of the sweep takes.
 GRANTWATCH_SWEEP_BATCH_SIZE = env.int("GRANTWATCH_SWEEP_BATCH_SIZE", default=250)
+# Each task's time limits in seconds, (soft, hard): at the soft limit the task is told
+# (SoftTimeLimitExceeded), at the hard limit its worker process is killed and replaced. The
+# tasks read these when they are defined (monitoring/tasks.py).
+GRANTWATCH_TASK_TIME_LIMITS = {
+    "monitoring.ping": (10, 20),
+    "monitoring.check_projects": (240, 300),
+    "monitoring.sweep": (60, 120),
+    "monitoring.sweep_resend": (60, 120),
+    "monitoring.send_reminders": (540, 600),
+    "monitoring.send_digests": (540, 600),
+}
+# A Redis broker hands a task whose worker died (taken, never acknowledged) to another worker
+# after this many seconds: a little above the longest hard limit, so that a task still running
+# is never handed out twice. The filesystem transport keeps its own options above.
+GRANTWATCH_VISIBILITY_TIMEOUT = env.int(
+    "GRANTWATCH_VISIBILITY_TIMEOUT",
+    default=max(hard for _soft, hard in GRANTWATCH_TASK_TIME_LIMITS.values()) + 60,
+)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": GRANTWATCH_VISIBILITY_TIMEOUT,
+        # How often a worker looks for such tasks (at most the visibility timeout).
+        "unacked_restore_interval": min(10, GRANTWATCH_VISIBILITY_TIMEOUT),
+    }
+# A sweep batch not finished this long after it was sent is sent again (monitoring.sweep_resend,
+# every few minutes), at most this many times in all.
+GRANTWATCH_SWEEP_BATCH_MAX_SENDS = env.int("GRANTWATCH_SWEEP_BATCH_MAX_SENDS", default=3)
+# Sleep this long at the start of every check (tests only: makes a check slow on purpose, so
+# that a test can kill the worker while it runs).
+GRANTWATCH_CHECK_DELAY_SECONDS = env.float("GRANTWATCH_CHECK_DELAY_SECONDS", default=0.0)
 
 # CACHE
 # ------------------------------------------------------------------------------
