@@ -24,6 +24,9 @@ What is exported
   ``grantwatch_sweep_last_success_duration_seconds`` its duration, start to last batch
   ``grantwatch_sweep_last_success_projects``         the projects it checked
   ``grantwatch_sweep_last_started_timestamp_seconds`` start of the last sweep, finished or not
+  ``grantwatch_sweep_unfinished_batch_age_seconds`` age of the oldest unfinished batch of the
+                                                     sweeps since the last successful one (0: none)
+  ``grantwatch_sweep_unfinished_batches``            how many such batches
   ``grantwatch_task_failures_total{task}``           tasks failed for good (``TaskFailure`` rows)
   ``grantwatch_database_up``                         1 if the compliance queries succeeded
   ``grantwatch_broker_up``                           1 if the broker accepted a connection
@@ -48,6 +51,7 @@ metrics of every worker process in files there, and the scrape adds them up. The
 metrics do not need it: they are read from the database.
 """
 
+import datetime
 import hmac
 import logging
 import os
@@ -58,8 +62,10 @@ from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
-from django.db.models import Count
+from django.db.models import Count, Min, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.db.metrics import (
@@ -79,9 +85,11 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from monitoring.health import broker_connection, queue_length
-from monitoring.models import Flag, FlagKind, Severity, SweepRun, TaskFailure
+from monitoring.models import Flag, FlagKind, Severity, SweepBatch, SweepRun, TaskFailure
 
 logger = logging.getLogger("monitoring.metrics")
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 # Workers are pinged at most this often per process; a ping waits this long for answers.
 PING_CACHE_SECONDS = 20.0
@@ -167,7 +175,7 @@ def _timestamp(value) -> float:
 
 
 class ComplianceCollector:
-    """Reads the flag store, the sweep record and the failed tasks (5 queries), and probes the
+    """Reads the flag store, the sweep record and the failed tasks (6 queries), and probes the
     broker, at every scrape."""
 
     def collect(self):
@@ -192,6 +200,7 @@ class ComplianceCollector:
     def _compliance(self):
         yield from self._flag_metrics()
         yield from self._sweep_metrics()
+        yield from self._stale_check_metrics()
         yield from self._failure_metrics()
 
     def _flag_metrics(self):
@@ -270,6 +279,35 @@ class ComplianceCollector:
             "grantwatch_sweep_last_started_timestamp_seconds",
             "When the last sweep started, finished or not, Unix time; 0: never.",
             value=_timestamp(started.first()),
+        )
+
+    def _stale_check_metrics(self):
+        """Checks that were handed out and have not been done: the unfinished batches of the
+        sweeps started since the last successful sweep started (an older unfinished sweep has
+        been overtaken), their number and the age of the oldest, counted from its sweep's
+        start. One query."""
+        last_success_start = (
+            SweepRun.objects.filter(finished_at__isnull=False)
+            .order_by("-started_at", "-id")
+            .values("started_at")[:1]
+        )
+        pending = SweepBatch.objects.filter(
+            finished_at__isnull=True,
+            sweep__finished_at__isnull=True,
+            sweep__started_at__gt=Coalesce(Subquery(last_success_start), Value(EPOCH)),
+        )
+        oldest = pending.order_by().aggregate(oldest=Min("sweep__started_at"), count=Count("id"))
+        age = (timezone.now() - oldest["oldest"]).total_seconds() if oldest["oldest"] else 0.0
+        yield GaugeMetricFamily(
+            "grantwatch_sweep_unfinished_batch_age_seconds",
+            "Age of the oldest unfinished sweep batch (since its sweep started), among the "
+            "sweeps started after the last successful one; 0: none.",
+            value=max(age, 0.0),
+        )
+        yield GaugeMetricFamily(
+            "grantwatch_sweep_unfinished_batches",
+            "Unfinished sweep batches of the sweeps started after the last successful one.",
+            value=oldest["count"],
         )
 
     def _failure_metrics(self):
