@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Country, Participation, ParticipationRole, Project
+from backend.reporting.concurrency import Versioned
 
 # The agency decides within 45 days of submission; no answer counts as a rejection. That is the
 # Horizon Europe guidance on the corporate Model Grant Agreement that CoVE grants also use (FFG:
@@ -52,7 +53,7 @@ TARGETED = (
 )
 
 
-class AmendmentRequest(models.Model):
+class AmendmentRequest(Versioned):
     """A request to change a project's consortium: drafted and submitted by a project manager,
     approved or rejected as a whole by the agency, as a request covering several changes is
     under the corporate Model Grant Agreement (KoWi's guidance, above)."""

@@ -30,6 +30,7 @@ from backend.grants.models import (
     ParticipationRole,
     Project,
 )
+from backend.reporting.concurrency import check_version
 
 from .errors import AmendmentConflict, AmendmentInvalid, FieldError
 from .models import (
@@ -159,12 +160,19 @@ def amendment_create(
 
 
 def amendment_update(
-    *, request: AmendmentRequest, user, justification: str = "", changes: Sequence[ChangeInput]
+    *,
+    request: AmendmentRequest,
+    user,
+    justification: str = "",
+    changes: Sequence[ChangeInput],
+    expected_version: int | None = None,
 ) -> AmendmentRequest:
-    """Replace a draft's justification and changes."""
+    """Replace a draft's justification and changes; with ``expected_version``, refused
+    (StaleVersion) if the request changed since the writer read it."""
     require(can_propose, user, request.project)
     with transaction.atomic():
         amendment = _lock(request, "update")
+        check_version(amendment, expected_version, changed_at=amendment.updated_at)
         text = justification.strip()
         validated = _validated(amendment.project, changes)
         before = {"status": amendment.status, "changes": amendment.changes.count()}

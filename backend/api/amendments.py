@@ -28,6 +28,14 @@ from backend.amendments.services import (
 )
 from backend.amendments.validation import PIC_PATTERN, ChangeInput, shape_errors
 from backend.amendments.whatif import what_if_as_dict
+from backend.api.concurrency import (
+    ETAG,
+    IF_MATCH,
+    PRECONDITION_FAILED,
+    if_match,
+    precondition_failed,
+    with_etag,
+)
 from backend.api.errors import PathErrorSerializer, PathErrorsSerializer
 from backend.api.fields import TextField
 from backend.api.grants import TimelineEntrySerializer, VerdictSerializer
@@ -41,6 +49,7 @@ from backend.api.lookups import (
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
 from backend.grants.models import OrgType
+from backend.reporting.concurrency import StaleVersion
 
 # -- input -------------------------------------------------------------------------------------
 
@@ -232,6 +241,10 @@ class AmendmentSerializer(serializers.Serializer):
     override_justification = serializers.CharField(
         help_text="Why the officer approved although the consortium is left in breach."
     )
+    version = serializers.IntegerField(
+        help_text="Raised by every save (the ETag of its read); send it as If-Match to update "
+        "only what was read."
+    )
 
     def get_deemed_rejected(self, amendment) -> bool:
         return amendment.is_deemed_rejected(self.context["today"])
@@ -267,7 +280,7 @@ def _detail(request, project, amendment_id: int, *, status_code=status.HTTP_200_
     )
     amendment.problems = [problem.as_dict() for problem in problems]
     data = AmendmentDetailSerializer(amendment, context={"today": brussels_today()}).data
-    return Response(data, status=status_code)
+    return with_etag(Response(data, status=status_code), amendment.version)
 
 
 NOT_FOUND = OpenApiResponse(description="No such project or request, or not visible to the user")
@@ -382,6 +395,7 @@ class AmendmentDetailApi(APIView):
     @extend_schema(
         operation_id="amendments_retrieve",
         summary="An amendment request with its what-if",
+        parameters=[ETAG],
         responses={200: AmendmentDetailSerializer, 404: NOT_FOUND},
     )
     def get(self, request, project_id: int, amendment_id: int):
@@ -391,24 +405,29 @@ class AmendmentDetailApi(APIView):
         operation_id="amendments_update",
         summary="Replace a draft's justification and changes (project managers)",
         request=AmendmentInputSerializer,
-        responses=STEP_RESPONSES,
+        parameters=[IF_MATCH, ETAG],
+        responses={**STEP_RESPONSES, 412: PRECONDITION_FAILED},
         examples=[INVALID_EXAMPLE],
     )
     def put(self, request, project_id: int, amendment_id: int):
         # The body is read only once the project, the request, the permission and the
         # request's status are checked.
-        return _transition(
-            request,
-            project_id,
-            amendment_id,
-            can_propose,
-            "update",
-            lambda amendment: amendment_update(
-                request=amendment,
-                user=request.user,
-                **parsed(AmendmentInputSerializer, request_body(request)),
-            ),
-        )
+        try:
+            return _transition(
+                request,
+                project_id,
+                amendment_id,
+                can_propose,
+                "update",
+                lambda amendment: amendment_update(
+                    request=amendment,
+                    user=request.user,
+                    **parsed(AmendmentInputSerializer, request_body(request)),
+                    expected_version=if_match(request),
+                ),
+            )
+        except StaleVersion as stale:
+            return precondition_failed(stale)
 
 
 class AmendmentSubmitApi(APIView):

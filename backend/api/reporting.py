@@ -15,10 +15,19 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.concurrency import (
+    ETAG,
+    IF_MATCH,
+    PRECONDITION_FAILED,
+    if_match,
+    precondition_failed,
+    with_etag,
+)
 from backend.api.errors import PathErrorsSerializer
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
+from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.models import ReportVersion, VersionDecision
 from backend.reporting.permissions import (
     can_compose_report,
@@ -202,6 +211,9 @@ class ContributionSerializer(serializers.Serializer):
     locked_at = serializers.DateTimeField(allow_null=True)
     locked_by = serializers.CharField(allow_null=True)
     entries = EntrySerializer(many=True)
+    version = serializers.IntegerField(
+        help_text="Raised by every save; 0 while nothing was written (the ETag of its read)."
+    )
 
 
 class DeclarationSerializer(serializers.Serializer):
@@ -218,6 +230,9 @@ class DeclarationSerializer(serializers.Serializer):
     comment = serializers.CharField()
     declared_at = serializers.DateTimeField()
     declared_by = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField(
+        help_text="Raised by every save; send it as If-Match to declare over what was read."
+    )
 
 
 class WorkPackageStatusSerializer(serializers.Serializer):
@@ -348,6 +363,7 @@ def _contribution(view: ContributionView) -> dict:
         "updated_by": contribution and _name(contribution.updated_by),
         "locked_at": contribution and contribution.locked_at,
         "locked_by": contribution and _name(contribution.locked_by),
+        "version": current_version(contribution),
         "entries": []
         if contribution is None
         else [
@@ -371,6 +387,7 @@ def _declaration(declaration) -> dict:
         "comment": declaration.comment,
         "declared_at": declaration.declared_at,
         "declared_by": _name(declaration.declared_by),
+        "version": declaration.version,
     }
 
 
@@ -448,7 +465,9 @@ def _report_response(request, period) -> Response:
     fresh = period_get(project=period.project, number=period.number)
     detail = report_detail(user=request.user, period=fresh, today=brussels_today())
     current = report_state(user=request.user, detail=detail, now=timezone.now())
-    return Response(ReportDetailSerializer(_detail(detail, current)).data)
+    response = Response(ReportDetailSerializer(_detail(detail, current)).data)
+    # The version of the report's own part (what PUT replaces), 0 before the first write.
+    return with_etag(response, current_version(detail.report))
 
 
 def _contribution_view(request, project_id: int, number: int, participation_id: int):
@@ -468,7 +487,8 @@ def _contribution_response(request, period, participation) -> Response:
     created its report)."""
     fresh = period_get(project=period.project, number=period.number)
     view = contribution_get(user=request.user, period=fresh, participation=participation)
-    return Response(ContributionSerializer(_contribution(view)).data)
+    response = Response(ContributionSerializer(_contribution(view)).data)
+    return with_etag(response, current_version(view.contribution))
 
 
 NOT_FOUND = OpenApiResponse(description="No such project, period or object, or not visible")
@@ -485,6 +505,11 @@ def _responses(ok, *, created=False) -> dict:
         404: NOT_FOUND,
         409: CONFLICT,
     }
+
+
+def _checked_responses(ok) -> dict:
+    """The answers of a write that takes If-Match: also 412 on a stale version."""
+    return {**_responses(ok), 412: PRECONDITION_FAILED}
 
 
 # -- views ---------------------------------------------------------------------------------------
@@ -518,6 +543,9 @@ class ReportDetailApi(APIView):
         operation_id="reports_retrieve",
         summary="A period's report: technical part, contributions the user may see, status of "
         "work packages, late deliverables, what blocks its submission, versions",
+        description="The ETag is the version of the report's own part (its technical part and "
+        "status), which PUT checks against If-Match.",
+        parameters=[ETAG],
         responses={200: ReportDetailSerializer, 404: NOT_FOUND},
     )
     def get(self, request, project_id: int, number: int):
@@ -527,13 +555,22 @@ class ReportDetailApi(APIView):
         operation_id="reports_update",
         summary="Replace the report's technical part (project managers)",
         request=ReportInputSerializer,
-        responses=_responses(ReportDetailSerializer),
+        parameters=[IF_MATCH, ETAG],
+        responses=_checked_responses(ReportDetailSerializer),
     )
     def put(self, request, project_id: int, number: int):
         period = _period(request, project_id, number)
         check_permission(can_compose_report, request, period.project)
         data = parsed(ReportInputSerializer, request_body(request))
-        report_update(period=period, user=request.user, technical_part=data["technical_part"])
+        try:
+            report_update(
+                period=period,
+                user=request.user,
+                technical_part=data["technical_part"],
+                expected_version=if_match(request),
+            )
+        except StaleVersion as stale:
+            return precondition_failed(stale)
         return _report_response(request, period)
 
 
@@ -542,6 +579,7 @@ class ContributionApi(APIView):
         operation_id="reports_contributions_retrieve",
         summary="An organisation's contribution to the report (drafts: its own organisation, "
         "managers and administrators only)",
+        parameters=[ETAG],
         responses={200: ContributionSerializer, 404: NOT_FOUND},
     )
     def get(self, request, project_id: int, number: int, participation_id: int):
@@ -553,7 +591,8 @@ class ContributionApi(APIView):
         summary="Replace the entries of an organisation's draft contribution (its partner "
         "contacts; managers for the coordinator)",
         request=ContributionInputSerializer,
-        responses=_responses(ContributionSerializer),
+        parameters=[IF_MATCH, ETAG],
+        responses=_checked_responses(ContributionSerializer),
         examples=[
             OpenApiExample(
                 "Unknown work package",
@@ -573,12 +612,16 @@ class ContributionApi(APIView):
     )
     def put(self, request, project_id: int, number: int, participation_id: int):
         period, participation = _contribution_view(request, project_id, number, participation_id)
-        contribution_save(
-            period=period,
-            participation=participation,
-            user=request.user,
-            entries=request_body(request).get("entries"),
-        )
+        try:
+            contribution_save(
+                period=period,
+                participation=participation,
+                user=request.user,
+                entries=request_body(request).get("entries"),
+                expected_version=if_match(request),
+            )
+        except StaleVersion as stale:
+            return precondition_failed(stale)
         return _contribution_response(request, period, participation)
 
 
@@ -616,7 +659,8 @@ class DeclarationApi(APIView):
         "final period with the percentage done where the call pays partial completion (project "
         "managers)",
         request=DeclarationInputSerializer,
-        responses=_responses(DeclarationSerializer),
+        parameters=[IF_MATCH, ETAG],
+        responses=_checked_responses(DeclarationSerializer),
     )
     def put(self, request, project_id: int, number: int, wp_number: int):
         period = _period(request, project_id, number)
@@ -625,16 +669,21 @@ class DeclarationApi(APIView):
             raise Http404
         check_permission(can_compose_report, request, period.project)
         data = parsed(DeclarationInputSerializer, request_body(request))
-        declaration = declaration_save(
-            period=period,
-            work_package=work_package,
-            user=request.user,
-            completed=data["completed"],
-            completed_on=data["completed_on"],
-            comment=data["comment"],
-            completion_percent=data["completion_percent"],
-        )
-        return Response(DeclarationSerializer(_declaration(declaration)).data)
+        try:
+            declaration = declaration_save(
+                period=period,
+                work_package=work_package,
+                user=request.user,
+                completed=data["completed"],
+                completed_on=data["completed_on"],
+                comment=data["comment"],
+                completion_percent=data["completion_percent"],
+                expected_version=if_match(request),
+            )
+        except StaleVersion as stale:
+            return precondition_failed(stale)
+        response = Response(DeclarationSerializer(_declaration(declaration)).data)
+        return with_etag(response, declaration.version)
 
 
 class JustificationApi(APIView):

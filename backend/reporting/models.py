@@ -16,6 +16,8 @@ from backend.common.dates import REPORT_DUE_DAYS, report_due_on  # noqa: F401 - 
 from backend.grants.models import Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
 
+from .concurrency import Versioned
+
 
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -28,7 +30,7 @@ class ReportStatus(models.TextChoices):
 EDITABLE_REPORT_STATUSES = (ReportStatus.DRAFT, ReportStatus.CHANGES_REQUESTED)
 
 
-class PeriodicReport(models.Model):
+class PeriodicReport(Versioned):
     """The report of one reporting period. Created when someone first writes to it."""
 
     project = models.ForeignKey(
@@ -102,7 +104,7 @@ class ContributionStatus(models.TextChoices):
     LOCKED = "locked", _("Locked for review")
 
 
-class Contribution(models.Model):
+class Contribution(Versioned):
     """One organisation's part of a report's technical part."""
 
     report = models.ForeignKey(
@@ -180,7 +182,7 @@ class ContributionEntry(models.Model):
         return f"{self.contribution} WP{self.work_package.number}"
 
 
-class WorkPackageDeclaration(models.Model):
+class WorkPackageDeclaration(Versioned):
     """The coordinator's status of a work package at the end of a reporting period: completed
     (on a date) or not. A lump sum is paid for completed work packages, not for costs, so the
     work package's lump-sum share is payable once it is completed."""

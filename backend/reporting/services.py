@@ -25,6 +25,7 @@ from backend.common.seam import projects_changed
 from backend.grants.models import Call, Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
 
+from .concurrency import check_version
 from .models import (
     EDITABLE_REPORT_STATUSES,
     CompletionWaiver,
@@ -160,13 +161,26 @@ def _locked_contribution(report: PeriodicReport, participation: Participation):
 
 
 def contribution_save(
-    *, period: ReportingPeriod, participation: Participation, user, entries
+    *,
+    period: ReportingPeriod,
+    participation: Participation,
+    user,
+    entries,
+    expected_version: int | None = None,
 ) -> Contribution:
-    """Replace the entries of an organisation's contribution (a draft)."""
+    """Replace the entries of an organisation's contribution (a draft). With
+    ``expected_version`` (the version the writer read; 0 before the first save), a contribution
+    changed since is refused (StaleVersion) and nothing is written."""
     require(can_write_contribution, user, participation)
     with transaction.atomic():
         report = _editable_report(period)
         contribution = _locked_contribution(report, participation)
+        check_version(
+            contribution,
+            expected_version,
+            changed_by=contribution and contribution.updated_by,
+            changed_at=contribution and contribution.updated_at,
+        )
         if contribution is not None and contribution.status == ContributionStatus.LOCKED:
             raise Conflict(
                 _(
@@ -276,11 +290,16 @@ def contribution_unlock(
 # -- the coordinator's part ------------------------------------------------------------------------
 
 
-def report_update(*, period: ReportingPeriod, user, technical_part) -> PeriodicReport:
-    """Replace the report's technical part."""
+def report_update(
+    *, period: ReportingPeriod, user, technical_part, expected_version: int | None = None
+) -> PeriodicReport:
+    """Replace the report's technical part; with ``expected_version``, refused
+    (StaleVersion) if the report changed since the writer read it."""
     require(can_compose_report, user, period.project)
     with transaction.atomic():
+        existed = _locked_report(period, create=False) is not None
         report = _editable_report(period)
+        check_version(report if existed else None, expected_version, changed_at=report.updated_at)
         text = _text(technical_part, "technical_part", max_length=TECHNICAL_PART_MAX_LENGTH)
         before = snapshot(report, ["technical_part"])
         report.technical_part = text
@@ -314,14 +333,29 @@ def declaration_save(
     completed_on: datetime.date | None = None,
     comment: str = "",
     completion_percent: Decimal | None = None,
+    expected_version: int | None = None,
 ) -> WorkPackageDeclaration:
     """Declare a work package completed (on a date) or not at the end of the period; not
     completed, in the final period and where the project's call pays partial completion, with
-    the percentage of it that is done."""
+    the percentage of it that is done. With ``expected_version`` (0 before the first
+    declaration), a declaration changed since the writer read it is refused (StaleVersion)."""
     project: Project = period.project
     require(can_compose_report, user, project)
     with transaction.atomic():
         report = _editable_report(period)
+        if expected_version is not None:
+            current = (
+                WorkPackageDeclaration.objects.select_for_update(of=("self",))
+                .select_related("declared_by")
+                .filter(work_package=work_package, reporting_period=period)
+                .first()
+            )
+            check_version(
+                current,
+                expected_version,
+                changed_by=current and current.declared_by,
+                changed_at=current and current.declared_at,
+            )
         state = period_state(period=period, report=report)
         _check_to_declare(period, work_package, state)
         if not isinstance(completed, bool):

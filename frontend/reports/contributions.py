@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.reporting import services
+from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.models import ContributionStatus
 from backend.reporting.permissions import can_unlock_contribution, can_write_contribution
 from backend.reporting.selectors import participation_get
 from backend.reporting.tasks_selectors import contribution_page, user_tasks
 from frontend.access import page_check
 from frontend.forms import Refusal, submit
-from frontend.reports.forms import ContributionForm
+from frontend.reports.forms import ContributionForm, with_version
 from frontend.reports.views import page_period
 
 
@@ -55,7 +56,7 @@ def contribution_url(period, participation) -> str:
     )
 
 
-def _render(request, period, participation, page, *, form=None, status=200, alert=""):
+def _render(request, period, participation, page, *, form=None, status=200, alert="", stale=False):
     user = request.user
     status_now = page.view.status
     report_open = page.report is None or page.report.is_editable
@@ -72,8 +73,15 @@ def _render(request, period, participation, page, *, form=None, status=200, aler
         "editable": writes and report_open and not locked,
         "can_lock": writes and report_open and status_now == ContributionStatus.DRAFT,
         "can_unlock": locked and report_open and can_unlock_contribution(user, participation)[0],
-        "form": form or ContributionForm(work_packages=page.work_packages, entries=page.entries),
+        "form": form
+        or ContributionForm(
+            work_packages=page.work_packages,
+            entries=page.entries,
+            version=current_version(page.view.contribution),
+        ),
         "alert": alert,
+        # Saved by someone else since the form was filled: the form keeps what was typed.
+        "stale": stale,
     }
     return render(request, "frontend/reports/contribution.html", context, status=status)
 
@@ -93,15 +101,31 @@ def contribution(request, project_id: int, number: int, participation_id: int):
         alert = refusal.conflict or _(
             "The contribution was not saved: correct what is marked below."
         )
+        shown, stale = form, isinstance(refusal.refused, StaleVersion)
+        if stale:
+            data = with_version(request.POST, refusal.refused.current)
+            shown = ContributionForm(data, work_packages=page.work_packages)
+            shown.is_valid()
         return _render(
-            request, period, participation, page, form=form, status=refusal.status, alert=alert
+            request,
+            period,
+            participation,
+            page,
+            form=shown,
+            status=refusal.status,
+            alert=alert,
+            stale=stale,
         )
 
     return submit(
         request,
         form,
         lambda: services.contribution_save(
-            period=period, participation=participation, user=request.user, entries=form.entries()
+            period=period,
+            participation=participation,
+            user=request.user,
+            entries=form.entries(),
+            expected_version=form.cleaned_data.get("version"),
         ),
         refused=refused,
         url=contribution_url(period, participation),

@@ -23,6 +23,20 @@ def _textarea(rows: int = 6) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+def version_field() -> forms.IntegerField:
+    """The version of the document the form was filled from (hidden): the service refuses the
+    save if the document changed since (``backend/reporting/concurrency.py``)."""
+    return forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+def with_version(data, version: int):
+    """Posted ``data`` as typed, with the document's current ``version``: the form shown again
+    after a stale save, whose next save replaces the current version knowingly."""
+    data = data.copy()
+    data["version"] = str(version)
+    return data
+
+
 class TechnicalPartForm(forms.Form):
     technical_part = forms.CharField(
         label=_("Technical part"),
@@ -124,12 +138,16 @@ class ContributionForm(forms.Form):
     """An organisation's contribution: for each work package, its activities, outputs and
     narrative. Work packages left empty get no entry."""
 
-    def __init__(self, *args, work_packages, entries=None, **kwargs):
+    version = version_field()
+
+    def __init__(self, *args, work_packages, entries=None, version=None, **kwargs):
         entries = entries or {}
         initial = kwargs.pop("initial", None) or {}
         for number, entry in entries.items():
             for name in ENTRY_TEXT_FIELDS:
                 initial.setdefault(entry_field(number, name), getattr(entry, name))
+        if version is not None:
+            initial["version"] = version
         super().__init__(*args, initial=initial, **kwargs)
         self.work_packages = list(work_packages)
         for work_package in self.work_packages:

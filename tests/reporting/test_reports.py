@@ -388,6 +388,7 @@ def test_a_manager_declares_a_work_package_not_completed(api_client, grant, gran
         "comment": "Surveys go on.",
         "declared_at": response.json()["declared_at"],
         "declared_by": "pm",
+        "version": 1,
     }
     event = Event.objects.get(verb="work_package.declared")
     assert (event.before, event.after["completed"]) == (None, False)
