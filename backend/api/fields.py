@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.dateparse import parse_date
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -60,10 +61,13 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "string", "format": "decimal"})
 class DecimalTextField(serializers.CharField):
     """A number sent as a string (or as a JSON number), read as a Decimal; documented as a
-    string, so that no precision is lost on the way. Its errors show a good value: ``example``,
-    else the serializer context's "example"; ``missing`` says what to give when none is."""
+    string (format "decimal"), so that no precision is lost on the way. Its errors show a good
+    value: ``example``, else the serializer context's "example"; ``missing`` says what to give
+    when none is. Only finite numbers are read (not NaN or Infinity); the service's check
+    bounds their digits before any arithmetic (e.g. ``backend/payments/services.py``)."""
 
     def __init__(self, *, missing: str, example: str = "", **kwargs):
         self.missing, self.example = missing, example

@@ -183,6 +183,26 @@ def instalment_approve(
 # as they read the input, so that a refusal names every wrong field at once.
 
 
+# The most digits before the decimal point an amount may have: the database's 12 digits, 2 of
+# them after the point.
+WHOLE_DIGITS = 10
+
+
+def _bounded(number: Decimal, path: str, *, whole_digits: int | None = None) -> Decimal:
+    """``number``, refused unless it is finite and, with ``whole_digits``, has at most that many
+    digits before the decimal point: checked before any comparison or rounding, which a NaN or
+    a number like 1e999999999 would break."""
+    if not number.is_finite():
+        raise InvalidInput.at(path, _('Give a number, e.g. "1500.00".'))
+    if whole_digits is not None and number.adjusted() >= whole_digits:
+        raise InvalidInput.at(
+            path,
+            _("The number is too large: give at most %(digits)s digits before the decimal point.")
+            % {"digits": whole_digits},
+        )
+    return number
+
+
 def _to_the_cent(number: Decimal, path: str, message: str) -> Decimal:
     if number != number.quantize(CENT):
         raise InvalidInput.at(path, message % {"value": number})
@@ -192,6 +212,7 @@ def _to_the_cent(number: Decimal, path: str, message: str) -> Decimal:
 def check_amount(amount: Decimal, instalment: Instalment) -> Decimal:
     """The amount paid (or recovered): positive, to the cent, the amount approved."""
     path = "amount"
+    _bounded(amount, path, whole_digits=WHOLE_DIGITS)
     if amount < 0:
         raise InvalidInput.at(
             path,
@@ -274,6 +295,7 @@ def check_percent(percent: Decimal, recorded: Decimal) -> Decimal:
     """A reduction: above 0, at most 100, to 2 decimals, and with the reductions ``recorded``
     already at most 100 in all."""
     path = "percent"
+    _bounded(percent, path)
     if percent <= 0:
         raise InvalidInput.at(path, _("The percentage must be above zero."))
     if percent > HUNDRED:
