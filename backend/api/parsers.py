@@ -12,17 +12,23 @@ They are the ``DEFAULT_PARSER_CLASSES``; a view that names its parsers takes the
 The JSON and form parsers wrap DRF's rather than extend them: DRF reads ``request.body`` for its
 own two before they start, and Django's refusal of a body too large from there would be an
 HTML page naming no limit.
+
+Each parser also refuses a text holding a NUL byte or another control character
+(``backend/common/text.py``), at the field that holds it (``changes[0].justification``), for
+every field of every body in one place, before a view or a service reads it.
 """
 
 import io
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from rest_framework import parsers, renderers
 
 from backend.common.errors import InvalidInput
 from backend.common.nesting import json_depth
+from backend.common.text import control_character_errors
 
 # A request's JSON never needs more than a few levels; this leaves room and stops a body
 # built to exhaust the parser's recursion.
@@ -61,6 +67,18 @@ def read_limited(stream, parser_context) -> bytes:
     return body
 
 
+def plain_text(data):
+    """``data`` (parsed JSON, or a form's fields), refused (InvalidInput naming each field) if
+    a text in it holds a control character."""
+    fields = data
+    if isinstance(data, MultiValueDict):
+        fields = {name: texts[0] if len(texts) == 1 else texts for name, texts in data.lists()}
+    errors = list(control_character_errors(fields))
+    if errors:
+        raise InvalidInput(errors)
+    return data
+
+
 class JSONParser(parsers.BaseParser):
     """DRF's JSON parser, after the checks of the body's size and nesting."""
 
@@ -86,7 +104,7 @@ class JSONParser(parsers.BaseParser):
                 )
                 % {"limit": MAX_JSON_DEPTH},
             )
-        return parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
+        return plain_text(parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context))
 
 
 class FormParser(parsers.BaseParser):
@@ -96,7 +114,7 @@ class FormParser(parsers.BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         body = read_limited(stream, parser_context)
-        return parsers.FormParser().parse(io.BytesIO(body), media_type, parser_context)
+        return plain_text(parsers.FormParser().parse(io.BytesIO(body), media_type, parser_context))
 
 
 class MultiPartParser(parsers.MultiPartParser):
@@ -105,7 +123,7 @@ class MultiPartParser(parsers.MultiPartParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            parsed = super().parse(stream, media_type, parser_context)
         except RequestDataTooBig:
             raise InvalidInput.at(
                 "",
@@ -127,3 +145,6 @@ class MultiPartParser(parsers.MultiPartParser):
                 _("The form has more than %(limit)s files, the most the API accepts.")
                 % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES},
             ) from None
+        plain_text(parsed.data)
+        plain_text({name: [file.name for file in files] for name, files in parsed.files.lists()})
+        return parsed
