@@ -174,6 +174,8 @@ INSTALLED_APPS = [
     "backend.audit",
     "backend.grantfile",
     "backend.demo",
+    # The API's own table: the idempotency keys of create requests.
+    "backend.api",
     "django_htmx",
     "django_guid",
     "csp",
@@ -426,6 +428,11 @@ GRANTWATCH_FOUR_EYES_PAYMENTS = env.bool("GRANTWATCH_FOUR_EYES_PAYMENTS", defaul
 
 # API
 # ------------------------------------------------------------------------------
+# A create request sent with an Idempotency-Key header is answered again, unchanged, when the
+# same user retries it with the same key within this many hours (backend/api/idempotency.py).
+GRANTWATCH_IDEMPOTENCY_KEY_HOURS = env.float("GRANTWATCH_IDEMPOTENCY_KEY_HOURS", default=24)
+if GRANTWATCH_IDEMPOTENCY_KEY_HOURS <= 0:
+    raise ImproperlyConfigured("GRANTWATCH_IDEMPOTENCY_KEY_HOURS must be more than 0.")
 REST_FRAMEWORK = {
     # Token first, so that an unauthenticated request gets 401 with a WWW-Authenticate header.
     # The tokens are django-rest-knox's (API TOKENS below).
