@@ -39,6 +39,7 @@ from backend.api.concurrency import (
 from backend.api.errors import PathErrorSerializer, PathErrorsSerializer
 from backend.api.fields import TextField
 from backend.api.grants import TimelineEntrySerializer, VerdictSerializer
+from backend.api.idempotency import idempotent
 from backend.api.lookups import (
     check_permission,
     parsed,
@@ -345,6 +346,7 @@ class AmendmentListApi(APIView):
         data = AmendmentSerializer(page, many=True, context={"today": brussels_today()}).data
         return paginator.get_paginated_response(data)
 
+    @idempotent
     @extend_schema(
         operation_id="amendments_create",
         summary="Draft an amendment request (project managers); the answer carries its what-if",
@@ -453,6 +455,7 @@ class AmendmentSubmitApi(APIView):
 class AmendmentApproveApi(APIView):
     invalid_detail = gettext_lazy("The amendment request was not approved.")
 
+    @idempotent
     @extend_schema(
         operation_id="amendments_approve",
         summary="Approve a submitted request and apply all its changes (agency officers)",

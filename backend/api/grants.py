@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorsSerializer
+from backend.api.idempotency import idempotent
 from backend.api.lookups import parsed
 from backend.api.pagination import PageNumberPagination
 from backend.api.parsers import MultiPartParser
@@ -255,6 +256,7 @@ class GrantImportApi(APIView):
     parser_classes = [MultiPartParser, RawGrantFileParser]
     invalid_detail = gettext_lazy("The grant file was not imported.")
 
+    @idempotent
     @extend_schema(
         operation_id="grants_import",
         summary="Import a grant file (agency officers and administrators)",

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from backend.api.errors import PathErrorsSerializer, field_check
 from backend.api.fields import DayField, DecimalTextField, TextField
+from backend.api.idempotency import idempotent
 from backend.api.lookups import (
     check_permission,
     parsed,
@@ -377,6 +378,7 @@ class InstalmentBeneficiariesApi(APIView):
 
 
 class InstalmentApproveApi(APIView):
+    @idempotent
     @extend_schema(
         operation_id="instalments_approve",
         summary="Approve an instalment that is ready (the project's agency officers); its "
@@ -409,6 +411,7 @@ class InstalmentApproveApi(APIView):
 class InstalmentPaymentApi(APIView):
     invalid_detail = gettext_lazy("The payment was not recorded.")
 
+    @idempotent
     @extend_schema(
         operation_id="instalments_payment",
         summary="Record the payment (or recovery) of an approved instalment (the project's "
@@ -494,6 +497,7 @@ class ReductionListApi(APIView):
             ReductionSerializer([_reduction(r) for r in page], many=True).data
         )
 
+    @idempotent
     @extend_schema(
         operation_id="reductions_create",
         summary="Record a grant reduction with its reason (the project's agency officers)",

@@ -24,6 +24,7 @@ from backend.api.concurrency import (
     with_etag,
 )
 from backend.api.errors import PathErrorsSerializer
+from backend.api.idempotency import idempotent
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
@@ -719,6 +720,7 @@ class JustificationApi(APIView):
 
 
 class ReportSubmitApi(APIView):
+    @idempotent
     @extend_schema(
         operation_id="reports_submit",
         summary="Submit the report to the agency (project managers); a frozen version is kept",
@@ -815,6 +817,7 @@ class VersionDetailApi(APIView):
 
 
 class WaiverApi(APIView):
+    @idempotent
     @extend_schema(
         operation_id="work_packages_waiver_create",
         summary="Let a work package be declared completed without every deliverable accepted "

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from backend.accounts.permissions import NOBODY, project_access
 from backend.api.errors import PathErrorsSerializer
 from backend.api.fields import ListedChoiceField
+from backend.api.idempotency import idempotent
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.api.parsers import FormParser, JSONParser, MultiPartParser
@@ -433,6 +434,7 @@ class DeliverableEvidenceApi(APIView):
             raise Http404
         return _download(request, evidence)
 
+    @idempotent
     @extend_schema(
         operation_id="deliverables_evidence_upload",
         summary="Upload (or replace) the file of a pending or draft deliverable; it becomes a "
@@ -497,6 +499,7 @@ class DeliverableEvidenceFileApi(APIView):
 
 
 class DeliverableSubmitApi(APIView):
+    @idempotent
     @extend_schema(
         operation_id="deliverables_submit",
         summary="Submit a draft to the agency (project managers); the delivery date is today",
