@@ -52,10 +52,18 @@ def travel_to_day(day: datetime.date) -> time_machine.travel:
 
 
 @contextmanager
-def running_worker(environment: dict[str, str], log_path: Path, queue: str | None = None):
+def running_worker(
+    environment: dict[str, str],
+    log_path: Path,
+    queue: str | None = None,
+    pool: str = "solo",
+    concurrency: int = 1,
+):
     """Run ``celery --app backend.config worker`` with these environment variables, consuming a
     queue of its own (or ``queue``); yield the queue name and the worker's process id. The
-    worker's output goes to ``log_path``.
+    worker's output goes to ``log_path``. The pool is ``solo`` (the task runs in the worker's
+    own process) unless ``pool`` says otherwise (``prefork``: in ``concurrency`` child
+    processes).
 
     When GRANTWATCH_TEST_TODAY is set (for the whole suite, or in ``environment`` for one test)
     the worker runs through tests/worker_at_day.py, as if today were that day; if this process
@@ -82,7 +90,9 @@ def running_worker(environment: dict[str, str], log_path: Path, queue: str | Non
         "backend.config",
         "worker",
         "--pool",
-        "solo",
+        pool,
+        "--concurrency",
+        str(concurrency),
         "--queues",
         queue,
         "--hostname",
@@ -103,6 +113,14 @@ def running_worker(environment: dict[str, str], log_path: Path, queue: str | Non
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The process ids of a process's children (Linux: read from /proc)."""
+    children = []
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (thread / "children").read_text().split()]
+    return children
 
 
 def client_app(broker_url: str, result_backend: str, transport_options=None) -> Celery:

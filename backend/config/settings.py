@@ -385,8 +385,10 @@ GRANTWATCH_VISIBILITY_TIMEOUT = env.int(
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": GRANTWATCH_VISIBILITY_TIMEOUT,
-        # How often a worker looks for such tasks (at most the visibility timeout).
+        # How often a worker looks for such tasks (at most the visibility timeout): at every
+        # interval (kombu's default throttle looks only at every tenth, some 100 s apart).
         "unacked_restore_interval": min(10, GRANTWATCH_VISIBILITY_TIMEOUT),
+        "unacked_restore_throttle": 1,
     }
 # A sweep batch not finished this long after it was sent is sent again (monitoring.sweep_resend,
 # every few minutes), at most this many times in all.

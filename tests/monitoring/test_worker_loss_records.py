@@ -88,7 +88,12 @@ def test_a_redis_broker_hands_out_a_dead_workers_task_just_after_the_longest_har
 
     assert on_redis["options"]["visibility_timeout"] == on_redis["timeout"] == longest + 60
     assert on_redis["options"]["unacked_restore_interval"] == 10
-    assert shortened["options"] == {"visibility_timeout": 7, "unacked_restore_interval": 7}
+    assert on_redis["options"]["unacked_restore_throttle"] == 1
+    assert shortened["options"] == {
+        "visibility_timeout": 7,
+        "unacked_restore_interval": 7,
+        "unacked_restore_throttle": 1,
+    }
     assert "visibility_timeout" not in embedded["options"]
     assert embedded["options"]["data_folder_in"] == str(tmp_path / "celery" / "queue")
 
