@@ -29,11 +29,12 @@ def version_field() -> forms.IntegerField:
     return forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
-def with_version(data, version: int):
-    """Posted ``data`` as typed, with the document's current ``version``: the form shown again
-    after a stale save, whose next save replaces the current version knowingly."""
+def with_version(data, version: int, name: str = "version"):
+    """Posted ``data`` as typed, with the document's current ``version`` (in the field
+    ``name``): the form shown again after a stale save, whose next save replaces the current
+    version knowingly."""
     data = data.copy()
-    data["version"] = str(version)
+    data[name] = str(version)
     return data
 
 
@@ -45,6 +46,7 @@ class TechnicalPartForm(forms.Form):
         widget=_textarea(12),
         help_text=_("The coordinator's account of the period's work, composed for the report."),
     )
+    version = version_field()
 
 
 class DeclarationForm(forms.Form):
@@ -77,6 +79,7 @@ class DeclarationForm(forms.Form):
         max_length=COMMENT_MAX_LENGTH,
         widget=_textarea(2),
     )
+    version = version_field()
 
     def service_input(self) -> dict:
         data = self.cleaned_data
@@ -85,17 +88,19 @@ class DeclarationForm(forms.Form):
             "completed_on": data["completed_on"],
             "completion_percent": data["completion_percent"],
             "comment": data["comment"],
+            "expected_version": data.get("version"),
         }
 
     @staticmethod
     def initial_from(declaration) -> dict:
         if declaration is None:
-            return {}
+            return {"version": 0}
         return {
             "completed": YES if declaration.completed else NO,
             "completed_on": declaration.completed_on,
             "completion_percent": declaration.completion_percent,
             "comment": declaration.comment,
+            "version": declaration.version,
         }
 
 

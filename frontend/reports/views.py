@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.dates import brussels_today
 from backend.reporting import services
+from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.permissions import can_compose_report, can_review_report
 from backend.reporting.selectors import (
     deliverable_get,
@@ -42,6 +43,7 @@ from frontend.reports.forms import (
     JustificationForm,
     ReviewForm,
     TechnicalPartForm,
+    with_version,
 )
 
 REPORT_TEMPLATE = "frontend/reports/report.html"
@@ -136,6 +138,7 @@ def _report_context(
     refusal=None,
     alert: str = "",
     saved: str = "",
+    stale: bool = False,
 ) -> dict:
     """Everything the report page shows; the forms given (bound, with their errors) replace
     the fresh ones. Its deadline, blockers and the steps the user may take are the report's
@@ -170,10 +173,17 @@ def _report_context(
         "declarations": _declaration_rows(state, declaration_forms or {}, row_errors, saved),
         "justifications": _justification_rows(state, justification_forms or {}, row_errors, saved),
         "technical_form": technical_form
-        or TechnicalPartForm(initial={"technical_part": report.technical_part if report else ""}),
+        or TechnicalPartForm(
+            initial={
+                "technical_part": report.technical_part if report else "",
+                "version": current_version(report),
+            }
+        ),
         "review_form": review_form or ReviewForm(),
         "refusal": refusal,
         "alert": alert,
+        # The technical part was saved by someone else since the form was filled.
+        "stale": stale,
     }
 
 
@@ -196,15 +206,32 @@ def report_save(request, project_id: int, number: int):
     period = page_period(request, project_id, number)
     page_check(can_compose_report, request, period.project)
     form = TechnicalPartForm(request.POST)
+
+    def refused(refusal: Refusal):
+        shown, stale = form, isinstance(refusal.refused, StaleVersion)
+        if stale:
+            # What was typed, with the current version: saving again replaces it knowingly.
+            shown = TechnicalPartForm(with_version(request.POST, refusal.refused.current))
+            shown.is_valid()
+        return _report_page(
+            request,
+            period,
+            status=refusal.status,
+            technical_form=shown,
+            alert=refusal.conflict,
+            stale=stale,
+        )
+
     return submit(
         request,
         form,
         lambda: services.report_update(
-            period=period, user=request.user, technical_part=form.cleaned_data["technical_part"]
+            period=period,
+            user=request.user,
+            technical_part=form.cleaned_data["technical_part"],
+            expected_version=form.cleaned_data.get("version"),
         ),
-        refused=lambda refusal: _report_page(
-            request, period, status=refusal.status, technical_form=form, alert=refusal.conflict
-        ),
+        refused=refused,
         url=report_url(period, "technical-part"),
         message=_("The technical part was saved."),
     )
@@ -266,16 +293,28 @@ def report_declare(request, project_id: int, number: int, wp_number: int):
         raise Http404
     page_check(can_compose_report, request, period.project)
     form = DeclarationForm(request.POST, prefix=f"wp{wp_number}")
+    shown = {wp_number: form}
+
+    def save():
+        try:
+            return services.declaration_save(
+                period=period, work_package=work_package, user=request.user, **form.service_input()
+            )
+        except StaleVersion as stale:
+            # The row shows what was typed, with the current version: saving again replaces it.
+            data = with_version(request.POST, stale.current, form.add_prefix("version"))
+            shown[wp_number] = DeclarationForm(data, prefix=f"wp{wp_number}")
+            shown[wp_number].is_valid()
+            raise
+
     return _row_post(
         request,
         period,
         form,
-        lambda: services.declaration_save(
-            period=period, work_package=work_package, user=request.user, **form.service_input()
-        ),
+        save,
         row=f"wp-{wp_number}",
         template="frontend/reports/_declaration_answer.html",
-        forms={"declaration_forms": {wp_number: form}},
+        forms={"declaration_forms": shown},
         done=_("The status of WP%(number)s was saved.") % {"number": wp_number},
     )
 

@@ -225,3 +225,56 @@ def test_the_page_sends_the_version_and_a_stale_save_keeps_what_was_typed(
     saved = client.post(_page_url(grant), _form_post(grant, "What I typed", 1))
     assert saved.status_code == 303
     assert _activities(grant) == ["What I typed"]
+
+
+def test_a_stale_technical_part_keeps_what_the_manager_typed(client, grant, grant_users):
+    client.force_login(grant_users["manager"])
+    report_page = f"/projects/{grant.pk}/reports/1/"
+    page = client.get(report_page).content.decode()
+    assert '<input type="hidden" name="version" value="0"' in page
+    services.report_update(
+        period=period(grant), user=grant_users["admin"], technical_part="The administrator's"
+    )
+    before = row_counts()
+
+    response = client.post(
+        report_page + "save/", {"technical_part": "What the manager typed", "version": "0"}
+    )
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone else changed this document since you opened it" in page
+    assert f'href="{report_page}" target="_blank"' in page
+    assert "What the manager typed</textarea>" in page
+    current = PeriodicReport.objects.get()
+    assert f'<input type="hidden" name="version" value="{current.version}"' in page
+    assert row_counts() == before
+    assert current.technical_part == "The administrator's"
+
+
+def test_a_stale_declaration_row_keeps_what_was_chosen(client, grant, grant_users):
+    client.force_login(grant_users["manager"])
+    url_ = f"/projects/{grant.pk}/reports/1/work-packages/2/"
+    with travel():
+        page = client.get(f"/projects/{grant.pk}/reports/1/").content.decode()
+        assert '<input type="hidden" name="wp2-version" value="0"' in page
+        services.declaration_save(
+            period=period(grant),
+            work_package=grant.work_packages.get(number=2),
+            user=grant_users["admin"],
+            completed=False,
+            comment="The administrator's",
+        )
+        before = row_counts()
+        response = client.post(
+            url_,
+            {"wp2-completed": "no", "wp2-comment": "What the manager typed", "wp2-version": "0"},
+            headers={"HX-Request": "true"},
+        )
+
+    assert response.status_code == 409
+    row = response.content.decode()
+    assert "Someone else changed this document since you opened it" in row
+    assert "What the manager typed</textarea>" in row
+    assert '<input type="hidden" name="wp2-version" value="1"' in row
+    assert row_counts() == before
