@@ -1,14 +1,21 @@
-"""How the API answers invalid input and the domain's refusals (``backend/common/errors.py``):
-one 400 shape, ``{"detail": ..., "errors": [{"path", "message"}]}``, and 409 ``{"detail": ...}``.
+"""How the API answers a request it does not carry out, in the shapes the published schema
+declares (``declare_error_responses`` below, a drf-spectacular postprocessing hook):
+
+- 400, invalid input, and 429, too many requests: ``PathErrors``,
+  ``{"detail": ..., "errors": [{"path", "message"}]}`` (``errors`` is empty for a 429);
+- every other 4xx (401, 403, 404, 405, 406, 409, 415): ``Refusal``, ``{"detail": ...}``, the
+  reason in words; an operation whose refusal says more declares its own (a report's
+  submission lists its ``blockers``).
 
 Invalid input is refused either by an input serializer (views call
-``serializer.is_valid(raise_exception=True)``; DRF's ``ValidationError``) or by a service
-(``InvalidInput`` and its kinds, e.g. an amendment's or a grant file's errors); both are answered
-alike. The ``detail`` says what was not done: the service's own if it gives one, else the view's
-``invalid_detail`` (e.g. "The payment was not recorded."), else "Nothing was saved: the input
-has errors.". Every ``Conflict`` (a step the object's state does not allow) is a 409. A request
-over the API's rate (backend/api/throttling.py) is a 429 with Retry-After and
-``{"detail": ..., "errors": []}``.
+``serializer.is_valid(raise_exception=True)``; DRF's ``ValidationError``), by a service
+(``InvalidInput`` and its kinds, e.g. an amendment's or a grant file's errors) or by a parser (a
+body that is not valid JSON, or not in the encoding it says: DRF's ``ParseError``, whose one
+error is at the path of the input as a whole); all are answered alike. The ``detail`` says what
+was not done: the service's own if it gives one, else the view's ``invalid_detail`` (e.g. "The
+payment was not recorded."), else "Nothing was saved: the input has errors.". Every
+``Conflict`` (a step the object's state does not allow) is a 409. A request over the API's rate
+(backend/api/throttling.py) is a 429 with Retry-After.
 """
 
 import math
@@ -17,7 +24,7 @@ from collections.abc import Mapping
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import ParseError, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -70,6 +77,8 @@ def field_check(check, *args):
 
 def exception_handler(exc, context):
     """DRF's handler, with invalid input in the one 400 shape and the domain's refusals."""
+    if isinstance(exc, ParseError):
+        exc = InvalidInput([PathError("", str(exc.detail))])
     if isinstance(exc, ValidationError):
         exc = InvalidInput(path_errors(exc.detail))
     if isinstance(exc, InvalidInput):
@@ -104,3 +113,63 @@ def _throttled(exc: Throttled, context) -> Response:
         detail = _("Too many requests: try again later.")
     response.data = {"detail": detail, "errors": []}
     return response
+
+
+# -- the schema's error responses ----------------------------------------------------------------
+
+_PATH_ERRORS = {"$ref": "#/components/schemas/PathErrors"}
+_REFUSAL = {"$ref": "#/components/schemas/Refusal"}
+_REFUSAL_SCHEMA = {
+    "type": "object",
+    "description": "Why the request was not carried out: every 4xx but 400 and 429, unless the "
+    "operation declares more.",
+    "properties": {"detail": {"type": "string", "description": "The reason, in words."}},
+    "required": ["detail"],
+}
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def _generic_responses(method: str, operation: dict) -> dict[str, str]:
+    """The 4xx any request to the operation may meet, whatever it does, with a description."""
+    found = {
+        "406": "The Accept header names none of the operation's media types",
+        "429": "Too many requests: Retry-After says in how many seconds to try again",
+    }
+    security = operation.get("security")
+    if security and {} not in security:
+        found["401"] = "Not signed in, or the token has ended or was revoked"
+        if method in _UNSAFE:
+            found["403"] = "Refused (the reason is given), e.g. a session without its CSRF token"
+    if "requestBody" in operation:
+        found["400"] = "The body is not valid: each error names its field (the body as a whole "
+        "when it cannot be read)"
+        found["415"] = "The body is not of one of the operation's media types"
+    parameters = operation.get("parameters", [])
+    if any(p["in"] == "path" or p["name"] == "page" for p in parameters):
+        found["404"] = "No such object, not visible to the user, or no such page"
+    return found
+
+
+def _declare(method: str, operation: dict) -> None:
+    responses = operation["responses"]
+    for code, description in _generic_responses(method, operation).items():
+        responses.setdefault(code, {"description": description})
+    for code, response in responses.items():
+        if not code.startswith("4") or "content" in response:
+            continue
+        if response.get("description") in (None, "", "No response body"):
+            response["description"] = _generic_responses(method, operation).get(code, code)
+        schema = _PATH_ERRORS if code in ("400", "429") else _REFUSAL
+        response["content"] = {"application/json": {"schema": schema}}
+    operation["responses"] = dict(sorted(responses.items()))
+
+
+def declare_error_responses(result, generator, request, public):
+    """A drf-spectacular postprocessing hook: every 4xx of every operation has the body the
+    exception handler gives it (above), and every operation declares the 4xx any request may
+    meet (``_generic_responses``)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Refusal"] = _REFUSAL_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            _declare(method, operation)
+    return result

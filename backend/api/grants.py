@@ -218,6 +218,13 @@ class GrantFileJsonRenderer(GrantFileRenderer):
     format = "json"
 
 
+GRANT_FILE = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="The project's record as a grant file (format grantwatch/grant@1), as an "
+    "attachment named after its grant agreement number and acronym.",
+)
+
+
 class ProjectGrantFileApi(APIView):
     renderer_classes = [GrantFileYamlRenderer, GrantFileJsonRenderer]
 
@@ -225,9 +232,11 @@ class ProjectGrantFileApi(APIView):
         operation_id="projects_grant_file",
         summary="The project's record as a grant file (YAML by default, JSON with "
         "Accept: application/json or ?format=json)",
+        # The same document in either media type (backend/grantfile/grant-file.schema.json).
         responses={
-            (200, "application/yaml"): OpenApiTypes.STR,
-            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/yaml"): GRANT_FILE,
+            (200, "application/json"): GRANT_FILE,
+            404: OpenApiResponse(description="No such project, or not visible to the user"),
         },
     )
     def get(self, request, project_id: int):

@@ -28,6 +28,7 @@ from backend.api.idempotency import idempotent
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
+from backend.common.errors import Conflict
 from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.models import ReportVersion, VersionDecision
 from backend.reporting.permissions import (
@@ -275,7 +276,11 @@ class BlockerSerializer(serializers.Serializer):
 
 class SubmissionRefusedSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    blockers = BlockerSerializer(many=True)
+    blockers = BlockerSerializer(
+        many=True,
+        help_text="Everything that stops the submission; empty when the report is not a draft "
+        "(nor sent back for changes).",
+    )
 
 
 class VersionSerializer(serializers.Serializer):
@@ -740,11 +745,13 @@ class ReportSubmitApi(APIView):
         period = _period(request, project_id, number)
         try:
             report_submit(period=period, user=request.user)
-        except SubmissionBlocked as blocked:
+        except (SubmissionBlocked, Conflict) as refused:
+            # Not a draft (nor sent back for changes) is a refusal with no blockers listed.
+            blockers = getattr(refused, "blockers", [])
             return Response(
                 {
-                    "detail": blocked.message,
-                    "blockers": [blocker.as_dict() for blocker in blocked.blockers],
+                    "detail": refused.message,
+                    "blockers": [blocker.as_dict() for blocker in blockers],
                 },
                 status=status.HTTP_409_CONFLICT,
             )

@@ -27,7 +27,7 @@ from backend.api.lookups import check_permission, parsed, request_body, visible_
 from backend.api.pagination import PageNumberPagination
 from backend.api.parsers import FormParser, JSONParser, MultiPartParser
 from backend.common.dates import brussels_today
-from backend.workplan.evidence import request_size_check
+from backend.workplan.evidence import CONTENT_TYPES, request_size_check
 from backend.workplan.models import ClusterCode, DeliverableStatus, DeliverableType, Dissemination
 from backend.workplan.permissions import (
     can_accept,
@@ -367,8 +367,12 @@ class AnyAcceptNegotiation(DefaultContentNegotiation):
 FILE_RESPONSE = OpenApiResponse(
     response=OpenApiTypes.BINARY,
     description="The file, as an attachment under its uploaded name, with the content type "
-    "found at upload.",
+    "found at upload: that of its extension, or a variant of it that libmagic names (a .doc may "
+    "be application/vnd.ms-word, an .rtf text/rtf).",
 )
+# The media types a download may have: those of the accepted extensions, then any other.
+_FILE_MEDIA_TYPES = (*dict.fromkeys(CONTENT_TYPES.values()), "*/*")
+FILE_RESPONSES = {(200, media_type): FILE_RESPONSE for media_type in _FILE_MEDIA_TYPES}
 
 
 # -- deliverables ------------------------------------------------------------------------------
@@ -422,7 +426,7 @@ class DeliverableEvidenceApi(APIView):
         description="The project's managers and partner contacts in any status; its agency "
         "officers once the deliverable is submitted or accepted; administrators.",
         responses={
-            (200, "application/octet-stream"): FILE_RESPONSE,
+            **FILE_RESPONSES,
             403: FORBIDDEN,
             404: NOT_FOUND,
         },
@@ -485,7 +489,7 @@ class DeliverableEvidenceFileApi(APIView):
         description="The same access as the current file's download; files sent back for "
         "revision were submitted, so the project's agency officers may read them.",
         responses={
-            (200, "application/octet-stream"): FILE_RESPONSE,
+            **FILE_RESPONSES,
             403: FORBIDDEN,
             404: NOT_FOUND,
         },

@@ -480,6 +480,12 @@ SPECTACULAR_SETTINGS = {
         "VerdictStatusEnum": ["pass", "warning", "review", "breach"],
         "FlagStatusEnum": ["open", "resolved"],
     },
+    # Every 4xx with the body the API's exception handler gives it, and on every operation the
+    # 4xx any request may meet (backend/api/errors.py); the first is drf-spectacular's default.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.api.errors.declare_error_responses",
+    ],
 }
 
 # API TOKENS (django-rest-knox)

@@ -324,7 +324,8 @@ def test_a_submitted_report_cannot_be_submitted_again(api_client, grant, grant_u
     assert response.status_code == 409
     assert response.json() == {
         "detail": "Only a draft report, or one with changes requested, can be submitted; the "
-        'report of RP1 is "Submitted".'
+        'report of RP1 is "Submitted".',
+        "blockers": [],
     }
     assert row_counts() == before
 
@@ -492,7 +493,8 @@ def test_an_approved_report_cannot_change_any_more(api_client, grant, grant_user
     changes = api_client.post(url(grant, "1/request-changes"), {"comments": "x"}, format="json")
     assert resubmitted.json() == {
         "detail": "Only a draft report, or one with changes requested, can be submitted; the "
-        'report of RP1 is "Approved".'
+        'report of RP1 is "Approved".',
+        "blockers": [],
     }
     assert (again.status_code, changes.status_code) == (409, 409)
     assert row_counts() == before
