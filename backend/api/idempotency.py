@@ -213,7 +213,13 @@ KEY_PARAMETER = OpenApiParameter(
     name=HEADER,
     location=OpenApiParameter.HEADER,
     required=False,
-    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[ -~]+$"},
+    # Printable ASCII, not all spaces: exactly what _checked accepts.
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": "^[ -~]*[!-~][ -~]*$",
+    },
     description="Makes the request safe to retry: a unique value (a UUID, for example) for "
     "this request. A retry by the same user with the same key and the same request within "
     "GRANTWATCH_IDEMPOTENCY_KEY_HOURS (24 by default) is answered with the first answer "

@@ -342,6 +342,13 @@ def test_the_schema_describes_the_header_on_each_create_operation(api_client, ad
         "work_packages_waiver_create",
     }
     assert {"409", "422"} <= set(operations["reductions_create"]["responses"])
+    (parameter,) = [
+        parameter
+        for parameter in operations["grants_import"]["parameters"]
+        if parameter["name"] == "Idempotency-Key"
+    ]
+    assert not parameter.get("required", False)
+    assert parameter["schema"]["maxLength"] == 255
     assert operations["amendments_create"]["responses"]["201"]
 
 
