@@ -428,3 +428,25 @@ def test_a_retry_while_the_first_runs_too_long_is_a_409(grant, grant_users, monk
         "A request with this Idempotency-Key is still being processed: try again in a moment."
     )
     assert not Reduction.objects.exists()
+
+
+def test_an_upload_spooled_to_disk_is_kept_and_answered_again(
+    api_client, grant, grant_users, settings
+):
+    """A file larger than FILE_UPLOAD_MAX_MEMORY_SIZE is read from a temporary file, which
+    storage may move away: its content still counts in the request's fingerprint."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    deliverable = grant.deliverables.get(code="D1.1")
+    url = f"/api/v1/projects/{grant.pk}/deliverables/{deliverable.pk}/evidence"
+    manager = grant_users["manager"]
+
+    first = _post(api_client, manager, url, {"file": upload("d11.pdf", PDF)}, format="multipart")
+    second = _post(api_client, manager, url, {"file": upload("d11.pdf", PDF)}, format="multipart")
+    changed = _post(
+        api_client, manager, url, {"file": upload("d11.pdf", PDF + b"%")}, format="multipart"
+    )
+
+    assert first.status_code == 201, first.content
+    _same_answer(first, second)
+    assert changed.status_code == 422
+    assert EvidenceFile.objects.filter(deliverable=deliverable).count() == 1
