@@ -78,6 +78,9 @@ class AmendmentForm(forms.Form):
             "Why the consortium asks for the changes. A draft may do without; submitting needs it."
         ),
     )
+    # The version of the draft the form was filled from (none for a new request): a save over
+    # a draft changed since is refused (backend/reporting/concurrency.py).
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ApproveForm(forms.Form):
@@ -307,11 +310,14 @@ def bound_builder(data, choices: Choices | None = None) -> Builder:
 
 
 def initial_builder(
-    justification: str = "", rows: list[dict] | None = None, choices: Choices | None = None
+    justification: str = "",
+    rows: list[dict] | None = None,
+    choices: Choices | None = None,
+    version: int | None = None,
 ) -> Builder:
     """Unbound forms showing these values, without errors."""
     return Builder(
-        form=AmendmentForm(initial={"justification": justification}),
+        form=AmendmentForm(initial={"justification": justification, "version": version}),
         rows=ChangeRowFormSet(initial=rows or [], prefix=PREFIX, choices=choices),
         sent=[],
     )
@@ -327,7 +333,13 @@ def rearranged_builder(data, choices: Choices | None = None) -> Builder:
     remove = data.get("remove_row")
     if remove is not None and str(remove).isdigit() and int(remove) < len(rows):
         del rows[int(remove)]
-    return initial_builder(sent.form["justification"].value() or "", rows, choices)
+    version = sent.form["version"].value()
+    return initial_builder(
+        sent.form["justification"].value() or "",
+        rows,
+        choices,
+        int(version) if str(version or "").isdigit() else None,
+    )
 
 
 def rearranging(data) -> bool:

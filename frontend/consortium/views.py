@@ -43,6 +43,7 @@ from backend.grants.eligibility.messages import rule_label, verdict_as_dict
 from backend.grants.models import OrgType, ParticipationRole, ProgrammeStatus
 from backend.grants.rules import country_status_on
 from backend.grants.selectors import eligibility_on, project_eligibility
+from backend.reporting.concurrency import StaleVersion
 from frontend.access import page_check, page_project
 from frontend.consortium.forms import (
     ApproveForm,
@@ -54,8 +55,9 @@ from frontend.consortium.forms import (
     rearranging,
     stored_rows,
 )
-from frontend.forms import attempt, submit
+from frontend.forms import Refusal, attempt, submit
 from frontend.presenters import AMENDMENT_STATUS, VERDICT
+from frontend.reports.forms import with_version
 
 _PATH_ROW = "changes["
 
@@ -356,6 +358,7 @@ def _amendment_page(request, project, item, *, status=200, builder=None, **extra
             item.justification,
             stored_rows([change_as_input(change) for change in item.changes.all()]),
             Choices.from_context(context),
+            version=item.version,
         )
         eligibility = eligibility_on(context.consortium, context.rules, today)
         values["today"] = verdict_view(eligibility.verdict, language)
@@ -380,6 +383,23 @@ def amendment(request, project_id: int, amendment_id: int):
             return _builder_page(request, project, context, builder, form_action=form_action)
         return _amendment_page(request, project, item, builder=builder)
     builder = bound_builder(request.POST, choices)
+
+    def refused(refusal: Refusal):
+        shown, stale = builder, isinstance(refusal.refused, StaleVersion)
+        if stale:
+            # What was typed, with the current version: saving again replaces it knowingly.
+            shown = bound_builder(with_version(request.POST, refusal.refused.current), choices)
+            shown.is_valid()
+        return _amendment_page(
+            request,
+            project,
+            item,
+            status=refusal.status,
+            builder=shown,
+            conflict=refusal.conflict,
+            stale=stale,
+        )
+
     return submit(
         request,
         builder,
@@ -388,15 +408,9 @@ def amendment(request, project_id: int, amendment_id: int):
             user=request.user,
             justification=builder.justification,
             changes=builder.changes(),
+            expected_version=builder.form.cleaned_data.get("version"),
         ),
-        refused=lambda refusal: _amendment_page(
-            request,
-            project,
-            item,
-            status=refusal.status,
-            builder=builder,
-            conflict=refusal.conflict,
-        ),
+        refused=refused,
         url=form_action,
         message=_("The draft was saved."),
     )

@@ -69,3 +69,34 @@ def test_an_update_without_if_match_is_not_checked(draft, grant_users):
     assert (response.status_code, response["ETag"]) == (200, '"3"')
     draft.refresh_from_db()
     assert draft.justification == "Twice."
+
+
+def test_the_draft_page_sends_the_version_and_a_stale_save_keeps_what_was_typed(
+    client, draft, grant_users
+):
+    page_url = f"/projects/{draft.project_id}/amendments/{draft.pk}/"
+    client.force_login(grant_users["manager"])
+    page = client.get(page_url).content.decode()
+    assert '<input type="hidden" name="version" value="1"' in page
+    _put(_client(grant_users["admin"]), draft, "The administrator's.")
+    before = row_counts()
+
+    response = client.post(
+        page_url,
+        {
+            "justification": "What the manager typed.",
+            "version": "1",
+            "changes-TOTAL_FORMS": "0",
+            "changes-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 409, response.content
+    page = response.content.decode()
+    assert "Someone else changed this document since you opened it" in page
+    assert f'href="{page_url}" target="_blank"' in page
+    assert "What the manager typed.</textarea>" in page
+    assert '<input type="hidden" name="version" value="2"' in page
+    assert row_counts() == before
+    draft.refresh_from_db()
+    assert draft.justification == "The administrator's."
