@@ -11,6 +11,7 @@ import sys
 import pytest
 import time_machine
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend.config.celery import app as celery_app
@@ -238,3 +239,11 @@ def test_the_age_of_the_oldest_unfinished_batch_since_the_last_successful_sweep(
     sweep_start(batches=[[1], [2]], now=next_start)
     with time_machine.travel(next_start + datetime.timedelta(minutes=3), tick=False):
         assert scrape() == {AGE: 3 * 60.0, COUNT: 2.0}
+
+
+def test_beat_sends_unfinished_batches_again_every_five_minutes():
+    task = PeriodicTask.objects.select_related("interval").get(task="monitoring.sweep_resend")
+
+    assert task.enabled is True
+    assert (task.interval.every, task.interval.period) == (5, "minutes")
+    assert task.task in celery_app.tasks
