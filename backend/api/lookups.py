@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from django.utils.translation import get_language
 from rest_framework.exceptions import PermissionDenied
 
+from backend.api.parsers import plain_text
 from backend.grants.models import Project
 from backend.grants.selectors import project_get_or_404
 
@@ -37,7 +38,9 @@ def request_body(request) -> Mapping:
 
 def parsed(serializer_class, data, **context) -> dict:
     """The input as ``serializer_class`` reads it (with ``context``); else a ValidationError,
-    which the API answers with a 400 naming each field."""
+    which the API answers with a 400 naming each field. A text holding a control character is
+    refused first, as the parsers refuse it in a body: the query's filters come this way."""
+    plain_text(data)
     serializer = serializer_class(data=data, context=context)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

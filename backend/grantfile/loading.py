@@ -13,6 +13,7 @@ import yaml
 from django.utils.translation import gettext as _
 
 from backend.common.nesting import json_depth
+from backend.common.text import control_character_errors
 
 from .errors import GrantFileError, GrantFileInvalid, format_path
 
@@ -123,6 +124,10 @@ def load_grant_file(content: bytes | str) -> dict[str, Any]:
     duplicates = list(_duplicate_keys(data, ()))
     if duplicates:
         raise GrantFileInvalid(duplicates)
+    # A NUL byte or another control character in a text, which the record cannot hold.
+    controls = [GrantFileError(e.path, e.message) for e in control_character_errors(data)]
+    if controls:
+        raise GrantFileInvalid(controls)
     return _plain(data)
 
 
