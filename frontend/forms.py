@@ -6,6 +6,10 @@ turned into the page's: a service's ``InvalidInput`` puts its errors on the form
 now) is a 409 with its reason, and a success is the htmx partial for an htmx request or a
 redirect (303 See Other, with a message) for a plain post. htmx swaps the 400 and 409 answers
 too (``htmx-config`` in ``base.html``).
+
+Before the service is called, a text that holds a NUL byte or another control character
+(``backend/common/text.py``; tabs and line breaks are fine) is refused at its field, in every
+form posted this way, whatever its fields check themselves.
 """
 
 from collections.abc import Callable, Mapping
@@ -17,6 +21,7 @@ from django.contrib import messages
 from django.http import HttpResponse, HttpResponseRedirect
 
 from backend.common.errors import Conflict, InvalidInput, PathError
+from backend.common.text import control_character_message, forbidden_character
 
 T = TypeVar("T")
 
@@ -76,11 +81,49 @@ def add_service_errors(
     return unplaced
 
 
+def _forms_in(form) -> list[forms.BaseForm]:
+    """The Django forms a posted form is made of: itself, a formset's forms, or the forms and
+    formsets an object holds (the amendment builder's form and rows)."""
+    if isinstance(form, forms.BaseForm):
+        return [form]
+    if isinstance(form, forms.BaseFormSet):
+        return list(form.forms)
+    return [
+        inner
+        for value in vars(form).values()
+        if isinstance(value, forms.BaseForm | forms.BaseFormSet)
+        for inner in _forms_in(value)
+    ]
+
+
+def refuse_control_characters(form) -> bool:
+    """Put an error on each field of ``form`` (validated already) whose posted text holds a
+    control character, unless the field refused it already; whether no field held one."""
+    plain = True
+    for each in _forms_in(form):
+        for name in each.fields:
+            key = each.add_prefix(name)
+            texts = (
+                each.data.getlist(key) if hasattr(each.data, "getlist") else [each.data.get(key)]
+            )
+            for text in texts:
+                character = forbidden_character(text) if isinstance(text, str) else None
+                if character is not None:
+                    plain = False
+                    if name not in each.errors:
+                        each.add_error(name, control_character_message(character))
+                    break
+    return plain
+
+
 def attempt(form, service: Callable[[], T]) -> tuple[T | None, Refusal | None]:
     """Validate ``form`` (None: a post without fields), then call ``service``: the service's
-    result, or why it was refused (with its errors placed on the form)."""
-    if form is not None and not form.is_valid():
-        return None, Refusal(400)
+    result, or why it was refused (with its errors placed on the form, a control character in
+    a text among them)."""
+    if form is not None:
+        valid = form.is_valid()
+        if not (refuse_control_characters(form) and valid):
+            return None, Refusal(400)
     try:
         return service(), None
     except Conflict as conflict:
