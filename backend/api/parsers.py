@@ -145,6 +145,6 @@ class MultiPartParser(parsers.MultiPartParser):
                 _("The form has more than %(limit)s files, the most the API accepts.")
                 % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES},
             ) from None
+        # Its fields; Django drops the characters of a file's name that are not printable.
         plain_text(parsed.data)
-        plain_text({name: [file.name for file in files] for name, files in parsed.files.lists()})
         return parsed

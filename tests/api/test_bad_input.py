@@ -11,6 +11,7 @@ import copy
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -19,11 +20,13 @@ from django.db import transaction
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from backend.payments.services import instalment_approve
+from backend.common.errors import InvalidInput
+from backend.payments.services import check_amount, check_percent, instalment_approve
 from backend.reporting.models import PeriodicReport, ReportStatus
 from tests import factories
 from tests import test_permission_matrix as matrix
 from tests.helpers import row_counts
+from tests.workplan.files import PDF, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +46,7 @@ BAD_TEXTS = ("with \x00 a NUL byte", "with \x07 a bell", "\x1b[31mred")
 BAD_NUMBERS = ("1e999999999", "1" * 27, "NaN", "Infinity", "-1e999999999")
 RAW_NUMBERS = ("1e999999999", "1" * 27, "-" + "9" * 27)
 RAW = "__raw__"
+FORM = "application/x-www-form-urlencoded"
 
 
 def _resolved(schema: dict) -> dict:
@@ -382,3 +386,42 @@ def test_a_control_character_in_a_path_segment_finds_nothing(api_client, world, 
             assert row_counts() == before
             transaction.set_rollback(True)
         assert response.status_code == 404, (bad, response.content)
+
+
+# -- the other bodies: forms, multipart files, and the services' own bound ---------------------
+
+
+def test_a_form_encoded_body_is_held_to_the_same_rule(api_client, world):
+    url = _url(world, "/api/v1/projects/{project_id}/work-packages/{wp_number}/waiver")
+    api_client.force_authenticate(world.users["officer"])
+    before = row_counts()
+    with time_machine.travel(world.now, tick=False):
+        response = api_client.post(url, "reason=Late%07work", content_type=FORM)
+    assert response.status_code == 400, response.content
+    assert [error["path"] for error in response.json()["errors"]] == ["reason"]
+    assert row_counts() == before
+
+
+def test_an_uploaded_files_name_keeps_no_control_character(api_client, world):
+    """Django drops them from a multipart file's name; the record stores the rest."""
+    url = _url(world, "/api/v1/projects/{project_id}/deliverables/{deliverable_id}/evidence")
+    api_client.force_authenticate(world.users["manager"])
+    with time_machine.travel(world.now, tick=False):
+        response = api_client.post(
+            url, {"file": upload("report\x00\x07.pdf", PDF)}, format="multipart"
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["evidence"]["name"] == "report.pdf"
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "1" * 27, "-" + "9" * 27, "NaN", "sNaN", "-Inf"])
+def test_the_payment_services_bound_a_number_before_any_arithmetic(grant, text):
+    """The services' own checks, which the pages and the API share: a number beyond any amount
+    is invalid input at its field, never a decimal.InvalidOperation."""
+    instalment = factories.InstalmentFactory(project=grant, amount_eur=Decimal("1000.00"))
+    with pytest.raises(InvalidInput) as amount:
+        check_amount(Decimal(text), instalment)
+    with pytest.raises(InvalidInput) as percent:
+        check_percent(Decimal(text), Decimal(0))
+    assert [error.path for error in amount.value.errors] == ["amount"]
+    assert [error.path for error in percent.value.errors] == ["percent"]
