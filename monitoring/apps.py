@@ -7,13 +7,15 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
-        # The record tells the watchers about its changes through the seam; plug the tasks in.
+        # The record tells the watchers about its changes through the seam; plug the outbox in
+        # (it also registers beat's relay task).
         from backend.common.seam import Watchers, watchers_connect
-        from monitoring.tasks import check_projects_task, sweep_task
+        from monitoring.outbox import outbox_record, outbox_record_everything, outbox_relay_now
 
         watchers_connect(
             Watchers(
-                projects=lambda ids, reason: check_projects_task.delay(ids, reason=reason),
-                everything=lambda: sweep_task.delay(),
+                projects=outbox_record,
+                everything=outbox_record_everything,
+                relay=outbox_relay_now,
             )
         )

@@ -28,6 +28,9 @@ What is exported
                                                      sweeps since the last successful one (0: none)
   ``grantwatch_sweep_unfinished_batches``            how many such batches
   ``grantwatch_task_failures_total{task}``           tasks failed for good (``TaskFailure`` rows)
+  ``grantwatch_outbox_pending_checks``               checks asked for and not yet handed to the
+                                                     broker (``PendingCheck`` rows)
+  ``grantwatch_outbox_oldest_age_seconds``           age of the oldest of them (0: none)
   ``grantwatch_database_up``                         1 if the compliance queries succeeded
   ``grantwatch_broker_up``                           1 if the broker accepted a connection
   ``grantwatch_broker_queue_length{queue}``          messages waiting in the task queue
@@ -86,6 +89,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from monitoring.health import broker_connection, queue_length
 from monitoring.models import Flag, FlagKind, Severity, SweepBatch, SweepRun, TaskFailure
+from monitoring.outbox import outbox_depth
 
 logger = logging.getLogger("monitoring.metrics")
 
@@ -175,8 +179,8 @@ def _timestamp(value) -> float:
 
 
 class ComplianceCollector:
-    """Reads the flag store, the sweep record and the failed tasks (6 queries), and probes the
-    broker, at every scrape."""
+    """Reads the flag store, the sweep record, the failed tasks and the outbox (7 queries), and
+    probes the broker, at every scrape."""
 
     def collect(self):
         yield from self._database()
@@ -202,6 +206,7 @@ class ComplianceCollector:
         yield from self._sweep_metrics()
         yield from self._stale_check_metrics()
         yield from self._failure_metrics()
+        yield from self._outbox_metrics()
 
     def _flag_metrics(self):
         """Open flags by kind and severity, projects in breach, instalments blocked and ready:
@@ -308,6 +313,21 @@ class ComplianceCollector:
             "grantwatch_sweep_unfinished_batches",
             "Unfinished sweep batches of the sweeps started after the last successful one.",
             value=oldest["count"],
+        )
+
+    def _outbox_metrics(self):
+        """The outbox of checks (``monitoring.outbox``): its depth and its oldest row's age, one
+        query. Rows stay there while the broker is down or beat's relay does not run."""
+        waiting, age = outbox_depth()
+        yield GaugeMetricFamily(
+            "grantwatch_outbox_pending_checks",
+            "Checks asked for by a change and not yet handed to the broker.",
+            value=waiting,
+        )
+        yield GaugeMetricFamily(
+            "grantwatch_outbox_oldest_age_seconds",
+            "Age of the oldest check waiting in the outbox; 0: none.",
+            value=age,
         )
 
     def _failure_metrics(self):

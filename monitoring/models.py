@@ -283,3 +283,47 @@ class TaskFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}[{self.task_id}] {self.exception}"
+
+
+# -- the outbox: checks the record asked for, not yet handed to the broker ----------------------
+
+
+OUTBOX_EVERYTHING = "all"
+
+
+class PendingCheck(models.Model):
+    """(Operations records, shown to no one but Prometheus and the admin: their names are not
+    translated.)
+
+    A check the grant record asked for (``backend.common.seam``), written in the same
+    transaction as the change, so that it exists exactly when the change commits. The relay
+    (``monitoring.outbox``) hands it to the broker and deletes it only once the broker took
+    it. One row per project while it waits (``key`` is ``project:<id>``): a burst of changes to
+    one project is one row, and one check; the row ``all`` asks for a sweep of every project
+    (reference data changed)."""
+
+    key = models.CharField(max_length=40, unique=True)
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True, help_text="The latest reason.")
+    requests = models.PositiveIntegerField(default=1)
+    requested_at = models.DateTimeField(help_text="The first request since the last relay.")
+    last_requested_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        indexes = [models.Index(fields=["requested_at"], name="pendingcheck_requested_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(key=OUTBOX_EVERYTHING, project__isnull=True)
+                | Q(key__startswith="project:", project__isnull=False),
+                name="pendingcheck_key_matches_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.requests} requests since {self.requested_at:%Y-%m-%d %H:%M:%S})"

@@ -1,15 +1,17 @@
 """The one way the grant record tells the watchers it changed.
 
-Services call ``projects_changed`` inside their transaction; the check is queued only once the
-transaction commits, so a worker never looks at a change that was rolled back or is not yet
-visible.
+Services call ``projects_changed`` inside their transaction. The watchers record the request for
+a check right there, in the same transaction (their outbox), so the request exists exactly when
+the change commits and is gone when it is rolled back; once the transaction commits, they try to
+hand it to a worker at once. That attempt never raises into the caller: when the broker is down
+the request waits in the outbox until the watchers' relay can send it.
 
-The record sits below the watchers and never imports them: the watchers plug in what they queue
-(``watchers_connect``, called by the monitoring app when Django is ready). A change reported
-before anything is plugged in is an error, not a silently skipped check.
+The record sits below the watchers and never imports them: the watchers plug in how they record
+and relay (``watchers_connect``, called by the monitoring app when Django is ready). A change
+reported before anything is plugged in is an error, not a silently skipped check.
 
 A bulk writer that makes many changes in a row (the demo loader) can collect them instead with
-``changes_collected``: inside that block nothing is queued, and the writer checks the collected
+``changes_collected``: inside that block nothing is recorded, and the writer checks the collected
 projects itself, once, when it is done."""
 
 from collections.abc import Callable, Iterable, Iterator
@@ -30,10 +32,13 @@ class CollectedChanges:
 
 @dataclass(frozen=True)
 class Watchers:
-    """What the watchers run once a change has committed."""
+    """How the watchers hear of a change: ``projects`` and ``everything`` record the request in
+    the caller's transaction and return its keys; ``relay`` is called with them once the
+    transaction has committed, and must not raise."""
 
-    projects: Callable[[list[int], str], None]  # (project ids, reason)
-    everything: Callable[[], None]
+    projects: Callable[[list[int], str], list[str]]  # (project ids, reason) -> keys
+    everything: Callable[[], list[str]]
+    relay: Callable[[list[str]], None]
 
 
 _watchers: list[Watchers] = []
@@ -74,7 +79,8 @@ def projects_changed(project_ids: Iterable[int], *, reason: str) -> None:
         return
 
     watchers = _connected()
-    transaction.on_commit(lambda: watchers.projects(ids, reason))
+    keys = watchers.projects(ids, reason)
+    transaction.on_commit(lambda: watchers.relay(keys), robust=True)
 
 
 def all_projects_changed() -> None:
@@ -85,4 +91,5 @@ def all_projects_changed() -> None:
         return
 
     watchers = _connected()
-    transaction.on_commit(watchers.everything)
+    keys = watchers.everything()
+    transaction.on_commit(lambda: watchers.relay(keys), robust=True)

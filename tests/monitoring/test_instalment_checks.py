@@ -296,8 +296,8 @@ def test_a_declaration_or_a_justification_tells_the_watchers_on_commit(
 ):
     queued = []
     monkeypatch.setattr(
-        "monitoring.tasks.check_projects_task.delay",
-        lambda ids, reason: queued.append((ids, reason)),
+        "monitoring.tasks.check_projects_task.apply_async",
+        lambda args, kwargs, **options: queued.append((args[0], kwargs["reason"])),
     )
     with travel(at(2025, 9, 15)), django_capture_on_commit_callbacks(execute=False) as callbacks:
         step(demo, users)

@@ -116,8 +116,8 @@ def test_the_watchers_hear_of_a_change_only_once_it_is_committed(
 ):
     queued = []
     monkeypatch.setattr(
-        "monitoring.tasks.check_projects_task.delay",
-        lambda ids, reason: queued.append((ids, reason)),
+        "monitoring.tasks.check_projects_task.apply_async",
+        lambda args, kwargs, **options: queued.append((args[0], kwargs["reason"])),
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         make_draft(d54, grant_users["manager"])
