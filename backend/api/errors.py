@@ -14,7 +14,8 @@ body that is not valid JSON, or not in the encoding it says: DRF's ``ParseError`
 error is at the path of the input as a whole); all are answered alike. The ``detail`` says what
 was not done: the service's own if it gives one, else the view's ``invalid_detail`` (e.g. "The
 payment was not recorded."), else "Nothing was saved: the input has errors.". Every
-``Conflict`` (a step the object's state does not allow) is a 409. A request over the API's rate
+``Conflict`` (a step the object's state does not allow) is a 409, with the fields the view's
+``conflict_fields`` adds (the report submission's empty ``blockers``). A request over the API's rate
 (backend/api/throttling.py) is a 429 with Retry-After.
 """
 
@@ -92,7 +93,8 @@ def exception_handler(exc, context):
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Conflict):
-        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        fields = getattr(context.get("view"), "conflict_fields", {})
+        return Response({"detail": exc.message, **fields}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Throttled):
         return _throttled(exc, context)
     return drf_exception_handler(exc, context)

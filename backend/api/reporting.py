@@ -28,7 +28,6 @@ from backend.api.idempotency import idempotent
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
-from backend.common.errors import Conflict
 from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.models import ReportVersion, VersionDecision
 from backend.reporting.permissions import (
@@ -725,6 +724,10 @@ class JustificationApi(APIView):
 
 
 class ReportSubmitApi(APIView):
+    # Any other 409 (not a draft, or a retry while the first request with its Idempotency-Key
+    # runs) lists no blockers, in the same shape (backend/api/errors.py).
+    conflict_fields = {"blockers": []}
+
     @idempotent
     @extend_schema(
         operation_id="reports_submit",
@@ -745,13 +748,11 @@ class ReportSubmitApi(APIView):
         period = _period(request, project_id, number)
         try:
             report_submit(period=period, user=request.user)
-        except (SubmissionBlocked, Conflict) as refused:
-            # Not a draft (nor sent back for changes) is a refusal with no blockers listed.
-            blockers = getattr(refused, "blockers", [])
+        except SubmissionBlocked as blocked:
             return Response(
                 {
-                    "detail": refused.message,
-                    "blockers": [blocker.as_dict() for blocker in blockers],
+                    "detail": blocked.message,
+                    "blockers": [blocker.as_dict() for blocker in blocked.blockers],
                 },
                 status=status.HTTP_409_CONFLICT,
             )
