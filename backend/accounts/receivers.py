@@ -7,7 +7,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
 
-from backend.accounts.security import current_request, security_event
+from backend.accounts.security import (
+    current_request,
+    password_changing,
+    security_event,
+    signed_in_user,
+)
 
 SIGNIN_SUCCEEDED = "signin.succeeded"
 SIGNIN_FAILED = "signin.failed"
@@ -95,17 +100,14 @@ def signin_locked_out(sender, request, username=None, ip_address=None, **kwargs)
 
 
 def password_changed(sender, instance, created, update_fields=None, **kwargs) -> None:
-    """``set_password`` keeps the new password on the user until it is saved; a new user's first
-    password is not a change. The actor is whoever is signed in (an administrator may set another
-    user's password), else the user."""
-    if created or getattr(instance, "_password", None) is None:
-        return
-    if update_fields is not None and "password" not in update_fields:
+    """A new user's first password is not a change. The actor is whoever is signed in (an
+    administrator may set another user's password), else the user."""
+    if created or not password_changing(instance, update_fields):
         return
     request = current_request()
-    signed_in = getattr(request, "user", None) if request is not None else None
-    if getattr(signed_in, "is_authenticated", False):
-        security_event(request=request, user=instance, verb=PASSWORD_CHANGED, actor=signed_in)
+    by = signed_in_user(request)
+    if by is not None:
+        security_event(request=request, user=instance, verb=PASSWORD_CHANGED, actor=by)
     else:
         security_event(request=request, user=instance, verb=PASSWORD_CHANGED)
 

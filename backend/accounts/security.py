@@ -45,6 +45,21 @@ def current_request():
     return _current_request.get()
 
 
+def signed_in_user(request):
+    """The user signed in on ``request``, or None (no request, or nobody signed in)."""
+    user = getattr(request, "user", None) if request is not None else None
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def password_changing(user, update_fields=None) -> bool:
+    """Whether saving ``user`` stores a new password: one given through ``set_password`` (the
+    settings page, the admin's form, a command), which Django keeps on the user until it is
+    saved. A hash upgraded at sign-in is not a change, as Django itself counts it."""
+    if getattr(user, "_password", None) is None:
+        return False
+    return update_fields is None or "password" in update_fields
+
+
 def _meta_key(header: str) -> str:
     """The request.META key of an HTTP header name (X-Forwarded-For -> HTTP_X_FORWARDED_FOR)."""
     key = header.upper().replace("-", "_")

@@ -19,7 +19,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_save, pre_save
 
-from backend.accounts.security import current_request, security_event
+from backend.accounts.security import (
+    current_request,
+    password_changing,
+    security_event,
+    signed_in_user,
+)
 
 TOKEN_MODEL = "knox.AuthToken"
 TOKEN_ID_LENGTH = 16
@@ -136,20 +141,20 @@ _ENDING = "_tokens_end_because"
 
 
 def _before_user_save(sender, instance, raw=False, update_fields=None, **kwargs):
-    """Compares the stored password hash and active flag with the ones about to be saved, whatever
-    path saves them (the settings page, the admin, ``set_password`` and ``save``). A hash
-    upgraded at sign-in (a new hasher setting) counts as a change too."""
+    """Notes, before the save, whether it changes the password (``password_changing``, whatever
+    path saves it: the settings page, the admin, ``set_password`` and ``save``) or deactivates
+    the user. Only a save of an inactive user reads the stored flag, to tell a deactivation from
+    a save of someone already inactive."""
     instance.__dict__.pop(_ENDING, None)
     if raw or instance.pk is None:
         return
-    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
-        return
-    stored = sender._default_manager.filter(pk=instance.pk).values("password", "is_active").first()
-    if stored is None:
-        return
-    if stored["password"] != instance.password:
+    if password_changing(instance, update_fields):
         instance.__dict__[_ENDING] = PASSWORD_CHANGED
-    elif stored["is_active"] and not instance.is_active:
+        return
+    if instance.is_active or (update_fields is not None and "is_active" not in update_fields):
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).values_list("is_active", flat=True)
+    if stored.first():
         instance.__dict__[_ENDING] = DEACTIVATED
 
 
@@ -160,9 +165,7 @@ def _after_user_save(sender, instance, raw=False, **kwargs):
     if not reason or raw:
         return
     request = current_request()
-    signed_in = getattr(request, "user", None)
-    by = signed_in if getattr(signed_in, "is_authenticated", False) else None
-    tokens_revoke_all(request=request, user=instance, reason=reason, by=by)
+    tokens_revoke_all(request=request, user=instance, reason=reason, by=signed_in_user(request))
 
 
 def connect_receivers() -> None:
