@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.common.concurrency import Versioned
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Country, Participation, ParticipationRole, Project
-from backend.reporting.concurrency import Versioned
 
 # The agency decides within 45 days of submission; no answer counts as a rejection. That is the
 # Horizon Europe guidance on the corporate Model Grant Agreement that CoVE grants also use (FFG:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from backend.accounts.permissions import require
 from backend.audit.models import Audience
 from backend.audit.services import event_record
+from backend.common.concurrency import check_version
 from backend.common.dates import brussels_today
 from backend.common.seam import projects_changed
 from backend.grants.eligibility.messages import rule_label
@@ -30,7 +31,6 @@ from backend.grants.models import (
     ParticipationRole,
     Project,
 )
-from backend.reporting.concurrency import check_version
 
 from .errors import AmendmentConflict, AmendmentInvalid, FieldError
 from .models import (

@@ -48,9 +48,9 @@ from backend.api.lookups import (
     visible_project,
 )
 from backend.api.pagination import PageNumberPagination
+from backend.common.concurrency import StaleVersion
 from backend.common.dates import brussels_today
 from backend.grants.models import OrgType
-from backend.reporting.concurrency import StaleVersion
 
 # -- input -------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Optimistic concurrency over HTTP: the ETag a read answers and the ``If-Match`` a write sends
-back (``backend/reporting/concurrency.py`` holds the version and the check, which the services
+back (``backend/common/concurrency.py`` holds the version and the check, which the services
 make inside their transaction).
 
 The ETag of a document is its version as a strong entity tag, ``"7"`` (``"0"`` before anyone
@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from backend.api.errors import PathErrorSerializer
-from backend.reporting.concurrency import StaleVersion
+from backend.common.concurrency import StaleVersion
 
 _ENTITY_TAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
 

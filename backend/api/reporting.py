@@ -27,8 +27,8 @@ from backend.api.errors import PathErrorsSerializer
 from backend.api.idempotency import idempotent
 from backend.api.lookups import check_permission, parsed, request_body, visible_project
 from backend.api.pagination import PageNumberPagination
+from backend.common.concurrency import StaleVersion, current_version
 from backend.common.dates import brussels_today
-from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.models import ReportVersion, VersionDecision
 from backend.reporting.permissions import (
     can_compose_report,

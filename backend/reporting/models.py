@@ -12,11 +12,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.common.concurrency import Versioned
 from backend.common.dates import REPORT_DUE_DAYS, report_due_on  # noqa: F401 - re-exported
 from backend.grants.models import Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
-
-from .concurrency import Versioned
 
 
 class ReportStatus(models.TextChoices):

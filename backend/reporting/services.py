@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from backend.accounts.permissions import require
 from backend.audit.models import Audience
 from backend.audit.services import event_record, snapshot
+from backend.common.concurrency import check_version
 from backend.common.dates import brussels_today
 from backend.common.errors import Conflict, InvalidInput
 from backend.common.seam import projects_changed
 from backend.grants.models import Call, Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
 
-from .concurrency import check_version
 from .models import (
     EDITABLE_REPORT_STATUSES,
     CompletionWaiver,

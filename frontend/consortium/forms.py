@@ -79,7 +79,7 @@ class AmendmentForm(forms.Form):
         ),
     )
     # The version of the draft the form was filled from (none for a new request): a save over
-    # a draft changed since is refused (backend/reporting/concurrency.py).
+    # a draft changed since is refused (backend/common/concurrency.py).
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 

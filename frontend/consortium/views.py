@@ -37,13 +37,13 @@ from backend.amendments.services import (
     amendment_update,
 )
 from backend.amendments.whatif import breached_rules, breaches
+from backend.common.concurrency import StaleVersion
 from backend.common.dates import brussels_today
 from backend.grants.eligibility.engine import BREACH, PASS
 from backend.grants.eligibility.messages import rule_label, verdict_as_dict
 from backend.grants.models import OrgType, ParticipationRole, ProgrammeStatus
 from backend.grants.rules import country_status_on
 from backend.grants.selectors import eligibility_on, project_eligibility
-from backend.reporting.concurrency import StaleVersion
 from frontend.access import page_check, page_project
 from frontend.consortium.forms import (
     ApproveForm,

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backend.common.concurrency import StaleVersion, current_version
 from backend.reporting import services
-from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.models import ContributionStatus
 from backend.reporting.permissions import can_unlock_contribution, can_write_contribution
 from backend.reporting.selectors import participation_get

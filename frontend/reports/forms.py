@@ -25,7 +25,7 @@ def _textarea(rows: int = 6) -> forms.Textarea:
 
 def version_field() -> forms.IntegerField:
     """The version of the document the form was filled from (hidden): the service refuses the
-    save if the document changed since (``backend/reporting/concurrency.py``)."""
+    save if the document changed since (``backend/common/concurrency.py``)."""
     return forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from backend.common.concurrency import StaleVersion, current_version
 from backend.common.dates import brussels_today
 from backend.reporting import services
-from backend.reporting.concurrency import StaleVersion, current_version
 from backend.reporting.permissions import can_compose_report, can_review_report
 from backend.reporting.selectors import (
     deliverable_get,

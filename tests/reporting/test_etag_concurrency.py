@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from backend.audit.models import Event
+from backend.common.concurrency import StaleVersion
 from backend.reporting import services
-from backend.reporting.concurrency import StaleVersion
 from backend.reporting.models import Contribution, ContributionEntry
 from tests.reporting.helpers import entry, participation, period
 
