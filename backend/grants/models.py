@@ -92,6 +92,52 @@ class RuleSet(models.Model):
         default=True,
         help_text=_("Proposals may not target only the tertiary level (EQF 3-5 coverage)."),
     )
+    # Payment options. No public source settles them for CoVE grants: each is data, with the
+    # reading that the corporate lump-sum grant agreement suggests as its default.
+    breach_blocks_payments = models.BooleanField(
+        _("a composition breach blocks payments"),
+        default=False,
+        help_text=_(
+            "On: an instalment cannot be approved while the consortium breaches the composition "
+            "rules. Off: the officer decides, suspending the payment or approving it with a "
+            "justification."
+        ),
+    )
+    reports_in_order = models.BooleanField(
+        _("payments wait for the earlier reports"),
+        default=True,
+        help_text=_(
+            "A period's payment waits until the reports of every earlier period are approved."
+        ),
+    )
+    completion_needs_accepted_deliverables = models.BooleanField(
+        _("a work package is completed only with every deliverable accepted"),
+        default=False,
+        help_text=_(
+            "On: a work package cannot be declared completed until its deliverables are "
+            "accepted (or an officer waives that). Off: the officer sees a warning."
+        ),
+    )
+    observation_days = models.PositiveSmallIntegerField(
+        _("days for observations on a reduction"),
+        default=30,
+        help_text=_("Counted from the pre-information letter."),
+    )
+    late_interest_reference_percent = models.DecimalField(
+        _("reference rate for late-payment interest (percent a year)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2.15"),
+        validators=PERCENT_VALIDATORS,
+        help_text=_("The ECB main refinancing rate applied to the grant's late payments."),
+    )
+    late_interest_margin_points = models.DecimalField(
+        _("margin over the reference rate (points)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3.50"),
+        validators=PERCENT_VALIDATORS,
+    )
 
     class Meta:
         ordering = ["key"]
@@ -168,6 +214,13 @@ class Call(models.Model):
         default=90,
         help_text=_(
             "Counted from the receipt of a periodic report; later payment may owe interest."
+        ),
+    )
+    prefinancing_payment_days = models.PositiveSmallIntegerField(
+        _("days the agency has to pay the pre-financing"),
+        default=30,
+        help_text=_(
+            "Counted from the entry into force; paid no earlier than 10 days before the start."
         ),
     )
 
@@ -380,6 +433,20 @@ class Project(models.Model):
         max_digits=5,
         decimal_places=2,
         validators=PERCENT_VALIDATORS,
+    )
+    # The agency's payment deadlines of this grant (its Data Sheet), by kind of payment; empty:
+    # the call's value.
+    prefinancing_payment_days = models.PositiveSmallIntegerField(
+        _("days to pay the pre-financing"), null=True, blank=True
+    )
+    additional_prefinancing_payment_days = models.PositiveSmallIntegerField(
+        _("days to pay an additional pre-financing"), null=True, blank=True
+    )
+    interim_payment_days = models.PositiveSmallIntegerField(
+        _("days to pay an interim payment"), null=True, blank=True
+    )
+    balance_payment_days = models.PositiveSmallIntegerField(
+        _("days to pay the balance"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

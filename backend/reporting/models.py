@@ -9,7 +9,7 @@ https://webgate.ec.europa.eu/funding-tenders-opportunities/pages/viewpage.action
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from backend.common.concurrency import Versioned
@@ -181,6 +181,11 @@ class ContributionEntry(models.Model):
         return f"{self.contribution} WP{self.work_package.number}"
 
 
+class WorkPackageDecision(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
 class WorkPackageDeclaration(Versioned):
     """The coordinator's status of a work package at the end of a reporting period: completed
     (on a date) or not. A lump sum is paid for completed work packages, not for costs, so the
@@ -214,6 +219,36 @@ class WorkPackageDeclaration(Versioned):
         related_name="+",
         verbose_name=_("declared by"),
     )
+    # The officer's decision on a work package the report declares completed (or, in the final
+    # period, done to a percentage), taken when the report is approved. Empty until then.
+    decision = models.CharField(
+        _("officer's decision"),
+        max_length=10,
+        choices=WorkPackageDecision,
+        blank=True,
+        default="",
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    accepted_percent = models.DecimalField(
+        _("accepted completion (percent)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "In the final period, where the call pays partial completion: the completion the "
+            "officer accepts, which may differ from the one declared."
+        ),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
 
     class Meta:
         ordering = ["reporting_period__number", "work_package__number"]
@@ -236,6 +271,19 @@ class WorkPackageDeclaration(Versioned):
                     completion_percent__lt=100,
                 ),
                 name="declaration_partial_only_if_not_completed",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", *WorkPackageDecision.values]),
+                name="declaration_decision_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision=WorkPackageDecision.REJECTED) | ~Q(decision_reason=""),
+                name="declaration_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_percent__isnull=True)
+                | Q(accepted_percent__gte=0, accepted_percent__lte=100),
+                name="declaration_accepted_percent_range",
             ),
         ]
 
@@ -360,3 +408,65 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} v{self.number}"
+
+
+class SuspensionReason(models.TextChoices):
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+
+
+class DeadlineSuspension(models.Model):
+    """A stretch of time during which the agency's payment deadline for a period's report does
+    not run: from the day the officer sends the report back or asks for information, to the day
+    the consortium resubmits it or answers (open until then). Recorded by the review services,
+    never edited by hand."""
+
+    report = models.ForeignKey(
+        PeriodicReport,
+        on_delete=models.CASCADE,
+        related_name="deadline_suspensions",
+        verbose_name=_("report"),
+    )
+    reason = models.CharField(_("reason"), max_length=25, choices=SuspensionReason)
+    message = models.TextField(_("what was asked"), blank=True)
+    started_on = models.DateField(_("suspended from"))
+    ended_on = models.DateField(_("suspended until"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+
+    class Meta:
+        ordering = ["report", "started_on", "id"]
+        verbose_name = _("payment deadline suspension")
+        verbose_name_plural = _("payment deadline suspensions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=SuspensionReason.values),
+                name="deadline_suspension_reason_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="deadline_suspension_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(ended_on__isnull=True),
+                name="deadline_suspension_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.reason} {self.started_on}"
