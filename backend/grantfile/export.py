@@ -9,7 +9,7 @@ import yaml
 from backend.grants.models import Participation, Project
 from backend.workplan.models import Deliverable, Milestone, WorkPackage
 
-from .validation import FORMAT
+from .validation import FORMAT, PAYMENT_DAYS_KINDS
 
 
 def grant_file_data(project: Project) -> dict[str, Any]:
@@ -40,19 +40,28 @@ def grant_file_data(project: Project) -> dict[str, Any]:
 
 
 def _payment_schedule(project: Project) -> dict[str, Any]:
-    return {
+    schedule: dict[str, Any] = {
         "prefinancing_percent": str(project.prefinancing_percent),
         "payments_cap_percent": str(project.payments_cap_percent),
-        "reporting_periods": [
-            {
-                "number": period.number,
-                "start_month": period.start_month,
-                "end_month": period.end_month,
-                "payment": period.payment,
-            }
-            for period in project.reporting_periods.all()
-        ],
     }
+    # Only the deadlines the grant sets itself: the others are the call's.
+    payment_days = {
+        kind: getattr(project, f"{kind}_payment_days")
+        for kind in PAYMENT_DAYS_KINDS
+        if getattr(project, f"{kind}_payment_days") is not None
+    }
+    if payment_days:
+        schedule["payment_days"] = payment_days
+    schedule["reporting_periods"] = [
+        {
+            "number": period.number,
+            "start_month": period.start_month,
+            "end_month": period.end_month,
+            "payment": period.payment,
+        }
+        for period in project.reporting_periods.all()
+    ]
+    return schedule
 
 
 def _participant(participation: Participation, start_date: datetime.date) -> dict[str, Any]:

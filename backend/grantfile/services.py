@@ -97,6 +97,7 @@ def _create_record(grant: GrantData) -> Project:
         max_grant_eur=grant.max_grant_eur,
         prefinancing_percent=grant.prefinancing_percent,
         payments_cap_percent=grant.payments_cap_percent,
+        **{f"{kind}_payment_days": days for kind, days in grant.payment_days.items()},
     )
     organisations = _organisations_ensure(grant.participants)
     participations = _participations_create(project, grant.participants, organisations)

@@ -33,6 +33,8 @@ SCHEMA_PATH = Path(__file__).with_name("grant-file.schema.json")
 FUNDED_ROLES = ("coordinator", "beneficiary", "affiliated_entity")
 LEAD_ROLES = ("coordinator", "beneficiary")
 MAX_AMOUNT = Decimal("9999999999.99")  # what the database's amount columns hold
+# The kinds of payment whose deadline a grant file may set (payment_schedule.payment_days).
+PAYMENT_DAYS_KINDS = ("prefinancing", "additional_prefinancing", "interim", "balance")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^\d+(\.\d+)?$")
@@ -131,6 +133,9 @@ class GrantData:
     max_grant_eur: Decimal
     prefinancing_percent: Decimal
     payments_cap_percent: Decimal
+    # The agency's payment deadlines the file sets, by kind of payment (PAYMENT_DAYS_KINDS);
+    # a kind it leaves out keeps the call's value.
+    payment_days: dict[str, int] = field(default_factory=dict)
     reporting_periods: list[ReportingPeriodData] = field(default_factory=list)
     participants: list[ParticipantData] = field(default_factory=list)
     work_packages: list[WorkPackageData] = field(default_factory=list)
@@ -170,6 +175,14 @@ def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _payment_days(value: Any) -> dict[str, int]:
+    """The payment deadlines a file sets, by kind. The schema checks the keys and the numbers
+    (a whole number of days, 1 to 3650); a file with an error there is refused whole."""
+    if not isinstance(value, dict):
+        return {}
+    return {kind: value[kind] for kind in PAYMENT_DAYS_KINDS if _is_int(value.get(kind))}
 
 
 def _eur(amount: Decimal) -> str:
@@ -236,6 +249,8 @@ class _Checker:
             return _("List at least one value.")
         if kind == "minimum":
             return _("Expected a number of at least %(minimum)s.") % {"minimum": limit}
+        if kind == "maximum":
+            return _("Expected a number of at most %(maximum)s.") % {"maximum": limit}
         return None
 
     @staticmethod
@@ -344,6 +359,7 @@ class _Checker:
             ("payment_schedule", "payments_cap_percent"), schedule.get("payments_cap_percent")
         )
         periods = self.check_reporting_periods(schedule.get("reporting_periods"), duration)
+        payment_days = _payment_days(schedule.get("payment_days"))
 
         participants = self.check_participants(data.get("participants"), start_date, call)
         by_name = {p.short_name: p for p in participants}
@@ -369,6 +385,7 @@ class _Checker:
             max_grant_eur=max_grant,
             prefinancing_percent=prefinancing,
             payments_cap_percent=cap,
+            payment_days=payment_days,
             reporting_periods=periods,
             participants=participants,
             work_packages=work_packages,
