@@ -1,6 +1,6 @@
 """HTTP API for payments: a project's payment schedule (each instalment with its conditions,
 approval and payment), one instalment with its split among the beneficiaries, the officer's
-approval and payment recording, and grant reductions.
+approval and payment recording (grant reductions: ``backend.api.reductions``).
 
 Refusals: a project out of sight, or an instalment key its schedule does not have, is 404; a step
 the user may not take is 403 with the reason; invalid input is 400 naming each field; a step the
@@ -25,35 +25,28 @@ from backend.api.lookups import (
     request_language,
     visible_project,
 )
-from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
 from backend.grants.eligibility.messages import render
 from backend.grants.models import Project
-from backend.payments.models import Instalment, Reduction
+from backend.payments.models import Instalment
 from backend.payments.permissions import (
     can_approve_instalment,
     can_record_payment,
-    can_record_reduction,
     can_view_payments,
 )
 from backend.payments.rules import Instalment as ScheduledInstalment
 from backend.payments.rules import beneficiary_split, percent_of
 from backend.payments.selectors import ScheduleState, participant_order, payment_of, schedule_state
 from backend.payments.services import (
-    REASON_MAX_LENGTH,
     REFERENCE_MAX_LENGTH,
     UnknownInstalment,
     check_amount,
     check_paid_on,
-    check_percent,
-    check_reason,
     check_reference,
     instalment_approve,
     instalment_key_exists,
     payable_instalment,
     payment_record,
-    reduction_record,
-    reductions_recorded,
 )
 
 
@@ -98,29 +91,6 @@ class PaymentInputSerializer(serializers.Serializer):
 
     def validate_reference(self, value):
         return field_check(check_reference, value)
-
-
-class ReductionInputSerializer(serializers.Serializer):
-    # A reduction of context["project"], held to the service's own checks.
-
-    percent = DecimalTextField(
-        missing=gettext_lazy('Give the reduction as a percentage, e.g. "10.00".'),
-        example="10.00",
-        help_text='A percentage above 0 and at most 100, at most 2 decimals, e.g. "10.00"; a '
-        "project's reductions add up to 100 at most.",
-    )
-    reason = TextField(
-        missing_is_blank=True,
-        max_length=REASON_MAX_LENGTH,
-        help_text="Why the grant is reduced (required).",
-    )
-
-    def validate_percent(self, value):
-        recorded = reductions_recorded(self.context["project"].pk)
-        return field_check(check_percent, value, recorded)
-
-    def validate_reason(self, value):
-        return field_check(check_reason, value)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -211,14 +181,6 @@ class InstalmentScheduleSerializer(serializers.Serializer):
     reduction_percent = _percent(help_text="The total of the reductions recorded.")
     net_paid = _money(help_text="Payments less recoveries recorded.")
     instalments = InstalmentSerializer(many=True)
-
-
-class ReductionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    percent = _percent()
-    reason = serializers.CharField()
-    recorded_at = serializers.DateTimeField()
-    recorded_by = serializers.CharField(allow_null=True)
 
 
 # -- reads -------------------------------------------------------------------------------------
@@ -472,58 +434,3 @@ class InstalmentPaymentApi(APIView):
         except UnknownInstalment:
             raise Http404 from None
         return _detail(request, project, key, status_code=status.HTTP_201_CREATED)
-
-
-class ReductionListApi(APIView):
-    # Lets drf-spectacular describe the paginated envelope of the list response.
-    pagination_class = PageNumberPagination
-    invalid_detail = gettext_lazy("The reduction was not recorded.")
-
-    @extend_schema(
-        operation_id="reductions_list",
-        summary="A project's grant reductions, in the order they were recorded",
-        responses={200: ReductionSerializer(many=True), 404: NOT_FOUND},
-    )
-    def get(self, request, project_id: int):
-        project = _project(request, project_id)
-        reductions = (
-            Reduction.objects.filter(project_id=project.pk)
-            .select_related("recorded_by")
-            .order_by("recorded_at", "id")
-        )
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(reductions, request, view=self)
-        return paginator.get_paginated_response(
-            ReductionSerializer([_reduction(r) for r in page], many=True).data
-        )
-
-    @idempotent
-    @extend_schema(
-        operation_id="reductions_create",
-        summary="Record a grant reduction with its reason (the project's agency officers)",
-        request=ReductionInputSerializer,
-        responses={
-            201: ReductionSerializer,
-            400: PathErrorsSerializer,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-        },
-    )
-    def post(self, request, project_id: int):
-        project = _project(request, project_id)
-        check_permission(can_record_reduction, request, project)
-        data = parsed(ReductionInputSerializer, request_body(request), project=project)
-        reduction = reduction_record(project=project, user=request.user, **data)
-        return Response(
-            ReductionSerializer(_reduction(reduction)).data, status=status.HTTP_201_CREATED
-        )
-
-
-def _reduction(reduction: Reduction) -> dict:
-    return {
-        "id": reduction.pk,
-        "percent": reduction.percent,
-        "reason": reduction.reason,
-        "recorded_at": reduction.recorded_at,
-        "recorded_by": _name(reduction.recorded_by),
-    }

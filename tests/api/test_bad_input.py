@@ -21,7 +21,8 @@ from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from backend.common.errors import InvalidInput
-from backend.payments.services import check_amount, check_percent, instalment_approve
+from backend.payments.reductions import check_percent
+from backend.payments.services import check_amount, instalment_approve
 from backend.reporting.models import PeriodicReport, ReportStatus
 from tests import factories
 from tests import test_permission_matrix as matrix

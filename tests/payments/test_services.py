@@ -17,13 +17,13 @@ from backend.audit.models import Event
 from backend.common.errors import Conflict, InvalidInput
 from backend.payments import services
 from backend.payments.models import Instalment, Payment, Reduction
+from backend.payments.reductions import reduction_record
 from backend.payments.rules import schedule
 from backend.payments.selectors import grant_facts
 from backend.payments.services import (
     UnknownInstalment,
     instalment_approve,
     payment_record,
-    reduction_record,
 )
 from backend.reporting.models import PeriodicReport, WorkPackageDeclaration
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from backend.api import payments as apis
+from backend.api import reductions as reduction_apis
 
 PREFIX = "projects/<int:project_id>/instalments/"
 INSTALMENT = f"{PREFIX}<str:key>"
@@ -19,7 +20,7 @@ urlpatterns = [
     path(f"{INSTALMENT}/payment", apis.InstalmentPaymentApi.as_view(), name="instalment-payment"),
     path(
         "projects/<int:project_id>/reductions/",
-        apis.ReductionListApi.as_view(),
+        reduction_apis.ReductionListApi.as_view(),
         name="reduction-list",
     ),
 ]
