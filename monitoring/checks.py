@@ -328,7 +328,7 @@ def instalment_findings(
         elif instalment.status == payment_rules.BLOCKED:
             findings.append(_blocked_finding(project_id, instalment))
         if instalment.payment_late:
-            findings.append(_payment_late_finding(project_id, instalment, facts.payment_days))
+            findings.append(_payment_late_finding(project_id, instalment, instalment.payment_days))
     return findings
 
 

@@ -6,17 +6,26 @@ additional pre-financing or interim), the last period's being the balance.
 
 Amounts, in EUR to the cent (rounded half up):
 
-- pre-financing = prefinancing_percent of the maximum grant, due 30 days after signature or 10
-  days before the start, whichever is later;
+- pre-financing = prefinancing_percent of the maximum grant, due the grant's pre-financing
+  payment days (else the call's) after signature or 10 days before the start, whichever is later;
 - additional pre-financing = the call's percentage of the maximum grant (the grant's
   pre-financing percentage when the call sets none);
-- an interim payment = the lump sums of the work packages declared completed up to its period
-  and not paid before, times the reduction factor;
+- an interim payment = the net accepted amounts (below) of the work packages declared completed
+  up to its period, accepted by the officer, and not paid before;
 - both limited so that pre-financing and every payment before the balance stay within
   payments_cap_percent of the maximum grant;
-- the balance = the accepted total (the lump sums of completed work packages, plus, where the
-  call pays partial completion, the final period's declared percentage of the others; times
-  the reduction factor) minus every earlier instalment; negative, it is a recovery.
+- the balance = the net accepted total minus every earlier instalment; negative, it is a
+  recovery;
+- a recovery after the balance ("recovery<n>"): when a reduction confirmed after the balance
+  was approved brings the net accepted total below what the instalments add up to.
+
+What is accepted is a matrix of cells, one per participant and work package: the participant's
+share of the work package's lump sum times its accepted weight (1 once completed; where the
+call pays partial completion, the final period's accepted percentage). A confirmed reduction
+takes its percentage of the (accepted) cells it targets (one participant, one work package,
+both, or every cell), or its amount, spread over those cells in proportion to what is left in
+them, never taking a cell below zero. The net cells give the amounts and the split among the
+beneficiaries.
 
 An earlier instalment counts with the amount the officer approved, or else with its computed
 amount (it is still owed on its own), so no amount is ever counted twice.
@@ -42,36 +51,69 @@ from django.utils.translation import gettext_noop
 
 from backend.common.dates import report_due_on
 from backend.grants.eligibility.messages import rule_label
+from backend.payments.statuses import (
+    APPROVED,
+    BLOCKED,
+    COLOURS,
+    DECISION_NEEDED,
+    NOTHING_DUE,
+    PAID,
+    READY,
+    SCHEDULED,
+    STATUSES,
+    SUSPENDED,
+    InstalmentStatus,
+    status_colour,
+    status_label,
+)
+
+__all__ = [
+    "APPROVED",
+    "BLOCKED",
+    "COLOURS",
+    "DECISION_NEEDED",
+    "NOTHING_DUE",
+    "PAID",
+    "READY",
+    "SCHEDULED",
+    "STATUSES",
+    "SUSPENDED",
+    "InstalmentStatus",
+    "status_colour",
+    "status_label",
+]
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
+DAYS_A_YEAR = Decimal(365)
 
-# Pre-financing is paid within 30 days of the entry into force, or 10 days before the start,
-# whichever is later: the Horizon Europe Data Sheet's terms (FFG, above). Not confirmed for CoVE
-# grants by the programme guide.
-PREFINANCING_AFTER_SIGNATURE_DAYS = 30
+# Pre-financing is paid within the grant's pre-financing payment days (the call's by default, 30)
+# of the entry into force, or 10 days before the start, whichever is later: the Horizon Europe
+# Data Sheet's terms (FFG, above). Not confirmed for CoVE grants by the programme guide.
+DEFAULT_PREFINANCING_PAYMENT_DAYS = 30
+PREFINANCING_AFTER_SIGNATURE_DAYS = DEFAULT_PREFINANCING_PAYMENT_DAYS  # the default only
 PREFINANCING_BEFORE_START_DAYS = 10
+DEFAULT_PAYMENT_DAYS = 90
 
 PREFINANCING = "prefinancing"
 ADDITIONAL_PREFINANCING = "additional_prefinancing"
 INTERIM = "interim"
 BALANCE = "balance"
-
-SCHEDULED = "scheduled"
-BLOCKED = "blocked"
-READY = "ready"
-APPROVED = "approved"
-PAID = "paid"
-STATUSES = (SCHEDULED, BLOCKED, READY, APPROVED, PAID)
+RECOVERY = "recovery"
 
 # Condition codes, in the order they are checked and shown.
 GRANT_SIGNED = "grant_signed"
 REPORT_APPROVED = "report_approved"
+EARLIER_REPORTS_APPROVED = "earlier_reports_approved"
 WORK_PACKAGES_DECLARED = "work_packages_declared"
 CONSORTIUM_ELIGIBLE = "consortium_eligible"
 LATE_DELIVERABLES_JUSTIFIED = "late_deliverables_justified"
 AMOUNT_ABOVE_ZERO = "amount_above_zero"
+
+# The participant holding what a work package's shares leave of its lump sum (shares not read,
+# or not adding up): counted in amounts, never in a split among beneficiaries.
+UNSHARED = ""
 
 
 def cents(value: Decimal) -> Decimal:
@@ -86,6 +128,19 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 
 @dataclass(frozen=True)
+class Interval:
+    """A stretch of suspended days, from ``start`` to ``end`` (the day it ended: not counted);
+    ``end`` None: still open."""
+
+    start: datetime.date
+    end: datetime.date | None = None
+    reason: str = ""
+
+    def is_open(self, today: datetime.date) -> bool:
+        return self.start <= today and (self.end is None or self.end > today)
+
+
+@dataclass(frozen=True)
 class PeriodFacts:
     number: int
     start_on: datetime.date
@@ -96,6 +151,7 @@ class PeriodFacts:
     undeclared_work_packages: tuple[int, ...] = ()  # numbers still to declare in its report
     late_unjustified: tuple[str, ...] = ()  # codes of late deliverables without justification
     breaches_at_end: tuple[str, ...] = ()  # eligibility rules in breach on its last day
+    deadline_suspensions: tuple[Interval, ...] = ()  # its report's, while the deadline stops
 
 
 @dataclass(frozen=True)
@@ -108,7 +164,9 @@ class WorkPackageFacts:
 @dataclass(frozen=True)
 class Completion:
     """A work package declared completed (percent 100) in a period's report, or, in the final
-    period where the call pays partial completion, declared done to a percentage."""
+    period where the call pays partial completion, declared done to a percentage. ``approved``:
+    its report is approved and the officer did not reject the work package (a rejected one
+    gives no Completion); ``percent`` is the one the officer accepted, else the declared one."""
 
     work_package: int
     period: int
@@ -117,10 +175,29 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class ReductionFacts:
+    """A confirmed reduction: a percentage or an amount of the accepted cells it targets (one
+    participant's, one work package's, both, or, neither given, every cell)."""
+
+    participant: str | None = None  # short name; None: every beneficiary
+    work_package: int | None = None  # number; None: every work package
+    percent: Decimal | None = None
+    amount: Decimal | None = None
+    decided_on: datetime.date = datetime.date.min
+
+    def targets(self, participant: str, work_package: int) -> bool:
+        return (self.participant is None or self.participant == participant) and (
+            self.work_package is None or self.work_package == work_package
+        )
+
+
+@dataclass(frozen=True)
 class ApprovedInstalment:
     amount: Decimal
     paid: bool = False
     work_packages: tuple[int, ...] = ()  # the work packages it paid
+    paid_on: datetime.date | None = None
+    justification: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,10 +212,39 @@ class GrantFacts:
     completions: tuple[Completion, ...] = ()
     additional_prefinancing_percent: Decimal | None = None
     pays_partial_completion: bool = False
-    payment_days: int = 90
-    reduction_percent: Decimal = ZERO
+    # The agency's payment days by kind (prefinancing, additional_prefinancing, interim,
+    # balance): the grant's own, else the call's. A kind missing: the defaults.
+    payment_days: Mapping[str, int] = field(default_factory=dict)
+    reductions: tuple[ReductionFacts, ...] = ()  # the confirmed ones
     open_breaches: tuple[str, ...] = ()  # eligibility rules in breach today
     approved: Mapping[str, ApprovedInstalment] = field(default_factory=dict)  # key -> approval
+    breach_blocks_payments: bool = False
+    reports_in_order: bool = True
+    interest_percent: Decimal = Decimal("5.65")  # a year: reference rate + margin
+    payment_suspensions: Mapping[str, tuple[Interval, ...]] = field(default_factory=dict)
+
+    def days_to_pay(self, kind: str) -> int:
+        """The agency's payment days for a kind of instalment."""
+        days = self.payment_days
+        if isinstance(days, int):  # one figure for every kind
+            return days
+        default = (
+            DEFAULT_PREFINANCING_PAYMENT_DAYS if kind == PREFINANCING else DEFAULT_PAYMENT_DAYS
+        )
+        return days.get(kind, default)
+
+    @property
+    def reduction_percent(self) -> Decimal:
+        """The confirmed whole-grant percentage reductions, added up (what the single
+        percentage of earlier versions was)."""
+        return sum(
+            (
+                r.percent
+                for r in self.reductions
+                if r.percent is not None and r.participant is None and r.work_package is None
+            ),
+            ZERO,
+        )
 
 
 # -- the answer --------------------------------------------------------------------------------
@@ -153,8 +259,22 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """The agency's payment deadline of an instalment, as it has run."""
+
+    payment_days: int = 0
+    suspended_days: int = 0
+    net_days: int | None = None
+    payment_due_on: datetime.date | None = None
+    days_late: int = 0
+    interest: Decimal = ZERO
+    suspensions: tuple[Interval, ...] = ()
+    payment_late: bool = False
+
+
+@dataclass(frozen=True)
 class Instalment:
-    key: str  # "prefinancing" or "rp<number>"
+    key: str  # "prefinancing", "rp<number>" or "recovery<number>"
     kind: str
     period: int | None
     due_on: datetime.date | None  # pre-financing: when it is due; a period: its report's due date
@@ -165,8 +285,14 @@ class Instalment:
     status: str
     conditions: tuple[Condition, ...]
     report_received_on: datetime.date | None
-    payment_due_on: datetime.date | None
-    payment_late: bool
+    payment_due_on: datetime.date | None  # receipt + payment days + suspended days
+    payment_late: bool  # owed past its due date today, and not suspended
+    payment_days: int = 0
+    suspended_days: int = 0
+    net_days: int | None = None  # days the deadline has run (to today or the payment)
+    days_late: int = 0
+    interest: Decimal = ZERO  # late-payment interest, to the cent
+    suspensions: tuple[Interval, ...] = ()  # the deadline and payment suspensions that count
 
     @property
     def capped(self) -> bool:
@@ -186,15 +312,178 @@ def instalment_key(period: int | None) -> str:
     return PREFINANCING if period is None else f"rp{period}"
 
 
-def prefinancing_due_on(signed_on: datetime.date, start_date: datetime.date) -> datetime.date:
+def recovery_key(number: int) -> str:
+    return f"{RECOVERY}{number}"
+
+
+def prefinancing_due_on(
+    signed_on: datetime.date,
+    start_date: datetime.date,
+    days: int = DEFAULT_PREFINANCING_PAYMENT_DAYS,
+) -> datetime.date:
     return max(
-        signed_on + datetime.timedelta(days=PREFINANCING_AFTER_SIGNATURE_DAYS),
+        signed_on + datetime.timedelta(days=days),
         start_date - datetime.timedelta(days=PREFINANCING_BEFORE_START_DAYS),
     )
 
 
-def reduction_factor(reduction_percent: Decimal) -> Decimal:
-    return max(ZERO, HUNDRED - reduction_percent) / HUNDRED
+# -- the payment deadline ----------------------------------------------------------------------
+
+
+def suspended_days(
+    intervals: Iterable[Interval], start: datetime.date, stop: datetime.date
+) -> tuple[int, tuple[Interval, ...]]:
+    """The days from ``start`` to ``stop`` (not counted) covered by the intervals, overlapping
+    days counted once, an open interval running to ``stop``; and the intervals that count."""
+    counting = tuple(
+        sorted(
+            (
+                i
+                for i in intervals
+                if i.start < stop and (i.end is None or i.end > start) and i.start <= stop
+            ),
+            key=lambda i: (i.start, i.end or datetime.date.max),
+        )
+    )
+    days, covered_to = 0, start
+    for interval in counting:
+        begin = max(interval.start, covered_to)
+        end = min(interval.end or stop, stop)
+        if end > begin:
+            days += (end - begin).days
+            covered_to = end
+    return days, counting
+
+
+def interest_on(amount: Decimal, percent: Decimal, days_late: int) -> Decimal:
+    """Late-payment interest: the amount times the yearly rate, per day late (365 a year)."""
+    if days_late <= 0 or amount <= 0:
+        return ZERO
+    return cents(amount * percent / HUNDRED * days_late / DAYS_A_YEAR)
+
+
+def deadline(
+    facts: GrantFacts,
+    *,
+    start: datetime.date | None,
+    days: int,
+    amount: Decimal,
+    intervals: tuple[Interval, ...],
+    paid_on: datetime.date | None,
+    today: datetime.date,
+) -> Deadline:
+    """The deadline that runs from ``start`` (a report's receipt; pre-financing: the entry into
+    force, its first possible day being the due date less ``days``) for ``days``, pushed by the
+    suspended days up to the payment, else today."""
+    if start is None:
+        return Deadline(payment_days=days)
+    stop = paid_on if paid_on is not None else max(today, start)
+    stopped, counting = suspended_days(intervals, start, stop)
+    due = start + datetime.timedelta(days=days + stopped)
+    late = max(0, (stop - due).days)
+    open_now = paid_on is None and any(i.is_open(today) for i in intervals)
+    return Deadline(
+        payment_days=days,
+        suspended_days=stopped,
+        net_days=max(0, (stop - start).days - stopped),
+        payment_due_on=due,
+        days_late=late,
+        interest=interest_on(amount, facts.interest_percent, late),
+        suspensions=counting,
+        payment_late=amount > 0 and paid_on is None and late > 0 and not open_now,
+    )
+
+
+# -- the matrix of accepted cells --------------------------------------------------------------
+
+
+Cells = dict[tuple[str, int], Decimal]
+
+
+def gross_cells(facts: GrantFacts, completed_in: Mapping[int, tuple]) -> Cells:
+    """Each participant's share of each work package's lump sum times its accepted weight (what
+    the shares leave of the lump sum: the UNSHARED participant's)."""
+    cells: Cells = {}
+    for wp in facts.work_packages:
+        period, percent = completed_in.get(wp.number, (None, ZERO))
+        weight = _accepted_weight(facts, period, percent)
+        for name, share in wp.shares.items():
+            cells[(name, wp.number)] = share * weight
+        rest = wp.lump_sum - sum(wp.shares.values(), ZERO)
+        if rest > 0:
+            cells[(UNSHARED, wp.number)] = rest * weight
+    return cells
+
+
+def _confirmation_order(reductions: tuple[ReductionFacts, ...]) -> list[int]:
+    """The positions of the reductions in the order they were confirmed."""
+    return sorted(range(len(reductions)), key=lambda position: reductions[position].decided_on)
+
+
+def reduce_cells(
+    gross: Mapping[tuple[str, int], Decimal], reductions: tuple[ReductionFacts, ...]
+) -> tuple[Cells, list[Decimal]]:
+    """The net cells once the reductions (in the order they were confirmed) took their part,
+    and what each took (exactly, by its position in ``reductions``)."""
+    net: Cells = dict(gross)
+    taken = [ZERO] * len(reductions)
+    for position in _confirmation_order(reductions):
+        reduction = reductions[position]
+        targeted = [cell for cell in net if reduction.targets(*cell)]
+        before = sum((net[cell] for cell in targeted), ZERO)
+        if reduction.percent is not None:
+            for cell in targeted:
+                net[cell] = max(ZERO, net[cell] - gross[cell] * reduction.percent / HUNDRED)
+        elif reduction.amount is not None and before > 0:
+            take = min(reduction.amount, before)
+            for cell in targeted:
+                net[cell] = max(ZERO, net[cell] - take * net[cell] / before)
+        taken[position] = before - sum((net[cell] for cell in targeted), ZERO)
+    return net, taken
+
+
+def net_cells(facts: GrantFacts, completions: Iterable[Completion] | None = None) -> Cells:
+    """The accepted cells less the confirmed reductions (by default of the approved
+    completions)."""
+    if completions is None:
+        completions = (c for c in facts.completions if c.approved)
+    return reduce_cells(gross_cells(facts, _completion_periods(completions)), facts.reductions)[0]
+
+
+def _by_work_package(cells: Mapping[tuple[str, int], Decimal]) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = {}
+    for (_name, number), value in cells.items():
+        totals[number] = totals.get(number, ZERO) + value
+    return totals
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What is accepted, what the confirmed reductions take of it (each, in confirmation order
+    as given) and what is left, to the cent."""
+
+    accepted_total: Decimal
+    reductions: tuple[Decimal, ...]
+    net_total: Decimal
+
+    @property
+    def confirmed_reductions(self) -> Decimal:
+        return self.accepted_total - self.net_total
+
+
+def accepted_totals(facts: GrantFacts) -> Totals:
+    """The accepted total of the approved completions, and the confirmed reductions' part."""
+    gross = gross_cells(facts, _completion_periods(c for c in facts.completions if c.approved))
+    net, taken = reduce_cells(gross, facts.reductions)
+    # Each reduction's part to the cent: the rounded totals before and after it, so that the
+    # parts add up to the accepted total less the net total exactly.
+    running = sum(gross.values(), ZERO)
+    parts = [ZERO] * len(taken)
+    for position in _confirmation_order(facts.reductions):
+        after = running - taken[position]
+        parts[position] = cents(running) - cents(after)
+        running = after
+    return Totals(cents(sum(gross.values(), ZERO)), tuple(parts), cents(sum(net.values(), ZERO)))
 
 
 # -- conditions --------------------------------------------------------------------------------
@@ -329,35 +618,86 @@ def _amount(amount: Decimal, *, balance: bool) -> Condition:
     )
 
 
+def _earlier_reports(period: PeriodFacts, periods: Iterable[PeriodFacts]) -> Condition:
+    waiting = tuple(
+        p.number for p in periods if p.number < period.number and p.report_status != "approved"
+    )
+    if not waiting:
+        return Condition(
+            EARLIER_REPORTS_APPROVED,
+            True,
+            gettext_noop("The reports of the periods before RP%(number)s are approved."),
+            {"number": period.number},
+        )
+    return Condition(
+        EARLIER_REPORTS_APPROVED,
+        False,
+        gettext_noop(
+            "The payment of RP%(number)s waits for the approval of the earlier reports: "
+            "%(periods)s."
+        ),
+        {"number": period.number, "periods": ", ".join(f"RP{n}" for n in waiting)},
+    )
+
+
+def _final_report(period: PeriodFacts) -> Condition:
+    """The one condition of a recovery: the final report approved."""
+    return _report(period)
+
+
 # -- the schedule ------------------------------------------------------------------------------
 
+_ELIGIBILITY_AND_AMOUNT = (CONSORTIUM_ELIGIBLE, AMOUNT_ABOVE_ZERO)
 
-def _status(key: str, conditions: tuple[Condition, ...], started: bool, facts: GrantFacts) -> str:
+
+def _status(
+    facts: GrantFacts,
+    key: str,
+    conditions: tuple[Condition, ...],
+    *,
+    started: bool,
+    amount: Decimal,
+    suspended: bool,
+) -> str:
+    """Approved: paid or approved (suspended while a suspension is open). Else: scheduled until
+    its period ends; suspended; blocked by an unmet condition other than the consortium's
+    eligibility; nothing due when there is nothing to pay; decision needed when only the
+    eligibility is unmet (blocked where the rule set says so); else ready."""
     approval = facts.approved.get(key)
     if approval is not None:
-        return PAID if approval.paid else APPROVED
+        if approval.paid:
+            return PAID
+        return SUSPENDED if suspended else APPROVED
     if not started:
         return SCHEDULED
-    return READY if all(condition.met for condition in conditions) else BLOCKED
-
-
-def _late(due: datetime.date | None, status: str, today: datetime.date) -> bool:
-    return status != PAID and due is not None and today > due
+    if suspended:
+        return SUSPENDED
+    unmet = {condition.code for condition in conditions if not condition.met}
+    if unmet - set(_ELIGIBILITY_AND_AMOUNT):
+        return BLOCKED
+    if amount == 0:
+        return NOTHING_DUE
+    if CONSORTIUM_ELIGIBLE in unmet:
+        return BLOCKED if facts.breach_blocks_payments else DECISION_NEEDED
+    return READY
 
 
 def schedule(facts: GrantFacts, today: datetime.date) -> list[Instalment]:
-    """Every instalment of the grant, in order, as things stand on ``today``.
+    """Every instalment of the grant, in order, as things stand on ``today``: pre-financing,
+    one per reporting period (the last: the balance), then the recoveries after the balance.
 
-    Amounts count the work packages declared completed in approved reports; a work package is
-    paid once, by the first instalment (in schedule order, or an approved one) that counts it.
-    ``projected_amount`` adds the work packages declared in the period's own report that is
-    not approved yet, to show what approving it would bring."""
+    Amounts count the work packages declared completed in approved reports (and not rejected);
+    a work package is paid once, by the first instalment (in schedule order, or an approved
+    one) that counts it. ``projected_amount`` adds the work packages declared in the period's
+    own report that is not approved yet, to show what approving it would bring."""
     builder = _ScheduleBuilder(facts, today)
     instalments = [builder.add(builder.prefinancing())]
     periods = sorted(facts.periods, key=lambda period: period.number)
     for index, period in enumerate(periods):
         last = index == len(periods) - 1
         instalments.append(builder.add(builder.period_instalment(period, last=last)))
+    if periods:
+        instalments.extend(builder.recoveries(periods[-1]))
     return instalments
 
 
@@ -380,10 +720,9 @@ class _ScheduleBuilder:
     def __init__(self, facts: GrantFacts, today: datetime.date):
         self.facts = facts
         self.today = today
-        self.factor = reduction_factor(facts.reduction_percent)
         self.cap_total = percent_of(facts.max_grant, facts.cap_percent)
-        self.lump = {wp.number: wp.lump_sum for wp in facts.work_packages}
         self.approved_completions = _completion_periods(c for c in facts.completions if c.approved)
+        self.net_by_wp = _by_work_package(net_cells(facts))
         self.earlier = ZERO  # the amounts of the instalments so far (approved, else computed)
         # Work packages an approved instalment already paid are never counted again.
         self.counted_work_packages = {
@@ -399,6 +738,9 @@ class _ScheduleBuilder:
         """Within the cap on the payments before the balance."""
         return max(ZERO, min(amount, self.cap_total - self.earlier))
 
+    def _suspended_now(self, key: str) -> bool:
+        return any(i.is_open(self.today) for i in self.facts.payment_suspensions.get(key, ()))
+
     def prefinancing(self) -> Instalment:
         facts = self.facts
         approval = facts.approved.get(PREFINANCING)
@@ -408,8 +750,20 @@ class _ScheduleBuilder:
             else percent_of(facts.max_grant, facts.prefinancing_percent)
         )
         conditions = (_signed(facts, self.today), _amount(amount, balance=False))
-        due = prefinancing_due_on(facts.signed_on, facts.start_date)
-        status = _status(PREFINANCING, conditions, True, facts)
+        days = facts.days_to_pay(PREFINANCING)
+        due = prefinancing_due_on(facts.signed_on, facts.start_date, days)
+        status = _status(
+            facts,
+            PREFINANCING,
+            conditions,
+            started=True,
+            amount=amount,
+            suspended=self._suspended_now(PREFINANCING),
+        )
+        # The deadline runs as if from the day that gives the due date.
+        clock = self._deadline(
+            PREFINANCING, due - datetime.timedelta(days=days), days, amount, (), status
+        )
         return Instalment(
             key=PREFINANCING,
             kind=PREFINANCING,
@@ -422,8 +776,30 @@ class _ScheduleBuilder:
             status=status,
             conditions=conditions,
             report_received_on=None,
-            payment_due_on=due,
-            payment_late=_late(due, status, self.today),
+            **_deadline_fields(clock),
+        )
+
+    def _deadline(
+        self,
+        key: str,
+        start: datetime.date | None,
+        days: int,
+        amount: Decimal,
+        report_intervals: tuple[Interval, ...],
+        status: str,
+    ) -> Deadline:
+        approval = self.facts.approved.get(key)
+        paid_on = None
+        if approval is not None and approval.paid:
+            paid_on = approval.paid_on or self.today
+        return deadline(
+            self.facts,
+            start=start,
+            days=days,
+            amount=amount,
+            intervals=report_intervals + tuple(self.facts.payment_suspensions.get(key, ())),
+            paid_on=paid_on,
+            today=self.today,
         )
 
     def period_instalment(self, period: PeriodFacts, *, last: bool) -> Instalment:
@@ -437,17 +813,23 @@ class _ScheduleBuilder:
             computed = self._interim(period)
         approval = facts.approved.get(key)
         amount = computed.amount if approval is None else approval.amount
-        conditions = (
-            _report(period),
-            _declared(period),
-            _eligible(period, facts.open_breaches),
-            _justified(period),
-            _amount(amount, balance=last),
+        conditions = self._period_conditions(period, amount, last=last)
+        status = _status(
+            facts,
+            key,
+            conditions,
+            started=self.today > period.end_on,
+            amount=amount,
+            suspended=self._suspended_now(key),
         )
-        status = _status(key, conditions, self.today > period.end_on, facts)
         received = period.report_received_on
-        payment_due = (
-            None if received is None else received + datetime.timedelta(days=facts.payment_days)
+        clock = self._deadline(
+            key,
+            received,
+            facts.days_to_pay(computed.kind),
+            amount,
+            period.deadline_suspensions,
+            status,
         )
         return Instalment(
             key=key,
@@ -461,20 +843,82 @@ class _ScheduleBuilder:
             status=status,
             conditions=conditions,
             report_received_on=received,
-            payment_due_on=payment_due,
-            payment_late=amount > 0 and _late(payment_due, status, self.today),
+            **_deadline_fields(clock),
+        )
+
+    def _period_conditions(
+        self, period: PeriodFacts, amount: Decimal, *, last: bool
+    ) -> tuple[Condition, ...]:
+        """A recovery (a negative balance) waits only on the final report; a payment on its
+        report, the earlier reports (where the rule set says so), the declarations, the
+        consortium and the justifications."""
+        if last and amount < 0:
+            return (_final_report(period), _amount(amount, balance=True))
+        earlier = (
+            (_earlier_reports(period, self.facts.periods),) if self.facts.reports_in_order else ()
+        )
+        return (
+            _report(period),
+            *earlier,
+            _declared(period),
+            _eligible(period, self.facts.open_breaches),
+            _justified(period),
+            _amount(amount, balance=last),
+        )
+
+    def recoveries(self, final: PeriodFacts) -> list[Instalment]:
+        """The recoveries after the balance: those approved, then, once the balance is
+        approved, a new one when the net accepted total is below what the instalments add up
+        to (a reduction confirmed since)."""
+        facts = self.facts
+        found = []
+        number = 1
+        while recovery_key(number) in facts.approved:
+            found.append(
+                self.add(self._recovery(final, number, facts.approved[recovery_key(number)].amount))
+            )
+            number += 1
+        if instalment_key(final.number) in facts.approved:
+            missing = cents(sum(self.net_by_wp.values(), ZERO)) - self.earlier
+            if missing < 0:
+                found.append(self.add(self._recovery(final, number, missing)))
+        return found
+
+    def _recovery(self, final: PeriodFacts, number: int, amount: Decimal) -> Instalment:
+        key = recovery_key(number)
+        conditions = (_final_report(final), _amount(amount, balance=True))
+        status = _status(
+            self.facts,
+            key,
+            conditions,
+            started=True,
+            amount=amount,
+            suspended=self._suspended_now(key),
+        )
+        clock = self._deadline(key, None, 0, amount, (), status)
+        return Instalment(
+            key=key,
+            kind=RECOVERY,
+            period=final.number,
+            due_on=None,
+            amount=amount,
+            uncapped_amount=amount,
+            projected_amount=amount,
+            work_packages=(),
+            status=status,
+            conditions=conditions,
+            report_received_on=None,
+            **_deadline_fields(clock),
         )
 
     def _balance(self, period: PeriodFacts) -> _Amounts:
-        """The accepted total less the earlier instalments (negative: a recovery). It pays only
-        what the accepted total counts: a work package not completed is paid only by its
+        """The net accepted total less the earlier instalments (negative: a recovery). It pays
+        only what the accepted total counts: a work package not completed is paid only by its
         final-period percentage, where the call pays partial completion."""
         facts, completions = self.facts, self.approved_completions
-        accepted = cents(_accepted_total(facts, self.lump, completions) * self.factor)
-        with_own_report = _completion_periods(
-            c for c in facts.completions if c.approved or c.period == period.number
-        )
-        projection = cents(_accepted_total(facts, self.lump, with_own_report) * self.factor)
+        accepted = cents(sum(self.net_by_wp.values(), ZERO))
+        with_own_report = [c for c in facts.completions if c.approved or c.period == period.number]
+        projection = cents(sum(net_cells(facts, with_own_report).values(), ZERO))
         pays = tuple(
             sorted(
                 n
@@ -500,8 +944,8 @@ class _ScheduleBuilder:
         return _Amounts(ADDITIONAL_PREFINANCING, uncapped, amount, amount)
 
     def _interim(self, period: PeriodFacts) -> _Amounts:
-        """The lump sums of the work packages completed (in approved reports) up to the period
-        and not paid before, times the reduction factor, within the cap; projected with those
+        """The net accepted amounts of the work packages completed (in approved reports, not
+        rejected) up to the period and not paid before, within the cap; projected with those
         the period's own report declares."""
         pays = tuple(
             sorted(
@@ -512,12 +956,17 @@ class _ScheduleBuilder:
                 and n not in self.counted_work_packages
             )
         )
-        uncapped = self._lump_sums(pays)
-        projected = self.capped(self._lump_sums(pays + self._declared_in_own_report(period)))
-        return _Amounts(INTERIM, uncapped, self.capped(uncapped), projected, pays)
-
-    def _lump_sums(self, work_packages: Iterable[int]) -> Decimal:
-        return cents(sum((self.lump[n] for n in work_packages), ZERO) * self.factor)
+        uncapped = cents(sum((self.net_by_wp.get(n, ZERO) for n in pays), ZERO))
+        own = self._declared_in_own_report(period)
+        if own:
+            with_own = [
+                c for c in self.facts.completions if c.approved or c.period == period.number
+            ]
+            projected_net = _by_work_package(net_cells(self.facts, with_own))
+            projected = cents(sum((projected_net.get(n, ZERO) for n in pays + own), ZERO))
+        else:
+            projected = uncapped
+        return _Amounts(INTERIM, uncapped, self.capped(uncapped), self.capped(projected), pays)
 
     def _declared_in_own_report(self, period: PeriodFacts) -> tuple[int, ...]:
         """The work packages declared completed in the period's report, not approved yet, that
@@ -535,6 +984,19 @@ class _ScheduleBuilder:
         )
 
 
+def _deadline_fields(clock: Deadline) -> dict:
+    return {
+        "payment_due_on": clock.payment_due_on,
+        "payment_late": clock.payment_late,
+        "payment_days": clock.payment_days,
+        "suspended_days": clock.suspended_days,
+        "net_days": clock.net_days,
+        "days_late": clock.days_late,
+        "interest": clock.interest,
+        "suspensions": clock.suspensions,
+    }
+
+
 def _completion_periods(completions: Iterable[Completion]) -> dict[int, tuple[int, Decimal]]:
     """Each work package's first completion: the period, and the percentage (100 completed)."""
     found: dict[int, tuple[int, Decimal]] = {}
@@ -547,7 +1009,7 @@ def _completion_periods(completions: Iterable[Completion]) -> dict[int, tuple[in
 
 def _accepted_weight(facts: GrantFacts, period: int | None, percent: Decimal) -> Decimal:
     """The part of a work package's lump sum the accepted total counts: all of it once
-    completed; where the call pays partial completion, the percentage declared in the final
+    completed; where the call pays partial completion, the percentage accepted in the final
     period; else nothing."""
     if percent == HUNDRED:
         return Decimal(1)
@@ -555,18 +1017,6 @@ def _accepted_weight(facts: GrantFacts, period: int | None, percent: Decimal) ->
     if facts.pays_partial_completion and period == last and percent > 0:
         return percent / HUNDRED
     return ZERO
-
-
-def _accepted_total(
-    facts: GrantFacts, lump: Mapping[int, Decimal], completed_in: Mapping[int, tuple]
-) -> Decimal:
-    """The lump sums of the completed work packages; where the call pays partial completion,
-    plus the declared share of the others (declared in the final period)."""
-    total = ZERO
-    for number, amount in lump.items():
-        period, percent = completed_in.get(number, (None, ZERO))
-        total += amount * _accepted_weight(facts, period, percent)
-    return total
 
 
 # -- per beneficiary ---------------------------------------------------------------------------
@@ -593,9 +1043,9 @@ def beneficiary_split(
 ) -> dict[str, Decimal]:
     """How an instalment of the schedule ``instalments`` divides among the participants holding
     lump-sum shares: pre-financing in proportion to their shares of the whole grant; an interim
-    payment by their shares of the work packages it pays (scaled as the instalment is); the
-    balance by what each is owed on the accepted work packages, less its part of the earlier
-    instalments. The parts add up to the instalment's amount exactly."""
+    payment by their net cells of the work packages it pays (the confirmed reductions taken);
+    the balance and a recovery after it by what each is owed on the net accepted cells, less
+    its part of the earlier instalments. The parts add up to the instalment's amount exactly."""
     totals = _share_totals(facts)
     position = next(index for index, item in enumerate(instalments) if item.key == key)
     instalment = instalments[position]
@@ -621,9 +1071,17 @@ def _share_totals(facts: GrantFacts) -> dict[str, Decimal]:
 def _interim_weights(
     facts: GrantFacts, instalment: Instalment, totals: Mapping[str, Decimal]
 ) -> dict[str, Decimal]:
-    """Each participant's shares of the work packages an interim payment pays."""
-    by_number = {wp.number: wp for wp in facts.work_packages}
+    """Each participant's net cells of the work packages an interim payment pays (their
+    shares, where reductions took everything)."""
+    paid = set(instalment.work_packages)
+    cells = net_cells(facts)
     weights = dict.fromkeys(totals, ZERO)
+    for (name, number), value in cells.items():
+        if number in paid and name in weights:
+            weights[name] += value
+    if any(weights.values()):
+        return weights
+    by_number = {wp.number: wp for wp in facts.work_packages}
     for number in instalment.work_packages:
         for name, share in by_number[number].shares.items():
             weights[name] += share
@@ -631,17 +1089,11 @@ def _interim_weights(
 
 
 def _owed(facts: GrantFacts, totals: Mapping[str, Decimal]) -> dict[str, Decimal]:
-    """What each participant is owed on the accepted work packages, reduction included."""
-    factor = reduction_factor(facts.reduction_percent)
-    completed_in = _completion_periods(c for c in facts.completions if c.approved)
+    """What each participant is owed on the net accepted cells."""
     owed = dict.fromkeys(totals, ZERO)
-    for wp in facts.work_packages:
-        period, percent = completed_in.get(wp.number, (None, ZERO))
-        weight = _accepted_weight(facts, period, percent)
-        if not weight:
-            continue
-        for name, share in wp.shares.items():
-            owed[name] += share * weight * factor
+    for (name, _number), value in net_cells(facts).items():
+        if name in owed:
+            owed[name] += value
     return owed
 
 
@@ -651,15 +1103,16 @@ def _balance_split(
     amount: Decimal,
     totals: Mapping[str, Decimal],
 ) -> dict[str, Decimal]:
-    """The balance: each participant's accepted amount less its part of the ``earlier``
-    instalments."""
+    """The balance (or a recovery after it): each participant's net accepted amount less its
+    part of the ``earlier`` instalments."""
     owed = _owed(facts, totals)
     parts = split(cents(sum(owed.values(), ZERO)), owed)
     for instalment in earlier:
         for name, part in beneficiary_split(facts, earlier, instalment.key).items():
             parts[name] -= part
-    # A balance approved before the facts changed (a reduction recorded since) keeps its
-    # approved amount: the difference is spread like what is owed, so the parts still add up.
+    # An amount approved before the facts changed (a reduction confirmed since), or a part of
+    # the lump sums no share covers, keeps the instalment's amount: the difference is spread
+    # like what is owed, so the parts still add up.
     difference = amount - sum(parts.values(), ZERO)
     if difference:
         weights = owed if any(owed.values()) else totals

@@ -8,27 +8,43 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from backend.common.dates import BRUSSELS, brussels_today, month_end, month_start
 from backend.grants.eligibility.engine import BREACH, change_dates, evaluate
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
 from backend.grants.models import Participation, Project
 from backend.grants.selectors import consortia
-from backend.payments.models import Direction, Instalment, Payment, Reduction
+from backend.payments.models import (
+    Direction,
+    Instalment,
+    Payment,
+    PaymentSuspension,
+    Reduction,
+    ReductionKind,
+    ReductionStatus,
+)
 from backend.payments.rules import (
+    ADDITIONAL_PREFINANCING,
+    BALANCE,
+    INTERIM,
+    PREFINANCING,
     ZERO,
     ApprovedInstalment,
     Completion,
     GrantFacts,
+    Interval,
     PeriodFacts,
+    ReductionFacts,
     WorkPackageFacts,
+    accepted_totals,
+    percent_of,
     schedule,
 )
 from backend.payments.rules import Instalment as ScheduledInstalment
 from backend.reporting.models import (
+    DeadlineSuspension,
     LateJustification,
     ReportStatus,
+    WorkPackageDecision,
     WorkPackageDeclaration,
 )
 from backend.reporting.rules import (
@@ -103,8 +119,9 @@ def grant_facts(
 ) -> dict[int, GrantFacts]:
     """The payment facts of each project. ``snapshots`` are the consortia already read (the
     watchers read them for the eligibility checks); else they are read here. Without
-    ``with_shares`` the beneficiaries' shares are not read (the schedule does not need them;
-    only the split among beneficiaries does). ``breaches_today``: the rules each consortium
+    ``with_shares`` the beneficiaries' shares are read only for the projects with a confirmed
+    reduction of one beneficiary (the schedule needs them there; elsewhere only the split among
+    beneficiaries does). ``breaches_today``: the rules each consortium
     breaches today, when the caller has just evaluated them."""
     projects = _projects(project_ids)
     if snapshots is None:
@@ -132,11 +149,38 @@ def _projects(project_ids: Collection[int]) -> dict[int, dict]:
             "payments_cap_percent",
             "signed_on",
             "start_date",
+            "prefinancing_payment_days",
+            "additional_prefinancing_payment_days",
+            "interim_payment_days",
+            "balance_payment_days",
             "call__pays_partial_completion",
             "call__additional_prefinancing_percent",
             "call__payment_days",
+            "call__prefinancing_payment_days",
+            "call__ruleset__breach_blocks_payments",
+            "call__ruleset__reports_in_order",
+            "call__ruleset__late_interest_reference_percent",
+            "call__ruleset__late_interest_margin_points",
         )
     }
+
+
+def payment_days(project: Mapping[str, object]) -> dict[str, int]:
+    """The agency's payment days by kind: the grant's own, else the call's (pre-financing: the
+    call's pre-financing days; the others: the call's payment days)."""
+    call_days = project["call__payment_days"]
+    return {
+        PREFINANCING: _first(
+            project["prefinancing_payment_days"], project["call__prefinancing_payment_days"]
+        ),
+        ADDITIONAL_PREFINANCING: _first(project["additional_prefinancing_payment_days"], call_days),
+        INTERIM: _first(project["interim_payment_days"], call_days),
+        BALANCE: _first(project["balance_payment_days"], call_days),
+    }
+
+
+def _first(value, default):
+    return default if value is None else value
 
 
 def _by_project(rows: Iterable[dict], key: str = "project_id") -> dict[int, list[dict]]:
@@ -149,6 +193,8 @@ def _by_project(rows: Iterable[dict], key: str = "project_id") -> dict[int, list
 def _shares(projects: Collection[int]) -> dict[int, dict[str, Decimal]]:
     """Each work package's lump-sum shares: participant -> amount, by work package id."""
     shares: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    if not projects:
+        return shares
     for wp_id, name, amount in WorkPackageShare.objects.filter(
         work_package__project_id__in=projects
     ).values_list("work_package_id", "participation__short_name", "amount_eur"):
@@ -180,24 +226,88 @@ def _not_submitted(projects: Collection[int]) -> dict[int, list[DeliverableFact]
 
 def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalment]]:
     """The instalments the officer approved, by project and key, each saying if it was paid."""
-    paid = set(
-        Payment.objects.filter(project_id__in=projects).values_list("instalment_id", flat=True)
+    paid = dict(
+        Payment.objects.filter(project_id__in=projects).values_list("instalment_id", "paid_on")
     )
     approved: dict[int, dict[str, ApprovedInstalment]] = defaultdict(dict)
-    for instalment_id, project_id, key, amount, paid_work_packages in Instalment.objects.filter(
-        project_id__in=projects
-    ).values_list("id", "project_id", "key", "amount_eur", "work_packages"):
-        approved[project_id][key] = ApprovedInstalment(
-            amount=amount, paid=instalment_id in paid, work_packages=tuple(paid_work_packages)
+    for row in Instalment.objects.filter(project_id__in=projects).values(
+        "id", "project_id", "key", "amount_eur", "work_packages", "justification"
+    ):
+        approved[row["project_id"]][row["key"]] = ApprovedInstalment(
+            amount=row["amount_eur"],
+            paid=row["id"] in paid,
+            work_packages=tuple(row["work_packages"]),
+            paid_on=paid.get(row["id"]),
+            justification=row["justification"],
         )
     return approved
+
+
+def _reductions(projects: Collection[int]) -> dict[int, tuple[ReductionFacts, ...]]:
+    """The confirmed reductions, by project, in the order they were confirmed."""
+    found: dict[int, list[ReductionFacts]] = defaultdict(list)
+    for row in (
+        Reduction.objects.filter(project_id__in=projects, status=ReductionStatus.CONFIRMED)
+        .order_by("decided_on", "id")
+        .values(
+            "project_id",
+            "participation__short_name",
+            "work_package__number",
+            "kind",
+            "percent",
+            "amount_eur",
+            "decided_on",
+        )
+    ):
+        found[row["project_id"]].append(_reduction_facts(row))
+    return {project_id: tuple(rows) for project_id, rows in found.items()}
+
+
+def _reduction_facts(row: dict) -> ReductionFacts:
+    percent_kind = row["kind"] == ReductionKind.PERCENT
+    return ReductionFacts(
+        participant=row["participation__short_name"],
+        work_package=row["work_package__number"],
+        percent=row["percent"] if percent_kind else None,
+        amount=None if percent_kind else row["amount_eur"],
+        decided_on=row["decided_on"] or datetime.date.min,
+    )
+
+
+def _payment_suspensions(projects: Collection[int]) -> dict[int, dict[str, tuple]]:
+    """The officer's payment suspensions, by project and instalment key."""
+    found: dict[int, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
+    for project_id, key, start, end, reason in PaymentSuspension.objects.filter(
+        project_id__in=projects
+    ).values_list("project_id", "key", "suspended_on", "lifted_on", "reason"):
+        found[project_id][key].append(Interval(start, end, reason))
+    return {
+        project_id: {key: tuple(rows) for key, rows in by_key.items()}
+        for project_id, by_key in found.items()
+    }
+
+
+def _deadline_suspensions(projects: Collection[int]) -> dict[int, tuple[Interval, ...]]:
+    """The payment deadline's suspensions, by reporting period id."""
+    found: dict[int, list[Interval]] = defaultdict(list)
+    for period_id, start, end, reason in (
+        DeadlineSuspension.objects.filter(report__project_id__in=projects)
+        .order_by("started_on", "id")
+        .values_list("report__reporting_period_id", "started_on", "ended_on", "reason")
+    ):
+        found[period_id].append(Interval(start, end, reason))
+    return {period_id: tuple(rows) for period_id, rows in found.items()}
 
 
 def _completions(declarations: Iterable[dict]) -> tuple[Completion, ...]:
     """The work packages declared completed, or done to a percentage, in each period's report."""
     completions = []
     for row in declarations:
+        if row["decision"] == WorkPackageDecision.REJECTED:
+            continue  # no completion: it can be declared again later
         percent = Decimal(100) if row["completed"] else row["completion_percent"]
+        if row["accepted_percent"] is not None:
+            percent = row["accepted_percent"]
         if percent:
             completions.append(
                 Completion(
@@ -214,7 +324,8 @@ def _declaration_fact(row: dict) -> DeclarationFact:
     return DeclarationFact(
         period=row["reporting_period__number"],
         work_package=row["work_package__number"],
-        completed=row["completed"],
+        # A rejected work package is not completed: it is to be declared again.
+        completed=row["completed"] and row["decision"] != WorkPackageDecision.REJECTED,
         report_status=row["reporting_period__report__status"],
     )
 
@@ -230,18 +341,27 @@ class _PaymentRecord:
     declarations: Mapping[int, list[dict]]
     not_submitted: Mapping[int, list[DeliverableFact]]
     justified: frozenset[tuple[int, int]]  # (reporting period id, deliverable id)
-    reductions: Mapping[int, Decimal]
+    reductions: Mapping[int, tuple[ReductionFacts, ...]]
     approved: Mapping[int, dict[str, ApprovedInstalment]]
+    payment_suspensions: Mapping[int, dict[str, tuple[Interval, ...]]]
+    deadline_suspensions: Mapping[int, tuple[Interval, ...]]  # by reporting period id
 
     @classmethod
     def read(cls, projects: Collection[int], *, with_shares: bool) -> "_PaymentRecord":
+        reductions = _reductions(projects)
+        if not with_shares:
+            projects_with_shares = [
+                project_id
+                for project_id, rows in reductions.items()
+                if any(row.participant is not None for row in rows)
+            ]
         return cls(
             work_packages=_by_project(
                 WorkPackage.objects.filter(project_id__in=projects).values(
                     "id", "project_id", "number", "start_month", "lump_sum_eur"
                 )
             ),
-            shares=_shares(projects) if with_shares else {},
+            shares=_shares(projects if with_shares else projects_with_shares),
             periods=_by_project(
                 ReportingPeriod.objects.filter(project_id__in=projects)
                 .values(
@@ -264,6 +384,8 @@ class _PaymentRecord:
                     "reporting_period__number",
                     "completed",
                     "completion_percent",
+                    "decision",
+                    "accepted_percent",
                     "reporting_period__report__status",
                 ),
                 key="work_package__project_id",
@@ -274,13 +396,10 @@ class _PaymentRecord:
                     "report__reporting_period_id", "deliverable_id"
                 )
             ),
-            reductions=dict(
-                Reduction.objects.filter(project_id__in=projects)
-                .values("project_id")
-                .annotate(total=Sum("percent"))
-                .values_list("project_id", "total")
-            ),
+            reductions=reductions,
             approved=_approved(projects),
+            payment_suspensions=_payment_suspensions(projects),
+            deadline_suspensions=_deadline_suspensions(projects),
         )
 
     def grant_facts(self, project: dict, breaches: _Breaches) -> GrantFacts:
@@ -300,10 +419,15 @@ class _PaymentRecord:
             completions=_completions(self.declarations.get(project_id, [])),
             additional_prefinancing_percent=project["call__additional_prefinancing_percent"],
             pays_partial_completion=project["call__pays_partial_completion"],
-            payment_days=project["call__payment_days"],
-            reduction_percent=self.reductions.get(project_id) or ZERO,
+            payment_days=payment_days(project),
+            reductions=self.reductions.get(project_id, ()),
             open_breaches=breaches.now(),
             approved=self.approved.get(project_id, {}),
+            breach_blocks_payments=project["call__ruleset__breach_blocks_payments"],
+            reports_in_order=project["call__ruleset__reports_in_order"],
+            interest_percent=project["call__ruleset__late_interest_reference_percent"]
+            + project["call__ruleset__late_interest_margin_points"],
+            payment_suspensions=self.payment_suspensions.get(project_id, {}),
         )
 
     def period_facts(self, project: dict, breaches: _Breaches) -> tuple[PeriodFacts, ...]:
@@ -345,6 +469,7 @@ class _PaymentRecord:
                         and (row["id"], d.id) not in self.justified
                     ),
                     breaches_at_end=breaches.on(period_end),
+                    deadline_suspensions=self.deadline_suspensions.get(row["id"], ()),
                 )
             )
         return tuple(facts)
@@ -414,6 +539,83 @@ def schedule_state(project: Project) -> ScheduleState:
         )
     }
     return ScheduleState(project, today, facts, schedule(facts, today), rows)
+
+
+PAYMENT_ENTRY = "payment"
+RECOVERY_ENTRY = "recovery"
+REDUCTION_ENTRY = "reduction"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One movement of a project's money: a payment made, a recovery received, or a confirmed
+    reduction of what is accepted."""
+
+    date: datetime.date
+    kind: str  # payment, recovery or reduction
+    key: str  # the instalment's key ("" for a reduction)
+    reduction_id: int | None  # the reduction's id (None for a payment or recovery)
+    amount: Decimal  # signed: paid out positive; recovered or reduced negative
+    reference: str  # the payment's reference, or the reduction's reason
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A project's money in one read: the movements in date order, and the totals. The balance
+    outstanding is the accepted total less the confirmed reductions less the net amount paid
+    (negative: to recover)."""
+
+    project_id: int
+    entries: tuple[LedgerEntry, ...]
+    accepted_total: Decimal
+    confirmed_reductions: Decimal
+    net_paid: Decimal
+    cap: Decimal
+
+    @property
+    def balance_outstanding(self) -> Decimal:
+        return self.accepted_total - self.confirmed_reductions - self.net_paid
+
+
+def project_ledger(project_id: int, today: datetime.date) -> Ledger:
+    """The payments, recoveries and confirmed reductions of a project, with its totals, in a
+    fixed number of queries. A reduction's amount is what it takes of the accepted total as
+    things stand (the reductions taken in the order they were confirmed)."""
+    facts = grant_facts([project_id], today=today)[project_id]
+    totals = accepted_totals(facts)
+    entries = [
+        LedgerEntry(
+            paid_on,
+            PAYMENT_ENTRY if direction == Direction.PAYMENT else RECOVERY_ENTRY,
+            key,
+            None,
+            amount if direction == Direction.PAYMENT else -amount,
+            reference,
+        )
+        for key, direction, amount, paid_on, reference in Payment.objects.filter(
+            project_id=project_id
+        ).values_list("instalment__key", "direction", "amount_eur", "paid_on", "reference")
+    ]
+    reductions = (
+        Reduction.objects.filter(project_id=project_id, status=ReductionStatus.CONFIRMED)
+        .order_by("decided_on", "id")
+        .values_list("id", "decided_on", "reason")
+    )
+    # The same order as the facts' reductions: what each took is at its position.
+    for (reduction_id, decided_on, reason), taken in zip(
+        reductions, totals.reductions, strict=False
+    ):
+        entries.append(LedgerEntry(decided_on, REDUCTION_ENTRY, "", reduction_id, -taken, reason))
+    entries.sort(key=lambda entry: (entry.date, entry.kind != REDUCTION_ENTRY, entry.key))
+    net = sum((e.amount for e in entries if e.kind != REDUCTION_ENTRY), ZERO)
+    return Ledger(
+        project_id=project_id,
+        entries=tuple(entries),
+        accepted_total=totals.accepted_total,
+        confirmed_reductions=totals.confirmed_reductions,
+        net_paid=net,
+        cap=percent_of(facts.max_grant, facts.cap_percent),
+    )
 
 
 def participant_order(project_id: int) -> dict[str, int]:

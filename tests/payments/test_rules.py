@@ -4,6 +4,7 @@ completed work packages and the balance), and checked against ``schedule()`` and
 ``beneficiary_split()`` computed from plain facts (no database, no clock)."""
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -16,9 +17,11 @@ from backend.payments.rules import (
     BALANCE,
     BLOCKED,
     CONSORTIUM_ELIGIBLE,
+    DECISION_NEEDED,
     GRANT_SIGNED,
     INTERIM,
     LATE_DELIVERABLES_JUSTIFIED,
+    NOTHING_DUE,
     PAID,
     PREFINANCING,
     READY,
@@ -29,6 +32,7 @@ from backend.payments.rules import (
     Completion,
     GrantFacts,
     PeriodFacts,
+    ReductionFacts,
     RuleNames,
     WorkPackageFacts,
     beneficiary_split,
@@ -199,7 +203,7 @@ def grant_b(**overrides) -> GrantFacts:
         "periods": _b_periods(),
         "work_packages": B_WORK_PACKAGES,
         "completions": (Completion(1, 1), Completion(2, 2)),
-        "reduction_percent": E("10.00"),
+        "reductions": (ReductionFacts(percent=E("10.00")),),
         "approved": {
             "prefinancing": ApprovedInstalment(E("60000.00"), paid=True),
             "rp1": ApprovedInstalment(E("90000.00"), paid=True, work_packages=(1,)),
@@ -247,7 +251,7 @@ def test_three_periods_a_late_work_package_is_not_paid_by_the_first_interim():
     # Before RP2's report exists: RP1's interim pays WP1 only, WP2 waits for its completion.
     facts = grant_b(
         approved={},
-        reduction_percent=E("0.00"),
+        reductions=(),
         completions=(Completion(1, 1),),
         periods=_b_periods(),
     )
@@ -375,7 +379,7 @@ def _rounding() -> GrantFacts:
             WorkPackageFacts(2, E("82304.52"), dict.fromkeys("ABC", third_2)),
         ),
         completions=(Completion(1, 1), Completion(2, 1)),
-        reduction_percent=E("3.00"),
+        reductions=(ReductionFacts(percent=E("3.00")),),
     )
 
 
@@ -556,7 +560,7 @@ def test_an_approved_balance_splits_to_its_approved_amount():
     # The balance was approved at 80,000; a 10 % reduction recorded afterwards does not change
     # it, and its split still adds up to 80,000.
     facts = grant_a(
-        reduction_percent=E("10.00"),
+        reductions=(ReductionFacts(percent=E("10.00")),),
         approved={
             "prefinancing": ApprovedInstalment(E("240000.00"), paid=True),
             "rp1": ApprovedInstalment(E("80000.00"), paid=True, work_packages=(1, 2)),
@@ -580,7 +584,7 @@ def test_a_work_package_an_approved_instalment_paid_is_never_paid_again():
     # RP1's approved instalment paid WP1 and WP2, although the record now says WP2 was completed
     # in RP2: RP2's interim does not pay WP2 again.
     facts = grant_b(
-        reduction_percent=E("0.00"),
+        reductions=(),
         approved={
             "prefinancing": ApprovedInstalment(E("60000.00"), paid=True),
             "rp1": ApprovedInstalment(E("150000.00"), paid=True, work_packages=(1, 2)),
@@ -591,7 +595,7 @@ def test_a_work_package_an_approved_instalment_paid_is_never_paid_again():
 
     assert rp2.work_packages == ()
     assert rp2.amount == E("0.00")
-    assert rp2.status == BLOCKED
+    assert rp2.status == NOTHING_DUE
     assert reason_codes(rp2) == [AMOUNT_ABOVE_ZERO]
     # The balance: 90,000 + 120,000 = 210,000 accepted, less 60,000 + 150,000.
     assert rp3.amount == E("0.00")
@@ -649,7 +653,7 @@ def test_a_period_payment_is_due_payment_days_after_the_report_is_received():
     assert schedule(grant_a(), D(2026, 6, 19))[1].payment_late  # the day after
 
     # A call that gives the agency 60 days: 2026-03-20 + 60 = 2026-05-19.
-    rp1 = schedule(grant_a(payment_days=60), D(2026, 5, 20))[1]
+    rp1 = schedule(grant_a(payment_days={"interim": 60}), D(2026, 5, 20))[1]
     assert rp1.payment_due_on == D(2026, 5, 19)
     assert rp1.payment_late
 
@@ -737,8 +741,8 @@ def test_the_base_of_the_reason_tests_is_ready():
     ]
 
 
-def _only_reason(instalment, code: str):
-    assert instalment.status == BLOCKED
+def _only_reason(instalment, code: str, status: str = BLOCKED):
+    assert instalment.status == status
     assert reason_codes(instalment) == [code]
     return instalment.reasons[0]
 
@@ -796,7 +800,11 @@ def test_blocked_consortium_eligible_breach_at_the_period_end():
 
     rp1, rp2 = schedule(facts, TODAY)[1:]
 
-    reason = _only_reason(rp1, CONSORTIUM_ELIGIBLE)
+    # The officer decides (suspend, or approve with a justification) ...
+    reason = _only_reason(rp1, CONSORTIUM_ELIGIBLE, DECISION_NEEDED)
+    # ... unless the rule set makes a breach block payments.
+    blocking = replace(facts, breach_blocks_payments=True)
+    assert _only_reason(schedule(blocking, TODAY)[1], CONSORTIUM_ELIGIBLE) == reason
     assert reason.params == {
         "number": 1,
         "end_date": D(2026, 2, 28),
@@ -816,7 +824,7 @@ def test_blocked_consortium_eligible_open_breach_now():
     prefinancing, rp1, rp2 = schedule(facts, TODAY)
 
     for instalment in (rp1, rp2):
-        reason = _only_reason(instalment, CONSORTIUM_ELIGIBLE)
+        reason = _only_reason(instalment, CONSORTIUM_ELIGIBLE, DECISION_NEEDED)
         assert reason.params == {"rules": RuleNames(("coordinator", "min_member_states"))}
         assert render(reason.message, reason.params, "en") == (
             "The consortium has an open eligibility breach: a coordinator from an eligible "
@@ -838,21 +846,22 @@ def test_blocked_late_deliverables_justified():
     )
 
 
-def test_blocked_amount_above_zero_nothing_completed():
-    # RP1's report is approved, but it declared no work package completed.
+def test_nothing_due_when_nothing_completed():
+    # RP1's report is approved, but it declared no work package completed: nothing is due (grey),
+    # not blocked.
     facts = _all_in_rp1(completions=(Completion(1, 2), Completion(2, 2), Completion(3, 2)))
 
     rp1 = schedule(facts, TODAY)[1]
 
     assert rp1.work_packages == ()
-    reason = _only_reason(rp1, AMOUNT_ABOVE_ZERO)
+    reason = _only_reason(rp1, AMOUNT_ABOVE_ZERO, NOTHING_DUE)
     assert reason.params == {"amount": E("0.00")}
     assert render(reason.message, reason.params, "en") == (
         "There is nothing to pay: the amount is EUR 0.00."
     )
 
 
-def test_blocked_amount_above_zero_balance_of_nothing():
+def test_nothing_due_for_a_balance_of_nothing():
     # Pre-financing 240,000 + RP1 80,000 = 320,000 = what WP1 + WP2 + ... accepted come to: the
     # balance is zero, neither a payment nor a recovery.
     facts = _all_in_rp1(
@@ -866,7 +875,7 @@ def test_blocked_amount_above_zero_balance_of_nothing():
     rp2 = schedule(facts, TODAY)[2]
 
     assert rp2.amount == E("100000.00") + E("220000.00") - E("240000.00") - E("80000.00")
-    reason = _only_reason(rp2, AMOUNT_ABOVE_ZERO)
+    reason = _only_reason(rp2, AMOUNT_ABOVE_ZERO, NOTHING_DUE)
     assert render(reason.message, reason.params, "en") == "The balance is EUR 0.00."
 
 
