@@ -2,9 +2,10 @@
 value, wherever it is shown (badges, exports, the timeline's texts).
 
 The labels are the ``TextChoices`` of the models. The verdict statuses of the eligibility
-engine, the payment schedule's instalment statuses and the dashboard's red/amber/green are
-plain strings in the backend; their choices are declared here, on the backend's own values.
-A badge always shows its words: the colour only repeats them.
+engine and the dashboard's red/amber/green are plain strings in the backend; their choices are
+declared here, on the backend's own values. The instalment statuses come with their labels and
+colours from the payment schedule's one table (``backend.payments.statuses``). A badge always
+shows its words: the colour only repeats them.
 """
 
 from collections.abc import Mapping
@@ -15,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.amendments.models import AmendmentStatus
 from backend.grants.eligibility import engine
-from backend.payments import rules as payment_rules
+from backend.payments import statuses as instalment_statuses
 from backend.payments.models import InstalmentKind
+from backend.payments.statuses import InstalmentStatus
 from backend.reporting.models import ContributionStatus, ReportStatus, VersionDecision
 from backend.reporting.selectors import NOT_STARTED
 from backend.workplan.models import DeliverableStatus
@@ -26,6 +28,7 @@ from monitoring.models import FlagKind, Severity
 GREEN = "green"
 AMBER = "amber"
 RED = "red"
+GREY = "grey"
 
 
 class VerdictStatus(models.TextChoices):
@@ -35,17 +38,6 @@ class VerdictStatus(models.TextChoices):
     WARNING = engine.WARNING, _("Warning")
     REVIEW = engine.REVIEW, _("Review")
     BREACH = engine.BREACH, _("Breach")
-
-
-class InstalmentStatus(models.TextChoices):
-    """An instalment's place in the payment schedule."""
-
-    SCHEDULED = payment_rules.SCHEDULED, _("Scheduled")
-    BLOCKED = payment_rules.BLOCKED, _("Blocked")
-    # Every condition is met: the officer may approve it.
-    READY = payment_rules.READY, _("Ready for approval")
-    APPROVED = payment_rules.APPROVED, _("Approved")
-    PAID = payment_rules.PAID, _("Paid")
 
 
 class RagStatus(models.TextChoices):
@@ -76,7 +68,7 @@ class Presenter:
             return str(key)
 
     def colour(self, value) -> str:
-        """ "green", "amber" or "red"; empty for a value shown without a colour."""
+        """ "green", "amber", "red" or "grey"; empty for a value shown without a colour."""
         return self.colours.get(value or "", "")
 
     def css_class(self, value, default: str = "") -> str:
@@ -95,15 +87,9 @@ VERDICT = Presenter(
         VerdictStatus.BREACH: RED,
     },
 )
-INSTALMENT_STATUS = Presenter(
-    InstalmentStatus,
-    {
-        InstalmentStatus.BLOCKED: RED,
-        InstalmentStatus.READY: AMBER,
-        InstalmentStatus.APPROVED: GREEN,
-        InstalmentStatus.PAID: GREEN,
-    },
-)
+# The payment schedule's own table (backend.payments.statuses): one label and one colour per
+# status, the same in the API, the pages, the exports and the charts.
+INSTALMENT_STATUS = Presenter(InstalmentStatus, instalment_statuses.COLOURS)
 INSTALMENT_KIND = Presenter(InstalmentKind)
 RAG = Presenter(RagStatus, {RagStatus.RED: RED, RagStatus.AMBER: AMBER, RagStatus.GREEN: GREEN})
 # A flag's badge takes its colour from the stylesheet's severity-<value> classes.

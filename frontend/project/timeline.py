@@ -36,7 +36,7 @@ from backend.workplan.models import (
     WorkPackage,
 )
 from backend.workplan.rules import deliverable_is_overdue, milestone_is_overdue
-from frontend.presenters import InstalmentStatus
+from frontend.presenters import INSTALMENT_STATUS
 
 BEFORE = "before"
 AFTER = "after"
@@ -51,9 +51,9 @@ MILESTONE_STATES = {
     UPCOMING: _("Not yet due"),
 }
 
-# The payment schedule's kinds and statuses in words, as every page names them.
+# The payment schedule's kinds in words, as every page names them (the statuses: the
+# presenter's, from the schedule's one table of labels and colours).
 INSTALMENT_KINDS = dict(InstalmentKind.choices)
-INSTALMENT_STATUSES = dict(InstalmentStatus.choices)
 
 
 # -- plain rows in -----------------------------------------------------------------------------
@@ -220,6 +220,7 @@ class InstalmentMark:
     amount: Decimal
     status: str
     status_label: str
+    colour: str  # grey, amber, red or green: the status's one colour
 
 
 @dataclass(frozen=True)
@@ -501,7 +502,8 @@ def _instalment_marks(
                 outside=outside,
                 amount=row.amount,
                 status=row.status,
-                status_label=INSTALMENT_STATUSES.get(row.status, row.status),
+                status_label=INSTALMENT_STATUS.label(row.status),
+                colour=INSTALMENT_STATUS.colour(row.status),
             )
         )
     return tuple(marks)
