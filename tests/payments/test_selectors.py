@@ -14,18 +14,34 @@ from django.utils import timezone
 
 from backend.grants.models import Participation
 from backend.grants.selectors import consortia
-from backend.payments.models import Direction, Instalment, Payment, Reduction
+from backend.payments.models import (
+    Direction,
+    Instalment,
+    Payment,
+    PaymentSuspension,
+    Reduction,
+    ReductionKind,
+    ReductionStatus,
+)
 from backend.payments.rules import (
     BALANCE,
     INTERIM,
     ApprovedInstalment,
     Completion,
+    Interval,
     PeriodFacts,
+    ReductionFacts,
     WorkPackageFacts,
 )
-from backend.payments.selectors import grant_facts, net_paid, project_payments
+from backend.payments.selectors import grant_facts, net_paid, project_ledger, project_payments
 from backend.reporting import services
-from backend.reporting.models import LateJustification
+from backend.reporting.models import (
+    DeadlineSuspension,
+    LateJustification,
+    SuspensionReason,
+    WorkPackageDecision,
+    WorkPackageDeclaration,
+)
 from backend.reporting.selectors import period_state
 from backend.workplan.models import Deliverable, ReportingPeriod
 from tests.reporting.helpers import (
@@ -47,9 +63,10 @@ TODAY = D(2026, 11, 27)  # RP1 (ended 2025-08-31) is past, RP2 (ends 2027-02-28)
 # Half past midnight in Brussels on 16 September is still 15 September in UTC.
 SUBMITTED_AT = datetime.datetime(2025, 9, 16, 0, 30, tzinfo=BRUSSELS)
 # The queries of grant_facts, whatever the number of projects: the projects, work packages,
-# shares, periods, declarations, deliverables, justifications, reductions, payments and
-# instalments (10), and the consortia's when the caller does not pass them in (6).
-OWN_QUERIES = 10
+# shares, periods, declarations, deliverables, justifications, reductions, payments,
+# instalments, payment suspensions and deadline suspensions (12), and the consortia's when the
+# caller does not pass them in (6).
+OWN_QUERIES = 12
 QUERIES = OWN_QUERIES + 6
 
 
@@ -103,7 +120,11 @@ def test_the_grant_figures_periods_and_work_packages(demo):
         facts.pays_partial_completion,
         facts.additional_prefinancing_percent,
         facts.payment_days,
-    ) == (False, None, 90)
+    ) == (
+        False,
+        None,
+        {"prefinancing": 30, "additional_prefinancing": 90, "interim": 90, "balance": 90},
+    )
     assert [(p.number, p.start_on, p.end_on, p.payment) for p in facts.periods] == [
         (1, D(2024, 3, 1), D(2025, 8, 31), INTERIM),
         (2, D(2025, 9, 1), D(2027, 2, 28), INTERIM),
@@ -125,7 +146,16 @@ def test_the_grant_figures_periods_and_work_packages(demo):
     assert wp1.shares["GAUJA"] == E("226086.96")
     assert len(wp1.shares) == 15
     assert sum(wp1.shares.values()) == wp1.lump_sum
-    assert (facts.completions, facts.reduction_percent, dict(facts.approved)) == ((), 0, {})
+    assert (facts.completions, facts.reductions, dict(facts.approved)) == ((), (), {})
+    # The rule set's defaults: the officer decides on a breach, reports in order, interest at
+    # 2.15 + 3.50 points a year; nothing suspended.
+    assert (
+        facts.breach_blocks_payments,
+        facts.reports_in_order,
+        facts.interest_percent,
+        dict(facts.payment_suspensions),
+    ) == (False, True, E("5.65"), {})
+    assert [p.deadline_suspensions for p in facts.periods] == [()] * 3
 
 
 def test_the_call_options_are_read(demo):
@@ -140,7 +170,11 @@ def test_the_call_options_are_read(demo):
         facts.pays_partial_completion,
         facts.additional_prefinancing_percent,
         facts.payment_days,
-    ) == (True, E("15.00"), 60)
+    ) == (
+        True,
+        E("15.00"),
+        {"prefinancing": 30, "additional_prefinancing": 60, "interim": 60, "balance": 60},
+    )
 
 
 def test_undeclared_work_packages_follow_the_reporting_rule(demo, users):
@@ -320,19 +354,53 @@ def _pay(instalment, amount, *, direction=Direction.PAYMENT, reference="PAY-1"):
     )
 
 
-def test_reductions_add_up(demo, other_project):
-    for percent in ("10.00", "5.50"):
-        Reduction.objects.create(
-            project=demo, percent=E(percent), reason="Poor quality.", recorded_at=timezone.now()
-        )
-    Reduction.objects.create(
-        project=other_project, percent=E("20.00"), reason="Other.", recorded_at=timezone.now()
+def _reduction(project, status=ReductionStatus.CONFIRMED, **values):
+    dates = {}
+    if status in (ReductionStatus.LETTER_SENT, ReductionStatus.OBSERVATIONS_RECEIVED):
+        dates = {"letter_sent_on": D(2026, 1, 5), "observations_due_on": D(2026, 2, 4)}
+    if status == ReductionStatus.OBSERVATIONS_RECEIVED:
+        dates["observations_received_on"] = D(2026, 1, 20)
+    if status in (ReductionStatus.CONFIRMED, ReductionStatus.WITHDRAWN):
+        dates["decided_on"] = values.pop("decided_on", D(2026, 3, 1))
+    return Reduction.objects.create(
+        project=project,
+        status=status,
+        reason=values.pop("reason", "Poor quality."),
+        recorded_at=timezone.now(),
+        **dates,
+        **values,
     )
+
+
+def test_only_confirmed_reductions_are_read_in_the_order_they_were_confirmed(demo, other_project):
+    gauja = Participation.objects.get(project=demo, short_name="GAUJA")
+    _reduction(demo, percent=E("10.00"), decided_on=D(2026, 4, 1))
+    _reduction(
+        demo,
+        kind=ReductionKind.AMOUNT,
+        amount_eur=E("12000.00"),
+        participation=gauja,
+        work_package=work_package(demo, 3),
+        decided_on=D(2026, 2, 1),
+    )
+    for status in (
+        ReductionStatus.DRAFT,
+        ReductionStatus.LETTER_SENT,
+        ReductionStatus.OBSERVATIONS_RECEIVED,
+        ReductionStatus.WITHDRAWN,
+    ):
+        _reduction(demo, percent=E("50.00"), status=status)
+    _reduction(other_project, percent=E("20.00"))
 
     facts = grant_facts([demo.pk, other_project.pk], today=TODAY)
 
-    assert facts[demo.pk].reduction_percent == E("10.00") + E("5.50") == E("15.50")
-    assert facts[other_project.pk].reduction_percent == E("20.00")
+    assert facts[demo.pk].reductions == (
+        ReductionFacts("GAUJA", 3, None, E("12000.00"), D(2026, 2, 1)),
+        ReductionFacts(None, None, E("10.00"), None, D(2026, 4, 1)),
+    )
+    assert facts[other_project.pk].reductions == (
+        ReductionFacts(None, None, E("20.00"), None, D(2026, 3, 1)),
+    )
 
 
 def test_approved_instalments_and_paid_flags(demo, other_project):
@@ -343,7 +411,9 @@ def test_approved_instalments_and_paid_flags(demo, other_project):
     facts = facts_of(demo)
 
     assert dict(facts.approved) == {
-        "prefinancing": ApprovedInstalment(E("1599500.00"), paid=True, work_packages=()),
+        "prefinancing": ApprovedInstalment(
+            E("1599500.00"), paid=True, work_packages=(), paid_on=D(2024, 3, 10)
+        ),
         "rp1": ApprovedInstalment(E("380000.00"), paid=False, work_packages=(6,)),
     }
     assert dict(facts_of(other_project).approved) == {}
@@ -410,8 +480,15 @@ def test_snapshots_passed_in_are_used(demo, django_assert_max_num_queries):
 
 def _busy(project, users=None) -> None:
     """Declarations, justifications, reductions, instalments and payments on a project."""
-    Reduction.objects.create(
-        project=project, percent=E("5.00"), reason="Late.", recorded_at=timezone.now()
+    _reduction(project, percent=E("5.00"), reason="Late.")
+    gauja = Participation.objects.filter(project=project).order_by("position", "id").first()
+    _reduction(project, kind=ReductionKind.AMOUNT, amount_eur=E("100.00"), participation=gauja)
+    PaymentSuspension.objects.create(
+        project=project,
+        key="rp1",
+        reason="Breach.",
+        suspended_on=D(2026, 1, 1),
+        suspended_at=timezone.now(),
     )
     prefinancing = _instalment(project, "prefinancing", project.max_grant_eur * 40 / 100)
     _pay(prefinancing, project.max_grant_eur * 40 / 100, reference=f"PAY-{project.pk}")
@@ -440,3 +517,195 @@ def test_a_fixed_number_of_queries_for_one_project_and_for_two(
     assert two[other_project.pk].max_grant == E("400000.00")
     assert [p.number for p in two[other_project.pk].periods] == [1, 2]
     assert set(two[other_project.pk].approved) == {"prefinancing"}
+
+
+# -- the grant's payment terms and the rule set's payment options ----------------------------------
+
+
+def test_the_grant_payment_days_override_the_call_kind_by_kind(demo):
+    demo.call.payment_days = 60
+    demo.call.prefinancing_payment_days = 20
+    demo.call.save()
+    demo.prefinancing_payment_days = 15
+    demo.balance_payment_days = 45
+    demo.save()
+
+    assert facts_of(demo).payment_days == {
+        "prefinancing": 15,  # the grant's
+        "additional_prefinancing": 60,  # the call's payment days
+        "interim": 60,
+        "balance": 45,  # the grant's
+    }
+
+
+def test_the_rule_set_payment_options_are_read(demo):
+    ruleset = demo.call.ruleset
+    ruleset.breach_blocks_payments = True
+    ruleset.reports_in_order = False
+    ruleset.late_interest_reference_percent = E("4.00")
+    ruleset.late_interest_margin_points = E("3.50")
+    ruleset.save()
+
+    facts = facts_of(demo)
+
+    assert (facts.breach_blocks_payments, facts.reports_in_order, facts.interest_percent) == (
+        True,
+        False,
+        E("7.50"),
+    )
+
+
+# -- the officer's decisions, suspensions and justifications ---------------------------------------
+
+
+def _rp1_approved_with(demo, users, **decision):
+    rp1_with_wp6_completed(demo, users)
+    submit_rp1(demo, users)
+    services.report_approve(period=period_row(demo, 1), user=users["officer"])
+    WorkPackageDeclaration.objects.filter(
+        reporting_period=period_row(demo, 1), work_package=work_package(demo, 6)
+    ).update(**decision)
+
+
+def test_a_rejected_work_package_gives_no_completion_and_is_declared_again(demo, users):
+    _rp1_approved_with(
+        demo, users, decision=WorkPackageDecision.REJECTED, decision_reason="Not as in Annex 1."
+    )
+
+    facts = facts_of(demo)
+
+    assert facts.completions == ()
+    # RP2 asks for WP6 again.
+    assert 6 in facts.periods[1].undeclared_work_packages
+
+
+def test_an_accepted_work_package_with_the_officer_percentage(demo, users):
+    _rp1_approved_with(demo, users, decision=WorkPackageDecision.ACCEPTED)
+    assert facts_of(demo).completions == (Completion(6, 1, E(100), approved=True),)
+
+    WorkPackageDeclaration.objects.filter(work_package=work_package(demo, 6)).update(
+        accepted_percent=E("80.00")
+    )
+    assert facts_of(demo).completions == (Completion(6, 1, E("80.00"), approved=True),)
+
+
+def test_payment_suspensions_by_instalment_and_deadline_suspensions_by_period(demo, users):
+    rp1_with_wp6_completed(demo, users)
+    submit_rp1(demo, users)
+    report = period_row(demo, 1).report
+    DeadlineSuspension.objects.create(
+        report=report,
+        reason=SuspensionReason.CHANGES_REQUESTED,
+        started_on=D(2025, 10, 1),
+        ended_on=D(2025, 10, 11),
+    )
+    DeadlineSuspension.objects.create(
+        report=report, reason=SuspensionReason.INFORMATION_REQUESTED, started_on=D(2025, 11, 1)
+    )
+    for start, end in ((D(2025, 12, 1), D(2025, 12, 5)), (D(2026, 1, 1), None)):
+        PaymentSuspension.objects.create(
+            project=demo,
+            key="rp1",
+            reason="Breach.",
+            suspended_on=start,
+            lifted_on=end,
+            suspended_at=timezone.now(),
+        )
+
+    facts = facts_of(demo)
+
+    assert facts.periods[0].deadline_suspensions == (
+        Interval(D(2025, 10, 1), D(2025, 10, 11), "changes_requested"),
+        Interval(D(2025, 11, 1), None, "information_requested"),
+    )
+    assert facts.periods[1].deadline_suspensions == ()
+    assert dict(facts.payment_suspensions) == {
+        "rp1": (
+            Interval(D(2025, 12, 1), D(2025, 12, 5), "Breach."),
+            Interval(D(2026, 1, 1), None, "Breach."),
+        )
+    }
+
+
+def test_an_approval_keeps_its_justification(demo):
+    Instalment.objects.create(
+        project=demo,
+        key="prefinancing",
+        kind="prefinancing",
+        amount_eur=E("1599500.00"),
+        approved_at=timezone.now(),
+        justification="The breach does not concern the pre-financing.",
+    )
+
+    approval = facts_of(demo).approved["prefinancing"]
+
+    assert approval.justification == "The breach does not concern the pre-financing."
+
+
+def test_shares_are_read_without_with_shares_only_for_a_beneficiary_reduction(demo, other_project):
+    gauja = Participation.objects.get(project=demo, short_name="GAUJA")
+    _reduction(demo, percent=E("10.00"), participation=gauja)
+    _reduction(other_project, percent=E("10.00"))
+
+    facts = grant_facts([demo.pk, other_project.pk], today=TODAY, with_shares=False)
+
+    assert all(wp.shares for wp in facts[demo.pk].work_packages)
+    assert not any(wp.shares for wp in facts[other_project.pk].work_packages)
+
+
+# -- the project ledger ---------------------------------------------------------------------------
+
+
+def test_the_project_ledger_lists_payments_recoveries_and_confirmed_reductions(demo, users):
+    # RP1 approved with WP6 (380,000.00) completed: the accepted total.
+    rp1_with_wp6_completed(demo, users)
+    submit_rp1(demo, users)
+    services.report_approve(period=period_row(demo, 1), user=users["officer"])
+    prefinancing = _instalment(demo, "prefinancing", E("1599500.00"))
+    _pay(prefinancing, E("1599500.00"), reference="PAY-PF")
+    rp2 = _instalment(demo, "rp2", E("1000.00"), period=2)
+    Payment.objects.create(
+        instalment=rp2,
+        project=demo,
+        direction=Direction.RECOVERY,
+        amount_eur=E("1000.00"),
+        paid_on=D(2026, 5, 1),
+        reference="REC-1",
+        recorded_at=timezone.now(),
+    )
+    whole = _reduction(demo, percent=E("10.00"), decided_on=D(2026, 4, 1), reason="Quality.")
+    wp6 = _reduction(
+        demo,
+        kind=ReductionKind.AMOUNT,
+        amount_eur=E("2000.00"),
+        work_package=work_package(demo, 6),
+        decided_on=D(2026, 3, 1),
+        reason="Late.",
+    )
+    _reduction(demo, percent=E("50.00"), status=ReductionStatus.DRAFT)
+
+    ledger = project_ledger(demo.pk, TODAY)
+
+    assert [
+        (e.date, e.kind, e.key, e.reduction_id, e.amount, e.reference) for e in ledger.entries
+    ] == [
+        (D(2024, 3, 10), "payment", "prefinancing", None, E("1599500.00"), "PAY-PF"),
+        # 2,000.00 taken from WP6 first, then 10 % of the 380,000.00 accepted.
+        (D(2026, 3, 1), "reduction", "", wp6.pk, E("-2000.00"), "Late."),
+        (D(2026, 4, 1), "reduction", "", whole.pk, E("-38000.00"), "Quality."),
+        (D(2026, 5, 1), "recovery", "rp2", None, E("-1000.00"), "REC-1"),
+    ]
+    assert ledger.accepted_total == E("380000.00")
+    assert ledger.confirmed_reductions == E("40000.00")
+    assert ledger.net_paid == E("1598500.00")
+    assert ledger.balance_outstanding == E("380000.00") - E("40000.00") - E("1598500.00")
+    assert ledger.cap == E("3998750.00") * 90 / 100
+
+
+def test_the_project_ledger_in_a_fixed_number_of_queries(
+    demo, other_project, users, django_assert_max_num_queries
+):
+    _busy(demo, users)
+    with django_assert_max_num_queries(QUERIES + 2):
+        ledger = project_ledger(demo.pk, TODAY)
+    assert ledger.net_paid == demo.max_grant_eur * 40 / 100
