@@ -282,6 +282,26 @@ _READY_MESSAGES = {
 _RECOVERY_READY = gettext_noop(
     "The balance is a recovery of EUR %(amount)s: it is ready for the recovery order."
 )
+_RECOVERY_AFTER_BALANCE_READY = gettext_noop(
+    "A recovery of EUR %(amount)s after the balance (a reduction confirmed since) is ready for "
+    "the recovery order."
+)
+# An instalment whose only unmet condition is the consortium's eligibility: the officer
+# suspends its payment or approves it with a justification.
+_DECISION_MESSAGES = {
+    payment_rules.ADDITIONAL_PREFINANCING: gettext_noop(
+        "The additional pre-financing of RP%(number)s, EUR %(amount)s, needs the officer's "
+        "decision: %(reasons)s Suspend the payment, or approve it with a justification."
+    ),
+    payment_rules.INTERIM: gettext_noop(
+        "The interim payment of RP%(number)s, EUR %(amount)s, needs the officer's decision: "
+        "%(reasons)s Suspend the payment, or approve it with a justification."
+    ),
+    payment_rules.BALANCE: gettext_noop(
+        "The balance of EUR %(amount)s needs the officer's decision: %(reasons)s Suspend the "
+        "payment, or approve it with a justification."
+    ),
+}
 _BLOCKED_MESSAGES = {
     payment_rules.PREFINANCING: gettext_noop(
         "The pre-financing of EUR %(amount)s is blocked: %(reasons)s"
@@ -293,14 +313,18 @@ _BLOCKED_MESSAGES = {
         "The interim payment of RP%(number)s is blocked: %(reasons)s"
     ),
     payment_rules.BALANCE: gettext_noop("The balance is blocked: %(reasons)s"),
+    payment_rules.RECOVERY: gettext_noop(
+        "The recovery of EUR %(amount)s after the balance is blocked: %(reasons)s"
+    ),
 }
 _PREFINANCING_LATE = gettext_noop(
     "The pre-financing of EUR %(amount)s was due for payment on %(due)s and has not been "
-    "paid: interest may be due."
+    "paid: %(days_late)s days late, interest of EUR %(interest)s so far."
 )
 _PERIOD_PAYMENT_LATE = gettext_noop(
     "The report of RP%(number)s was received on %(received)s; the payment of EUR %(amount)s "
-    "was due within %(days)s days, by %(due)s, and has not been made: interest may be due."
+    "was due within %(days)s days, plus %(suspended)s days suspended, by %(due)s, and has not "
+    "been made: %(days_late)s days late, interest of EUR %(interest)s so far."
 )
 
 
@@ -318,17 +342,22 @@ def instalment_findings(
     project_id: int, facts: payment_rules.GrantFacts, today: datetime.date
 ) -> list[Finding]:
     """What the payment schedule asks of the officer today: an instalment
-    ready for payment, one blocked (with the reasons, each rendered in the reader's language),
-    and a payment the agency owes for longer than the call's payment period (interest may be
-    due). Approved and paid instalments raise nothing but a late payment; a paid one nothing."""
+    ready for payment, one that needs the officer's decision (an open composition breach: under
+    the "ready" kind, a decision being an approval with a justification or a suspension), one
+    blocked (with the reasons, each rendered in the reader's language), and a payment the
+    agency owes past its deadline (with the days late and the interest). Nothing due, a
+    suspended, an approved or a paid instalment raises nothing but a late payment, and a
+    suspended or paid one not even that."""
     findings = []
     for instalment in payment_rules.schedule(facts, today):
         if instalment.status == payment_rules.READY:
             findings.append(_ready_finding(project_id, instalment))
+        elif instalment.status == payment_rules.DECISION_NEEDED:
+            findings.append(_decision_finding(project_id, instalment))
         elif instalment.status == payment_rules.BLOCKED:
             findings.append(_blocked_finding(project_id, instalment))
         if instalment.payment_late:
-            findings.append(_payment_late_finding(project_id, instalment, instalment.payment_days))
+            findings.append(_payment_late_finding(project_id, instalment))
     return findings
 
 
@@ -337,7 +366,12 @@ def _instalment_params(instalment: payment_rules.Instalment) -> dict:
 
 
 def _ready_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
-    message = _RECOVERY_READY if instalment.is_recovery else _READY_MESSAGES[instalment.kind]
+    if instalment.kind == payment_rules.RECOVERY:
+        message = _RECOVERY_AFTER_BALANCE_READY
+    elif instalment.is_recovery:
+        message = _RECOVERY_READY
+    else:
+        message = _READY_MESSAGES[instalment.kind]
     return Finding(
         project_id=project_id,
         kind=FlagKind.INSTALMENT_READY,
@@ -349,53 +383,72 @@ def _ready_finding(project_id: int, instalment: payment_rules.Instalment) -> Fin
     )
 
 
+def _decision_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
+    """Under the "ready" kind (a flag kind of its own would need a migration), more severe."""
+    return Finding(
+        project_id=project_id,
+        kind=FlagKind.INSTALMENT_READY,
+        severity=Severity.MEDIUM,
+        fingerprint=f"{FlagKind.INSTALMENT_READY}:{instalment.key}",
+        explanation=_with_reasons(_DECISION_MESSAGES[instalment.kind], instalment),
+    )
+
+
 def _blocked_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
-    """The reasons are rendered in each language, after the message."""
-    reasons = instalment.reasons
-    base = _instalment_params(instalment)
     return Finding(
         project_id=project_id,
         kind=FlagKind.INSTALMENT_BLOCKED,
         severity=Severity.MEDIUM,
         fingerprint=f"{FlagKind.INSTALMENT_BLOCKED}:{instalment.key}",
-        explanation={
-            **{
-                language: render(
-                    _BLOCKED_MESSAGES[instalment.kind],
-                    {
-                        **base,
-                        "reasons": " ".join(
-                            render(reason.message, reason.params, language) for reason in reasons
-                        ),
-                    },
-                    language,
-                )
-                for language in LANGUAGES
-            },
-            "details": {
-                **_instalment_details(instalment),
-                "reasons": [reason.code for reason in reasons],
-            },
-        },
+        explanation=_with_reasons(_BLOCKED_MESSAGES[instalment.kind], instalment),
     )
 
 
-def _payment_late_finding(
-    project_id: int, instalment: payment_rules.Instalment, payment_days: int
-) -> Finding:
-    """A payment the agency owes past its due date: the pre-financing's, or a period's (due
-    the call's ``payment_days`` after the period's report was received)."""
+def _with_reasons(message: str, instalment: payment_rules.Instalment) -> dict:
+    """The message in each language, the reasons rendered in that language after it."""
+    reasons = instalment.reasons
     base = _instalment_params(instalment)
+    return {
+        **{
+            language: render(
+                message,
+                {
+                    **base,
+                    "reasons": " ".join(
+                        render(reason.message, reason.params, language) for reason in reasons
+                    ),
+                },
+                language,
+            )
+            for language in LANGUAGES
+        },
+        "details": {
+            **_instalment_details(instalment),
+            "reasons": [reason.code for reason in reasons],
+        },
+    }
+
+
+def _payment_late_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
+    """A payment the agency owes past its due date: the pre-financing's, or a period's (due
+    the grant's payment days after the period's report was received, plus the days the
+    deadline was suspended), with the days late and the interest so far."""
+    base = {
+        **_instalment_params(instalment),
+        "due": instalment.payment_due_on,
+        "days_late": instalment.days_late,
+        "interest": instalment.interest,
+    }
     if instalment.period is None:
         message = _PREFINANCING_LATE
-        params = {**base, "due": instalment.payment_due_on}
+        params = base
     else:
         message = _PERIOD_PAYMENT_LATE
         params = {
             **base,
             "received": instalment.report_received_on,
-            "days": payment_days,
-            "due": instalment.payment_due_on,
+            "days": instalment.payment_days,
+            "suspended": instalment.suspended_days,
         }
     received = instalment.report_received_on
     return Finding(
@@ -410,6 +463,9 @@ def _payment_late_finding(
                 **_instalment_details(instalment),
                 "payment_due_on": instalment.payment_due_on.isoformat(),
                 "report_received_on": None if received is None else received.isoformat(),
+                "days_late": instalment.days_late,
+                "suspended_days": instalment.suspended_days,
+                "interest": str(instalment.interest),
             },
         ),
     )

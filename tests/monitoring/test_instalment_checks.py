@@ -18,10 +18,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from backend.payments.models import Instalment, Payment
+from backend.payments.models import Instalment, Payment, PaymentSuspension
+from backend.payments.selectors import schedule_state
 from backend.payments.services import instalment_approve, payment_record
 from backend.reporting import services as reporting
-from backend.reporting.models import PeriodicReport
+from backend.reporting.models import DeadlineSuspension, PeriodicReport, SuspensionReason
 from monitoring.checks import INSTALMENT_KINDS, check_projects
 from monitoring.models import Flag
 from tests import factories
@@ -108,9 +109,10 @@ def test_an_unpaid_pre_financing_is_ready_then_late_after_its_due_date(demo):
     assert flags["instalment_ready:prefinancing"].pk == ready.pk
     late = flags["payment_late:prefinancing"]
     assert late.severity == "high"
+    # One day late at 2.15 + 3.50 = 5.65 % a year: 1,599,500.00 x 5.65 % / 365 = 247.59.
     assert late.explanation["en"] == (
         "The pre-financing of EUR 1599500.00 was due for payment on 2024-03-15 and has not been "
-        "paid: interest may be due."
+        "paid: 1 days late, interest of EUR 247.59 so far."
     )
     assert late.explanation["lv"]
     assert late.explanation["details"]["payment_due_on"] == "2024-03-15"
@@ -335,20 +337,49 @@ def test_declaring_the_work_packages_takes_that_reason_off_the_blocked_flag_at_o
     ]
 
 
-def test_an_eligibility_breach_found_in_the_same_check_blocks_the_instalment(demo, users):
-    rp1_approved_with_wp1_completed(demo, users, submitted=at(2025, 9, 15))
-    check(demo, at(2025, 9, 15, 10))
-    assert "instalment_ready:rp1" in open_flags(demo)
-
+def _breach_before_rp1_ended(project) -> None:
     # Six participants left before RP1 ended: 7 full partners remain, 8 are required.
-    demo.participations.filter(short_name__in=DOWN_TO_SEVEN).update(
+    project.participations.filter(short_name__in=DOWN_TO_SEVEN).update(
         left_on=datetime.date(2025, 6, 30)
     )
+
+
+def test_an_eligibility_breach_found_in_the_same_check_calls_for_the_officer_decision(demo, users):
+    rp1_approved_with_wp1_completed(demo, users, submitted=at(2025, 9, 15))
+    check(demo, at(2025, 9, 15, 10))
+    ready = open_flags(demo)["instalment_ready:rp1"]
+    assert ready.severity == "low"
+
+    _breach_before_rp1_ended(demo)
     check(demo, at(2025, 9, 16))
 
     assert Flag.objects.filter(
         project=demo, fingerprint="eligibility_breach:min_full_partners", resolved_at__isnull=True
     ).exists()
+    flags = open_flags(demo)
+    assert "instalment_blocked:rp1" not in flags
+    decision = flags["instalment_ready:rp1"]
+    assert decision.pk == ready.pk
+    assert decision.severity == "medium"
+    assert decision.explanation["details"]["status"] == "decision_needed"
+    assert decision.explanation["details"]["reasons"] == ["consortium_eligible"]
+    assert decision.explanation["en"] == (
+        "The interim payment of RP1, EUR 520000.00, needs the officer's decision: The consortium "
+        "breached the composition rules at the end of RP1 (2025-08-31): the minimum number of "
+        "full partners. Suspend the payment, or approve it with a justification."
+    )
+    assert decision.explanation["lv"]
+
+
+def test_an_eligibility_breach_blocks_the_instalment_where_the_rule_set_says_so(demo, users):
+    ruleset = demo.call.ruleset
+    ruleset.breach_blocks_payments = True
+    ruleset.save()
+    rp1_approved_with_wp1_completed(demo, users, submitted=at(2025, 9, 15))
+    _breach_before_rp1_ended(demo)
+
+    check(demo, at(2025, 9, 16))
+
     flags = open_flags(demo)
     assert "instalment_ready:rp1" not in flags
     blocked = flags["instalment_blocked:rp1"]
@@ -358,6 +389,40 @@ def test_an_eligibility_breach_found_in_the_same_check_blocks_the_instalment(dem
         "at the end of RP1 (2025-08-31): the minimum number of full partners."
     )
     assert blocked.first_seen_at == at(2025, 9, 16)
+
+
+def test_a_suspended_payment_raises_neither_a_decision_nor_a_late_payment(demo, users):
+    rp1_approved_with_wp1_completed(demo, users, submitted=at(2025, 9, 15))
+    _breach_before_rp1_ended(demo)
+    PaymentSuspension.objects.create(
+        project=demo,
+        key="rp1",
+        reason="The consortium breaches the composition rules.",
+        suspended_on=datetime.date(2025, 9, 20),
+        suspended_at=at(2025, 9, 20),
+    )
+
+    check(demo, at(2026, 1, 5))
+
+    flags = open_flags(demo)
+    assert not {"instalment_ready:rp1", "instalment_blocked:rp1", "payment_late:rp1"} & set(flags)
+    # Pre-financing is not suspended: still ready and late.
+    assert {"instalment_ready:prefinancing", "payment_late:prefinancing"} <= set(flags)
+
+
+def test_nothing_due_raises_no_blocked_flag(demo, users):
+    """RP1's report approved with no work package completed: nothing to pay, no flag."""
+    rp1 = period(demo, 1)
+    with travel(at(2025, 9, 15)):
+        ready_to_submit(demo, users)
+        reporting.report_submit(period=rp1, user=users["manager"])
+        reporting.report_approve(period=rp1, user=users["officer"])
+
+    check(demo, at(2025, 9, 16))
+
+    with travel(at(2025, 9, 16)):
+        assert schedule_state(demo).get("rp1").status == "nothing_due"
+    assert not {"instalment_ready:rp1", "instalment_blocked:rp1"} & set(open_flags(demo))
 
 
 def test_a_check_run_twice_leaves_the_same_instalment_flags(demo, users):
@@ -405,9 +470,11 @@ def test_an_interim_payment_is_late_90_days_after_the_report_was_received(demo, 
 
     late = open_flags(demo)["payment_late:rp1"]
     assert late.severity == "high"
+    # One day late at 5.65 % a year: 520,000.00 x 5.65 % / 365 = 80.49.
     assert late.explanation["en"] == (
         "The report of RP1 was received on 2025-09-15; the payment of EUR 520000.00 was due "
-        "within 90 days, by 2025-12-14, and has not been made: interest may be due."
+        "within 90 days, plus 0 days suspended, by 2025-12-14, and has not been made: 1 days "
+        "late, interest of EUR 80.49 so far."
     )
     assert late.explanation["lv"]
     assert late.explanation["details"] == {
@@ -418,7 +485,34 @@ def test_an_interim_payment_is_late_90_days_after_the_report_was_received(demo, 
         "amount": "520000.00",
         "payment_due_on": "2025-12-14",
         "report_received_on": "2025-09-15",
+        "days_late": 1,
+        "suspended_days": 0,
+        "interest": "80.49",
     }
+
+
+def test_a_suspended_deadline_pushes_the_late_payment_flag(demo, users):
+    """Information requested from 2025-10-01 to 2025-10-11 (10 days): due 2025-12-24."""
+    rp1_approved_with_wp1_completed(demo, users, submitted=at(2025, 9, 15))
+    DeadlineSuspension.objects.create(
+        report=PeriodicReport.objects.get(project=demo, reporting_period__number=1),
+        reason=SuspensionReason.INFORMATION_REQUESTED,
+        started_on=datetime.date(2025, 10, 1),
+        ended_on=datetime.date(2025, 10, 11),
+    )
+
+    check(demo, at(2025, 12, 24))
+    assert "payment_late:rp1" not in open_flags(demo)
+
+    check(demo, at(2025, 12, 27))
+
+    late = open_flags(demo)["payment_late:rp1"]
+    # Three days late: 520,000.00 x 5.65 % x 3 / 365 = 241.48.
+    assert late.explanation["en"] == (
+        "The report of RP1 was received on 2025-09-15; the payment of EUR 520000.00 was due "
+        "within 90 days, plus 10 days suspended, by 2025-12-24, and has not been made: 3 days "
+        "late, interest of EUR 241.48 so far."
+    )
 
 
 def test_the_payment_period_runs_from_the_first_submission_not_the_approval(demo, users):
