@@ -1,12 +1,16 @@
-"""HTTP API for payments: a project's payment schedule (each instalment with its conditions,
-approval and payment), one instalment with its split among the beneficiaries, the officer's
-approval and payment recording (grant reductions: ``backend.api.reductions``).
+"""HTTP API for payments: a project's payment schedule (each instalment with its status,
+conditions, payment deadline, approval and payment, and the ledger's totals), one instalment
+with its split among the beneficiaries, the officer's approval (with a justification when it
+calls for a decision), the suspension of an instalment's payment and its lifting, payment
+recording, and the project's ledger (grant reductions: ``backend.api.reductions``).
 
 Refusals: a project out of sight, or an instalment key its schedule does not have, is 404; a step
 the user may not take is 403 with the reason; invalid input is 400 naming each field; a step the
 instalment's status does not allow is 409. None of them writes anything. Amounts are strings
 with 2 decimals, in EUR.
 """
+
+from decimal import Decimal
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy
@@ -28,26 +32,44 @@ from backend.api.lookups import (
 from backend.common.dates import brussels_today
 from backend.grants.eligibility.messages import render
 from backend.grants.models import Project
-from backend.payments.models import Instalment
+from backend.payments.models import Instalment, PaymentSuspension
 from backend.payments.permissions import (
     can_approve_instalment,
     can_record_payment,
     can_view_payments,
 )
 from backend.payments.rules import Instalment as ScheduledInstalment
-from backend.payments.rules import beneficiary_split, percent_of
-from backend.payments.selectors import ScheduleState, participant_order, payment_of, schedule_state
+from backend.payments.rules import accepted_totals, beneficiary_split, percent_of
+from backend.payments.selectors import (
+    LedgerEntry,
+    ScheduleState,
+    participant_order,
+    payment_of,
+    project_ledger,
+    schedule_state,
+)
 from backend.payments.services import (
+    JUSTIFICATION_MAX_LENGTH,
+    REASON_MAX_LENGTH,
     REFERENCE_MAX_LENGTH,
     UnknownInstalment,
     check_amount,
+    check_day,
+    check_lift_reason,
+    check_lifted_on,
     check_paid_on,
     check_reference,
+    check_suspension_reason,
     instalment_approve,
     instalment_key_exists,
+    liftable,
     payable_instalment,
     payment_record,
+    payment_suspend,
+    payment_suspension_lift,
+    suspendable,
 )
+from backend.payments.statuses import STATUSES, status_colour, status_label
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -93,13 +115,71 @@ class PaymentInputSerializer(serializers.Serializer):
         return field_check(check_reference, value)
 
 
+class ApprovalInputSerializer(serializers.Serializer):
+    # The officer's approval: a justification, required when the instalment calls for a
+    # decision (the service says so at the field).
+
+    justification = TextField(
+        required=False,
+        allow_blank=True,
+        missing_is_blank=True,
+        max_length=JUSTIFICATION_MAX_LENGTH,
+        help_text='Why the officer approves it although it is "decision_needed" (the consortium '
+        "breaches the composition rules): required then, optional otherwise. The body may be "
+        "left out when the instalment is ready.",
+    )
+
+
+class SuspensionInputSerializer(serializers.Serializer):
+    # The suspension of an instalment's payment as of context["today"].
+
+    reason = TextField(
+        missing_is_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the payment is suspended (required).",
+    )
+    suspended_on = DayField(
+        missing=gettext_lazy("Give the date from which the payment is suspended (YYYY-MM-DD)."),
+        help_text="The day the suspension starts: not in the future.",
+    )
+
+    def validate_reason(self, value):
+        return field_check(check_suspension_reason, value)
+
+    def validate_suspended_on(self, value):
+        return field_check(check_day, value, "suspended_on", self.context["today"])
+
+
+class LiftInputSerializer(serializers.Serializer):
+    # The lifting of context["suspension"] as of context["today"].
+
+    reason = TextField(
+        missing_is_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Why the suspension is lifted (required).",
+    )
+    lifted_on = DayField(
+        missing=gettext_lazy("Give the date the suspension ends (YYYY-MM-DD)."),
+        help_text="The day the suspension ends: not in the future, not before it started.",
+    )
+
+    def validate_reason(self, value):
+        return field_check(check_lift_reason, value)
+
+    def validate_lifted_on(self, value):
+        return field_check(
+            check_lifted_on, value, self.context["suspension"], self.context["today"]
+        )
+
+
 # -- output ------------------------------------------------------------------------------------
 
 
 class InstalmentConditionSerializer(serializers.Serializer):
     code = serializers.CharField(
-        help_text="grant_signed, report_approved, work_packages_declared, consortium_eligible, "
-        "late_deliverables_justified or amount_above_zero."
+        help_text="grant_signed, report_approved, earlier_reports_approved, "
+        "work_packages_declared, consortium_eligible, late_deliverables_justified or "
+        "amount_above_zero."
     )
     met = serializers.BooleanField()
     message = serializers.CharField(help_text="In the request's language.")
@@ -109,6 +189,26 @@ class InstalmentApprovalSerializer(serializers.Serializer):
     amount = _money(help_text="The amount approved (negative: a recovery).")
     approved_at = serializers.DateTimeField()
     approved_by = serializers.CharField(allow_null=True)
+    justification = serializers.CharField(
+        help_text="Why the officer approved it although it called for a decision; empty if it "
+        "was ready."
+    )
+
+
+class IntervalSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(allow_null=True, help_text="Null: still running.")
+    reason = serializers.CharField(
+        help_text="changes_requested or information_requested (the report's review), or the "
+        "officer's reason for suspending the payment."
+    )
+
+
+class PaymentSuspensionSerializer(serializers.Serializer):
+    suspended_on = serializers.DateField()
+    reason = serializers.CharField()
+    suspended_at = serializers.DateTimeField()
+    suspended_by = serializers.CharField(allow_null=True)
 
 
 class InstalmentPaymentSerializer(serializers.Serializer):
@@ -121,13 +221,19 @@ class InstalmentPaymentSerializer(serializers.Serializer):
 
 
 class InstalmentSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text='"prefinancing", or "rp" and the period number.')
+    key = serializers.CharField(
+        help_text='"prefinancing", "rp" and the period number, or "recovery" and its number (a '
+        "recovery after the balance)."
+    )
     # Plain strings, not choices: several other enums of the API are named after "status".
     kind = serializers.CharField(
-        help_text="prefinancing, additional_prefinancing, interim or balance."
+        help_text="prefinancing, additional_prefinancing, interim, balance or recovery (a "
+        "recovery after the balance)."
     )
     period = serializers.IntegerField(
-        allow_null=True, help_text="The reporting period's number; null for pre-financing."
+        allow_null=True,
+        help_text="The reporting period's number (a recovery after the balance: the last "
+        "period); null for pre-financing.",
     )
     due_on = serializers.DateField(
         allow_null=True,
@@ -145,17 +251,45 @@ class InstalmentSerializer(serializers.Serializer):
     work_packages = serializers.ListField(
         child=serializers.IntegerField(), help_text="The numbers of the work packages it pays."
     )
-    status = serializers.CharField(help_text="scheduled, blocked, ready, approved or paid.")
+    status = serializers.CharField(help_text=", ".join(STATUSES) + ".")
+    status_label = serializers.CharField(help_text="The status in the request's language.")
+    status_colour = serializers.CharField(help_text="grey, amber, red or green.")
     conditions = InstalmentConditionSerializer(many=True)
     reasons = serializers.ListField(
         child=serializers.CharField(), help_text="The messages of the conditions not met."
     )
-    report_received_on = serializers.DateField(allow_null=True)
+    report_received_on = serializers.DateField(
+        allow_null=True, help_text="The day the agency received the report (first submission)."
+    )
+    payment_days = serializers.IntegerField(
+        help_text="The agency's payment deadline in days: the grant's own, else the call's."
+    )
+    suspended_days = serializers.IntegerField(
+        help_text="Days the deadline did not run (the report sent back or information "
+        "requested, the payment suspended)."
+    )
+    net_days = serializers.IntegerField(
+        allow_null=True,
+        help_text="Days the deadline has run: from receipt to today or to the payment, less "
+        "the suspended days; null before receipt.",
+    )
     payment_due_on = serializers.DateField(
-        allow_null=True, help_text="The agency pays within the call's payment days of the report."
+        allow_null=True,
+        help_text="Receipt (pre-financing: its due date) plus payment_days and suspended_days.",
     )
     payment_late = serializers.BooleanField(
-        help_text="Not paid and past payment_due_on: interest may be due."
+        help_text="Not paid, past payment_due_on and not suspended: interest is due."
+    )
+    days_late = serializers.IntegerField(help_text="Days past payment_due_on; 0 when on time.")
+    interest = _money(
+        help_text="Late-payment interest: the amount times the rule set's yearly rate times "
+        "days_late / 365, to the cent; 0.00 when not late."
+    )
+    suspensions = IntervalSerializer(
+        many=True, help_text="The suspensions of the payment deadline that count."
+    )
+    payment_suspension = PaymentSuspensionSerializer(
+        allow_null=True, help_text="The officer's open suspension of this payment, if any."
     )
     approval = InstalmentApprovalSerializer(allow_null=True)
     payment = InstalmentPaymentSerializer(allow_null=True)
@@ -178,9 +312,42 @@ class InstalmentScheduleSerializer(serializers.Serializer):
     max_grant = _money()
     cap_percent = _percent(help_text="Payments before the balance stay within this share.")
     cap = _money(help_text="The cap on pre-financing and payments before the balance.")
-    reduction_percent = _percent(help_text="The total of the reductions recorded.")
+    accepted_total = _money(
+        help_text="The lump sums of the work packages accepted so far (partial completion "
+        "included), before reductions."
+    )
+    confirmed_reductions = _money(help_text="The reductions confirmed, in EUR.")
     net_paid = _money(help_text="Payments less recoveries recorded.")
+    balance_outstanding = _money(
+        help_text="accepted_total - confirmed_reductions - net_paid: negative, money to recover."
+    )
     instalments = InstalmentSerializer(many=True)
+
+
+class LedgerEntrySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.CharField(help_text="payment, recovery or reduction.")
+    instalment = serializers.CharField(
+        allow_null=True, help_text="The instalment's key (a payment or a recovery)."
+    )
+    reduction = serializers.IntegerField(
+        allow_null=True, help_text="The reduction's id (a confirmed reduction)."
+    )
+    amount = _money(help_text="Signed: a payment is positive, a recovery or reduction negative.")
+    reference = serializers.CharField(
+        help_text="The payment's reference, or the reduction's reason."
+    )
+
+
+class LedgerSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    today = serializers.DateField()
+    cap = _money()
+    accepted_total = _money()
+    confirmed_reductions = _money()
+    net_paid = _money()
+    balance_outstanding = _money()
+    entries = LedgerEntrySerializer(many=True, help_text="In date order.")
 
 
 # -- reads -------------------------------------------------------------------------------------
@@ -194,8 +361,67 @@ def _message(condition, language: str) -> str:
     return render(condition.message, condition.params, language)
 
 
-def _instalment(item: ScheduledInstalment, row: Instalment | None, language: str) -> dict:
+def _interval(interval) -> dict:
+    return {"start": interval.start, "end": interval.end, "reason": interval.reason}
+
+
+def _approval(row: Instalment | None) -> dict | None:
+    if row is None:
+        return None
+    return {
+        "amount": row.amount_eur,
+        "approved_at": row.approved_at,
+        "approved_by": _name(row.approved_by),
+        "justification": row.justification,
+    }
+
+
+def _payment(row: Instalment | None) -> dict | None:
     payment = payment_of(row)
+    if payment is None:
+        return None
+    return {
+        "direction": payment.direction,
+        "amount": payment.amount_eur,
+        "paid_on": payment.paid_on,
+        "reference": payment.reference,
+        "recorded_at": payment.recorded_at,
+        "recorded_by": _name(payment.recorded_by),
+    }
+
+
+def _suspension(suspension: PaymentSuspension | None) -> dict | None:
+    if suspension is None:
+        return None
+    return {
+        "suspended_on": suspension.suspended_on,
+        "reason": suspension.reason,
+        "suspended_at": suspension.suspended_at,
+        "suspended_by": _name(suspension.suspended_by),
+    }
+
+
+def _deadline(item: ScheduledInstalment) -> dict:
+    """The agency's payment deadline: its days, suspensions, lateness and interest."""
+    return {
+        "report_received_on": item.report_received_on,
+        "payment_days": item.payment_days,
+        "suspended_days": item.suspended_days,
+        "net_days": item.net_days,
+        "payment_due_on": item.payment_due_on,
+        "payment_late": item.payment_late,
+        "days_late": item.days_late,
+        "interest": item.interest,
+        "suspensions": [_interval(interval) for interval in item.suspensions],
+    }
+
+
+def _instalment(
+    item: ScheduledInstalment,
+    row: Instalment | None,
+    language: str,
+    suspension: PaymentSuspension | None = None,
+) -> dict:
     return {
         "key": item.key,
         "kind": item.kind,
@@ -208,47 +434,91 @@ def _instalment(item: ScheduledInstalment, row: Instalment | None, language: str
         "is_recovery": item.is_recovery,
         "work_packages": list(item.work_packages),
         "status": item.status,
+        "status_label": status_label(item.status),
+        "status_colour": status_colour(item.status),
         "conditions": [
             {"code": c.code, "met": c.met, "message": _message(c, language)}
             for c in item.conditions
         ],
         "reasons": [_message(c, language) for c in item.reasons],
-        "report_received_on": item.report_received_on,
-        "payment_due_on": item.payment_due_on,
-        "payment_late": item.payment_late,
-        "approval": None
-        if row is None
-        else {
-            "amount": row.amount_eur,
-            "approved_at": row.approved_at,
-            "approved_by": _name(row.approved_by),
-        },
-        "payment": None
-        if payment is None
-        else {
-            "direction": payment.direction,
-            "amount": payment.amount_eur,
-            "paid_on": payment.paid_on,
-            "reference": payment.reference,
-            "recorded_at": payment.recorded_at,
-            "recorded_by": _name(payment.recorded_by),
-        },
+        **_deadline(item),
+        "payment_suspension": _suspension(suspension),
+        "approval": _approval(row),
+        "payment": _payment(row),
+    }
+
+
+def _open_suspensions(project_id: int) -> dict[str, PaymentSuspension]:
+    """The open payment suspensions of the project, by instalment key (one query)."""
+    return {
+        suspension.key: suspension
+        for suspension in PaymentSuspension.objects.filter(
+            project_id=project_id, lifted_on__isnull=True
+        ).select_related("suspended_by")
+    }
+
+
+def _totals(
+    *, cap: Decimal, accepted_total: Decimal, confirmed_reductions: Decimal, net_paid: Decimal
+) -> dict:
+    """The ledger's totals; the balance outstanding is always what is accepted less the
+    confirmed reductions less the net amount paid."""
+    return {
+        "cap": cap,
+        "accepted_total": accepted_total,
+        "confirmed_reductions": confirmed_reductions,
+        "net_paid": net_paid,
+        "balance_outstanding": accepted_total - confirmed_reductions - net_paid,
     }
 
 
 def _schedule(state: ScheduleState, language: str) -> dict:
     facts = state.facts
+    totals = accepted_totals(facts)
+    suspensions = _open_suspensions(state.project.pk)
     return {
         "project": state.project.pk,
         "today": state.today,
         "max_grant": facts.max_grant,
         "cap_percent": facts.cap_percent,
-        "cap": percent_of(facts.max_grant, facts.cap_percent),
-        "reduction_percent": facts.reduction_percent,
-        "net_paid": state.net_paid,
+        # The ledger's totals from the facts the schedule read (selectors.project_ledger's).
+        **_totals(
+            cap=percent_of(facts.max_grant, facts.cap_percent),
+            accepted_total=totals.accepted_total,
+            confirmed_reductions=totals.confirmed_reductions,
+            net_paid=state.net_paid,
+        ),
         "instalments": [
-            _instalment(item, state.rows.get(item.key), language) for item in state.instalments
+            _instalment(item, state.rows.get(item.key), language, suspensions.get(item.key))
+            for item in state.instalments
         ],
+    }
+
+
+def _ledger(project: Project) -> dict:
+    today = brussels_today()
+    ledger = project_ledger(project.pk, today)
+    return {
+        "project": project.pk,
+        "today": today,
+        **_totals(
+            cap=ledger.cap,
+            accepted_total=ledger.accepted_total,
+            confirmed_reductions=ledger.confirmed_reductions,
+            net_paid=ledger.net_paid,
+        ),
+        "entries": [_entry(entry) for entry in ledger.entries],
+    }
+
+
+def _entry(entry: LedgerEntry) -> dict:
+    return {
+        "date": entry.date,
+        "kind": entry.kind,
+        "instalment": entry.key or None,
+        "reduction": entry.reduction_id,
+        "amount": entry.amount,
+        "reference": entry.reference,
     }
 
 
@@ -279,8 +549,9 @@ def _detail(request, project: Project, key: str, *, status_code=status.HTTP_200_
     item = state.get(key)
     if item is None:
         raise Http404
+    suspension = _open_suspensions(project.pk).get(key)
     data = {
-        **_instalment(item, state.rows.get(key), request_language(request)),
+        **_instalment(item, state.rows.get(key), request_language(request), suspension),
         "beneficiaries": _beneficiaries(state, key),
     }
     return Response(InstalmentDetailSerializer(data).data, status=status_code)
@@ -340,22 +611,125 @@ class InstalmentBeneficiariesApi(APIView):
 
 
 class InstalmentApproveApi(APIView):
+    invalid_detail = gettext_lazy("The instalment was not approved.")
+
     @idempotent
     @extend_schema(
         operation_id="instalments_approve",
-        summary="Approve an instalment that is ready (the project's agency officers); its "
-        "amount and conditions are frozen",
-        request=None,
-        responses={200: InstalmentDetailSerializer, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        summary="Approve an instalment that is ready, or that calls for a decision with a "
+        "justification (the project's agency officers); its amount, conditions and "
+        "justification are frozen",
+        description='"ready": approved as it is. "decision_needed" (the consortium breaches '
+        "the composition rules): approved only with a justification, else 400 naming it. "
+        '"suspended", "blocked", "nothing_due" or "scheduled": 409 saying why. A recovery '
+        'after the balance ("recovery1", ...) is approved the same way.',
+        request=ApprovalInputSerializer,
+        responses={
+            200: InstalmentDetailSerializer,
+            400: PathErrorsSerializer,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
         examples=[
+            OpenApiExample(
+                "Decision",
+                request_only=True,
+                value={
+                    "justification": "WP2 was completed while the consortium met the rules; "
+                    "the breach started later."
+                },
+            ),
             OpenApiExample(
                 "Not ready",
                 status_codes=["409"],
                 response_only=True,
                 value={
-                    "detail": 'RP2 cannot be approved: it is "blocked" (The report of RP2 '
+                    "detail": 'RP2 cannot be approved: it is "Blocked" (The report of RP2 '
                     "awaits the officer's review.)"
                 },
+            ),
+        ],
+    )
+    def post(self, request, project_id: int, key: str):
+        project = _project(request, project_id)
+        _known(project, key)
+        check_permission(can_approve_instalment, request, project)
+        data = parsed(ApprovalInputSerializer, request_body(request))
+        try:
+            instalment_approve(project=project, key=key, user=request.user, **data)
+        except UnknownInstalment:
+            raise Http404 from None
+        return _detail(request, project, key)
+
+
+SUSPENSION_EXAMPLE = OpenApiExample(
+    "Suspension",
+    request_only=True,
+    value={
+        "reason": "The consortium breaches the composition rules since LVTDA left.",
+        "suspended_on": "2026-11-20",
+    },
+)
+
+
+class InstalmentSuspendApi(APIView):
+    invalid_detail = gettext_lazy("The payment was not suspended.")
+
+    @idempotent
+    @extend_schema(
+        operation_id="instalments_suspend",
+        summary="Suspend an instalment's payment, with the reason and the date (the project's "
+        "agency officers)",
+        description="Until it is lifted the instalment is neither approved nor paid, and its "
+        "payment deadline does not run. One open suspension per instalment; not once it is "
+        "paid (409).",
+        request=SuspensionInputSerializer,
+        responses={
+            201: InstalmentDetailSerializer,
+            400: PathErrorsSerializer,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        examples=[SUSPENSION_EXAMPLE],
+    )
+    def post(self, request, project_id: int, key: str):
+        project = _project(request, project_id)
+        _known(project, key)
+        check_permission(can_approve_instalment, request, project)
+        today = brussels_today()
+        try:
+            suspendable(project, key)  # 409 before the input is read
+            data = parsed(SuspensionInputSerializer, request_body(request), today=today)
+            payment_suspend(project=project, key=key, user=request.user, today=today, **data)
+        except UnknownInstalment:
+            raise Http404 from None
+        return _detail(request, project, key, status_code=status.HTTP_201_CREATED)
+
+
+class InstalmentLiftApi(APIView):
+    invalid_detail = gettext_lazy("The suspension was not lifted.")
+
+    @idempotent
+    @extend_schema(
+        operation_id="instalments_lift",
+        summary="Lift the suspension of an instalment's payment, with the reason and the date "
+        "(the project's agency officers)",
+        description="409 when its payment is not suspended.",
+        request=LiftInputSerializer,
+        responses={
+            200: InstalmentDetailSerializer,
+            400: PathErrorsSerializer,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        examples=[
+            OpenApiExample(
+                "Lift",
+                request_only=True,
+                value={"reason": "A new partner joined.", "lifted_on": "2026-11-27"},
             )
         ],
     )
@@ -363,11 +737,32 @@ class InstalmentApproveApi(APIView):
         project = _project(request, project_id)
         _known(project, key)
         check_permission(can_approve_instalment, request, project)
+        today = brussels_today()
         try:
-            instalment_approve(project=project, key=key, user=request.user)
+            suspension = liftable(project, key)  # 409 before the input is read
+            data = parsed(
+                LiftInputSerializer, request_body(request), today=today, suspension=suspension
+            )
+            payment_suspension_lift(
+                project=project, key=key, user=request.user, today=today, **data
+            )
         except UnknownInstalment:
             raise Http404 from None
         return _detail(request, project, key)
+
+
+class LedgerApi(APIView):
+    @extend_schema(
+        operation_id="ledger_retrieve",
+        summary="A project's ledger: every payment, recovery and confirmed reduction, with the "
+        "totals",
+        description="Not paginated: a ledger has a handful of entries. balance_outstanding is "
+        "always accepted_total - confirmed_reductions - net_paid.",
+        responses={200: LedgerSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request, project_id: int):
+        project = _project(request, project_id)
+        return Response(LedgerSerializer(_ledger(project)).data)
 
 
 class InstalmentPaymentApi(APIView):

@@ -17,7 +17,6 @@ from backend.audit.models import Event
 from backend.common.errors import Conflict, InvalidInput
 from backend.payments import services
 from backend.payments.models import Instalment, Payment, Reduction
-from backend.payments.reductions import reduction_record
 from backend.payments.rules import schedule
 from backend.payments.selectors import grant_facts
 from backend.payments.services import (
@@ -141,6 +140,7 @@ def test_an_officer_approves_the_ready_prefinancing(
         "kind": "prefinancing",
         "amount_eur": "1599500.00",
         "work_packages": [],
+        "justification": "",
     }
     assert len(callbacks) == 1  # the watchers are told once the approval commits
     assert status_of(demo, "prefinancing") == "approved"
@@ -164,6 +164,7 @@ def test_an_interim_payment_is_approved_with_the_work_packages_it_pays(demo, use
     assert row.work_packages == [1]
     assert [(c["code"], c["met"]) for c in row.conditions] == [
         ("report_approved", True),
+        ("earlier_reports_approved", True),
         ("work_packages_declared", True),
         ("consortium_eligible", True),
         ("late_deliverables_justified", True),
@@ -179,7 +180,7 @@ def test_an_instalment_whose_report_awaits_review_is_not_approved(demo, users):
     with travel(), pytest.raises(Conflict) as refused:
         instalment_approve(project=demo, key="rp1", user=users["officer"])
     assert refused.value.message == (
-        'RP1 cannot be approved: it is "blocked" (The report of RP1 awaits the officer\'s '
+        'RP1 cannot be approved: it is "Blocked" (The report of RP1 awaits the officer\'s '
         "review. There is nothing to pay: the amount is EUR 0.00.)"
     )
     assert counts() == before
@@ -197,7 +198,7 @@ def test_an_instalment_with_a_late_deliverable_unjustified_is_not_approved(demo,
     with travel(), pytest.raises(Conflict) as refused:
         instalment_approve(project=demo, key="rp1", user=users["officer"])
     assert refused.value.message == (
-        f'RP1 cannot be approved: it is "blocked" (Late deliverables of RP1 have no '
+        f'RP1 cannot be approved: it is "Blocked" (Late deliverables of RP1 have no '
         f"justification: {code}.)"
     )
     assert counts() == before
@@ -208,7 +209,7 @@ def test_an_instalment_whose_period_is_running_is_scheduled_and_not_approved(dem
     with travel(), pytest.raises(Conflict) as refused:
         instalment_approve(project=demo, key="rp2", user=users["officer"])
     assert refused.value.message == (
-        'RP2 cannot be approved: it is "scheduled" (RP2 ends on 2027-02-28.)'
+        'RP2 cannot be approved: it is "Scheduled" (RP2 ends on 2027-02-28.)'
     )
     assert counts() == before
 
@@ -532,101 +533,3 @@ def test_the_database_refuses_a_second_payment_of_an_instalment(demo):
     with pytest.raises(IntegrityError), transaction.atomic():
         _direct_payment(instalment, "1.00")
     assert Payment.objects.count() == 1
-
-
-# -- reductions --------------------------------------------------------------------------------
-
-
-def reduce(demo, users, percent="10.00", reason="Improper implementation of WP3.", role="officer"):
-    with travel():
-        return reduction_record(
-            project=demo, user=users[role], percent=Decimal(percent), reason=reason
-        )
-
-
-def test_an_officer_records_a_reduction(demo, users, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
-        reduction = reduce(demo, users, percent="12.5", reason="  Improper implementation. ")
-    row = Reduction.objects.get()
-    assert row == reduction
-    assert (row.percent, row.reason, row.recorded_by, row.recorded_at) == (
-        Decimal("12.50"),
-        "Improper implementation.",
-        users["officer"],
-        NOW,
-    )
-    event = Event.objects.get(verb="reduction.recorded")
-    assert (event.verb, event.before, event.after, event.note) == (
-        "reduction.recorded",
-        {"reduction_percent": "0.00"},
-        {"percent": "12.50", "reduction_percent": "12.50"},
-        "Improper implementation.",
-    )
-    assert len(callbacks) == 1
-    assert grant_facts([demo.pk], today=TODAY)[demo.pk].reduction_percent == Decimal("12.50")
-
-
-def test_reductions_add_up_to_100_percent_at_most(demo, users):
-    reduce(demo, users, percent="60")
-    before = counts()
-    with pytest.raises(InvalidInput) as refused:
-        reduce(demo, users, percent="40.01")
-    assert [e.as_dict() for e in refused.value.errors] == [
-        {
-            "path": "percent",
-            "message": "Reductions would total 100.01 %; they cannot exceed 100 % "
-            "(60.00 % is recorded already).",
-        }
-    ]
-    assert refused.value.detail == "The reduction was not recorded."
-    assert counts() == before
-    reduce(demo, users, percent="40")
-    assert Reduction.objects.count() == 2
-
-
-@pytest.mark.parametrize(
-    ("percent", "message"),
-    [
-        ("0", "The percentage must be above zero."),
-        ("-5", "The percentage must be above zero."),
-        ("100.01", "The percentage cannot exceed 100."),
-        ("12.345", 'Give the percentage to 2 decimal places at most: "12.345" has more.'),
-    ],
-)
-def test_a_wrong_percentage_is_refused_naming_it(demo, users, percent, message):
-    before = counts()
-    with pytest.raises(InvalidInput) as refused:
-        reduce(demo, users, percent=percent)
-    assert [e.as_dict() for e in refused.value.errors] == [{"path": "percent", "message": message}]
-    assert counts() == before
-
-
-@pytest.mark.parametrize("reason", ["", "   "])
-def test_a_reduction_needs_a_reason(demo, users, reason):
-    before = counts()
-    with pytest.raises(InvalidInput) as refused:
-        reduce(demo, users, reason=reason)
-    assert [e.as_dict() for e in refused.value.errors] == [
-        {"path": "reason", "message": "Give the reason for the reduction."}
-    ]
-    assert counts() == before
-
-
-@pytest.mark.parametrize("role", ["manager", "partner_contact", "other_officer"])
-def test_only_the_projects_officers_record_reductions(demo, users, role):
-    before = counts()
-    with pytest.raises(PermissionDenied) as refused:
-        reduce(demo, users, role=role)
-    assert str(refused.value) == (
-        "Only the project's agency officers and administrators record grant reductions."
-    )
-    assert counts() == before
-
-
-def test_a_reduction_lowers_the_next_interim_payment(demo, users):
-    """RP1 pays WP1 (EUR 520,000.00); with a 10 % reduction: EUR 468,000.00."""
-    rp1_ready(demo)
-    reduce(demo, users, percent="10")
-    with travel():
-        instalment = instalment_approve(project=demo, key="rp1", user=users["officer"])
-    assert instalment.amount_eur == Decimal("468000.00")

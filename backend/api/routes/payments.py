@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     path(f"{INSTALMENT}/approve", apis.InstalmentApproveApi.as_view(), name="instalment-approve"),
     path(f"{INSTALMENT}/payment", apis.InstalmentPaymentApi.as_view(), name="instalment-payment"),
+    path(f"{INSTALMENT}/suspend", apis.InstalmentSuspendApi.as_view(), name="instalment-suspend"),
+    path(f"{INSTALMENT}/lift", apis.InstalmentLiftApi.as_view(), name="instalment-lift"),
+    path("projects/<int:project_id>/ledger", apis.LedgerApi.as_view(), name="ledger"),
     path(
         "projects/<int:project_id>/reductions/",
         reduction_apis.ReductionListApi.as_view(),
