@@ -187,6 +187,13 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "report-request-changes": {
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
+    "report-request-information": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    # no information request is open: the managers are let through to a 409
+    "report-answer-information": {
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
     "report-version-list": {"get": see_but()},
     "report-version-detail": {"get": see_but()},
     "work-package-waiver": {

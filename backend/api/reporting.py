@@ -29,9 +29,16 @@ from backend.api.lookups import check_permission, parsed, request_body, visible_
 from backend.api.pagination import PageNumberPagination
 from backend.common.concurrency import StaleVersion, current_version
 from backend.common.dates import brussels_today
-from backend.reporting.models import ReportVersion, VersionDecision
+from backend.reporting.models import (
+    ReportVersion,
+    SuspensionReason,
+    VersionDecision,
+    WorkPackageDecision,
+)
 from backend.reporting.permissions import (
+    can_answer_information,
     can_compose_report,
+    can_request_information,
     can_review_report,
     can_waive_completion,
 )
@@ -65,8 +72,10 @@ from backend.reporting.services import (
     contribution_unlock,
     declaration_save,
     justification_save,
+    report_answer_information,
     report_approve,
     report_request_changes,
+    report_request_information,
     report_submit,
     report_update,
 )
@@ -158,9 +167,49 @@ class WaiverInputSerializer(serializers.Serializer):
     )
 
 
+class WorkPackageDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=WorkPackageDecision.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        help_text="Why; required when the work package is rejected.",
+    )
+    # Any number: the service says what is wrong with it (range, decimals, when allowed).
+    accepted_percent = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        help_text="Only in the final reporting period, where the project's call pays partial "
+        "completion, for an accepted work package: the completion the officer accepts, from 0 "
+        "to 100, at most 2 decimals (null: the declared one).",
+    )
+
+
 class ReportApproveInputSerializer(serializers.Serializer):
     comments = serializers.CharField(
         required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, default=""
+    )
+    decisions = serializers.DictField(
+        child=WorkPackageDecisionInputSerializer(),
+        required=False,
+        help_text="The officer's decision on each work package the report declares completed "
+        '(or, final period, done to a percentage), keyed by its number: {"3": {"decision": '
+        '"rejected", "reason": "..."}}. A work package not given is accepted; a decision on '
+        "a work package the report does not declare completed is refused.",
+    )
+
+
+class ReportRequestInformationInputSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=COMMENT_MAX_LENGTH, help_text="What information is needed (required)."
+    )
+
+
+class ReportAnswerInformationInputSerializer(serializers.Serializer):
+    answer = serializers.CharField(
+        max_length=COMMENT_MAX_LENGTH, help_text="The answer to the officer's request (required)."
     )
 
 
@@ -231,6 +280,20 @@ class DeclarationSerializer(serializers.Serializer):
     comment = serializers.CharField()
     declared_at = serializers.DateTimeField()
     declared_by = serializers.CharField(allow_null=True)
+    decision = serializers.CharField(
+        help_text='The officer\'s decision, taken when the report is approved: "accepted" or '
+        '"rejected"; empty until then (and for a work package declared not completed).'
+    )
+    decision_reason = serializers.CharField()
+    accepted_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The completion the officer accepted in the final period (where the call pays "
+        "partial completion), if it differs from the declared one; else null.",
+    )
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_by = serializers.CharField(allow_null=True)
     version = serializers.IntegerField(
         help_text="Raised by every save; send it as If-Match to declare over what was read."
     )
@@ -248,6 +311,24 @@ class WorkPackageStatusSerializer(serializers.Serializer):
     )
     completion_waived = serializers.BooleanField()
     waiver_reason = serializers.CharField(allow_null=True)
+
+
+class CompletionWarningSerializer(serializers.Serializer):
+    work_package = serializers.IntegerField()
+    deliverables = serializers.ListField(
+        child=serializers.CharField(), help_text="The codes of its deliverables not accepted."
+    )
+    message = serializers.CharField()
+
+
+class DeadlineSuspensionSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=SuspensionReason.choices)
+    message = serializers.CharField(help_text="What the officer asked for.")
+    started_on = serializers.DateField()
+    ended_on = serializers.DateField(
+        allow_null=True, help_text="Null while it runs: until resubmission, or the answer."
+    )
+    answer = serializers.CharField(help_text="The managers' answer to an information request.")
 
 
 class LateDeliverableSerializer(serializers.Serializer):
@@ -315,6 +396,17 @@ class ReportDetailSerializer(ReportSummarySerializer):
     )
     blockers = BlockerSerializer(
         many=True, help_text="What stops the submission now (empty once it is submitted)."
+    )
+    warnings = CompletionWarningSerializer(
+        many=True,
+        help_text="Each work package declared completed while deliverables of it are not "
+        "accepted (and no officer waived that).",
+    )
+    deadline_suspensions = DeadlineSuspensionSerializer(
+        many=True,
+        help_text="The stretches during which the agency's payment deadline did not run: from "
+        "a request for changes to the resubmission, from a request for information to its "
+        "answer. Oldest first.",
     )
     versions = VersionSerializer(many=True)
 
@@ -392,6 +484,11 @@ def _declaration(declaration) -> dict:
         "comment": declaration.comment,
         "declared_at": declaration.declared_at,
         "declared_by": _name(declaration.declared_by),
+        "decision": declaration.decision,
+        "decision_reason": declaration.decision_reason,
+        "accepted_percent": declaration.accepted_percent,
+        "decided_at": declaration.decided_at,
+        "decided_by": _name(declaration.decided_by),
         "version": declaration.version,
     }
 
@@ -451,6 +548,17 @@ def _detail(detail: ReportDetail, current: ReportState) -> dict:
             for deliverable in state.late
         ],
         "blockers": [blocker.as_dict() for blocker in current.blockers],
+        "warnings": [warning.as_dict() for warning in state.warnings],
+        "deadline_suspensions": [
+            {
+                "reason": suspension.reason,
+                "message": suspension.message,
+                "started_on": suspension.started_on,
+                "ended_on": suspension.ended_on,
+                "answer": suspension.answer,
+            }
+            for suspension in detail.suspensions
+        ],
         "versions": [_version(version) for version in detail.versions],
     }
 
@@ -769,8 +877,12 @@ class ReportApproveApi(APIView):
     def post(self, request, project_id: int, number: int):
         period = _period(request, project_id, number)
         check_permission(can_review_report, request, period.project)
+        body = request_body(request)
         report_approve(
-            period=period, user=request.user, comments=request_body(request).get("comments")
+            period=period,
+            user=request.user,
+            comments=body.get("comments"),
+            decisions=body.get("decisions"),
         )
         return _report_response(request, period)
 
@@ -788,6 +900,41 @@ class ReportRequestChangesApi(APIView):
         check_permission(can_review_report, request, period.project)
         report_request_changes(
             period=period, user=request.user, comments=request_body(request).get("comments")
+        )
+        return _report_response(request, period)
+
+
+class ReportRequestInformationApi(APIView):
+    @extend_schema(
+        operation_id="reports_request_information",
+        summary="Ask the consortium for information on the submitted report, which stays "
+        "submitted; the agency's payment deadline is suspended until the answer (the project's "
+        "agency officers)",
+        request=ReportRequestInformationInputSerializer,
+        responses=_responses(ReportDetailSerializer),
+    )
+    def post(self, request, project_id: int, number: int):
+        period = _period(request, project_id, number)
+        check_permission(can_request_information, request, period.project)
+        report_request_information(
+            period=period, user=request.user, message=request_body(request).get("message")
+        )
+        return _report_response(request, period)
+
+
+class ReportAnswerInformationApi(APIView):
+    @extend_schema(
+        operation_id="reports_answer_information",
+        summary="Answer the officer's request for information; the agency's payment deadline "
+        "runs again (project managers)",
+        request=ReportAnswerInformationInputSerializer,
+        responses=_responses(ReportDetailSerializer),
+    )
+    def post(self, request, project_id: int, number: int):
+        period = _period(request, project_id, number)
+        check_permission(can_answer_information, request, period.project)
+        report_answer_information(
+            period=period, user=request.user, answer=request_body(request).get("answer")
         )
         return _report_response(request, period)
 

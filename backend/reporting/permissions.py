@@ -92,3 +92,30 @@ def can_waive_completion(user, project: Project) -> tuple[bool, str]:
         "Only the project's agency officers and administrators waive the accepted-deliverables "
         "condition of a work package."
     )
+
+
+def can_request_information(user, project: Project) -> tuple[bool, str]:
+    """Ask the consortium for information on a submitted report (the payment deadline is
+    suspended until the answer)."""
+    if not user.is_authenticated:
+        return False, _("Sign in to ask for information.")
+    access = project_access(user, project.pk)
+    if access.admin or access.officer:
+        return True, ""
+    return False, access.officer_void or _(
+        "Only the project's agency officers and administrators ask for information on a "
+        "periodic report."
+    )
+
+
+def can_answer_information(user, project: Project) -> tuple[bool, str]:
+    """Answer the officer's request for information on a submitted report."""
+    if not user.is_authenticated:
+        return False, _("Sign in to answer a request for information.")
+    access = project_access(user, project.pk)
+    if access.admin or access.manager:
+        return True, ""
+    return False, _(
+        "Only the project's managers and administrators answer the officer's requests for "
+        "information on a periodic report."
+    )

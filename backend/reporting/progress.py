@@ -29,7 +29,7 @@ from django.db.models import Count, QuerySet
 from backend.common.dates import month_end
 from backend.grants.models import Project
 from backend.grants.selectors import projects_visible_to
-from backend.reporting.models import ReportStatus, WorkPackageDeclaration
+from backend.reporting.models import ReportStatus, WorkPackageDecision, WorkPackageDeclaration
 from backend.workplan.models import (
     ActivityCluster,
     Deliverable,
@@ -393,6 +393,8 @@ def _declaration_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list
             completed=True,
             reporting_period__report__status__in=SENT_REPORT_STATUSES,
         )
+        # A work package the officer rejected is not completed (a later report declares it).
+        .exclude(decision=WorkPackageDecision.REJECTED)
         .values_list(
             "work_package__project_id", "work_package_id", "reporting_period__report__status"
         )

@@ -95,17 +95,26 @@ class DeclarationFact:
     work_package: int  # the work package's number
     completed: bool
     report_status: str | None  # the status of the period's report (None: not started)
+    # The officer's decision on it ("" until the report is approved; "accepted", "rejected").
+    decision: str = ""
+
+
+# The officer's decision (reporting.WorkPackageDecision values) on a declared work package.
+ACCEPTED, REJECTED = "accepted", "rejected"
+DECISIONS = (ACCEPTED, REJECTED)
 
 
 def declared_completed_before(declarations: Iterable[DeclarationFact], period: int) -> set[int]:
     """The numbers of the work packages declared completed in the submitted or approved report
-    of a period before ``period`` (a number): the later reports do not declare them again."""
+    of a period before ``period`` (a number): the later reports do not declare them again. A
+    work package the officer rejected does not count: a later report declares it again."""
     return {
         declaration.work_package
         for declaration in declarations
         if declaration.completed
         and declaration.period < period
         and declaration.report_status in SENT_REPORT_STATUSES
+        and declaration.decision != REJECTED
     }
 
 
@@ -153,14 +162,38 @@ def deliverables_not_accepted(
     ]
 
 
-def completion_refusal(work_package: int, not_accepted: list[str], *, waived: bool) -> str | None:
-    """Why the work package cannot be declared completed, or None if it can."""
-    if waived or not not_accepted:
+def completion_refusal(
+    work_package: int, not_accepted: list[str], *, waived: bool, required: bool = True
+) -> str | None:
+    """Why the work package cannot be declared completed, or None if it can. Only where the
+    rule set requires every deliverable accepted first (``required``,
+    RuleSet.completion_needs_accepted_deliverables): otherwise the officer sees a warning
+    (``completion_warning``) instead."""
+    if not required or waived or not not_accepted:
         return None
     return _(
         "WP%(number)s cannot be declared completed: not every deliverable is accepted "
         "(%(codes)s), and no officer has waived that."
     ) % {"number": work_package, "codes": ", ".join(not_accepted)}
+
+
+def completion_warning(work_package: int, not_accepted: list[str], *, waived: bool) -> str | None:
+    """What the officer is warned of about a work package declared completed while some of its
+    deliverables are not accepted (and no officer waived that), or None."""
+    if waived or not not_accepted:
+        return None
+    if len(not_accepted) == 1:
+        return _("WP%(number)s is declared completed while %(code)s is not accepted.") % {
+            "number": work_package,
+            "code": not_accepted[0],
+        }
+    return _(
+        "WP%(number)s is declared completed while %(codes)s and %(last)s are not accepted."
+    ) % {
+        "number": work_package,
+        "codes": ", ".join(not_accepted[:-1]),
+        "last": not_accepted[-1],
+    }
 
 
 def completion_date_error(
@@ -344,13 +377,196 @@ def _entry_work_package(number, known: set[int], seen: set[int]) -> tuple[int | 
     return number, ""
 
 
-def _entry_text(value) -> tuple[str, str]:
+def _entry_text(value, *, max_length: int = ENTRY_TEXT_MAX_LENGTH) -> tuple[str, str]:
     """An entry's text field, stripped (absent or null: empty): (the text, "") or ("", what
     is wrong with it)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         return "", _("Not a valid string.")
-    if len(value) > ENTRY_TEXT_MAX_LENGTH:
-        return "", _("Write at most %(max)s characters.") % {"max": ENTRY_TEXT_MAX_LENGTH}
+    if len(value) > max_length:
+        return "", _("Write at most %(max)s characters.") % {"max": max_length}
     return value.strip(), ""
+
+
+# -- the officer's decision per work package ------------------------------------------------------
+
+DECISION_FIELDS = ("decision", "reason", "accepted_percent")
+
+
+@dataclass(frozen=True)
+class CompletionWarning:
+    """A work package declared completed while some of its deliverables are not accepted."""
+
+    work_package: int
+    deliverables: tuple[str, ...]
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "work_package": self.work_package,
+            "deliverables": list(self.deliverables),
+            "message": self.message,
+        }
+
+
+def completion_warnings(
+    completed: Iterable[int], not_accepted: Mapping[int, list[str]], waived: Iterable[int]
+) -> list[CompletionWarning]:
+    """A warning for each work package declared ``completed`` (numbers) with deliverables
+    ``not_accepted`` (codes by work package number) and no waiver."""
+    waived = set(waived)
+    warnings = []
+    for number in sorted(completed):
+        codes = not_accepted.get(number, [])
+        message = completion_warning(number, codes, waived=number in waived)
+        if message:
+            warnings.append(CompletionWarning(number, tuple(codes), message))
+    return warnings
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """The officer's decision on one work package the report declares completed (or done to a
+    percentage, in the final period)."""
+
+    work_package: int
+    decision: str
+    reason: str = ""
+    accepted_percent: Decimal | None = None
+
+
+def accepted_percent_refusal(
+    *, pays_partial_completion: bool, final_period: int, period: int
+) -> str | None:
+    """Why the officer may not set an accepted completion percentage in this period's report,
+    or None: only in the final period, where the project's call pays partial completion."""
+    if not pays_partial_completion:
+        return _(
+            "The call of this project does not pay partial completion: a work package is "
+            "accepted or rejected, with no percentage."
+        )
+    if period != final_period:
+        return _(
+            "An accepted percentage is set only in the final reporting period (RP%(final)s), "
+            "not in RP%(number)s."
+        ) % {"final": final_period, "number": period}
+    return None
+
+
+def _as_decimal(value) -> Decimal | None:
+    """A number as JSON or a form gives it (a number or its text), or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        value = str(value)
+    if isinstance(value, str):
+        value = value.strip()
+    if not isinstance(value, (Decimal, int, str)):
+        return None
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+def _accepted_percent(value, decision: str, refusal: str | None) -> tuple[Decimal | None, str]:
+    """An accepted percentage: (the number, "") or (None, what is wrong with it)."""
+    if value is None or value == "":
+        return None, ""
+    if refusal:
+        return None, refusal
+    if decision == REJECTED:
+        return None, _("A rejected work package has no accepted percentage.")
+    number = _as_decimal(value)
+    if number is None:
+        return None, _("Give the accepted percentage as a number.")
+    if not Decimal(0) <= number <= Decimal(100):
+        return None, _("Give an accepted percentage from 0 to 100.")
+    if number != number.quantize(Decimal(1).scaleb(-COMPLETION_PERCENT_PLACES)):
+        return None, _("Give the accepted percentage with at most %(places)s decimals.") % {
+            "places": COMPLETION_PERCENT_PLACES
+        }
+    return number.quantize(Decimal(1).scaleb(-COMPLETION_PERCENT_PLACES)), ""
+
+
+def _decision_number(key, decidable: set[int], declared: set[int]) -> tuple[int | None, str]:
+    """The work package a decision is keyed by: (its number, "") or (None, what is wrong)."""
+    number = key if isinstance(key, int) and not isinstance(key, bool) else None
+    if isinstance(key, str) and key.isascii() and key.isdigit():
+        number = int(key)
+    if number is None:
+        return None, _("Give a work package's number.")
+    if number in decidable:
+        return number, ""
+    if number in declared:
+        return None, _(
+            "This report does not declare WP%(number)s completed; there is nothing to decide."
+        ) % {"number": number}
+    return None, _("This report does not declare WP%(number)s.") % {"number": number}
+
+
+def _decision_item(
+    number: int, item, path: tuple, percent_refusal: str | None
+) -> tuple[DecisionInput | None, list[PathError]]:
+    """One work package's decision: ``{"decision", "reason", "accepted_percent"}``."""
+    if not isinstance(item, dict):
+        return None, [PathError.at(path, _("Give an object with a decision."))]
+    errors = [
+        PathError.at((*path, name), _("Unknown field."))
+        for name in sorted(set(item) - set(DECISION_FIELDS), key=str)
+    ]
+    decision = item.get("decision")
+    if decision not in DECISIONS:
+        errors.append(PathError.at((*path, "decision"), _('Give "accepted" or "rejected".')))
+    reason, error = _entry_text(item.get("reason"), max_length=COMMENT_MAX_LENGTH)
+    if not error and decision == REJECTED and not reason:
+        error = _("Give the reason for rejecting the work package.")
+    if error:
+        errors.append(PathError.at((*path, "reason"), error))
+    percent, error = _accepted_percent(item.get("accepted_percent"), decision, percent_refusal)
+    if error:
+        errors.append(PathError.at((*path, "accepted_percent"), error))
+    if errors:
+        return None, errors
+    return DecisionInput(number, decision, reason, percent), []
+
+
+def parse_decisions(
+    data,
+    *,
+    decidable: Iterable[int],
+    declared: Iterable[int],
+    percent_refusal: str | None,
+) -> tuple[dict[int, DecisionInput], list[PathError]]:
+    """The officer's decisions as the API takes them, ``{"<work package number>": {"decision":
+    "accepted" | "rejected", "reason", "accepted_percent"}}``, completed with an acceptance for
+    every ``decidable`` work package not given. A decision is taken only on a ``decidable`` work
+    package (declared completed, or done to a percentage), a rejection needs a reason, and an
+    accepted percentage needs no ``percent_refusal``. Returns them by number, and every error."""
+    decidable, declared = set(decidable), set(declared)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return {}, [PathError.at(("decisions",), _("Give the decisions by work package number."))]
+    decisions: dict[int, DecisionInput] = {}
+    errors: list[PathError] = []
+    for key, item in data.items():
+        path = ("decisions", str(key))
+        number, error = _decision_number(key, decidable, declared)
+        if error:
+            errors.append(PathError.at(path, error))
+            continue
+        if number in decisions:
+            errors.append(
+                PathError.at(path, _("WP%(number)s already has a decision.") % {"number": number})
+            )
+            continue
+        decision, item_errors = _decision_item(number, item, path, percent_refusal)
+        errors.extend(item_errors)
+        if decision is not None:
+            decisions[number] = decision
+    for number in decidable - set(decisions):
+        decisions[number] = DecisionInput(number, ACCEPTED)
+    return dict(sorted(decisions.items())), errors

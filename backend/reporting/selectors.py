@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from backend.accounts.permissions import project_access
-from backend.grants.models import Participation, Project
+from backend.grants.models import Call, Participation, Project
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
 
 from .models import (
@@ -21,6 +21,7 @@ from .models import (
     Contribution,
     ContributionEntry,
     ContributionStatus,
+    DeadlineSuspension,
     LateJustification,
     PeriodicReport,
     ReportStatus,
@@ -30,10 +31,13 @@ from .models import (
 )
 from .permissions import access_sees_draft
 from .rules import (
+    CompletionWarning,
     DeclarationFact,
     DeliverableFact,
     SubmissionFacts,
     WorkPackageFact,
+    accepted_percent_refusal,
+    completion_warnings,
     declared_completed_before,
     deliverables_not_accepted,
     late_deliverables,
@@ -156,6 +160,28 @@ class PeriodState:
     def not_accepted(self, number: int) -> list[str]:
         return deliverables_not_accepted(self.deliverable_facts, number)
 
+    @property
+    def decidable(self) -> list[int]:
+        """The work packages the officer decides on when approving the report: declared
+        completed, or (final period) done to a percentage."""
+        return [
+            number
+            for number, declaration in sorted(self.declarations.items())
+            if declaration.completed or declaration.completion_percent is not None
+        ]
+
+    @property
+    def warnings(self) -> list[CompletionWarning]:
+        """The work packages declared completed while deliverables of theirs are not accepted
+        (and no officer waived that): what the officer is warned of."""
+        facts = self.deliverable_facts
+        completed = [n for n, declaration in self.declarations.items() if declaration.completed]
+        return completion_warnings(
+            completed,
+            {number: deliverables_not_accepted(facts, number) for number in completed},
+            self.waivers,
+        )
+
     def facts(self) -> SubmissionFacts:
         return SubmissionFacts(
             period_end=self.period.end_date,
@@ -170,7 +196,7 @@ class PeriodState:
 
 def completed_before(period: ReportingPeriod) -> set[int]:
     """The work packages declared completed in an earlier period's submitted or approved
-    report (``rules.declared_completed_before``)."""
+    report and not rejected by the officer (``rules.declared_completed_before``)."""
     declarations = WorkPackageDeclaration.objects.filter(
         reporting_period__project_id=period.project_id
     ).values_list(
@@ -178,13 +204,18 @@ def completed_before(period: ReportingPeriod) -> set[int]:
         "work_package__number",
         "completed",
         "reporting_period__report__status",
+        "decision",
     )
     return declared_completed_before(
         (
             DeclarationFact(
-                period=number, work_package=wp, completed=completed, report_status=status
+                period=number,
+                work_package=wp,
+                completed=completed,
+                report_status=status,
+                decision=decision,
             )
-            for number, wp, completed, status in declarations
+            for number, wp, completed, status, decision in declarations
         ),
         period.number,
     )
@@ -203,7 +234,7 @@ def period_state(*, period: ReportingPeriod, report: PeriodicReport | None) -> P
         declaration.work_package.number: declaration
         for declaration in WorkPackageDeclaration.objects.filter(
             reporting_period=period, work_package__number__in=to_declare
-        ).select_related("work_package", "declared_by")
+        ).select_related("work_package", "declared_by", "decided_by")
     }
     deliverables = list(
         Deliverable.objects.filter(project_id=period.project_id)
@@ -320,6 +351,17 @@ def version_get(*, period: ReportingPeriod, number: int) -> ReportVersion | None
     return version_list(period=period).filter(number=number).first()
 
 
+def suspension_list(*, report: PeriodicReport | None) -> list[DeadlineSuspension]:
+    """The report's payment-deadline suspensions, oldest first (none before it exists)."""
+    if report is None:
+        return []
+    return list(
+        DeadlineSuspension.objects.filter(report=report)
+        .select_related("started_by", "ended_by")
+        .order_by("started_on", "id")
+    )
+
+
 @dataclass
 class ReportDetail:
     period: ReportingPeriod
@@ -327,10 +369,16 @@ class ReportDetail:
     contributions: list[Contribution]
     versions: list[ReportVersion]
     today: datetime.date
+    suspensions: list[DeadlineSuspension] = field(default_factory=list)
 
     @property
     def report(self) -> PeriodicReport | None:
         return self.state.report
+
+    @property
+    def open_suspension(self) -> DeadlineSuspension | None:
+        """The suspension still running, if any (at most one)."""
+        return next((s for s in self.suspensions if s.ended_on is None), None)
 
 
 def report_detail(*, user, period: ReportingPeriod, today: datetime.date) -> ReportDetail:
@@ -340,7 +388,27 @@ def report_detail(*, user, period: ReportingPeriod, today: datetime.date) -> Rep
     contributions = [] if report is None else list(contributions_visible(user=user, report=report))
     versions = [] if report is None else list(_versions(report).order_by("number"))
     return ReportDetail(
-        period=period, state=state, contributions=contributions, versions=versions, today=today
+        period=period,
+        state=state,
+        contributions=contributions,
+        versions=versions,
+        today=today,
+        suspensions=suspension_list(report=report),
+    )
+
+
+def percent_refusal(period: ReportingPeriod) -> str | None:
+    """Why the officer may not set an accepted completion percentage in the period's report
+    (``rules.accepted_percent_refusal``), or None; two queries."""
+    return accepted_percent_refusal(
+        pays_partial_completion=Call.objects.filter(pk=period.project.call_id)
+        .values_list("pays_partial_completion", flat=True)
+        .get(),
+        final_period=ReportingPeriod.objects.filter(project_id=period.project_id)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first(),
+        period=period.number,
     )
 
 
@@ -353,6 +421,17 @@ def _iso(value) -> str | None:
 
 def _username(user) -> str | None:
     return None if user is None else user.get_username()
+
+
+def decision_content(declaration: WorkPackageDeclaration) -> dict[str, Any]:
+    """The officer's decision on a declaration, as plain JSON (empty until it is taken)."""
+    return {
+        "decision": declaration.decision,
+        "decision_reason": declaration.decision_reason,
+        "accepted_percent": None
+        if declaration.accepted_percent is None
+        else str(declaration.accepted_percent),
+    }
 
 
 def report_content(*, period: ReportingPeriod, report: PeriodicReport) -> dict[str, Any]:
@@ -406,6 +485,7 @@ def report_content(*, period: ReportingPeriod, report: PeriodicReport) -> dict[s
                 else str(declaration.completion_percent),
                 "comment": declaration.comment,
                 "completion_waived": number in state.waivers,
+                **decision_content(declaration),
             }
             for number, declaration in sorted(state.declarations.items())
         ],

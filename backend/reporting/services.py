@@ -32,15 +32,19 @@ from .models import (
     Contribution,
     ContributionEntry,
     ContributionStatus,
+    DeadlineSuspension,
     LateJustification,
     PeriodicReport,
     ReportStatus,
     ReportVersion,
+    SuspensionReason,
     VersionDecision,
     WorkPackageDeclaration,
 )
 from .permissions import (
+    can_answer_information,
     can_compose_report,
+    can_request_information,
     can_review_report,
     can_unlock_contribution,
     can_waive_completion,
@@ -51,14 +55,22 @@ from .rules import (
     JUSTIFICATION_MAX_LENGTH,
     TECHNICAL_PART_MAX_LENGTH,
     Blocker,
+    DecisionInput,
     completion_date_error,
     completion_percent_error,
     completion_refusal,
     needs_justification,
+    parse_decisions,
     parse_entries,
     submission_blockers,
 )
-from .selectors import PeriodState, period_state, report_content
+from .selectors import (
+    PeriodState,
+    decision_content,
+    percent_refusal,
+    period_state,
+    report_content,
+)
 
 REPORT_FIELDS = (
     "status",
@@ -440,6 +452,9 @@ def _check_completion(
         work_package.number,
         state.not_accepted(work_package.number),
         waived=work_package.number in state.waivers,
+        required=Call.objects.filter(pk=period.project.call_id)
+        .values_list("ruleset__completion_needs_accepted_deliverables", flat=True)
+        .get(),
     )
     if refusal:
         raise Conflict(refusal)
@@ -580,10 +595,49 @@ def completion_waive(*, work_package: WorkPackage, user, reason) -> CompletionWa
 # -- submission and review -------------------------------------------------------------------------
 
 
+def _open_suspension(report: PeriodicReport) -> DeadlineSuspension | None:
+    """The report's payment-deadline suspension still running (at most one), locked."""
+    return (
+        DeadlineSuspension.objects.select_for_update()
+        .filter(report=report, ended_on__isnull=True)
+        .first()
+    )
+
+
+SUSPENSION_FIELDS = ["reason", "message", "started_on", "ended_on", "answer"]
+
+
+def _suspension_end(
+    suspension: DeadlineSuspension | None, *, user, today: datetime.date, answer: str = ""
+) -> dict | None:
+    """End a running suspension on ``today`` (the agency's payment deadline runs again);
+    returns what it was, for the audit event of the step that ends it."""
+    if suspension is None:
+        return None
+    suspension.ended_on = max(today, suspension.started_on)
+    suspension.ended_by = user
+    suspension.answer = answer
+    suspension.save()
+    return snapshot(suspension, SUSPENSION_FIELDS)
+
+
+def _suspension_start(
+    report: PeriodicReport, *, reason: str, message: str, user, today: datetime.date
+) -> DeadlineSuspension:
+    """Suspend the agency's payment deadline from ``today``; a suspension still running (an
+    information request overtaken by a request for changes) ends the same day."""
+    _suspension_end(_open_suspension(report), user=user, today=today)
+    return DeadlineSuspension.objects.create(
+        report=report, reason=reason, message=message, started_on=today, started_by=user
+    )
+
+
 def report_submit(
     *, period: ReportingPeriod, user, today: datetime.date | None = None
 ) -> PeriodicReport:
-    """Send the report to the agency: every blocker must be cleared; a frozen version is kept."""
+    """Send the report to the agency: every blocker must be cleared; a frozen version is kept.
+    A resubmission ends the suspension of the payment deadline that the request for changes
+    started."""
     require(can_compose_report, user, period.project)
     now = timezone.now()
     today = today or brussels_today(now)
@@ -616,13 +670,11 @@ def report_submit(
             submitted_at=now,
             submitted_by=user,
         )
-        event_record(
-            actor=user,
-            verb="report.submitted",
-            obj=report,
-            before=before,
-            after={**snapshot(report, REPORT_FIELDS), "version": version.number},
-        )
+        ended = _suspension_end(_open_suspension(report), user=user, today=today)
+        after = {**snapshot(report, REPORT_FIELDS), "version": version.number}
+        if ended:
+            after["suspension_ended"] = ended
+        event_record(actor=user, verb="report.submitted", obj=report, before=before, after=after)
         projects_changed([period.project_id], reason="report submitted")
     return report
 
@@ -639,6 +691,14 @@ def _submitted_report(period: ReportingPeriod, step: str) -> PeriodicReport:
                 "Changes can be requested only on a submitted report; the report of "
                 "RP%(number)s is %(status)s."
             ),
+            "request_information": _(
+                "Information can be requested only on a submitted report; the report of "
+                "RP%(number)s is %(status)s."
+            ),
+            "answer_information": _(
+                "The report of RP%(number)s is %(status)s; no information request of it is "
+                "waiting for an answer."
+            ),
         }
         raise Conflict(messages[step] % {"number": period.number, "status": status})
     return report
@@ -651,9 +711,21 @@ DECISIONS = {
 }
 
 
-def _decide(report: PeriodicReport, *, period, user, decision: str, comments: str) -> None:
-    """Record the decision on the pending version and on the report; one audit event."""
-    now = timezone.now()
+def _decide(
+    report: PeriodicReport,
+    *,
+    period,
+    user,
+    decision: str,
+    comments: str,
+    now,
+    recorded: dict | None = None,
+) -> None:
+    """Record the decision on the pending version and on the report; one audit event, which
+    also carries what the step ``recorded`` beside (the decisions per work package, the
+    suspension of the payment deadline). The decisions per work package are frozen into the
+    version's content."""
+    recorded = recorded or {}
     status, verb = DECISIONS[decision]
     version = ReportVersion.objects.select_for_update().get(
         report=report, decision=VersionDecision.PENDING
@@ -662,6 +734,8 @@ def _decide(report: PeriodicReport, *, period, user, decision: str, comments: st
     version.decided_at = now
     version.decided_by = user
     version.comments = comments
+    if "decisions" in recorded:
+        version.content = _frozen_decisions(version.content, recorded["decisions"])
     version.save()
     before = snapshot(report, REPORT_FIELDS)
     report.status = status
@@ -675,24 +749,106 @@ def _decide(report: PeriodicReport, *, period, user, decision: str, comments: st
         verb=verb,
         obj=report,
         before=before,
-        after={**snapshot(report, REPORT_FIELDS), "version": version.number},
+        after={**snapshot(report, REPORT_FIELDS), "version": version.number, **recorded},
     )
     projects_changed([period.project_id], reason=verb.replace(".", " ").replace("_", " "))
 
 
-def report_approve(*, period: ReportingPeriod, user, comments="") -> PeriodicReport:
-    """Approve the submitted report; it cannot change any more."""
+def _frozen_decisions(content: dict, decisions: dict[str, dict]) -> dict:
+    """A version's content with the officer's decision on each declaration it holds."""
+    declarations = [
+        {**declaration, **decisions.get(str(declaration.get("work_package")), {})}
+        for declaration in content.get("declarations", [])
+    ]
+    return {**content, "declarations": declarations}
+
+
+def _decisions_record(
+    period: ReportingPeriod, state: PeriodState, decisions, *, user, now
+) -> dict[str, dict]:
+    """Check the officer's decisions (every work package declared completed, or done to a
+    percentage, gets one; an acceptance where none is given) and store them on the
+    declarations. Returns them as plain JSON by work package number."""
+    chosen, errors = parse_decisions(
+        decisions,
+        decidable=state.decidable,
+        declared=state.declarations,
+        percent_refusal=percent_refusal(period) if _sets_a_percent(decisions) else None,
+    )
+    if errors:
+        raise InvalidInput(errors, _("The report was not approved."))
+    recorded = {}
+    for number, decision in chosen.items():
+        declaration = state.declarations[number]
+        _decision_write(declaration, decision, user=user, now=now)
+        recorded[str(number)] = decision_content(declaration)
+    return recorded
+
+
+def _sets_a_percent(decisions) -> bool:
+    """Whether any decision given sets an accepted percentage (the terms are read only then)."""
+    return isinstance(decisions, dict) and any(
+        isinstance(item, dict) and item.get("accepted_percent") not in (None, "")
+        for item in decisions.values()
+    )
+
+
+def _decision_write(declaration: WorkPackageDeclaration, decision: DecisionInput, *, user, now):
+    declaration.decision = decision.decision
+    declaration.decision_reason = decision.reason
+    declaration.accepted_percent = decision.accepted_percent
+    declaration.decided_at = now
+    declaration.decided_by = user
+    declaration.save()
+
+
+def report_approve(
+    *,
+    period: ReportingPeriod,
+    user,
+    comments="",
+    decisions=None,
+    today: datetime.date | None = None,
+) -> PeriodicReport:
+    """Approve the submitted report; it cannot change any more. The officer decides on each work
+    package it declares completed (or, in the final period, done to a percentage):
+    ``decisions`` maps a work package's number to ``{"decision": "accepted" | "rejected",
+    "reason", "accepted_percent"}``; a work package not given is accepted. A rejected work
+    package is not paid for this period, and a later report may declare it again. A
+    suspension of the payment deadline still running ends."""
     require(can_review_report, user, period.project)
+    now = timezone.now()
+    today = today or brussels_today(now)
     with transaction.atomic():
         report = _submitted_report(period, "approve")
         text = _text(comments, "comments", max_length=COMMENT_MAX_LENGTH)
-        _decide(report, period=period, user=user, decision=VersionDecision.APPROVED, comments=text)
+        state = period_state(period=period, report=report)
+        recorded = {
+            "decisions": _decisions_record(period, state, decisions, user=user, now=now),
+        }
+        ended = _suspension_end(_open_suspension(report), user=user, today=today)
+        if ended:
+            recorded["suspension_ended"] = ended
+        _decide(
+            report,
+            period=period,
+            user=user,
+            decision=VersionDecision.APPROVED,
+            comments=text,
+            now=now,
+            recorded=recorded,
+        )
     return report
 
 
-def report_request_changes(*, period: ReportingPeriod, user, comments) -> PeriodicReport:
-    """Send the submitted report back to the consortium with the changes it needs."""
+def report_request_changes(
+    *, period: ReportingPeriod, user, comments, today: datetime.date | None = None
+) -> PeriodicReport:
+    """Send the submitted report back to the consortium with the changes it needs. The agency's
+    payment deadline is suspended from ``today`` until the report is submitted again."""
     require(can_review_report, user, period.project)
+    now = timezone.now()
+    today = today or brussels_today(now)
     with transaction.atomic():
         report = _submitted_report(period, "request_changes")
         text = _text(
@@ -701,11 +857,98 @@ def report_request_changes(*, period: ReportingPeriod, user, comments) -> Period
             max_length=COMMENT_MAX_LENGTH,
             required=_("Say what has to change."),
         )
+        suspension = _suspension_start(
+            report,
+            reason=SuspensionReason.CHANGES_REQUESTED,
+            message=text,
+            user=user,
+            today=today,
+        )
         _decide(
             report,
             period=period,
             user=user,
             decision=VersionDecision.CHANGES_REQUESTED,
             comments=text,
+            now=now,
+            recorded={"suspension": snapshot(suspension, SUSPENSION_FIELDS)},
         )
     return report
+
+
+def report_request_information(
+    *, period: ReportingPeriod, user, message, today: datetime.date | None = None
+) -> DeadlineSuspension:
+    """Ask the consortium for information on the submitted report, which stays submitted. The
+    agency's payment deadline is suspended from ``today`` until the project's managers answer
+    (or the officer decides on the report)."""
+    require(can_request_information, user, period.project)
+    today = today or brussels_today()
+    with transaction.atomic():
+        report = _submitted_report(period, "request_information")
+        running = _open_suspension(report)
+        if running is not None:
+            raise Conflict(
+                _(
+                    "Information on the report of RP%(number)s was already requested on "
+                    "%(date)s and is not answered yet."
+                )
+                % {"number": period.number, "date": running.started_on.isoformat()}
+            )
+        text = _text(
+            message,
+            "message",
+            max_length=COMMENT_MAX_LENGTH,
+            required=_("Say what information is needed."),
+        )
+        suspension = _suspension_start(
+            report,
+            reason=SuspensionReason.INFORMATION_REQUESTED,
+            message=text,
+            user=user,
+            today=today,
+        )
+        event_record(
+            actor=user,
+            verb="report.information_requested",
+            obj=suspension,
+            project_id=period.project_id,
+            after=snapshot(suspension, SUSPENSION_FIELDS),
+        )
+        projects_changed([period.project_id], reason="report information requested")
+    return suspension
+
+
+def report_answer_information(
+    *, period: ReportingPeriod, user, answer, today: datetime.date | None = None
+) -> DeadlineSuspension:
+    """Answer the officer's request for information on the submitted report (the project's
+    managers): the agency's payment deadline runs again from ``today``."""
+    require(can_answer_information, user, period.project)
+    today = today or brussels_today()
+    with transaction.atomic():
+        report = _submitted_report(period, "answer_information")
+        suspension = _open_suspension(report)
+        if suspension is None or suspension.reason != SuspensionReason.INFORMATION_REQUESTED:
+            raise Conflict(
+                _("No information request of the report of RP%(number)s is waiting for an answer.")
+                % {"number": period.number}
+            )
+        text = _text(
+            answer,
+            "answer",
+            max_length=COMMENT_MAX_LENGTH,
+            required=_("Write the answer to the officer's request."),
+        )
+        before = snapshot(suspension, SUSPENSION_FIELDS)
+        _suspension_end(suspension, user=user, today=today, answer=text)
+        event_record(
+            actor=user,
+            verb="report.information_answered",
+            obj=suspension,
+            project_id=period.project_id,
+            before=before,
+            after=snapshot(suspension, SUSPENSION_FIELDS),
+        )
+        projects_changed([period.project_id], reason="report information answered")
+    return suspension

@@ -24,6 +24,7 @@ from backend.common.errors import InvalidInput
 from backend.payments.reductions import check_percent
 from backend.payments.services import check_amount, instalment_approve
 from backend.reporting.models import PeriodicReport, ReportStatus
+from backend.reporting.services import report_request_information
 from tests import factories
 from tests import test_permission_matrix as matrix
 from tests.helpers import row_counts
@@ -160,6 +161,13 @@ def _actor(world, method: str, url: str):
     name = resolve(url).url_name
     if name in REPORT_EDITS:
         PeriodicReport.objects.filter(project=world.project).update(status=ReportStatus.DRAFT)
+    if name == "report-answer-information":
+        # An information request waiting for the managers' answer.
+        report_request_information(
+            period=world.project.reporting_periods.get(number=1),
+            user=world.users["officer"],
+            message="Which pilot schools took part?",
+        )
     if name == "instalment-payment":
         instalment_approve(project=world.project, key="prefinancing", user=world.users["officer"])
         return factories.officer_of(world.project)

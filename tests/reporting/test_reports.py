@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.audit.models import Event
+from backend.grants.models import RuleSet
 from backend.reporting import services
 from backend.reporting.models import (
     CompletionWaiver,
@@ -388,6 +389,12 @@ def test_a_manager_declares_a_work_package_not_completed(api_client, grant, gran
         "comment": "Surveys go on.",
         "declared_at": response.json()["declared_at"],
         "declared_by": "pm",
+        # The officer decides when approving the report.
+        "decision": "",
+        "decision_reason": "",
+        "accepted_percent": None,
+        "decided_at": None,
+        "decided_by": None,
         "version": 1,
     }
     event = Event.objects.get(verb="work_package.declared")
@@ -412,9 +419,18 @@ def test_a_work_package_with_every_deliverable_accepted_is_declared_completed(
     assert (declaration.completed, declaration.completed_on) == (True, datetime.date(2025, 8, 31))
 
 
-def test_a_work_package_with_deliverables_not_accepted_cannot_be_declared_completed(
+def _needs_accepted_deliverables(project, on: bool = True) -> None:
+    """The rule-set option: a work package is declared completed only with every deliverable
+    accepted (or an officer's waiver)."""
+    RuleSet.objects.filter(calls__projects=project).update(
+        completion_needs_accepted_deliverables=on
+    )
+
+
+def test_with_the_option_on_unaccepted_deliverables_forbid_declaring_completed(
     api_client, grant, grant_users
 ):
+    _needs_accepted_deliverables(grant)
     accept(grant, "D6.1")
     api_client.force_authenticate(grant_users["manager"])
     before = row_counts()
@@ -430,6 +446,7 @@ def test_a_work_package_with_deliverables_not_accepted_cannot_be_declared_comple
 
 
 def test_an_officers_waiver_lets_it_be_declared_completed(api_client, grant, grant_users):
+    _needs_accepted_deliverables(grant)
     api_client.force_authenticate(grant_users["officer"])
     waived = api_client.post(
         f"/api/v1/projects/{grant.pk}/work-packages/6/waiver",

@@ -39,6 +39,16 @@ urlpatterns = [
         apis.ReportRequestChangesApi.as_view(),
         name="report-request-changes",
     ),
+    path(
+        f"{REPORT}/request-information",
+        apis.ReportRequestInformationApi.as_view(),
+        name="report-request-information",
+    ),
+    path(
+        f"{REPORT}/answer-information",
+        apis.ReportAnswerInformationApi.as_view(),
+        name="report-answer-information",
+    ),
     path(f"{REPORT}/versions/", apis.VersionListApi.as_view(), name="report-version-list"),
     path(
         f"{REPORT}/versions/<int:k>",
