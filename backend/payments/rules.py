@@ -724,6 +724,11 @@ class _ScheduleBuilder:
         self.approved_completions = _completion_periods(c for c in facts.completions if c.approved)
         self.net_by_wp = _by_work_package(net_cells(facts))
         self.earlier = ZERO  # the amounts of the instalments so far (approved, else computed)
+        self.seen: set[str] = set()
+        # The instalments before the balance: one approved out of order counts in the cap of
+        # those before it too.
+        periods = sorted(p.number for p in facts.periods)
+        self.before_balance = {PREFINANCING, *(instalment_key(n) for n in periods[:-1])}
         # Work packages an approved instalment already paid are never counted again.
         self.counted_work_packages = {
             n for approval in facts.approved.values() for n in approval.work_packages
@@ -731,12 +736,22 @@ class _ScheduleBuilder:
 
     def add(self, instalment: Instalment) -> Instalment:
         self.earlier += instalment.amount
+        self.seen.add(instalment.key)
         self.counted_work_packages.update(instalment.work_packages)
         return instalment
 
     def capped(self, amount: Decimal) -> Decimal:
-        """Within the cap on the payments before the balance."""
-        return max(ZERO, min(amount, self.cap_total - self.earlier))
+        """Within the cap on the payments before the balance: what the instalments so far
+        take, and those after it already approved."""
+        later = sum(
+            (
+                approval.amount
+                for key, approval in self.facts.approved.items()
+                if key in self.before_balance and key not in self.seen
+            ),
+            ZERO,
+        )
+        return max(ZERO, min(amount, self.cap_total - self.earlier - later))
 
     def _suspended_now(self, key: str) -> bool:
         return any(i.is_open(self.today) for i in self.facts.payment_suspensions.get(key, ()))
@@ -805,6 +820,7 @@ class _ScheduleBuilder:
     def period_instalment(self, period: PeriodFacts, *, last: bool) -> Instalment:
         """The instalment of a reporting period: the balance for the last one."""
         facts, key = self.facts, instalment_key(period.number)
+        self.seen.add(key)  # its own approval is not a later one
         if last:
             computed = self._balance(period)
         elif period.payment == ADDITIONAL_PREFINANCING:
