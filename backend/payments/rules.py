@@ -44,7 +44,7 @@ dates below are constants.
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_noop
@@ -198,6 +198,9 @@ class ApprovedInstalment:
     work_packages: tuple[int, ...] = ()  # the work packages it paid
     paid_on: datetime.date | None = None
     justification: str = ""
+    # The day it was approved: its split among the beneficiaries counts the reductions
+    # confirmed up to that day (None: every one).
+    approved_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -1061,18 +1064,30 @@ def beneficiary_split(
     lump-sum shares: pre-financing in proportion to their shares of the whole grant; an interim
     payment by their net cells of the work packages it pays (the confirmed reductions taken);
     the balance and a recovery after it by what each is owed on the net accepted cells, less
-    its part of the earlier instalments. The parts add up to the instalment's amount exactly."""
+    its part of the earlier instalments. An approved instalment counts the reductions confirmed
+    up to the day it was approved. The parts add up to the instalment's amount exactly."""
     totals = _share_totals(facts)
     position = next(index for index, item in enumerate(instalments) if item.key == key)
     instalment = instalments[position]
     amount = _counted_amount(facts, instalment)
     if instalment.kind in (PREFINANCING, ADDITIONAL_PREFINANCING):
         return split(amount, totals)
+    view = _as_approved(facts, key)
     if instalment.kind == INTERIM:
-        weights = _interim_weights(facts, instalment, totals)
+        weights = _interim_weights(view, instalment, totals)
         # An interim that pays no work package's lump sum divides like the grant.
         return split(amount, weights if any(weights.values()) else totals)
-    return _balance_split(facts, instalments[:position], amount, totals)
+    return _balance_split(view, facts, instalments[:position], amount, totals)
+
+
+def _as_approved(facts: GrantFacts, key: str) -> GrantFacts:
+    """The facts with the reductions an approved instalment knew of: those confirmed up to the
+    day it was approved."""
+    approval = facts.approved.get(key)
+    if approval is None or approval.approved_on is None:
+        return facts
+    known = tuple(r for r in facts.reductions if r.decided_on <= approval.approved_on)
+    return facts if len(known) == len(facts.reductions) else replace(facts, reductions=known)
 
 
 def _share_totals(facts: GrantFacts) -> dict[str, Decimal]:
@@ -1114,14 +1129,15 @@ def _owed(facts: GrantFacts, totals: Mapping[str, Decimal]) -> dict[str, Decimal
 
 
 def _balance_split(
+    view: GrantFacts,
     facts: GrantFacts,
     earlier: list[Instalment],
     amount: Decimal,
     totals: Mapping[str, Decimal],
 ) -> dict[str, Decimal]:
-    """The balance (or a recovery after it): each participant's net accepted amount less its
-    part of the ``earlier`` instalments."""
-    owed = _owed(facts, totals)
+    """The balance (or a recovery after it): each participant's net accepted amount (with the
+    reductions of ``view``) less its part of the ``earlier`` instalments."""
+    owed = _owed(view, totals)
     parts = split(cents(sum(owed.values(), ZERO)), owed)
     for instalment in earlier:
         for name, part in beneficiary_split(facts, earlier, instalment.key).items():

@@ -231,7 +231,7 @@ def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalme
     )
     approved: dict[int, dict[str, ApprovedInstalment]] = defaultdict(dict)
     for row in Instalment.objects.filter(project_id__in=projects).values(
-        "id", "project_id", "key", "amount_eur", "work_packages", "justification"
+        "id", "project_id", "key", "amount_eur", "work_packages", "justification", "approved_at"
     ):
         approved[row["project_id"]][row["key"]] = ApprovedInstalment(
             amount=row["amount_eur"],
@@ -239,6 +239,7 @@ def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalme
             work_packages=tuple(row["work_packages"]),
             paid_on=paid.get(row["id"]),
             justification=row["justification"],
+            approved_on=row["approved_at"].astimezone(BRUSSELS).date(),
         )
     return approved
 

@@ -109,7 +109,7 @@ class Ledger:
         assert instalment.amount != 0
         approved = dict(self.facts.approved)
         approved[instalment.key] = ApprovedInstalment(
-            instalment.amount, work_packages=instalment.work_packages
+            instalment.amount, work_packages=instalment.work_packages, approved_on=self.today
         )
         self.facts = replace(self.facts, approved=approved)
         self.approvals.append(instalment.key)
@@ -245,7 +245,8 @@ def _check(ledger: Ledger) -> None:
 
 
 @settings(
-    max_examples=200,
+    max_examples=300,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

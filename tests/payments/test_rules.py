@@ -18,6 +18,7 @@ from backend.payments.rules import (
     BLOCKED,
     CONSORTIUM_ELIGIBLE,
     DECISION_NEEDED,
+    EARLIER_REPORTS_APPROVED,
     GRANT_SIGNED,
     INTERIM,
     LATE_DELIVERABLES_JUSTIFIED,
@@ -25,20 +26,27 @@ from backend.payments.rules import (
     PAID,
     PREFINANCING,
     READY,
+    RECOVERY,
     REPORT_APPROVED,
     SCHEDULED,
+    SUSPENDED,
     WORK_PACKAGES_DECLARED,
     ApprovedInstalment,
     Completion,
     GrantFacts,
+    Interval,
     PeriodFacts,
     ReductionFacts,
     RuleNames,
+    Totals,
     WorkPackageFacts,
+    accepted_totals,
     beneficiary_split,
+    interest_on,
     prefinancing_due_on,
     schedule,
     split,
+    suspended_days,
 )
 
 D = datetime.date
@@ -890,3 +898,461 @@ def test_an_interim_paying_no_lump_sum_divides_like_the_grant():
         "B": E("10000.00") * 190000 / 400000,  # 4,750.00
     }
     assert_splits_add_up(facts, instalments)
+
+
+# -- grant R: three periods, no cap biting, for reductions, recoveries and reports in order -------
+#
+# Maximum grant EUR 400,000.00 (work packages as grant A: A holds 210,000, B 190,000),
+# pre-financing 10 % = 40,000.00, cap 100 %. RP1 2025 (interim, WP1 100,000), RP2 2026 (interim,
+# WP2 150,000), RP3 2027 (balance, WP3 150,000); every report approved.
+
+R_TODAY = D(2028, 2, 1)
+
+
+def _r_period(number, payment, **changes):
+    values = {
+        "report_status": "approved",
+        "report_received_on": D(2025 + number, 1, 20),
+        **changes,
+    }
+    return PeriodFacts(number, D(2024 + number, 1, 1), D(2024 + number, 12, 31), payment, **values)
+
+
+def grant_r(**overrides) -> GrantFacts:
+    values = {
+        "max_grant": E("400000.00"),
+        "prefinancing_percent": E("10.00"),
+        "cap_percent": E("100.00"),
+        "signed_on": D(2024, 11, 1),
+        "start_date": D(2025, 1, 1),
+        "periods": (
+            _r_period(1, INTERIM),
+            _r_period(2, INTERIM),
+            _r_period(3, BALANCE),
+        ),
+        "work_packages": A_WORK_PACKAGES,
+        "completions": (Completion(1, 1), Completion(2, 2), Completion(3, 3)),
+    }
+    values.update(overrides)
+    return GrantFacts(**values)
+
+
+def amounts(facts, today=R_TODAY):
+    return {i.key: i.amount for i in schedule(facts, today)}
+
+
+def test_grant_r_without_reductions():
+    assert amounts(grant_r()) == {
+        "prefinancing": E("40000.00"),
+        "rp1": E("100000.00"),
+        "rp2": E("150000.00"),
+        "rp3": E("400000.00") - E("40000.00") - E("100000.00") - E("150000.00"),  # 110,000
+    }
+
+
+def test_a_whole_grant_percentage_reduction():
+    facts = grant_r(reductions=(ReductionFacts(percent=E("10.00")),))
+
+    assert amounts(facts) == {
+        "prefinancing": E("40000.00"),
+        "rp1": E("90000.00"),
+        "rp2": E("135000.00"),
+        "rp3": E("360000.00") - E("40000.00") - E("90000.00") - E("135000.00"),  # 95,000
+    }
+    assert accepted_totals(facts) == Totals(E("400000.00"), (E("40000.00"),), E("360000.00"))
+
+
+def test_a_beneficiary_reduction_takes_only_its_cells_and_the_split_follows():
+    # B's cells: WP1 30,000, WP2 100,000, WP3 60,000; 10 % of each.
+    facts = grant_r(reductions=(ReductionFacts(participant="B", percent=E("10.00")),))
+    instalments = schedule(facts, R_TODAY)
+
+    assert {i.key: i.amount for i in instalments} == {
+        "prefinancing": E("40000.00"),
+        "rp1": E("100000.00") - E("3000.00"),  # 97,000
+        "rp2": E("150000.00") - E("10000.00"),  # 140,000
+        "rp3": E("400000.00") - E("19000.00") - E("40000.00") - E("97000.00") - E("140000.00"),
+    }
+    assert splits(facts, instalments) == {
+        # Pre-financing by the shares of the grant: 210/400 and 190/400 of 40,000.
+        "prefinancing": {"A": E("21000.00"), "B": E("19000.00")},
+        "rp1": {"A": E("70000.00"), "B": E("27000.00")},
+        "rp2": {"A": E("50000.00"), "B": E("90000.00")},
+        # A: 210,000 - 21,000 - 70,000 - 50,000; B: 171,000 - 19,000 - 27,000 - 90,000.
+        "rp3": {"A": E("69000.00"), "B": E("35000.00")},
+    }
+    assert_splits_add_up(facts, instalments)
+
+
+def test_a_work_package_reduction_takes_only_its_cells():
+    facts = grant_r(reductions=(ReductionFacts(work_package=2, percent=E("20.00")),))
+    instalments = schedule(facts, R_TODAY)
+
+    assert instalments[2].amount == E("150000.00") * 80 / 100 == E("120000.00")
+    assert beneficiary_split(facts, instalments, "rp2") == {
+        "A": E("40000.00"),
+        "B": E("80000.00"),
+    }
+    assert instalments[3].amount == E("370000.00") - E("40000.00") - E("100000.00") - E("120000.00")
+    assert_splits_add_up(facts, instalments)
+
+
+def test_an_amount_of_one_beneficiary_in_one_work_package():
+    facts = grant_r(
+        reductions=(ReductionFacts(participant="B", work_package=2, amount=E("25000.00")),)
+    )
+    instalments = schedule(facts, R_TODAY)
+
+    assert instalments[2].amount == E("125000.00")
+    assert beneficiary_split(facts, instalments, "rp2") == {
+        "A": E("50000.00"),
+        "B": E("75000.00"),
+    }
+    assert_splits_add_up(facts, instalments)
+
+
+def test_an_amount_never_takes_a_cell_below_zero():
+    # A's cell of WP1 is 70,000: a reduction of 100,000 takes it all, no more.
+    facts = grant_r(
+        reductions=(ReductionFacts(participant="A", work_package=1, amount=E("100000.00")),)
+    )
+
+    assert amounts(facts)["rp1"] == E("30000.00")
+    assert accepted_totals(facts).confirmed_reductions == E("70000.00")
+    assert beneficiary_split(facts, schedule(facts, R_TODAY), "rp1") == {
+        "A": E("0.00"),
+        "B": E("30000.00"),
+    }
+
+
+def test_an_amount_spreads_over_what_is_accepted_when_the_instalment_is_computed():
+    # 50,000 of the whole grant, confirmed when only WP1 is accepted: RP1 pays 100,000 - 50,000.
+    reduction = ReductionFacts(amount=E("50000.00"), decided_on=D(2026, 1, 25))
+    early = grant_r(reductions=(reduction,), completions=(Completion(1, 1),))
+    assert amounts(early, D(2026, 1, 25))["rp1"] == E("50000.00")
+
+    # Approved and paid so; once everything is accepted the 50,000 spreads over 400,000: WP2
+    # keeps 150,000 - 50,000 x 150/400 = 131,250, and the balance settles the rest.
+    facts = grant_r(
+        reductions=(reduction,),
+        approved={
+            "prefinancing": ApprovedInstalment(E("40000.00"), paid=True),
+            "rp1": ApprovedInstalment(E("50000.00"), paid=True, work_packages=(1,)),
+        },
+    )
+    result = amounts(facts)
+    assert result["rp2"] == E("131250.00")
+    assert result["rp3"] == E("350000.00") - E("40000.00") - E("50000.00") - E("131250.00")
+    assert sum(result.values()) == E("350000.00")
+
+
+def test_a_reduction_of_a_work_package_not_accepted_yet_waits_for_it():
+    facts = grant_r(reductions=(ReductionFacts(work_package=3, percent=E("50.00")),))
+
+    result = amounts(facts)
+    assert (result["rp1"], result["rp2"]) == (E("100000.00"), E("150000.00"))
+    assert result["rp3"] == E("150000.00") * 50 / 100 - E("40000.00") == E("35000.00")
+
+
+def _r_paid_through_the_balance(**overrides) -> GrantFacts:
+    on = D(2028, 1, 25)
+    return grant_r(
+        approved={
+            "prefinancing": ApprovedInstalment(E("40000.00"), paid=True, approved_on=on),
+            "rp1": ApprovedInstalment(E("100000.00"), True, (1,), approved_on=on),
+            "rp2": ApprovedInstalment(E("150000.00"), True, (2,), approved_on=on),
+            "rp3": ApprovedInstalment(E("110000.00"), True, (3,), approved_on=on),
+        },
+        **overrides,
+    )
+
+
+def test_no_recovery_after_the_balance_without_a_later_reduction():
+    assert [i.key for i in schedule(_r_paid_through_the_balance(), R_TODAY)] == [
+        "prefinancing",
+        "rp1",
+        "rp2",
+        "rp3",
+    ]
+
+
+def test_a_reduction_after_the_balance_brings_a_recovery_that_never_waits_on_the_consortium():
+    facts = _r_paid_through_the_balance(
+        reductions=(ReductionFacts(percent=E("10.00"), decided_on=D(2028, 3, 1)),),
+        open_breaches=("coordinator",),
+    )
+
+    instalments = schedule(facts, D(2028, 3, 2))
+
+    recovery = instalments[-1]
+    assert (recovery.key, recovery.kind, recovery.period) == ("recovery1", RECOVERY, 3)
+    # 400,000 less 10 % = 360,000, less the 400,000 approved.
+    assert recovery.amount == E("360000.00") - E("400000.00") == E("-40000.00")
+    assert recovery.is_recovery
+    assert recovery.status == READY
+    assert [c.code for c in recovery.conditions] == [REPORT_APPROVED, AMOUNT_ABOVE_ZERO]
+    assert beneficiary_split(facts, instalments, "recovery1") == {
+        "A": E("-21000.00"),
+        "B": E("-19000.00"),
+    }
+    assert_splits_add_up(facts, instalments)
+
+    # Recovered; a second reduction (10,000 of B) brings a second recovery.
+    approved = {
+        **facts.approved,
+        "recovery1": ApprovedInstalment(E("-40000.00"), paid=True, approved_on=D(2028, 3, 2)),
+    }
+    later = replace(
+        facts,
+        approved=approved,
+        reductions=(
+            *facts.reductions,
+            ReductionFacts(participant="B", amount=E("10000.00"), decided_on=D(2028, 5, 1)),
+        ),
+    )
+    instalments = schedule(later, D(2028, 5, 2))
+    assert [(i.key, i.amount, i.status) for i in instalments[-2:]] == [
+        ("recovery1", E("-40000.00"), PAID),
+        ("recovery2", E("-10000.00"), READY),
+    ]
+    assert beneficiary_split(later, instalments, "recovery2") == {
+        "A": E("0.00"),
+        "B": E("-10000.00"),
+    }
+
+
+def test_a_recovery_after_the_balance_waits_for_the_final_report_only():
+    facts = _r_paid_through_the_balance(
+        reductions=(ReductionFacts(percent=E("10.00")),),
+        periods=(
+            _r_period(1, INTERIM),
+            _r_period(2, INTERIM),
+            _r_period(3, BALANCE, report_status="changes_requested", late_unjustified=("D3.1",)),
+        ),
+    )
+
+    recovery = schedule(facts, R_TODAY)[-1]
+
+    assert recovery.status == BLOCKED
+    assert reason_codes(recovery) == [REPORT_APPROVED]
+
+
+def test_a_negative_balance_is_a_recovery_that_never_waits_on_the_consortium():
+    # Pre-financing 60 % = 240,000, then a whole-grant reduction of 50 %: 200,000 accepted.
+    # RP1 pays 50,000, RP2 75,000; the balance 200,000 - 240,000 - 50,000 - 75,000.
+    facts = grant_r(
+        prefinancing_percent=E("60.00"),
+        reductions=(ReductionFacts(percent=E("50.00")),),
+        open_breaches=("coordinator",),
+        breach_blocks_payments=True,
+        periods=(
+            _r_period(1, INTERIM),
+            _r_period(2, INTERIM),
+            _r_period(3, BALANCE, late_unjustified=("D3.1",), breaches_at_end=("coordinator",)),
+        ),
+    )
+
+    rp1, rp2, rp3 = schedule(facts, R_TODAY)[1:]
+
+    assert rp3.amount == E("-165000.00")
+    assert rp3.status == READY
+    assert [c.code for c in rp3.conditions] == [REPORT_APPROVED, AMOUNT_ABOVE_ZERO]
+    # The payments still wait on the consortium, the rule set making a breach block them.
+    assert (rp1.status, rp2.status) == (BLOCKED, BLOCKED)
+    assert reason_codes(rp1) == [CONSORTIUM_ELIGIBLE]
+
+
+# -- the officer's decision, suspensions -----------------------------------------------------------
+
+
+def test_an_open_payment_suspension_suspends_the_instalment_until_it_is_lifted():
+    suspension = Interval(D(2026, 3, 25), None, "The consortium breaches the rules.")
+    facts = grant_a(payment_suspensions={"rp1": (suspension,)})
+
+    assert schedule(facts, D(2026, 4, 1))[1].status == SUSPENDED
+    # Before its start it is not open yet.
+    assert schedule(facts, D(2026, 3, 24))[1].status == READY
+    lifted = grant_a(payment_suspensions={"rp1": (replace(suspension, end=D(2026, 3, 30)),)})
+    assert schedule(lifted, D(2026, 4, 1))[1].status == READY
+    # An approved instalment is suspended too while a suspension is open.
+    approved = replace(facts, approved={"rp1": ApprovedInstalment(E("80000.00"))})
+    assert schedule(approved, D(2026, 4, 1))[1].status == SUSPENDED
+
+
+def test_a_breach_with_nothing_to_pay_is_nothing_due_not_a_decision():
+    facts = _all_in_rp1(
+        completions=(Completion(1, 2), Completion(2, 2), Completion(3, 2)),
+        open_breaches=("coordinator",),
+    )
+
+    rp1 = schedule(facts, TODAY)[1]
+
+    assert rp1.status == NOTHING_DUE
+    assert reason_codes(rp1) == [CONSORTIUM_ELIGIBLE, AMOUNT_ABOVE_ZERO]
+
+
+def test_an_approval_keeps_its_justification():
+    approval = ApprovedInstalment(E("80000.00"), justification="The breach is being remedied.")
+    facts = grant_a(approved={"rp1": approval}, open_breaches=("coordinator",))
+
+    rp1 = schedule(facts, TODAY)[1]
+
+    assert rp1.status == APPROVED
+    assert facts.approved["rp1"].justification == "The breach is being remedied."
+
+
+def test_the_accepted_percentage_of_the_final_period_counts():
+    # The officer accepted WP3 at 60 % in the final period: 100,000 + 150,000 + 90,000.
+    facts = grant_a(
+        pays_partial_completion=True,
+        completions=(Completion(1, 1), Completion(2, 1), Completion(3, 2, E("60.00"))),
+    )
+
+    rp2 = schedule(facts, TODAY)[2]
+
+    assert rp2.amount == E("340000.00") - E("240000.00") - E("80000.00") == E("20000.00")
+
+
+def test_a_work_package_rejected_then_declared_again_is_paid_by_the_later_period():
+    # WP1 rejected in RP1 (no completion), declared again and accepted in RP2.
+    facts = grant_r(completions=(Completion(1, 2), Completion(2, 2), Completion(3, 3)))
+
+    result = amounts(facts)
+
+    assert (result["rp1"], result["rp2"]) == (E("0.00"), E("250000.00"))
+
+
+# -- reports in order ------------------------------------------------------------------------------
+
+
+def test_a_payment_waits_for_the_earlier_reports():
+    facts = grant_r(
+        periods=(
+            _r_period(1, INTERIM, report_status="submitted"),
+            _r_period(2, INTERIM),
+            _r_period(3, BALANCE, report_status=None, report_received_on=None),
+        ),
+        completions=(
+            Completion(1, 1, approved=False),
+            Completion(2, 2),
+            Completion(3, 3, approved=False),
+        ),
+    )
+
+    rp2 = schedule(facts, D(2027, 2, 1))[2]
+
+    assert rp2.status == BLOCKED
+    reason = _only_reason(rp2, EARLIER_REPORTS_APPROVED)
+    assert render(reason.message, reason.params, "en") == (
+        "The payment of RP2 waits for the approval of the earlier reports: RP1."
+    )
+    # A rule set that pays out of order.
+    assert schedule(replace(facts, reports_in_order=False), D(2027, 2, 1))[2].status == READY
+    assert EARLIER_REPORTS_APPROVED not in [
+        c.code
+        for c in schedule(replace(facts, reports_in_order=False), D(2027, 2, 1))[2].conditions
+    ]
+
+
+# -- the payment deadline --------------------------------------------------------------------------
+#
+# Grant A's RP1: EUR 80,000.00, report received 2026-03-20, 90 days: due 2026-06-18.
+
+
+def test_payment_days_per_kind_from_the_grant():
+    # Pre-financing: 45 days after 2025-01-10 is 2025-02-24, later than 10 days before the start.
+    facts = grant_a(payment_days={"prefinancing": 45, "interim": 90, "balance": 30})
+    prefinancing, rp1, rp2 = schedule(facts, D(2027, 4, 1))
+
+    assert (
+        prefinancing.payment_due_on
+        == prefinancing_due_on(D(2025, 1, 10), D(2025, 3, 1), 45)
+        == D(2025, 2, 24)
+    )
+    assert (prefinancing.payment_days, rp1.payment_days, rp2.payment_days) == (45, 90, 30)
+    assert rp2.payment_due_on == D(2027, 3, 15) + datetime.timedelta(days=30) == D(2027, 4, 14)
+
+
+def test_suspended_days_push_the_due_date_overlaps_counted_once():
+    # Information requested 04-01 to 04-11 (10 days); the payment suspended 04-06 to 04-16:
+    # together 04-01 to 04-16, 15 days. Due 2026-06-18 + 15 = 2026-07-03.
+    asked = Interval(D(2026, 4, 1), D(2026, 4, 11), "information_requested")
+    suspended = Interval(D(2026, 4, 6), D(2026, 4, 16), "Breach.")
+    facts = grant_a(
+        periods=_period(1, deadline_suspensions=(asked,)),
+        payment_suspensions={"rp1": (suspended,)},
+    )
+
+    rp1 = schedule(facts, D(2026, 7, 10))[1]
+
+    assert rp1.status == READY
+    assert rp1.suspended_days == 15
+    assert rp1.suspensions == (asked, suspended)
+    assert rp1.payment_due_on == D(2026, 7, 3)
+    # 2026-03-20 to 2026-07-10 is 112 days, less 15 suspended.
+    assert rp1.net_days == 112 - 15 == 97
+    assert rp1.days_late == 7
+    # 80,000.00 x 5.65 % x 7 / 365 = 86.68.
+    assert rp1.interest == E("86.68")
+    assert rp1.payment_late
+
+
+def test_an_open_deadline_suspension_runs_to_today():
+    asked = Interval(D(2026, 6, 1), None, "changes_requested")
+    facts = grant_a(periods=_period(1, deadline_suspensions=(asked,)))
+
+    rp1 = schedule(facts, D(2026, 7, 10))[1]
+
+    assert rp1.suspended_days == 39  # 2026-06-01 to 2026-07-10
+    assert rp1.payment_due_on == D(2026, 6, 18) + datetime.timedelta(days=39)
+    assert (rp1.days_late, rp1.interest, rp1.payment_late) == (0, E("0.00"), False)
+
+
+def test_no_late_payment_while_the_payment_is_suspended():
+    # Late since 2026-06-19; suspended from 2026-06-25: 15 days to 2026-07-10 push the due date
+    # to 2026-07-03, but while the suspension is open nothing is flagged late.
+    facts = grant_a(payment_suspensions={"rp1": (Interval(D(2026, 6, 25), None, "Breach."),)})
+
+    rp1 = schedule(facts, D(2026, 7, 10))[1]
+
+    assert rp1.status == SUSPENDED
+    assert rp1.payment_due_on == D(2026, 7, 3)
+    assert rp1.days_late == 7
+    assert not rp1.payment_late
+
+
+def test_a_late_payment_counts_interest_up_to_the_payment():
+    facts = grant_a(
+        approved={
+            "rp1": ApprovedInstalment(E("80000.00"), paid=True, paid_on=D(2026, 6, 28)),
+        },
+        interest_percent=E("7.50"),
+    )
+
+    rp1 = schedule(facts, D(2026, 8, 1))[1]
+
+    assert rp1.status == PAID
+    assert (rp1.net_days, rp1.days_late) == (100, 10)
+    # 80,000.00 x 7.50 % x 10 / 365 = 164.38.
+    assert rp1.interest == E("164.38")
+    assert not rp1.payment_late
+
+
+def test_suspended_days_helper():
+    intervals = (
+        Interval(D(2026, 1, 10), D(2026, 1, 20)),
+        Interval(D(2026, 1, 15), D(2026, 1, 25)),
+        Interval(D(2026, 2, 1), None),
+        Interval(D(2025, 12, 1), D(2025, 12, 5)),  # before the start: not counted
+    )
+
+    days, counting = suspended_days(intervals, D(2026, 1, 1), D(2026, 2, 11))
+
+    assert days == 15 + 10
+    assert counting == intervals[:3]
+
+
+def test_interest_to_the_cent():
+    assert interest_on(E("100000.00"), E("5.65"), 1) == E("15.48")  # 15.479...
+    assert interest_on(E("100000.00"), E("5.65"), 0) == E("0.00")
+    assert interest_on(E("-100000.00"), E("5.65"), 10) == E("0.00")

@@ -330,6 +330,10 @@ def test_a_draft_deliverable_is_late_a_submitted_one_is_not(demo):
 # -- reductions, approved instalments and payments -----------------------------------------------
 
 
+# 23:30 in UTC on 5 March is 6 March in Brussels: the day it was approved.
+APPROVED_AT = datetime.datetime(2024, 3, 5, 23, 30, tzinfo=datetime.UTC)
+
+
 def _instalment(project, key, amount, *, work_packages=(), period=None):
     return Instalment.objects.create(
         project=project,
@@ -337,7 +341,7 @@ def _instalment(project, key, amount, *, work_packages=(), period=None):
         kind="prefinancing" if period is None else "interim",
         reporting_period=None if period is None else period_row(project, period),
         amount_eur=amount,
-        approved_at=timezone.now(),
+        approved_at=APPROVED_AT,
         work_packages=list(work_packages),
     )
 
@@ -412,9 +416,15 @@ def test_approved_instalments_and_paid_flags(demo, other_project):
 
     assert dict(facts.approved) == {
         "prefinancing": ApprovedInstalment(
-            E("1599500.00"), paid=True, work_packages=(), paid_on=D(2024, 3, 10)
+            E("1599500.00"),
+            paid=True,
+            work_packages=(),
+            paid_on=D(2024, 3, 10),
+            approved_on=D(2024, 3, 6),
         ),
-        "rp1": ApprovedInstalment(E("380000.00"), paid=False, work_packages=(6,)),
+        "rp1": ApprovedInstalment(
+            E("380000.00"), paid=False, work_packages=(6,), approved_on=D(2024, 3, 6)
+        ),
     }
     assert dict(facts_of(other_project).approved) == {}
     assert project_payments(demo.pk)["prefinancing"].amount == E("1599500.00")
