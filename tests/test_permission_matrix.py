@@ -33,6 +33,7 @@ from django.utils import timezone
 from backend.amendments.services import amendment_create, amendment_submit
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
+from backend.payments.models import Reduction, ReductionStatus
 from backend.reporting.models import PeriodicReport, ReportStatus, ReportVersion
 from backend.workplan.models import Deliverable, EvidenceFile, Milestone
 from backend.workplan.services import deliverable_evidence_upload
@@ -229,6 +230,23 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "get": see_but(),
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
+    # the matrix's reduction has its pre-information letter sent: the consortium reads it
+    "reduction-detail": {
+        "get": see_but(),
+        "patch": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "reduction-letter": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "reduction-observations": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "reduction-confirm": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "reduction-withdraw": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
 }
 
 
@@ -275,6 +293,20 @@ def _flag(project) -> int:
     return Flag.objects.get(project=project, fingerprint__endswith=":matrix").pk
 
 
+def _reduction(project: Project) -> int:
+    """A reduction of the whole grant whose pre-information letter was sent today."""
+    today = timezone.localdate(timezone=BRUSSELS)
+    return Reduction.objects.create(
+        project=project,
+        percent=5,
+        reason="The matrix's breach.",
+        status=ReductionStatus.LETTER_SENT,
+        letter_sent_on=today,
+        observations_due_on=today + datetime.timedelta(days=30),
+        recorded_at=timezone.now(),
+    ).pk
+
+
 def _submitted_report(project: Project, manager) -> None:
     """RP1's report as the agency received it: version 1, awaiting review."""
     period = project.reporting_periods.get(number=1)
@@ -312,6 +344,7 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
         "amendment_id": _amendment(project, manager, submitted=False),
         "submitted_amendment_id": _amendment(project, manager, submitted=True),
         "flag_id": _flag(project),
+        "reduction_id": _reduction(project),
         "deliverable_id": deliverable.pk,
         "milestone_id": milestone.pk,
         "participation_id": contact.pk,

@@ -24,6 +24,7 @@ import itertools
 import re
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -34,6 +35,7 @@ from rest_framework.test import APIClient
 from backend.amendments.services import amendment_create, amendment_submit
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
+from backend.payments.reductions import reduction_create
 from backend.reporting.services import contribution_save, report_update
 from backend.workplan.models import EvidenceFile
 from backend.workplan.services import deliverable_evidence_upload
@@ -60,6 +62,7 @@ EVIDENCE_REPLACED = "secret-evidence-replaced-5m.pdf"
 EVIDENCE_CONTENT = PDF.replace(b"%PDF-1.4\n", b"%PDF-1.4\n% secrets matrix\n", 1)
 EVIDENCE_SHA256 = hashlib.sha256(EVIDENCE_CONTENT).hexdigest()
 REPORT_TEXT = "SECRET-DRAFT-REPORT-TEXT-6J"
+REDUCTION_REASON = "SECRET-REDUCTION-DRAFT-WHY-8D"
 
 CONSORTIUM = {"partner_contact", "other_partner", "manager", "admin"}
 READERS: dict[str, set[str]] = {
@@ -74,6 +77,8 @@ READERS: dict[str, set[str]] = {
     EVIDENCE_NAME: CONSORTIUM,
     EVIDENCE_REPLACED: CONSORTIUM,
     EVIDENCE_SHA256: CONSORTIUM,
+    # A draft reduction (its pre-information letter not sent): the officers and administrators.
+    REDUCTION_REASON: {"officer", "admin"},
     # A draft report: everyone on the project.
     REPORT_TEXT: CONSORTIUM | {"officer"},
 }
@@ -167,6 +172,13 @@ def _build(media_root: str) -> World:
         amendment_id, submitted_amendment_id = _amendments(grant, users["manager"])
         deliverable_id, file_id = _evidence(grant, users["manager"])
         flag_id = _flag(grant)
+        reduction_id = reduction_create(
+            project=grant,
+            user=users["officer"],
+            participant="ZILEMED",
+            percent=Decimal(10),
+            reason=REDUCTION_REASON,
+        ).pk
     participations = dict(grant.participations.values_list("short_name", "pk"))
     ids = {
         "project_id": grant.pk,
@@ -175,6 +187,7 @@ def _build(media_root: str) -> World:
         "deliverable_id": deliverable_id,
         "file_id": file_id,
         "flag_id": flag_id,
+        "reduction_id": reduction_id,
         "milestone_id": grant.milestones.order_by("position").first().pk,
         "participation_id": participations["ZILEMED"],
         "number": 2,
@@ -219,6 +232,8 @@ ACTIVITY_FILTERS = [
     "verb=deliverable.",
     "verb=deliverable.evidence_uploaded",
     "verb=report.",
+    "verb=reduction.",
+    "object_type=reduction",
     "object_type=contribution",
     "object_type=amendmentrequest",
     "object_type=deliverable",
@@ -261,6 +276,7 @@ API_QUERIES: dict[str, list[str]] = {
     "instalment-detail": [""],
     "instalment-beneficiaries": [""],
     "reduction-list": [""],
+    "reduction-detail": [""],
 }
 # Every web page that answers GET, with its queries.
 PAGE_QUERIES: dict[str, list[str]] = {

@@ -1,10 +1,11 @@
-"""Payments in the admin, for looking things up: approvals, payments and reductions change
-through the services only, which check the schedule and write the audit trail."""
+"""Payments in the admin, for looking things up: approvals, payments, suspensions and reductions
+change through the services only, which check the schedule and the reduction's procedure and
+write the audit trail."""
 
 from django.contrib import admin
 
 from backend.audit.admin import ViewOnlyAdmin
-from backend.payments.models import Instalment, Payment, Reduction
+from backend.payments.models import Instalment, Payment, PaymentSuspension, Reduction
 
 
 @admin.register(Instalment)
@@ -25,6 +26,33 @@ class PaymentAdmin(ViewOnlyAdmin):
 
 @admin.register(Reduction)
 class ReductionAdmin(ViewOnlyAdmin):
-    list_display = ["project", "percent", "recorded_at", "recorded_by"]
-    search_fields = ["project__acronym", "project__grant_agreement_number", "reason"]
-    list_select_related = ["project", "recorded_by"]
+    list_display = [
+        "project",
+        "participation",
+        "work_package",
+        "kind",
+        "percent",
+        "amount_eur",
+        "status",
+        "letter_sent_on",
+        "observations_due_on",
+        "decided_on",
+        "recorded_by",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = [
+        "project__acronym",
+        "project__grant_agreement_number",
+        "participation__short_name",
+        "reason",
+    ]
+    list_select_related = ["project", "participation", "work_package", "recorded_by"]
+    date_hierarchy = "recorded_at"
+
+
+@admin.register(PaymentSuspension)
+class PaymentSuspensionAdmin(ViewOnlyAdmin):
+    list_display = ["project", "key", "suspended_on", "lifted_on", "suspended_by", "lifted_by"]
+    list_filter = [("lifted_on", admin.EmptyFieldListFilter)]
+    search_fields = ["project__acronym", "project__grant_agreement_number", "key", "reason"]
+    list_select_related = ["project", "suspended_by", "lifted_by"]

@@ -3,9 +3,11 @@
 Everyone who sees the project (its agency officers, managers and partner contacts, and
 administrators) reads its payment schedule, each instalment's conditions and its split among the
 beneficiaries. Only the project's agency officers (and administrators) approve an instalment,
-record a payment or recovery, and record a reduction; an officer role counts only for agency
-staff outside the project's consortium. Four eyes see every payment: whoever approved an
-instalment does not record its payment (``GRANTWATCH_FOUR_EYES_PAYMENTS``, on by default).
+record a payment or recovery, and record a reduction and the steps of its procedure; an officer
+role counts only for agency staff outside the project's consortium. A reduction whose
+pre-information letter was not sent yet is read by the officers and administrators only. Four
+eyes see every payment: whoever approved an instalment does not record its payment
+(``GRANTWATCH_FOUR_EYES_PAYMENTS``, on by default).
 Seeing the project at all is the selectors' business (a project out of sight is a 404).
 """
 
@@ -62,6 +64,21 @@ def can_record_reduction(user, project: Project) -> tuple[bool, str]:
         project,
         anonymous=_("Sign in to record a reduction."),
         refused=_("Only the project's agency officers and administrators record grant reductions."),
+    )
+
+
+def can_see_reduction_drafts(user, project: Project) -> tuple[bool, str]:
+    """Besides ``can_view_payments``: read a reduction whose pre-information letter was not
+    sent yet (a draft, or one withdrawn before the letter). It is the agency's business until
+    the letter tells the beneficiaries: the project's agency officers and administrators."""
+    return _officer_only(
+        user,
+        project,
+        anonymous=_("Sign in to see the reductions."),
+        refused=_(
+            "Only the project's agency officers and administrators see a reduction before its "
+            "pre-information letter is sent."
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from backend.common.errors import InvalidInput
+from backend.payments.models import Reduction
 from backend.payments.reductions import check_percent
 from backend.payments.services import check_amount, instalment_approve
 from backend.reporting.models import PeriodicReport, ReportStatus
@@ -154,6 +155,18 @@ REPORT_EDITS = {
 }
 
 
+# The reduction's state in which each step of its procedure reads its input.
+REDUCTION_STAGES = {
+    "reduction-detail": {"status": "draft", "letter_sent_on": None, "observations_due_on": None},
+    "reduction-letter": {"status": "draft", "letter_sent_on": None, "observations_due_on": None},
+    "reduction-confirm": {
+        "status": "observations_received",
+        "observations_received_on": datetime.date(2000, 1, 1),
+        "letter_sent_on": datetime.date(2000, 1, 1),
+    },
+}
+
+
 def _actor(world, method: str, url: str):
     """A user the permission matrix lets through (None: anonymous), with the record in a state
     that lets the operation read its input: the report of RP1 a draft again for its edits, the
@@ -171,6 +184,11 @@ def _actor(world, method: str, url: str):
     if name == "instalment-payment":
         instalment_approve(project=world.project, key="prefinancing", user=world.users["officer"])
         return factories.officer_of(world.project)
+    if name in REDUCTION_STAGES:
+        # The matrix's reduction has its letter sent: put it where the step reads its input.
+        Reduction.objects.filter(pk=world.ids["grant"]["reduction_id"]).update(
+            **REDUCTION_STAGES[name]
+        )
     expected = MATRIX[name][method]
     role = next((role for role in ACTORS if expected[role] == "ok"), "manager")
     return None if role == "anonymous" else world.users[role]

@@ -26,4 +26,29 @@ urlpatterns = [
         reduction_apis.ReductionListApi.as_view(),
         name="reduction-list",
     ),
+    path(
+        "projects/<int:project_id>/reductions/<int:reduction_id>",
+        reduction_apis.ReductionDetailApi.as_view(),
+        name="reduction-detail",
+    ),
+    path(
+        "projects/<int:project_id>/reductions/<int:reduction_id>/letter",
+        reduction_apis.ReductionLetterApi.as_view(),
+        name="reduction-letter",
+    ),
+    path(
+        "projects/<int:project_id>/reductions/<int:reduction_id>/observations",
+        reduction_apis.ReductionObservationsApi.as_view(),
+        name="reduction-observations",
+    ),
+    path(
+        "projects/<int:project_id>/reductions/<int:reduction_id>/confirm",
+        reduction_apis.ReductionConfirmApi.as_view(),
+        name="reduction-confirm",
+    ),
+    path(
+        "projects/<int:project_id>/reductions/<int:reduction_id>/withdraw",
+        reduction_apis.ReductionWithdrawApi.as_view(),
+        name="reduction-withdraw",
+    ),
 ]
