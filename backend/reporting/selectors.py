@@ -70,7 +70,7 @@ def period_due_on(period: ReportingPeriod) -> datetime.date:
 
 def _periods(project: Project) -> QuerySet[ReportingPeriod]:
     return ReportingPeriod.objects.filter(project=project).select_related(
-        "project", "report", "report__submitted_by", "report__approved_by"
+        "project__call__ruleset", "report", "report__submitted_by", "report__approved_by"
     )
 
 

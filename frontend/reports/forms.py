@@ -8,10 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.common.errors import InvalidInput
 from backend.reporting.rules import (
+    ACCEPTED,
     COMMENT_MAX_LENGTH,
+    DECISION_FIELDS,
     ENTRY_TEXT_FIELDS,
     ENTRY_TEXT_MAX_LENGTH,
     JUSTIFICATION_MAX_LENGTH,
+    REJECTED,
     TECHNICAL_PART_MAX_LENGTH,
 )
 from frontend.forms import add_service_errors
@@ -122,6 +125,103 @@ class ReviewForm(forms.Form):
 
     comments = forms.CharField(
         label=_("Comments to the consortium"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=_textarea(4),
+    )
+
+
+class ApprovalForm(ReviewForm):
+    """The officer's review with a decision on each work package the report declares completed
+    (or done to a percentage): accepted (the default) or rejected with a reason, and in the
+    final period, where the call pays partial completion, the completion accepted. Requesting
+    changes posts the same form; the decisions are then not read."""
+
+    def __init__(self, *args, work_packages=(), percent_allowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.numbers = list(work_packages)
+        self.percent_allowed = percent_allowed
+        for number in self.numbers:
+            self.fields[decision_field(number, "decision")] = forms.ChoiceField(
+                label=_("Decision on WP%(number)s") % {"number": number},
+                choices=[(ACCEPTED, _("Accept")), (REJECTED, _("Reject"))],
+                required=False,
+                initial=ACCEPTED,
+                widget=forms.RadioSelect,
+            )
+            self.fields[decision_field(number, "reason")] = forms.CharField(
+                label=_("Reason"),
+                required=False,
+                max_length=COMMENT_MAX_LENGTH,
+                widget=_textarea(2),
+                help_text=_("Required when the work package is rejected."),
+            )
+            if percent_allowed:
+                self.fields[decision_field(number, "accepted_percent")] = forms.DecimalField(
+                    label=_("Accepted completion (percent)"),
+                    required=False,
+                    localize=True,
+                    help_text=_("Empty: the completion declared."),
+                )
+
+    def groups(self) -> list[tuple[int, list]]:
+        """(work package number, its bound decision fields) for the template."""
+        return [(number, [self[name] for name in self._names(number)]) for number in self.numbers]
+
+    def _names(self, number: int) -> list[str]:
+        names = ["decision", "reason"] + (["accepted_percent"] if self.percent_allowed else [])
+        return [decision_field(number, name) for name in names]
+
+    def decisions(self) -> dict[str, dict]:
+        """The decisions as ``report_approve`` takes them; a work package left without one is
+        accepted."""
+        data = self.cleaned_data
+        decisions = {}
+        for number in self.numbers:
+            decision = {
+                "decision": data.get(decision_field(number, "decision")) or ACCEPTED,
+                "reason": data.get(decision_field(number, "reason"), ""),
+            }
+            if self.percent_allowed:
+                decision["accepted_percent"] = data.get(decision_field(number, "accepted_percent"))
+            decisions[str(number)] = decision
+        return decisions
+
+    def place_errors(self, errors) -> list:
+        """The service's errors (``decisions.3.reason``) at the fields they name; those naming
+        none are returned."""
+        paths = {}
+        for number in self.numbers:
+            paths[f"decisions.{number}"] = decision_field(number, "decision")
+            for name in DECISION_FIELDS:
+                paths[f"decisions.{number}.{name}"] = decision_field(number, name)
+        return add_service_errors(self, InvalidInput(errors), paths)
+
+
+def decision_field(number: int, name: str) -> str:
+    return f"wp{number}_{name}"
+
+
+class InformationRequestForm(forms.Form):
+    """The officer's request for information on a submitted report."""
+
+    message = forms.CharField(
+        label=_("What information is needed"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=_textarea(3),
+        help_text=_(
+            "The report stays submitted; the agency's payment deadline is suspended until the "
+            "consortium answers."
+        ),
+    )
+
+
+class InformationAnswerForm(forms.Form):
+    """The project managers' answer to the officer's request for information."""
+
+    answer = forms.CharField(
+        label=_("Your answer"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=_textarea(4),

@@ -27,10 +27,19 @@ from django.views.decorators.http import require_GET, require_POST
 from backend.common.concurrency import StaleVersion, current_version
 from backend.common.dates import brussels_today
 from backend.reporting import services
-from backend.reporting.permissions import can_compose_report, can_review_report
+from backend.reporting.models import ReportStatus, SuspensionReason
+from backend.reporting.permissions import (
+    can_answer_information,
+    can_compose_report,
+    can_request_information,
+    can_review_report,
+)
 from backend.reporting.selectors import (
     deliverable_get,
+    percent_refusal,
     period_get,
+    period_state,
+    report_of,
     version_get,
     work_package_get,
 )
@@ -39,9 +48,11 @@ from backend.reporting.tasks_selectors import report_page, report_rows
 from frontend.access import page_check, page_project
 from frontend.forms import Refusal, submit
 from frontend.reports.forms import (
+    ApprovalForm,
     DeclarationForm,
+    InformationAnswerForm,
+    InformationRequestForm,
     JustificationForm,
-    ReviewForm,
     TechnicalPartForm,
     with_version,
 )
@@ -126,6 +137,36 @@ def _justification_rows(state, forms: dict, row_errors: dict, saved: str) -> lis
     return rows
 
 
+def approval_form(period, state, data=None) -> ApprovalForm:
+    """The officer's review form, with a decision for each work package the report declares
+    completed (the accepted percentage where the final period allows it)."""
+    decidable = state.decidable
+    return ApprovalForm(
+        data,
+        work_packages=decidable,
+        percent_allowed=bool(decidable) and percent_refusal(period) is None,
+    )
+
+
+def _information_steps(request, period, detail, current) -> dict:
+    """Whether the user may ask for information now (the officer, on a submitted report with
+    no request open) or answer the one that is open (the managers)."""
+    report, running = detail.report, detail.open_suspension
+    submitted = report is not None and report.status == ReportStatus.SUBMITTED
+    waiting = (
+        submitted
+        and running is not None
+        and running.reason == SuspensionReason.INFORMATION_REQUESTED
+    )
+    return {
+        "asking": current.actions.review
+        and running is None
+        and can_request_information(request.user, period.project)[0],
+        "answering": waiting and can_answer_information(request.user, period.project)[0],
+        "information_request": running if waiting else None,
+    }
+
+
 def _report_context(
     request,
     period,
@@ -135,6 +176,8 @@ def _report_context(
     justification_forms=None,
     row_errors=None,
     review_form=None,
+    information_form=None,
+    answer_form=None,
     refusal=None,
     alert: str = "",
     saved: str = "",
@@ -179,7 +222,14 @@ def _report_context(
                 "version": current_version(report),
             }
         ),
-        "review_form": review_form or ReviewForm(),
+        "review_form": review_form
+        or (approval_form(period, state) if current.actions.review else None),
+        "information_form": information_form or InformationRequestForm(),
+        "answer_form": answer_form or InformationAnswerForm(),
+        **_information_steps(request, period, detail, current),
+        "suspensions": detail.suspensions,
+        "warnings": state.warnings,
+        "needs_accepted": period.project.call.ruleset.completion_needs_accepted_deliverables,
         "refusal": refusal,
         "alert": alert,
         # The technical part was saved by someone else since the form was filled.
@@ -370,15 +420,24 @@ def report_submit(request, project_id: int, number: int):
 
 
 def _review(request, project_id: int, number: int, step, success: str):
-    """An officer's decision on the submitted report, with comments; ``success`` is the
-    message once it is recorded."""
+    """An officer's decision on the submitted report, with comments (and, approving it, the
+    decision on each work package); ``success`` is the message once it is recorded."""
     period = page_period(request, project_id, number)
     page_check(can_review_report, request, period.project)
-    form = ReviewForm(request.POST)
+    form = approval_form(period, report_page_state(request, period), request.POST)
+
+    def decide():
+        comments = form.cleaned_data["comments"]
+        if step is services.report_approve:
+            return step(
+                period=period, user=request.user, comments=comments, decisions=form.decisions()
+            )
+        return step(period=period, user=request.user, comments=comments)
+
     return submit(
         request,
         form,
-        lambda: step(period=period, user=request.user, comments=form.cleaned_data["comments"]),
+        decide,
         refused=lambda refusal: _report_page(
             request, period, status=refusal.status, review_form=form, alert=refusal.conflict
         ),
@@ -411,6 +470,58 @@ def report_request_changes(request, project_id: int, number: int):
         number,
         services.report_request_changes,
         _("The report of RP%(number)s was sent back to the consortium with your comments."),
+    )
+
+
+def report_page_state(request, period):
+    """The period's report and what its review decides on (``period_state``)."""
+    return period_state(period=period, report=report_of(period))
+
+
+@login_required
+@require_POST
+def report_request_information(request, project_id: int, number: int):
+    """The officer asks the consortium for information (``report_request_information``)."""
+    period = page_period(request, project_id, number)
+    page_check(can_request_information, request, period.project)
+    form = InformationRequestForm(request.POST)
+    return submit(
+        request,
+        form,
+        lambda: services.report_request_information(
+            period=period, user=request.user, message=form.cleaned_data["message"]
+        ),
+        refused=lambda refusal: _report_page(
+            request, period, status=refusal.status, information_form=form, alert=refusal.conflict
+        ),
+        url=report_url(period, "suspensions"),
+        message=_(
+            "Your request for information was sent; the payment deadline of RP%(number)s is "
+            "suspended until the answer."
+        )
+        % {"number": period.number},
+    )
+
+
+@login_required
+@require_POST
+def report_answer_information(request, project_id: int, number: int):
+    """The managers answer the officer's request for information
+    (``report_answer_information``)."""
+    period = page_period(request, project_id, number)
+    page_check(can_answer_information, request, period.project)
+    form = InformationAnswerForm(request.POST)
+    return submit(
+        request,
+        form,
+        lambda: services.report_answer_information(
+            period=period, user=request.user, answer=form.cleaned_data["answer"]
+        ),
+        refused=lambda refusal: _report_page(
+            request, period, status=refusal.status, answer_form=form, alert=refusal.conflict
+        ),
+        url=report_url(period, "suspensions"),
+        message=_("Your answer was sent to the officer."),
     )
 
 
@@ -465,5 +576,15 @@ urlpatterns = [
     path(f"{REPORT}submit/", report_submit, name="report_submit"),
     path(f"{REPORT}approve/", report_approve, name="report_approve"),
     path(f"{REPORT}request-changes/", report_request_changes, name="report_request_changes"),
+    path(
+        f"{REPORT}request-information/",
+        report_request_information,
+        name="report_request_information",
+    ),
+    path(
+        f"{REPORT}answer-information/",
+        report_answer_information,
+        name="report_answer_information",
+    ),
     path(f"{REPORT}versions/<int:k>/", report_version, name="report_version"),
 ]

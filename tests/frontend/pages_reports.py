@@ -19,6 +19,9 @@ PAGES = {
     "report_submit": {"post": COMPOSERS},
     "report_approve": {"post": REVIEWERS},
     "report_request_changes": {"post": REVIEWERS},
+    "report_request_information": {"post": REVIEWERS},
+    # no information request is open: the managers are let through (to a 409)
+    "report_answer_information": {"post": COMPOSERS},
     "report_version": {"get": see_but()},
     # ZILEMED's draft: its own contact, the managers and administrators see it
     "contribution": {

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from backend.grants.models import RuleSet
 from backend.reporting import services
 from backend.reporting.models import (
     Contribution,
@@ -40,12 +41,21 @@ RP1_BLOCKERS = [
     "The status of these work packages is not declared: WP3.",
     "These deliverables were due in the period and are not submitted; justify the delay: D1.3.",
 ]
-# A query bound for the report page that holds whatever the report's size.
-REPORT_PAGE_QUERIES = 19
+# A query bound for the report page that holds whatever the report's size (its payment-deadline
+# suspensions are one of them).
+REPORT_PAGE_QUERIES = 20
 
 
 def _url(project, suffix: str = "") -> str:
     return f"/projects/{project.pk}/reports/{suffix}"
+
+
+def _needs_accepted_deliverables(project) -> None:
+    """The rule-set option under which unaccepted deliverables refuse a completion (by default
+    they are a warning for the officer)."""
+    RuleSet.objects.filter(calls__projects=project).update(
+        completion_needs_accepted_deliverables=True
+    )
 
 
 def _page(response) -> str:
@@ -147,6 +157,7 @@ def test_a_declaration_is_saved_with_a_full_page_post(client, demo, users):
 def test_declaring_a_work_package_completed_is_refused_at_its_row_with_the_rules_message(
     client, demo, users
 ):
+    _needs_accepted_deliverables(demo)
     before = row_counts()
 
     with travel(AFTER_RP1):
@@ -187,6 +198,7 @@ def test_a_declaration_with_bad_input_is_shown_next_to_its_fields(client, demo, 
 
 
 def test_an_htmx_declaration_gets_its_row_and_the_blockers_back(client, demo, users):
+    _needs_accepted_deliverables(demo)
     with travel(AFTER_RP1):
         client.force_login(users["manager"])
         saved = client.post(
