@@ -28,8 +28,16 @@ from backend.grants.eligibility.engine import Verdict, evaluate
 from backend.grants.models import Project
 from backend.grants.selectors import consortia, projects_visible_to
 from backend.payments import rules as payment_rules
-from backend.payments.models import Direction, Payment
-from backend.payments.selectors import ScheduleState, grant_facts, schedule_state
+from backend.payments import statuses as instalment_statuses
+from backend.payments.models import Direction, Payment, Reduction
+from backend.payments.reductions import reductions_visible
+from backend.payments.selectors import (
+    Ledger,
+    ScheduleState,
+    grant_facts,
+    project_ledger,
+    schedule_state,
+)
 from backend.reporting.progress import ClusterProgress, portfolio_progress_get
 from monitoring.models import Flag, FlagStatus
 from monitoring.rag import STATUSES, Compliance, OpenFlag, compliance
@@ -63,7 +71,7 @@ class NextInstalment:
     key: str
     kind: str
     period: int | None
-    status: str  # scheduled, blocked, ready or approved
+    status: str  # one of backend.payments.statuses, never paid nor nothing due
     due_on: datetime.date | None  # pre-financing: when it is due; a period: its report's
     amount: Decimal
 
@@ -126,9 +134,14 @@ def _rows(user, filters: PortfolioFilters) -> list[PortfolioRow]:
     return rows
 
 
+# What the next instalment skips: done, or nothing to pay (it asks nothing of anyone).
+SETTLED = (instalment_statuses.PAID, instalment_statuses.NOTHING_DUE)
+
+
 def next_instalment(instalments: Iterable[payment_rules.Instalment]) -> NextInstalment | None:
+    """The first instalment still to pay or recover: not paid, and not one with nothing due."""
     for item in instalments:
-        if item.status != payment_rules.PAID:
+        if item.status not in SETTLED:
             return NextInstalment(
                 key=item.key,
                 kind=item.kind,
@@ -241,10 +254,32 @@ class MonthPayments:
 
 
 @dataclass(frozen=True)
+class StatusCount:
+    """How many instalments of the portfolio have a status, with its one label and colour."""
+
+    status: str
+    label: str
+    colour: str  # grey, amber, red or green (backend.payments.statuses)
+    count: int
+
+    @property
+    def held_back(self) -> bool:
+        """Red: a payment held back (blocked or suspended). Grey (scheduled, nothing due) asks
+        nothing of anyone; amber waits on the officer."""
+        return self.colour == instalment_statuses.RED
+
+
+@dataclass(frozen=True)
 class PortfolioCharts:
     open_flags: list[WeekCount]
     deliverables: tuple[ClusterProgress, ...]
     payments: list[MonthPayments]
+    instalments: list[StatusCount]
+
+    @property
+    def held_back(self) -> int:
+        """The instalments held back across the portfolio (never those with nothing due)."""
+        return sum(row.count for row in self.instalments if row.held_back)
 
 
 def week_ends(
@@ -297,7 +332,38 @@ def _month(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def payments_by_month(*, user, today: datetime.date) -> list[MonthPayments]:
+def portfolio_schedules(*, user, today: datetime.date) -> dict[int, list]:
+    """The payment schedule of each of the user's projects as things stand today, in the
+    queries of one ``grant_facts`` batch."""
+    ids = list(projects_visible_to(user).values_list("pk", flat=True))
+    return {
+        project_id: payment_rules.schedule(facts, today)
+        for project_id, facts in grant_facts(ids, today=today, with_shares=False).items()
+    }
+
+
+def instalments_by_status(schedules: dict[int, list]) -> list[StatusCount]:
+    """Every instalment of the schedules counted by status, in the statuses' order, each with
+    its one label and colour; the statuses no instalment has are left out."""
+    counts: dict[str, int] = defaultdict(int)
+    for instalments in schedules.values():
+        for item in instalments:
+            counts[item.status] += 1
+    return [
+        StatusCount(
+            status=status,
+            label=instalment_statuses.status_label(status),
+            colour=instalment_statuses.status_colour(status),
+            count=counts[status],
+        )
+        for status in instalment_statuses.STATUSES
+        if counts.get(status)
+    ]
+
+
+def payments_by_month(
+    *, user, today: datetime.date, schedules: dict[int, list] | None = None
+) -> list[MonthPayments]:
     """What the payment schedules of the user's projects made due, and what was paid, month
     by month, both cumulative, from the first month with either to this month (or the last
     month something falls due).
@@ -305,13 +371,16 @@ def payments_by_month(*, user, today: datetime.date) -> list[MonthPayments]:
     Due: every instalment whose period has ended (any status but "scheduled"), at the amount
     the schedule counts for it now (the approved amount once approved; a recovery negative),
     in the month its payment falls due (its payment due date, else its due date). Paid:
-    payments less recoveries, in the month they were made."""
-    ids = list(projects_visible_to(user).values_list("pk", flat=True))
+    payments less recoveries, in the month they were made. ``schedules``: those of
+    ``portfolio_schedules``, when the caller has them already."""
+    if schedules is None:
+        schedules = portfolio_schedules(user=user, today=today)
+    ids = list(schedules)
     due: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
-    for facts in grant_facts(ids, today=today, with_shares=False).values():
-        for item in payment_rules.schedule(facts, today):
+    for instalments in schedules.values():
+        for item in instalments:
             day = item.payment_due_on or item.due_on
-            if item.status == payment_rules.SCHEDULED or day is None:
+            if item.status == instalment_statuses.SCHEDULED or day is None:
                 continue
             due[_month(day)] += item.amount
     paid: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
@@ -340,14 +409,37 @@ def payments_by_month(*, user, today: datetime.date) -> list[MonthPayments]:
 
 def portfolio_charts(*, user, now: datetime.datetime) -> PortfolioCharts:
     today = brussels_today(now)
+    schedules = portfolio_schedules(user=user, today=today)
     return PortfolioCharts(
         open_flags=open_flags_by_week(user=user, now=now),
         deliverables=deliverables_by_cluster(user=user, today=today),
-        payments=payments_by_month(user=user, today=today),
+        payments=payments_by_month(user=user, today=today, schedules=schedules),
+        instalments=instalments_by_status(schedules),
     )
 
 
 # -- one project's compliance ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One instalment of the schedule as the compliance page shows it: the engine's answer
+    (status, amount, deadline, suspensions, lateness) and the officer's approval, if any."""
+
+    item: payment_rules.Instalment
+    justification: str = ""  # the officer's, when approved despite a breach
+    approved_on: datetime.date | None = None
+
+    @property
+    def waits_on(self) -> tuple[payment_rules.Condition, ...]:
+        """What holds it back (blocked) or what the officer decides on (decision needed)."""
+        if self.item.status in (instalment_statuses.BLOCKED, instalment_statuses.DECISION_NEEDED):
+            return self.item.reasons
+        return ()
+
+    @property
+    def suspended_open(self) -> bool:
+        return self.item.status == instalment_statuses.SUSPENDED
 
 
 @dataclass(frozen=True)
@@ -358,11 +450,29 @@ class ProjectCompliance:
     open_flags: list[Flag]  # most severe first
     resolved_flags: list[Flag]  # the latest resolved first
     schedule: ScheduleState
+    payments: list[PaymentLine]  # the schedule's instalments, in its order
+    ledger: Ledger  # the money in one read: accepted, reduced, paid, outstanding
+    reductions: list[Reduction]  # those the user may read, in the order recorded
+
+
+def _payment_lines(schedule: ScheduleState) -> list[PaymentLine]:
+    lines = []
+    for item in schedule.instalments:
+        row = schedule.rows.get(item.key)
+        lines.append(
+            PaymentLine(
+                item=item,
+                justification=row.justification if row is not None else "",
+                approved_on=brussels_today(row.approved_at) if row is not None else None,
+            )
+        )
+    return lines
 
 
 def project_compliance(*, user, project: Project) -> ProjectCompliance:
     """A project the user sees: today's verdict on its composition, its open flags, the
-    latest resolved ones and its payment schedule, in a fixed number of queries."""
+    latest resolved ones, its payment schedule, its ledger and the reductions the user may
+    read, in a fixed number of queries."""
     consortium, rules = consortia([project.pk])[project.pk]
     schedule = schedule_state(project)
     open_flags = list(flag_list(user=user, project_id=project.pk, status=FlagStatus.OPEN))
@@ -378,4 +488,7 @@ def project_compliance(*, user, project: Project) -> ProjectCompliance:
         open_flags=open_flags,
         resolved_flags=resolved,
         schedule=schedule,
+        payments=_payment_lines(schedule),
+        ledger=project_ledger(project.pk, schedule.today),
+        reductions=list(reductions_visible(user=user, project=project)),
     )

@@ -89,6 +89,13 @@ def _chart_data(charts) -> dict:
             "due": [str(month.due) for month in charts.payments],
             "paid": [str(month.paid) for month in charts.payments],
         },
+        # Each status in its one label and colour (backend.payments.statuses).
+        "instalments": {
+            "label": _("Instalments"),
+            "labels": [row.label for row in charts.instalments],
+            "values": [row.count for row in charts.instalments],
+            "colours": [row.colour for row in charts.instalments],
+        },
     }
 
 

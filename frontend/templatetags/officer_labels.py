@@ -6,7 +6,10 @@ from django import template
 from django.utils.translation import get_language, gettext
 
 from backend.grants.eligibility.messages import render, rule_label
+from backend.payments.models import ReductionKind
+from backend.payments.reductions import target_label
 from backend.payments.services import instalment_label
+from backend.reporting.models import SuspensionReason
 from frontend.presenters import (
     FLAG_KIND,
     INSTALMENT_KIND,
@@ -15,7 +18,7 @@ from frontend.presenters import (
     SEVERITY,
     VERDICT,
 )
-from frontend.templatetags.grantwatch import eur
+from frontend.templatetags.grantwatch import eur, percent
 
 register = template.Library()
 
@@ -76,6 +79,36 @@ def instalment_amount(instalment) -> str:
     if instalment.amount < 0:
         return gettext("Recovery of %(amount)s") % {"amount": eur(-instalment.amount)}
     return eur(instalment.amount)
+
+
+@register.filter
+def suspension_reason(interval) -> str:
+    """Why a payment deadline or a payment stopped: "Deadline suspended: changes requested",
+    or the officer's reason for suspending the payment."""
+    if interval.reason in SuspensionReason.values:
+        return gettext("deadline suspended, %(reason)s") % {
+            "reason": str(SuspensionReason(interval.reason).label).lower()
+        }
+    return gettext("payment suspended: %(reason)s") % {"reason": interval.reason}
+
+
+@register.filter
+def reduction_target(reduction) -> str:
+    """ "ZILEMED in WP2", "WP1", "the whole grant"."""
+    participation = reduction.participation
+    work_package = reduction.work_package
+    return target_label(
+        participation.short_name if participation is not None else None,
+        work_package.number if work_package is not None else None,
+    )
+
+
+@register.filter
+def reduction_size(reduction) -> str:
+    """ "10 %" of what it targets, or "EUR 1,200.00"."""
+    if reduction.kind == ReductionKind.PERCENT:
+        return percent(reduction.percent, 2)
+    return eur(reduction.amount_eur)
 
 
 @register.filter

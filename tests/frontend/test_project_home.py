@@ -182,7 +182,8 @@ def test_milestones_and_instalments_are_on_the_timeline(client, users, demo):
         or 'title="Pre-financing: due M1 · 2024-03-15, EUR 1,599,500.00, Ready for approval"'
         in rows
     )
-    assert 'class="mk pay pay-grey outside-after" data-status="scheduled"' in rows  # the balance, M50
+    # the balance, due in M50
+    assert 'class="mk pay pay-grey outside-after" data-status="scheduled"' in rows
     table = page[page.index('<details class="tl-text">') :]
     assert "Payment of the balance, RP3</th>" in table
     assert "<td>M50 · 2028-04-29</td>" in table

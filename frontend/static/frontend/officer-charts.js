@@ -9,7 +9,7 @@
     green: "#1e6b3a",
     amber: "#8a5a00",
     red: "#a4262c",
-    grey: "#8a94a1",
+    grey: "#4a5361", // the stylesheet's --grey: the status colours are the badges'
   };
   var STATUS_COLOURS = {
     pending: COLOURS.grey,
@@ -114,10 +114,37 @@
     });
   }
 
+  function instalments() {
+    var byStatus = data("chart-instalments-data");
+    if (!byStatus || !byStatus.labels.length) return;
+    // One colour per status, named by the server (grey, amber, red, green).
+    draw("chart-instalments", {
+      type: "bar",
+      data: {
+        labels: byStatus.labels,
+        datasets: [
+          {
+            label: byStatus.label,
+            data: byStatus.values,
+            backgroundColor: byStatus.colours.map(function (colour) {
+              return COLOURS[colour] || COLOURS.grey;
+            }),
+          },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        plugins: { legend: { display: false } },
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+  }
+
   function drawAll() {
     openFlags();
     deliverables();
     payments();
+    instalments();
   }
 
   if (document.readyState === "loading") {
