@@ -630,6 +630,22 @@ class Overview:
     timeline: Timeline
     shows_payments: bool
 
+    @property
+    def instalment_legend(self) -> list[tuple[str, str]]:
+        """The instalments' marks by colour, each with the statuses it stands for: ("grey",
+        "Scheduled, Nothing due"), ... in the order of the statuses' table."""
+        return instalment_legend()
+
+
+def instalment_legend() -> list[tuple[str, str]]:
+    """Each colour of the instalment statuses with their labels, in the statuses' order."""
+    by_colour: dict[str, list[str]] = {}
+    for status in INSTALMENT_STATUS.choices.values:
+        by_colour.setdefault(INSTALMENT_STATUS.colour(status), []).append(
+            INSTALMENT_STATUS.label(status)
+        )
+    return [(colour, ", ".join(labels)) for colour, labels in by_colour.items()]
+
 
 def project_overview(*, user, project: Project, today: datetime.date) -> Overview:
     """A visible project's coordinator, progress (``progress_of_projects``, as the API's

@@ -189,6 +189,23 @@ def test_milestones_and_instalments_are_on_the_timeline(client, users, demo):
     assert "<td>M50 · 2028-04-29</td>" in table
 
 
+def test_the_legend_names_the_statuses_of_each_instalment_colour(client, users, demo):
+    page = _home(client, users["manager"], demo).content.decode()
+
+    legend = page[
+        page.index('<ul class="tl-legend"') : page.index("</ul>", page.index("tl-legend"))
+    ]
+    marks = re.findall(
+        r'<span class="mk pay pay-(\w+)" aria-hidden="true">€</span> ([^<]+)</li>', legend
+    )
+    assert marks == [
+        ("grey", "Instalment: Scheduled, Nothing due"),
+        ("red", "Instalment: Blocked, Suspended"),
+        ("amber", "Instalment: Decision needed, Ready for approval"),
+        ("green", "Instalment: Approved, Paid"),
+    ]
+
+
 @pytest.mark.parametrize(
     "role", ["manager", "partner_contact", "other_partner", "officer", "admin"]
 )
