@@ -29,6 +29,7 @@ def test_an_officer_triages_the_demo_projects_flags_from_the_portfolio(page, sit
     page.wait_for_selector("#chart-open-flags[data-drawn='true']")
     page.wait_for_selector("#chart-deliverables[data-drawn='true']")
     page.wait_for_selector("#chart-payments[data-drawn='true']")
+    page.wait_for_selector("#chart-instalments[data-drawn='true']")
     screenshot(page, "officer-portfolio")
 
     # filtering swaps the table and puts the filter in the address
@@ -58,6 +59,26 @@ def test_an_officer_triages_the_demo_projects_flags_from_the_portfolio(page, sit
     _row(page, "CARETECH").get_by_role("link", name="CARETECH").click()
     page.wait_for_url(re.compile(r"/projects/\d+/compliance/$"))
     page.get_by_role("heading", name="CARETECH: compliance").wait_for()
+    # the payment section: every instalment with its status badge, the ledger, the reductions
+    schedule = page.locator("#payment-schedule tbody tr")
+    assert schedule.count() >= 4
+    assert all(
+        badge
+        in (
+            "Scheduled",
+            "Nothing due",
+            "Blocked",
+            "Decision needed",
+            "Suspended",
+            "Ready for approval",
+            "Approved",
+            "Paid",
+        )
+        for badge in page.locator("#payment-schedule tbody tr td .badge").all_inner_texts()
+    )
+    page.get_by_role("heading", name="The project's money").wait_for()
+    assert page.locator("#ledger-outstanding").inner_text().startswith("EUR ")
+    page.get_by_role("heading", name="Reductions").wait_for()
     screenshot(page, "officer-project")
     page.evaluate("window.stillTheSamePage = true")
 

@@ -168,6 +168,9 @@ def test_nothing_due_reads_grey_alike_in_the_api_on_the_page_and_in_the_chart(
     )
     assert _badge("grey", "Nothing due") in _row(page, "rp1")
     assert "Blocked" not in _row(page, "rp1")
+    # nothing to pay has no payment deadline to run late
+    assert "Days late" not in _row(page, "rp1")
+    assert "Interest" not in _row(page, "rp1")
     chart = portfolio[portfolio.index('id="instalments-by-status"') :]
     assert f'<th scope="row">{_badge("grey", "Nothing due")}</th><td class="num">1</td>' in chart
     # Nothing due is not held back: nothing of this portfolio is.
