@@ -226,6 +226,14 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "instalment-payment": {
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
+    # an officer suspends the pre-financing's payment (again: 409) and lifts it (not: 409)
+    "instalment-suspend": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "instalment-lift": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "ledger": {"get": see_but()},
     "reduction-list": {
         "get": see_but(),
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),

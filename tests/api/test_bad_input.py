@@ -21,7 +21,7 @@ from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from backend.common.errors import InvalidInput
-from backend.payments.models import Reduction
+from backend.payments.models import PaymentSuspension, Reduction
 from backend.payments.reductions import check_percent
 from backend.payments.services import check_amount, instalment_approve
 from backend.reporting.models import PeriodicReport, ReportStatus
@@ -184,6 +184,16 @@ def _actor(world, method: str, url: str):
     if name == "instalment-payment":
         instalment_approve(project=world.project, key="prefinancing", user=world.users["officer"])
         return factories.officer_of(world.project)
+    if name == "instalment-lift":
+        # The pre-financing's payment is suspended since yesterday: the lift reads its input.
+        PaymentSuspension.objects.create(
+            project=world.project,
+            key="prefinancing",
+            reason="Breach.",
+            suspended_on=world.now.date() - datetime.timedelta(days=1),
+            suspended_at=world.now,
+            suspended_by=world.users["officer"],
+        )
     if name in REDUCTION_STAGES:
         # The matrix's reduction has its letter sent: put it where the step reads its input.
         Reduction.objects.filter(pk=world.ids["grant"]["reduction_id"]).update(

@@ -335,6 +335,8 @@ def test_the_schema_describes_the_header_on_each_create_operation(api_client, ad
         "amendments_approve",
         "instalments_approve",
         "instalments_payment",
+        "instalments_suspend",
+        "instalments_lift",
         "reductions_create",
         "reductions_letter",
         "reductions_observations",
