@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from backend.common.errors import Conflict
-from backend.payments.models import Instalment, Payment
-from backend.payments.services import instalment_approve, payment_record
+from backend.payments.models import Instalment, Payment, PaymentSuspension
+from backend.payments.services import instalment_approve, payment_record, payment_suspend
 from tests.payments.test_services import NOW, TODAY, travel
 
 pytestmark = [
@@ -84,3 +84,23 @@ def test_two_payments_at_once_pay_the_instalment_once(demo, users):
     assert errors[0].message.startswith("Pre-financing was already paid on 2026-11-27")
     assert Payment.objects.count() == 1
     assert Payment.objects.get().reference == results[0].reference
+
+
+def test_two_suspensions_at_once_suspend_the_payment_once(demo, users):
+    results, errors = at_once(
+        lambda: payment_suspend(
+            project=demo,
+            key="rp1",
+            user=users["officer"],
+            reason="Breach.",
+            suspended_on=TODAY,
+            today=TODAY,
+        )
+    )
+    assert len(results) == 1
+    assert [type(error) for error in errors] == [Conflict]
+    assert errors[0].message == (
+        "The payment of RP1 is already suspended since 2026-11-27; lift that suspension before "
+        "suspending it again."
+    )
+    assert PaymentSuspension.objects.filter(project=demo, key="rp1").count() == 1

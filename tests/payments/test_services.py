@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from backend.audit.models import Event
 from backend.common.errors import Conflict, InvalidInput
+from backend.grants.models import Participation, RuleSet
 from backend.payments import services
-from backend.payments.models import Instalment, Payment, Reduction
+from backend.payments.models import Instalment, Payment, PaymentSuspension, Reduction
 from backend.payments.rules import schedule
 from backend.payments.selectors import grant_facts
 from backend.payments.services import (
@@ -533,3 +534,110 @@ def test_the_database_refuses_a_second_payment_of_an_instalment(demo):
     with pytest.raises(IntegrityError), transaction.atomic():
         _direct_payment(instalment, "1.00")
     assert Payment.objects.count() == 1
+
+
+# -- decisions: a justification, a suspension ----------------------------------------------------
+
+
+def _breach_after_rp1(project) -> None:
+    """RP1 approved with WP1 completed; every partner but the coordinator leaves on 2025-09-30,
+    after RP1 ended: RP1 calls for the officer's decision."""
+    rp1_ready(project)
+    Participation.objects.filter(project=project).exclude(role="coordinator").update(
+        left_on=datetime.date(2025, 9, 30)
+    )
+
+
+def test_a_decision_is_approved_only_with_a_justification(demo, users):
+    _breach_after_rp1(demo)
+    assert status_of(demo, "rp1") == "decision_needed"
+    before = counts()
+    with travel(), pytest.raises(InvalidInput) as refused:
+        instalment_approve(project=demo, key="rp1", user=users["officer"])
+    assert [error.path for error in refused.value.errors] == ["justification"]
+    assert counts() == before
+
+    with travel():
+        row = instalment_approve(
+            project=demo, key="rp1", user=users["officer"], justification=" Earlier work. "
+        )
+    assert (row.justification, row.amount_eur) == ("Earlier work.", WP1_EUR)
+    assert status_of(demo, "rp1") == "approved"
+
+
+def test_with_breaches_blocking_payments_a_breach_is_a_block(demo, users):
+    _breach_after_rp1(demo)
+    RuleSet.objects.filter(key=demo.call.ruleset_id).update(breach_blocks_payments=True)
+    assert status_of(demo, "rp1") == "blocked"
+    with travel(), pytest.raises(Conflict) as refused:
+        instalment_approve(project=demo, key="rp1", user=users["officer"], justification="Why.")
+    assert refused.value.message.startswith('RP1 cannot be approved: it is "Blocked" (')
+    assert not Instalment.objects.exists()
+
+
+def test_a_suspension_holds_the_approval_and_the_payment_until_it_is_lifted(demo, users):
+    approve_prefinancing(demo, users)
+    with travel():
+        suspension = services.payment_suspend(
+            project=demo,
+            key="prefinancing",
+            user=users["officer"],
+            reason=" Breach. ",
+            suspended_on=TODAY,
+        )
+    assert (suspension.reason, suspension.suspended_by) == ("Breach.", users["officer"])
+    assert status_of(demo, "prefinancing") == "suspended"
+    with pytest.raises(Conflict):
+        pay(demo, users)
+    assert not Payment.objects.exists()
+
+    with travel():
+        services.payment_suspension_lift(
+            project=demo, key="prefinancing", user=users["payer"], reason="Fixed.", lifted_on=TODAY
+        )
+    assert status_of(demo, "prefinancing") == "approved"
+    pay(demo, users)
+    assert Payment.objects.count() == 1
+    assert sorted(
+        Event.objects.filter(verb__startswith="instalment.suspen").values_list("verb", flat=True)
+    ) == ["instalment.suspended", "instalment.suspension_lifted"]
+
+
+def test_suspension_dates_are_checked_by_the_service(demo, users):
+    with travel(), pytest.raises(InvalidInput) as refused:
+        services.payment_suspend(
+            project=demo,
+            key="rp1",
+            user=users["officer"],
+            reason="",
+            suspended_on=TODAY + datetime.timedelta(days=1),
+        )
+    assert [error.path for error in refused.value.errors] == ["reason", "suspended_on"]
+    assert not PaymentSuspension.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["manager", "partner_contact"])
+def test_only_the_projects_officers_suspend(demo, users, role):
+    with travel(), pytest.raises(PermissionDenied) as refused:
+        services.payment_suspend(
+            project=demo, key="rp1", user=users[role], reason="Breach.", suspended_on=TODAY
+        )
+    assert str(refused.value) == (
+        "Only the project's agency officers and administrators approve instalments."
+    )
+    assert not PaymentSuspension.objects.exists()
+
+
+def test_the_database_keeps_one_open_suspension_per_instalment(demo, users):
+    """The check before it may be passed by two requests at once: the unique constraint on the
+    open suspension refuses the second."""
+    common = {
+        "project": demo,
+        "key": "rp1",
+        "reason": "Breach.",
+        "suspended_on": TODAY,
+        "suspended_at": NOW,
+    }
+    PaymentSuspension.objects.create(**common)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentSuspension.objects.create(**common)
