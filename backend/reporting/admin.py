@@ -8,6 +8,7 @@ from backend.reporting.models import (
     CompletionWaiver,
     Contribution,
     ContributionEntry,
+    DeadlineSuspension,
     LateJustification,
     PeriodicReport,
     ReportVersion,
@@ -45,8 +46,16 @@ class ContributionEntryAdmin(ViewOnlyAdmin):
 
 @admin.register(WorkPackageDeclaration)
 class WorkPackageDeclarationAdmin(ViewOnlyAdmin):
-    list_display = ["work_package", "reporting_period", "completed", "completed_on", "declared_at"]
-    list_filter = ["completed"]
+    list_display = [
+        "work_package",
+        "reporting_period",
+        "completed",
+        "completed_on",
+        "declared_at",
+        "decision",
+        "accepted_percent",
+    ]
+    list_filter = ["completed", "decision"]
     search_fields = ["work_package__project__acronym"]
     list_select_related = ["work_package__project", "reporting_period"]
 
@@ -69,5 +78,13 @@ class LateJustificationAdmin(ViewOnlyAdmin):
 class ReportVersionAdmin(ViewOnlyAdmin):
     list_display = ["report", "number", "submitted_at", "decision", "decided_at"]
     list_filter = ["decision"]
+    search_fields = ["report__project__acronym"]
+    list_select_related = ["report__project", "report__reporting_period"]
+
+
+@admin.register(DeadlineSuspension)
+class DeadlineSuspensionAdmin(ViewOnlyAdmin):
+    list_display = ["report", "reason", "started_on", "ended_on"]
+    list_filter = ["reason"]
     search_fields = ["report__project__acronym"]
     list_select_related = ["report__project", "report__reporting_period"]

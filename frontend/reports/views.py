@@ -97,6 +97,7 @@ def _declaration_rows(state, forms: dict, row_errors: dict, saved: str) -> list[
     """One row per work package the report declares; a bound form given replaces the fresh
     one."""
     work_packages = {wp.number: wp for wp in state.work_packages}
+    warnings = {warning.work_package: warning.message for warning in state.warnings}
     rows = []
     for number in state.to_declare:
         key, declaration = f"wp-{number}", state.declarations.get(number)
@@ -109,6 +110,7 @@ def _declaration_rows(state, forms: dict, row_errors: dict, saved: str) -> list[
                 "declaration": declaration,
                 "not_accepted": state.not_accepted(number),
                 "waiver": state.waivers.get(number),
+                "warning": warnings.get(number, ""),
                 "form": forms.get(number) or DeclarationForm(prefix=f"wp{number}", initial=initial),
                 "error": row_errors.get(key, ""),
                 "saved": saved == key,

@@ -71,12 +71,15 @@ def test_the_manager_opens_the_report_being_composed(page, site):
     # a day of the period that has passed (the demo is in month 33 of 36)
     row.locator("#id_wp1-completed_on").fill(project.month_start(31).isoformat())
     row.get_by_role("button", name="Save the status of WP1").click()
-    refusal = page.locator("#wp-1-refusal")
-    refusal.wait_for()
-    assert refusal.inner_text().startswith("WP1 cannot be declared completed: not every")
+    # its deliverables are not all accepted: saved, with the warning the officer will see
+    warning = page.locator("#wp-1-warning")
+    warning.wait_for()
+    assert warning.inner_text().startswith("WP1 is declared completed while ")
     page.locator("#wp-1").get_by_label("Not completed").check()
     page.locator("#id_wp1-completed_on").fill("")
     page.locator("#wp-1").get_by_role("button", name="Save the status of WP1").click()
+    # the row comes back declared not completed: no warning any more
+    page.locator("#wp-1-warning").wait_for(state="detached")
     page.locator("#wp-1").get_by_text("The status of WP1 was saved.").wait_for()
     assert "WP1," not in page.locator("#blockers").inner_text()
     assert (
