@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from backend.accounts.models import ProjectRoleKind
 from backend.payments.models import (
@@ -140,6 +141,14 @@ def _export_rows(client, user) -> dict[str, dict[str, str]]:
     return {row["Acronym"]: row for row in rows}
 
 
+def _xlsx_rows(client, user) -> dict[str, dict[str, str]]:
+    client.force_login(user)
+    response = client.get("/portfolio/export.xlsx")
+    assert response.status_code == 200
+    header, *rows = load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
 def _badge(colour: str, label: str) -> str:
     return f'<span class="badge status-{colour}">{label}</span>'
 
@@ -201,12 +210,15 @@ def test_blocked_reads_red_alike_in_the_api_on_the_page_and_in_the_export(
     api = _api_instalment(api_client, officer, blocked, "rp1")
     page = _compliance(client, officer, blocked)
     exported = _export_rows(client, officer)
+    in_excel = _xlsx_rows(client, officer)
     client.force_login(officer)
     portfolio = client.get("/portfolio/").content.decode()
 
     assert (api["status_label"], api["status_colour"]) == ("Blocked", "red")
     assert _badge("red", "Blocked") in _row(page, "rp1")
     assert exported["BLK"]["Next instalment status"] == "Blocked"
+    assert in_excel["BLK"]["Next instalment status"] == "Blocked"
+    assert in_excel["NIL"]["Next instalment status"] == "Scheduled"
     assert exported["BLK"]["Next instalment"] == "RP1 · Interim payment"
     # An instalment with nothing due is not the next one: the next is what comes after it.
     assert exported["NIL"]["Next instalment"].startswith("RP2")
