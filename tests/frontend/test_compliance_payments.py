@@ -457,3 +457,30 @@ def test_a_payment_recorded_counts_in_the_ledgers_net_paid(client, lenient_call)
     page = _compliance(client, officer, project)
 
     assert f'id="ledger-paid">{eur(paid)}</dd>' in page
+
+
+def test_the_payment_section_reads_a_fixed_number_of_queries(
+    client, lenient_call, django_assert_max_num_queries
+):
+    project = _grant("QUERIES", lenient_call, completed=(1,))
+    report = _report(project)
+    _prefinancing_paid(project)
+    officer = _officer(project)
+    client.force_login(officer)
+    with django_assert_max_num_queries(60) as few:
+        client.get(f"/projects/{project.pk}/compliance/")
+
+    _reductions(project, officer)
+    _reductions(project, officer)
+    for day in (2, 12, 22):
+        DeadlineSuspension.objects.create(
+            report=report,
+            reason=SuspensionReason.INFORMATION_REQUESTED,
+            started_on=datetime.date(2026, 6, day),
+            ended_on=datetime.date(2026, 6, day + 5),
+            started_by=officer,
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(f"/projects/{project.pk}/compliance/").content.decode()
+    assert page.count("data-reduction=") == 6
+    assert page.count("deadline suspended, information requested") == 3
