@@ -14,6 +14,7 @@ from backend.grantfile.export import dump_grant_file, grant_file_data
 from backend.grantfile.selectors import projects_with_record
 from backend.grantfile.services import grant_file_import
 from backend.grantfile.validation import grant_file_schema
+from backend.payments.selectors import schedule_state
 from tests.grants.helpers import dump, row_counts, spec_example, variant
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +168,14 @@ def test_the_json_schema_describes_payment_days():
         "minimum": 1,
         "maximum": 3650,
     }
+
+
+def test_the_payment_schedule_reads_the_grants_own_terms_and_the_calls_for_the_rest():
+    """The spec example: RP1 interim, RP2 the balance. The file sets the interim days and the
+    pre-financing days; the balance keeps the call's."""
+    project = grant_file_import(content=dump(_with_days({"prefinancing": 20, "interim": 45})))
+    call = project.call
+
+    days = {item.key: item.payment_days for item in schedule_state(project).instalments}
+
+    assert days == {"prefinancing": 20, "rp1": 45, "rp2": call.payment_days}
