@@ -340,11 +340,7 @@ def suspended_days(
     days counted once, an open interval running to ``stop``; and the intervals that count."""
     counting = tuple(
         sorted(
-            (
-                i
-                for i in intervals
-                if i.start < stop and (i.end is None or i.end > start) and i.start <= stop
-            ),
+            (i for i in intervals if i.start < stop and (i.end is None or i.end > start)),
             key=lambda i: (i.start, i.end or datetime.date.max),
         )
     )
@@ -779,9 +775,7 @@ class _ScheduleBuilder:
             suspended=self._suspended_now(PREFINANCING),
         )
         # The deadline runs as if from the day that gives the due date.
-        clock = self._deadline(
-            PREFINANCING, due - datetime.timedelta(days=days), days, amount, (), status
-        )
+        clock = self._deadline(PREFINANCING, due - datetime.timedelta(days=days), days, amount, ())
         return Instalment(
             key=PREFINANCING,
             kind=PREFINANCING,
@@ -804,8 +798,8 @@ class _ScheduleBuilder:
         days: int,
         amount: Decimal,
         report_intervals: tuple[Interval, ...],
-        status: str,
     ) -> Deadline:
+        """The deadline of an instalment: its report's suspensions and its own."""
         approval = self.facts.approved.get(key)
         paid_on = None
         if approval is not None and approval.paid:
@@ -848,7 +842,6 @@ class _ScheduleBuilder:
             facts.days_to_pay(computed.kind),
             amount,
             period.deadline_suspensions,
-            status,
         )
         return Instalment(
             key=key,
@@ -914,7 +907,7 @@ class _ScheduleBuilder:
             amount=amount,
             suspended=self._suspended_now(key),
         )
-        clock = self._deadline(key, None, 0, amount, (), status)
+        clock = self._deadline(key, None, 0, amount, ())
         return Instalment(
             key=key,
             kind=RECOVERY,
