@@ -454,7 +454,7 @@ def _last_step(reduction: Reduction) -> tuple[datetime.date, str]:
 # -- writes ------------------------------------------------------------------------------------
 
 
-def _locked(reduction: Reduction, user, step: str, today, expected_version) -> Reduction:
+def _locked(reduction: Reduction, step: str, today, expected_version) -> Reduction:
     """Inside the transaction: the project and the reduction locked, the version and the step
     checked."""
     _lock(reduction.project)
@@ -547,7 +547,7 @@ def reduction_update(
     amount."""
     require(can_record_reduction, user, reduction.project)
     with transaction.atomic():
-        locked = _locked(reduction, user, UPDATE, today, expected_version)
+        locked = _locked(reduction, UPDATE, today, expected_version)
         before = _state(locked)
         values = _merged(locked, changes)
         fields = _draft_values(locked.project, values, exclude=locked.pk)
@@ -600,7 +600,7 @@ def reduction_letter_sent(
     today = today or brussels_today()
     require(can_record_reduction, user, reduction.project)
     with transaction.atomic():
-        locked = _locked(reduction, user, LETTER, today, expected_version)
+        locked = _locked(reduction, LETTER, today, expected_version)
         earliest, after = _last_step(locked)
         day = check_step_day(sent_on, "sent_on", today, earliest, after)
         days = locked.project.call.ruleset.observation_days
@@ -637,7 +637,7 @@ def reduction_observations(
     today = today or brussels_today()
     require(can_record_reduction, user, reduction.project)
     with transaction.atomic():
-        locked = _locked(reduction, user, OBSERVATIONS, today, expected_version)
+        locked = _locked(reduction, OBSERVATIONS, today, expected_version)
         earliest, after = _last_step(locked)
         (day, text), errors = _collect(
             lambda: check_step_day(received_on, "received_on", today, earliest, after),
@@ -667,7 +667,7 @@ def _decide(reduction: Reduction, user, step: str, *, decided_on, note, expected
     require(can_record_reduction, user, reduction.project)
     status = ReductionStatus.CONFIRMED if step == CONFIRM else ReductionStatus.WITHDRAWN
     with transaction.atomic():
-        locked = _locked(reduction, user, step, today, expected_version)
+        locked = _locked(reduction, step, today, expected_version)
         earliest, after = _last_step(locked)
         if step == CONFIRM and locked.status == ReductionStatus.LETTER_SENT:
             earliest = locked.observations_due_on + datetime.timedelta(days=1)
