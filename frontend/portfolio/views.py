@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.dates import brussels_today
+from backend.payments.permissions import can_approve_instalment
 from backend.workplan.rules import deliverable_is_overdue
 from backend.workplan.selectors import deliverable_list
 from frontend.access import officer_only, page_check, page_project
@@ -274,6 +275,8 @@ def _compliance_page(request, project, *, failed: dict | None = None, status: in
             "data": data,
             "rows": rows,
             "can_triage": _may_triage(request.user, project),
+            # Who is asked for the decision an open breach calls for.
+            "can_decide": can_approve_instalment(request.user, project)[0],
         },
         status=status,
     )

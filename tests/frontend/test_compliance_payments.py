@@ -303,9 +303,14 @@ def test_a_breach_asks_the_officer_for_a_decision(client):
     officer = _officer(project)
 
     row = _row(_compliance(client, officer, project), "rp1")
+    for_the_manager = _row(_compliance(client, _manager(project), project), "rp1")
 
     assert _badge("amber", "Decision needed") in row
     assert "suspend the payment, or approve it with a justification" in row
+    # the manager is told who decides, not asked to
+    assert _badge("amber", "Decision needed") in for_the_manager
+    assert "the agency's officer decides whether this payment is made" in for_the_manager
+    assert "approve it with a justification" not in for_the_manager
 
 
 def test_an_approval_shows_its_justification(client):
