@@ -37,6 +37,9 @@ class Audience(models.TextChoices):
     MANAGERS = "managers", _("the project's managers")
     # One participation's partner contacts, the managers and admins: a draft contribution.
     PARTICIPATION = "participation", _("one organisation and the managers")
+    # The project's officers and admins, not the consortium: a grant reduction before its
+    # pre-information letter.
+    AGENCY = "agency", _("the agency")
 
 
 class Event(models.Model):

@@ -20,12 +20,17 @@ def audience_filter(access) -> Q:
 
     Everyone who sees the project reads the project's events; the consortium (managers and
     partner contacts) also those about a draft deliverable's files; a partner contact also
-    those about its own organisation's draft contribution; the managers and admins read every
-    event. This is the one rule for every read of the trail.
+    those about its own organisation's draft contribution; the officers also the agency's own
+    (a reduction before its pre-information letter); the managers read every event but the
+    agency's, the admins every event. This is the one rule for every read of the trail.
     """
-    if access.admin or access.manager:
+    if access.admin or (access.manager and access.officer):
         return Q()
+    if access.manager:
+        return ~Q(audience=Audience.AGENCY)
     visible = Q(audience=Audience.PROJECT)
+    if access.officer:
+        visible |= Q(audience=Audience.AGENCY)
     if access.partner_for:
         visible |= Q(audience=Audience.CONSORTIUM) | Q(
             audience=Audience.PARTICIPATION,

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
+from backend.audit.models import Audience
 from backend.audit.services import event_record
 from backend.common.concurrency import check_version
 from backend.common.dates import BRUSSELS, brussels_today
@@ -479,20 +480,17 @@ def _state(reduction: Reduction) -> dict:
 
 
 def _record(reduction: Reduction, user, verb: str, *, before, after, note: str = "") -> None:
-    """The step's audit event: in the project's trail once the letter is sent; before, kept out
-    of it (read in the administration only), as the draft is the agency's business."""
-    if reduction.letter_sent_on is not None:
-        event_record(actor=user, verb=verb, obj=reduction, before=before, after=after, note=note)
-        return
+    """The step's audit event: for everyone on the project once the letter is sent; before,
+    for the agency alone (officers and admins), as the draft is the agency's business."""
+    audience = Audience.PROJECT if reduction.letter_sent_on is not None else Audience.AGENCY
     event_record(
         actor=user,
         verb=verb,
-        object_type=reduction._meta.model_name,
-        object_id=reduction.pk,
-        object_repr=str(reduction),
+        obj=reduction,
         before=before,
         after=after,
         note=note,
+        audience=audience,
     )
 
 

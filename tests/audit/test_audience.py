@@ -196,3 +196,34 @@ def test_the_migration_narrows_the_draft_events_recorded_before(grant, grant_use
     # The trail refuses changes again once the backfill is done.
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_event SET note = 'x' WHERE id = %s", [gone.pk])
+
+
+@pytest.mark.parametrize(
+    ("role", "reads"),
+    [
+        ("officer", True),
+        ("admin", True),
+        ("manager", False),
+        ("partner_contact", False),
+        ("other_partner", False),
+    ],
+)
+def test_the_agencys_events_reach_its_officers_and_admins_only(
+    api_client, grant, grant_users, role, reads
+):
+    """A reduction before its pre-information letter is the agency's business."""
+    event_record(
+        actor=grant_users["officer"],
+        verb="reduction.created",
+        project_id=grant.pk,
+        after={"reason": "A secret of the agency."},
+        audience=Audience.AGENCY,
+    )
+    event_record(actor=grant_users["officer"], verb="reduction.letter_sent", project_id=grant.pk)
+    body = _feed(api_client, grant_users[role], grant, "verb=reduction.")
+    expected = (
+        ["reduction.created", "reduction.letter_sent"] if reads else ["reduction.letter_sent"]
+    )
+    assert _verbs(body) == expected
+    assert body["count"] == len(expected)
+    assert ("A secret of the agency." in str(body)) is reads

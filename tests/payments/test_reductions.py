@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from backend.audit.models import Event
+from backend.audit.models import Audience, Event
 from backend.common.concurrency import StaleVersion
 from backend.common.errors import Conflict, InvalidInput
 from backend.payments import reductions as procedure
@@ -115,8 +115,8 @@ def test_an_officer_drafts_a_reduction_of_a_beneficiarys_share_of_a_work_package
         "percent": None,
         "amount_eur": "1000.50",
     }
-    # A draft is the agency's business: its event stays out of the project's trail.
-    assert event.project_id is None
+    # A draft is the agency's business: its event is for the agency's officers alone.
+    assert (event.project_id, event.audience) == (demo.pk, Audience.AGENCY)
     assert changed == []
 
 
@@ -305,7 +305,7 @@ def test_a_draft_changes_its_target_kind_and_reason(demo, users):
     event = Event.objects.get(verb="reduction.updated")
     assert event.before["kind"] == "percent"
     assert event.after["amount_eur"] == "800.00"
-    assert event.project_id is None
+    assert (event.project_id, event.audience) == (demo.pk, Audience.AGENCY)
 
     # Back to the whole grant, as a percentage.
     step(
@@ -539,7 +539,8 @@ def test_a_reduction_is_withdrawn_at_any_step_before_it_is_confirmed(demo, users
     )
     event = Event.objects.get(verb="reduction.withdrawn")
     # Withdrawn before the letter, the consortium never hears of it.
-    assert event.project_id == (None if stage == "draft" else demo.pk)
+    assert event.project_id == demo.pk
+    assert event.audience == (Audience.AGENCY if stage == "draft" else Audience.PROJECT)
     assert changed == [([demo.pk], "reduction withdrawn")]
 
 

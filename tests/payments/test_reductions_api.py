@@ -463,11 +463,15 @@ def test_a_draft_is_the_agencys_until_the_letter(api_client, demo, users, role, 
         assert detail.json() == NOT_FOUND
     assert ask(api_client, user, "get", url(demo, sent)).json()["status"] == "letter_sent"
 
-    # The trail: nothing of the draft; the letter, for everyone on the project.
+    # The trail: the drafts' events for the agency alone; the letter, for everyone.
     activity = ask(api_client, user, "get", f"/api/v1/projects/{demo.pk}/activity/?verb=reduction.")
     verbs = sorted(item["verb"] for item in activity.json()["results"])
-    assert verbs == ["reduction.letter_sent"]
-    assert "The draft's reason." not in activity.content.decode()
+    if sees_draft:
+        assert verbs == ["reduction.created", "reduction.created", "reduction.letter_sent"]
+        assert "The draft's reason." in activity.content.decode()
+    else:
+        assert verbs == ["reduction.letter_sent"]
+        assert "The draft's reason." not in activity.content.decode()
 
 
 @pytest.mark.parametrize("role", ["manager", "partner_contact"])
