@@ -773,7 +773,9 @@ class InstalmentPaymentApi(APIView):
         operation_id="instalments_payment",
         summary="Record the payment (or recovery) of an approved instalment (the project's "
         "agency officers)",
-        description="Once per instalment; payments less recoveries never exceed the maximum grant.",
+        description="Once per instalment; payments less recoveries never exceed the maximum "
+        "grant; not while the instalment's payment is suspended (409). A recovery (a negative "
+        'balance, or "recovery1", ... after the balance) is recorded with its positive amount.',
         request=PaymentInputSerializer,
         responses={
             201: InstalmentDetailSerializer,

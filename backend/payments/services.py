@@ -155,7 +155,8 @@ def _suspended(key: str, suspension: PaymentSuspension | None, *, approving: boo
 def _approvable(item, facts, project_id: int) -> None:
     """Conflict unless the schedule's instalment ``item`` may be approved: ready, or calling
     for the officer's decision."""
-    if item.status in (APPROVED, PAID):
+    if item.status in (APPROVED, PAID) or item.key in facts.approved:
+        # (An approved instalment whose payment is suspended reads "suspended".)
         raise Conflict(_already_approved(item.key, project_id))
     if item.status == SUSPENDED:
         suspension = _open_suspension(project_id, item.key)

@@ -352,6 +352,20 @@ def test_a_suspended_payment_is_not_recorded(api_client, demo, users):
     assert data["status"] == "suspended"
 
 
+def test_an_approved_instalment_suspended_is_not_approved_again(api_client, demo, users):
+    approve_prefinancing(demo, users)
+    suspend(api_client, users["officer"], demo, key="prefinancing")
+    data = ask(api_client, users["officer"], "get", url(demo, "prefinancing")).json()
+    assert (data["status"], data["approval"]["approved_by"]) == ("suspended", "po")
+    before = written()
+    response = ask(api_client, users["officer"], "post", url(demo, "prefinancing/approve"))
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Pre-financing was already approved on 2026-11-27; it cannot be approved again."
+    }
+    assert written() == before
+
+
 def test_a_paid_instalment_is_not_suspended(api_client, demo, users):
     approve_prefinancing(demo, users)
     assert (
