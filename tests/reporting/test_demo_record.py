@@ -166,14 +166,18 @@ def test_the_pre_financing_was_approved_and_paid_on_its_due_date(demo_loaded):
     assert payment.recorded_by.project_roles.get(project=project).role == "officer"
 
 
-def test_the_demo_shows_a_paid_pre_financing_and_a_blocked_first_interim(demo_loaded, loaded_on):
+def test_the_demo_shows_a_paid_pre_financing_and_nothing_due_for_the_first_interim(
+    demo_loaded, loaded_on
+):
+    """RP1's work packages run the whole project: nothing is due for it, which reads "nothing
+    due" (grey) and raises no flag, not "blocked" (issue 15, point 6)."""
     today = loaded_on.date()
     facts = grant_facts([demo_loaded.project.pk], today=today)[demo_loaded.project.pk]
     statuses = {item.key: item for item in schedule(facts, today)}
 
     assert statuses["prefinancing"].status == "paid"
     assert statuses["prefinancing"].payment_late is False
-    assert statuses["rp1"].status == "blocked"
+    assert statuses["rp1"].status == "nothing_due"
     assert [reason.code for reason in statuses["rp1"].reasons] == ["amount_above_zero"]
     open_flags = set(
         Flag.objects.filter(
@@ -182,4 +186,4 @@ def test_the_demo_shows_a_paid_pre_financing_and_a_blocked_first_interim(demo_lo
             kind__in=["instalment_ready", "instalment_blocked", "payment_late"],
         ).values_list("fingerprint", flat=True)
     )
-    assert open_flags == {"instalment_blocked:rp1"}
+    assert open_flags == set()
