@@ -5,12 +5,20 @@ suspensions of the payment deadline. Each step answers as the API does; a refusa
 nothing."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from backend.grants.models import Call
 from backend.reporting import services
-from backend.reporting.models import DeadlineSuspension, PeriodicReport, WorkPackageDeclaration
-from backend.reporting.selectors import period_state
+from backend.reporting.models import (
+    DeadlineSuspension,
+    PeriodicReport,
+    ReportVersion,
+    WorkPackageDeclaration,
+)
+from backend.reporting.selectors import period_state, report_content
 from tests.reporting.helpers import (
     AFTER_RP1,
     period,
@@ -173,3 +181,51 @@ def test_partners_see_the_suspensions_but_neither_ask_nor_answer(client, demo, u
         "Only the project&#x27;s managers and administrators answer the officer&#x27;s requests "
         "for information on a periodic report." in _page(refused)
     )
+
+
+def test_in_the_final_period_the_officer_sets_the_accepted_percentage_on_the_page(
+    client, demo, users
+):
+    """RP3 of a call that pays partial completion: WP2 declared done to 60 %."""
+    Call.objects.filter(pk=demo.call_id).update(pays_partial_completion=True)
+    rp3 = period(demo, 3)
+    now = timezone.now()
+    report = PeriodicReport.objects.create(
+        project=demo,
+        reporting_period=rp3,
+        status="submitted",
+        technical_part="The last period.",
+        submitted_at=now,
+        first_submitted_at=now,
+    )
+    WorkPackageDeclaration.objects.create(
+        work_package=work_package(demo, 2),
+        reporting_period=rp3,
+        completed=False,
+        completion_percent=Decimal("60.00"),
+        declared_at=now,
+        declared_by=users["manager"],
+    )
+    ReportVersion.objects.create(
+        report=report,
+        number=1,
+        content=report_content(period=rp3, report=report),
+        submitted_at=now,
+    )
+
+    client.force_login(users["officer"])
+    page = _page(client.get(_url(demo, "3/")))
+    refused = client.post(_url(demo, "3/approve/"), {"wp2_accepted_percent": "120"})
+    approved = client.post(
+        _url(demo, "3/approve/"), {"wp2_decision": "accepted", "wp2_accepted_percent": "55.5"}
+    )
+
+    assert 'name="wp2_accepted_percent"' in page
+    assert refused.status_code == 400
+    assert (
+        '<ul class="errorlist" id="id_wp2_accepted_percent_error"><li>Give an accepted '
+        "percentage from 0 to 100.</li></ul>" in _page(refused)
+    )
+    assert approved.status_code == 303
+    declaration = WorkPackageDeclaration.objects.get(reporting_period=rp3)
+    assert (declaration.decision, declaration.accepted_percent) == ("accepted", Decimal("55.50"))
