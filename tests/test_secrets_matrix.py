@@ -277,6 +277,7 @@ API_QUERIES: dict[str, list[str]] = {
     "instalment-beneficiaries": [""],
     "reduction-list": [""],
     "reduction-detail": [""],
+    "ledger": [""],
 }
 # Every web page that answers GET, with its queries.
 PAGE_QUERIES: dict[str, list[str]] = {
