@@ -22,13 +22,17 @@ The states, by acronym:
   40 days ago and awaits the officer's decision.
 - HOMECARE (the demo manager's): the RP1 report is a draft, overdue; a deliverable and a
   milestone of RP1 are late.
-- SOLARISE: the RP1 report is approved with a work package completed: the interim payment is
-  ready for approval.
+- SOLARISE: the RP1 report was sent back once for changes (the agency's payment deadline stood
+  still until it came back) and is approved with a work package completed: the interim payment
+  is ready for approval.
 - RAILSKILLS: the RP1 interim payment was approved, but not paid within the payment days.
 - TIMBERVET: ended; the final report is approved and the balance is ready.
-- FOODSAFE: ended and closed: every instalment, the balance included, is paid.
+- FOODSAFE: ended and closed: every instalment, the balance included, is paid; a reduction for
+  a partner's breach of its obligations is in its procedure (the pre-information letter went out
+  12 days ago, the observations are due in 18 days).
 - EMOVET: ended; a work package was not completed, so what was paid exceeds the accepted total:
-  the balance is a recovery.
+  the balance is a recovery, ready for the officer's approval (it never waits on the
+  consortium's composition).
 """
 
 import datetime
@@ -52,11 +56,13 @@ from backend.common.dates import add_months, project_month
 from backend.demo.work_record import demo_at, demo_pdf
 from backend.grantfile.services import grant_file_import
 from backend.grants.models import ParticipationRole, Project
-from backend.payments.models import Instalment, Payment
+from backend.payments.models import Instalment, Payment, Reduction
+from backend.payments.reductions import reduction_create, reduction_letter_sent
 from backend.payments.rules import PREFINANCING, instalment_key, prefinancing_due_on
 from backend.payments.services import instalment_approve, payment_record
 from backend.reporting.models import (
     Contribution,
+    DeadlineSuspension,
     PeriodicReport,
     ReportVersion,
     WorkPackageDeclaration,
@@ -67,6 +73,7 @@ from backend.reporting.services import (
     contribution_save,
     declaration_save,
     report_approve,
+    report_request_changes,
     report_submit,
     report_update,
 )
@@ -423,6 +430,67 @@ class _Story:
             declared_at=demo_at(end + _day(received - 2))
         )
 
+    def report_sent_back(self, number: int, *, completed=(), days: tuple[int, int, int, int]):
+        """A period's report sent ``days`` after the period's end, sent back for changes, sent
+        again and approved: the agency's payment deadline stood still from the request for
+        changes to the second submission."""
+        received, sent_back, resubmitted, approved = (
+            self.period(number).end_date + _day(day) for day in days
+        )
+        period = self.period(number)
+        report = self.compose(period)
+        self.declare(period, completed, "Work continues in the next reporting period.")
+        report_submit(period=period, user=self.contact, today=self.today)
+        report_request_changes(
+            period=period,
+            user=self.officer,
+            comments="Please describe the pilot courses of WP2 per country, with the numbers "
+            "of learners.",
+            today=self.today,
+        )
+        report_submit(period=period, user=self.contact, today=self.today)
+        report_approve(period=period, user=self.officer, comments="Approved. Thank you.")
+        PeriodicReport.objects.filter(pk=report.pk).update(
+            first_submitted_at=demo_at(received),
+            submitted_at=demo_at(resubmitted),
+            approved_at=demo_at(approved),
+            updated_at=demo_at(approved),
+        )
+        first, second = ReportVersion.objects.filter(report=report).order_by("number")
+        ReportVersion.objects.filter(pk=first.pk).update(
+            submitted_at=demo_at(received), decided_at=demo_at(sent_back)
+        )
+        ReportVersion.objects.filter(pk=second.pk).update(
+            submitted_at=demo_at(resubmitted), decided_at=demo_at(approved)
+        )
+        DeadlineSuspension.objects.filter(report=report).update(
+            started_on=sent_back, ended_on=resubmitted
+        )
+        WorkPackageDeclaration.objects.filter(reporting_period=period).update(
+            declared_at=demo_at(received - _day(2))
+        )
+
+    def reduction_in_procedure(self) -> None:
+        """The reduction the data describes, drafted 19 days ago; its pre-information letter
+        went out 12 days ago."""
+        spec = self.spec["reduction"]
+        reduction = reduction_create(
+            project=self.project,
+            user=self.officer,
+            reason=spec["reason"],
+            percent=Decimal(spec["percent"]),
+            participant=spec["participant"],
+            work_package=spec["work_package"],
+        )
+        Reduction.objects.filter(pk=reduction.pk).update(recorded_at=demo_at(self.today - _day(19)))
+        reduction.refresh_from_db()
+        reduction_letter_sent(
+            reduction=reduction,
+            user=self.officer,
+            sent_on=self.today - _day(12),
+            today=self.today,
+        )
+
     def amend(
         self, change: ChangeInput, *, justification: str, submitted: datetime.date, **decision
     ):
@@ -515,9 +583,10 @@ def _report_overdue(story: _Story) -> None:
 
 
 def _interim_ready(story: _Story) -> None:
-    """RP1's report, approved with WP2 completed: its interim payment waits for the officer."""
+    """RP1's report, sent back once and approved with WP2 completed: its interim payment waits
+    for the officer."""
     story.routine()
-    story.report(1, completed=(2,), received=30, approved=50)
+    story.report_sent_back(1, completed=(2,), days=(30, 38, 44, 50))
 
 
 def _payment_late(story: _Story) -> None:
@@ -543,6 +612,7 @@ def _balance_ready(story: _Story) -> None:
 def _closed(story: _Story) -> None:
     _ended(story)
     story.settle(2, approved=70, paid=85)
+    story.reduction_in_procedure()
 
 
 def _recovery(story: _Story) -> None:

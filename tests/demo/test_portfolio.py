@@ -207,6 +207,12 @@ def _check_payments(day: datetime.date, projects: dict) -> None:
     assert interim.work_packages == (2,)
     assert interim.report_received_on < day
     assert not interim.payment_late
+    # Sent back once: the payment deadline stood still from the request to the resubmission.
+    assert [(s.end - s.start).days for s in interim.suspensions] == [6]
+    assert interim.suspended_days == 6
+    assert interim.payment_due_on == interim.report_received_on + datetime.timedelta(
+        days=interim.payment_days + 6
+    )
 
     late = _schedule(projects["RAILSKILLS"])["rp1"]
     assert late.status == "approved"
@@ -223,6 +229,11 @@ def _check_payments(day: datetime.date, projects: dict) -> None:
     closed = projects["FOODSAFE"]
     assert {item.status for item in _schedule(closed).values()} == {"paid"}
     assert schedule_state(closed).net_paid == closed.max_grant_eur
+    # A reduction in its procedure: the letter sent, the observations due; nothing changed yet.
+    reduction = closed.reductions.get()
+    assert (reduction.status, reduction.participation.short_name) == ("letter_sent", "ARMORLAIT")
+    assert reduction.letter_sent_on == day - datetime.timedelta(days=12)
+    assert reduction.observations_due_on == day + datetime.timedelta(days=18)
 
     recovery = projects["EMOVET"]
     state = schedule_state(recovery)
