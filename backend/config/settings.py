@@ -479,6 +479,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VerdictStatusEnum": ["pass", "warning", "review", "breach"],
         "FlagStatusEnum": ["open", "resolved"],
+        "ReductionKindEnum": "backend.payments.models.ReductionKind",
+        "VersionDecisionEnum": "backend.reporting.models.VersionDecision",
     },
     # Every 4xx with the body the API's exception handler gives it, and on every operation the
     # 4xx any request may meet (backend/api/errors.py); the first is drf-spectacular's default.
