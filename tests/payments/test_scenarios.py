@@ -1,5 +1,4 @@
-"""Scenarios through the API, one per point of issue 15's "What goes wrong today" that the
-officer's decisions touch, on the demo grant (M1 is March 2024; RP1 ends 2025-08-31, RP2
+"""Scenarios through the API, one per point of issue 15's "What goes wrong today", on the demo grant (M1 is March 2024; RP1 ends 2025-08-31, RP2
 2027-02-28, RP3, the balance, 2028-02-29):
 
 (1) a negative balance is approved and recovered while the consortium breaches the composition
@@ -9,7 +8,11 @@ officer's decisions touch, on the demo grant (M1 is March 2024; RP1 ends 2025-08
 (5) a report sent back suspends the agency's payment deadline (no false "late"), and a late
     payment shows its interest;
 (6) an interim payment with nothing to pay reads "Nothing due", in grey;
-(7) a later period's payment waits for an earlier report.
+(7) a later period's payment waits for an earlier report;
+(3) a reduction of one beneficiary's share of one work package changes only its part, and
+    only once confirmed;
+(9) the schedule reads the payment days the grant file sets.
+Points 4 and 8 are in tests/reporting/test_issue15_scenarios.py.
 """
 
 import datetime
@@ -19,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from backend.grants.models import Participation
+from backend.grants.models import Participation, Project
 from backend.payments.models import Instalment, Payment, Reduction, ReductionStatus
 from backend.reporting.models import DeadlineSuspension, PeriodicReport, WorkPackageDeclaration
 from backend.workplan.models import Deliverable, ReportingPeriod, WorkPackage
@@ -337,3 +340,90 @@ def test_7_a_later_payment_waits_for_an_earlier_report(api_client, demo, users):
     approved = call(api_client, users["officer"], "post", url(demo, "rp2/approve"), when=when)
     assert approved.status_code == 200
     assert approved.json()["work_packages"] == [2]
+
+
+# -- (3) a reduction of one beneficiary's share of one work package, with its procedure --------
+
+
+def test_3_a_reduction_of_one_beneficiarys_share_changes_only_its_part_once_confirmed(
+    api_client, demo, users
+):
+    """EUR 1,000.00 off ZILEMED's share of WP1 (EUR 16,956.52): through its procedure nothing
+    changes; confirmed, RP1 pays EUR 519,000.00 and only ZILEMED's part of it is lower."""
+    officer = users["officer"]
+    report(demo, 1, completed=(1,), received=datetime.date(2025, 10, 1))
+    today = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=BRUSSELS)
+    reductions = f"/api/v1/projects/{demo.pk}/reductions/"
+
+    def split() -> dict[str, str]:
+        body = call(api_client, officer, "get", url(demo, "rp1/beneficiaries"), when=today)
+        assert body.status_code == 200
+        return {row["participant"]: row["amount"] for row in body.json()}
+
+    before = split()
+    drafted = call(
+        api_client,
+        officer,
+        "post",
+        reductions,
+        {
+            "participant": "ZILEMED",
+            "work_package": 1,
+            "amount": "1000.00",
+            "reason": "ZILEMED did not hold the evaluation workshops of WP1.",
+        },
+        when=today,
+    )
+    assert drafted.status_code == 201, drafted.json()
+    rid = drafted.json()["id"]
+    steps = [
+        ("letter", {"sent_on": "2026-11-02"}, "letter_sent"),
+        ("observations", {"received_on": "2026-11-02", "observations": "We disagree."}, None),
+    ]
+    for step, body, status in steps:
+        answer = call(api_client, officer, "post", f"{reductions}{rid}/{step}", body, when=today)
+        assert answer.status_code == 200, answer.json()
+        assert status is None or answer.json()["status"] == status
+        assert split() == before
+        assert instalment(api_client, officer, demo, "rp1", when=today)["amount"] == "520000.00"
+
+    confirmed = call(
+        api_client,
+        officer,
+        "post",
+        f"{reductions}{rid}/confirm",
+        {"decided_on": "2026-11-02", "note": "The observations do not change the finding."},
+        when=today,
+    )
+    assert confirmed.status_code == 200, confirmed.json()
+    assert confirmed.json()["status"] == "confirmed"
+    assert instalment(api_client, officer, demo, "rp1", when=today)["amount"] == "519000.00"
+    after = split()
+    assert Decimal(after["ZILEMED"]) == Decimal(before["ZILEMED"]) - 1000
+    assert {k: v for k, v in after.items() if k != "ZILEMED"} == {
+        k: v for k, v in before.items() if k != "ZILEMED"
+    }
+    assert sum(Decimal(amount) for amount in after.values()) == Decimal("519000.00")
+    assert ledger(api_client, officer, demo, when=today)["confirmed_reductions"] == "1000.00"
+
+
+# -- (9) the grant's own payment terms -----------------------------------------------------------
+
+
+def test_9_the_schedule_reads_the_payment_days_the_grant_file_sets(api_client, users):
+    """The specification's example with its own pre-financing and interim days: the schedule
+    counts them, and the call's for the balance. Signed 2022-05-20, starting 2022-06-15: the
+    pre-financing is due 20 days after the signature (the call's 30 would give 2022-06-19)."""
+    from tests.grants.helpers import spec_example
+
+    data = {**spec_example(), "grant_agreement_number": "101999009"}
+    data["payment_schedule"]["payment_days"] = {"prefinancing": 20, "interim": 45}
+    imported = call(api_client, users["officer"], "post", "/api/v1/grants/import", data)
+    assert imported.status_code == 201, imported.json()
+    project = Project.objects.get(grant_agreement_number="101999009")
+
+    schedule = call(api_client, users["officer"], "get", url(project)).json()
+    days = {item["key"]: item["payment_days"] for item in schedule["instalments"]}
+    assert days == {"prefinancing": 20, "rp1": 45, "rp2": project.call.payment_days}
+    prefinancing = schedule["instalments"][0]
+    assert (prefinancing["due_on"], prefinancing["payment_due_on"]) == ("2022-06-09", "2022-06-09")
