@@ -1,5 +1,6 @@
-"""Scenarios through the API, one per point of issue 15's "What goes wrong today", on the demo grant (M1 is March 2024; RP1 ends 2025-08-31, RP2
-2027-02-28, RP3, the balance, 2028-02-29):
+"""Scenarios through the API, one per point of issue 15's "What goes wrong today", on the
+demo grant (M1 is March 2024; RP1 ends 2025-08-31, RP2 2027-02-28, RP3, the balance,
+2028-02-29):
 
 (1) a negative balance is approved and recovered while the consortium breaches the composition
     rules; a work package completed earlier needs a decision, not a hard block, and a
