@@ -46,6 +46,7 @@ OVERDUE_KINDS = (
 )
 INSTALMENT_KINDS = (
     FlagKind.INSTALMENT_READY,
+    FlagKind.INSTALMENT_DECISION_NEEDED,
     FlagKind.INSTALMENT_BLOCKED,
     FlagKind.PAYMENT_LATE,
 )
@@ -342,8 +343,8 @@ def instalment_findings(
     project_id: int, facts: payment_rules.GrantFacts, today: datetime.date
 ) -> list[Finding]:
     """What the payment schedule asks of the officer today: an instalment
-    ready for payment, one that needs the officer's decision (an open composition breach: under
-    the "ready" kind, a decision being an approval with a justification or a suspension), one
+    ready for payment, one that needs the officer's decision (an open composition breach: an
+    approval with a justification, or a suspension), one
     blocked (with the reasons, each rendered in the reader's language), and a payment the
     agency owes past its deadline (with the days late and the interest). Nothing due, a
     suspended, an approved or a paid instalment raises nothing but a late payment, and a
@@ -384,12 +385,11 @@ def _ready_finding(project_id: int, instalment: payment_rules.Instalment) -> Fin
 
 
 def _decision_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
-    """Under the "ready" kind (a flag kind of its own would need a migration), more severe."""
     return Finding(
         project_id=project_id,
-        kind=FlagKind.INSTALMENT_READY,
+        kind=FlagKind.INSTALMENT_DECISION_NEEDED,
         severity=Severity.MEDIUM,
-        fingerprint=f"{FlagKind.INSTALMENT_READY}:{instalment.key}",
+        fingerprint=f"{FlagKind.INSTALMENT_DECISION_NEEDED}:{instalment.key}",
         explanation=_with_reasons(_DECISION_MESSAGES[instalment.kind], instalment),
     )
 

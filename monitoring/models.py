@@ -21,6 +21,8 @@ class FlagKind(models.TextChoices):
     REPORT_OVERDUE = "report_overdue", _("Periodic report overdue")
     INSTALMENT_READY = "instalment_ready", _("Instalment ready for payment")
     INSTALMENT_BLOCKED = "instalment_blocked", _("Instalment blocked")
+    # Only the consortium's composition holds it: the officer suspends or approves it.
+    INSTALMENT_DECISION_NEEDED = "instalment_decision", _("Instalment needs a decision")
     PAYMENT_LATE = "payment_late", _("Agency payment late")
 
 

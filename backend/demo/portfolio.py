@@ -58,7 +58,8 @@ from backend.grantfile.services import grant_file_import
 from backend.grants.models import ParticipationRole, Project
 from backend.payments.models import Instalment, Payment, Reduction
 from backend.payments.reductions import reduction_create, reduction_letter_sent
-from backend.payments.rules import PREFINANCING, instalment_key, prefinancing_due_on
+from backend.payments.rules import PREFINANCING, instalment_key
+from backend.payments.selectors import schedule_state
 from backend.payments.services import instalment_approve, payment_record
 from backend.reporting.models import (
     Contribution,
@@ -355,7 +356,7 @@ class _Story:
 
     def pay_prefinancing(self) -> None:
         """Approved a week before it is due, paid on the day."""
-        due = prefinancing_due_on(self.project.signed_on, self.project.start_date)
+        due = schedule_state(self.project).get(PREFINANCING).payment_due_on
         self.approve(PREFINANCING, due - _day(7))
         self.pay(PREFINANCING, due)
 

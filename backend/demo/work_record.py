@@ -30,7 +30,8 @@ from django.db import transaction
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
 from backend.payments.models import Instalment, Payment
-from backend.payments.rules import PREFINANCING, prefinancing_due_on
+from backend.payments.rules import PREFINANCING
+from backend.payments.selectors import schedule_state
 from backend.payments.services import instalment_approve, payment_record
 from backend.reporting.models import PeriodicReport, ReportVersion
 from backend.reporting.services import (
@@ -204,7 +205,7 @@ def _pay_prefinancing(project: Project, people: DemoPeople, today: datetime.date
     """The officer approves the pre-financing and the second officer records its payment on
     its due date; both are then dated back to when they would have happened (approved a week
     before)."""
-    due = prefinancing_due_on(project.signed_on, project.start_date)
+    due = schedule_state(project).get(PREFINANCING).payment_due_on
     if due > today:
         return
     instalment = instalment_approve(

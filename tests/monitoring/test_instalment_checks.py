@@ -358,9 +358,12 @@ def test_an_eligibility_breach_found_in_the_same_check_calls_for_the_officer_dec
     ).exists()
     flags = open_flags(demo)
     assert "instalment_blocked:rp1" not in flags
-    decision = flags["instalment_ready:rp1"]
-    assert decision.pk == ready.pk
-    assert decision.severity == "medium"
+    # The "ready" flag gives way to one of its own kind: the officer has a decision to take.
+    assert "instalment_ready:rp1" not in flags
+    ready.refresh_from_db()
+    assert ready.resolution == "auto"
+    decision = flags["instalment_decision:rp1"]
+    assert (decision.kind, decision.severity) == ("instalment_decision", "medium")
     assert decision.explanation["details"]["status"] == "decision_needed"
     assert decision.explanation["details"]["reasons"] == ["consortium_eligible"]
     assert decision.explanation["en"] == (
@@ -382,6 +385,7 @@ def test_an_eligibility_breach_blocks_the_instalment_where_the_rule_set_says_so(
 
     flags = open_flags(demo)
     assert "instalment_ready:rp1" not in flags
+    assert "instalment_decision:rp1" not in flags
     blocked = flags["instalment_blocked:rp1"]
     assert blocked.explanation["details"]["reasons"] == ["consortium_eligible"]
     assert blocked.explanation["en"] == (
@@ -405,7 +409,8 @@ def test_a_suspended_payment_raises_neither_a_decision_nor_a_late_payment(demo, 
     check(demo, at(2026, 1, 5))
 
     flags = open_flags(demo)
-    assert not {"instalment_ready:rp1", "instalment_blocked:rp1", "payment_late:rp1"} & set(flags)
+    held = {"instalment_ready:rp1", "instalment_decision:rp1", "instalment_blocked:rp1"}
+    assert not (held | {"payment_late:rp1"}) & set(flags)
     # Pre-financing is not suspended: still ready and late.
     assert {"instalment_ready:prefinancing", "payment_late:prefinancing"} <= set(flags)
 
