@@ -379,7 +379,8 @@ def deadline(
     stop = paid_on if paid_on is not None else max(today, start)
     stopped, counting = suspended_days(intervals, start, stop)
     due = start + datetime.timedelta(days=days + stopped)
-    late = max(0, (stop - due).days)
+    # Only money the agency owes can be late: nothing due and a recovery never are.
+    late = max(0, (stop - due).days) if amount > 0 else 0
     open_now = paid_on is None and any(i.is_open(today) for i in intervals)
     return Deadline(
         payment_days=days,

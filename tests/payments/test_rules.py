@@ -867,6 +867,14 @@ def test_nothing_due_when_nothing_completed():
     assert render(reason.message, reason.params, "en") == (
         "There is nothing to pay: the amount is EUR 0.00."
     )
+    # Long past the report's receipt and the payment days, nothing to pay is never late.
+    later = schedule(facts, TODAY + datetime.timedelta(days=400))[1]
+    assert (later.status, later.days_late, later.interest, later.payment_late) == (
+        NOTHING_DUE,
+        0,
+        E("0.00"),
+        False,
+    )
 
 
 def test_nothing_due_for_a_balance_of_nothing():
