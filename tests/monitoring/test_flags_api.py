@@ -149,7 +149,7 @@ def _invalid(detail: str, errors: dict[str, list[str]]) -> dict:
                     '"gossip" is not allowed; use one of: eligibility_breach, '
                     "eligibility_review, breach_scheduled, amendment_decision_overdue, "
                     "deliverable_overdue, milestone_overdue, report_overdue, instalment_ready, "
-                    "instalment_blocked, payment_late."
+                    "instalment_blocked, instalment_decision, payment_late."
                 ]
             },
         ),
