@@ -489,6 +489,6 @@ def project_compliance(*, user, project: Project) -> ProjectCompliance:
         resolved_flags=resolved,
         schedule=schedule,
         payments=_payment_lines(schedule),
-        ledger=project_ledger(project.pk, schedule.today),
+        ledger=project_ledger(project.pk, schedule.today, facts=schedule.facts),
         reductions=list(reductions_visible(user=user, project=project)),
     )

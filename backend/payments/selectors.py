@@ -578,11 +578,15 @@ class Ledger:
         return self.accepted_total - self.confirmed_reductions - self.net_paid
 
 
-def project_ledger(project_id: int, today: datetime.date) -> Ledger:
+def project_ledger(
+    project_id: int, today: datetime.date, *, facts: GrantFacts | None = None
+) -> Ledger:
     """The payments, recoveries and confirmed reductions of a project, with its totals, in a
     fixed number of queries. A reduction's amount is what it takes of the accepted total as
-    things stand (the reductions taken in the order they were confirmed)."""
-    facts = grant_facts([project_id], today=today)[project_id]
+    things stand (the reductions taken in the order they were confirmed). ``facts``: the
+    project's payment facts when the caller has read them already (its schedule)."""
+    if facts is None:
+        facts = grant_facts([project_id], today=today)[project_id]
     totals = accepted_totals(facts)
     entries = [
         LedgerEntry(
