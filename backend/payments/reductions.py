@@ -33,7 +33,7 @@ from backend.accounts.permissions import require
 from backend.audit.models import Audience
 from backend.audit.services import event_record
 from backend.common.concurrency import check_version
-from backend.common.dates import BRUSSELS, brussels_today
+from backend.common.dates import brussels_today
 from backend.common.errors import Conflict, InvalidInput
 from backend.common.seam import projects_changed
 from backend.grants.models import Participation, Project
@@ -51,6 +51,7 @@ from .services import (
     _lock,
     _text,
     _to_the_cent,
+    check_day,
 )
 
 ZERO = Decimal(0)
@@ -71,10 +72,6 @@ UPDATE, LETTER, OBSERVATIONS, CONFIRM, WITHDRAW = (
 
 def status_label(status: str) -> str:
     return str(ReductionStatus(status).label)
-
-
-def _day(moment: datetime.datetime) -> datetime.date:
-    return moment.astimezone(BRUSSELS).date()
 
 
 # -- reads -------------------------------------------------------------------------------------
@@ -188,12 +185,7 @@ def check_step_day(
 ) -> datetime.date:
     """A step's date: not in the future, not before ``earliest`` (the previous step's date,
     which ``after`` names)."""
-    if day > today:
-        raise InvalidInput.at(
-            path,
-            _("The date cannot be in the future: today is %(today)s.")
-            % {"today": today.isoformat()},
-        )
+    check_day(day, path, today)
     if day < earliest:
         raise InvalidInput.at(
             path,
@@ -449,7 +441,7 @@ def _last_step(reduction: Reduction) -> tuple[datetime.date, str]:
         return reduction.observations_received_on, _("the observations were received")
     if reduction.letter_sent_on is not None:
         return reduction.letter_sent_on, _("the pre-information letter was sent")
-    return _day(reduction.recorded_at), _("the reduction was recorded")
+    return brussels_today(reduction.recorded_at), _("the reduction was recorded")
 
 
 # -- writes ------------------------------------------------------------------------------------

@@ -92,7 +92,6 @@ DAYS_A_YEAR = Decimal(365)
 # of the entry into force, or 10 days before the start, whichever is later: the Horizon Europe
 # Data Sheet's terms (FFG, above). Not confirmed for CoVE grants by the programme guide.
 DEFAULT_PREFINANCING_PAYMENT_DAYS = 30
-PREFINANCING_AFTER_SIGNATURE_DAYS = DEFAULT_PREFINANCING_PAYMENT_DAYS  # the default only
 PREFINANCING_BEFORE_START_DAYS = 10
 DEFAULT_PAYMENT_DAYS = 90
 
@@ -235,19 +234,6 @@ class GrantFacts:
             DEFAULT_PREFINANCING_PAYMENT_DAYS if kind == PREFINANCING else DEFAULT_PAYMENT_DAYS
         )
         return days.get(kind, default)
-
-    @property
-    def reduction_percent(self) -> Decimal:
-        """The confirmed whole-grant percentage reductions, added up (what the single
-        percentage of earlier versions was)."""
-        return sum(
-            (
-                r.percent
-                for r in self.reductions
-                if r.percent is not None and r.participant is None and r.work_package is None
-            ),
-            ZERO,
-        )
 
 
 # -- the answer --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import require
 from backend.audit.services import event_record
-from backend.common.dates import BRUSSELS, brussels_today
+from backend.common.dates import brussels_today
 from backend.common.errors import Conflict, InvalidInput
 from backend.common.seam import projects_changed
 from backend.grants.eligibility.messages import render
@@ -80,7 +80,7 @@ def _lock(project: Project) -> Project:
 
 
 def _approval_day(instalment: Instalment) -> datetime.date:
-    return instalment.approved_at.astimezone(BRUSSELS).date()
+    return brussels_today(instalment.approved_at)
 
 
 def _conditions_as_stored(conditions) -> list[dict]:
@@ -340,12 +340,7 @@ def check_paid_on(
 ) -> datetime.date:
     """The day the money moved: not in the future, not before the approval."""
     path = "paid_on"
-    if day > today:
-        raise InvalidInput.at(
-            path,
-            _("The date cannot be in the future: today is %(today)s.")
-            % {"today": today.isoformat()},
-        )
+    check_day(day, path, today)
     approved_on = _approval_day(instalment)
     if day < approved_on:
         raise InvalidInput.at(
