@@ -10,8 +10,6 @@ instalment's status does not allow is 409. None of them writes anything. Amounts
 with 2 decimals, in EUR.
 """
 
-from decimal import Decimal
-
 from django.http import Http404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -39,9 +37,10 @@ from backend.payments.permissions import (
     can_view_payments,
 )
 from backend.payments.rules import Instalment as ScheduledInstalment
-from backend.payments.rules import accepted_totals, beneficiary_split, percent_of
+from backend.payments.rules import beneficiary_split
 from backend.payments.selectors import (
     LedgerEntry,
+    LedgerTotals,
     ScheduleState,
     participant_order,
     payment_of,
@@ -458,36 +457,27 @@ def _open_suspensions(project_id: int) -> dict[str, PaymentSuspension]:
     }
 
 
-def _totals(
-    *, cap: Decimal, accepted_total: Decimal, confirmed_reductions: Decimal, net_paid: Decimal
-) -> dict:
-    """The ledger's totals; the balance outstanding is always what is accepted less the
-    confirmed reductions less the net amount paid."""
+def _totals(totals: LedgerTotals) -> dict:
+    """The ledger's totals (``backend.payments.selectors.LedgerTotals``)."""
     return {
-        "cap": cap,
-        "accepted_total": accepted_total,
-        "confirmed_reductions": confirmed_reductions,
-        "net_paid": net_paid,
-        "balance_outstanding": accepted_total - confirmed_reductions - net_paid,
+        "cap": totals.cap,
+        "accepted_total": totals.accepted_total,
+        "confirmed_reductions": totals.confirmed_reductions,
+        "net_paid": totals.net_paid,
+        "balance_outstanding": totals.balance_outstanding,
     }
 
 
 def _schedule(state: ScheduleState, language: str) -> dict:
     facts = state.facts
-    totals = accepted_totals(facts)
     suspensions = _open_suspensions(state.project.pk)
     return {
         "project": state.project.pk,
         "today": state.today,
         "max_grant": facts.max_grant,
         "cap_percent": facts.cap_percent,
-        # The ledger's totals from the facts the schedule read (selectors.project_ledger's).
-        **_totals(
-            cap=percent_of(facts.max_grant, facts.cap_percent),
-            accepted_total=totals.accepted_total,
-            confirmed_reductions=totals.confirmed_reductions,
-            net_paid=state.net_paid,
-        ),
+        # The ledger's totals from the facts and rows the schedule read.
+        **_totals(state.totals),
         "instalments": [
             _instalment(item, state.rows.get(item.key), language, suspensions.get(item.key))
             for item in state.instalments
@@ -501,12 +491,7 @@ def _ledger(project: Project) -> dict:
     return {
         "project": project.pk,
         "today": today,
-        **_totals(
-            cap=ledger.cap,
-            accepted_total=ledger.accepted_total,
-            confirmed_reductions=ledger.confirmed_reductions,
-            net_paid=ledger.net_paid,
-        ),
+        **_totals(ledger),
         "entries": [_entry(entry) for entry in ledger.entries],
     }
 

@@ -5,7 +5,7 @@ work packages, deliverables or payments."""
 import datetime
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from backend.common.dates import BRUSSELS, brussels_today, month_end, month_start
@@ -516,6 +516,11 @@ class ScheduleState:
                 total += payment.signed_amount
         return total
 
+    @property
+    def totals(self) -> "LedgerTotals":  # defined below, with the ledger
+        """The ledger's totals, from the facts and rows read already."""
+        return ledger_totals(self.facts, self.net_paid)
+
     def get(self, key: str) -> ScheduledInstalment | None:
         return next((item for item in self.instalments if item.key == key), None)
 
@@ -561,13 +566,10 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
-class Ledger:
-    """A project's money in one read: the movements in date order, and the totals. The balance
-    outstanding is the accepted total less the confirmed reductions less the net amount paid
-    (negative: to recover)."""
+class LedgerTotals:
+    """A project's money in four figures. The balance outstanding is the accepted total less
+    the confirmed reductions less the net amount paid (negative: to recover)."""
 
-    project_id: int
-    entries: tuple[LedgerEntry, ...]
     accepted_total: Decimal
     confirmed_reductions: Decimal
     net_paid: Decimal
@@ -576,6 +578,25 @@ class Ledger:
     @property
     def balance_outstanding(self) -> Decimal:
         return self.accepted_total - self.confirmed_reductions - self.net_paid
+
+
+def ledger_totals(facts: GrantFacts, net_paid: Decimal) -> LedgerTotals:
+    """The totals of a project's payment facts, given what was paid less what was recovered."""
+    totals = accepted_totals(facts)
+    return LedgerTotals(
+        accepted_total=totals.accepted_total,
+        confirmed_reductions=totals.confirmed_reductions,
+        net_paid=net_paid,
+        cap=percent_of(facts.max_grant, facts.cap_percent),
+    )
+
+
+@dataclass(frozen=True)
+class Ledger(LedgerTotals):
+    """A project's money in one read: the movements in date order, and the totals."""
+
+    project_id: int
+    entries: tuple[LedgerEntry, ...]
 
 
 def project_ledger(
@@ -614,12 +635,7 @@ def project_ledger(
     entries.sort(key=lambda entry: (entry.date, entry.kind != REDUCTION_ENTRY, entry.key))
     net = sum((e.amount for e in entries if e.kind != REDUCTION_ENTRY), ZERO)
     return Ledger(
-        project_id=project_id,
-        entries=tuple(entries),
-        accepted_total=totals.accepted_total,
-        confirmed_reductions=totals.confirmed_reductions,
-        net_paid=net,
-        cap=percent_of(facts.max_grant, facts.cap_percent),
+        project_id=project_id, entries=tuple(entries), **asdict(ledger_totals(facts, net))
     )
 
 
