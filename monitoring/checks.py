@@ -32,6 +32,7 @@ from monitoring.deadlines import (
     reports_not_received,
 )
 from monitoring.flags import Finding, SyncResult, flags_sync
+from monitoring.lifecycle import LIFECYCLE_KINDS, lifecycle_findings
 from monitoring.models import FlagKind, Severity
 
 ELIGIBILITY_KINDS = (
@@ -55,6 +56,7 @@ CHECKED_KINDS = (
     FlagKind.AMENDMENT_DECISION_OVERDUE,
     *OVERDUE_KINDS,
     *INSTALMENT_KINDS,
+    *LIFECYCLE_KINDS,
 )
 # A deliverable or milestone more than this many days late is flagged one step more severe.
 ESCALATE_AFTER_DAYS = 30
@@ -482,6 +484,7 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
     ]
     findings += amendment_findings(snapshots.keys(), today)
     findings += overdue_findings(snapshots.keys(), today)
+    findings += lifecycle_findings(snapshots.keys(), today)
     # The same consortia and today's breaches found above: a breach blocks the instalments now.
     breaches = {project_id: [] for project_id in snapshots}
     for finding in findings:

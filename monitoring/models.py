@@ -24,6 +24,9 @@ class FlagKind(models.TextChoices):
     # Only the consortium's composition holds it: the officer suspends or approves it.
     INSTALMENT_DECISION_NEEDED = "instalment_decision", _("Instalment needs a decision")
     PAYMENT_LATE = "payment_late", _("Agency payment late")
+    TERMINATION_REPORT_OVERDUE = "termination_report_overdue", _("Termination reports overdue")
+    ACCESSION_OVERDUE = "accession_overdue", _("Accession overdue")
+    UNALLOCATED_SHARES = "unallocated_shares", _("Lump-sum shares of a participant that left")
 
 
 class Severity(models.TextChoices):

@@ -16,7 +16,8 @@ from backend.grants.models import Country, Participation, ParticipationRole, Pro
 # Horizon Europe guidance on the corporate Model Grant Agreement that CoVE grants also use (FFG:
 # https://www.ffg.at/en/europe/heu/legal-financial/amendment; KoWi:
 # https://www.kowi.de/en/kowi/proposal-project/project-implementation/grant-agreement/amendments/admendments.aspx).
-# No Erasmus+ source confirms it for CoVE grants.
+# No Erasmus+ source confirms it for CoVE grants: each rule set holds its own
+# (``RuleSet.decision_days``); this is the default of a request that has none.
 DECISION_DAYS = 45
 
 
@@ -25,6 +26,7 @@ class AmendmentStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ChangeKind(models.TextChoices):
@@ -38,6 +40,20 @@ class ChangeKind(models.TextChoices):
         _("Change of an organisation's country"),
     )
     CHANGE_ORGANISATION_TYPES = "change_organisation_types", _("Change of an organisation's types")
+    CHANGE_DURATION = "change_duration", _("Change of the duration and reporting periods")
+    CHANGE_LUMP_SUM_BREAKDOWN = (
+        "change_lump_sum_breakdown",
+        _("Change of the lump-sum breakdown (Annex 2)"),
+    )
+    CHANGE_WORK_PLAN = "change_work_plan", _("Change of the work plan (Annex 1)")
+    SUSPEND_PROJECT = "suspend_project", _("Suspension of the project")
+    RESUME_PROJECT = "resume_project", _("Resumption of the project")
+    TERMINATE_GRANT = "terminate_grant", _("Termination of the grant agreement")
+
+
+class Initiator(models.TextChoices):
+    CONSORTIUM = "consortium", _("The consortium")
+    AGENCY = "agency", _("The agency")
 
 
 ADDITIONS = {
@@ -50,6 +66,20 @@ TARGETED = (
     ChangeKind.CHANGE_COORDINATOR,
     ChangeKind.CHANGE_ORGANISATION_COUNTRY,
     ChangeKind.CHANGE_ORGANISATION_TYPES,
+)
+# Changes of the grant as a whole: no participant, what they change in ``details``.
+PROJECT_LEVEL = (
+    ChangeKind.CHANGE_DURATION,
+    ChangeKind.CHANGE_LUMP_SUM_BREAKDOWN,
+    ChangeKind.CHANGE_WORK_PLAN,
+    ChangeKind.SUSPEND_PROJECT,
+    ChangeKind.RESUME_PROJECT,
+    ChangeKind.TERMINATE_GRANT,
+)
+WITH_DETAILS = (
+    ChangeKind.CHANGE_DURATION,
+    ChangeKind.CHANGE_LUMP_SUM_BREAKDOWN,
+    ChangeKind.CHANGE_WORK_PLAN,
 )
 
 
@@ -99,6 +129,24 @@ class AmendmentRequest(Versioned):
         blank=True,
         help_text=_("Why the officer approved although the consortium is left in breach."),
     )
+    decision_due_on = models.DateField(
+        _("decision due by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The last day for the agency's decision: the rule set's decision days after "
+            "submission, plus the days it waited for information it asked for."
+        ),
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments_withdrawn",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         ordering = ["project", "-created_at", "-id"]
@@ -121,10 +169,33 @@ class AmendmentRequest(Versioned):
                     & Q(decided_at__isnull=False, decided_by__isnull=False)
                 )
                 | (
-                    Q(status__in=[AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED])
+                    Q(
+                        status__in=[
+                            AmendmentStatus.DRAFT,
+                            AmendmentStatus.SUBMITTED,
+                            AmendmentStatus.WITHDRAWN,
+                        ]
+                    )
                     & Q(decided_at__isnull=True, decided_by__isnull=True)
                 ),
                 name="amendment_decided_iff_decision",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=AmendmentStatus.WITHDRAWN)
+                    & Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                )
+                | (
+                    ~Q(status=AmendmentStatus.WITHDRAWN)
+                    & Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                ),
+                name="amendment_withdrawn_iff_withdrawal",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AmendmentStatus.DRAFT)
+                | Q(decision_due_on__isnull=False)
+                | Q(status=AmendmentStatus.WITHDRAWN, submitted_at__isnull=True),
+                name="amendment_submitted_has_decision_date",
             ),
             models.CheckConstraint(
                 condition=Q(override_justification="") | Q(status=AmendmentStatus.APPROVED),
@@ -142,19 +213,84 @@ class AmendmentRequest(Versioned):
             return None
         return timezone.localtime(self.submitted_at, BRUSSELS).date()
 
-    @property
-    def decision_due_on(self) -> datetime.date | None:
-        """The last day on which the agency can decide: ``DECISION_DAYS`` after submission
-        (Horizon Europe guidance, not confirmed for CoVE grants)."""
-        submitted_on = self.submitted_on
-        if submitted_on is None:
-            return None
-        return submitted_on + datetime.timedelta(days=DECISION_DAYS)
-
     def is_deemed_rejected(self, today: datetime.date) -> bool:
         """A submitted request with no decision once its decision date has passed counts as
-        rejected (``DECISION_DAYS``): the consortium has to launch it again."""
-        return self.status == AmendmentStatus.SUBMITTED and today > self.decision_due_on
+        rejected: the consortium has to launch it again. While the agency waits for
+        information it asked for, the decision period stands still (``decision_due_on`` moves
+        on when the answer comes), so a question still open never lets it lapse."""
+        return (
+            self.status == AmendmentStatus.SUBMITTED
+            and self.decision_due_on is not None
+            and today > self.decision_due_on
+            and not self.awaiting_information
+        )
+
+    @property
+    def awaiting_information(self) -> bool:
+        """The agency asked for information that has not come yet (uses prefetched
+        ``information_requests`` when present)."""
+        return any(item.answered_at is None for item in self.information_requests.all())
+
+
+class InformationRequest(models.Model):
+    """The agency asks the consortium for information on a submitted request: the decision
+    period stands still from the question until the answer."""
+
+    request = models.ForeignKey(
+        AmendmentRequest,
+        on_delete=models.CASCADE,
+        related_name="information_requests",
+        verbose_name=_("amendment request"),
+    )
+    question = models.TextField(_("question"))
+    asked_at = models.DateTimeField(_("asked at"))
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    paused_days = models.PositiveSmallIntegerField(
+        _("days the decision period stood still"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["request", "asked_at", "id"]
+        verbose_name = _("request for information")
+        verbose_name_plural = _("requests for information")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(answered_at__isnull=True),
+                name="information_request_one_open",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(answered_at__isnull=True)
+                    & Q(answered_by__isnull=True, paused_days__isnull=True)
+                    & Q(answer="")
+                )
+                | (
+                    Q(answered_at__isnull=False)
+                    & Q(answered_by__isnull=False, paused_days__isnull=False)
+                    & ~Q(answer="")
+                ),
+                name="information_request_answered_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} question {self.pk}"
 
 
 class AmendmentChange(models.Model):
@@ -211,6 +347,13 @@ class AmendmentChange(models.Model):
         verbose_name=_("new country"),
     )
     new_types = models.JSONField(_("new types"), null=True, blank=True)
+    # A termination: who asked for it (the consortium or the agency); it sets the deadline of
+    # the termination reports.
+    initiated_by = models.CharField(
+        _("initiated by"), max_length=10, choices=Initiator, default=Initiator.CONSORTIUM
+    )
+    # Changes of the grant as a whole: what they change, as their kind describes it.
+    details = models.JSONField(_("details"), null=True, blank=True)
 
     class Meta:
         ordering = ["request", "position"]
@@ -235,8 +378,24 @@ class AmendmentChange(models.Model):
                     Q(kind__in=TARGETED)
                     & Q(participation__isnull=False, pic="", legal_name="", short_name="")
                     & Q(country__isnull=True, types__isnull=True)
+                )
+                | (
+                    Q(kind__in=PROJECT_LEVEL)
+                    & Q(participation__isnull=True, pic="", legal_name="", short_name="")
+                    & Q(country__isnull=True, types__isnull=True)
+                    & Q(new_country__isnull=True, new_types__isnull=True)
                 ),
-                name="amendment_change_addition_or_target",
+                name="amendment_change_addition_target_or_project",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind__in=WITH_DETAILS) & Q(details__isnull=False))
+                | (~Q(kind__in=WITH_DETAILS) & Q(details__isnull=True)),
+                name="amendment_change_details_iff_kind_has_them",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ChangeKind.TERMINATE_PARTICIPATION)
+                | Q(initiated_by=Initiator.CONSORTIUM),
+                name="amendment_change_initiator_only_for_terminations",
             ),
             models.CheckConstraint(
                 condition=(

@@ -4,18 +4,21 @@
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from backend.amendments.permissions import can_see_drafts
-from backend.common.dates import BRUSSELS
+from backend.common.dates import brussels_today
 from backend.grants.eligibility.facts import Restriction
 from backend.grants.models import Country, Organisation, Project
 from backend.grants.selectors import consortia
+from backend.payments.selectors import grant_facts
 
 from .errors import AmendmentInvalid, FieldError
-from .models import DECISION_DAYS, AmendmentChange, AmendmentRequest, AmendmentStatus
-from .validation import ChangeInput, check_changes, mentioned_pics
+from .kinds import handler_for
+from .models import AmendmentChange, AmendmentRequest, AmendmentStatus, InformationRequest
+from .money import facts_with, money_what_if
+from .validation import ChangeInput, check_changes, mentioned_kinds, mentioned_pics
 from .whatif import AmendmentContext, KnownOrganisation, planned_changes, what_if
 
 
@@ -23,9 +26,9 @@ def _with_changes(requests: QuerySet[AmendmentRequest]) -> QuerySet[AmendmentReq
     changes = AmendmentChange.objects.select_related("participation", "affiliated_to").order_by(
         "position"
     )
-    return requests.select_related("created_by", "submitted_by", "decided_by").prefetch_related(
-        Prefetch("changes", queryset=changes)
-    )
+    return requests.select_related(
+        "created_by", "submitted_by", "decided_by", "withdrawn_by"
+    ).prefetch_related(Prefetch("changes", queryset=changes), "information_requests")
 
 
 def amendment_list(*, user, project: Project) -> QuerySet[AmendmentRequest]:
@@ -43,9 +46,12 @@ def amendment_get(*, user, project: Project, amendment_id: int) -> AmendmentRequ
     return amendment_list(user=user, project=project).filter(pk=amendment_id).first()
 
 
-def amendment_context(*, project_id: int, pics: Iterable[str] = ()) -> AmendmentContext:
-    """The project's consortium and rule set, the known countries, and what the record knows of
-    the organisations with these PICs."""
+def amendment_context(
+    *, project_id: int, pics: Iterable[str] = (), kinds: Iterable[str] = ()
+) -> AmendmentContext:
+    """The project's consortium and rule set, the known countries, what the record knows of
+    the organisations with these PICs, and what the handlers of these kinds of change of the
+    grant as a whole need from it."""
     consortium, rules = consortia([project_id])[project_id]
     organisations = {
         organisation.pic: KnownOrganisation(
@@ -67,6 +73,15 @@ def amendment_context(*, project_id: int, pics: Iterable[str] = ()) -> Amendment
         rules=rules,
         countries=frozenset(Country.objects.values_list("code", flat=True)),
         organisations=organisations,
+        records={kind: handler_for(kind).load(project_id) for kind in sorted(set(kinds))},
+    )
+
+
+def context_for(project_id: int, changes: Iterable[ChangeInput]) -> AmendmentContext:
+    """The context that checking and trying out these changes needs."""
+    changes = list(changes)
+    return amendment_context(
+        project_id=project_id, pics=mentioned_pics(changes), kinds=mentioned_kinds(changes)
     )
 
 
@@ -83,6 +98,8 @@ def change_as_input(change: AmendmentChange) -> dict:
         "country": change.country_id or change.new_country_id,
         "types": change.types if change.new_types is None else change.new_types,
         "affiliated_to": change.affiliated_to.short_name if change.affiliated_to_id else None,
+        "initiated_by": change.initiated_by,
+        "details": change.details,
     }
 
 
@@ -95,13 +112,29 @@ def changes_what_if(*, project: Project, changes: list[ChangeInput]) -> dict:
     """The what-if of changes sent as input: checked (AmendmentInvalid), tried, not saved."""
     if not changes:
         raise AmendmentInvalid([FieldError("changes", _("Give at least one change."))])
-    context = amendment_context(project_id=project.pk, pics=mentioned_pics(changes))
+    context = context_for(project.pk, changes)
     validated = check_changes(changes, context)
-    return what_if(
+    return validated_what_if(project.pk, context, validated)
+
+
+def validated_what_if(
+    project_id: int, context: AmendmentContext, validated: list, today=None
+) -> dict:
+    """The what-if of checked changes: eligibility over time and, when changes of the grant
+    as a whole touch it, the money (``money.money_what_if``)."""
+    result = what_if(
         context.consortium,
         context.rules,
-        planned_changes(validated, context.consortium, context.organisations),
+        planned_changes(validated, context.consortium, context.organisations, context.records),
+        effective_on=min(values["effective_on"] for values in validated),
     )
+    money = None
+    if context.records:
+        today = today or brussels_today()
+        before = grant_facts([project_id], today=today)[project_id]
+        money = money_what_if(before, facts_with(before, validated, context.records), today)
+    result["money"] = money
+    return result
 
 
 def amendment_what_if(amendment: AmendmentRequest) -> tuple[dict | None, list[FieldError]]:
@@ -125,12 +158,11 @@ def amendments_past_decision_date(
 ) -> QuerySet[AmendmentRequest]:
     """Submitted requests with no decision after the decision period: they count as rejected
     (``AmendmentRequest.is_deemed_rejected``). For the watchers, which flag them."""
-    last_day = today - datetime.timedelta(days=DECISION_DAYS + 1)
-    cutoff = datetime.datetime.combine(
-        last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=BRUSSELS
-    )
+    # A request waiting for information it was asked for does not lapse meanwhile.
     requests = AmendmentRequest.objects.filter(
-        Q(status=AmendmentStatus.SUBMITTED) & Q(submitted_at__lt=cutoff)
+        Q(status=AmendmentStatus.SUBMITTED) & Q(decision_due_on__lt=today)
+    ).exclude(
+        Exists(InformationRequest.objects.filter(request=OuterRef("pk"), answered_at__isnull=True))
     )
     if project_ids is not None:
         requests = requests.filter(project_id__in=list(project_ids))

@@ -25,25 +25,19 @@ from backend.common.dates import brussels_today
 from backend.common.seam import projects_changed
 from backend.grants.eligibility.messages import rule_label
 from backend.grants.models import (
-    Organisation,
-    OrganisationType,
-    Participation,
-    ParticipationRole,
     Project,
 )
 
+from .apply import apply_changes_to_record
 from .errors import AmendmentConflict, AmendmentInvalid, FieldError
 from .models import (
-    ADDITIONS,
-    DECISION_DAYS,
     AmendmentChange,
     AmendmentRequest,
     AmendmentStatus,
-    ChangeKind,
 )
 from .permissions import can_decide, can_propose
-from .selectors import amendment_context, stored_change_input
-from .validation import ChangeInput, check_changes, mentioned_pics
+from .selectors import context_for, stored_change_input
+from .validation import ChangeInput, check_changes
 from .whatif import breached_rules, breaches, planned_changes, what_if
 
 # Which status each step starts from: the transition table.
@@ -76,10 +70,10 @@ def step_check(amendment: AmendmentRequest, step: str, today: datetime.date | No
     if step == "approve" and amendment.is_deemed_rejected(today or brussels_today()):
         raise AmendmentConflict(
             _(
-                "No decision was taken by %(date)s, %(days)s days after submission: the "
+                "No decision was taken by %(date)s, the end of the decision period: the "
                 "request counts as rejected and has to be launched again."
             )
-            % {"date": amendment.decision_due_on.isoformat(), "days": DECISION_DAYS}
+            % {"date": amendment.decision_due_on.isoformat()}
         )
 
 
@@ -131,8 +125,7 @@ def _record(
 
 
 def _validated(project: Project, changes: Sequence[ChangeInput]) -> list[dict]:
-    context = amendment_context(project_id=project.pk, pics=mentioned_pics(changes))
-    return check_changes(changes, context)
+    return check_changes(changes, context_for(project.pk, changes))
 
 
 def amendment_create(
@@ -205,7 +198,7 @@ def _checked_again(amendment: AmendmentRequest, rows: list[AmendmentChange]):
     """The stored changes checked against the record as it stands now (it may have changed
     since the draft): the context and the validated changes."""
     inputs = [stored_change_input(row) for row in rows]
-    context = amendment_context(project_id=amendment.project_id, pics=mentioned_pics(inputs))
+    context = context_for(amendment.project_id, inputs)
     return context, check_changes(inputs, context)
 
 
@@ -227,6 +220,9 @@ def amendment_submit(*, request: AmendmentRequest, user) -> AmendmentRequest:
         amendment.status = AmendmentStatus.SUBMITTED
         amendment.submitted_by = user
         amendment.submitted_at = timezone.now()
+        amendment.decision_due_on = amendment.submitted_on + datetime.timedelta(
+            days=request.project.call.ruleset.decision_days
+        )
         amendment.full_clean()
         amendment.save()
         _record(
@@ -273,12 +269,17 @@ def amendment_approve(
             result = what_if(
                 context.consortium,
                 context.rules,
-                planned_changes(validated, context.consortium, context.organisations),
+                planned_changes(
+                    validated, context.consortium, context.organisations, context.records
+                ),
+                effective_on=min(row.effective_on for row in rows),
             )
             breached = breaches(result)
             if breached and not override:
                 raise AmendmentInvalid([_override_needed(breached)])
-            changed = _apply(project, rows)
+            changed = apply_changes_to_record(
+                project, rows, user=user, records=context.records, amendment=amendment
+            )
             _decide(
                 amendment,
                 user,
@@ -359,94 +360,3 @@ def amendment_reject(*, request: AmendmentRequest, user, note: str) -> Amendment
         )
         projects_changed([amendment.project_id], reason="amendment rejected")
     return amendment
-
-
-# -- applying an approved request to the record ------------------------------------------------
-
-
-def _apply(project: Project, rows: list[AmendmentChange]) -> set[int]:
-    """Every change, in order; returns the projects whose record changed."""
-    changed = {project.pk}
-    position = (
-        Participation.objects.filter(project=project)
-        .order_by("-position")
-        .values_list("position", flat=True)
-        .first()
-        or 0
-    )
-    for row in rows:
-        if row.kind in ADDITIONS:
-            position += 1
-            _add_participation(project, row, position)
-        elif row.kind == ChangeKind.TERMINATE_PARTICIPATION:
-            _end_participation(row)
-        elif row.kind == ChangeKind.CHANGE_COORDINATOR:
-            _change_coordinator(project, row)
-        elif row.kind in (
-            ChangeKind.CHANGE_ORGANISATION_COUNTRY,
-            ChangeKind.CHANGE_ORGANISATION_TYPES,
-        ):
-            changed |= _change_organisation(row)
-        else:  # pragma: no cover - the kinds are closed by a database constraint
-            raise ValueError(f"unknown kind of change: {row.kind!r}")
-    return changed
-
-
-def _add_participation(project: Project, row: AmendmentChange, position: int) -> Participation:
-    organisation = Organisation.objects.filter(pic=row.pic).first()
-    if organisation is None:
-        organisation = Organisation(
-            pic=row.pic,
-            legal_name=row.legal_name,
-            short_name=row.short_name,
-            country_id=row.country_id,
-        )
-        organisation.full_clean()
-        organisation.save()
-        OrganisationType.objects.bulk_create(
-            OrganisationType(organisation=organisation, code=code) for code in row.types
-        )
-    participation = Participation(
-        project=project,
-        organisation=organisation,
-        short_name=row.short_name,
-        role=ADDITIONS[row.kind],
-        joined_on=row.effective_on,
-        affiliated_to_id=row.affiliated_to_id,
-        position=position,
-    )
-    participation.full_clean()
-    participation.save()
-    return participation
-
-
-def _end_participation(row: AmendmentChange) -> None:
-    """The effective date is the last day of the participation."""
-    Participation.objects.filter(pk=row.participation_id).update(left_on=row.effective_on)
-
-
-def _change_coordinator(project: Project, row: AmendmentChange) -> None:
-    # The database holds one open coordinator per project: step the old one down first. Like
-    # the engine's ChangeCoordinator, the role is not dated: the record shows the new roles.
-    Participation.objects.filter(project=project, role=ParticipationRole.COORDINATOR).exclude(
-        pk=row.participation_id
-    ).update(role=ParticipationRole.BENEFICIARY)
-    Participation.objects.filter(pk=row.participation_id).update(role=ParticipationRole.COORDINATOR)
-
-
-def _change_organisation(row: AmendmentChange) -> set[int]:
-    """Change the organisation's country or types; returns every project it takes part in,
-    whose eligibility may change with it."""
-    organisation = row.participation.organisation
-    if row.kind == ChangeKind.CHANGE_ORGANISATION_COUNTRY:
-        organisation.country_id = row.new_country_id
-        organisation.full_clean()
-        organisation.save(update_fields=["country"])
-    else:
-        organisation.type_entries.all().delete()
-        OrganisationType.objects.bulk_create(
-            OrganisationType(organisation=organisation, code=code) for code in row.new_types
-        )
-    return set(
-        Participation.objects.filter(organisation=organisation).values_list("project_id", flat=True)
-    )

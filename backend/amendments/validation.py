@@ -26,8 +26,9 @@ from backend.grants.eligibility.facts import BENEFICIARY, FULL_PARTNER_ROLES, Pa
 from backend.grants.rules import differences_from_record
 
 from .errors import AmendmentInvalid, FieldError
-from .models import TARGETED, ChangeKind
-from .whatif import AmendmentContext, planned_change
+from .kinds import handler_for
+from .models import PROJECT_LEVEL, TARGETED, ChangeKind, Initiator
+from .whatif import AmendmentContext, planned_changes
 
 PIC_PATTERN = r"^[0-9]{9}$"
 
@@ -39,7 +40,7 @@ KIND_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # kind: (required, option
         {"legal_name", "country", "types"},
     ),
     ChangeKind.ADD_ASSOCIATED_PARTNER: ({"pic", "short_name"}, {"legal_name", "country", "types"}),
-    ChangeKind.TERMINATE_PARTICIPATION: ({"participant"}, set()),
+    ChangeKind.TERMINATE_PARTICIPATION: ({"participant"}, {"initiated_by"}),
     ChangeKind.CHANGE_COORDINATOR: ({"participant"}, set()),
     ChangeKind.CHANGE_ORGANISATION_COUNTRY: ({"participant", "country"}, set()),
     ChangeKind.CHANGE_ORGANISATION_TYPES: ({"participant", "types"}, set()),
@@ -52,7 +53,19 @@ OPTIONAL_FIELDS = (
     "country",
     "types",
     "affiliated_to",
+    "initiated_by",
+    "details",
 )
+
+
+def kind_fields(kind: str) -> tuple[set[str], set[str]]:
+    """The fields a kind of change needs and may take: (required, optional)."""
+    if kind in KIND_FIELDS:
+        return KIND_FIELDS[kind]
+    handler = handler_for(kind)
+    if handler is None:
+        return set(), set()
+    return set(handler.required), set(handler.optional)
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class ChangeInput:
     country: str | None = None
     types: tuple[str, ...] | None = None
     affiliated_to: str | None = None
+    initiated_by: str | None = None
+    details: dict | None = None  # changes of the grant as a whole: what they change
 
     def __post_init__(self):
         for name in OPTIONAL_FIELDS:
@@ -84,7 +99,7 @@ class ChangeInput:
 def shape_errors(change: ChangeInput) -> dict[str, str]:
     """A PIC not of 9 digits, the fields the change's kind needs but lacks, and those it gives
     but the kind does not use: {field: message}."""
-    required, optional = KIND_FIELDS[change.kind]
+    required, optional = kind_fields(change.kind)
     given = change.given()
     errors = {}
     if change.pic is not None and not re.match(PIC_PATTERN, change.pic):
@@ -99,6 +114,12 @@ def shape_errors(change: ChangeInput) -> dict[str, str]:
 def mentioned_pics(changes: Iterable[ChangeInput]) -> set[str]:
     """The PICs the changes mention (to load what the record knows of them)."""
     return {change.pic for change in changes if change.pic}
+
+
+def mentioned_kinds(changes: Iterable[ChangeInput]) -> set[str]:
+    """The kinds of change of the grant as a whole among the changes (to load what their
+    handlers need from the record)."""
+    return {str(change.kind) for change in changes if change.kind in PROJECT_LEVEL}
 
 
 def _quoted(value: str) -> str:
@@ -130,12 +151,15 @@ class _Checker:
 
     def run(self, changes: Iterable[ChangeInput]) -> list[dict]:
         validated = []
+        self.validated = validated
         for index, change in enumerate(changes):
             values = self.check(index, change)
             if values is not None:
                 validated.append(values)
-                planned = planned_change(values, self.working, self.context.organisations)
-                self.working = apply_changes(self.working, [planned.change])
+                planned = planned_changes(
+                    [values], self.working, self.context.organisations, self.context.records
+                )
+                self.working = apply_changes(self.working, [p.change for p in planned])
         if self.errors:
             raise AmendmentInvalid(self.errors)
         return validated
@@ -160,16 +184,30 @@ class _Checker:
             "affiliated_to_id": None,
             "new_country_id": None,
             "new_types": None,
+            "initiated_by": change.initiated_by or Initiator.CONSORTIUM,
+            "details": None,
         }
-        if change.kind in TARGETED:
+        if change.initiated_by is not None and change.initiated_by not in Initiator.values:
+            self.error(
+                "initiated_by",
+                _("Give %(values)s.") % {"values": ", ".join(Initiator.values)},
+            )
+        if change.kind in PROJECT_LEVEL:
+            handler = handler_for(change.kind)
+            values["details"] = handler.check(
+                change, self.context.records.get(str(change.kind)), self, list(self.validated)
+            )
+        elif change.kind in TARGETED:
             self.check_targeted(change, values)
         else:
             self.check_addition(change, values)
         self.errors.extend(self.found)
         return None if self.found else values
 
-    def error(self, field: str, message: str) -> None:
-        self.found.append(FieldError.at(("changes", self.index, field), message))
+    def error(self, field: str | tuple, message: str) -> None:
+        """An error on a field of the change, or on a path under it (a tuple)."""
+        path = field if isinstance(field, tuple) else (field,)
+        self.found.append(FieldError.at(("changes", self.index, *path), message))
 
     def check_in_life(self) -> None:
         start, end = self.consortium.start_date, self.consortium.end_date

@@ -9,12 +9,15 @@ consortium by their participation id, organisations the project does not yet hol
 
 Effective dates: an addition joins on its date; a termination's date is the LAST day of the
 participation, like ``left_on`` in the grant file, so its consequence shows from the next day; a
-change of coordinator or of an organisation's country or types holds from its date on.
+change of coordinator or of an organisation's country or types holds from its date on (earlier
+days keep the earlier values). A change of the grant as a whole says what it does through its
+kind's handler (``kinds``).
 """
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from backend.grants.eligibility.changes import (
     AddParticipant,
@@ -28,7 +31,8 @@ from backend.grants.eligibility.engine import TimelineEntry, Verdict, evaluate, 
 from backend.grants.eligibility.facts import Consortium, Participant, Restriction, RuleSetFacts
 from backend.grants.eligibility.messages import timeline_as_list, verdict_as_dict
 
-from .models import ADDITIONS, ChangeKind
+from .kinds import handler_for
+from .models import ADDITIONS, PROJECT_LEVEL, ChangeKind
 
 _ONE_DAY = datetime.timedelta(days=1)
 CHANGE_FIELDS = (
@@ -43,6 +47,8 @@ CHANGE_FIELDS = (
     "affiliated_to_id",
     "new_country_id",
     "new_types",
+    "initiated_by",
+    "details",
 )
 
 
@@ -65,21 +71,16 @@ class AmendmentContext:
     rules: RuleSetFacts
     countries: frozenset[str]  # every known country code
     organisations: Mapping[str, KnownOrganisation]  # by PIC: those the changes name
+    # What the handlers of the changes of the grant as a whole read from the record, by kind.
+    records: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class PlannedChange:
-    """An engine change with the date it takes effect."""
+    """An engine change with the date it takes effect (the change carries it too)."""
 
     effective_on: datetime.date
     change: Change
-
-    @property
-    def carries_its_date(self) -> bool:
-        """Additions and terminations carry their dates into the consortium (joined_on,
-        left_on); a change of coordinator or organisation has none there, so it is applied
-        only to the days from its effective date on."""
-        return isinstance(self.change, AddParticipant | EndParticipation)
 
 
 def change_fields(change) -> dict:
@@ -142,59 +143,76 @@ def planned_change(
     if kind == ChangeKind.TERMINATE_PARTICIPATION:
         return PlannedChange(effective_on, EndParticipation(target.key, left_on=effective_on))
     if kind == ChangeKind.CHANGE_COORDINATOR:
-        return PlannedChange(effective_on, ChangeCoordinator(target.key))
+        return PlannedChange(effective_on, ChangeCoordinator(target.key, effective_on))
     if kind == ChangeKind.CHANGE_ORGANISATION_COUNTRY:
         return PlannedChange(
-            effective_on, ChangeOrganisation(target.pic, country=fields["new_country_id"])
+            effective_on,
+            ChangeOrganisation(
+                target.pic, country=fields["new_country_id"], effective_on=effective_on
+            ),
         )
     if kind == ChangeKind.CHANGE_ORGANISATION_TYPES:
         return PlannedChange(
-            effective_on, ChangeOrganisation(target.pic, types=frozenset(fields["new_types"]))
+            effective_on,
+            ChangeOrganisation(
+                target.pic, types=frozenset(fields["new_types"]), effective_on=effective_on
+            ),
         )
     raise ValueError(f"unknown kind of change: {kind!r}")
 
 
 def planned_changes(
-    changes: Iterable, consortium: Consortium, organisations: Mapping[str, KnownOrganisation]
+    changes: Iterable,
+    consortium: Consortium,
+    organisations: Mapping[str, KnownOrganisation],
+    records: Mapping[str, Any] | None = None,
 ) -> list[PlannedChange]:
-    return [planned_change(change, consortium, organisations) for change in changes]
+    """The changes in the engine's terms; a change of the grant as a whole gives what its
+    kind's handler says (perhaps nothing)."""
+    planned = []
+    for change in changes:
+        fields = change_fields(change)
+        if fields["kind"] in PROJECT_LEVEL:
+            handler = handler_for(fields["kind"])
+            record = (records or {}).get(str(fields["kind"]))
+            planned.extend(
+                PlannedChange(fields["effective_on"], engine_change)
+                for engine_change in handler.consortium_changes(fields, record)
+            )
+        else:
+            planned.append(planned_change(change, consortium, organisations))
+    return planned
 
 
 def consortium_on(
-    consortium: Consortium, changes: Sequence[PlannedChange], day: datetime.date
+    consortium: Consortium, changes: Sequence[PlannedChange], day: datetime.date | None = None
 ) -> Consortium:
-    """The consortium as it stands on ``day`` and after with the changes in effect by then."""
-    return apply_changes(
-        consortium,
-        [c.change for c in changes if c.carries_its_date or c.effective_on <= day],
-    )
+    """The consortium with the changes (each carries its date, so the day is not needed)."""
+    return apply_changes(consortium, [c.change for c in changes])
 
 
 def what_if(
-    consortium: Consortium, rules: RuleSetFacts, changes: Sequence[PlannedChange]
+    consortium: Consortium,
+    rules: RuleSetFacts,
+    changes: Sequence[PlannedChange],
+    effective_on: datetime.date | None = None,
 ) -> dict[str, object]:
     """The verdict on the earliest effective date without and with the changes, and every later
     date up to the project's end on which the verdict with the changes changes.
+    ``effective_on``: the request's earliest date, when some of its changes do nothing to the
+    consortium (they give no PlannedChange).
 
     Returns {"effective_on": date, "verdict_before": Verdict, "verdict": Verdict,
     "changes_over_time": [TimelineEntry, ...]} (the first entry is the effective date).
     """
-    if not changes:
+    dates = [change.effective_on for change in changes]
+    if effective_on is not None:
+        dates.append(effective_on)
+    if not dates:
         raise ValueError("a what-if needs at least one change")
-    first = min(change.effective_on for change in changes)
-    # The timeline is made of stretches: a new one starts where an undated change takes
-    # effect, so a change of coordinator effective later is not read into earlier days.
-    starts = sorted(
-        {first}
-        | {c.effective_on for c in changes if not c.carries_its_date and c.effective_on > first}
-    )
-    entries: list[TimelineEntry] = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] - _ONE_DAY if index + 1 < len(starts) else None
-        changed = consortium_on(consortium, changes, start)
-        for entry in timeline(changed, rules, start=start, end=end):
-            if not entries or entry.verdict.signature() != entries[-1].verdict.signature():
-                entries.append(entry)
+    first = min(dates)
+    changed = consortium_on(consortium, changes)
+    entries = timeline(changed, rules, start=first)
     return {
         "effective_on": first,
         "verdict_before": evaluate(consortium, rules, first),
@@ -219,4 +237,5 @@ def what_if_as_dict(result: Mapping[str, object], language: str = "en") -> dict:
         "verdict": verdict_as_dict(result["verdict"], language),
         "changes_over_time": timeline_as_list(result["changes_over_time"], language),
         "breach_dates": [entry.starts_on.isoformat() for entry in breaches(result)],
+        "money": result.get("money"),
     }

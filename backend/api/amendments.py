@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.amendments.models import ChangeKind
+from backend.amendments.models import ChangeKind, Initiator
 from backend.amendments.permissions import can_decide, can_propose, can_try_changes
 from backend.amendments.selectors import (
     amendment_get,
@@ -132,6 +132,20 @@ class ChangeInputSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Affiliated entities: the short name of the beneficiary or coordinator.",
     )
+    initiated_by = serializers.ChoiceField(
+        choices=Initiator.choices,
+        required=False,
+        allow_null=True,
+        help_text="terminate_participation: who asked for it, the consortium (default) or the "
+        "agency; it sets the deadline of the termination reports.",
+    )
+    details = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text="Changes of the grant as a whole (change_duration, change_lump_sum_breakdown, "
+        "change_work_plan): what they change, as the README's amendment section describes "
+        "for each kind.",
+    )
 
     class Meta:
         list_serializer_class = ChangeListSerializer
@@ -193,6 +207,12 @@ class WhatIfSerializer(serializers.Serializer):
         help_text="The dates of changes_over_time from which the consortium would be in "
         "breach; approving then needs an override justification.",
     )
+    money = serializers.JSONField(
+        allow_null=True,
+        help_text="Changes of the grant as a whole: the maximum grant, each instalment (due "
+        "date and projected amount) and each participant's lump-sum shares, before and after; "
+        "null when the changes touch no money.",
+    )
 
 
 class ChangeOutputSerializer(serializers.Serializer):
@@ -211,6 +231,8 @@ class ChangeOutputSerializer(serializers.Serializer):
         help_text="An addition's types, or an organisation's new types."
     )
     affiliated_to = serializers.CharField(source="affiliated_to.short_name", allow_null=True)
+    initiated_by = serializers.CharField()
+    details = serializers.JSONField(allow_null=True)
 
     def get_country(self, change) -> str | None:
         return change.country_id or change.new_country_id

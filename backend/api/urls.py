@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("backend.api.routes.accounts")),
     path("", include("backend.api.routes.payments")),
     path("", include("backend.api.routes.tokens")),
+    path("", include("backend.api.routes.organisations")),
+    path("", include("backend.api.routes.terminations")),
+    path("", include("backend.api.routes.accessions")),
     path("grants/import", grants_apis.GrantImportApi.as_view(), name="grant-import"),
     path("projects/", grants_apis.ProjectListApi.as_view(), name="project-list"),
     path(

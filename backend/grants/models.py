@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -138,6 +139,40 @@ class RuleSet(models.Model):
         default=Decimal("3.50"),
         validators=PERCENT_VALIDATORS,
     )
+    # The grant's life: amendments, accessions and terminations. The Horizon Europe guidance on
+    # the corporate grant agreement gives 45 days for a decision; nothing confirms it, nor the
+    # accession deadline, for CoVE grants: both are data.
+    decision_days = models.PositiveSmallIntegerField(
+        _("days the agency has to decide on an amendment"),
+        default=45,
+        help_text=_("Counted from submission; no decision by then counts as a rejection."),
+    )
+    accession_days = models.PositiveSmallIntegerField(
+        _("days a new beneficiary has to accede"),
+        default=60,
+        help_text=_("Counted from the approval of the amendment that adds it."),
+    )
+    termination_report_days = models.PositiveSmallIntegerField(
+        _("days for the termination reports (termination asked by the consortium)"),
+        default=30,
+        help_text=_("Counted from the last day of the participation."),
+    )
+    agency_termination_report_days = models.PositiveSmallIntegerField(
+        _("days for the termination reports (termination decided by the agency)"),
+        default=60,
+    )
+    termination_report_skip_days = models.PositiveSmallIntegerField(
+        _("no termination reports when a periodic report is due within (days)"),
+        default=30,
+    )
+    oct_counts_as_member_state = models.BooleanField(
+        _("an overseas country or territory counts as its Member State"),
+        default=False,
+        help_text=_(
+            "Whether a participant from an overseas country or territory counts as one from "
+            "the Member State it is linked to; either way its participation is reviewed."
+        ),
+    )
 
     class Meta:
         ordering = ["key"]
@@ -246,6 +281,15 @@ class Country(models.Model):
 
     code = models.CharField(_("code"), max_length=2, primary_key=True)
     name = models.CharField(_("name"), max_length=100)
+    oct_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="overseas",
+        verbose_name=_("overseas country or territory of"),
+        help_text=_("For an overseas country or territory: the Member State it is linked to."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -421,6 +465,21 @@ class Project(models.Model):
     signed_on = models.DateField(_("signed on"))
     start_date = models.DateField(_("start date"))
     duration_months = models.PositiveSmallIntegerField(_("duration (months)"))
+    signed_duration_months = models.PositiveSmallIntegerField(
+        _("duration signed (months)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The duration the grant agreement was signed with, when an amendment changed it; "
+            "empty: unchanged."
+        ),
+    )
+    terminated_on = models.DateField(
+        _("grant terminated on"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of a grant agreement terminated early."),
+    )
     max_grant_eur = models.DecimalField(_("maximum grant (EUR)"), max_digits=12, decimal_places=2)
     prefinancing_percent = models.DecimalField(
         _("pre-financing (percent of the maximum grant)"),
@@ -482,6 +541,13 @@ class Project(models.Model):
     def end_date(self) -> datetime.date:
         return month_end(self.start_date, self.duration_months)
 
+    @property
+    def last_day(self) -> datetime.date:
+        """The last day of the action: its end, or the termination of the grant if earlier."""
+        if self.terminated_on is not None and self.terminated_on < self.end_date:
+            return self.terminated_on
+        return self.end_date
+
     def month_end(self, month: int) -> datetime.date:
         """The last day of the project's n-th month: its deadline for that month."""
         return month_end(self.start_date, month)
@@ -496,6 +562,12 @@ class ParticipationRole(models.TextChoices):
     BENEFICIARY = "beneficiary", _("Beneficiary (full partner)")
     AFFILIATED_ENTITY = "affiliated_entity", _("Affiliated entity")
     ASSOCIATED_PARTNER = "associated_partner", _("Associated partner")
+
+
+class Accession(models.TextChoices):
+    ACCEDED = "acceded", _("Acceded")
+    PENDING = "pending", _("Pending accession")
+    NOT_ACCEDED = "not_acceded", _("Did not accede")
 
 
 class Participation(models.Model):
@@ -527,6 +599,13 @@ class Participation(models.Model):
         verbose_name=_("affiliated to"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # A beneficiary or affiliated entity added by amendment takes part once it accedes to the
+    # grant agreement: it counts from its accession date, not before.
+    accession = models.CharField(
+        _("accession"), max_length=12, choices=Accession, default=Accession.ACCEDED
+    )
+    accession_due_on = models.DateField(_("accession due by"), null=True, blank=True)
+    acceded_on = models.DateField(_("acceded on"), null=True, blank=True)
 
     class Meta:
         ordering = ["project", "position", "id"]
@@ -558,10 +637,220 @@ class Participation(models.Model):
             models.CheckConstraint(
                 condition=Q(role__in=ParticipationRole.values), name="participation_role_known"
             ),
+            models.CheckConstraint(
+                condition=Q(accession__in=Accession.values), name="participation_accession_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(accession=Accession.PENDING) | Q(accession_due_on__isnull=False),
+                name="participation_pending_has_due_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(accession=Accession.ACCEDED) | Q(acceded_on__isnull=True),
+                name="participation_accession_date_only_when_acceded",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.short_name} ({self.get_role_display()})"
 
+    @property
+    def counts_from(self) -> datetime.date | None:
+        """The first day it takes part: its joining or, later, its accession; None while its
+        accession is pending or if it never acceded."""
+        if self.accession != Accession.ACCEDED:
+            return None
+        return max(self.joined_on, self.acceded_on or self.joined_on)
+
     def is_active_on(self, day: datetime.date) -> bool:
-        return self.joined_on <= day and (self.left_on is None or day <= self.left_on)
+        start = self.counts_from
+        return start is not None and start <= day and (self.left_on is None or day <= self.left_on)
+
+
+class ParticipationRoleChange(models.Model):
+    """A participation's role changed on a date (a change of coordinator): the role it had
+    before, so that a check of an earlier date reads the role of that date."""
+
+    participation = models.ForeignKey(
+        Participation,
+        on_delete=models.CASCADE,
+        related_name="role_changes",
+        verbose_name=_("participation"),
+    )
+    effective_on = models.DateField(
+        _("effective on"), help_text=_("The first day of the new role.")
+    )
+    previous_role = models.CharField(_("previous role"), max_length=20, choices=ParticipationRole)
+    role = models.CharField(_("new role"), max_length=20, choices=ParticipationRole)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["participation", "effective_on"]
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participation", "effective_on"], name="role_change_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(previous_role__in=ParticipationRole.values)
+                & Q(role__in=ParticipationRole.values)
+                & ~Q(previous_role=F("role")),
+                name="role_change_known_and_different",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participation} {self.previous_role}->{self.role} on {self.effective_on}"
+
+
+class OrganisationUpdate(models.Model):
+    """A change of an organisation's own data (its seat's country, its types, its legal name)
+    from a date on, as its legal representative records it in the participant register: not an
+    amendment of each project. The organisation's fields hold the newest values; an update
+    keeps the values before its date, so that checks of earlier dates read those."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="updates",
+        verbose_name=_("organisation"),
+    )
+    effective_on = models.DateField(
+        _("effective on"), help_text=_("The first day of the new values.")
+    )
+    previous_country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous country"),
+    )
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new country"),
+    )
+    previous_types = models.JSONField(_("previous types"), null=True, blank=True)
+    types = models.JSONField(_("new types"), null=True, blank=True)
+    previous_legal_name = models.CharField(_("previous legal name"), max_length=300, blank=True)
+    legal_name = models.CharField(_("new legal name"), max_length=300, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        help_text=_("Where the change comes from, e.g. the participant register's validation."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "effective_on", "id"]
+        verbose_name = _("organisation update")
+        verbose_name_plural = _("organisation updates")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(previous_country__isnull=True) & Q(country__isnull=True))
+                | (Q(previous_country__isnull=False) & Q(country__isnull=False)),
+                name="organisation_update_country_pair",
+            ),
+            models.CheckConstraint(
+                condition=(Q(previous_types__isnull=True) & Q(types__isnull=True))
+                | (Q(previous_types__isnull=False) & Q(types__isnull=False)),
+                name="organisation_update_types_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(country__isnull=False) | Q(types__isnull=False) | ~Q(legal_name=""),
+                name="organisation_update_changes_something",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} updated from {self.effective_on}"
+
+
+class ProjectSuspension(models.Model):
+    """The implementation of a project suspended from a date until its resumption (the day
+    before it resumes is the last suspended day; open while not resumed)."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="suspensions", verbose_name=_("project")
+    )
+    started_on = models.DateField(_("suspended from"))
+    ended_on = models.DateField(
+        _("resumed on"), null=True, blank=True, help_text=_("Empty: still suspended.")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["project", "started_on"]
+        verbose_name = _("project suspension")
+        verbose_name_plural = _("project suspensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(ended_on__isnull=True),
+                name="project_one_open_suspension",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gt=F("started_on")),
+                name="project_suspension_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} suspended {self.started_on}..{self.ended_on or ''}"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day < self.ended_on)
+
+
+class ThirdPartyKind(models.TextChoices):
+    SUBCONTRACTOR = "subcontractor", _("Subcontractor")
+    FINANCIAL_SUPPORT = "financial_support", _("Recipient of financial support to third parties")
+
+
+class ThirdParty(models.Model):
+    """An organisation that receives EU money indirectly through the project: a subcontractor
+    or a recipient of financial support. A restricted entity may not receive it either."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="third_parties", verbose_name=_("project")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="third_party_roles",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ThirdPartyKind)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["project", "started_on", "id"]
+        verbose_name = _("third party")
+        verbose_name_plural = _("third parties")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ThirdPartyKind.values), name="third_party_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="third_party_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.kind}) in {self.project}"

@@ -11,14 +11,25 @@ from django.http import Http404
 from backend.accounts.models import ProjectRole
 from backend.common.dates import month_end
 from backend.grants.eligibility.engine import TimelineEntry, Verdict, evaluate, timeline
-from backend.grants.eligibility.facts import Consortium, Participant, Restriction, RuleSetFacts
+from backend.grants.eligibility.facts import (
+    Consortium,
+    Earlier,
+    Participant,
+    Restriction,
+    RuleSetFacts,
+    ThirdPartyFact,
+)
 from backend.grants.models import (
-    CountryStatus,
+    Accession,
+    Country,
     OrganisationRestriction,
     OrganisationType,
+    OrganisationUpdate,
     Participation,
+    ParticipationRoleChange,
     Project,
     RuleSet,
+    ThirdParty,
 )
 
 
@@ -62,50 +73,66 @@ def ruleset_facts(ruleset: RuleSet) -> RuleSetFacts:
         temporary_gap_days=ruleset.temporary_gap_days,
         scheduled_breach_days=ruleset.scheduled_breach_days,
         secondary_vet_provider_review=ruleset.secondary_vet_provider_review,
+        oct_counts_as_member_state=ruleset.oct_counts_as_member_state,
     )
 
 
-def country_status_table() -> dict[str, list]:
-    """Every country's programme status periods (a few dozen rows)."""
+def country_tables() -> tuple[dict[str, list], dict[str, str]]:
+    """Every country's programme status periods, and the overseas countries and territories
+    with their Member States; one query (a few hundred rows)."""
     table: dict[str, list] = defaultdict(list)
-    for code, status, valid_from, valid_to in CountryStatus.objects.order_by(
-        "country_id", "valid_from"
-    ).values_list("country_id", "status", "valid_from", "valid_to"):
-        table[code].append((status, valid_from, valid_to))
-    return dict(table)
+    overseas: dict[str, str] = {}
+    for code, oct_of, status, valid_from, valid_to in Country.objects.order_by(
+        "code", "statuses__valid_from"
+    ).values_list(
+        "code", "oct_of_id", "statuses__status", "statuses__valid_from", "statuses__valid_to"
+    ):
+        if oct_of is not None:
+            overseas[code] = oct_of
+        if status is not None:
+            table[code].append((status, valid_from, valid_to))
+    return dict(table), overseas
 
 
 def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleSetFacts]]:
-    """The consortia of these projects with the rule sets of their calls, as plain data, in six
-    queries whatever the number of projects and participants (a sweep batch's ids: a few
-    hundred)."""
+    """The consortia of these projects with the rule sets of their calls, as plain data, in
+    nine queries whatever the number of projects and participants (a sweep batch's ids: a few
+    hundred). Each participant carries its dated history (its organisation's updates, its
+    role changes), so that any day is judged with that day's values."""
     ids = list(project_ids)
     projects = Project.objects.filter(pk__in=ids).values_list(
         "id",
         "signed_on",
         "start_date",
         "duration_months",
+        "terminated_on",
         "call__country_reference_date",
         "call__ruleset_id",
     )
     rulesets = {ruleset.key: ruleset_facts(ruleset) for ruleset in RuleSet.objects.all()}
-    countries = country_status_table()
+    countries, overseas = country_tables()
     members = _participants(ids)
-    return {
-        project_id: (
+    third_parties = _third_parties(ids)
+    consortia = {}
+    for project_id, signed_on, start_date, duration, terminated_on, reference, key in projects:
+        end_date = month_end(start_date, duration)
+        if terminated_on is not None and terminated_on < end_date:
+            end_date = terminated_on
+        consortia[project_id] = (
             Consortium(
                 project_id=project_id,
                 signed_on=signed_on,
                 start_date=start_date,
-                end_date=month_end(start_date, duration),
-                call_reference_date=reference_date,
+                end_date=end_date,
+                call_reference_date=reference,
                 participants=tuple(members[project_id]),
                 countries=countries,
+                overseas=overseas,
+                third_parties=third_parties.get(project_id, ()),
             ),
-            rulesets[ruleset_key],
+            rulesets[key],
         )
-        for project_id, signed_on, start_date, duration, reference_date, ruleset_key in projects
-    }
+    return consortia
 
 
 def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
@@ -126,6 +153,8 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
             "organisation__legal_name",
             "organisation__pic",
             "organisation__country_id",
+            "accession",
+            "acceded_on",
         )
     )
     organisation_ids = Participation.objects.filter(project_id__in=project_ids).values(
@@ -133,12 +162,18 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
     )
     types = _organisation_types(organisation_ids)
     restrictions = _organisation_restrictions(organisation_ids)
+    updates = _organisation_history(organisation_ids)
+    roles = _role_history(project_ids)
     short_names = {row[0]: row[2] for row in rows}  # an affiliation stays within its project
     members: dict[int, list[Participant]] = defaultdict(list)
     for (
         participation_id, project_id, key, role, joined_on, left_on, affiliated_to,
-        organisation_id, name, pic, country,
+        organisation_id, name, pic, country, accession, acceded_on,
     ) in rows:  # fmt: skip
+        earlier = sorted(
+            [*updates.get(organisation_id, ()), *roles.get(participation_id, ())],
+            key=lambda entry: entry.until,
+        )
         members[project_id].append(
             Participant(
                 key=key,
@@ -147,14 +182,82 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
                 country=country,
                 types=types.get(organisation_id, frozenset()),
                 role=role,
-                joined_on=joined_on,
+                # It counts from its accession when that came after the date it joins on.
+                joined_on=max(joined_on, acceded_on or joined_on),
                 left_on=left_on,
                 affiliated_to=short_names.get(affiliated_to),
                 restrictions=restrictions.get(organisation_id, ()),
                 id=participation_id,
+                earlier=tuple(earlier),
+                pending=accession != Accession.ACCEDED,
             )
         )
     return members
+
+
+def _organisation_history(organisation_ids: QuerySet) -> dict[int, list[Earlier]]:
+    """The values organisations had before each dated update, by organisation id; one query."""
+    history: dict[int, list[Earlier]] = defaultdict(list)
+    for organisation_id, effective_on, country, types in OrganisationUpdate.objects.filter(
+        organisation_id__in=organisation_ids
+    ).values_list("organisation_id", "effective_on", "previous_country_id", "previous_types"):
+        history[organisation_id].append(
+            Earlier(
+                until=effective_on - datetime.timedelta(days=1),
+                country=country,
+                types=None if types is None else frozenset(types),
+            )
+        )
+    return history
+
+
+def _role_history(project_ids: list[int]) -> dict[int, list[Earlier]]:
+    """The roles participations had before each dated role change, by participation id; one
+    query."""
+    history: dict[int, list[Earlier]] = defaultdict(list)
+    for participation_id, effective_on, role in ParticipationRoleChange.objects.filter(
+        participation__project_id__in=project_ids
+    ).values_list("participation_id", "effective_on", "previous_role"):
+        history[participation_id].append(
+            Earlier(until=effective_on - datetime.timedelta(days=1), role=role)
+        )
+    return history
+
+
+def _third_parties(project_ids: list[int]) -> dict[int, tuple[ThirdPartyFact, ...]]:
+    """The projects' subcontractors and recipients of financial support, with their
+    organisations' restrictions; one query, and one for the restrictions if there are any."""
+    rows = list(
+        ThirdParty.objects.filter(project_id__in=project_ids)
+        .order_by("project_id", "started_on", "id")
+        .values_list(
+            "project_id",
+            "organisation_id",
+            "organisation__legal_name",
+            "organisation__pic",
+            "kind",
+            "started_on",
+            "ended_on",
+        )
+    )
+    if not rows:
+        return {}
+    restrictions = _organisation_restrictions(
+        ThirdParty.objects.filter(project_id__in=project_ids).values("organisation_id")
+    )
+    found: dict[int, list[ThirdPartyFact]] = defaultdict(list)
+    for project_id, organisation_id, name, pic, kind, started_on, ended_on in rows:
+        found[project_id].append(
+            ThirdPartyFact(
+                name=name,
+                pic=pic,
+                kind=kind,
+                started_on=started_on,
+                ended_on=ended_on,
+                restrictions=restrictions.get(organisation_id, ()),
+            )
+        )
+    return {project_id: tuple(items) for project_id, items in found.items()}
 
 
 def _organisation_types(organisation_ids: QuerySet) -> dict[int, frozenset[str]]:

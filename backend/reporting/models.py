@@ -470,3 +470,89 @@ class DeadlineSuspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.reason} {self.started_on}"
+
+
+class TerminationInitiator(models.TextChoices):
+    CONSORTIUM = "consortium", _("The consortium")
+    AGENCY = "agency", _("The agency")
+
+
+class TerminationReport(models.Model):
+    """When a beneficiary leaves, the coordinator sends a termination report and a report on
+    the distribution of payments: within the rule set's days of the last day of the
+    participation (30 when the consortium asked for the termination, 60 when the agency
+    decided it). None is due when a periodic report falls due within the rule set's skip days:
+    that report covers it (``skipped_for`` names its period)."""
+
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        related_name="termination_reports",
+        verbose_name=_("project"),
+    )
+    participation = models.OneToOneField(
+        Participation,
+        on_delete=models.CASCADE,
+        related_name="termination_report",
+        verbose_name=_("participant that left"),
+    )
+    initiated_by = models.CharField(
+        _("termination asked by"),
+        max_length=10,
+        choices=TerminationInitiator,
+        default=TerminationInitiator.CONSORTIUM,
+    )
+    due_on = models.DateField(_("due by"))
+    skipped_for = models.ForeignKey(
+        ReportingPeriod,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("covered by the periodic report of"),
+    )
+    report_submitted_at = models.DateTimeField(
+        _("termination report sent at"), null=True, blank=True
+    )
+    report_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("termination report sent by"),
+    )
+    distribution_submitted_at = models.DateTimeField(
+        _("report on the distribution of payments sent at"), null=True, blank=True
+    )
+    distribution_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("report on the distribution of payments sent by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "due_on", "id"]
+        verbose_name = _("termination report")
+        verbose_name_plural = _("termination reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(initiated_by__in=TerminationInitiator.values),
+                name="termination_report_initiator_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} termination report of {self.participation}"
+
+    @property
+    def complete(self) -> bool:
+        """Both reports sent, or none needed."""
+        return self.skipped_for_id is not None or (
+            self.report_submitted_at is not None and self.distribution_submitted_at is not None
+        )

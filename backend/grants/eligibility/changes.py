@@ -20,22 +20,33 @@ class EndParticipation:
 
 @dataclass(frozen=True, slots=True)
 class ChangeCoordinator:
-    """A beneficiary becomes the coordinator; the coordinator becomes a beneficiary."""
+    """A beneficiary becomes the coordinator from ``effective_on``; the coordinator becomes a
+    beneficiary. Earlier days keep the earlier roles."""
 
     key: str
+    effective_on: datetime.date = datetime.date.min
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeOrganisation:
-    """An organisation's country or types change (a move of its seat, a merger, a
-    re-classification); every participation of the organisation sees it."""
+    """An organisation's country or types change from ``effective_on`` (a move of its seat, a
+    merger, a re-classification); every participation of the organisation sees it, and
+    earlier days keep the earlier values."""
 
     pic: str
     country: str | None = None
     types: frozenset[str] | None = None
+    effective_on: datetime.date = datetime.date.min
 
 
-Change = AddParticipant | EndParticipation | ChangeCoordinator | ChangeOrganisation
+@dataclass(frozen=True, slots=True)
+class ChangeEnd:
+    """The action's last day changes: a change of duration, or the grant's termination."""
+
+    end_date: datetime.date
+
+
+Change = AddParticipant | EndParticipation | ChangeCoordinator | ChangeOrganisation | ChangeEnd
 
 
 def apply_changes(consortium: Consortium, changes: Iterable[Change]) -> Consortium:
@@ -49,25 +60,29 @@ def apply_changes(consortium: Consortium, changes: Iterable[Change]) -> Consorti
                 for p in participants
             ]
         elif isinstance(change, ChangeCoordinator):
+            day = change.effective_on
             participants = [
-                replace(p, role=COORDINATOR)
+                p.with_value_from("role", COORDINATOR, day)
                 if p.key == change.key
-                else replace(p, role=BENEFICIARY)
-                if p.role == COORDINATOR
+                else p.with_value_from("role", BENEFICIARY, day)
+                if p.value_on("role", day) == COORDINATOR
                 else p
                 for p in participants
             ]
         elif isinstance(change, ChangeOrganisation):
             participants = [
-                replace(
-                    p,
-                    country=change.country or p.country,
-                    types=change.types if change.types is not None else p.types,
-                )
-                if p.pic == change.pic
-                else p
-                for p in participants
+                _organisation_changed(p, change) if p.pic == change.pic else p for p in participants
             ]
+        elif isinstance(change, ChangeEnd):
+            consortium = replace(consortium, end_date=change.end_date)
         else:  # pragma: no cover - the union above is closed
             raise TypeError(f"not a consortium change: {change!r}")
     return replace(consortium, participants=tuple(participants))
+
+
+def _organisation_changed(participant: Participant, change: ChangeOrganisation) -> Participant:
+    if change.country is not None:
+        participant = participant.with_value_from("country", change.country, change.effective_on)
+    if change.types is not None:
+        participant = participant.with_value_from("types", change.types, change.effective_on)
+    return participant

@@ -197,6 +197,8 @@ class _Composition:
     rule set's reference date (or another day), each looked up once."""
 
     def __init__(self, consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date):
+        # Each participant with its country, types and role of that day.
+        consortium = consortium.on(as_of)
         self.consortium = consortium
         self.rules = rules
         self.as_of = as_of
@@ -550,6 +552,7 @@ def change_dates(
     dates = {consortium.start_date}
     for participant in consortium.participants:
         dates.add(participant.joined_on)
+        dates |= participant.change_days()
         if participant.left_on is not None:
             dates.add(participant.left_on + _ONE_DAY)
         for restriction in participant.restrictions:
@@ -558,7 +561,13 @@ def change_dates(
                 dates.add(restriction.valid_to + _ONE_DAY)
     # Country status changes: they decide the rules when statuses are read on the date
     # evaluated, and are reviewed as changes when they are read on a reference date.
-    for country in {p.country for p in consortium.participants}:
+    countries = {p.country for p in consortium.participants} | {
+        entry.country
+        for p in consortium.participants
+        for entry in p.earlier
+        if entry.country is not None
+    }
+    for country in countries:
         for _status, valid_from, valid_to in consortium.countries.get(country, ()):
             dates.add(valid_from)
             if valid_to is not None:
