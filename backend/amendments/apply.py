@@ -17,8 +17,10 @@ from backend.grants.models import (
     OrganisationType,
     Participation,
     ParticipationRole,
+    ParticipationRoleChange,
     Project,
 )
+from backend.grants.organisations import record_organisation_update
 from backend.reporting.terminations import termination_report_open
 
 from .kinds import handler_for
@@ -56,12 +58,12 @@ def apply_changes_to_record(
         elif row.kind == ChangeKind.TERMINATE_PARTICIPATION:
             _end_participation(row)
         elif row.kind == ChangeKind.CHANGE_COORDINATOR:
-            _change_coordinator(project, row)
+            _change_coordinator(project, row, source=_source(project, amendment))
         elif row.kind in (
             ChangeKind.CHANGE_ORGANISATION_COUNTRY,
             ChangeKind.CHANGE_ORGANISATION_TYPES,
         ):
-            changed |= _change_organisation(row)
+            changed |= _change_organisation(row, user=user, source=_source(project, amendment))
         else:  # pragma: no cover - the kinds are closed by a database constraint
             raise ValueError(f"unknown kind of change: {row.kind!r}")
     return changed
@@ -116,28 +118,56 @@ def _end_participation(row: AmendmentChange) -> None:
     )
 
 
-def _change_coordinator(project: Project, row: AmendmentChange) -> None:
-    # The database holds one open coordinator per project: step the old one down first. Like
-    # the engine's ChangeCoordinator, the role is not dated: the record shows the new roles.
-    Participation.objects.filter(project=project, role=ParticipationRole.COORDINATOR).exclude(
-        pk=row.participation_id
-    ).update(role=ParticipationRole.BENEFICIARY)
-    Participation.objects.filter(pk=row.participation_id).update(role=ParticipationRole.COORDINATOR)
+def _source(project: Project, amendment: AmendmentRequest | None) -> str:
+    """What a dated change records as its source: the amendment that made it."""
+    if amendment is None:
+        return f"Amendment of {project.grant_agreement_number}"
+    return f"Amendment {amendment.pk} of {project.grant_agreement_number} ({project.acronym})"
 
 
-def _change_organisation(row: AmendmentChange) -> set[int]:
-    """Change the organisation's country or types; returns every project it takes part in,
-    whose eligibility may change with it."""
+def _change_coordinator(project: Project, row: AmendmentChange, *, source: str) -> None:
+    """The new coordinator's role from the effective date on; each participation whose role
+    changes keeps its earlier role in a ParticipationRoleChange, so that a check of an earlier
+    day reads the roles of that day. The participations hold the newest roles. The database
+    holds one open coordinator per project: the old one steps down first."""
+    old = list(
+        Participation.objects.filter(project=project, role=ParticipationRole.COORDINATOR).exclude(
+            pk=row.participation_id
+        )
+    )
+    new = Participation.objects.get(pk=row.participation_id)
+    for participation in old:
+        _role_from(participation, ParticipationRole.BENEFICIARY, row.effective_on, source)
+    _role_from(new, ParticipationRole.COORDINATOR, row.effective_on, source)
+
+
+def _role_from(participation: Participation, role: str, day: datetime.date, source: str) -> None:
+    if participation.role == role:
+        return
+    ParticipationRoleChange.objects.create(
+        participation=participation,
+        effective_on=day,
+        previous_role=participation.role,
+        role=role,
+        source=source,
+    )
+    Participation.objects.filter(pk=participation.pk).update(role=role)
+
+
+def _change_organisation(row: AmendmentChange, *, user, source: str) -> set[int]:
+    """An update of the organisation from the effective date on (its earlier values kept for
+    earlier days); returns every project it takes part in, whose eligibility may change
+    with it."""
     organisation = row.participation.organisation
     if row.kind == ChangeKind.CHANGE_ORGANISATION_COUNTRY:
-        organisation.country_id = row.new_country_id
-        organisation.full_clean()
-        organisation.save(update_fields=["country"])
+        values = {"country": row.new_country_id}
     else:
-        organisation.type_entries.all().delete()
-        OrganisationType.objects.bulk_create(
-            OrganisationType(organisation=organisation, code=code) for code in row.new_types
-        )
-    return set(
-        Participation.objects.filter(organisation=organisation).values_list("project_id", flat=True)
+        values = {"types": list(row.new_types)}
+    _update, project_ids = record_organisation_update(
+        organisation=organisation,
+        user=user,
+        effective_on=row.effective_on,
+        source=source,
+        **values,
     )
+    return project_ids

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from backend.audit.admin import AuditedAdmin
+from backend.audit.admin import AuditedAdmin, ViewOnlyAdmin
 from backend.common.seam import all_projects_changed, projects_changed
 from backend.grants.models import (
     Call,
@@ -9,9 +9,13 @@ from backend.grants.models import (
     Organisation,
     OrganisationRestriction,
     OrganisationType,
+    OrganisationUpdate,
     Participation,
+    ParticipationRoleChange,
     Project,
+    ProjectSuspension,
     RuleSet,
+    ThirdParty,
 )
 
 
@@ -185,6 +189,57 @@ class ParticipationAdmin(WatchedAdmin):
         "organisation__pic",
     ]
     autocomplete_fields = ["project", "organisation", "affiliated_to"]
+    list_select_related = ["project", "organisation"]
+
+    def projects_of(self, obj):
+        return [obj.project_id]
+
+
+# The dated history is written by the services (an organisation's update, an approved amendment's
+# change of coordinator or suspension), which check it and record it in the audit trail: the
+# admin shows it.
+
+
+@admin.register(OrganisationUpdate)
+class OrganisationUpdateAdmin(ViewOnlyAdmin):
+    list_display = [
+        "organisation",
+        "effective_on",
+        "previous_country",
+        "country",
+        "previous_types",
+        "types",
+        "legal_name",
+        "source",
+        "recorded_by",
+        "recorded_at",
+    ]
+    search_fields = ["organisation__pic", "organisation__legal_name", "source"]
+    list_select_related = ["organisation", "recorded_by"]
+    date_hierarchy = "effective_on"
+
+
+@admin.register(ParticipationRoleChange)
+class ParticipationRoleChangeAdmin(ViewOnlyAdmin):
+    list_display = ["participation", "effective_on", "previous_role", "role", "source"]
+    list_filter = ["role"]
+    search_fields = ["participation__short_name", "participation__project__acronym", "source"]
+    list_select_related = ["participation"]
+
+
+@admin.register(ProjectSuspension)
+class ProjectSuspensionAdmin(ViewOnlyAdmin):
+    list_display = ["project", "started_on", "ended_on", "reason"]
+    search_fields = ["project__acronym", "project__grant_agreement_number"]
+    list_select_related = ["project"]
+
+
+@admin.register(ThirdParty)
+class ThirdPartyAdmin(WatchedAdmin):
+    list_display = ["organisation", "project", "kind", "started_on", "ended_on", "description"]
+    list_filter = ["kind"]
+    search_fields = ["organisation__pic", "organisation__legal_name", "project__acronym"]
+    autocomplete_fields = ["project", "organisation"]
     list_select_related = ["project", "organisation"]
 
     def projects_of(self, obj):

@@ -28,6 +28,7 @@ from .facts import (
     Consortium,
     Participant,
     RuleSetFacts,
+    ThirdPartyFact,
 )
 
 PASS = "pass"
@@ -71,8 +72,14 @@ class Verdict:
         return self.status != BREACH
 
     def signature(self) -> tuple:
-        """What a change of verdict is measured by: each rule's status."""
-        return tuple((result.rule, result.status) for result in self.results)
+        """What a change of verdict is measured by: each rule's status, and who coordinates
+        (a change of coordinator is a new stretch of the timeline even when every rule still
+        passes)."""
+        coordinator = self.result("coordinator")
+        return (
+            *((result.rule, result.status) for result in self.results),
+            coordinator.participants if coordinator is not None else (),
+        )
 
     def result(self, rule: str) -> RuleResult | None:
         return next((result for result in self.results if result.rule == rule), None)
@@ -175,6 +182,8 @@ def _evaluate_on(consortium: Consortium, rules: RuleSetFacts, as_of: datetime.da
     composition = _Composition(consortium, rules, as_of)
     results = (
         *_restricted_participants_rule(composition),
+        *_restricted_third_parties_rule(composition),
+        *_overseas_territory_rule(composition),
         _min_full_partners_rule(composition),
         _min_eligible_countries_rule(composition),
         _min_member_states_rule(composition),
@@ -199,6 +208,21 @@ class _Composition:
     def __init__(self, consortium: Consortium, rules: RuleSetFacts, as_of: datetime.date):
         # Each participant with its country, types and role of that day.
         consortium = consortium.on(as_of)
+        # Participants established in an overseas country or territory, with its code, before
+        # the rule set perhaps counts them as their Member State (open question 11).
+        self.overseas = {
+            p.key: p.country for p in consortium.participants if p.country in consortium.overseas
+        }
+        if self.overseas and rules.oct_counts_as_member_state:
+            consortium = replace(
+                consortium,
+                participants=tuple(
+                    replace(p, country=consortium.overseas[p.country])
+                    if p.key in self.overseas
+                    else p
+                    for p in consortium.participants
+                ),
+            )
         self.consortium = consortium
         self.rules = rules
         self.as_of = as_of
@@ -257,6 +281,129 @@ def _restricted_participants_rule(composition: _Composition) -> tuple[RuleResult
                     key: {"message": message, "params": {k: str(v) for k, v in params.items()}}
                     for key, (message, params) in sorted(excluded.items())
                 }
+            },
+        ),
+    )
+
+
+def _third_party_exclusion(third_party: ThirdPartyFact, consortium: Consortium, day):
+    """Why a subcontractor or recipient of financial support may not receive EU money through
+    the project on a day, as (message id, params), or None. Indirect funding of a restricted
+    entity is as prohibited as funding it directly (Council Implementing Decision (EU)
+    2022/2506; University of Cambridge, Research Operations:
+    https://www.research-operations.admin.cam.ac.uk/about-us/bulletin/item/eu-council-action-against-certain-hungarian-entities)."""
+    for restriction in third_party.restrictions:
+        if not restriction.covers(day):
+            continue
+        since = {"since": restriction.valid_from}
+        if restriction.kind == SANCTIONS_LIST:
+            return gettext_noop("on a sanctions list since %(since)s"), since
+        if restriction.kind == PUBLIC_INTEREST_TRUST:
+            if consortium.signed_on >= restriction.valid_from:
+                return (
+                    gettext_noop(
+                        "a Hungarian public interest trust or an entity it maintains, in a grant "
+                        "signed on or after %(since)s: it may not be funded indirectly either"
+                    ),
+                    since,
+                )
+            if third_party.started_on >= restriction.valid_from:
+                return (
+                    gettext_noop(
+                        "a Hungarian public interest trust or an entity it maintains, engaged on "
+                        "or after %(since)s: no new commitment may be made with it"
+                    ),
+                    since,
+                )
+            continue  # engaged in a grant signed before the measure: it may go on
+        return (
+            gettext_noop(
+                "a Russian publicly controlled entity, excluded from EU funding since %(since)s"
+            ),
+            since,
+        )
+    return None
+
+
+def _restricted_third_parties_rule(composition: _Composition) -> tuple[RuleResult, ...]:
+    """Subcontractors and recipients of financial support active on the day that may not
+    receive EU money (edge case 30): a breach, naming them."""
+    consortium, as_of = composition.consortium, composition.as_of
+    excluded = {}
+    for third_party in consortium.third_parties:
+        if not third_party.active_on(as_of):
+            continue
+        reason = _third_party_exclusion(third_party, consortium, as_of)
+        if reason is not None:
+            excluded.setdefault(third_party.name, reason)
+    if not excluded:
+        return ()
+    names = sorted(excluded)
+    return (
+        RuleResult(
+            rule="restricted_third_parties",
+            status=BREACH,
+            required=0,
+            found=len(excluded),
+            participants=tuple(names),
+            message=gettext_noop(
+                "On %(date)s, the project funds %(third_parties)s indirectly, as subcontractors "
+                "or recipients of financial support, although they may not receive EU funding "
+                "(see the reasons given for each)."
+            ),
+            params={"date": as_of, "third_parties": _listed(names)},
+            details={
+                "reasons": {
+                    name: {"message": message, "params": {k: str(v) for k, v in params.items()}}
+                    for name, (message, params) in sorted(excluded.items())
+                }
+            },
+        ),
+    )
+
+
+def _overseas_territory_rule(composition: _Composition) -> tuple[RuleResult, ...]:
+    """Funded participants established in an overseas country or territory (edge case 29):
+    the calls list them with the Member States, and no source says whether they count as
+    their Member State for the country rules. The rule set decides
+    (``oct_counts_as_member_state``); either way it is reviewed."""
+    overseas = composition.overseas
+    funded = sorted(p.key for p in composition.funded if p.key in overseas)
+    if not funded:
+        return ()
+    territories = sorted({overseas[key] for key in funded})
+    member_states = sorted(
+        {composition.consortium.overseas.get(code, code) for code in territories}
+    )
+    counted = composition.rules.oct_counts_as_member_state
+    return (
+        RuleResult(
+            rule="overseas_territory",
+            status=REVIEW,
+            required=None,
+            found=territories,
+            participants=tuple(funded),
+            message=gettext_noop(
+                "%(participants)s are established in overseas countries or territories "
+                "(%(territories)s), linked to %(member_states)s. It is unclear whether they "
+                "count as their Member State; the rule set counts them as their Member State. "
+                "Review it."
+            )
+            if counted
+            else gettext_noop(
+                "%(participants)s are established in overseas countries or territories "
+                "(%(territories)s), linked to %(member_states)s. It is unclear whether they "
+                "count as their Member State; the rule set counts them by their own country's "
+                "status. Review it."
+            ),
+            params={
+                "participants": _listed(funded),
+                "territories": _listed(territories),
+                "member_states": _listed(member_states),
+            },
+            details={
+                "territories": {key: overseas[key] for key in funded},
+                "counted_as_member_state": counted,
             },
         ),
     )
@@ -547,8 +694,9 @@ def change_dates(
     until: datetime.date | None = None,
 ) -> list[datetime.date]:
     """The dates on which the verdict can change: joins, the day after a participation ends,
-    restrictions starting and ending, and countries changing status. Sorted, within the
-    project's life and (after, until]."""
+    dated changes of a participant's values, third parties starting and ending, restrictions
+    starting and ending, and countries changing status. Sorted, within the project's life and
+    (after, until]."""
     dates = {consortium.start_date}
     for participant in consortium.participants:
         dates.add(participant.joined_on)
@@ -556,6 +704,14 @@ def change_dates(
         if participant.left_on is not None:
             dates.add(participant.left_on + _ONE_DAY)
         for restriction in participant.restrictions:
+            dates.add(restriction.valid_from)
+            if restriction.valid_to is not None:
+                dates.add(restriction.valid_to + _ONE_DAY)
+    for third_party in consortium.third_parties:
+        dates.add(third_party.started_on)
+        if third_party.ended_on is not None:
+            dates.add(third_party.ended_on + _ONE_DAY)
+        for restriction in third_party.restrictions:
             dates.add(restriction.valid_from)
             if restriction.valid_to is not None:
                 dates.add(restriction.valid_to + _ONE_DAY)

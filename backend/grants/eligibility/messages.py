@@ -22,6 +22,8 @@ RULE_LABELS = {
     "country_status_changed": _("country statuses as on the reference date"),
     "secondary_vet_provider": _("an upper-secondary VET provider"),
     "temporary_gap": _("no gap in the composition"),
+    "restricted_third_parties": _("no indirect funding of an entity barred from EU funding"),
+    "overseas_territory": _("participants from overseas countries or territories reviewed"),
 }
 
 
