@@ -6,19 +6,23 @@ from typing import Any
 
 import yaml
 
-from backend.grants.models import Participation, Project
+from backend.grants.models import Accession, Participation, Project, ThirdParty
 from backend.workplan.models import Deliverable, Milestone, WorkPackage
 
-from .validation import FORMAT, PAYMENT_DAYS_KINDS
+from .selectors import organisation_history
+from .validation import FORMAT, PAYMENT_DAYS_KINDS, HistoryData
 
 
 def grant_file_data(project: Project) -> dict[str, Any]:
     """The grant file of a project loaded with ``projects_with_record()``, keys in the
-    specification's order. Optional keys are written only when they differ from the default.
+    specification's order: the record as amended (its duration, periods, consortium, work plan
+    and shares as they are now), with the dated history of its participants. Optional keys
+    are written only when they differ from the default, so a grant no amendment touched is
+    written as it was signed.
 
     Dates are ``date`` objects, for ``dump_grant_file`` to write; read a dumped file back with
     ``load_grant_file`` before checking it, as an import does."""
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT,
         "call": project.call.identifier,
         "grant_agreement_number": project.grant_agreement_number,
@@ -27,16 +31,56 @@ def grant_file_data(project: Project) -> dict[str, Any]:
         "signed_on": project.signed_on,
         "start_date": project.start_date,
         "duration_months": project.duration_months,
+    }
+    if project.signed_duration_months is not None:
+        data["signed_duration_months"] = project.signed_duration_months
+    if project.terminated_on is not None:
+        data["terminated_on"] = project.terminated_on
+    suspensions = [_suspension(suspension) for suspension in project.suspensions.all()]
+    if suspensions:
+        data["suspensions"] = suspensions
+    data |= {
         "max_grant_eur": str(project.max_grant_eur),
         "payment_schedule": _payment_schedule(project),
         "participants": [
             _participant(participation, project.start_date)
             for participation in project.participations.all()
         ],
+    }
+    third_parties = [_third_party(third_party) for third_party in project.third_parties.all()]
+    if third_parties:
+        data["third_parties"] = third_parties
+    return data | {
         "work_packages": [_work_package(wp) for wp in project.work_packages.all()],
         "deliverables": [_deliverable(deliverable) for deliverable in project.deliverables.all()],
         "milestones": [_milestone(milestone) for milestone in project.milestones.all()],
     }
+
+
+def _suspension(suspension) -> dict[str, Any]:
+    entry: dict[str, Any] = {"from": suspension.started_on}
+    if suspension.ended_on is not None:
+        entry["until"] = suspension.ended_on
+    if suspension.reason:
+        entry["reason"] = suspension.reason
+    return entry
+
+
+def _third_party(third_party: ThirdParty) -> dict[str, Any]:
+    organisation = third_party.organisation
+    entry: dict[str, Any] = {
+        "pic": organisation.pic,
+        "legal_name": organisation.legal_name,
+        "country": organisation.country_id,
+        "types": organisation.types,
+        "kind": third_party.kind,
+        "from": third_party.started_on,
+    }
+    if third_party.ended_on is not None:
+        entry["until"] = third_party.ended_on
+    if third_party.description:
+        entry["description"] = third_party.description
+    return entry
 
 
 def _payment_schedule(project: Project) -> dict[str, Any]:
@@ -80,7 +124,44 @@ def _participant(participation: Participation, start_date: datetime.date) -> dic
         entry["left_on"] = participation.left_on
     if participation.affiliated_to is not None:
         entry["affiliated_to"] = participation.affiliated_to.short_name
+    if participation.accession != Accession.ACCEDED:
+        entry["accession"] = participation.accession
+    if participation.accession_due_on is not None:
+        entry["accession_due_on"] = participation.accession_due_on
+    if participation.acceded_on is not None:
+        entry["acceded_on"] = participation.acceded_on
+    history = _history(participation)
+    if history:
+        entry["history"] = history
     return entry
+
+
+def _history(participation: Participation) -> list[dict[str, Any]]:
+    """The values held before each dated change, oldest first: the organisation's updates
+    and the participation's role changes (an update before a role change on the same day)."""
+    roles = [
+        HistoryData(
+            until=change.effective_on - datetime.timedelta(days=1),
+            role=change.previous_role,
+            source=change.source,
+        )
+        for change in sorted(participation.role_changes.all(), key=lambda c: c.effective_on)
+    ]
+    entries = sorted(
+        [*organisation_history(participation.organisation), *roles],
+        key=lambda item: (item.until, item.role is not None),
+    )
+    written = []
+    for item in entries:
+        entry: dict[str, Any] = {"until": item.until}
+        for key in ("country", "types", "legal_name", "role"):
+            value = getattr(item, key)
+            if value is not None:
+                entry[key] = list(value) if key == "types" else value
+        if item.source:
+            entry["source"] = item.source
+        written.append(entry)
+    return written
 
 
 def _work_package(wp: WorkPackage) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """Writes to the grant record."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -10,15 +12,28 @@ from backend.grantfile.errors import GrantFileInvalid
 from backend.grantfile.loading import load_grant_file
 from backend.grantfile.selectors import grant_import_context
 from backend.grantfile.validation import (
+    ORGANISATION_HISTORY_KEYS,
     DeliverableData,
     GrantData,
+    HistoryData,
     MilestoneData,
     ParticipantData,
+    ThirdPartyData,
     WorkPackageData,
     grant_number_taken,
     validate_grant_file,
 )
-from backend.grants.models import Call, Organisation, OrganisationType, Participation, Project
+from backend.grants.models import (
+    Call,
+    Organisation,
+    OrganisationType,
+    OrganisationUpdate,
+    Participation,
+    ParticipationRoleChange,
+    Project,
+    ProjectSuspension,
+    ThirdParty,
+)
 from backend.grants.permissions import can_import_grant
 from backend.workplan.models import (
     ActivityCluster,
@@ -51,7 +66,7 @@ def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Proje
         with transaction.atomic():
             context = grant_import_context(data)
             grant = validate_grant_file(data, context)
-            project = _create_record(grant)
+            project = _create_record(grant, user)
             if officer is not None:
                 # An agency officer who works for one of the grant's participants is not put in
                 # charge of it (separation of duties): the import is refused, saying why.
@@ -85,7 +100,7 @@ def grant_file_import(*, content: bytes | str, user=None, officer=None) -> Proje
     return project
 
 
-def _create_record(grant: GrantData) -> Project:
+def _create_record(grant: GrantData, user=None) -> Project:
     project = Project.objects.create(
         grant_agreement_number=grant.grant_agreement_number,
         acronym=grant.acronym,
@@ -94,13 +109,36 @@ def _create_record(grant: GrantData) -> Project:
         signed_on=grant.signed_on,
         start_date=grant.start_date,
         duration_months=grant.duration_months,
+        signed_duration_months=grant.signed_duration_months,
+        terminated_on=grant.terminated_on,
         max_grant_eur=grant.max_grant_eur,
         prefinancing_percent=grant.prefinancing_percent,
         payments_cap_percent=grant.payments_cap_percent,
         **{f"{kind}_payment_days": days for kind, days in grant.payment_days.items()},
     )
-    organisations = _organisations_ensure(grant.participants)
+    organisations = _organisations_ensure(grant, user)
     participations = _participations_create(project, grant.participants, organisations)
+    _role_changes_create(grant.participants, participations)
+    ProjectSuspension.objects.bulk_create(
+        ProjectSuspension(
+            project=project,
+            started_on=suspension.started_on,
+            ended_on=suspension.ended_on,
+            reason=suspension.reason,
+        )
+        for suspension in grant.suspensions
+    )
+    ThirdParty.objects.bulk_create(
+        ThirdParty(
+            project=project,
+            organisation=organisations[third_party.pic],
+            kind=third_party.kind,
+            started_on=third_party.started_on,
+            ended_on=third_party.ended_on,
+            description=third_party.description,
+        )
+        for third_party in grant.third_parties
+    )
     work_packages = _work_packages_create(project, grant.work_packages, participations)
     _deliverables_create(project, grant.deliverables, work_packages, participations)
     _milestones_create(project, grant.milestones, work_packages, participations)
@@ -117,33 +155,112 @@ def _create_record(grant: GrantData) -> Project:
     return project
 
 
-def _organisations_ensure(participants: list[ParticipantData]) -> dict[str, Organisation]:
-    """The participants' organisations by PIC: the ones the system knows (the checks made sure
-    they match), and the others created with their types."""
+def _organisations_ensure(grant: GrantData, user=None) -> dict[str, Organisation]:
+    """The organisations of the participants and third parties by PIC: the ones the system
+    knows (the checks made sure they match; their recorded history stays as it is), and the
+    others created with their types and the dated history the file gives them."""
+    described = [*grant.participants, *grant.third_parties]
     organisations = {
         organisation.pic: organisation
-        for organisation in Organisation.objects.filter(
-            pic__in=[participant.pic for participant in participants]
-        )
+        for organisation in Organisation.objects.filter(pic__in=[d.pic for d in described])
     }
-    new = [participant for participant in participants if participant.pic not in organisations]
+    first: dict[str, ParticipantData | ThirdPartyData] = {}
+    for entry in described:
+        if entry.pic not in organisations:
+            first.setdefault(entry.pic, entry)
+    new = list(first.values())
     new_organisations = [
         Organisation(
-            pic=participant.pic,
-            legal_name=participant.legal_name,
-            short_name=participant.short_name,
-            country_id=participant.country,
+            pic=entry.pic,
+            legal_name=entry.legal_name,
+            # A third party has no short name in the file: its legal name, cut to fit.
+            short_name=getattr(entry, "short_name", entry.legal_name[:50]),
+            country_id=entry.country,
         )
-        for participant in new
+        for entry in new
     ]
     Organisation.objects.bulk_create(new_organisations)
     OrganisationType.objects.bulk_create(
         OrganisationType(organisation=organisation, code=code)
-        for organisation, participant in zip(new_organisations, new, strict=True)
-        for code in participant.types
+        for organisation, entry in zip(new_organisations, new, strict=True)
+        for code in entry.types
+    )
+    OrganisationUpdate.objects.bulk_create(
+        update
+        for organisation, entry in zip(new_organisations, new, strict=True)
+        if isinstance(entry, ParticipantData)
+        for update in _organisation_updates(organisation, entry, user)
     )
     organisations.update({organisation.pic: organisation for organisation in new_organisations})
     return organisations
+
+
+def _following(history: list[HistoryData], position: int, key: str, newest):
+    """The value of ``key`` the day after ``history[position]``: the next entry's that gives
+    one, or the newest."""
+    return next(
+        (getattr(item, key) for item in history[position + 1 :] if getattr(item, key) is not None),
+        newest,
+    )
+
+
+def _organisation_updates(
+    organisation: Organisation, participant: ParticipantData, user=None
+) -> list[OrganisationUpdate]:
+    """A new organisation's updates from the history the file gives: each entry of its own
+    data is an update from the day after its ``until``, from those values to the following."""
+    history = participant.history
+    newest = {
+        "country": participant.country,
+        "types": tuple(participant.types),
+        "legal_name": participant.legal_name,
+    }
+    updates = []
+    for position, item in enumerate(history):
+        if not item.of_organisation:
+            continue
+        changed = {
+            key: (getattr(item, key), _following(history, position, key, newest[key]))
+            for key in ORGANISATION_HISTORY_KEYS
+            if getattr(item, key) is not None
+        }
+        country = changed.get("country", (None, None))
+        types = changed.get("types")
+        legal_name = changed.get("legal_name", ("", ""))
+        updates.append(
+            OrganisationUpdate(
+                organisation=organisation,
+                effective_on=item.until + datetime.timedelta(days=1),
+                previous_country_id=country[0],
+                country_id=country[1],
+                previous_types=None if types is None else list(types[0]),
+                types=None if types is None else list(types[1]),
+                previous_legal_name=legal_name[0],
+                legal_name=legal_name[1],
+                source=item.source,
+                recorded_by=user,
+            )
+        )
+    return updates
+
+
+def _role_changes_create(
+    participants: list[ParticipantData], participations: dict[str, Participation]
+) -> None:
+    """Each participation's role changes from the history the file gives: each entry with a
+    role is a change from the day after its ``until``, from that role to the following."""
+    ParticipationRoleChange.objects.bulk_create(
+        ParticipationRoleChange(
+            participation=participations[participant.short_name],
+            effective_on=item.until + datetime.timedelta(days=1),
+            previous_role=item.role,
+            role=_following(participant.history, position, "role", participant.role),
+            source=item.source,
+        )
+        for participant in participants
+        for position, item in enumerate(participant.history)
+        if item.role is not None
+    )
 
 
 def _participations_create(
@@ -162,6 +279,9 @@ def _participations_create(
             left_on=participant.left_on,
             affiliated_to=affiliated_to,
             position=position,
+            accession=participant.accession,
+            accession_due_on=participant.accession_due_on,
+            acceded_on=participant.acceded_on,
         )
 
     numbered = list(enumerate(participants, start=1))

@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
+from backend.common.dates import month_end
 from backend.grants.rules import (
     ELIGIBLE_STATUSES,
     StatusPeriod,
@@ -35,6 +36,14 @@ LEAD_ROLES = ("coordinator", "beneficiary")
 MAX_AMOUNT = Decimal("9999999999.99")  # what the database's amount columns hold
 # The kinds of payment whose deadline a grant file may set (payment_schedule.payment_days).
 PAYMENT_DAYS_KINDS = ("prefinancing", "additional_prefinancing", "interim", "balance")
+# The longest duration an amendment may give a grant (signed_duration_months): a bound on what
+# the record and its deadlines are computed for, far beyond any real extension.
+MAX_AMENDED_MONTHS = 600
+# The values a participant's dated history gives: its organisation's own data, and its role.
+ORGANISATION_HISTORY_KEYS = ("country", "types", "legal_name")
+HISTORY_KEYS = (*ORGANISATION_HISTORY_KEYS, "role")
+# An accession not (yet) given: without the key, the participant acceded.
+NOT_ACCEDED = ("pending", "not_acceded")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AMOUNT = re.compile(r"^\d+(\.\d+)?$")
@@ -51,11 +60,35 @@ class CallInfo:
 
 
 @dataclass(frozen=True)
+class HistoryData:
+    """Values a participant held up to ``until`` (inclusive), before a dated change: those of
+    its organisation (an update of the organisation) and its role (a change of role). A value
+    not given (None) did not change the day after."""
+
+    until: datetime.date
+    country: str | None = None
+    types: tuple[str, ...] | None = None
+    legal_name: str | None = None
+    role: str | None = None
+    source: str = ""
+
+    @property
+    def of_organisation(self) -> bool:
+        return any(getattr(self, key) is not None for key in ORGANISATION_HISTORY_KEYS)
+
+    def organisation_values(self) -> tuple:
+        """The organisation's values, to compare with its record (the source aside)."""
+        return (self.until, self.country, self.types, self.legal_name)
+
+
+@dataclass(frozen=True)
 class OrganisationInfo:
     pic: str
     legal_name: str
     country: str
     types: frozenset[str]
+    # Its recorded updates, as history entries of its own data, oldest first.
+    history: tuple[HistoryData, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +111,29 @@ class ParticipantData:
     joined_on: datetime.date
     left_on: datetime.date | None
     affiliated_to: str | None
+    accession: str = "acceded"  # or one of NOT_ACCEDED
+    accession_due_on: datetime.date | None = None
+    acceded_on: datetime.date | None = None
+    history: list[HistoryData] = field(default_factory=list)
+
+
+@dataclass
+class SuspensionData:
+    started_on: datetime.date
+    ended_on: datetime.date | None  # the day it resumed
+    reason: str
+
+
+@dataclass
+class ThirdPartyData:
+    pic: str
+    legal_name: str
+    country: str
+    types: list[str]
+    kind: str
+    started_on: datetime.date
+    ended_on: datetime.date | None
+    description: str
 
 
 @dataclass
@@ -141,6 +197,11 @@ class GrantData:
     work_packages: list[WorkPackageData] = field(default_factory=list)
     deliverables: list[DeliverableData] = field(default_factory=list)
     milestones: list[MilestoneData] = field(default_factory=list)
+    # What amendments and the grant's life added to the signed agreement (optional keys).
+    signed_duration_months: int | None = None
+    terminated_on: datetime.date | None = None
+    suspensions: list[SuspensionData] = field(default_factory=list)
+    third_parties: list[ThirdPartyData] = field(default_factory=list)
 
 
 def grant_number_taken(number: str) -> GrantFileError:
@@ -256,9 +317,16 @@ class _Checker:
     @staticmethod
     def _expected_type(schema: dict[str, Any], path: tuple) -> str:
         key = next((part for part in reversed(path) if isinstance(part, str)), "")
-        if key in ("signed_on", "start_date"):
+        if key in (
+            "signed_on",
+            "start_date",
+            "terminated_on",
+            "from",
+            "accession_due_on",
+            "acceded_on",
+        ) or (key == "until" and "history" in path):
             return _("Expected a date written as YYYY-MM-DD, e.g. 2022-05-20.")
-        if key in ("joined_on", "left_on"):
+        if key in ("joined_on", "left_on", "until"):
             return _("Expected a date written as YYYY-MM-DD, or null.")
         if key == "affiliated_to":
             return _("Expected the short name of a participant, or null.")
@@ -347,8 +415,14 @@ class _Checker:
             self.errors.append(grant_number_taken(number))
         signed_on = self.date(("signed_on",), data.get("signed_on"))
         start_date = self.date(("start_date",), data.get("start_date"))
-        duration = self._check_duration(data.get("duration_months"), call)
+        signed_duration = self._check_signed_duration(data.get("signed_duration_months"), call)
+        duration = self._check_duration(
+            data.get("duration_months"), call, amended="signed_duration_months" in data
+        )
         max_grant = self._check_max_grant(data.get("max_grant_eur"), call)
+        end = month_end(start_date, duration) if start_date and duration else None
+        terminated_on = self._check_terminated_on(data.get("terminated_on"), signed_on, end)
+        suspensions = self.check_suspensions(data.get("suspensions"), start_date, end)
 
         schedule = data.get("payment_schedule")
         schedule = schedule if isinstance(schedule, dict) else {}
@@ -371,6 +445,7 @@ class _Checker:
             data.get("deliverables"), duration, by_name, wp_numbers
         )
         milestones = self.check_milestones(data.get("milestones"), duration, by_name, wp_numbers)
+        third_parties = self.check_third_parties(data.get("third_parties"))
 
         if self.errors:
             return None
@@ -391,6 +466,10 @@ class _Checker:
             work_packages=work_packages,
             deliverables=deliverables,
             milestones=milestones,
+            signed_duration_months=signed_duration,
+            terminated_on=terminated_on,
+            suspensions=suspensions,
+            third_parties=third_parties,
         )
 
     def _check_format(self, file_format: Any) -> None:
@@ -414,10 +493,20 @@ class _Checker:
             )
         return call
 
-    def _check_duration(self, duration: Any, call: CallInfo | None) -> int | None:
-        """The duration in months, within the call's maximum."""
+    def _check_duration(self, duration: Any, call: CallInfo | None, *, amended: bool) -> int | None:
+        """The duration in months, within the call's maximum; or, where an approved amendment
+        changed it (the file gives the signed duration), within MAX_AMENDED_MONTHS."""
         if not _is_int(duration):
             return None
+        if amended:
+            if not 1 <= duration <= MAX_AMENDED_MONTHS:
+                self.error(
+                    ("duration_months",),
+                    _("An amended duration must be between 1 and %(maximum)s months.")
+                    % {"maximum": MAX_AMENDED_MONTHS},
+                )
+                return None
+            return duration
         maximum = call.max_duration_months if call else None
         if duration < 1 or (maximum is not None and duration > maximum):
             self.error(
@@ -429,6 +518,52 @@ class _Checker:
             )
             return None
         return duration
+
+    def _check_signed_duration(self, signed: Any, call: CallInfo | None) -> int | None:
+        """The duration the agreement was signed with, before an amendment changed it: within
+        the call's maximum, as any signed duration."""
+        if not _is_int(signed):
+            return None
+        maximum = call.max_duration_months if call else None
+        if signed < 1 or (maximum is not None and signed > maximum):
+            self.error(
+                ("signed_duration_months",),
+                _(
+                    "The signed duration must be between 1 and %(maximum)s months (the call's "
+                    "maximum); only an amendment extends a grant beyond it."
+                )
+                % {"maximum": maximum}
+                if maximum is not None
+                else _("The duration must be at least 1 month."),
+            )
+            return None
+        return signed
+
+    def _check_terminated_on(
+        self, value: Any, signed_on: datetime.date | None, end: datetime.date | None
+    ) -> datetime.date | None:
+        """The last day of a grant terminated early: after its signature, before its end."""
+        if value is None:
+            return None
+        terminated_on = self.date(("terminated_on",), value)
+        if terminated_on is None:
+            return None
+        if signed_on is not None and terminated_on < signed_on:
+            self.error(
+                ("terminated_on",),
+                _("A grant cannot end before it was signed (signed_on %(signed_on)s).")
+                % {"signed_on": signed_on},
+            )
+        elif end is not None and terminated_on > end:
+            self.error(
+                ("terminated_on",),
+                _(
+                    "%(date)s is after the project's end (%(end)s); terminated_on is the last "
+                    "day of a grant terminated early."
+                )
+                % {"date": terminated_on, "end": end},
+            )
+        return terminated_on
 
     def _check_max_grant(self, value: Any, call: CallInfo | None) -> Decimal | None:
         """The maximum grant amount; one above the call's maximum is reported (and kept)."""
@@ -606,8 +741,12 @@ class _Checker:
         known = self.context.organisations.get(pic) if isinstance(pic, str) else None
         if known is not None:
             self.check_known_organisation(path, entry, known)
+        accession, due_on, acceded_on, accession_ok = self._accession(path, entry)
+        history, history_ok = self.check_history(path, entry, known)
 
-        if not (country_ok and dates_ok and affiliation_ok) or not all(
+        if not (
+            country_ok and dates_ok and affiliation_ok and accession_ok and history_ok
+        ) or not all(
             isinstance(entry.get(key), str)
             for key in ("short_name", "legal_name", "pic", "country", "role")
         ):
@@ -626,6 +765,10 @@ class _Checker:
             joined_on=joined_on,
             left_on=left_on,
             affiliated_to=entry.get("affiliated_to") if role == "affiliated_entity" else None,
+            accession=accession,
+            accession_due_on=due_on,
+            acceded_on=acceded_on,
+            history=history,
         )
 
     def _check_country(self, path: tuple, country: Any) -> bool:
@@ -951,3 +1094,371 @@ class _Checker:
                 )
             )
         return milestones
+
+    # -- the grant's life: suspensions, third parties, accession, dated history ----------
+
+    def check_suspensions(
+        self, value: Any, start_date: datetime.date | None, end: datetime.date | None
+    ) -> list[SuspensionData]:
+        """The project's suspensions: each within the project's dates, resumed after it
+        started, in date order without overlaps, and only the last one still open."""
+        section = ("suspensions",)
+        suspensions: list[SuspensionData] = []
+        previous: tuple[int, SuspensionData] | None = None
+        for index, entry in _items(value):
+            path = (*section, index)
+            started_on = self.date((*path, "from"), entry.get("from"))
+            ended_on = None
+            if entry.get("until") is not None:
+                ended_on = self.date((*path, "until"), entry["until"])
+                if ended_on is None:
+                    continue
+            if started_on is None:
+                continue
+            if ended_on is not None and ended_on <= started_on:
+                self.error(
+                    (*path, "until"),
+                    _(
+                        "until is the day the project resumed: after the day its suspension "
+                        "started (%(from)s)."
+                    )
+                    % {"from": started_on},
+                )
+                continue
+            if start_date is not None and end is not None and not start_date <= started_on <= end:
+                self.error(
+                    (*path, "from"),
+                    _("A suspension starts within the project's dates (%(start)s to %(end)s).")
+                    % {"start": start_date, "end": end},
+                )
+            if previous is not None:
+                previous_index, earlier = previous
+                if earlier.ended_on is None:
+                    self.error(
+                        (*section, previous_index, "until"),
+                        _("Only the last suspension may still be open (without until)."),
+                    )
+                elif started_on < earlier.ended_on:
+                    self.error(
+                        (*path, "from"),
+                        _(
+                            "This suspension starts before the previous one ended (the project "
+                            "resumed on %(until)s); suspensions are in date order without "
+                            "overlaps."
+                        )
+                        % {"until": earlier.ended_on},
+                    )
+            reason = entry.get("reason")
+            suspension = SuspensionData(
+                started_on, ended_on, reason if isinstance(reason, str) else ""
+            )
+            suspensions.append(suspension)
+            previous = (index, suspension)
+        return suspensions
+
+    def check_third_parties(self, value: Any) -> list[ThirdPartyData]:
+        """Subcontractors and recipients of financial support: known countries, ordered dates,
+        and an organisation described as the system records it and as the file's other
+        entries describe it."""
+        section = ("third_parties",)
+        described = self._participant_descriptions()
+        third_parties = []
+        for index, entry in _items(value):
+            path = (*section, index)
+            ok = self._check_country((*path, "country"), entry.get("country"))
+            started_on = self.date((*path, "from"), entry.get("from"))
+            ended_on = None
+            if entry.get("until") is not None:
+                ended_on = self.date((*path, "until"), entry["until"])
+                ok = ok and ended_on is not None
+            if started_on and ended_on and ended_on < started_on:
+                self.error(
+                    (*path, "until"),
+                    _("until (%(until)s) is before from (%(from)s).")
+                    % {"until": ended_on, "from": started_on},
+                )
+                ok = False
+            pic = entry.get("pic")
+            known = self.context.organisations.get(pic) if isinstance(pic, str) else None
+            if known is not None:
+                self.check_known_organisation(path, entry, known)
+            elif isinstance(pic, str) and pic in described:
+                self._check_same_description(path, entry, *described[pic])
+            elif isinstance(pic, str):
+                described[pic] = (path, _description(pic, entry))
+            types = entry.get("types")
+            if (
+                not ok
+                or started_on is None
+                or not all(
+                    isinstance(entry.get(key), str) for key in ("pic", "legal_name", "country")
+                )
+                or entry.get("kind") not in ("subcontractor", "financial_support")
+                or not isinstance(types, list)
+                or not all(isinstance(t, str) for t in types)
+            ):
+                continue
+            description = entry.get("description")
+            third_parties.append(
+                ThirdPartyData(
+                    pic=pic,
+                    legal_name=entry["legal_name"],
+                    country=entry["country"],
+                    types=sorted(set(types)),
+                    kind=entry["kind"],
+                    started_on=started_on,
+                    ended_on=ended_on,
+                    description=description if isinstance(description, str) else "",
+                )
+            )
+        return third_parties
+
+    def _participant_descriptions(self) -> dict[str, tuple[tuple, OrganisationInfo | None]]:
+        """The organisations the participants describe, by PIC: where, and how (None where a
+        value has the wrong type)."""
+        return {
+            entry["pic"]: (("participants", index), _description(entry["pic"], entry))
+            for index, entry in _items(self.data.get("participants"))
+            if isinstance(entry.get("pic"), str)
+        }
+
+    def _check_same_description(
+        self, path: tuple, entry: dict, where: tuple, first: OrganisationInfo | None
+    ) -> None:
+        """An organisation the file names twice is described the same both times."""
+        if first is None:
+            return
+        mine = _description(first.pic, entry)
+        if mine is None:
+            return
+        for key, written in differences_from_record(
+            first, legal_name=mine.legal_name, country=mine.country, types=mine.types
+        ):
+            self.error(
+                (*path, key),
+                _(
+                    "%(where)s describes the organisation with PIC %(pic)s with %(key)s "
+                    "%(written)s; an organisation has one description."
+                )
+                % {
+                    "where": format_path(where),
+                    "pic": first.pic,
+                    "key": key,
+                    "written": json.dumps(written),
+                },
+            )
+
+    def _accession(
+        self, path: tuple, entry: dict[str, Any]
+    ) -> tuple[str, datetime.date | None, datetime.date | None, bool]:
+        """A participant's accession (``acceded`` without the key), the day it is due by and
+        the day it acceded, and whether they fit together."""
+        accession = entry.get("accession", "acceded")
+        due_on = acceded_on = None
+        ok = True
+        if entry.get("accession_due_on") is not None:
+            due_on = self.date((*path, "accession_due_on"), entry["accession_due_on"])
+            ok = due_on is not None
+        if entry.get("acceded_on") is not None:
+            acceded_on = self.date((*path, "acceded_on"), entry["acceded_on"])
+            ok = ok and acceded_on is not None
+        if accession == "pending" and "accession_due_on" not in entry:
+            self.error(
+                (*path, "accession_due_on"),
+                _("A pending accession has the day it is due by (accession_due_on)."),
+            )
+            ok = False
+        if accession in NOT_ACCEDED and "acceded_on" in entry:
+            self.error(
+                (*path, "acceded_on"),
+                _(
+                    "Only a participant that acceded has an accession date; this one's "
+                    "accession is %(accession)s."
+                )
+                % {"accession": accession},
+            )
+            ok = False
+        return accession, due_on, acceded_on, ok and accession in ("acceded", *NOT_ACCEDED)
+
+    def check_history(
+        self, path: tuple, entry: dict[str, Any], known: OrganisationInfo | None
+    ) -> tuple[list[HistoryData], bool]:
+        """A participant's dated history: entries in date order, each giving known earlier
+        values that changed the day after its ``until`` (at most one change of the
+        organisation and one of the role a day), the participant's own keys being the newest
+        values. An organisation the system knows keeps its recorded history."""
+        value = entry.get("history")
+        if value is None:
+            return [], True
+        if not isinstance(value, list):
+            return [], False
+        history: list[HistoryData] = []
+        ok = True
+        last: dict[str, datetime.date] = {}  # the last until of each kind of change
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                ok = False
+                continue
+            found = self._history_entry((*path, "history", index), item, entry, last)
+            if found is None:
+                ok = False
+            else:
+                history.append(found)
+        if not ok:
+            return history, False
+        ok = self._check_changes(path, entry, history)
+        if known is not None and any(item.of_organisation for item in history):
+            ok = self._check_known_history(path, history, known) and ok
+        return history, ok
+
+    def _history_entry(
+        self, path: tuple, item: dict, entry: dict, last: dict[str, datetime.date]
+    ) -> HistoryData | None:
+        until = self.date((*path, "until"), item.get("until"))
+        given = [key for key in HISTORY_KEYS if item.get(key) is not None]
+        ok = until is not None
+        if not given:
+            self.error(
+                path,
+                _(
+                    "A history entry gives at least one earlier value: country, types, "
+                    "legal_name or role."
+                ),
+            )
+            ok = False
+        if "country" in given:
+            ok = self._check_country((*path, "country"), item["country"]) and ok
+        if "role" in given and entry.get("role") == "affiliated_entity":
+            self.error(
+                (*path, "role"),
+                _("An affiliated entity's role is not dated: it has no earlier role."),
+            )
+            ok = False
+        types = item.get("types")
+        source = item.get("source", "")
+        if (
+            not ok
+            or not all(isinstance(item.get(key), str) for key in given if key != "types")
+            or (types is not None and not (isinstance(types, list) and types))
+            or (types is not None and not all(isinstance(t, str) for t in types))
+            or not isinstance(source, str)
+        ):
+            return None
+        latest = max(last.values(), default=None)
+        if latest is not None and until < latest:
+            self.error(
+                (*path, "until"),
+                _(
+                    "The history is in date order: this entry's until (%(until)s) comes before "
+                    "the previous entry's (%(previous)s)."
+                )
+                % {"until": until, "previous": latest},
+            )
+            return None
+        kinds = ["organisation"] if set(given) & set(ORGANISATION_HISTORY_KEYS) else []
+        kinds += ["role"] if "role" in given else []
+        for kind in kinds:
+            if last.get(kind) == until:
+                self.error(
+                    (*path, "until"),
+                    _(
+                        "The organisation's data already changes after %(until)s in an earlier "
+                        "entry."
+                    )
+                    % {"until": until}
+                    if kind == "organisation"
+                    else _("The role already changes after %(until)s in an earlier entry.")
+                    % {"until": until},
+                )
+                return None
+            last[kind] = until
+        return HistoryData(
+            until=until,
+            country=item.get("country"),
+            types=None if types is None else tuple(sorted(set(types))),
+            legal_name=item.get("legal_name"),
+            role=item.get("role"),
+            source=source,
+        )
+
+    def _check_changes(self, path: tuple, entry: dict, history: list[HistoryData]) -> bool:
+        """Each earlier value differs from the one that followed it: the next entry's for that
+        key, or the participant's own."""
+        ok = True
+        for key in HISTORY_KEYS:
+            current = entry.get(key)
+            if key == "types":
+                if not isinstance(current, list) or not all(isinstance(t, str) for t in current):
+                    continue
+                current = tuple(sorted(set(current)))
+            elif not isinstance(current, str):
+                continue
+            positions = [i for i, item in enumerate(history) if getattr(item, key) is not None]
+            if not positions:
+                continue
+            following = [getattr(history[i], key) for i in positions[1:]] + [current]
+            for position, after in zip(positions, following, strict=True):
+                if getattr(history[position], key) == after:
+                    self.error(
+                        (*path, "history", position, key),
+                        _(
+                            "The same %(key)s holds after %(until)s: a history entry gives a "
+                            "value that changed the day after."
+                        )
+                        % {"key": key, "until": history[position].until},
+                    )
+                    ok = False
+        return ok
+
+    def _check_known_history(
+        self, path: tuple, history: list[HistoryData], known: OrganisationInfo
+    ) -> bool:
+        """An organisation the system knows keeps its recorded history of its own data: a file
+        that gives that history gives the recorded one."""
+        written = [item.organisation_values() for item in history if item.of_organisation]
+        recorded = [item.organisation_values() for item in known.history]
+        if written == recorded:
+            return True
+        if recorded:
+            message = _(
+                "The organisation with PIC %(pic)s is recorded with another history of its "
+                "own data: %(recorded)s. Correct the file, or leave the organisation's entries "
+                "out (the record's are kept)."
+            ) % {"pic": known.pic, "recorded": "; ".join(_shown(item) for item in known.history)}
+        else:
+            message = _(
+                "The organisation with PIC %(pic)s has no recorded history of its own data. "
+                "Leave the organisation's entries out, or update the organisation first."
+            ) % {"pic": known.pic}
+        self.error((*path, "history"), message)
+        return False
+
+
+def _description(pic: str, entry: dict[str, Any]) -> OrganisationInfo | None:
+    """How an entry describes an organisation, or None where a value has the wrong type."""
+    types = entry.get("types")
+    if (
+        not isinstance(entry.get("legal_name"), str)
+        or not isinstance(entry.get("country"), str)
+        or not isinstance(types, list)
+        or not all(isinstance(t, str) for t in types)
+    ):
+        return None
+    return OrganisationInfo(
+        pic=pic,
+        legal_name=entry["legal_name"],
+        country=entry["country"],
+        types=frozenset(types),
+    )
+
+
+def _shown(item: HistoryData) -> str:
+    """A recorded history entry of an organisation as the file writes it."""
+    values = [f"until {item.until}"]
+    if item.country is not None:
+        values.append(f"country {item.country}")
+    if item.types is not None:
+        values.append(f"types [{', '.join(item.types)}]")
+    if item.legal_name is not None:
+        values.append(f"legal_name {json.dumps(item.legal_name, ensure_ascii=False)}")
+    return ", ".join(values)
