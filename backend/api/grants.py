@@ -27,7 +27,11 @@ from backend.grantfile.export import dump_grant_file, grant_file_data
 from backend.grantfile.loading import MAX_FILE_BYTES
 from backend.grantfile.selectors import project_record
 from backend.grantfile.services import grant_file_import
-from backend.grants.eligibility.messages import timeline_as_list, verdict_as_dict
+from backend.grants.eligibility.messages import (
+    participants_on,
+    timeline_as_list,
+    verdict_as_dict,
+)
 from backend.grants.permissions import can_import_grant
 from backend.grants.selectors import (
     project_eligibility,
@@ -359,6 +363,27 @@ class VerdictSerializer(serializers.Serializer):
     results = RuleResultSerializer(many=True)
 
 
+class ParticipantOnDaySerializer(serializers.Serializer):
+    participant = serializers.CharField(help_text="The participant's short name.")
+    pic = serializers.CharField()
+    role = serializers.CharField(help_text="The role it holds on the day.")
+    country = serializers.CharField(help_text="Its organisation's country on the day.")
+    types = serializers.ListField(
+        child=serializers.CharField(), help_text="Its organisation's types on the day."
+    )
+    takes_part = serializers.BooleanField(
+        help_text="Whether it takes part on the day (joined, acceded and not yet left)."
+    )
+
+
+class EligibilitySerializer(VerdictSerializer):
+    participants = ParticipantOnDaySerializer(
+        many=True,
+        help_text="Every participant of the record with the values valid on the day: a change "
+        "of coordinator or of an organisation's seat or types holds from its own date.",
+    )
+
+
 class TimelineEntrySerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     verdict = VerdictSerializer()
@@ -378,7 +403,7 @@ class ProjectEligibilityApi(APIView):
         summary="The consortium's verdict against its call's composition rules on a date",
         parameters=[EligibilityQuerySerializer],
         responses={
-            200: VerdictSerializer,
+            200: EligibilitySerializer,
             400: OpenApiResponse(PathErrorsSerializer, description="Bad as_of"),
             404: None,
         },
@@ -389,7 +414,12 @@ class ProjectEligibilityApi(APIView):
         eligibility = _found_or_404(
             project_eligibility(user=request.user, project_id=project_id, as_of=as_of)
         )
-        return Response(verdict_as_dict(eligibility.verdict, get_language()))
+        return Response(
+            {
+                **verdict_as_dict(eligibility.verdict, get_language()),
+                "participants": participants_on(eligibility.consortium, as_of),
+            }
+        )
 
 
 class ProjectEligibilityTimelineApi(APIView):

@@ -121,6 +121,8 @@ def test_the_eligibility_api_reads_the_values_of_the_day_asked(history, users, a
     project, _amendment, _before = history
     api_client.force_authenticate(users["partner_contact"])
 
+    bodies = {}
+
     def rules(day):
         response = api_client.get(
             f"/api/v1/projects/{project.pk}/eligibility", {"as_of": day.isoformat()}
@@ -128,6 +130,7 @@ def test_the_eligibility_api_reads_the_values_of_the_day_asked(history, users, a
         assert response.status_code == 200
         body = response.json()
         assert body["as_of"] == day.isoformat()
+        bodies[day] = {p["participant"]: p for p in body["participants"]}
         return {result["rule"]: result for result in body["results"]}
 
     before_d1, on_d1 = rules(D1 - ONE_DAY), rules(D1)
@@ -149,6 +152,23 @@ def test_the_eligibility_api_reads_the_values_of_the_day_asked(history, users, a
     assert before_d2["countries_without_both_types"]["participants"] == ["ZSTW"]
     assert "countries_without_both_types" not in on_d2
     assert on_d2["min_full_partners"]["found"] == before_d2["min_full_partners"]["found"] - 1
+    # The participants as they stand on the day asked.
+    roles = {day: (bodies[day]["GAUJA"]["role"], bodies[day]["UKELB"]["role"]) for day in bodies}
+    assert roles == {
+        D1 - ONE_DAY: ("coordinator", "beneficiary"),
+        D1: ("beneficiary", "coordinator"),
+        D2 - ONE_DAY: ("beneficiary", "coordinator"),
+        D2: ("beneficiary", "coordinator"),
+    }
+    assert bodies[D2 - ONE_DAY]["ZSTW"] == {
+        "participant": "ZSTW",
+        "pic": "992100601",
+        "role": "beneficiary",
+        "country": "PL",
+        "types": ["vet_provider_secondary"],
+        "takes_part": True,
+    }
+    assert bodies[D2]["ZSTW"]["country"] == "UA"
 
 
 def test_the_timeline_changes_exactly_on_both_dates(history, users, api_client):

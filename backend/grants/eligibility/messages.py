@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .engine import RuleResult, TimelineEntry, Verdict
+from .facts import Consortium
 
 LANGUAGES = ("en", "lv")
 
@@ -86,4 +87,19 @@ def timeline_as_list(entries: list[TimelineEntry], language: str = "en") -> list
             "verdict": verdict_as_dict(entry.verdict, language),
         }
         for entry in entries
+    ]
+
+
+def participants_on(consortium: Consortium, day: datetime.date) -> list[dict]:
+    """Every participant with the role, country and types valid on ``day``."""
+    return [
+        {
+            "participant": participant.key,
+            "pic": participant.pic,
+            "role": participant.role,
+            "country": participant.country,
+            "types": sorted(participant.types),
+            "takes_part": participant.active_on(day),
+        }
+        for participant in consortium.on(day).participants
     ]
