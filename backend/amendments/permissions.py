@@ -63,3 +63,60 @@ def can_decide(user, project: Project) -> tuple[bool, str]:
         "Only the project's agency officers and administrators approve or reject amendment "
         "requests."
     )
+
+
+def can_withdraw(user, project: Project) -> tuple[bool, str]:
+    """Withdraw a draft or a submitted request: whoever drafts them (in the portal the
+    Coordinator Contact cancels a request)."""
+    if not user.is_authenticated:
+        return False, _("Sign in to withdraw an amendment request.")
+    if _is_manager(user, project):
+        return True, ""
+    return False, _("Only the project's managers and administrators withdraw amendment requests.")
+
+
+def can_request_information(user, project: Project) -> tuple[bool, str]:
+    """Ask the consortium for information on a submitted request: whoever decides on it."""
+    if not user.is_authenticated:
+        return False, _("Sign in to ask for information on an amendment request.")
+    if user.is_superuser:
+        return True, ""
+    access = project_access(user, project.pk)
+    if access.officer:
+        return True, ""
+    return False, access.officer_void or _(
+        "Only the project's agency officers and administrators ask for information on "
+        "amendment requests."
+    )
+
+
+def can_answer_information(user, project: Project) -> tuple[bool, str]:
+    """Answer the agency's question on a submitted request: the consortium's managers, who
+    submitted it."""
+    if not user.is_authenticated:
+        return False, _("Sign in to answer the agency's question.")
+    if _is_manager(user, project):
+        return True, ""
+    return False, _(
+        "Only the project's managers and administrators answer the agency's questions on "
+        "amendment requests."
+    )
+
+
+def can_record_accession(user, project: Project) -> tuple[bool, str]:
+    """Record that a new beneficiary acceded to the grant agreement, or that it did not. The
+    agency's: a newcomer accedes by signing the accession form once its organisation and its
+    signatories are validated, which the agency sees and the consortium only reports; and from
+    the accession date on it counts toward the composition that payments depend on, a fact the
+    consortium does not certify for itself."""
+    if not user.is_authenticated:
+        return False, _("Sign in to record an accession.")
+    if user.is_superuser:
+        return True, ""
+    access = project_access(user, project.pk)
+    if access.officer:
+        return True, ""
+    return False, access.officer_void or _(
+        "Only the project's agency officers and administrators record a new beneficiary's "
+        "accession or non-accession."
+    )

@@ -10,13 +10,19 @@ from django.utils.translation import gettext as _
 from backend.amendments.permissions import can_see_drafts
 from backend.common.dates import brussels_today
 from backend.grants.eligibility.facts import Restriction
-from backend.grants.models import Country, Organisation, Project
+from backend.grants.models import Accession, Country, Organisation, Participation, Project
 from backend.grants.selectors import consortia
 from backend.payments.selectors import grant_facts
 
 from .errors import AmendmentInvalid, FieldError
 from .kinds import handler_for
-from .models import AmendmentChange, AmendmentRequest, AmendmentStatus, InformationRequest
+from .models import (
+    AmendmentChange,
+    AmendmentRequest,
+    AmendmentStatus,
+    ChangeKind,
+    InformationRequest,
+)
 from .money import facts_with, money_what_if
 from .validation import ChangeInput, check_changes, mentioned_kinds, mentioned_pics
 from .whatif import AmendmentContext, KnownOrganisation, planned_changes, what_if
@@ -28,18 +34,43 @@ def _with_changes(requests: QuerySet[AmendmentRequest]) -> QuerySet[AmendmentReq
     )
     return requests.select_related(
         "created_by", "submitted_by", "decided_by", "withdrawn_by"
-    ).prefetch_related(Prefetch("changes", queryset=changes), "information_requests")
+    ).prefetch_related(
+        Prefetch("changes", queryset=changes),
+        Prefetch(
+            "information_requests",
+            queryset=InformationRequest.objects.select_related("asked_by", "answered_by"),
+        ),
+    )
 
 
 def amendment_list(*, user, project: Project) -> QuerySet[AmendmentRequest]:
-    """The project's amendment requests the user may see: drafts only for those who draft them
-    (the project's managers and administrators); every other request for anyone who sees the
-    project. Newest first, with their changes, in a fixed number of queries."""
+    """The project's amendment requests the user may see: drafts, and drafts withdrawn before
+    they were submitted, only for those who draft them (the project's managers and
+    administrators); every other request for anyone who sees the project. Newest first, with
+    their changes and requests for information, in a fixed number of queries."""
 
     requests = AmendmentRequest.objects.filter(project=project)
     if not can_see_drafts(user, project)[0]:
-        requests = requests.exclude(status=AmendmentStatus.DRAFT)
+        requests = requests.exclude(status=AmendmentStatus.DRAFT).exclude(
+            status=AmendmentStatus.WITHDRAWN, submitted_at__isnull=True
+        )
     return _with_changes(requests).order_by("-created_at", "-id")
+
+
+def information_request_get(
+    *, user, project: Project, amendment_id: int, information_id: int
+) -> InformationRequest | None:
+    """A question on a request the user may see (``amendment_list``), or None."""
+    return (
+        InformationRequest.objects.filter(
+            pk=information_id,
+            request__in=amendment_list(user=user, project=project)
+            .filter(pk=amendment_id)
+            .values("pk"),
+        )
+        .select_related("request__project")
+        .first()
+    )
 
 
 def amendment_get(*, user, project: Project, amendment_id: int) -> AmendmentRequest | None:
@@ -98,7 +129,10 @@ def change_as_input(change: AmendmentChange) -> dict:
         "country": change.country_id or change.new_country_id,
         "types": change.types if change.new_types is None else change.new_types,
         "affiliated_to": change.affiliated_to.short_name if change.affiliated_to_id else None,
-        "initiated_by": change.initiated_by,
+        # Only a termination says who initiated it (the others store the default).
+        "initiated_by": (
+            change.initiated_by if change.kind == ChangeKind.TERMINATE_PARTICIPATION else None
+        ),
         "details": change.details,
     }
 
@@ -167,3 +201,25 @@ def amendments_past_decision_date(
     if project_ids is not None:
         requests = requests.filter(project_id__in=list(project_ids))
     return requests
+
+
+def accession_list(*, project: Project) -> QuerySet[Participation]:
+    """The project's participants that accede to the grant agreement after an amendment
+    added them (pending, acceded since, or never), in the grant's order; one query. The
+    caller has checked that the user sees the project."""
+    return (
+        Participation.objects.filter(project=project)
+        .filter(Q(accession_due_on__isnull=False) | ~Q(accession=Accession.ACCEDED))
+        .select_related("organisation")
+        .order_by("position", "id")
+    )
+
+
+def participation_get(*, project: Project, participation_id: int) -> Participation | None:
+    """One of the project's participations (the caller has checked that the user sees the
+    project), or None."""
+    return (
+        Participation.objects.filter(project=project, pk=participation_id)
+        .select_related("organisation", "project")
+        .first()
+    )

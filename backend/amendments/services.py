@@ -1,10 +1,12 @@
 """Writes of amendment requests: draft, change, submit, approve (which applies every change to
-the grant record at once) and reject.
+the grant record at once), reject and withdraw; the agency's requests for information and the
+consortium's answers, which stop the decision period meanwhile.
 
 Each service checks permission first (PermissionDenied with the reason), then the request's
 status (AmendmentConflict), then the input (AmendmentInvalid with field paths); a refusal writes
 nothing. Each step records one audit event (amendment.created, .updated, .submitted,
-.approved, .rejected) with the request's status before and after.
+.approved, .rejected, .withdrawn, .information_requested, .information_answered) with the
+request's state before and after.
 
 The input comes parsed: texts, and the changes as ``ChangeInput`` values (the API's serializers
 and the pages' forms read what is sent).
@@ -34,18 +36,29 @@ from .models import (
     AmendmentChange,
     AmendmentRequest,
     AmendmentStatus,
+    InformationRequest,
 )
-from .permissions import can_decide, can_propose
+from .permissions import (
+    can_answer_information,
+    can_decide,
+    can_propose,
+    can_request_information,
+    can_withdraw,
+)
 from .selectors import context_for, stored_change_input
 from .validation import ChangeInput, check_changes
 from .whatif import breached_rules, breaches, planned_changes, what_if
 
-# Which status each step starts from: the transition table.
+# Which statuses each step starts from: the transition table. "ask" is the agency's request
+# for information; its answer is checked on the question (``information_request_answer``).
 TRANSITIONS = {
-    "update": AmendmentStatus.DRAFT,
-    "submit": AmendmentStatus.DRAFT,
-    "approve": AmendmentStatus.SUBMITTED,
-    "reject": AmendmentStatus.SUBMITTED,
+    "update": (AmendmentStatus.DRAFT,),
+    "submit": (AmendmentStatus.DRAFT,),
+    "approve": (AmendmentStatus.SUBMITTED,),
+    "reject": (AmendmentStatus.SUBMITTED,),
+    "withdraw": (AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED),
+    "ask": (AmendmentStatus.SUBMITTED,),
+    "answer": (AmendmentStatus.SUBMITTED,),
 }
 
 
@@ -56,25 +69,37 @@ def _conflict_message(step: str, amendment: AmendmentRequest) -> str:
         "submit": _("Only a draft can be submitted; this request is %(status)s."),
         "approve": _("Only a submitted request can be approved; this request is %(status)s."),
         "reject": _("Only a submitted request can be rejected; this request is %(status)s."),
+        "withdraw": _(
+            "Only a draft or a submitted request can be withdrawn; this request is %(status)s."
+        ),
+        "ask": _(
+            "Information can be asked for only on a submitted request; this request is %(status)s."
+        ),
+        "answer": _(
+            "A question can be answered only while its request is submitted; this request is "
+            "%(status)s."
+        ),
     }
     return messages[step] % {"status": f'"{status}"'}
 
 
+def _lapsed(amendment: AmendmentRequest) -> str:
+    return _(
+        "No decision was taken by %(date)s, the end of the decision period: the "
+        "request counts as rejected and has to be launched again."
+    ) % {"date": amendment.decision_due_on.isoformat()}
+
+
 def step_check(amendment: AmendmentRequest, step: str, today: datetime.date | None = None) -> None:
     """AmendmentConflict unless the request's status allows the step ("update", "submit",
-    "approve", "reject") now: approving also needs the decision period to run still. The
-    services check it on the request as committed; a caller may check first, before it reads
-    the input, so that a step out of order is told as such whatever the input."""
-    if amendment.status != TRANSITIONS[step]:
+    "approve", "reject", "withdraw", "ask", "answer") now: approving and asking for information
+    also need the decision period to run still. The services check it on the request as
+    committed; a caller may check first, before it reads the input, so that a step out of order
+    is told as such whatever the input."""
+    if amendment.status not in TRANSITIONS[step]:
         raise AmendmentConflict(_conflict_message(step, amendment))
-    if step == "approve" and amendment.is_deemed_rejected(today or brussels_today()):
-        raise AmendmentConflict(
-            _(
-                "No decision was taken by %(date)s, the end of the decision period: the "
-                "request counts as rejected and has to be launched again."
-            )
-            % {"date": amendment.decision_due_on.isoformat()}
-        )
+    if step in ("approve", "ask") and amendment.is_deemed_rejected(today or brussels_today()):
+        raise AmendmentConflict(_lapsed(amendment))
 
 
 def _lock(
@@ -107,9 +132,11 @@ def _record(
     before: dict | None,
     after: dict,
     note: str,
+    draft: bool = False,
 ) -> None:
     """The step's audit event (the request's text is built from the project at hand, without
-    reading it again)."""
+    reading it again). ``draft``: the event is about a request the agency never received (a
+    draft withdrawn), read like the draft itself."""
     event_record(
         actor=user,
         verb=verb,
@@ -120,7 +147,7 @@ def _record(
         after=after,
         note=note,
         # A draft's justification and changes are read by whoever reads drafts (can_see_drafts).
-        audience=Audience.MANAGERS if verb in DRAFT_VERBS else Audience.PROJECT,
+        audience=Audience.MANAGERS if draft or verb in DRAFT_VERBS else Audience.PROJECT,
     )
 
 
@@ -360,3 +387,132 @@ def amendment_reject(*, request: AmendmentRequest, user, note: str) -> Amendment
         )
         projects_changed([amendment.project_id], reason="amendment rejected")
     return amendment
+
+
+# -- withdrawal --------------------------------------------------------------------------------
+
+
+def amendment_withdraw(*, request: AmendmentRequest, user, note: str = "") -> AmendmentRequest:
+    """The consortium withdraws a draft or a submitted request (in the portal the coordinator
+    cancels a request not yet decided): it is closed for good, with no decision, and a
+    submitted one no longer waits for the agency. A decided request cannot be withdrawn."""
+    require(can_withdraw, user, request.project)
+    with transaction.atomic():
+        amendment = _lock(request, "withdraw")
+        before = {"status": amendment.status}
+        amendment.status = AmendmentStatus.WITHDRAWN
+        amendment.withdrawn_by = user
+        amendment.withdrawn_at = timezone.now()
+        amendment.full_clean()
+        amendment.save()
+        _record(
+            "amendment.withdrawn",
+            user,
+            amendment,
+            request.project,
+            before=before,
+            after={"status": amendment.status},
+            note=note.strip(),
+            # A draft never reached the agency: its withdrawal is read like the draft.
+            draft=amendment.submitted_at is None,
+        )
+        projects_changed([amendment.project_id], reason="amendment withdrawn")
+    return amendment
+
+
+# -- requests for information ------------------------------------------------------------------
+
+
+def _open_question(amendment: AmendmentRequest) -> InformationRequest | None:
+    return amendment.information_requests.filter(answered_at__isnull=True).first()
+
+
+def information_request_create(
+    *, request: AmendmentRequest, user, question: str, today: datetime.date | None = None
+) -> InformationRequest:
+    """The agency asks the consortium for information on a submitted request: the decision
+    period stands still from the question to its answer (``information_request_answer``). One
+    question is open at a time; a request whose decision period is over cannot be asked about
+    (it counts as rejected)."""
+    require(can_request_information, user, request.project)
+    with transaction.atomic():
+        amendment = _lock(request, "ask", today)
+        open_question = _open_question(amendment)
+        if open_question is not None:
+            raise AmendmentConflict(
+                _("The question asked on %(date)s is not answered yet: ask one question at a time.")
+                % {"date": brussels_today(open_question.asked_at).isoformat()}
+            )
+        text = question.strip()
+        if not text:
+            raise AmendmentInvalid([FieldError("question", _("Say what information is needed."))])
+        information = InformationRequest(
+            request=amendment, question=text, asked_at=timezone.now(), asked_by=user
+        )
+        information.full_clean()
+        information.save()
+        _record(
+            "amendment.information_requested",
+            user,
+            amendment,
+            request.project,
+            before={"awaiting_information": False, "decision_due_on": amendment.decision_due_on},
+            after={
+                "awaiting_information": True,
+                "information_request": information.pk,
+                "decision_due_on": amendment.decision_due_on,
+            },
+            note=text,
+        )
+        # The watchers hold back the request's decision flag while it waits.
+        projects_changed([amendment.project_id], reason="amendment information requested")
+    return information
+
+
+def information_request_answer(
+    *, information: InformationRequest, user, answer: str
+) -> InformationRequest:
+    """The consortium answers the agency's question: the decision period runs again, and its
+    last day moves on by the days it stood still (the Brussels days from the question to the
+    answer: a question answered the day it was asked stops nothing)."""
+    amendment = information.request
+    require(can_answer_information, user, amendment.project)
+    with transaction.atomic():
+        amendment = _lock(amendment, "answer")
+        locked = InformationRequest.objects.select_for_update().get(pk=information.pk)
+        if locked.answered_at is not None:
+            raise AmendmentConflict(
+                _("This question was answered on %(date)s.")
+                % {"date": brussels_today(locked.answered_at).isoformat()}
+            )
+        text = answer.strip()
+        if not text:
+            raise AmendmentInvalid([FieldError("answer", _("Give the information asked for."))])
+        now = timezone.now()
+        paused = (brussels_today(now) - brussels_today(locked.asked_at)).days
+        locked.answer = text
+        locked.answered_at = now
+        locked.answered_by = user
+        locked.paused_days = paused
+        locked.full_clean()
+        locked.save()
+        before = {"awaiting_information": True, "decision_due_on": amendment.decision_due_on}
+        amendment.decision_due_on += datetime.timedelta(days=paused)
+        amendment.full_clean()
+        amendment.save()
+        _record(
+            "amendment.information_answered",
+            user,
+            amendment,
+            amendment.project,
+            before=before,
+            after={
+                "awaiting_information": False,
+                "information_request": locked.pk,
+                "paused_days": paused,
+                "decision_due_on": amendment.decision_due_on,
+            },
+            note=text,
+        )
+        projects_changed([amendment.project_id], reason="amendment information answered")
+    return locked

@@ -10,13 +10,21 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.amendments.models import ChangeKind, Initiator
-from backend.amendments.permissions import can_decide, can_propose, can_try_changes
+from backend.amendments.models import AmendmentStatus, ChangeKind, Initiator
+from backend.amendments.permissions import (
+    can_answer_information,
+    can_decide,
+    can_propose,
+    can_request_information,
+    can_try_changes,
+    can_withdraw,
+)
 from backend.amendments.selectors import (
     amendment_get,
     amendment_list,
     amendment_what_if,
     changes_what_if,
+    information_request_get,
 )
 from backend.amendments.services import (
     amendment_approve,
@@ -24,6 +32,9 @@ from backend.amendments.services import (
     amendment_reject,
     amendment_submit,
     amendment_update,
+    amendment_withdraw,
+    information_request_answer,
+    information_request_create,
     step_check,
 )
 from backend.amendments.validation import PIC_PATTERN, ChangeInput, shape_errors
@@ -190,6 +201,26 @@ class RejectInputSerializer(serializers.Serializer):
     note = TextField(missing_is_blank=True, help_text="Why the request is rejected.")
 
 
+class WithdrawInputSerializer(serializers.Serializer):
+    note = TextField(
+        required=False,
+        allow_blank=True,
+        default="",
+        missing_is_blank=True,
+        help_text="Why the consortium withdraws the request (optional).",
+    )
+
+
+class QuestionInputSerializer(serializers.Serializer):
+    # Required, but the service says so ("Say what information is needed.").
+    question = TextField(missing_is_blank=True, help_text="The information the agency needs.")
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    # Required, but the service says so ("Give the information asked for.").
+    answer = TextField(missing_is_blank=True, help_text="The consortium's answer.")
+
+
 # -- output ------------------------------------------------------------------------------------
 
 
@@ -231,14 +262,37 @@ class ChangeOutputSerializer(serializers.Serializer):
         help_text="An addition's types, or an organisation's new types."
     )
     affiliated_to = serializers.CharField(source="affiliated_to.short_name", allow_null=True)
-    initiated_by = serializers.CharField()
+    initiated_by = serializers.SerializerMethodField(
+        help_text="A termination: who asked for it, the consortium or the agency; null for "
+        "the other kinds."
+    )
     details = serializers.JSONField(allow_null=True)
+
+    def get_initiated_by(self, change) -> str | None:
+        if change.kind != ChangeKind.TERMINATE_PARTICIPATION:
+            return None
+        return change.initiated_by
 
     def get_country(self, change) -> str | None:
         return change.country_id or change.new_country_id
 
     def get_types(self, change) -> list[str] | None:
         return change.types if change.new_types is None else change.new_types
+
+
+class InformationRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    question = serializers.CharField()
+    asked_at = serializers.DateTimeField()
+    asked_by = serializers.CharField(source="asked_by.username")
+    answer = serializers.CharField(help_text="Empty while the question is open.")
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_by = serializers.CharField(source="answered_by.username", allow_null=True)
+    paused_days = serializers.IntegerField(
+        allow_null=True,
+        help_text="The Brussels days from the question to its answer, by which the decision "
+        "date moved on; null while the question is open.",
+    )
 
 
 class AmendmentSerializer(serializers.Serializer):
@@ -253,11 +307,26 @@ class AmendmentSerializer(serializers.Serializer):
     submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
     decision_due_on = serializers.DateField(
-        allow_null=True, help_text="Submission + 45 days (Brussels); null for a draft."
+        allow_null=True,
+        help_text="The last day for the agency's decision: the Brussels date of submission plus "
+        "the rule set's decision days (45 by default), plus the days each answered request for "
+        "information stood open; null for a request never submitted.",
     )
     deemed_rejected = serializers.SerializerMethodField(
-        help_text="Submitted, and no decision by decision_due_on: it counts as rejected."
+        help_text="Submitted, no decision by decision_due_on, and no question open: it counts "
+        "as rejected."
     )
+    awaiting_information = serializers.SerializerMethodField(
+        help_text="Submitted, and the agency's question is not answered yet: the decision "
+        "period stands still."
+    )
+    information_requests = InformationRequestSerializer(
+        many=True,
+        source="information_requests.all",
+        help_text="The agency's questions, oldest first.",
+    )
+    withdrawn_by = serializers.CharField(source="withdrawn_by.username", allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_note = serializers.CharField()
@@ -271,6 +340,9 @@ class AmendmentSerializer(serializers.Serializer):
 
     def get_deemed_rejected(self, amendment) -> bool:
         return amendment.is_deemed_rejected(self.context["today"])
+
+    def get_awaiting_information(self, amendment) -> bool:
+        return amendment.status == AmendmentStatus.SUBMITTED and amendment.awaiting_information
 
 
 class AmendmentDetailSerializer(AmendmentSerializer):
@@ -337,7 +409,16 @@ STEP_RESPONSES = {
 }
 
 
-def _transition(request, project_id: int, amendment_id: int, check, step: str, take):
+def _transition(
+    request,
+    project_id: int,
+    amendment_id: int,
+    check,
+    step: str,
+    take,
+    *,
+    status_code=status.HTTP_200_OK,
+):
     """Load the request, check the user may take the step and that its status allows it now
     (409), then read the input and take the step (``take``; 400 naming the fields); answer with
     the request."""
@@ -346,7 +427,7 @@ def _transition(request, project_id: int, amendment_id: int, check, step: str, t
     check_permission(check, request, project)
     step_check(amendment, step)
     take(amendment)
-    return _detail(request, project, amendment_id)
+    return _detail(request, project, amendment_id, status_code=status_code)
 
 
 class AmendmentListApi(APIView):
@@ -521,3 +602,91 @@ class AmendmentRejectApi(APIView):
                 **parsed(RejectInputSerializer, request_body(request)),
             ),
         )
+
+
+class AmendmentWithdrawApi(APIView):
+    invalid_detail = gettext_lazy("The amendment request was not withdrawn.")
+
+    @extend_schema(
+        operation_id="amendments_withdraw",
+        summary="Withdraw a draft or a submitted request (project managers)",
+        description="The request is closed with no decision. A decided request cannot be "
+        "withdrawn (409).",
+        request=WithdrawInputSerializer,
+        responses=STEP_RESPONSES,
+    )
+    def post(self, request, project_id: int, amendment_id: int):
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_withdraw,
+            "withdraw",
+            lambda amendment: amendment_withdraw(
+                request=amendment,
+                user=request.user,
+                **parsed(WithdrawInputSerializer, request_body(request)),
+            ),
+        )
+
+
+class InformationRequestListApi(APIView):
+    invalid_detail = gettext_lazy("The question was not sent.")
+
+    @extend_schema(
+        operation_id="amendments_information_requests_create",
+        summary="Ask the consortium for information on a submitted request (agency officers); "
+        "the decision period stands still until the answer",
+        description="One question is open at a time (409 while one is); a request whose "
+        "decision period is over counts as rejected and cannot be asked about (409). The answer "
+        "is the request, with the question in information_requests.",
+        request=QuestionInputSerializer,
+        responses={
+            **{code: answer for code, answer in STEP_RESPONSES.items() if code != 200},
+            201: AmendmentDetailSerializer,
+        },
+    )
+    def post(self, request, project_id: int, amendment_id: int):
+        return _transition(
+            request,
+            project_id,
+            amendment_id,
+            can_request_information,
+            "ask",
+            lambda amendment: information_request_create(
+                request=amendment,
+                user=request.user,
+                **parsed(QuestionInputSerializer, request_body(request)),
+            ),
+            status_code=status.HTTP_201_CREATED,
+        )
+
+
+class InformationAnswerApi(APIView):
+    invalid_detail = gettext_lazy("The answer was not saved.")
+
+    @extend_schema(
+        operation_id="amendments_information_requests_answer",
+        summary="Answer the agency's question (project managers); the decision date moves on "
+        "by the days the question stood open",
+        request=AnswerInputSerializer,
+        responses=STEP_RESPONSES,
+    )
+    def post(self, request, project_id: int, amendment_id: int, information_id: int):
+        project = visible_project(request, project_id)
+        information = information_request_get(
+            user=request.user,
+            project=project,
+            amendment_id=amendment_id,
+            information_id=information_id,
+        )
+        if information is None:
+            raise Http404
+        check_permission(can_answer_information, request, project)
+        step_check(information.request, "answer")
+        information_request_answer(
+            information=information,
+            user=request.user,
+            **parsed(AnswerInputSerializer, request_body(request)),
+        )
+        return _detail(request, project, amendment_id)

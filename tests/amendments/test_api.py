@@ -105,6 +105,8 @@ def test_a_manager_creates_a_draft_and_gets_its_what_if(api_client, demo, manage
         "country": "LT",
         "types": ["enterprise"],
         "affiliated_to": None,
+        "initiated_by": None,
+        "details": None,
     }
     what_if = body["what_if"]
     assert what_if["effective_on"] == "2026-09-30"
@@ -115,6 +117,7 @@ def test_a_manager_creates_a_draft_and_gets_its_what_if(api_client, demo, manage
     assert row_counts("grants", "workplan", "accounts") == before
     assert row_counts("amendments") == {
         "amendments.AmendmentRequest": 1,
+        "amendments.InformationRequest": 0,
         "amendments.AmendmentChange": 2,
     }
 

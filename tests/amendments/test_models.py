@@ -44,7 +44,12 @@ def test_a_draft_has_no_decision_date(draft):
     assert not draft.is_deemed_rejected(datetime.date(2099, 1, 1))
 
 
-SUBMITTED = {"status": "submitted", "justification": "x", "submitted_at": NOON}
+SUBMITTED = {
+    "status": "submitted",
+    "justification": "x",
+    "submitted_at": NOON,
+    "decision_due_on": datetime.date(2026, 6, 18),
+}
 
 
 @pytest.mark.parametrize(

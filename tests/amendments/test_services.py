@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
 
-from backend.amendments import services
+from backend.amendments import apply, services
 from backend.amendments.errors import AmendmentConflict, AmendmentInvalid
 from backend.amendments.models import AmendmentRequest
 from backend.amendments.selectors import amendments_past_decision_date
@@ -232,7 +232,7 @@ def test_approval_is_atomic_when_a_change_fails_in_the_middle(demo, manager, po,
     def broken(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(services, "_add_participation", broken)
+    monkeypatch.setattr(apply, "_add_participation", broken)
 
     with pytest.raises(RuntimeError, match="the disk is full"):
         amendment_approve(request=amendment, user=po, today=SUBMITTED_ON)
@@ -323,8 +323,8 @@ def test_on_day_46_a_request_counts_as_rejected_and_cannot_be_approved(demo, man
         amendment_approve(request=amendment, user=po, today=SUBMITTED_ON + datetime.timedelta(46))
 
     assert refused.value.message == (
-        "No decision was taken by 2026-06-18, 45 days after submission: the request counts as "
-        "rejected and has to be launched again."
+        "No decision was taken by 2026-06-18, the end of the decision period: the request counts "
+        "as rejected and has to be launched again."
     )
     assert row_counts() == before
 

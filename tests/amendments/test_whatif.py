@@ -120,9 +120,13 @@ def test_targeted_changes_become_the_engines_changes(demo):
 
     assert [p.change for p in planned] == [
         EndParticipation("ZSTW", left_on=day("2026-06-30")),
-        ChangeCoordinator("UKELB"),
-        ChangeOrganisation("992100702", country="SE"),
-        ChangeOrganisation("992100601", types=frozenset({"enterprise", "vet_provider_secondary"})),
+        ChangeCoordinator("UKELB", effective_on=day("2026-07-01")),
+        ChangeOrganisation("992100702", country="SE", effective_on=day("2026-07-01")),
+        ChangeOrganisation(
+            "992100601",
+            types=frozenset({"enterprise", "vet_provider_secondary"}),
+            effective_on=day("2026-05-01"),
+        ),
     ]
 
 
@@ -226,8 +230,8 @@ def test_a_replacement_joining_within_the_tolerated_gap_makes_the_gap_a_review(d
 
 
 def test_a_change_of_coordinator_holds_from_its_own_date_only(demo):
-    """An undated engine change (coordinator, organisation) is applied only to the days from its
-    effective date: before it the old coordinator is still the one judged."""
+    """A change of coordinator is dated: before its effective date the old coordinator is still
+    the one judged, and from it the new one."""
     context, planned = _planned(
         demo,
         [
@@ -240,9 +244,12 @@ def test_a_change_of_coordinator_holds_from_its_own_date_only(demo):
 
     starts = {entry.starts_on: entry.verdict for entry in result["changes_over_time"]}
     assert result["verdict"].result("coordinator").participants == ("GAUJA",)
-    # July: nobody coordinates. A breach, not a tolerated gap: the coordinator rule is the
-    # coordinator's own, and no recorded change restores it within the stretch.
-    assert starts[day("2026-07-01")].result("coordinator").status == "breach"
+    # July: nobody coordinates. The dated change restores a coordinator on 1 August, within the
+    # rule set's tolerated gap (90 days): a gap to review, like a departure and its replacement.
+    july = starts[day("2026-07-01")].result("coordinator")
+    assert (july.status, july.participants) == ("review", ())
+    assert july.details["temporary_gap_until"] == "2026-08-01"
+    assert starts[day("2026-07-01")].result("temporary_gap").status == "review"
     assert starts[day("2026-08-01")].result("coordinator").participants == ("UKELB",)
     assert starts[day("2026-08-01")].result("coordinator").status == "pass"
 

@@ -25,4 +25,19 @@ urlpatterns = [
         apis.AmendmentRejectApi.as_view(),
         name="amendment-reject",
     ),
+    path(
+        f"{PREFIX}<int:amendment_id>/withdraw",
+        apis.AmendmentWithdrawApi.as_view(),
+        name="amendment-withdraw",
+    ),
+    path(
+        f"{PREFIX}<int:amendment_id>/information-requests",
+        apis.InformationRequestListApi.as_view(),
+        name="amendment-information-requests",
+    ),
+    path(
+        f"{PREFIX}<int:amendment_id>/information-requests/<int:information_id>/answer",
+        apis.InformationAnswerApi.as_view(),
+        name="amendment-information-answer",
+    ),
 ]
