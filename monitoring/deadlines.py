@@ -6,20 +6,78 @@ number of projects and items, and returns plain data. Deadlines are computed her
 stored twice: a deliverable's deadline in force is its ``due_on`` (the end of its due month
 unless an officer revised it); a milestone is due at the end of its due month; a periodic
 report 60 days after its period ends (``report_due_on``).
+
+Suspensions and termination of the whole grant: a deadline falling in a suspension of the
+project stands still. While the suspension is open the item is not due at all (neither overdue
+nor reminded); once work resumed it is due the suspended days later (a deadline on the third
+day of a ten-day suspension falls on the third day after it). A deadline before a suspension
+or after it is not moved: an amendment of the duration or of the work plan moves those. After
+the grant's termination nothing planned after its last day is due; the report of the period
+the termination cuts is due 60 days after the last day, as a final report is, and the periods
+starting after it are gone. The suspensions of a batch are read in one query
+(``project_suspensions``); a caller that reads them once passes them to each function.
 """
 
 import datetime
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Q
 
-from backend.common.dates import month_end
+from backend.common.dates import month_end, month_start
+from backend.grants.models import ProjectSuspension
 from backend.reporting.models import ReportStatus, report_due_on
 from backend.workplan.models import Deliverable, DeliverableStatus, Milestone, ReportingPeriod
 
 # A deliverable in one of these statuses has not been handed to the agency.
 NOT_SUBMITTED = (DeliverableStatus.PENDING, DeliverableStatus.DRAFT)
+
+# A project's suspensions: (first day suspended, day work resumed or None while open).
+Suspensions = Mapping[int, tuple[tuple[datetime.date, datetime.date | None], ...]]
+
+
+def project_suspensions(project_ids: Collection[int]) -> Suspensions:
+    """The suspensions of these projects, by project, in date order. One query."""
+    found: dict[int, list] = defaultdict(list)
+    for project_id, start, end in (
+        ProjectSuspension.objects.filter(project_id__in=list(project_ids))
+        .order_by("started_on", "id")
+        .values_list("project_id", "started_on", "ended_on")
+    ):
+        found[project_id].append((start, end))
+    return {project_id: tuple(rows) for project_id, rows in found.items()}
+
+
+def deadline_in_force(
+    due: datetime.date, suspensions: Iterable[tuple[datetime.date, datetime.date | None]]
+) -> tuple[datetime.date | None, int]:
+    """A deadline with the project's suspensions: (the day it falls, the days it stood
+    still); the day is None while the suspension it falls in is open. Pure."""
+    for start, end in suspensions:
+        if start <= due and (end is None or due < end):
+            if end is None:
+                return None, 0
+            stood = (end - start).days
+            return due + datetime.timedelta(days=stood), stood
+    return due, 0
+
+
+def _planned_days(days: Collection[datetime.date], suspensions: Suspensions) -> set[datetime.date]:
+    """The planned deadlines that fall on one of ``days`` once moved by a closed suspension,
+    and the days themselves (to read the items due on ``days`` in one query)."""
+    planned = set(days)
+    for rows in suspensions.values():
+        for start, end in rows:
+            if end is None:
+                continue
+            stood = datetime.timedelta(days=(end - start).days)
+            planned |= {day - stood for day in days if start <= day - stood < end}
+    return planned
+
+
+def _after_last_day(due: datetime.date, terminated_on: datetime.date | None) -> bool:
+    return terminated_on is not None and due > terminated_on
 
 
 @dataclass(frozen=True)
@@ -32,7 +90,8 @@ class DueDeliverable:
     lead: str  # the lead participant's short name
     status: str
     due_month: int
-    due_on: datetime.date
+    due_on: datetime.date  # in force: moved by a suspension it fell in
+    suspended_days: int = 0  # the days a suspension of the project moved it
 
 
 @dataclass(frozen=True)
@@ -45,6 +104,7 @@ class DueMilestone:
     lead: str
     due_month: int
     due_on: datetime.date
+    suspended_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,52 +117,72 @@ class DueReport:
     number: int
     start_month: int
     end_month: int
-    period_end: datetime.date
+    period_end: datetime.date  # its last day (the grant's last day if terminated within it)
     due_on: datetime.date
     report_id: int | None
+    suspended_days: int = 0
 
 
 def deliverables_not_submitted(
-    project_ids: Collection[int], *, due_on: Collection[datetime.date] | None = None
+    project_ids: Collection[int],
+    *,
+    due_on: Collection[datetime.date] | None = None,
+    suspensions: Suspensions | None = None,
 ) -> list[DueDeliverable]:
     """The deliverables of these projects still Pending or Draft (a deliverable sent back for
-    revision is Pending again), in project and work-plan order; only those due on one of
-    ``due_on``'s days when it is given. One query."""
+    revision is Pending again), in project and work-plan order, with their deadlines in force;
+    only those due on one of ``due_on``'s days when it is given. One query (two without
+    ``suspensions``)."""
+    if suspensions is None:
+        suspensions = project_suspensions(project_ids)
     deliverables = Deliverable.objects.filter(
         project_id__in=list(project_ids), status__in=NOT_SUBMITTED
     )
     if due_on is not None:
-        deliverables = deliverables.filter(due_on__in=list(due_on))
-    return [
-        DueDeliverable(
-            id=row["id"],
-            project_id=row["project_id"],
-            code=row["code"],
-            title=row["title"],
-            lead_id=row["lead_id"],
-            lead=row["lead__short_name"],
-            status=row["status"],
-            due_month=row["due_month"],
-            due_on=row["due_on"],
+        deliverables = deliverables.filter(due_on__in=list(_planned_days(due_on, suspensions)))
+    found = []
+    for row in deliverables.order_by("project_id", "position", "id").values(
+        "id",
+        "project_id",
+        "code",
+        "title",
+        "lead_id",
+        "lead__short_name",
+        "status",
+        "due_month",
+        "due_on",
+        "project__terminated_on",
+    ):
+        if _after_last_day(row["due_on"], row["project__terminated_on"]):
+            continue
+        day, stood = deadline_in_force(row["due_on"], suspensions.get(row["project_id"], ()))
+        if day is None or (due_on is not None and day not in due_on):
+            continue
+        found.append(
+            DueDeliverable(
+                id=row["id"],
+                project_id=row["project_id"],
+                code=row["code"],
+                title=row["title"],
+                lead_id=row["lead_id"],
+                lead=row["lead__short_name"],
+                status=row["status"],
+                due_month=row["due_month"],
+                due_on=day,
+                suspended_days=stood,
+            )
         )
-        for row in deliverables.order_by("project_id", "position", "id").values(
-            "id",
-            "project_id",
-            "code",
-            "title",
-            "lead_id",
-            "lead__short_name",
-            "status",
-            "due_month",
-            "due_on",
-        )
-    ]
+    return found
 
 
-def milestones_not_achieved(project_ids: Collection[int]) -> list[DueMilestone]:
+def milestones_not_achieved(
+    project_ids: Collection[int], *, suspensions: Suspensions | None = None
+) -> list[DueMilestone]:
     """The milestones of these projects not recorded as achieved, each due at the end of its
-    due month (computed from the project's start date), in project and work-plan order. One
-    query."""
+    due month (computed from the project's start date) or as a suspension moved it, in project
+    and work-plan order. One query (two without ``suspensions``)."""
+    if suspensions is None:
+        suspensions = project_suspensions(project_ids)
     rows = (
         Milestone.objects.filter(project_id__in=list(project_ids), achieved_on__isnull=True)
         .order_by("project_id", "position", "id")
@@ -115,28 +195,43 @@ def milestones_not_achieved(project_ids: Collection[int]) -> list[DueMilestone]:
             "lead__short_name",
             "due_month",
             "project__start_date",
+            "project__terminated_on",
         )
     )
-    return [
-        DueMilestone(
-            id=row["id"],
-            project_id=row["project_id"],
-            code=row["code"],
-            title=row["title"],
-            lead_id=row["lead_id"],
-            lead=row["lead__short_name"],
-            due_month=row["due_month"],
-            due_on=month_end(row["project__start_date"], row["due_month"]),
+    found = []
+    for row in rows:
+        planned = month_end(row["project__start_date"], row["due_month"])
+        if _after_last_day(planned, row["project__terminated_on"]):
+            continue
+        day, stood = deadline_in_force(planned, suspensions.get(row["project_id"], ()))
+        if day is None:
+            continue
+        found.append(
+            DueMilestone(
+                id=row["id"],
+                project_id=row["project_id"],
+                code=row["code"],
+                title=row["title"],
+                lead_id=row["lead_id"],
+                lead=row["lead__short_name"],
+                due_month=row["due_month"],
+                due_on=day,
+                suspended_days=stood,
+            )
         )
-        for row in rows
-    ]
+    return found
 
 
-def reports_not_received(project_ids: Collection[int]) -> list[DueReport]:
+def reports_not_received(
+    project_ids: Collection[int], *, suspensions: Suspensions | None = None
+) -> list[DueReport]:
     """The reporting periods of these projects whose periodic report the agency has not
     received: nobody has written to it yet, or it is a draft never submitted. A report counts
     as received once it was first submitted (``first_submitted_at``), even if the officer
-    later sent it back for changes. In project and period order. One query."""
+    later sent it back for changes. In project and period order. One query (two without
+    ``suspensions``)."""
+    if suspensions is None:
+        suspensions = project_suspensions(project_ids)
     rows = (
         ReportingPeriod.objects.filter(project_id__in=list(project_ids))
         .filter(
@@ -151,12 +246,23 @@ def reports_not_received(project_ids: Collection[int]) -> list[DueReport]:
             "start_month",
             "end_month",
             "project__start_date",
+            "project__terminated_on",
             "report__id",
         )
     )
     reports = []
     for row in rows:
-        period_end = month_end(row["project__start_date"], row["end_month"])
+        start, last_day = row["project__start_date"], row["project__terminated_on"]
+        if _after_last_day(month_start(start, row["start_month"]), last_day):
+            continue
+        period_end = month_end(start, row["end_month"])
+        if last_day is not None:
+            period_end = min(period_end, last_day)
+        day, stood = deadline_in_force(
+            report_due_on(period_end), suspensions.get(row["project_id"], ())
+        )
+        if day is None:
+            continue
         reports.append(
             DueReport(
                 period_id=row["id"],
@@ -165,8 +271,9 @@ def reports_not_received(project_ids: Collection[int]) -> list[DueReport]:
                 start_month=row["start_month"],
                 end_month=row["end_month"],
                 period_end=period_end,
-                due_on=report_due_on(period_end),
+                due_on=day,
                 report_id=row["report__id"],
+                suspended_days=stood,
             )
         )
     return reports

@@ -9,7 +9,10 @@ Each day (Brussels), for each user and each number of days d in the user's ``rem
 - a periodic report not received: to the managers.
 
 Only active users with an e-mail address are reminded, and only about projects still running
-or whose final report is still to come. A user gets one e-mail a day listing all their items,
+or whose final report is still to come. A deadline falling in a suspension of the project is
+not reminded while the suspension lasts, and is reminded as it falls once work resumed (the
+suspended days later); nothing planned after a terminated grant's last day is reminded
+(``monitoring.deadlines``). A user gets one e-mail a day listing all their items,
 in their language.
 
 ``ReminderSent`` is the guard: its unique constraint (user, item, day) lets each reminder go out
@@ -46,6 +49,7 @@ from backend.reporting.models import REPORT_DUE_DAYS
 from monitoring.deadlines import (
     deliverables_not_submitted,
     milestones_not_achieved,
+    project_suspensions,
     reports_not_received,
 )
 from monitoring.models import ReminderKind, ReminderSent
@@ -108,7 +112,7 @@ def user_reminder_days(user) -> list[int]:
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> RunResult:
-    """Send today's reminders. Queries: six reads whatever the number of projects, items and
+    """Send today's reminders. Queries: seven reads whatever the number of projects, items and
     users, then for each user with something to remind a transaction with one insert (three
     statements with its savepoint); a user's e-mail that fails is logged and counted in
     ``failed``, and the other users' e-mails still go."""
@@ -271,9 +275,10 @@ def _claim(
 
 
 def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> list[Item]:
-    """The items of these projects due on one of these days and not done yet: three
-    queries."""
+    """The items of these projects due on one of these days and not done yet, with their
+    deadlines in force: four queries (the projects' suspensions, then one per kind)."""
     due_days = set(due_days)
+    suspensions = project_suspensions(project_ids)
     items = [
         Item(
             kind=ReminderKind.DELIVERABLE,
@@ -285,7 +290,7 @@ def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> lis
             due_month=d.due_month,
             lead_id=d.lead_id,
         )
-        for d in deliverables_not_submitted(project_ids, due_on=due_days)
+        for d in deliverables_not_submitted(project_ids, due_on=due_days, suspensions=suspensions)
     ]
     items += [
         Item(
@@ -298,7 +303,7 @@ def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> lis
             due_month=m.due_month,
             lead_id=m.lead_id,
         )
-        for m in milestones_not_achieved(project_ids)
+        for m in milestones_not_achieved(project_ids, suspensions=suspensions)
         if m.due_on in due_days
     ]
     items += [
@@ -310,7 +315,7 @@ def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> lis
             code=f"RP{r.number}",
             title=f"M{r.start_month}-M{r.end_month}",
         )
-        for r in reports_not_received(project_ids)
+        for r in reports_not_received(project_ids, suspensions=suspensions)
         if r.due_on in due_days
     ]
     return items

@@ -224,6 +224,9 @@ class GrantFacts:
     reports_in_order: bool = True
     interest_percent: Decimal = Decimal("5.65")  # a year: reference rate + margin
     payment_suspensions: Mapping[str, tuple[Interval, ...]] = field(default_factory=dict)
+    # The project's suspensions (its implementation stopped): every instalment's payment
+    # deadline stands still meanwhile, as it does for a suspension of its payment.
+    project_suspensions: tuple[Interval, ...] = ()
 
     def days_to_pay(self, kind: str) -> int:
         """The agency's payment days for a kind of instalment."""
@@ -295,6 +298,20 @@ class Instalment:
     @property
     def is_recovery(self) -> bool:
         return self.amount < 0
+
+
+def periods_until(periods: Iterable[PeriodFacts], last_day: datetime.date) -> tuple:
+    """The reporting periods of a grant terminated on ``last_day``: those starting after it
+    are dropped, and the period it falls in ends on it and pays the balance (its report is
+    the final report, due 60 days after the last day)."""
+    kept = sorted((p for p in periods if p.start_on <= last_day), key=lambda p: p.number)
+    if not kept:
+        return ()
+    last = kept[-1]
+    return (
+        *kept[:-1],
+        replace(last, end_on=min(last.end_on, last_day), payment=BALANCE),
+    )
 
 
 def instalment_key(period: int | None) -> str:
@@ -796,7 +813,9 @@ class _ScheduleBuilder:
             start=start,
             days=days,
             amount=amount,
-            intervals=report_intervals + tuple(self.facts.payment_suspensions.get(key, ())),
+            intervals=report_intervals
+            + tuple(self.facts.payment_suspensions.get(key, ()))
+            + self.facts.project_suspensions,
             paid_on=paid_on,
             today=self.today,
         )

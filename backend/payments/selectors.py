@@ -11,7 +11,7 @@ from decimal import Decimal
 from backend.common.dates import BRUSSELS, brussels_today, month_end, month_start
 from backend.grants.eligibility.engine import BREACH, change_dates, evaluate
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
-from backend.grants.models import Participation, Project
+from backend.grants.models import Participation, Project, ProjectSuspension
 from backend.grants.selectors import consortia
 from backend.payments.models import (
     Direction,
@@ -37,6 +37,7 @@ from backend.payments.rules import (
     WorkPackageFacts,
     accepted_totals,
     percent_of,
+    periods_until,
     schedule,
 )
 from backend.payments.rules import Instalment as ScheduledInstalment
@@ -149,6 +150,7 @@ def _projects(project_ids: Collection[int]) -> dict[int, dict]:
             "payments_cap_percent",
             "signed_on",
             "start_date",
+            "terminated_on",
             "prefinancing_payment_days",
             "additional_prefinancing_payment_days",
             "interim_payment_days",
@@ -288,6 +290,19 @@ def _payment_suspensions(projects: Collection[int]) -> dict[int, dict[str, tuple
     }
 
 
+def _project_suspensions(projects: Collection[int]) -> dict[int, tuple[Interval, ...]]:
+    """The projects' suspensions (implementation stopped until it resumed), by project: the
+    payment deadlines stand still meanwhile."""
+    found: dict[int, list[Interval]] = defaultdict(list)
+    for project_id, start, end, reason in (
+        ProjectSuspension.objects.filter(project_id__in=projects)
+        .order_by("started_on", "id")
+        .values_list("project_id", "started_on", "ended_on", "reason")
+    ):
+        found[project_id].append(Interval(start, end, reason))
+    return {project_id: tuple(rows) for project_id, rows in found.items()}
+
+
 def _deadline_suspensions(projects: Collection[int]) -> dict[int, tuple[Interval, ...]]:
     """The payment deadline's suspensions, by reporting period id."""
     found: dict[int, list[Interval]] = defaultdict(list)
@@ -346,6 +361,7 @@ class _PaymentRecord:
     approved: Mapping[int, dict[str, ApprovedInstalment]]
     payment_suspensions: Mapping[int, dict[str, tuple[Interval, ...]]]
     deadline_suspensions: Mapping[int, tuple[Interval, ...]]  # by reporting period id
+    project_suspensions: Mapping[int, tuple[Interval, ...]]
 
     @classmethod
     def read(cls, projects: Collection[int], *, with_shares: bool) -> "_PaymentRecord":
@@ -401,6 +417,7 @@ class _PaymentRecord:
             approved=_approved(projects),
             payment_suspensions=_payment_suspensions(projects),
             deadline_suspensions=_deadline_suspensions(projects),
+            project_suspensions=_project_suspensions(projects),
         )
 
     def grant_facts(self, project: dict, breaches: _Breaches) -> GrantFacts:
@@ -429,6 +446,7 @@ class _PaymentRecord:
             interest_percent=project["call__ruleset__late_interest_reference_percent"]
             + project["call__ruleset__late_interest_margin_points"],
             payment_suspensions=self.payment_suspensions.get(project_id, {}),
+            project_suspensions=self.project_suspensions.get(project_id, ()),
         )
 
     def period_facts(self, project: dict, breaches: _Breaches) -> tuple[PeriodFacts, ...]:
@@ -440,11 +458,16 @@ class _PaymentRecord:
         ]
         declarations = [_declaration_fact(row) for row in self.declarations.get(project_id, [])]
         not_submitted = self.not_submitted.get(project_id, [])
+        last_day = project["terminated_on"]
         facts = []
         for row in self.periods.get(project_id, []):
             number = row["number"]
             period_start = month_start(start, row["start_month"])
             period_end = month_end(start, row["end_month"])
+            if last_day is not None:
+                if period_start > last_day:
+                    continue
+                period_end = min(period_end, last_day)
             to_declare = work_packages_to_declare(
                 wp_facts,
                 period_end_month=row["end_month"],
@@ -473,6 +496,10 @@ class _PaymentRecord:
                     deadline_suspensions=self.deadline_suspensions.get(row["id"], ()),
                 )
             )
+        # A grant terminated early: the periods after its last day went, the last one is cut
+        # there and pays the balance.
+        if last_day is not None:
+            return periods_until(facts, last_day)
         return tuple(facts)
 
 
