@@ -11,12 +11,14 @@ the project's life, known participants and PICs) is checked by the services, who
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from backend.amendments.kinds.breakdown import HOLDING_ROLES
 from backend.amendments.models import ChangeKind
 from backend.amendments.validation import KIND_FIELDS, ChangeInput, shape_errors
 from backend.grants.eligibility.facts import FULL_PARTNER_ROLES
@@ -111,7 +113,11 @@ class ChangeRowForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind of change"),
         required=False,
-        choices=[("", gettext_lazy("Choose a kind of change")), *ChangeKind.choices],
+        # The consortium's kinds; a change of the grant as a whole has a form of its own.
+        choices=[
+            ("", gettext_lazy("Choose a kind of change")),
+            *((value, label) for value, label in ChangeKind.choices if value in KIND_FIELDS),
+        ],
     )
     effective_on = forms.DateField(
         label=gettext_lazy("Takes effect on"),
@@ -356,3 +362,186 @@ def stored_rows(changes) -> list[dict]:
         }
         for change in changes
     ]
+
+
+# -- Annex 2: the lump-sum breakdown ----------------------------------------------------------
+
+_SHARE_PATH = re.compile(r"^changes\[0\]\.details\.work_packages\.(\d+)(?:\.([A-Za-z0-9_-]+))?$")
+_ANNEX2_FIELDS = {
+    "justification": "justification",
+    "changes[0].effective_on": "effective_on",
+    "changes[0].details.max_grant_eur": "max_grant_eur",
+}
+
+
+@dataclass(frozen=True)
+class ShareCell:
+    """One input of the Annex 2 grid: a participant's share of a work package."""
+
+    name: str  # the form field's name
+    work_package: int
+    participant: str
+    current: Decimal
+    paid: bool
+
+
+@dataclass(frozen=True)
+class ShareGrid:
+    """The work packages (columns) and the participants who may hold shares (rows), with the
+    shares recorded, from the Annex 2 handler's record."""
+
+    work_packages: tuple[int, ...]
+    participants: tuple[tuple[str, str], ...]  # (short name, what to say of it: "left on ...")
+    cells: tuple[ShareCell, ...]
+    paid: frozenset[int]
+    max_grant: Decimal
+
+    @classmethod
+    def from_record(cls, record) -> "ShareGrid":
+        """From ``backend.amendments.kinds.breakdown.BreakdownRecord``: the coordinator, the
+        beneficiaries and the affiliated entities, including those that left (their shares are
+        what is to move), in the grant's order."""
+        holders = [h for h in record.holders.values() if h.role in HOLDING_ROLES]
+        numbers = tuple(sorted(record.work_packages))
+        cells = tuple(
+            ShareCell(
+                name=f"share_{number}_{index}",
+                work_package=number,
+                participant=holder.key,
+                current=record.work_packages[number].shares.get(holder.key, Decimal("0.00")),
+                paid=number in record.paid,
+            )
+            for index, holder in enumerate(holders)
+            for number in numbers
+        )
+        return cls(
+            work_packages=numbers,
+            participants=tuple(
+                (
+                    holder.key,
+                    _("left on %(date)s") % {"date": holder.left_on.isoformat()}
+                    if holder.left_on
+                    else "",
+                )
+                for holder in holders
+            ),
+            cells=cells,
+            paid=frozenset(record.paid),
+            max_grant=record.max_grant,
+        )
+
+
+class Annex2Form(forms.Form):
+    """A new Annex 2 request: each participant's share of each work package, prefilled with
+    the shares recorded; only the shares changed are sent. The maximum grant only when it
+    changes: each work package's lump sum then becomes the sum of its shares."""
+
+    justification = forms.CharField(
+        label=gettext_lazy("Justification"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Why the consortium asks for the changes. A draft may do without; submitting needs it."
+        ),
+    )
+    effective_on = forms.DateField(
+        label=gettext_lazy("Takes effect on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"required": gettext_lazy("Give the date the change takes effect.")},
+    )
+    max_grant_eur = forms.DecimalField(
+        label=gettext_lazy("New maximum grant (EUR)"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=gettext_lazy(
+            "Only to change the maximum grant (or to move amounts between work packages): each "
+            "work package's lump sum then becomes the sum of its shares. Leave it empty to move "
+            "shares within each work package."
+        ),
+    )
+
+    def __init__(self, *args, grid: ShareGrid, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grid = grid
+        for cell in grid.cells:
+            field = forms.DecimalField(
+                label=_("WP%(number)s share of %(participant)s")
+                % {"number": cell.work_package, "participant": cell.participant},
+                max_digits=12,
+                decimal_places=2,
+                min_value=Decimal("0.00"),
+                initial=f"{cell.current:.2f}",
+                disabled=cell.paid,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
+                error_messages={"required": _("Give an amount, 0.00 for none.")},
+            )
+            self.fields[cell.name] = field
+
+    def rows(self) -> list[dict]:
+        """The grid as the template draws it: one row per participant, a cell per work
+        package."""
+        by_participant: dict[str, list] = {}
+        for cell in self.grid.cells:
+            by_participant.setdefault(cell.participant, []).append(self[cell.name])
+        return [
+            {"participant": key, "note": note, "cells": by_participant.get(key, [])}
+            for key, note in self.grid.participants
+        ]
+
+    def as_change(self) -> ChangeInput:
+        """The shares that differ from those recorded, as one Annex 2 change."""
+        data = self.cleaned_data
+        packages: dict[str, dict[str, str]] = {}
+        for cell in self.grid.cells:
+            value = data.get(cell.name)
+            if cell.paid or value is None or value == cell.current:
+                continue
+            packages.setdefault(str(cell.work_package), {})[cell.participant] = f"{value:.2f}"
+        details: dict = {"work_packages": packages}
+        if data.get("max_grant_eur") is not None:
+            details["max_grant_eur"] = f"{data['max_grant_eur']:.2f}"
+        return ChangeInput(
+            kind=ChangeKind.CHANGE_LUMP_SUM_BREAKDOWN,
+            effective_on=data["effective_on"],
+            details=details,
+        )
+
+    @property
+    def justification_text(self) -> str:
+        return self.cleaned_data.get("justification", "")
+
+    def place_errors(self, errors) -> list:
+        """Each service error at its input: a share at its cell, a work package's total on
+        top (naming it), the date and the maximum grant at theirs."""
+        cells = {(c.work_package, c.participant): c.name for c in self.grid.cells}
+        for error in errors:
+            match = _SHARE_PATH.match(error.path)
+            if error.path in _ANNEX2_FIELDS:
+                self.add_error(_ANNEX2_FIELDS[error.path], error.message)
+            elif match and match.group(2) and (int(match.group(1)), match.group(2)) in cells:
+                self.add_error(cells[(int(match.group(1)), match.group(2))], error.message)
+            elif match:
+                self.add_error(
+                    None,
+                    _("WP%(number)s: %(message)s")
+                    % {"number": match.group(1), "message": error.message},
+                )
+            else:
+                self.add_error(None, error.message)
+        return []
+
+    def error_lines(self) -> list[str]:
+        """The form's errors as sentences naming the input (for the live what-if)."""
+        lines = [str(message) for message in self.non_field_errors()]
+        for name, messages in self.errors.items():
+            if name == NON_FIELD_ERRORS:
+                continue
+            for message in messages:
+                lines.append(
+                    _("%(field)s: %(message)s") % {"field": self[name].label, "message": message}
+                )
+        return lines

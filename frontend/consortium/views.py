@@ -11,6 +11,8 @@ swap configuration. Full-page form posts answer 400 (bad input) or 409 (a step o
 with the form re-shown as typed.
 """
 
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -19,7 +21,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backend.amendments.models import AmendmentStatus, ChangeKind
+from backend.amendments.kinds import handler_for
+from backend.amendments.models import PROJECT_LEVEL, AmendmentStatus, ChangeKind
 from backend.amendments.permissions import can_decide, can_propose, can_try_changes
 from backend.amendments.selectors import (
     amendment_context,
@@ -46,9 +49,11 @@ from backend.grants.rules import country_status_on
 from backend.grants.selectors import eligibility_on, project_eligibility
 from frontend.access import page_check, page_project
 from frontend.consortium.forms import (
+    Annex2Form,
     ApproveForm,
     Choices,
     RejectForm,
+    ShareGrid,
     bound_builder,
     initial_builder,
     rearranged_builder,
@@ -323,9 +328,47 @@ def _change_rows(item) -> list[dict]:
                 "kind": kinds.get(change.kind, change.kind),
                 "subject": values["participant"] or values["short_name"] or "",
                 "types": ", ".join(str(types.get(code, code)) for code in values["types"] or []),
+                "detail_lines": _detail_lines(change.kind, change.details),
             }
         )
     return rows
+
+
+def _detail_lines(kind: str, details) -> list[str]:
+    """What a change of the grant as a whole changes, one line per item (an Annex 2 change:
+    each work package's new shares; the maximum grant)."""
+    if not details:
+        return []
+    if kind == ChangeKind.CHANGE_LUMP_SUM_BREAKDOWN:
+        lines = [
+            _("WP%(number)s: %(shares)s")
+            % {
+                "number": number,
+                "shares": ", ".join(f"{key} EUR {amount}" for key, amount in shares.items()),
+            }
+            for number, shares in details.get("work_packages", {}).items()
+        ]
+        if details.get("max_grant_eur"):
+            lines.append(_("Maximum grant: EUR %(amount)s") % {"amount": details["max_grant_eur"]})
+        return lines
+    return [f"{key}: {value}" for key, value in details.items()]
+
+
+def money_view(money) -> dict | None:
+    """The money what-if as the templates show it: each beneficiary's shares before and after
+    (those that change first), each instalment before and after, and an increase of the
+    maximum grant marked for the officer's review (edge case 27)."""
+    if not money:
+        return None
+    beneficiaries = sorted(
+        money["beneficiaries"], key=lambda row: row["difference"] in ("0.00", "-0.00")
+    )
+    return {
+        **money,
+        "beneficiaries": beneficiaries,
+        "max_grant_changes": money["max_grant_before"] != money["max_grant_after"],
+        "review": Decimal(money["max_grant_after"]) > Decimal(money["max_grant_before"]),
+    }
 
 
 def _amendment_page(request, project, item, *, status=200, builder=None, **extra):
@@ -336,12 +379,16 @@ def _amendment_page(request, project, item, *, status=200, builder=None, **extra
     may_edit = item.status == AmendmentStatus.DRAFT and can_propose(request.user, project)[0]
     may_decide = item.status == AmendmentStatus.SUBMITTED and can_decide(request.user, project)[0]
     result, problems = amendment_what_if(item)
+    whole_grant = any(change.kind in PROJECT_LEVEL for change in item.changes.all())
     values = {
         "project": project,
         "item": item,
         "status_class": AMENDMENT_STATUS.css_class(item.status),
         "deemed_rejected": item.is_deemed_rejected(today),
         "what_if": None if result is None else what_if_view(result, language),
+        "money": None if result is None else money_view(result.get("money")),
+        # A change of the grant as a whole is not edited in the rows of the consortium's.
+        "edits_rows": may_edit and not whole_grant,
         "problems": error_lines(problems),
         "may_edit": may_edit,
         "may_decide": may_decide,
@@ -352,7 +399,7 @@ def _amendment_page(request, project, item, *, status=200, builder=None, **extra
         "refusal_lines": error_lines(extra.pop("refusals", [])),
         **extra,
     }
-    if may_edit:
+    if may_edit and not whole_grant:
         context = amendment_context(project_id=project.pk)
         values["builder"] = builder or initial_builder(
             item.justification,
@@ -551,6 +598,72 @@ def amendment_what_if_view(request, project_id: int):
     return render(request, "frontend/consortium/_what_if.html", values)
 
 
+# -- Annex 2: the lump-sum breakdown -----------------------------------------------------------
+
+
+def _share_grid(project) -> ShareGrid:
+    return ShareGrid.from_record(handler_for(ChangeKind.CHANGE_LUMP_SUM_BREAKDOWN).load(project.pk))
+
+
+def _annex2_page(request, project, form, *, status=200, **extra):
+    return render(
+        request,
+        "frontend/consortium/annex2.html",
+        {"project": project, "form": form, "grid": form.grid, **extra},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def annex2_builder(request, project_id: int):
+    """A new Annex 2 request: GET the grid of shares, POST to save it as a draft."""
+    project = page_project(request, project_id)
+    page_check(can_propose, request, project)
+    grid = _share_grid(project)
+    if request.method == "GET":
+        return _annex2_page(request, project, Annex2Form(grid=grid))
+    form = Annex2Form(request.POST, grid=grid)
+    return submit(
+        request,
+        form,
+        lambda: amendment_create(
+            project=project,
+            user=request.user,
+            justification=form.justification_text,
+            changes=[form.as_change()],
+        ),
+        refused=lambda refusal: _annex2_page(
+            request, project, form, status=refusal.status, conflict=refusal.conflict
+        ),
+        url=lambda created: reverse("frontend:amendment", args=[project.pk, created.pk]),
+        message=_("The amendment request was saved as a draft."),
+    )
+
+
+@login_required
+@require_POST
+def annex2_what_if_view(request, project_id: int):
+    """The grid's changed shares tried out (nothing is saved): each beneficiary's shares and
+    each instalment before and after, or the errors. Always 200, so htmx swaps it."""
+    project = page_project(request, project_id)
+    page_check(can_try_changes, request, project)
+    form = Annex2Form(request.POST, grid=_share_grid(project))
+    result, refusal = attempt(
+        form, lambda: changes_what_if(project=project, changes=[form.as_change()])
+    )
+    return render(
+        request,
+        "frontend/consortium/_annex2_what_if.html",
+        {
+            "project": project,
+            "money": None if result is None else money_view(result.get("money")),
+            "tried": result is not None,
+            "errors": form.error_lines() if refusal is not None else [],
+        },
+    )
+
+
 urlpatterns = [
     path("projects/<int:project_id>/consortium/", consortium, name="consortium"),
     path("projects/<int:project_id>/amendments/", amendments, name="amendments"),
@@ -559,6 +672,16 @@ urlpatterns = [
         "projects/<int:project_id>/amendments/what-if/",
         amendment_what_if_view,
         name="amendment_what_if",
+    ),
+    path(
+        "projects/<int:project_id>/amendments/new/annex-2/",
+        annex2_builder,
+        name="annex2_builder",
+    ),
+    path(
+        "projects/<int:project_id>/amendments/annex-2/what-if/",
+        annex2_what_if_view,
+        name="annex2_what_if",
     ),
     path(
         "projects/<int:project_id>/amendments/<int:amendment_id>/",

@@ -1,0 +1,12 @@
+"""The Annex 2 builder's pages: the same people as the amendment builder's
+(tests/frontend/pages_consortium.py): drafting for the project's managers and administrators,
+trying out for them and the project's officers."""
+
+from tests.frontend.pages import see_but
+
+PROPOSERS = see_but(partner_contact="403", other_partner="403", officer="403")
+
+PAGES = {
+    "annex2_builder": {"get": PROPOSERS, "post": PROPOSERS},
+    "annex2_what_if": {"post": see_but(partner_contact="403", other_partner="403")},
+}
