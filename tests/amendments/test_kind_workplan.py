@@ -242,3 +242,75 @@ def test_an_annex_2_change_after_it_gives_a_new_work_package_its_shares(api_clie
     emajoe = next(row for row in money["beneficiaries"] if row["participant"] == "EMAJOE")
     assert (nempoly["difference"], emajoe["difference"]) == ("10000.00", "-10000.00")
     assert money["max_grant_after"] == "3998750.00"
+
+
+def _wp8_removal(demo) -> dict:
+    """WP8 with its deliverables and its milestone MS11 taken out of the work plan."""
+    codes = Deliverable.objects.filter(project=demo, work_package__number=8).values_list(
+        "code", flat=True
+    )
+    return _change(
+        {
+            "work_packages": [{"number": 8, "remove": True}],
+            "deliverables": [{"code": code, "remove": True} for code in codes],
+            "milestones": [{"code": "MS11", "remove": True}],
+        }
+    )
+
+
+def test_a_work_package_with_shares_is_removed_only_once_annex_2_empties_it(
+    api_client, demo, users
+):
+    api_client.force_authenticate(users["manager"])
+    refused = api_client.post(
+        _url(demo, "what-if"), {"changes": [_wp8_removal(demo)]}, format="json"
+    )
+    assert refused.status_code == 400, refused.content
+    assert _paths(refused) == {
+        "changes[0].details.work_packages[0].remove": "WP8 cannot be removed: it has lump-sum "
+        "shares (move them with an Annex 2 change first)."
+    }
+
+    # Each holder's share of WP8 goes to its share of WP1: WP1's lump sum takes WP8's.
+    shares = {
+        number: dict(
+            WorkPackage.objects.get(project=demo, number=number).shares.values_list(
+                "participation__short_name", "amount_eur"
+            )
+        )
+        for number in (1, 8)
+    }
+    annex_2 = {
+        "kind": "change_lump_sum_breakdown",
+        "effective_on": EFFECTIVE,
+        "details": {
+            "work_packages": {
+                "8": dict.fromkeys(shares[8], "0.00"),
+                "1": {
+                    key: f"{shares[1].get(key, Decimal('0.00')) + amount:.2f}"
+                    for key, amount in shares[8].items()
+                },
+            },
+            "max_grant_eur": "3998750.00",
+        },
+    }
+    created = api_client.post(
+        _url(demo),
+        {"justification": "WP8 merges into WP1.", "changes": [annex_2, _wp8_removal(demo)]},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    money = created.json()["what_if"]["money"]
+    assert {row["difference"] for row in money["beneficiaries"]} == {"0.00"}
+    amendment_id = created.json()["id"]
+    api_client.post(_url(demo, f"{amendment_id}/submit"), {}, format="json")
+    api_client.force_authenticate(users["officer"])
+    approved = api_client.post(_url(demo, f"{amendment_id}/approve"), {}, format="json")
+
+    assert approved.status_code == 200, approved.content
+    assert list(
+        WorkPackage.objects.filter(project=demo).order_by("number").values_list("number", flat=True)
+    ) == [1, 2, 3, 4, 5, 6, 7]
+    assert WorkPackage.objects.get(project=demo, number=1).lump_sum_eur == Decimal("900000.00")
+    assert not Deliverable.objects.filter(project=demo, code__startswith="D8.").exists()
+    assert not Milestone.objects.filter(project=demo, code="MS11").exists()

@@ -20,13 +20,14 @@ the new month and records the move as a due-date revision, so its history shows.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.grants.models import Participation, ParticipationRole, Project
 from backend.payments.rules import ZERO, GrantFacts, WorkPackageFacts
+from backend.reporting.models import WorkPackageDeclaration
 from backend.workplan.models import (
     ActivityCluster,
     ClusterCode,
@@ -37,6 +38,7 @@ from backend.workplan.models import (
     DueDateRevision,
     Milestone,
     WorkPackage,
+    WorkPackageShare,
 )
 
 from ..models import ChangeKind
@@ -69,7 +71,8 @@ class PlanRecord:
     duration: int
     leads: frozenset[str]  # short names of the coordinator and beneficiaries taking part
     participants: frozenset[str]
-    # number -> {"deliverables": n, "shares": amount, "declarations": n, "paid": bool}
+    # number -> {"holders": short names with a share, "lump_sum", "declared", "paid",
+    # "start_month", "end_month"}
     work_packages: Mapping[int, Mapping]
     deliverables: Mapping[str, Mapping]  # code -> {"work_package", "submitted", "due_month"}
     milestones: Mapping[str, Mapping]  # code -> {"achieved"}
@@ -92,20 +95,28 @@ class WorkPlanHandler:
             )
         )
         paid = paid_work_packages([project_id])[project_id]
+        shared: dict[int, set[str]] = {}
+        for number, key in WorkPackageShare.objects.filter(
+            work_package__project_id=project_id, amount_eur__gt=0
+        ).values_list("work_package__number", "participation__short_name"):
+            shared.setdefault(number, set()).add(key)
+        declared = set(
+            WorkPackageDeclaration.objects.filter(work_package__project_id=project_id).values_list(
+                "work_package__number", flat=True
+            )
+        )
         packages = {
             row["number"]: {
-                "deliverables": row["deliverable_count"],
-                "shares": row["share_total"] or ZERO,
-                "declarations": row["declaration_count"],
+                "holders": frozenset(shared.get(row["number"], ())),
+                "lump_sum": row["lump_sum_eur"],
+                "declared": row["number"] in declared,
                 "paid": row["number"] in paid,
+                "start_month": row["start_month"],
+                "end_month": row["end_month"],
             }
-            for row in WorkPackage.objects.filter(project_id=project_id)
-            .annotate(
-                deliverable_count=Count("deliverables", distinct=True),
-                share_total=Sum("shares__amount_eur", filter=Q(shares__amount_eur__gt=0)),
-                declaration_count=Count("declarations", distinct=True),
+            for row in WorkPackage.objects.filter(project_id=project_id).values(
+                "number", "start_month", "end_month", "lump_sum_eur"
             )
-            .values("number", "deliverable_count", "share_total", "declaration_count")
         }
         deliverables = {
             row["code"]: {
@@ -162,7 +173,7 @@ class WorkPlanHandler:
             stored[section] = entries
         if checker_found(checker):
             return None
-        _Plan(record, checker, stored).check()
+        _Plan(record, checker, stored, _emptied(earlier)).check()
         return None if checker_found(checker) else stored
 
     # -- what it does ---------------------------------------------------------------------------
@@ -220,7 +231,8 @@ class WorkPlanHandler:
         for entry in details.get("deliverables", ()):
             deliverable = deliverables.get(entry["code"])
             if entry.get("remove"):
-                deliverable.delete()
+                if deliverable is not None:  # else gone with its work package
+                    deliverable.delete()
                 continue
             if deliverable is None:
                 position += 1
@@ -257,7 +269,8 @@ class WorkPlanHandler:
         for entry in details.get("milestones", ()):
             milestone = milestones.get(entry["code"])
             if entry.get("remove"):
-                milestone.delete()
+                if milestone is not None:
+                    milestone.delete()
                 continue
             if milestone is None:
                 position += 1
@@ -272,6 +285,22 @@ class WorkPlanHandler:
                 milestone.work_packages.set([packages[n] for n in entry["work_packages"]])
 
 
+def _emptied(earlier: list[Mapping]) -> dict[int, set[str]]:
+    """By work package, the participants whose shares the request's earlier Annex 2 changes
+    set to 0.00 (those that give the maximum grant, so that the lump sums follow the shares)."""
+    emptied: dict[int, set[str]] = {}
+    for values in earlier:
+        details = values.get("details") or {}
+        if values.get("kind") != ChangeKind.CHANGE_LUMP_SUM_BREAKDOWN:
+            continue
+        if "max_grant_eur" not in details:
+            continue
+        for number, shares in details.get("work_packages", {}).items():
+            zeroed = {key for key, amount in shares.items() if Decimal(amount) == ZERO}
+            emptied.setdefault(int(number), set()).update(zeroed)
+    return emptied
+
+
 def checker_found(checker) -> bool:
     return bool(getattr(checker, "found", None))
 
@@ -279,8 +308,15 @@ def checker_found(checker) -> bool:
 class _Plan:
     """The checks of one Annex 1 change's entries against the record."""
 
-    def __init__(self, record: PlanRecord, checker, details: Mapping):
+    def __init__(self, record: PlanRecord, checker, details: Mapping, emptied: Mapping):
         self.record = record
+        # Work packages an earlier Annex 2 change leaves without money: each holder's share set
+        # to 0.00, the lump sums following the shares.
+        self.emptied = {
+            number
+            for number, zeroed in emptied.items()
+            if number in record.work_packages and record.work_packages[number]["holders"] <= zeroed
+        }
         self.checker = checker
         self.details = details
         entries = details.get("work_packages", ())
@@ -364,9 +400,12 @@ class _Plan:
                 _("it has deliverables (%(codes)s)")
                 % {"codes": ", ".join(sorted(deliverables_left))}
             )
-        if record["shares"] > ZERO:
+        emptied = number in self.emptied
+        if record["holders"] and not emptied:
             reasons.append(_("it has lump-sum shares (move them with an Annex 2 change first)"))
-        if record["declarations"]:
+        elif record["lump_sum"] > ZERO and not emptied:
+            reasons.append(_("it has a lump sum (move it with an Annex 2 change first)"))
+        if record["declared"]:
             reasons.append(_("reports declare it"))
         if record["paid"]:
             reasons.append(_("it is paid"))
@@ -424,7 +463,9 @@ class _Plan:
         self.check_lead(path, entry)
         self.check_month(path, entry, "start_month")
         self.check_month(path, entry, "end_month")
-        start, end = entry.get("start_month"), entry.get("end_month")
+        recorded = self.record.work_packages.get(entry.get("number"), {})
+        start = entry.get("start_month", recorded.get("start_month"))
+        end = entry.get("end_month", recorded.get("end_month"))
         if _is_month(start) and _is_month(end) and end < start:
             self.error((*path, "end_month"), _("The end month cannot be before the start month."))
         if "clusters" in entry:
