@@ -695,8 +695,8 @@ class _Checker:
     ) -> list[ParticipantData]:
         section = ("participants",)
         entries = _items(value)
-        for key in ("short_name", "pic"):
-            self.unique_in(section, key, entries)
+        self.unique_in(section, "short_name", entries)
+        self._check_pics_once_at_a_time(section, entries, start_date)
         # Short names of the wrong type (reported by the first pass) may not even be hashable.
         roles = {
             entry["short_name"]: entry.get("role")
@@ -725,6 +725,46 @@ class _Checker:
             first = coordinators[0]
             self._check_coordinator_country((*section, first, "country"), value[first], call)
         return participants
+
+    def _check_pics_once_at_a_time(
+        self, section: tuple, entries: list, start_date: datetime.date | None
+    ) -> None:
+        """An organisation takes part once at a time: its PIC appears again only for a
+        participation after the earlier one ended (it left and was added again by amendment),
+        described the same way, with the same history of its own data."""
+        earlier: dict[str, list[tuple[int, dict]]] = {}
+        for index, entry in entries:
+            pic = entry.get("pic")
+            if not isinstance(pic, str):
+                continue
+            for other_index, other in earlier.get(pic, []):
+                if _overlap(entry, other, start_date):
+                    self.error(
+                        (*section, index, "pic"),
+                        _("%(value)s is already used by %(other)s.")
+                        % {
+                            "value": json.dumps(pic),
+                            "other": format_path((*section, other_index)),
+                        },
+                    )
+                    break
+            else:
+                if pic in earlier:
+                    first_index, first = earlier[pic][0]
+                    where = (*section, first_index)
+                    self._check_same_description(
+                        (*section, index), entry, where, _description(pic, first)
+                    )
+                    if _organisation_history(entry) != _organisation_history(first):
+                        self.error(
+                            (*section, index, "history"),
+                            _(
+                                "%(where)s gives the organisation with PIC %(pic)s another "
+                                "history of its own data; an organisation has one history."
+                            )
+                            % {"where": format_path(where), "pic": pic},
+                        )
+            earlier.setdefault(pic, []).append((index, entry))
 
     def _participant(
         self,
@@ -1462,3 +1502,56 @@ def _shown(item: HistoryData) -> str:
     if item.legal_name is not None:
         values.append(f"legal_name {json.dumps(item.legal_name, ensure_ascii=False)}")
     return ", ".join(values)
+
+
+def _day(value: Any) -> datetime.date | None:
+    """An ISO date, or None (a bad date is reported where it is checked)."""
+    if not isinstance(value, str) or not _DATE.match(value):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _overlap(entry: dict, other: dict, start_date: datetime.date | None) -> bool:
+    """Whether two participations' periods share a day (taken as sharing one when a date is
+    missing or broken)."""
+    periods = []
+    for participation in (entry, other):
+        joined_on = (
+            _day(participation["joined_on"])
+            if participation.get("joined_on") is not None
+            else start_date
+        )
+        left_on = participation.get("left_on")
+        if joined_on is None or (left_on is not None and _day(left_on) is None):
+            return True
+        periods.append((joined_on, _day(left_on) if left_on is not None else None))
+    (first_start, first_end), (second_start, second_end) = periods
+    return not (
+        (first_end is not None and first_end < second_start)
+        or (second_end is not None and second_end < first_start)
+    )
+
+
+def _organisation_history(entry: dict) -> list:
+    """The entries of a participant's history that give its organisation's values, as
+    written (for comparing two descriptions of one organisation)."""
+    history = entry.get("history")
+    if not isinstance(history, list):
+        return []
+    return [
+        {
+            key: sorted(set(value)) if key == "types" and _texts(value) else value
+            for key in ("until", *ORGANISATION_HISTORY_KEYS)
+            if (value := item.get(key)) is not None
+        }
+        for item in history
+        if isinstance(item, dict)
+        and any(item.get(key) is not None for key in ORGANISATION_HISTORY_KEYS)
+    ]
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)

@@ -97,8 +97,19 @@ def _amend(project: Project) -> None:
     sesupe.save()
     OrganisationType.objects.create(organisation=sesupe, code="sector_representative")
 
-    # ZORIANE's participation is terminated.
+    # ZORIANE's participation is terminated; LINDENAU, which left on 30 June 2025, is added
+    # again (the same organisation, a new participation).
     Participation.objects.filter(pk=by_name["ZORIANE"].pk).update(left_on=D(2026, 4, 30))
+    Participation.objects.create(
+        project=project,
+        organisation=by_name["LINDENAU"].organisation,
+        short_name="LINDENAU-2",
+        role="beneficiary",
+        joined_on=D(2026, 2, 1),
+        position=29,
+        acceded_on=D(2026, 2, 10),
+        accession_due_on=D(2026, 3, 31),
+    )
 
     # Newcomers by amendment: one acceded late, one pending, one that never acceded.
     for position, (pic, short_name, country, types, joined_on, accession, due_on, acceded) in (
@@ -281,6 +292,11 @@ def test_the_export_writes_the_record_as_amended_with_its_history(amended):
         },
     ]
     assert people["ZORIANE"]["left_on"] == "2026-04-30"
+    assert people["LINDENAU-2"]["pic"] == people["LINDENAU"]["pic"]
+    assert (people["LINDENAU"]["left_on"], people["LINDENAU-2"]["joined_on"]) == (
+        "2025-06-30",
+        "2026-02-01",
+    )
     assert {
         name: {
             key: people[name].get(key) for key in ("accession", "accession_due_on", "acceded_on")

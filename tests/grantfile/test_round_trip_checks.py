@@ -288,6 +288,67 @@ def test_a_bad_value_is_an_error_at_its_path_and_nothing_is_written(change, path
     assert message in errors[0][1]
 
 
+def _rejoined(joined_on="2023-01-01", left_on="2022-12-31", **keys):
+    """ACME leaves and takes part again as ACME-2 (a beneficiary added by amendment)."""
+
+    def change(data):
+        data["participants"][1]["left_on"] = left_on
+        data["participants"].append(
+            {
+                "short_name": "ACME-2",
+                "legal_name": "Acme Solar SA",
+                "pic": "999999002",
+                "country": "PT",
+                "types": ["enterprise"],
+                "role": "beneficiary",
+                "joined_on": joined_on,
+            }
+            | keys
+        )
+
+    return change
+
+
+def test_an_organisation_that_left_may_take_part_again_later():
+    project = grant_file_import(content=dump(variant(_rejoined())))
+
+    rejoined = project.participations.get(short_name="ACME-2")
+    assert rejoined.organisation == project.participations.get(short_name="ACME").organisation
+    assert Organisation.objects.filter(pic="999999002").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "message"),
+    [
+        pytest.param(
+            _rejoined(joined_on="2022-12-31"),
+            "participants[3].pic",
+            '"999999002" is already used by participants[1].',
+            id="the same organisation twice on one day",
+        ),
+        pytest.param(
+            _rejoined(legal_name="Acme Solar Lda"),
+            "participants[3].legal_name",
+            'participants[1] describes the organisation with PIC 999999002 with legal_name "Acme '
+            'Solar SA"',
+            id="the same organisation described otherwise",
+        ),
+        pytest.param(
+            _rejoined(history=[{"until": "2022-06-30", "country": "ES"}]),
+            "participants[3].history",
+            "participants[1] gives the organisation with PIC 999999002 another history of its "
+            "own data",
+            id="the same organisation with another history",
+        ),
+    ],
+)
+def test_an_organisation_takes_part_once_at_a_time(change, path, message):
+    errors = _errors(change)
+
+    assert [error_path for error_path, _message in errors] == [path]
+    assert message in errors[0][1]
+
+
 def test_every_error_is_reported_at_once():
     def change(data):
         _extended(data, signed=None)
