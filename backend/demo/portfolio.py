@@ -1,5 +1,6 @@
-"""The demo portfolio: ten small fictional CoVE grants beside the demo project, each at another
-age and in another state, so that every status of the officer's dashboard shows something.
+"""The demo portfolio: twelve small fictional CoVE grants beside the demo project, each at another
+age and in another state, so that every status of the officer's dashboard shows something, and
+the later life of a grant: an extension and a termination with its reports.
 
 The grants are described in ``data/portfolio.yaml`` and built into grant files from one work
 plan; they come in through the ordinary grant-file import, with the demo officer in charge. Their
@@ -33,6 +34,15 @@ The states, by acronym:
 - EMOVET: ended; a work package was not completed, so what was paid exceeds the accepted total:
   the balance is a recovery, ready for the officer's approval (it never waits on the
   consortium's composition).
+- AQUAVET: extended from 24 to 30 months by an amendment approved five weeks ago; its last
+  reporting period runs to the new end, and the duration it was signed with is kept.
+- STONECRAFT: a beneficiary left twelve days ago (a termination the consortium asked for):
+  its termination report and the report on the distribution of payments are due in 18 days.
+  Eight full partners in four countries remain; its shares of the work packages not paid yet
+  are flagged until an Annex 2 amendment reallocates them.
+
+BLUEPORT's coordinator sent the termination reports of its partner that left 20 days after
+its departure.
 """
 
 import datetime
@@ -66,6 +76,7 @@ from backend.reporting.models import (
     DeadlineSuspension,
     PeriodicReport,
     ReportVersion,
+    TerminationReport,
     WorkPackageDeclaration,
 )
 from backend.reporting.selectors import period_state, report_of
@@ -78,6 +89,7 @@ from backend.reporting.services import (
     report_submit,
     report_update,
 )
+from backend.reporting.terminations import REPORTS, termination_report_send
 from backend.workplan.models import Deliverable, EvidenceFile, Milestone, ReportingPeriod
 from backend.workplan.services import (
     deliverable_accept,
@@ -505,6 +517,8 @@ class _Story:
             "created_at": demo_at(submitted - _day(3)),
             "updated_at": demo_at(submitted),
             "submitted_at": demo_at(submitted),
+            # Stored at submission, from the day it was submitted.
+            "decision_due_on": submitted + _day(self.project.call.ruleset.decision_days),
         }
         if decision:
             amendment_approve(
@@ -529,7 +543,19 @@ class _Story:
             justification=departure["justification"],
             submitted=submitted,
             decided=decided,
-            override=departure["override"],
+            override=departure.get("override"),
+        )
+
+    def send_termination_reports(self, sent: datetime.date) -> None:
+        """The coordinator sends both termination reports of the participant that left (none
+        when a periodic report covers them), on ``sent``."""
+        report = TerminationReport.objects.select_related("project").get(project=self.project)
+        if report.skipped_for_id is not None:
+            return
+        for which in REPORTS:
+            termination_report_send(report=report, user=self.contact, which=which, today=self.today)
+        TerminationReport.objects.filter(pk=report.pk).update(
+            report_submitted_at=demo_at(sent), distribution_submitted_at=demo_at(sent)
         )
 
 
@@ -538,10 +564,13 @@ def _just_signed(story: _Story) -> None:
 
 
 def _eligibility_breach(story: _Story) -> None:
-    """A partner left at the end of the month before last."""
+    """A partner left at the end of the month before last; its termination reports were sent
+    20 days later."""
     story.routine()
     submitted = story.months_ago(3) + _day(9)
-    story.depart(story.months_ago(1) - _day(1), submitted, submitted + _day(24))
+    left_on = story.months_ago(1) - _day(1)
+    story.depart(left_on, submitted, submitted + _day(24))
+    story.send_termination_reports(left_on + _day(20))
 
 
 def _breach_scheduled(story: _Story) -> None:
@@ -626,6 +655,34 @@ def _recovery(story: _Story) -> None:
     )
 
 
+def _extended(story: _Story) -> None:
+    """Six more months: the request was submitted two months ago and approved 20 days later;
+    the last reporting period stretches to the new end."""
+    story.routine()
+    extension = story.spec["extension"]
+    submitted = story.months_ago(2) + _day(4)
+    decided = submitted + _day(20)
+    story.amend(
+        ChangeInput(
+            kind="change_duration",
+            effective_on=decided,
+            details={"duration_months": extension["duration_months"]},
+        ),
+        justification=extension["justification"],
+        submitted=submitted,
+        decided=decided,
+    )
+
+
+def _termination_reports_due(story: _Story) -> None:
+    """A beneficiary left ``days_ago`` days ago; the termination was submitted 40 days ago and
+    approved two weeks later. Its termination reports are due 30 days after its last day."""
+    story.routine()
+    left_on = story.today - _day(story.spec["departure"]["days_ago"])
+    submitted = story.today - _day(40)
+    story.depart(left_on, submitted, submitted + _day(14))
+
+
 HISTORIES: dict[str, Callable[[_Story], None]] = {
     "just_signed": _just_signed,
     "eligibility_breach": _eligibility_breach,
@@ -637,6 +694,8 @@ HISTORIES: dict[str, Callable[[_Story], None]] = {
     "balance_ready": _balance_ready,
     "closed": _closed,
     "recovery": _recovery,
+    "extended": _extended,
+    "termination_reports_due": _termination_reports_due,
 }
 
 

@@ -1,4 +1,4 @@
-"""The demo portfolio: ten small projects beside the demo project, each in another state of the
+"""The demo portfolio: twelve small projects beside the demo project, each in another state of the
 officer's dashboard, whatever day it is loaded. The states are read as the dashboard reads them:
 the portfolio table and charts, a project's compliance page (after the watchers' check), the
 payment schedule and the amendment requests."""
@@ -57,7 +57,7 @@ EXPECTED = {
     "BLUEPORT": (
         "red",
         "breach",
-        {"eligibility_breach": 2, "eligibility_review": 1},
+        {"eligibility_breach": 2, "eligibility_review": 1, "unallocated_shares": 1},
         0,
         ("rp1", "scheduled"),
     ),
@@ -80,6 +80,10 @@ EXPECTED = {
     "TIMBERVET": ("green", "pass", {"instalment_ready": 1}, 0, ("rp2", "ready")),
     "FOODSAFE": ("green", "pass", {}, 0, None),
     "EMOVET": ("green", "pass", {"instalment_ready": 1}, 0, ("rp2", "ready")),
+    # The later life of a grant (tests/demo/test_lifecycle_demo.py): an extension, and a
+    # beneficiary's termination reports due.
+    "AQUAVET": ("green", "pass", {}, 0, ("rp1", "scheduled")),
+    "STONECRAFT": ("red", "pass", {"unallocated_shares": 1}, 0, ("rp1", "scheduled")),
 }
 
 
