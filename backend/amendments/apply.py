@@ -11,6 +11,7 @@ its accession (``Participation.accession``), due within the rule set's accession
 import datetime
 
 from backend.common.dates import brussels_today
+from backend.common.errors import InvalidInput
 from backend.grants.models import (
     Accession,
     Organisation,
@@ -23,6 +24,7 @@ from backend.grants.models import (
 from backend.grants.organisations import record_organisation_update
 from backend.reporting.terminations import termination_report_open
 
+from .errors import AmendmentInvalid, FieldError
 from .kinds import handler_for
 from .models import ADDITIONS, PROJECT_LEVEL, AmendmentChange, AmendmentRequest, ChangeKind
 
@@ -163,11 +165,25 @@ def _change_organisation(row: AmendmentChange, *, user, source: str) -> set[int]
         values = {"country": row.new_country_id}
     else:
         values = {"types": list(row.new_types)}
-    _update, project_ids = record_organisation_update(
-        organisation=organisation,
-        user=user,
-        effective_on=row.effective_on,
-        source=source,
-        **values,
-    )
+    try:
+        _update, project_ids = record_organisation_update(
+            organisation=organisation,
+            user=user,
+            effective_on=row.effective_on,
+            source=source,
+            **values,
+        )
+    except InvalidInput as invalid:
+        # The organisation's history refuses it (an update of the same value from a later
+        # date was recorded since): said of the change, as the request's other errors are.
+        raise AmendmentInvalid(
+            [
+                FieldError.at(("changes", row.position - 1, *_parts(error.path)), error.message)
+                for error in invalid.errors
+            ]
+        ) from None
     return project_ids
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    return (path.split("[", 1)[0],) if path else ()

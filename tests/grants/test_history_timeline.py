@@ -14,11 +14,12 @@ import datetime
 import pytest
 import time_machine
 
+from backend.amendments.errors import AmendmentInvalid
 from backend.amendments.services import amendment_approve, amendment_create, amendment_submit
 from backend.grants.models import OrganisationUpdate, ParticipationRoleChange
 from backend.grants.organisations import organisation_update
 from backend.grants.selectors import project_eligibility, project_eligibility_timeline
-from tests.amendments.helpers import add
+from tests.amendments.helpers import add, row_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +234,47 @@ def test_an_organisation_change_by_amendment_becomes_a_dated_update(demo, users)
     assert "NO" in before.result("min_eligible_countries").details["countries"]
     assert "SE" not in before.result("min_eligible_countries").details["countries"]
     assert "SE" in after.result("min_eligible_countries").details["countries"]
+
+
+def test_an_organisation_change_dated_before_a_later_update_is_refused_at_approval(demo, users):
+    """Meanwhile NORDLYS recorded a move to Denmark from 2026-11-01: the amendment's move to
+    Sweden from D2 would come before it. Approval is refused naming the change, and writes
+    nothing."""
+    amendment = amendment_create(
+        project=demo,
+        user=users["manager"],
+        justification="NORDLYS moves its seat.",
+        changes=[
+            add(
+                "change_organisation_country",
+                participant="NORDLYS",
+                country="SE",
+                effective_on=D2.isoformat(),
+            )
+        ],
+    )
+    with time_machine.travel(SUBMITTED, tick=False):
+        amendment_submit(request=amendment, user=users["manager"])
+    nordlys = demo.participations.get(short_name="NORDLYS").organisation
+    organisation_update(
+        organisation=nordlys,
+        user=users["admin"],
+        effective_on=datetime.date(2026, 11, 1),
+        country="DK",
+        source="Participant register",
+    )
+    before = row_counts()
+
+    with pytest.raises(AmendmentInvalid) as refused:
+        amendment_approve(request=amendment, user=users["officer"], today=DECIDED_ON)
+
+    assert [error.as_dict() for error in refused.value.errors] == [
+        {
+            "path": "changes[0].country",
+            "message": "An update from 2026-11-01 already changes this value; record a change "
+            "from a later date, or correct that update first.",
+        }
+    ]
+    assert row_counts() == before
+    amendment.refresh_from_db()
+    assert amendment.status == "submitted"
