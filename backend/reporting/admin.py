@@ -12,6 +12,7 @@ from backend.reporting.models import (
     LateJustification,
     PeriodicReport,
     ReportVersion,
+    TerminationReport,
     WorkPackageDeclaration,
 )
 
@@ -88,3 +89,19 @@ class DeadlineSuspensionAdmin(ViewOnlyAdmin):
     list_filter = ["reason"]
     search_fields = ["report__project__acronym"]
     list_select_related = ["report__project", "report__reporting_period"]
+
+
+@admin.register(TerminationReport)
+class TerminationReportAdmin(ViewOnlyAdmin):
+    list_display = [
+        "project",
+        "participation",
+        "initiated_by",
+        "due_on",
+        "skipped_for",
+        "report_submitted_at",
+        "distribution_submitted_at",
+    ]
+    list_filter = ["initiated_by"]
+    search_fields = ["project__acronym", "participation__short_name"]
+    list_select_related = ["project", "participation", "skipped_for"]
