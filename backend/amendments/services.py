@@ -266,7 +266,7 @@ def amendment_submit(*, request: AmendmentRequest, user) -> AmendmentRequest:
             note=amendment.justification,
         )
         # The watchers follow pending requests: one with no decision within the decision period
-        # counts as rejected (models.DECISION_DAYS).
+        # (the rule set's decision days, plus the days a question stood open) counts as rejected.
         projects_changed([amendment.project_id], reason="amendment submitted")
     return amendment
 
