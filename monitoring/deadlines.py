@@ -14,8 +14,8 @@ day of a ten-day suspension falls on the third day after it). A deadline before 
 or after it is not moved: an amendment of the duration or of the work plan moves those. After
 the grant's termination nothing planned after its last day is due; the report of the period
 the termination cuts is due 60 days after the last day, as a final report is, and the periods
-starting after it are gone. The suspensions of a batch are read in one query
-(``project_suspensions``); a caller that reads them once passes them to each function.
+starting after it are gone. Each function reads the projects' suspensions in its own query
+(a join), or takes them from a caller that read them once (``project_suspensions``).
 """
 
 import datetime
@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from backend.common.dates import month_end, month_start
 from backend.grants.models import ProjectSuspension
@@ -63,21 +63,25 @@ def deadline_in_force(
     return due, 0
 
 
-def _planned_days(days: Collection[datetime.date], suspensions: Suspensions) -> set[datetime.date]:
-    """The planned deadlines that fall on one of ``days`` once moved by a closed suspension,
-    and the days themselves (to read the items due on ``days`` in one query)."""
-    planned = set(days)
-    for rows in suspensions.values():
-        for start, end in rows:
-            if end is None:
-                continue
-            stood = datetime.timedelta(days=(end - start).days)
-            planned |= {day - stood for day in days if start <= day - stood < end}
-    return planned
-
-
 def _after_last_day(due: datetime.date, terminated_on: datetime.date | None) -> bool:
     return terminated_on is not None and due > terminated_on
+
+
+_SUSPENSION_FIELDS = ("project__suspensions__started_on", "project__suspensions__ended_on")
+
+
+def _with_suspensions(rows, fields: tuple[str, ...], suspensions: Suspensions | None) -> list:
+    """The rows' values, each row once and in order, with its project's suspensions: those
+    given, else read in the same query (a join: one row per suspension)."""
+    if suspensions is not None:
+        return [(row, suspensions.get(row["project_id"], ())) for row in rows.values(*fields)]
+    found: dict[int, tuple[dict, list]] = {}
+    for row in rows.values(*fields, *_SUSPENSION_FIELDS):
+        start, end = (row.pop(name) for name in _SUSPENSION_FIELDS)
+        _row, own = found.setdefault(row["id"], (row, []))
+        if start is not None:
+            own.append((start, end))
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -131,31 +135,38 @@ def deliverables_not_submitted(
 ) -> list[DueDeliverable]:
     """The deliverables of these projects still Pending or Draft (a deliverable sent back for
     revision is Pending again), in project and work-plan order, with their deadlines in force;
-    only those due on one of ``due_on``'s days when it is given. One query (two without
-    ``suspensions``)."""
-    if suspensions is None:
-        suspensions = project_suspensions(project_ids)
+    only those due on one of ``due_on``'s days when it is given (read with those a closed
+    suspension covers, whose deadline it moved). One query."""
     deliverables = Deliverable.objects.filter(
         project_id__in=list(project_ids), status__in=NOT_SUBMITTED
     )
     if due_on is not None:
-        deliverables = deliverables.filter(due_on__in=list(_planned_days(due_on, suspensions)))
+        moved = ProjectSuspension.objects.filter(
+            project=OuterRef("project"),
+            started_on__lte=OuterRef("due_on"),
+            ended_on__gt=OuterRef("due_on"),
+        )
+        deliverables = deliverables.filter(Q(due_on__in=list(due_on)) | Q(Exists(moved)))
     found = []
-    for row in deliverables.order_by("project_id", "position", "id").values(
-        "id",
-        "project_id",
-        "code",
-        "title",
-        "lead_id",
-        "lead__short_name",
-        "status",
-        "due_month",
-        "due_on",
-        "project__terminated_on",
+    for row, suspended in _with_suspensions(
+        deliverables.order_by("project_id", "position", "id"),
+        (
+            "id",
+            "project_id",
+            "code",
+            "title",
+            "lead_id",
+            "lead__short_name",
+            "status",
+            "due_month",
+            "due_on",
+            "project__terminated_on",
+        ),
+        suspensions,
     ):
         if _after_last_day(row["due_on"], row["project__terminated_on"]):
             continue
-        day, stood = deadline_in_force(row["due_on"], suspensions.get(row["project_id"], ()))
+        day, stood = deadline_in_force(row["due_on"], suspended)
         if day is None or (due_on is not None and day not in due_on):
             continue
         found.append(
@@ -180,13 +191,12 @@ def milestones_not_achieved(
 ) -> list[DueMilestone]:
     """The milestones of these projects not recorded as achieved, each due at the end of its
     due month (computed from the project's start date) or as a suspension moved it, in project
-    and work-plan order. One query (two without ``suspensions``)."""
-    if suspensions is None:
-        suspensions = project_suspensions(project_ids)
-    rows = (
-        Milestone.objects.filter(project_id__in=list(project_ids), achieved_on__isnull=True)
-        .order_by("project_id", "position", "id")
-        .values(
+    and work-plan order. One query."""
+    rows = _with_suspensions(
+        Milestone.objects.filter(
+            project_id__in=list(project_ids), achieved_on__isnull=True
+        ).order_by("project_id", "position", "id"),
+        (
             "id",
             "project_id",
             "code",
@@ -196,14 +206,15 @@ def milestones_not_achieved(
             "due_month",
             "project__start_date",
             "project__terminated_on",
-        )
+        ),
+        suspensions,
     )
     found = []
-    for row in rows:
+    for row, suspended in rows:
         planned = month_end(row["project__start_date"], row["due_month"])
         if _after_last_day(planned, row["project__terminated_on"]):
             continue
-        day, stood = deadline_in_force(planned, suspensions.get(row["project_id"], ()))
+        day, stood = deadline_in_force(planned, suspended)
         if day is None:
             continue
         found.append(
@@ -228,18 +239,15 @@ def reports_not_received(
     """The reporting periods of these projects whose periodic report the agency has not
     received: nobody has written to it yet, or it is a draft never submitted. A report counts
     as received once it was first submitted (``first_submitted_at``), even if the officer
-    later sent it back for changes. In project and period order. One query (two without
-    ``suspensions``)."""
-    if suspensions is None:
-        suspensions = project_suspensions(project_ids)
-    rows = (
+    later sent it back for changes. In project and period order. One query."""
+    rows = _with_suspensions(
         ReportingPeriod.objects.filter(project_id__in=list(project_ids))
         .filter(
             Q(report__isnull=True)
             | Q(report__status=ReportStatus.DRAFT, report__first_submitted_at__isnull=True)
         )
-        .order_by("project_id", "number")
-        .values(
+        .order_by("project_id", "number"),
+        (
             "id",
             "project_id",
             "number",
@@ -248,19 +256,18 @@ def reports_not_received(
             "project__start_date",
             "project__terminated_on",
             "report__id",
-        )
+        ),
+        suspensions,
     )
     reports = []
-    for row in rows:
+    for row, suspended in rows:
         start, last_day = row["project__start_date"], row["project__terminated_on"]
         if _after_last_day(month_start(start, row["start_month"]), last_day):
             continue
         period_end = month_end(start, row["end_month"])
         if last_day is not None:
             period_end = min(period_end, last_day)
-        day, stood = deadline_in_force(
-            report_due_on(period_end), suspensions.get(row["project_id"], ())
-        )
+        day, stood = deadline_in_force(report_due_on(period_end), suspended)
         if day is None:
             continue
         reports.append(

@@ -49,7 +49,6 @@ from backend.reporting.models import REPORT_DUE_DAYS
 from monitoring.deadlines import (
     deliverables_not_submitted,
     milestones_not_achieved,
-    project_suspensions,
     reports_not_received,
 )
 from monitoring.models import ReminderKind, ReminderSent
@@ -112,7 +111,7 @@ def user_reminder_days(user) -> list[int]:
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> RunResult:
-    """Send today's reminders. Queries: seven reads whatever the number of projects, items and
+    """Send today's reminders. Queries: six reads whatever the number of projects, items and
     users, then for each user with something to remind a transaction with one insert (three
     statements with its savepoint); a user's e-mail that fails is logged and counted in
     ``failed``, and the other users' e-mails still go."""
@@ -276,9 +275,8 @@ def _claim(
 
 def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> list[Item]:
     """The items of these projects due on one of these days and not done yet, with their
-    deadlines in force: four queries (the projects' suspensions, then one per kind)."""
+    deadlines in force: three queries."""
     due_days = set(due_days)
-    suspensions = project_suspensions(project_ids)
     items = [
         Item(
             kind=ReminderKind.DELIVERABLE,
@@ -290,7 +288,7 @@ def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> lis
             due_month=d.due_month,
             lead_id=d.lead_id,
         )
-        for d in deliverables_not_submitted(project_ids, due_on=due_days, suspensions=suspensions)
+        for d in deliverables_not_submitted(project_ids, due_on=due_days)
     ]
     items += [
         Item(
@@ -303,7 +301,7 @@ def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> lis
             due_month=m.due_month,
             lead_id=m.lead_id,
         )
-        for m in milestones_not_achieved(project_ids, suspensions=suspensions)
+        for m in milestones_not_achieved(project_ids)
         if m.due_on in due_days
     ]
     items += [
@@ -315,7 +313,7 @@ def _items_due(project_ids: list[int], due_days: Iterable[datetime.date]) -> lis
             code=f"RP{r.number}",
             title=f"M{r.start_month}-M{r.end_month}",
         )
-        for r in reports_not_received(project_ids, suspensions=suspensions)
+        for r in reports_not_received(project_ids)
         if r.due_on in due_days
     ]
     return items

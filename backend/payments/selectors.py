@@ -11,7 +11,7 @@ from decimal import Decimal
 from backend.common.dates import BRUSSELS, brussels_today, month_end, month_start
 from backend.grants.eligibility.engine import BREACH, change_dates, evaluate
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
-from backend.grants.models import Participation, Project, ProjectSuspension
+from backend.grants.models import Participation, Project
 from backend.grants.selectors import consortia
 from backend.payments.models import (
     Direction,
@@ -139,11 +139,18 @@ def grant_facts(
     return facts
 
 
+# The project's suspensions, read with its row (one row per suspension).
+_SUSPENSION_FIELDS = ("suspensions__started_on", "suspensions__ended_on", "suspensions__reason")
+
+
 def _projects(project_ids: Collection[int]) -> dict[int, dict]:
-    """The projects' own payment terms and their calls', by id."""
-    return {
-        row["id"]: row
-        for row in Project.objects.filter(pk__in=list(project_ids)).values(
+    """The projects' own payment terms and their calls', and their suspensions (as
+    ``Interval``s under "suspensions"), by id: one query."""
+    projects: dict[int, dict] = {}
+    for row in (
+        Project.objects.filter(pk__in=list(project_ids))
+        .order_by("id", "suspensions__started_on")
+        .values(
             "id",
             "max_grant_eur",
             "prefinancing_percent",
@@ -163,8 +170,14 @@ def _projects(project_ids: Collection[int]) -> dict[int, dict]:
             "call__ruleset__reports_in_order",
             "call__ruleset__late_interest_reference_percent",
             "call__ruleset__late_interest_margin_points",
+            *_SUSPENSION_FIELDS,
         )
-    }
+    ):
+        start, end, reason = (row.pop(name) for name in _SUSPENSION_FIELDS)
+        project = projects.setdefault(row["id"], {**row, "suspensions": []})
+        if start is not None:
+            project["suspensions"].append(Interval(start, end, reason))
+    return projects
 
 
 def payment_days(project: Mapping[str, object]) -> dict[str, int]:
@@ -290,19 +303,6 @@ def _payment_suspensions(projects: Collection[int]) -> dict[int, dict[str, tuple
     }
 
 
-def _project_suspensions(projects: Collection[int]) -> dict[int, tuple[Interval, ...]]:
-    """The projects' suspensions (implementation stopped until it resumed), by project: the
-    payment deadlines stand still meanwhile."""
-    found: dict[int, list[Interval]] = defaultdict(list)
-    for project_id, start, end, reason in (
-        ProjectSuspension.objects.filter(project_id__in=projects)
-        .order_by("started_on", "id")
-        .values_list("project_id", "started_on", "ended_on", "reason")
-    ):
-        found[project_id].append(Interval(start, end, reason))
-    return {project_id: tuple(rows) for project_id, rows in found.items()}
-
-
 def _deadline_suspensions(projects: Collection[int]) -> dict[int, tuple[Interval, ...]]:
     """The payment deadline's suspensions, by reporting period id."""
     found: dict[int, list[Interval]] = defaultdict(list)
@@ -361,7 +361,6 @@ class _PaymentRecord:
     approved: Mapping[int, dict[str, ApprovedInstalment]]
     payment_suspensions: Mapping[int, dict[str, tuple[Interval, ...]]]
     deadline_suspensions: Mapping[int, tuple[Interval, ...]]  # by reporting period id
-    project_suspensions: Mapping[int, tuple[Interval, ...]]
 
     @classmethod
     def read(cls, projects: Collection[int], *, with_shares: bool) -> "_PaymentRecord":
@@ -417,7 +416,6 @@ class _PaymentRecord:
             approved=_approved(projects),
             payment_suspensions=_payment_suspensions(projects),
             deadline_suspensions=_deadline_suspensions(projects),
-            project_suspensions=_project_suspensions(projects),
         )
 
     def grant_facts(self, project: dict, breaches: _Breaches) -> GrantFacts:
@@ -446,7 +444,7 @@ class _PaymentRecord:
             interest_percent=project["call__ruleset__late_interest_reference_percent"]
             + project["call__ruleset__late_interest_margin_points"],
             payment_suspensions=self.payment_suspensions.get(project_id, {}),
-            project_suspensions=self.project_suspensions.get(project_id, ()),
+            project_suspensions=tuple(project["suspensions"]),
         )
 
     def period_facts(self, project: dict, breaches: _Breaches) -> tuple[PeriodFacts, ...]:
