@@ -22,7 +22,14 @@ from backend.amendments.kinds.breakdown import HOLDING_ROLES
 from backend.amendments.models import ChangeKind
 from backend.amendments.validation import KIND_FIELDS, ChangeInput, shape_errors
 from backend.grants.eligibility.facts import FULL_PARTNER_ROLES
-from backend.grants.models import OrgType, ParticipationRole
+from backend.grants.models import OrgType, Participation, ParticipationRole
+from backend.workplan.models import (
+    Deliverable,
+    DeliverableType,
+    Dissemination,
+    Milestone,
+    WorkPackage,
+)
 
 PREFIX = "changes"
 ROW_FIELDS = (
@@ -545,3 +552,220 @@ class Annex2Form(forms.Form):
                     _("%(field)s: %(message)s") % {"field": self[name].label, "message": message}
                 )
         return lines
+
+
+# -- Annex 1: the work plan -------------------------------------------------------------------
+
+_PLAN_PATH = re.compile(
+    r"^changes\[0\]\.details\.(work_packages|deliverables|milestones)\[(\d+)\](?:\.(\w+))?$"
+)
+_PLAN_FIELDS = {
+    "work_packages": ("title", "lead", "start_month", "end_month"),
+    "deliverables": ("title", "work_package", "lead", "due_month"),
+    "milestones": ("title", "lead", "due_month"),
+}
+_NEW_DELIVERABLE = ("code", "title", "work_package", "lead", "due_month", "type", "dissemination")
+
+
+@dataclass(frozen=True)
+class PlanGrid:
+    """The work plan as recorded, for the Annex 1 form: each work package, deliverable and
+    milestone with the fields the form changes, and who may lead."""
+
+    work_packages: tuple[dict, ...]
+    deliverables: tuple[dict, ...]
+    milestones: tuple[dict, ...]
+    leads: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def read(cls, project_id: int) -> "PlanGrid":
+        """The project's work plan as recorded (four queries)."""
+        return cls(
+            work_packages=tuple(
+                {**row, "lead": row.pop("lead__short_name")}
+                for row in WorkPackage.objects.filter(project_id=project_id)
+                .order_by("number")
+                .values("number", "title", "lead__short_name", "start_month", "end_month")
+            ),
+            deliverables=tuple(
+                {
+                    **row,
+                    "lead": row.pop("lead__short_name"),
+                    "work_package": row.pop("work_package__number"),
+                }
+                for row in Deliverable.objects.filter(project_id=project_id).values(
+                    "code", "title", "work_package__number", "lead__short_name", "due_month"
+                )
+            ),
+            milestones=tuple(
+                {**row, "lead": row.pop("lead__short_name")}
+                for row in Milestone.objects.filter(project_id=project_id).values(
+                    "code", "title", "lead__short_name", "due_month"
+                )
+            ),
+            leads=tuple(
+                (key, key)
+                for key in Participation.objects.filter(
+                    project_id=project_id,
+                    left_on__isnull=True,
+                    role__in=[ParticipationRole.COORDINATOR, ParticipationRole.BENEFICIARY],
+                ).values_list("short_name", flat=True)
+            ),
+        )
+
+
+def _section_key(section: str) -> str:
+    return "number" if section == "work_packages" else "code"
+
+
+class Annex1Form(forms.Form):
+    """A new Annex 1 request: the work plan's items prefilled as recorded, each removable,
+    and one new deliverable; only what differs from the record is sent."""
+
+    justification = forms.CharField(
+        label=gettext_lazy("Justification"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    effective_on = forms.DateField(
+        label=gettext_lazy("Takes effect on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"required": gettext_lazy("Give the date the change takes effect.")},
+    )
+
+    def __init__(self, *args, grid: PlanGrid, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grid = grid
+        self.sent: list[tuple[str, str]] = []  # (section, field prefix) of each entry sent
+        leads = [("", _("Choose a lead")), *grid.leads]
+        for section in _PLAN_FIELDS:
+            for index, item in enumerate(getattr(grid, section)):
+                prefix = f"{section}_{index}"
+                what = _item_name(section, item)
+                for name in _PLAN_FIELDS[section]:
+                    self.fields[f"{prefix}_{name}"] = _plan_field(name, what, item.get(name), leads)
+                self.fields[f"{prefix}_remove"] = forms.BooleanField(
+                    label=_("Remove %(item)s") % {"item": what}, required=False
+                )
+        for name in _NEW_DELIVERABLE:
+            self.fields[f"new_{name}"] = _plan_field(name, _("new deliverable"), None, leads)
+
+    def sections(self) -> list[dict]:
+        """The rows the template draws: per section, each item with its fields."""
+        titles = {
+            "work_packages": _("Work packages"),
+            "deliverables": _("Deliverables"),
+            "milestones": _("Milestones"),
+        }
+        return [
+            {
+                "title": titles[section],
+                "rows": [
+                    {
+                        "name": _item_name(section, item),
+                        "fields": [
+                            self[f"{section}_{index}_{n}"]
+                            for n in (*_PLAN_FIELDS[section], "remove")
+                        ],
+                    }
+                    for index, item in enumerate(getattr(self.grid, section))
+                ],
+            }
+            for section in _PLAN_FIELDS
+        ]
+
+    def new_fields(self) -> list:
+        return [self[f"new_{name}"] for name in _NEW_DELIVERABLE]
+
+    def as_change(self) -> ChangeInput:
+        data = self.cleaned_data
+        details: dict[str, list] = {}
+        self.sent = []
+        for section in _PLAN_FIELDS:
+            key = _section_key(section)
+            for index, item in enumerate(getattr(self.grid, section)):
+                prefix = f"{section}_{index}"
+                entry: dict = {key: item[key]}
+                if data.get(f"{prefix}_remove"):
+                    entry["remove"] = True
+                else:
+                    for name in _PLAN_FIELDS[section]:
+                        value = data.get(f"{prefix}_{name}")
+                        if value not in (None, "") and value != item.get(name):
+                            entry[name] = value
+                if len(entry) > 1:
+                    details.setdefault(section, []).append(entry)
+                    self.sent.append((section, prefix))
+        if data.get("new_code"):
+            entry = {
+                name: data.get(f"new_{name}")
+                for name in _NEW_DELIVERABLE
+                if data.get(f"new_{name}") not in (None, "")
+            }
+            details.setdefault("deliverables", []).append(entry)
+            self.sent.append(("deliverables", "new"))
+        return ChangeInput(
+            kind=ChangeKind.CHANGE_WORK_PLAN, effective_on=data["effective_on"], details=details
+        )
+
+    @property
+    def justification_text(self) -> str:
+        return self.cleaned_data.get("justification", "")
+
+    def place_errors(self, errors) -> list:
+        """Each service error at the input of the entry it names."""
+        for error in errors:
+            match = _PLAN_PATH.match(error.path)
+            if error.path == "justification":
+                self.add_error("justification", error.message)
+            elif error.path == "changes[0].effective_on":
+                self.add_error("effective_on", error.message)
+            elif match:
+                section, index, name = match.group(1), int(match.group(2)), match.group(3)
+                placed = [prefix for s, prefix in self.sent if s == section]
+                field = f"{placed[index]}_{name}" if index < len(placed) and name else None
+                if field in self.fields:
+                    self.add_error(field, error.message)
+                else:
+                    self.add_error(None, error.message)
+            else:
+                self.add_error(None, error.message)
+        return []
+
+
+def _item_name(section: str, item: dict) -> str:
+    return f"WP{item['number']}" if section == "work_packages" else item["code"]
+
+
+def _plan_field(name: str, what: str, initial, leads) -> forms.Field:
+    label = {
+        "code": _("Code of the %(item)s"),
+        "title": _("Title of %(item)s"),
+        "work_package": _("Work package of %(item)s"),
+        "lead": _("Lead of %(item)s"),
+        "start_month": _("Start month of %(item)s"),
+        "end_month": _("End month of %(item)s"),
+        "due_month": _("Due month of %(item)s"),
+        "type": _("Type of the %(item)s"),
+        "dissemination": _("Dissemination of the %(item)s"),
+    }[name] % {"item": what}
+    if name == "lead":
+        return forms.ChoiceField(label=label, required=False, choices=leads, initial=initial)
+    if name == "type":
+        return forms.ChoiceField(
+            label=label, required=False, choices=[("", "—"), *DeliverableType.choices]
+        )
+    if name == "dissemination":
+        return forms.ChoiceField(
+            label=label, required=False, choices=[("", "—"), *Dissemination.choices]
+        )
+    if name in ("start_month", "end_month", "due_month", "work_package"):
+        return forms.IntegerField(
+            label=label,
+            required=False,
+            min_value=1,
+            initial=initial,
+            widget=forms.NumberInput(attrs={"size": 4}),
+        )
+    return forms.CharField(label=label, required=False, max_length=300, initial=initial)

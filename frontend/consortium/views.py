@@ -49,9 +49,11 @@ from backend.grants.rules import country_status_on
 from backend.grants.selectors import eligibility_on, project_eligibility
 from frontend.access import page_check, page_project
 from frontend.consortium.forms import (
+    Annex1Form,
     Annex2Form,
     ApproveForm,
     Choices,
+    PlanGrid,
     RejectForm,
     ShareGrid,
     bound_builder,
@@ -350,6 +352,23 @@ def _detail_lines(kind: str, details) -> list[str]:
         ]
         if details.get("max_grant_eur"):
             lines.append(_("Maximum grant: EUR %(amount)s") % {"amount": details["max_grant_eur"]})
+        return lines
+    if kind == ChangeKind.CHANGE_WORK_PLAN:
+        lines = []
+        for section, key in (
+            ("work_packages", "number"),
+            ("deliverables", "code"),
+            ("milestones", "code"),
+        ):
+            for entry in details.get(section, ()):
+                name = f"WP{entry[key]}" if section == "work_packages" else entry[key]
+                if entry.get("remove"):
+                    lines.append(_("%(item)s: removed") % {"item": name})
+                else:
+                    values = ", ".join(
+                        f"{field} {value}" for field, value in entry.items() if field != key
+                    )
+                    lines.append(f"{name}: {values}")
         return lines
     return [f"{key}: {value}" for key, value in details.items()]
 
@@ -664,6 +683,46 @@ def annex2_what_if_view(request, project_id: int):
     )
 
 
+# -- Annex 1: the work plan --------------------------------------------------------------------
+
+
+def _annex1_page(request, project, form, *, status=200, **extra):
+    return render(
+        request,
+        "frontend/consortium/annex1.html",
+        {"project": project, "form": form, **extra},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def annex1_builder(request, project_id: int):
+    """A new Annex 1 request: GET the work plan as recorded, POST to save the differences as a
+    draft (its what-if is on the request's page)."""
+    project = page_project(request, project_id)
+    page_check(can_propose, request, project)
+    grid = PlanGrid.read(project.pk)
+    if request.method == "GET":
+        return _annex1_page(request, project, Annex1Form(grid=grid))
+    form = Annex1Form(request.POST, grid=grid)
+    return submit(
+        request,
+        form,
+        lambda: amendment_create(
+            project=project,
+            user=request.user,
+            justification=form.justification_text,
+            changes=[form.as_change()],
+        ),
+        refused=lambda refusal: _annex1_page(
+            request, project, form, status=refusal.status, conflict=refusal.conflict
+        ),
+        url=lambda created: reverse("frontend:amendment", args=[project.pk, created.pk]),
+        message=_("The amendment request was saved as a draft."),
+    )
+
+
 urlpatterns = [
     path("projects/<int:project_id>/consortium/", consortium, name="consortium"),
     path("projects/<int:project_id>/amendments/", amendments, name="amendments"),
@@ -677,6 +736,11 @@ urlpatterns = [
         "projects/<int:project_id>/amendments/new/annex-2/",
         annex2_builder,
         name="annex2_builder",
+    ),
+    path(
+        "projects/<int:project_id>/amendments/new/annex-1/",
+        annex1_builder,
+        name="annex1_builder",
     ),
     path(
         "projects/<int:project_id>/amendments/annex-2/what-if/",
