@@ -122,7 +122,8 @@ def test_the_manager_withdraws_a_submitted_request_which_then_never_lapses(api_c
     reason="the schema's amendment_submitted_with_justification refuses a withdrawn draft",
 )
 def test_a_withdrawn_draft_stays_out_of_the_agencys_sight(api_client, demo, users):
-    draft = _draft(demo, users["manager"])
+    with time_machine.travel(_at("2026-05-01T08:00"), tick=False):
+        draft = _draft(demo, users["manager"])
 
     response = _post(api_client, users["manager"], _url(demo, f"{draft.pk}/withdraw"))
 
