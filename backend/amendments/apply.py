@@ -10,6 +10,8 @@ its accession (``Participation.accession``), due within the rule set's accession
 
 import datetime
 
+from django.utils.translation import gettext as _
+
 from backend.common.dates import brussels_today
 from backend.common.errors import InvalidInput
 from backend.grants.models import (
@@ -132,6 +134,28 @@ def _change_coordinator(project: Project, row: AmendmentChange, *, source: str) 
     changes keeps its earlier role in a ParticipationRoleChange, so that a check of an earlier
     day reads the roles of that day. The participations hold the newest roles. The database
     holds one open coordinator per project: the old one steps down first."""
+    later = (
+        ParticipationRoleChange.objects.filter(
+            participation__project=project, effective_on__gte=row.effective_on
+        )
+        .order_by("-effective_on")
+        .first()
+    )
+    if later is not None:
+        # The roles' history stays in order: the roles held before a later change are known
+        # only up to it.
+        raise AmendmentInvalid(
+            [
+                FieldError.at(
+                    ("changes", row.position - 1, "effective_on"),
+                    _(
+                        "The coordinator already changes on %(date)s; a change of coordinator "
+                        "can only take effect after it."
+                    )
+                    % {"date": later.effective_on.isoformat()},
+                )
+            ]
+        )
     old = list(
         Participation.objects.filter(project=project, role=ParticipationRole.COORDINATOR).exclude(
             pk=row.participation_id

@@ -278,3 +278,31 @@ def test_an_organisation_change_dated_before_a_later_update_is_refused_at_approv
     assert row_counts() == before
     amendment.refresh_from_db()
     assert amendment.status == "submitted"
+
+
+def test_a_change_of_coordinator_dated_before_a_recorded_one_is_refused(history, users):
+    """UKELB coordinates from D1; a request making NEMPOLY coordinator from a day before D1
+    would rewrite the roles' history, and is refused at approval naming the change's date."""
+    project, _amendment, _before = history
+    amendment = amendment_create(
+        project=project,
+        user=users["manager"],
+        justification="NEMPOLY takes the coordination over.",
+        changes=[add("change_coordinator", participant="NEMPOLY", effective_on="2026-06-01")],
+    )
+    with time_machine.travel(SUBMITTED, tick=False):
+        amendment_submit(request=amendment, user=users["manager"])
+    before = row_counts()
+
+    with pytest.raises(AmendmentInvalid) as refused:
+        amendment_approve(request=amendment, user=users["officer"], today=DECIDED_ON)
+
+    assert [error.as_dict() for error in refused.value.errors] == [
+        {
+            "path": "changes[0].effective_on",
+            "message": "The coordinator already changes on 2026-07-01; a change of coordinator "
+            "can only take effect after it.",
+        }
+    ]
+    assert row_counts() == before
+    assert _verdict(project, users["officer"], D1).result("coordinator").participants == ("UKELB",)
