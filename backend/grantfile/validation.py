@@ -749,7 +749,8 @@ class _Checker:
                     )
                     break
             else:
-                if pic in earlier:
+                # An organisation the system knows is compared with its record instead.
+                if pic in earlier and pic not in self.context.organisations:
                     first_index, first = earlier[pic][0]
                     where = (*section, first_index)
                     self._check_same_description(
