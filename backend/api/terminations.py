@@ -125,7 +125,7 @@ class TerminationReportListApi(APIView):
         project = visible_project(request, project_id)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
-            termination_report_list(user=request.user, project=project), request, view=self
+            termination_report_list(project=project), request, view=self
         )
         today = brussels_today()
         data = TerminationReportSerializer(
@@ -157,12 +157,12 @@ class TerminationReportSubmitApi(APIView):
     )
     def post(self, request, project_id: int, report_id: int):
         project = visible_project(request, project_id)
-        report = termination_report_get(user=request.user, project=project, report_id=report_id)
+        report = termination_report_get(project=project, report_id=report_id)
         if report is None:
             raise Http404
         check_permission(can_send_termination_report, request, project)
         sent = termination_report_send(
             report=report, user=request.user, which=request_body(request).get("report")
         )
-        fresh = termination_report_get(user=request.user, project=project, report_id=sent.pk)
+        fresh = termination_report_get(project=project, report_id=sent.pk)
         return Response(TerminationReportSerializer(_termination(fresh, brussels_today())).data)

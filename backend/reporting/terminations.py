@@ -266,20 +266,21 @@ def termination_report_send(
 # -- reading --------------------------------------------------------------------------------------
 
 
-def termination_report_list(*, user, project: Project) -> QuerySet[TerminationReport]:
-    """The project's termination reports, by due date, for whoever sees the project (its
-    officers, managers, partner contacts and administrators); none for anyone else."""
-    reports = TerminationReport.objects.filter(project=project).select_related(
-        "participation",
-        "skipped_for",
-        "report_submitted_by",
-        "distribution_submitted_by",
+def termination_report_list(*, project: Project) -> QuerySet[TerminationReport]:
+    """The termination reports of a project the caller may see (``project_get_or_404``: its
+    officers, managers, partner contacts and administrators read them all), by due date."""
+    return (
+        TerminationReport.objects.filter(project=project)
+        .select_related(
+            "participation",
+            "skipped_for",
+            "report_submitted_by",
+            "distribution_submitted_by",
+        )
+        .order_by("due_on", "id")
     )
-    if not project_access(user, project.pk).sees_project:
-        return reports.none()
-    return reports.order_by("due_on", "id")
 
 
-def termination_report_get(*, user, project: Project, report_id: int) -> TerminationReport | None:
-    """One of the project's termination reports, or None (another project's, or out of sight)."""
-    return termination_report_list(user=user, project=project).filter(pk=report_id).first()
+def termination_report_get(*, project: Project, report_id: int) -> TerminationReport | None:
+    """One of the project's termination reports, or None (another project's, or none)."""
+    return termination_report_list(project=project).filter(pk=report_id).first()
