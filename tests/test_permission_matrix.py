@@ -30,6 +30,7 @@ from django.db.models import Case, When
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from backend.amendments.models import InformationRequest
 from backend.amendments.services import amendment_create, amendment_submit
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
@@ -127,6 +128,26 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
     "amendment-reject": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "amendment-withdraw": {
+        # a submitted request: the consortium's managers withdraw it
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    "amendment-information-requests": {
+        # a submitted request: its officers ask (one question open at a time: a 409 then)
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "amendment-information-answer": {
+        # the open question on the submitted request: its managers answer
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
+    # -- accessions: the agency records them (the matrix's participant acceded long ago: 409) --
+    "accession-list": {"get": see_but()},
+    "accession-record": {
+        "post": see_but(partner_contact="403", other_partner="403", manager="403"),
+    },
+    "non-accession-record": {
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
     # -- deliverables: the matrix's deliverable is a draft led by ZILEMED, with its file -------
@@ -283,6 +304,16 @@ def _amendment(project, manager, *, submitted: bool) -> int:
     return request.pk
 
 
+def _question(amendment_id: int, asked_by) -> int:
+    """A question of the agency on the submitted request, still open."""
+    return InformationRequest.objects.create(
+        request_id=amendment_id,
+        question="Who takes over the work?",
+        asked_at=timezone.now(),
+        asked_by=asked_by,
+    ).pk
+
+
 def _flag(project) -> int:
     flags_sync(
         project_ids=[project.pk],
@@ -347,10 +378,12 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
     )
     milestone = Milestone.objects.filter(project=project).order_by("position").first()
     evidence = EvidenceFile.objects.get(deliverable=deliverable, current=True)
+    submitted = _amendment(project, manager, submitted=True)
     return {
         "project_id": project.pk,
         "amendment_id": _amendment(project, manager, submitted=False),
-        "submitted_amendment_id": _amendment(project, manager, submitted=True),
+        "submitted_amendment_id": submitted,
+        "information_id": _question(submitted, manager),
         "flag_id": _flag(project),
         "reduction_id": _reduction(project),
         "deliverable_id": deliverable.pk,
@@ -421,10 +454,20 @@ ROUTES = api_routes()
 CASES = [(route, method) for route in ROUTES for method in route.methods]
 
 
+# The routes about a submitted request (the others about the matrix's draft).
+SUBMITTED_ROUTES = (
+    "amendment-approve",
+    "amendment-reject",
+    "amendment-withdraw",
+    "amendment-information-requests",
+    "amendment-information-answer",
+)
+
+
 def _url(route: Route, values: dict[str, int]) -> str:
     def fill(match: re.Match) -> str:
         name = match.group(1)
-        if name == "amendment_id" and route.name in ("amendment-approve", "amendment-reject"):
+        if name == "amendment_id" and route.name in SUBMITTED_ROUTES:
             name = "submitted_amendment_id"
         return str(values[name])
 
@@ -548,6 +591,7 @@ OBJECT_KWARGS = {
     "participation_id",
     "file_id",
     "amendment_id",
+    "information_id",
 }
 OBJECT_CASES = [
     (route, method)

@@ -158,6 +158,7 @@ class AmendmentRequest(Versioned):
             ),
             models.CheckConstraint(
                 condition=Q(status=AmendmentStatus.DRAFT)
+                | Q(status=AmendmentStatus.WITHDRAWN, submitted_at__isnull=True)
                 | (
                     Q(submitted_at__isnull=False, submitted_by__isnull=False) & ~Q(justification="")
                 ),

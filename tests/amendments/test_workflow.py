@@ -113,14 +113,6 @@ def test_the_manager_withdraws_a_submitted_request_which_then_never_lapses(api_c
     assert amendment_findings([demo.pk], day("2026-07-01")) == []
 
 
-# The database still asks every request but a draft for a submission and a justification
-# (constraint amendment_submitted_with_justification), although the decision date's constraint
-# already lets a withdrawn request have never been submitted: until the schema lets a draft be
-# withdrawn, this fails (strict, so that it is seen to pass once it does).
-@pytest.mark.xfail(
-    strict=True,
-    reason="the schema's amendment_submitted_with_justification refuses a withdrawn draft",
-)
 def test_a_withdrawn_draft_stays_out_of_the_agencys_sight(api_client, demo, users):
     with time_machine.travel(_at("2026-05-01T08:00"), tick=False):
         draft = _draft(demo, users["manager"])

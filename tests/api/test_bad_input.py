@@ -139,9 +139,13 @@ def _encoded(body) -> str:
     return re.sub(rf'"{RAW}([^"]*)"', r"\1", text)
 
 
+# The steps of the matrix's submitted amendment request (the others are its draft's).
+SUBMITTED_STEPS = ("/approve", "/reject", "/withdraw", "/information-requests", "/answer")
+
+
 def _url(world, path: str) -> str:
     values = dict(world.ids["grant"])
-    if path.endswith(("/approve", "/reject")) and "{amendment_id}" in path:
+    if "{amendment_id}" in path and path.endswith(SUBMITTED_STEPS):
         values["amendment_id"] = values["submitted_amendment_id"]
     return re.sub(r"\{(\w+)\}", lambda match: str(values[match.group(1)]), path)
 

@@ -21,6 +21,38 @@ OVERSEAS = {
 }
 
 
+# On SQLite, adding constraints to participations rebuilds their table, which SQLite refuses
+# while a trigger on another table reads it (the officer-apart-from-consortium triggers of
+# accounts): they are set aside during the rebuild and put back after, as they were.
+_TRIGGERS = (
+    "accounts_officer_apart_from_consortium_insert",
+    "accounts_officer_apart_from_consortium_update",
+)
+_set_aside: dict[str, str] = {}
+
+
+def triggers_aside(apps, schema_editor):
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        for name in _TRIGGERS:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name]
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                _set_aside[name] = row[0]
+                cursor.execute(f"DROP TRIGGER {name}")
+
+
+def triggers_back(apps, schema_editor):
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        for name in list(_set_aside):
+            cursor.execute(_set_aside.pop(name))
+
+
 def overseas(apps, schema_editor):
     countries = apps.get_model("grants", "Country")
     known = set(countries.objects.values_list("code", flat=True))
@@ -40,6 +72,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(triggers_aside, triggers_back),
         migrations.CreateModel(
             name="OrganisationUpdate",
             fields=[
@@ -521,5 +554,6 @@ class Migration(migrations.Migration):
                 name="third_party_period_ordered",
             ),
         ),
+        migrations.RunPython(triggers_back, triggers_aside),
         migrations.RunPython(overseas, no_overseas),
     ]
