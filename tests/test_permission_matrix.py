@@ -107,6 +107,16 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "project-eligibility": {"get": see_but()},
     "project-eligibility-timeline": {"get": see_but()},
     "project-grant-file": {"get": see_but()},
+    # -- organisations: their own contacts and administrators record updates -------------------
+    "organisation-detail": {"get": see_but(other_officer="ok")},
+    "organisation-updates": {
+        "get": see_but(other_officer="ok"),
+        "post": see_but(other_officer="403", other_partner="403", manager="403", officer="403"),
+    },
+    "third-party-list": {
+        "get": see_but(),
+        "post": see_but(partner_contact="403", other_partner="403"),
+    },
     # -- amendments: drafts are the managers' own; officers decide -------------------------
     "amendment-list": {
         "get": see_but(),
@@ -389,6 +399,7 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
         "deliverable_id": deliverable.pk,
         "milestone_id": milestone.pk,
         "participation_id": contact.pk,
+        "pic": contact.organisation.pic,
         "file_id": evidence.pk,
         "number": 1,
         "wp_number": 1,

@@ -82,6 +82,8 @@ def money_what_if(
     return {
         "max_grant_before": _money(before.max_grant),
         "max_grant_after": _money(after.max_grant),
+        # Any increase of the maximum grant is the officer's to review (edge case 27).
+        "review": ["max_grant_increase"] if after.max_grant > before.max_grant else [],
         "instalments": instalments,
         "beneficiaries": beneficiaries,
     }

@@ -97,6 +97,12 @@ class ParticipantSerializer(serializers.Serializer):
     left_on = serializers.DateField(allow_null=True)
     affiliated_to = serializers.CharField(source="affiliated_to.short_name", allow_null=True)
     organisation = OrganisationSerializer()
+    accession = serializers.CharField(
+        help_text="acceded, pending (added by amendment, not yet acceded: it does not count) "
+        "or not_acceded."
+    )
+    accession_due_on = serializers.DateField(allow_null=True)
+    acceded_on = serializers.DateField(allow_null=True)
 
 
 class ShareSerializer(serializers.Serializer):

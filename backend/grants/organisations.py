@@ -370,20 +370,25 @@ def record_organisation_update(
         organisation.full_clean()
         organisation.save(update_fields=changed_fields)
     project_ids = organisation_project_ids(organisation)
+    _record_events(user, update, project_ids)
+    return update, project_ids
+
+
+def _record_events(user, update: OrganisationUpdate, project_ids: set[int]) -> None:
+    """The update's audit event: the organisation is not one project's, so each project it
+    takes part in shows the update in its activity."""
     before = {
         "country": update.previous_country_id,
         "types": update.previous_types,
         "legal_name": update.previous_legal_name or None,
     }
     after = {
-        "effective_on": effective_on,
+        "effective_on": update.effective_on,
         "country": update.country_id,
         "types": update.types,
         "legal_name": update.legal_name or None,
-        "source": source,
+        "source": update.source,
     }
-    # The organisation is not one project's: each project it takes part in shows the update in
-    # its activity.
     for project_id in sorted(project_ids) or [None]:
         event_record(
             actor=user,
@@ -393,9 +398,8 @@ def record_organisation_update(
             object_repr=str(update),
             before={k: v for k, v in before.items() if after[k] is not None},
             after={k: v for k, v in after.items() if v is not None},
-            note=source,
+            note=update.source,
         )
-    return update, project_ids
 
 
 def organisation_update(

@@ -64,6 +64,7 @@ def test_the_what_if_shows_each_beneficiarys_shares_before_and_after_and_writes_
     assert row_counts() == before
     money = response.json()["money"]
     assert (money["max_grant_before"], money["max_grant_after"]) == ("3998750.00", "3998750.00")
+    assert money["review"] == []
     by_name = {row["participant"]: row for row in money["beneficiaries"]}
     assert by_name["LINDENAU"] == {
         "participant": "LINDENAU",
@@ -314,6 +315,7 @@ def test_edge_case_27_an_increase_within_the_cap_shows_for_review(api_client, de
     assert response.status_code == 200, response.content
     money = response.json()["money"]
     assert (money["max_grant_before"], money["max_grant_after"]) == ("3998750.00", "4000000.00")
+    assert money["review"] == ["max_grant_increase"]
     emajoe = next(row for row in money["beneficiaries"] if row["participant"] == "EMAJOE")
     assert emajoe["difference"] == "1250.00"
     prefinancing = next(row for row in money["instalments"] if row["key"] == "prefinancing")

@@ -67,7 +67,11 @@ def test_a_compliant_consortium_raises_only_what_needs_review():
 
     check_projects([project.pk], now=TODAY)
 
-    assert _open_fingerprints(project) == {"eligibility_review:countries_without_both_types"}
+    # LINDENAU left holding shares of work packages not yet paid: reallocating them is due.
+    assert _open_fingerprints(project) == {
+        "eligibility_review:countries_without_both_types",
+        f"unallocated_shares:{project.pk}",
+    }
 
 
 def test_a_check_run_twice_leaves_the_same_flags(spec_example_bytes):
@@ -159,7 +163,11 @@ def test_the_sweep_checks_every_active_project_and_skips_ended_ones(settings):
 
     assert (outcome["projects"], outcome["batches"]) == (3, 2)
     for project in running:
-        assert _open_fingerprints(project) == {"eligibility_review:countries_without_both_types"}
+        # LINDENAU left holding shares of work packages not yet paid.
+        assert _open_fingerprints(project) == {
+            "eligibility_review:countries_without_both_types",
+            f"unallocated_shares:{project.pk}",
+        }
     assert _open_fingerprints(ended) == set()
 
 

@@ -149,7 +149,8 @@ def _invalid(detail: str, errors: dict[str, list[str]]) -> dict:
                     '"gossip" is not allowed; use one of: eligibility_breach, '
                     "eligibility_review, breach_scheduled, amendment_decision_overdue, "
                     "deliverable_overdue, milestone_overdue, report_overdue, instalment_ready, "
-                    "instalment_blocked, instalment_decision, payment_late."
+                    "instalment_blocked, instalment_decision, payment_late, "
+                    "termination_report_overdue, accession_overdue, unallocated_shares."
                 ]
             },
         ),
