@@ -332,6 +332,13 @@ def _submitted_report(project, number: int) -> None:
             "duration cannot end before today.",
         ),
         (
+            "an end before the change takes effect",
+            duration(30, [period(1, 1, 18), period(2, 19, 30, "balance")], "2026-12-01"),
+            "changes[0].details.duration_months",
+            "With 30 months the project would end on 2026-08-31, before the change takes "
+            "effect on 2026-12-01.",
+        ),
+        (
             "nothing changes",
             duration(48),
             "changes[0].details",

@@ -46,7 +46,7 @@ from backend.workplan.models import (
 )
 
 from ..models import ChangeKind
-from . import register
+from . import handler_for, register
 
 DETAILS_KEYS = ("duration_months", "reporting_periods")
 # Written into the stored details by the check; recomputed each time, so ignored on input.
@@ -205,7 +205,7 @@ class DurationHandler:
             )
             return None
         self._check_held(record, periods, checker, given=given)
-        self._check_end(record, duration, checker, earlier)
+        self._check_end(record, duration, checker, earlier, change.effective_on)
         return {
             "duration_months": duration,
             "reporting_periods": [p.as_details() for p in periods],
@@ -278,12 +278,27 @@ class DurationHandler:
                 )
 
     def _check_end(
-        self, record: DurationRecord, duration: int, checker, earlier: list[Mapping]
+        self,
+        record: DurationRecord,
+        duration: int,
+        checker,
+        earlier: list[Mapping],
+        effective_on: datetime.date,
     ) -> None:
-        """Not before today, nor before the months the work plan (as the request's earlier
-        changes leave it) plans."""
+        """Not before today nor before the change takes effect, nor before the months the work
+        plan (as the request's earlier changes leave it) plans."""
         path = ("details", "duration_months")
         end = month_end(record.start_date, duration)
+        if record.today <= end < effective_on:
+            checker.error(
+                path,
+                _(
+                    "With %(duration)s months the project would end on %(end)s, before the "
+                    "change takes effect on %(date)s."
+                )
+                % {"duration": duration, "end": end.isoformat(), "date": effective_on.isoformat()},
+            )
+            return
         if end < record.today:
             checker.error(
                 path,
@@ -393,8 +408,6 @@ def _planned_months(record: DurationRecord, earlier: list[Mapping]) -> dict[str,
     months.update({f"WP{number}": month for number, month in record.work_packages.items()})
     months.update(dict(record.deliverables.items()))
     months.update(dict(record.milestones.items()))
-    from . import handler_for  # the work plan's handler, registered with this one
-
     workplan = handler_for(ChangeKind.CHANGE_WORK_PLAN)
     planned = getattr(workplan, "planned_months", None)
     for values in earlier:
