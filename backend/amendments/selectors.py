@@ -168,6 +168,14 @@ def validated_what_if(
         before = grant_facts([project_id], today=today)[project_id]
         money = money_what_if(before, facts_with(before, validated, context.records), today)
     result["money"] = money
+    result["notes"] = [
+        note
+        for values in validated
+        if values["kind"] in context.records
+        for note in getattr(handler_for(values["kind"]), "notes", lambda *args: [])(
+            values, context.records[values["kind"]]
+        )
+    ]
     return result
 
 

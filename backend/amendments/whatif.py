@@ -218,6 +218,8 @@ def what_if(
         "verdict_before": evaluate(consortium, rules, first),
         "verdict": entries[0].verdict,
         "changes_over_time": entries,
+        "end_date_before": consortium.end_date,
+        "end_date_after": changed.end_date,
     }
 
 
@@ -237,5 +239,8 @@ def what_if_as_dict(result: Mapping[str, object], language: str = "en") -> dict:
         "verdict": verdict_as_dict(result["verdict"], language),
         "changes_over_time": timeline_as_list(result["changes_over_time"], language),
         "breach_dates": [entry.starts_on.isoformat() for entry in breaches(result)],
+        "end_date_before": result["end_date_before"].isoformat(),
+        "end_date_after": result["end_date_after"].isoformat(),
         "money": result.get("money"),
+        "notes": list(result.get("notes", [])),
     }

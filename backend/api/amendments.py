@@ -238,6 +238,15 @@ class WhatIfSerializer(serializers.Serializer):
         help_text="The dates of changes_over_time from which the consortium would be in "
         "breach; approving then needs an override justification.",
     )
+    end_date_before = serializers.DateField(help_text="The action's last day as recorded.")
+    end_date_after = serializers.DateField(
+        help_text="The action's last day with the changes (a change of duration, a termination)."
+    )
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the officer should know before deciding, e.g. a duration above the "
+        "call's maximum.",
+    )
     money = serializers.JSONField(
         allow_null=True,
         help_text="Changes of the grant as a whole: the maximum grant, each instalment (due "

@@ -119,6 +119,13 @@ def test_the_what_if_of_an_extension_moves_the_last_instalment_and_writes_nothin
         }
     ]
     assert body["money"]["max_grant_before"] == body["money"]["max_grant_after"] == "3998750.00"
+    # The eligibility runs to the new last day, and the officer is told the duration passes
+    # the call's maximum.
+    assert (body["end_date_before"], body["end_date_after"]) == ("2028-02-29", "2028-08-31")
+    assert body["notes"] == [
+        "The duration of 54 months goes above the call's maximum of 48 months: only an "
+        "approved amendment allows that."
+    ]
 
 
 def test_the_what_if_of_moved_periods_shows_each_instalments_new_date(api_client, demo, users):

@@ -40,6 +40,9 @@ class KindHandler(Protocol):
         a kind without). ``earlier``: the request's changes checked before this one, as
         validated values (e.g. an Annex 2 change may give a new work package's lump sum)."""
 
+    # Optional: ``notes(values, record) -> list[str]``, what the officer should know before
+    # deciding (shown in the what-if), e.g. a duration above the call's maximum.
+
     def consortium_changes(self, values: Mapping, record: Any) -> list[Change]:
         """What the change does to the consortium, in the engine's terms ([] if nothing)."""
 

@@ -327,6 +327,19 @@ class DurationHandler:
 
     # -- what it does -------------------------------------------------------------------------
 
+    def notes(self, values: Mapping, record: DurationRecord) -> list[str]:
+        """What the officer should know before deciding: a duration above the call's."""
+        details = values["details"] or {}
+        if not details.get("above_call_maximum"):
+            return []
+        return [
+            _(
+                "The duration of %(months)s months goes above the call's maximum of %(max)s "
+                "months: only an approved amendment allows that."
+            )
+            % {"months": details["duration_months"], "max": record.call_max_months}
+        ]
+
     def consortium_changes(self, values: Mapping, record: DurationRecord) -> list:
         return [ChangeEnd(month_end(record.start_date, values["details"]["duration_months"]))]
 
