@@ -65,9 +65,10 @@ SUBMITTED_AT = datetime.datetime(2025, 9, 16, 0, 30, tzinfo=BRUSSELS)
 # The queries of grant_facts, whatever the number of projects: the projects, work packages,
 # shares, periods, declarations, deliverables, justifications, reductions, payments,
 # instalments, payment suspensions and deadline suspensions (12), and the consortia's when the
-# caller does not pass them in (6).
+# caller does not pass them in (9: with their dated history, organisation updates and role
+# changes, and their third parties).
 OWN_QUERIES = 12
-QUERIES = OWN_QUERIES + 6
+QUERIES = OWN_QUERIES + 9
 
 
 def facts_of(project, today=TODAY):
