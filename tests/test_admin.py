@@ -8,7 +8,17 @@ from django.contrib import admin
 from django.urls import reverse
 
 from backend.demo.loading import demo_load
-from backend.grants.models import Organisation, OrganisationRestriction
+from backend.grants.models import (
+    Organisation,
+    OrganisationRestriction,
+    OrganisationUpdate,
+    Participation,
+    ParticipationRoleChange,
+    Project,
+    ProjectSuspension,
+    ThirdParty,
+)
+from backend.reporting.models import TerminationReport
 from tests.factories import UserFactory
 
 APPS = ["accounts", "grants", "workplan", "reporting", "audit"]
@@ -18,6 +28,35 @@ MODELS = [model for label in APPS for model in apps.get_app_config(label).get_mo
 def test_every_model_has_an_admin_page():
     missing = [model._meta.label for model in MODELS if not admin.site.is_registered(model)]
     assert missing == []
+
+
+def _life_records() -> None:
+    """A row of each record of a grant's later life, which the demo grant has not lived."""
+    project = Project.objects.first()
+    participation = Participation.objects.filter(project=project, role="beneficiary").first()
+    organisation = participation.organisation
+    day = datetime.date(2025, 1, 1)
+    ParticipationRoleChange.objects.create(
+        participation=participation,
+        effective_on=day,
+        previous_role="coordinator",
+        role="beneficiary",
+        source="Test entry",
+    )
+    OrganisationUpdate.objects.create(
+        organisation=organisation,
+        effective_on=day,
+        previous_legal_name="Old name",
+        legal_name=organisation.legal_name,
+        source="Test entry",
+    )
+    ProjectSuspension.objects.create(
+        project=project, started_on=day, ended_on=day + datetime.timedelta(days=10)
+    )
+    ThirdParty.objects.create(
+        project=project, organisation=organisation, kind="subcontractor", started_on=day
+    )
+    TerminationReport.objects.create(project=project, participation=participation, due_on=day)
 
 
 @pytest.mark.django_db
@@ -31,6 +70,7 @@ def test_the_admin_pages_of_each_model_open(client, model, settings):
         valid_from=datetime.date(2025, 1, 1),
         reference="Test entry",
     )
+    _life_records()
     client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
     opts = model._meta
     instance = model.objects.first()
@@ -56,6 +96,9 @@ READ_ONLY = [
     "workplan.EvidenceFile",
     "workplan.DueDateRevision",
     "audit.Event",
+    "grants.OrganisationUpdate",
+    "grants.ParticipationRoleChange",
+    "grants.ProjectSuspension",
     *(model._meta.label for model in apps.get_app_config("reporting").get_models()),
 ]
 

@@ -35,7 +35,12 @@ from backend.amendments.services import amendment_create, amendment_submit
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
 from backend.payments.models import Reduction, ReductionStatus
-from backend.reporting.models import PeriodicReport, ReportStatus, ReportVersion
+from backend.reporting.models import (
+    PeriodicReport,
+    ReportStatus,
+    ReportVersion,
+    TerminationReport,
+)
 from backend.workplan.models import Deliverable, EvidenceFile, Milestone
 from backend.workplan.services import deliverable_evidence_upload
 from monitoring.flags import Finding, flags_sync
@@ -286,6 +291,13 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "reduction-withdraw": {
         "post": see_but(partner_contact="403", other_partner="403", manager="403"),
     },
+    # -- termination reports: the project's people read them; its managers record them sent ----
+    "termination-report-list": {"get": see_but()},
+    # the matrix's termination report (the partner contact's participation): the managers are
+    # let through to the 400 the empty body gets
+    "termination-report-submit": {
+        "post": see_but(partner_contact="403", other_partner="403", officer="403"),
+    },
 }
 
 
@@ -374,6 +386,16 @@ def _submitted_report(project: Project, manager) -> None:
     )
 
 
+def _termination_report(project: Project, participation) -> int:
+    """The termination reports of a participation, due in 30 days."""
+    today = timezone.localdate(timezone=BRUSSELS)
+    return TerminationReport.objects.create(
+        project=project,
+        participation=participation,
+        due_on=today + datetime.timedelta(days=30),
+    ).pk
+
+
 def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
     """One object of each kind the routes name, in this project."""
     _submitted_report(project, manager)
@@ -399,6 +421,7 @@ def _ids(project: Project, manager, contact_for: str) -> dict[str, int | str]:
         "deliverable_id": deliverable.pk,
         "milestone_id": milestone.pk,
         "participation_id": contact.pk,
+        "report_id": _termination_report(project, contact),
         "pic": contact.organisation.pic,
         "file_id": evidence.pk,
         "number": 1,
@@ -603,6 +626,7 @@ OBJECT_KWARGS = {
     "file_id",
     "amendment_id",
     "information_id",
+    "report_id",
 }
 OBJECT_CASES = [
     (route, method)
