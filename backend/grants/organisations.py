@@ -13,6 +13,7 @@ Services check permission first (PermissionDenied with the reason), then the inp
 """
 
 import datetime
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -99,9 +100,14 @@ def can_add_third_party(user, project: Project) -> tuple[bool, str]:
 # -- reads ----------------------------------------------------------------------------------------
 
 
+PIC_PATTERN = re.compile(r"[0-9]{9}")
+
+
 def organisation_by_pic(*, user, pic: str) -> Organisation | None:
     """The organisation with this PIC, or None if there is none or the user may not see it
-    (not told apart)."""
+    (not told apart). A PIC is 9 digits: anything else names no organisation."""
+    if not PIC_PATTERN.fullmatch(pic):
+        return None
     organisation = (
         Organisation.objects.select_related("country")
         .prefetch_related("type_entries")

@@ -181,10 +181,19 @@ def test_a_termination_raises_the_breach_flag_and_a_replacement_resolves_it(work
     assert manager_api.post(f"{base}{replacement}/submit").status_code == 200
     approved = officer_api.post(f"{base}{replacement}/approve", {"note": "Welcome."}, format="json")
     assert approved.status_code == 200, approved.content
+    # It counts once it accedes to the grant agreement: pending until then.
+    newcomer = project.participations.get(short_name="DAUGMED")
+    assert newcomer.accession == "pending"
+    acceded = officer_api.post(
+        f"/api/v1/projects/{project.pk}/participants/{newcomer.pk}/accession",
+        {"acceded_on": today.isoformat()},
+        format="json",
+    )
+    assert acceded.status_code == 200, acceded.content
 
     resolved_after = _wait_for(lambda: not _open(project), DEADLINE_SECONDS)
 
     assert resolved_after is not None, f"the breach flag is still open {DEADLINE_SECONDS} s later"
-    print(f"breach flag resolved {resolved_after:.2f} s after the approval")
+    print(f"breach flag resolved {resolved_after:.2f} s after the accession")
     flag = Flag.objects.get(project=project, fingerprint=BREACH)
     assert flag.resolution == "auto"
