@@ -350,6 +350,7 @@ def _decide_amendment(grant, officer, manager):
         created_by=manager,
         submitted_by=manager,
         submitted_at=timezone.now() - datetime.timedelta(days=2),
+        decision_due_on=timezone.localdate() + datetime.timedelta(days=43),
     )
     try:
         amendment_reject(request=request, user=officer, note="No.")
