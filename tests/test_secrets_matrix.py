@@ -190,6 +190,7 @@ def _build(media_root: str) -> World:
         "reduction_id": reduction_id,
         "milestone_id": grant.milestones.order_by("position").first().pk,
         "participation_id": participations["ZILEMED"],
+        "pic": grant.participations.get(short_name="ZILEMED").organisation.pic,
         "number": 2,
         "wp_number": 1,
         "k": 1,
@@ -278,6 +279,11 @@ API_QUERIES: dict[str, list[str]] = {
     "reduction-list": [""],
     "reduction-detail": [""],
     "ledger": [""],
+    "accession-list": [""],
+    "termination-report-list": [""],
+    "organisation-detail": [""],
+    "organisation-updates": [""],
+    "third-party-list": [""],
 }
 # Every web page that answers GET, with its queries.
 PAGE_QUERIES: dict[str, list[str]] = {

@@ -29,6 +29,10 @@ STATES = {
     "TIMBERVET": ("Green", "Pass", r"Payment of the balance\s+Ready for approval"),
     # finished and closed
     "FOODSAFE": ("Green", "Pass", r"Every instalment is paid\."),
+    # extended by an approved amendment, its next report still to come
+    "AQUAVET": ("Green", "Pass", r"RP1 · Interim payment\s+Scheduled"),
+    # a beneficiary left: its termination reports are due and its unpaid shares unallocated
+    "STONECRAFT": ("Red", "Pass", r"RP1 · Interim payment\s+Scheduled"),
     # ended with less accepted than paid: a recovery
     "EMOVET": (
         "Green",
