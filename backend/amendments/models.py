@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from backend.common.concurrency import Versioned
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Country, Participation, ParticipationRole, Project
+from backend.reporting.models import TerminationInitiator
 
 # The agency decides within 45 days of submission; no answer counts as a rejection. That is the
 # Horizon Europe guidance on the corporate Model Grant Agreement that CoVE grants also use (FFG:
@@ -51,9 +52,8 @@ class ChangeKind(models.TextChoices):
     TERMINATE_GRANT = "terminate_grant", _("Termination of the grant agreement")
 
 
-class Initiator(models.TextChoices):
-    CONSORTIUM = "consortium", _("The consortium")
-    AGENCY = "agency", _("The agency")
+# Who asked for a termination: the vocabulary of its termination reports.
+Initiator = TerminationInitiator
 
 
 ADDITIONS = {

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from backend.payments.rules import ZERO, GrantFacts, schedule
+from backend.payments.rules import ZERO, GrantFacts, schedule, share_totals
 
 from .kinds import handler_for
 from .models import PROJECT_LEVEL
@@ -21,15 +21,6 @@ def facts_with(facts: GrantFacts, changes: Iterable[Mapping], records: Mapping[s
         if kind in PROJECT_LEVEL:
             facts = handler_for(kind).facts_after(facts, values, records.get(kind))
     return facts
-
-
-def share_totals(facts: GrantFacts) -> dict[str, Decimal]:
-    """Each participant's lump-sum shares of the whole grant."""
-    totals: dict[str, Decimal] = {}
-    for work_package in facts.work_packages:
-        for participant, amount in work_package.shares.items():
-            totals[participant] = totals.get(participant, ZERO) + amount
-    return totals
 
 
 def _money(value: Decimal | None) -> str | None:

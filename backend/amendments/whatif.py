@@ -34,7 +34,6 @@ from backend.grants.eligibility.messages import timeline_as_list, verdict_as_dic
 from .kinds import handler_for
 from .models import ADDITIONS, PROJECT_LEVEL, ChangeKind
 
-_ONE_DAY = datetime.timedelta(days=1)
 CHANGE_FIELDS = (
     "kind",
     "effective_on",

@@ -13,7 +13,6 @@ Services check permission first (PermissionDenied with the reason), then the inp
 """
 
 import datetime
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from backend.audit.services import event_record
 from backend.common.errors import InvalidInput, PathError
 from backend.common.seam import projects_changed
 from backend.grants.models import (
+    PIC_VALIDATOR,
     Country,
     Organisation,
     OrganisationType,
@@ -100,13 +100,10 @@ def can_add_third_party(user, project: Project) -> tuple[bool, str]:
 # -- reads ----------------------------------------------------------------------------------------
 
 
-PIC_PATTERN = re.compile(r"[0-9]{9}")
-
-
 def organisation_by_pic(*, user, pic: str) -> Organisation | None:
     """The organisation with this PIC, or None if there is none or the user may not see it
     (not told apart). A PIC is 9 digits: anything else names no organisation."""
-    if not PIC_PATTERN.fullmatch(pic):
+    if not PIC_VALIDATOR.regex.fullmatch(pic):
         return None
     organisation = (
         Organisation.objects.select_related("country")

@@ -1065,7 +1065,7 @@ def beneficiary_split(
     the balance and a recovery after it by what each is owed on the net accepted cells, less
     its part of the earlier instalments. An approved instalment counts the reductions confirmed
     up to the day it was approved. The parts add up to the instalment's amount exactly."""
-    totals = _share_totals(facts)
+    totals = share_totals(facts)
     position = next(index for index, item in enumerate(instalments) if item.key == key)
     instalment = instalments[position]
     amount = _counted_amount(facts, instalment)
@@ -1089,7 +1089,7 @@ def _as_approved(facts: GrantFacts, key: str) -> GrantFacts:
     return facts if len(known) == len(facts.reductions) else replace(facts, reductions=known)
 
 
-def _share_totals(facts: GrantFacts) -> dict[str, Decimal]:
+def share_totals(facts: GrantFacts) -> dict[str, Decimal]:
     """Each participant's lump-sum shares of the whole grant."""
     totals: dict[str, Decimal] = {}
     for wp in facts.work_packages:
