@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from backend.grants.models import Project
@@ -38,6 +38,14 @@ class Severity(models.TextChoices):
     LOW = "low", _("Low")
 
 
+# Most urgent first (0), as the Severity choices are declared: what listings order flags by.
+SEVERITY_RANK = Case(
+    *(When(severity=value, then=Value(rank)) for rank, value in enumerate(Severity.values)),
+    default=Value(len(Severity.values)),
+    output_field=models.PositiveSmallIntegerField(),
+)
+
+
 class Resolution(models.TextChoices):
     AUTO = "auto", _("Automatic: the finding went away")
     MANUAL = "manual", _("Manual: resolved by an officer")
@@ -62,6 +70,13 @@ class Flag(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=40, choices=FlagKind)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity)
+    # Stored by the database from ``severity``, so that "most urgent first" is an index scan.
+    severity_rank = models.GeneratedField(
+        expression=SEVERITY_RANK,
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("severity rank"),
+    )
     fingerprint = models.CharField(
         _("fingerprint"),
         max_length=200,
@@ -135,6 +150,20 @@ class Flag(models.Model):
             models.Index(fields=["project", "resolved_at"], name="flag_project_resolved_idx"),
             models.Index(fields=["kind"], name="flag_kind_idx"),
             models.Index(fields=["severity"], name="flag_severity_idx"),
+            # The flag lists' order (most urgent, then most recently seen), over all flags and
+            # over the open ones.
+            models.Index(
+                fields=["severity_rank", "-last_seen_at", "-id"], name="flag_rank_seen_idx"
+            ),
+            models.Index(
+                fields=["severity_rank", "-last_seen_at", "-id"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_open_rank_seen_idx",
+            ),
+            models.Index(
+                fields=["project", "severity_rank", "-last_seen_at", "-id"],
+                name="flag_project_rank_seen_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,3 +361,111 @@ class PendingCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.requests} requests since {self.requested_at:%Y-%m-%d %H:%M:%S})"
+
+
+# -- per-project summaries: what the dashboards and the lists read instead of recomputing ------
+
+
+class ProjectSummary(models.Model):
+    """(Operations records, derived from the record and the flags; their names are not
+    translated.)
+
+    One project as the checks last saw it: its open flags summed up (``monitoring.rag``), its
+    next instalment, and when it was last checked. Refreshed by every check of the project (on
+    change and by the sweep) and by an officer's triage of its flags
+    (``monitoring.summaries``); the portfolio's pages and lists read, filter, sort and sum these
+    rows instead of recomputing every project on each request. A project not checked yet has
+    no row."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_on = models.DateField(
+        null=True, blank=True, help_text="The day (Brussels) its dated figures were computed for."
+    )
+    # The open flags (monitoring.rag.compliance).
+    status = models.CharField(max_length=10, default="green")
+    status_rank = models.PositiveSmallIntegerField(default=2, help_text="0 red, 1 amber, 2 green")
+    eligibility = models.CharField(max_length=10, default="pass")
+    overdue = models.PositiveIntegerField(default=0)
+    flags_total = models.PositiveIntegerField(default=0)
+    flags_critical = models.PositiveIntegerField(default=0)
+    flags_high = models.PositiveIntegerField(default=0)
+    flags_medium = models.PositiveIntegerField(default=0)
+    flags_low = models.PositiveIntegerField(default=0)
+    participants = models.PositiveIntegerField(default=0)
+    # The first instalment not settled (monitoring.dashboard.next_instalment); blank: none.
+    next_key = models.CharField(max_length=40, blank=True)
+    next_kind = models.CharField(max_length=40, blank=True)
+    next_period = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_status = models.CharField(max_length=40, blank=True)
+    next_due_on = models.DateField(null=True, blank=True)
+    next_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status_rank"], name="summary_status_idx"),
+            models.Index(fields=["flags_total"], name="summary_flags_idx"),
+            models.Index(fields=["next_due_on"], name="summary_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"summary of {self.project_id} ({self.status})"
+
+
+class ProjectTally(models.Model):
+    """(Operations records.) A figure of one project's payment schedule as last checked, summed
+    over a portfolio by the database: how many instalments have a status
+    (``figure`` "instalment_status", ``key`` the status), or what fell due in a month
+    (``figure`` "due_month", ``key`` "2026-03", ``amount`` in EUR)."""
+
+    INSTALMENT_STATUS = "instalment_status"
+    DUE_MONTH = "due_month"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    figure = models.CharField(max_length=20)
+    key = models.CharField(max_length=40)
+    count = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "figure", "key"], name="projecttally_once_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["figure", "key"], name="projecttally_figure_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.figure}:{self.key}"
+
+
+class ProgressSummary(models.Model):
+    """(Operations records.) One project's progress (``backend.reporting.progress.Summary``)
+    as last checked, in total (``cluster`` blank) and per activity cluster (its code)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    cluster = models.CharField(max_length=20, blank=True)
+    deliverables_pending = models.PositiveIntegerField(default=0)
+    deliverables_draft = models.PositiveIntegerField(default=0)
+    deliverables_submitted = models.PositiveIntegerField(default=0)
+    deliverables_accepted = models.PositiveIntegerField(default=0)
+    deliverables_total = models.PositiveIntegerField(default=0)
+    deliverables_overdue = models.PositiveIntegerField(default=0)
+    milestones_achieved = models.PositiveIntegerField(default=0)
+    milestones_total = models.PositiveIntegerField(default=0)
+    milestones_overdue = models.PositiveIntegerField(default=0)
+    work_packages_total = models.PositiveIntegerField(default=0)
+    work_packages_completed_declared = models.PositiveIntegerField(default=0)
+    work_packages_completed_approved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "cluster"], name="progresssummary_once_per_cluster"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.cluster or 'total'}"

@@ -1,18 +1,11 @@
 """Reads of the flag store, scoped to the requesting user."""
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 
 from backend.grants.selectors import projects_visible_to
-from monitoring.models import Flag, FlagStatus, Severity
+from monitoring.models import Flag, FlagStatus
 
 STATUS_FILTERS = (FlagStatus.OPEN, FlagStatus.RESOLVED, "all")
-
-# Most urgent first: the order the Severity choices are declared in.
-_SEVERITY_RANK = Case(
-    *(When(severity=value, then=Value(rank)) for rank, value in enumerate(Severity.values)),
-    default=Value(len(Severity.values)),
-    output_field=IntegerField(),
-)
 
 
 def _visible_flags(user) -> QuerySet[Flag]:
@@ -45,9 +38,7 @@ def flag_list(
         flags = flags.filter(resolved_at__isnull=True)
     elif status == FlagStatus.RESOLVED:
         flags = flags.filter(resolved_at__isnull=False)
-    return flags.alias(severity_rank=_SEVERITY_RANK).order_by(
-        "severity_rank", "-last_seen_at", "-id"
-    )
+    return flags.order_by("severity_rank", "-last_seen_at", "-id")
 
 
 def flag_get(*, user, flag_id: int) -> Flag | None:
