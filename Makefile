@@ -16,7 +16,7 @@ DATE_SENSITIVE_TESTS ?= tests/demo tests/grants/test_demo.py tests/reporting/tes
   tests/monitoring tests/workplan/test_timeline.py tests/frontend/test_project_home.py \
   tests/payments tests/browser
 
-.PHONY: install run test check pytest pytest-life pytest-days bench constraints messages clean
+.PHONY: install run test check pytest pytest-life pytest-days pytest-day lane-suite lane-life bench constraints messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -55,16 +55,31 @@ pytest: install
 pytest-life: install
 	GRANTWATCH_TEST_DB_SUFFIX=life $(BIN)/pytest -m life tests/demo
 
-# The date-sensitive tests again, as if today were each of TEST_DAYS.
+# The date-sensitive tests again, as if today were each of TEST_DAYS, one after the other.
 pytest-days: install
-	@for day in $(TEST_DAYS); do \
-	  echo "== the date-sensitive tests as if today were $$day"; \
-	  GRANTWATCH_TEST_TODAY=$$day $(BIN)/pytest -m "not life" $(DATE_SENSITIVE_TESTS) || exit 1; \
-	done
+	@for day in $(TEST_DAYS); do $(MAKE) --no-print-directory pytest-day DAY=$$day || exit 1; done
+
+# The date-sensitive tests as if today were DAY, on a test database of their own (so that they
+# can run beside the suite).
+pytest-day: install
+	@test -n "$(DAY)" || { echo "DAY=YYYY-MM-DD is needed" >&2; exit 1; }
+	@echo "== the date-sensitive tests as if today were $(DAY)"
+	GRANTWATCH_TEST_DB_SUFFIX=day$(subst -,,$(DAY)) GRANTWATCH_TEST_TODAY=$(DAY) \
+	  $(BIN)/pytest -m "not life" $(DATE_SENSITIVE_TESTS)
+
+# make test's two lanes on a 2-core machine: the suite, then the first of TEST_DAYS; beside it
+# the demo's life, then the other days.
+FIRST_DAY := $(firstword $(TEST_DAYS))
+OTHER_DAYS := $(wordlist 2,$(words $(TEST_DAYS)),$(TEST_DAYS))
+
+lane-suite: pytest
+	$(MAKE) --no-print-directory pytest-day DAY=$(FIRST_DAY)
+
+lane-life: pytest-life
+	@for day in $(OTHER_DAYS); do $(MAKE) --no-print-directory pytest-day DAY=$$day || exit 1; done
 
 test: check
-	$(MAKE) --no-print-directory -j2 --output-sync=recurse pytest pytest-life
-	$(MAKE) --no-print-directory pytest-days
+	$(MAKE) --no-print-directory -j2 --output-sync=recurse lane-suite lane-life
 
 bench: install
 	$(BIN)/python -m benchmarks.run
