@@ -34,6 +34,7 @@ from monitoring.deadlines import (
 from monitoring.flags import Finding, SyncResult, flags_sync
 from monitoring.lifecycle import LIFECYCLE_KINDS, lifecycle_findings
 from monitoring.models import FlagKind, Severity
+from monitoring.summaries import summaries_refresh
 
 ELIGIBILITY_KINDS = (
     FlagKind.ELIGIBILITY_BREACH,
@@ -502,4 +503,14 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
         for project_id, project_facts in facts.items()
         for finding in instalment_findings(project_id, project_facts, today)
     ]
-    return flags_sync(project_ids=snapshots.keys(), kinds=CHECKED_KINDS, findings=findings, now=now)
+    result = flags_sync(
+        project_ids=snapshots.keys(), kinds=CHECKED_KINDS, findings=findings, now=now
+    )
+    summaries_refresh(
+        snapshots.keys(),
+        now=now,
+        today=today,
+        schedules={pid: payment_rules.schedule(f, today) for pid, f in facts.items()},
+        participants={pid: len(c.participants) for pid, (c, _rules) in snapshots.items()},
+    )
+    return result

@@ -22,6 +22,7 @@ from backend.audit.services import event_record, snapshot
 from backend.common.errors import Conflict, InvalidInput
 from monitoring.models import Flag, FlagKind, Resolution, Severity
 from monitoring.permissions import can_triage_flag
+from monitoring.summaries import summaries_flags_refresh
 
 logger = logging.getLogger("monitoring.flags")
 
@@ -118,6 +119,7 @@ def flags_sync(
     with transaction.atomic():
         plan = _plan(_lock_scope(project_ids, kinds), found, now)
         _apply(plan, now)
+        summaries_flags_refresh(project_ids)
 
     result = plan.result()
     for flag in plan.to_raise:
@@ -364,6 +366,7 @@ def flag_resolve(*, flag: Flag, user, note: str) -> Flag:
             after=snapshot(current, RESOLUTION_FIELDS),
             note=note,
         )
+        summaries_flags_refresh([current.project_id])
     _copy_triage(current, flag)
     flag.resolved_by = user
     return flag

@@ -1,0 +1,463 @@
+"""Per-project summaries: what the portfolio's pages and the progress API read instead of
+recomputing every project on each request.
+
+The checks write them (``monitoring.models.ProjectSummary``, ``ProjectTally``,
+``ProgressSummary``):
+
+- ``summaries_flags_refresh``: a project's open flags summed up (``monitoring.rag``), after
+  every sync of its flags and every officer's resolution of one;
+- ``summaries_refresh``: the rest, after every check of the project (on change and by the
+  sweep): when it was checked, its next instalment, its schedule's instalments counted by
+  status and what fell due month by month, and its progress in total and per activity cluster.
+
+Each takes a fixed number of queries whatever the number of projects it is given. A project
+never checked has no row: its readers treat it as green, with no flag and no next instalment.
+
+The readers at the end sum these rows in the database (``portfolio_tallies``,
+``portfolio_progress_summed``, ``progress_summaries``), so that a portfolio's figures cost the
+same whatever its size.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+
+from backend.grants.models import Project
+from backend.payments import rules as payment_rules
+from backend.payments import statuses as instalment_statuses
+from backend.reporting.progress import (
+    ClusterProgress,
+    ClusterRow,
+    DeliverableCounts,
+    MilestoneCounts,
+    PortfolioProgress,
+    Summary,
+    WorkPackageCounts,
+    progress_of_projects,
+)
+from backend.workplan.models import ActivityCluster
+from monitoring.models import ProgressSummary, ProjectSummary, ProjectTally
+from monitoring.rag import STATUSES, Compliance, OpenFlag, SeverityCounts, compliance
+
+ZERO = payment_rules.ZERO
+
+# -- the pure rules: the next instalment, the status counts and the due months ------------------
+
+
+@dataclass(frozen=True)
+class NextInstalment:
+    """The first instalment of the schedule not paid yet."""
+
+    key: str
+    kind: str
+    period: int | None
+    status: str  # one of backend.payments.statuses, never paid nor nothing due
+    due_on: datetime.date | None  # pre-financing: when it is due; a period: its report's
+    amount: Decimal
+
+
+# What the next instalment skips: done, or nothing to pay (it asks nothing of anyone).
+SETTLED = (instalment_statuses.PAID, instalment_statuses.NOTHING_DUE)
+
+
+def next_instalment(instalments: Iterable[payment_rules.Instalment]) -> NextInstalment | None:
+    """The first instalment still to pay or recover: not paid, and not one with nothing due."""
+    for item in instalments:
+        if item.status not in SETTLED:
+            return NextInstalment(
+                key=item.key,
+                kind=item.kind,
+                period=item.period,
+                status=item.status,
+                due_on=item.due_on,
+                amount=item.amount,
+            )
+    return None
+
+
+def status_counts(instalments: Iterable[payment_rules.Instalment]) -> dict[str, int]:
+    """How many of the instalments have each status (the statuses none has are left out)."""
+    counts: dict[str, int] = defaultdict(int)
+    for item in instalments:
+        counts[item.status] += 1
+    return dict(counts)
+
+
+def month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def due_by_month(instalments: Iterable[payment_rules.Instalment]) -> dict[datetime.date, Decimal]:
+    """What the schedule made due, by month (the first of the month): every instalment whose
+    period has ended (any status but "scheduled"), at the amount the schedule counts for it
+    now (the approved amount once approved; a recovery negative), in the month its payment
+    falls due (its payment due date, else its due date)."""
+    due: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
+    for item in instalments:
+        day = item.payment_due_on or item.due_on
+        if item.status == instalment_statuses.SCHEDULED or day is None:
+            continue
+        due[month_of(day)] += item.amount
+    return dict(due)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+FLAG_FIELDS = (
+    "status",
+    "status_rank",
+    "eligibility",
+    "overdue",
+    "flags_total",
+    "flags_critical",
+    "flags_high",
+    "flags_medium",
+    "flags_low",
+)
+CHECK_FIELDS = (
+    "checked_at",
+    "checked_on",
+    "participants",
+    "next_key",
+    "next_kind",
+    "next_period",
+    "next_status",
+    "next_due_on",
+    "next_amount",
+)
+PROGRESS_FIELDS = (
+    "deliverables_pending",
+    "deliverables_draft",
+    "deliverables_submitted",
+    "deliverables_accepted",
+    "deliverables_total",
+    "deliverables_overdue",
+    "milestones_achieved",
+    "milestones_total",
+    "milestones_overdue",
+    "work_packages_total",
+    "work_packages_completed_declared",
+    "work_packages_completed_approved",
+)
+
+
+def _flag_values(found: Compliance) -> dict:
+    return {
+        "status": found.status,
+        "status_rank": STATUSES.index(found.status),
+        "eligibility": found.eligibility,
+        "overdue": found.overdue,
+        "flags_total": found.flags.total,
+        "flags_critical": found.flags.critical,
+        "flags_high": found.flags.high,
+        "flags_medium": found.flags.medium,
+        "flags_low": found.flags.low,
+    }
+
+
+def clusters_read() -> tuple[list[ClusterRow], dict[str, str]]:
+    """The activity clusters in order, and the key of each code in ``ProgressSummary.cluster``
+    (the cluster's number: a code may be longer than the column); one query."""
+    rows, keys = [], {}
+    for cluster in ActivityCluster.objects.order_by("number"):
+        rows.append(ClusterRow(code=cluster.code, name=str(cluster)))
+        keys[cluster.code] = str(cluster.number)
+    return rows, keys
+
+
+def _existing(project_ids: Collection[int]) -> list[int]:
+    """The ids that are projects (a row of a project deleted meanwhile is not written)."""
+    return sorted(Project.objects.filter(pk__in=project_ids).values_list("pk", flat=True))
+
+
+def summaries_flags_refresh(project_ids: Collection[int]) -> None:
+    """Sum up the open flags of these projects into their summaries (creating the rows
+    missing), from the flag table, in two queries whatever their number: one reading the
+    projects (those deleted meanwhile drop out) with their open flags grouped by kind and
+    severity, and one upsert."""
+    ids = set(project_ids)
+    if not ids:
+        return
+    open_flags: dict[int, list[OpenFlag]] = {}
+    for project_id, kind, severity, count in (
+        Project.objects.filter(pk__in=ids)
+        .annotate(open=FilteredRelation("flags", condition=Q(flags__resolved_at__isnull=True)))
+        .values_list("pk", "open__kind", "open__severity")
+        .annotate(count=Count("open__id"))
+        .order_by()
+    ):
+        found = open_flags.setdefault(project_id, [])
+        if kind is not None:
+            found.append(OpenFlag(kind, severity, count))
+    if not open_flags:
+        return
+    ProjectSummary.objects.bulk_create(
+        [
+            ProjectSummary(
+                project_id=project_id, **_flag_values(compliance(open_flags[project_id]))
+            )
+            for project_id in sorted(open_flags)
+        ],
+        update_conflicts=True,
+        unique_fields=["project"],
+        update_fields=list(FLAG_FIELDS),
+    )
+
+
+def _check_values(
+    *, now: datetime.datetime, today: datetime.date, participants: int, schedule: list
+) -> dict:
+    following = next_instalment(schedule)
+    return {
+        "checked_at": now,
+        "checked_on": today,
+        "participants": participants,
+        "next_key": following.key if following else "",
+        "next_kind": following.kind if following else "",
+        "next_period": following.period if following else None,
+        "next_status": following.status if following else "",
+        "next_due_on": following.due_on if following else None,
+        "next_amount": following.amount if following else None,
+    }
+
+
+def _tallies(project_id: int, schedule: list) -> list[ProjectTally]:
+    rows = [
+        ProjectTally(
+            project_id=project_id, figure=ProjectTally.INSTALMENT_STATUS, key=status, count=count
+        )
+        for status, count in status_counts(schedule).items()
+    ]
+    rows += [
+        ProjectTally(
+            project_id=project_id,
+            figure=ProjectTally.DUE_MONTH,
+            key=month.strftime("%Y-%m"),
+            count=1,
+            amount=amount,
+        )
+        for month, amount in sorted(due_by_month(schedule).items())
+    ]
+    return rows
+
+
+def _progress_values(summary: Summary) -> dict:
+    deliverables, milestones, work_packages = (
+        summary.deliverables,
+        summary.milestones,
+        summary.work_packages,
+    )
+    return {
+        "deliverables_pending": deliverables.pending,
+        "deliverables_draft": deliverables.draft,
+        "deliverables_submitted": deliverables.submitted,
+        "deliverables_accepted": deliverables.accepted,
+        "deliverables_total": deliverables.total,
+        "deliverables_overdue": deliverables.overdue,
+        "milestones_achieved": milestones.achieved,
+        "milestones_total": milestones.total,
+        "milestones_overdue": milestones.overdue,
+        "work_packages_total": work_packages.total,
+        "work_packages_completed_declared": work_packages.completed_declared,
+        "work_packages_completed_approved": work_packages.completed_approved,
+    }
+
+
+def summaries_refresh(
+    project_ids: Collection[int],
+    *,
+    now: datetime.datetime,
+    today: datetime.date,
+    schedules: dict[int, list[payment_rules.Instalment]],
+    participants: dict[int, int],
+) -> None:
+    """Write what a check of these projects found besides their flags: when they were
+    checked, their next instalment, their schedule's tallies (``schedules``: each project's
+    payment schedule as computed by the check) and their progress on ``today``. The
+    summaries' flag part is left as it is (a row created here starts green until its flags
+    are summed). A fixed number of queries whatever the number of projects."""
+    ids = _existing(set(project_ids))
+    if not ids:
+        return
+    clusters, keys = clusters_read()
+    progress = progress_of_projects(ids, today, clusters)
+    summaries = [
+        ProjectSummary(
+            project_id=project_id,
+            **_check_values(
+                now=now,
+                today=today,
+                participants=participants.get(project_id, 0),
+                schedule=schedules.get(project_id, []),
+            ),
+        )
+        for project_id in ids
+    ]
+    tallies = [
+        row for project_id in ids for row in _tallies(project_id, schedules.get(project_id, []))
+    ]
+    progress_rows = []
+    for project_id in ids:
+        found = progress[project_id]
+        progress_rows.append(
+            ProgressSummary(project_id=project_id, cluster="", **_progress_values(found.totals))
+        )
+        progress_rows += [
+            ProgressSummary(
+                project_id=project_id,
+                cluster=keys[cluster.code],
+                **_progress_values(cluster.summary),
+            )
+            for cluster in found.clusters
+        ]
+    with transaction.atomic():
+        ProjectSummary.objects.bulk_create(
+            summaries,
+            update_conflicts=True,
+            unique_fields=["project"],
+            update_fields=list(CHECK_FIELDS),
+        )
+        ProjectTally.objects.filter(project_id__in=ids).delete()
+        ProjectTally.objects.bulk_create(tallies)
+        ProgressSummary.objects.filter(project_id__in=ids).delete()
+        ProgressSummary.objects.bulk_create(progress_rows)
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def summary_compliance(
+    *,
+    status: str | None,
+    eligibility: str | None,
+    overdue: int | None,
+    critical: int | None,
+    high: int | None,
+    medium: int | None,
+    low: int | None,
+) -> Compliance:
+    """A project's compliance from its summary's columns; a project with no summary (all
+    None) is green, with no flag."""
+    return Compliance(
+        flags=SeverityCounts(
+            critical=critical or 0, high=high or 0, medium=medium or 0, low=low or 0
+        ),
+        eligibility=eligibility or "pass",
+        overdue=overdue or 0,
+        status=status or "green",
+    )
+
+
+def summary_next_instalment(
+    *,
+    key: str | None,
+    kind: str | None,
+    period: int | None,
+    status: str | None,
+    due_on: datetime.date | None,
+    amount: Decimal | None,
+) -> NextInstalment | None:
+    """A project's next instalment from its summary's columns; none when blank or missing."""
+    if not key:
+        return None
+    return NextInstalment(
+        key=key,
+        kind=kind or "",
+        period=period,
+        status=status or "",
+        due_on=due_on,
+        amount=amount if amount is not None else ZERO,
+    )
+
+
+def _of(tallies: QuerySet, projects: QuerySet | None) -> QuerySet:
+    """Rows of these projects; ``projects`` None: of every project (no filter at all)."""
+    return tallies if projects is None else tallies.filter(project__in=projects)
+
+
+def portfolio_status_counts(projects: QuerySet | None) -> dict[str, int]:
+    """The instalments of these projects' schedules counted by status, as last checked; one
+    query. ``projects`` None: every project."""
+    return dict(
+        _of(ProjectTally.objects.filter(figure=ProjectTally.INSTALMENT_STATUS), projects)
+        .values_list("key")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+
+
+def portfolio_due_by_month(projects: QuerySet | None) -> dict[datetime.date, Decimal]:
+    """What these projects' schedules made due, by month (``due_by_month``), as last checked;
+    one query. ``projects`` None: every project."""
+    return {
+        datetime.date.fromisoformat(f"{key}-01"): total
+        for key, total in _of(ProjectTally.objects.filter(figure=ProjectTally.DUE_MONTH), projects)
+        .values_list("key")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    }
+
+
+def _summary(row: dict) -> Summary:
+    return Summary(
+        deliverables=DeliverableCounts(
+            pending=row["deliverables_pending"] or 0,
+            draft=row["deliverables_draft"] or 0,
+            submitted=row["deliverables_submitted"] or 0,
+            accepted=row["deliverables_accepted"] or 0,
+            total=row["deliverables_total"] or 0,
+            overdue=row["deliverables_overdue"] or 0,
+        ),
+        milestones=MilestoneCounts(
+            achieved=row["milestones_achieved"] or 0,
+            total=row["milestones_total"] or 0,
+            overdue=row["milestones_overdue"] or 0,
+        ),
+        work_packages=WorkPackageCounts(
+            total=row["work_packages_total"] or 0,
+            completed_declared=row["work_packages_completed_declared"] or 0,
+            completed_approved=row["work_packages_completed_approved"] or 0,
+        ),
+    )
+
+
+def portfolio_progress_summed(projects: QuerySet | None) -> PortfolioProgress:
+    """These projects' progress as last checked, summed in total and per activity cluster
+    (every cluster listed, in order), by the database: two queries. ``projects`` None: every
+    project."""
+    clusters, keys = clusters_read()
+    sums = {
+        row["cluster"]: _summary(row)
+        for row in _of(ProgressSummary.objects.all(), projects)
+        .values("cluster")
+        .annotate(**{name: Sum(name) for name in PROGRESS_FIELDS})
+        .order_by()
+    }
+    return PortfolioProgress(
+        totals=sums.get("", Summary()),
+        clusters=tuple(
+            ClusterProgress(
+                code=cluster.code,
+                name=cluster.name,
+                summary=sums.get(keys[cluster.code], Summary()),
+            )
+            for cluster in clusters
+        ),
+    )
+
+
+def progress_summaries(project_ids: Collection[int]) -> dict[int, Summary]:
+    """Each of these projects' progress in total as last checked (a project never checked:
+    nothing counted); one query."""
+    found = {
+        row["project_id"]: _summary(row)
+        for row in ProgressSummary.objects.filter(project_id__in=project_ids, cluster="").values(
+            "project_id", *PROGRESS_FIELDS
+        )
+    }
+    return {project_id: found.get(project_id, Summary()) for project_id in project_ids}
