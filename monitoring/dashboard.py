@@ -5,23 +5,24 @@ Every read is scoped to the requesting user (``projects_visible_to``: an officer
 every project for administrators) and takes a fixed number of queries, whatever the number of
 projects, flags, deliverables or payments.
 
-The portfolio table judges each project from its open flags (``monitoring.rag``): the verdict
-on the composition rules is the one the watchers last found, read from the open eligibility
-flags, so that the whole portfolio is judged, filtered and sorted by status from one grouped
-query of flags instead of evaluating every consortium on each request. The next instalment
-comes from the payment schedule's rules (``backend.payments``), computed for the page's
-projects only (for all the matching projects when they are sorted by it or exported).
+The portfolio's reads recompute nothing: they read the per-project summaries the checks write
+(``monitoring.summaries``). The table joins each project to its summary (a project never
+checked has none and counts as green, with no flag and no next instalment) and filters, sorts,
+counts and pages in the database; the charts are sums the database makes of the summaries,
+the schedule's tallies and the payments. So a figure moves when the project is checked (on
+change, by the sweep), and a page costs the same whatever the size of the portfolio. An
+administrator sees every project: their reads are not filtered by project at all.
 """
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower, TruncMonth
 
 from backend.common.dates import BRUSSELS, add_months, brussels_today
 from backend.grants.eligibility.engine import Verdict, evaluate
@@ -31,17 +32,24 @@ from backend.payments import rules as payment_rules
 from backend.payments import statuses as instalment_statuses
 from backend.payments.models import Direction, Payment, Reduction
 from backend.payments.reductions import reductions_visible
-from backend.payments.selectors import (
-    Ledger,
-    ScheduleState,
-    grant_facts,
-    project_ledger,
-    schedule_state,
-)
-from backend.reporting.progress import ClusterProgress, portfolio_progress_get
+from backend.payments.selectors import Ledger, ScheduleState, project_ledger, schedule_state
+from backend.reporting.progress import ClusterProgress
 from monitoring.models import Flag, FlagStatus
-from monitoring.rag import STATUSES, Compliance, OpenFlag, compliance
+from monitoring.rag import GREEN, STATUSES, Compliance, OpenFlag, compliance
 from monitoring.selectors import flag_list
+from monitoring.summaries import (  # noqa: F401 (SETTLED, next_instalment: read from here too)
+    SETTLED,
+    NextInstalment,
+    month_of,
+    next_instalment,
+    portfolio_due_by_month,
+    portfolio_progress_summed,
+    portfolio_status_counts,
+    status_counts,
+    summary_compliance,
+    summary_next_instalment,
+    visible_scope,
+)
 
 PER_PAGE = 25
 # Sort keys; a leading "-" sorts the other way round.
@@ -65,18 +73,6 @@ class PortfolioFilters:
 
 
 @dataclass(frozen=True)
-class NextInstalment:
-    """The first instalment of the schedule not paid yet."""
-
-    key: str
-    kind: str
-    period: int | None
-    status: str  # one of backend.payments.statuses, never paid nor nothing due
-    due_on: datetime.date | None  # pre-financing: when it is due; a period: its report's
-    amount: Decimal
-
-
-@dataclass(frozen=True)
 class PortfolioRow:
     project_id: int
     acronym: str
@@ -92,8 +88,54 @@ class PortfolioRow:
         return self.compliance.status
 
 
-def _rows(user, filters: PortfolioFilters) -> list[PortfolioRow]:
-    """The matching projects, judged from their open flags, in two queries, not sorted."""
+# The summary's columns a row of the table reads (a project with no summary reads None).
+ROW_VALUES = (
+    "id",
+    "acronym",
+    "grant_agreement_number",
+    "title",
+    "call__identifier",
+    "start_date",
+    "summary__status",
+    "summary__eligibility",
+    "summary__overdue",
+    "summary__flags_critical",
+    "summary__flags_high",
+    "summary__flags_medium",
+    "summary__flags_low",
+    "summary__next_key",
+    "summary__next_kind",
+    "summary__next_period",
+    "summary__next_status",
+    "summary__next_due_on",
+    "summary__next_amount",
+)
+
+
+def _order(sort: str) -> list:
+    """The table's order: by ``sort``, then by acronym. "status" puts red first, "flags" the
+    fewest open flags first, "due" the earliest next instalment first (projects with none
+    last, either way)."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    then = [Lower("acronym"), "grant_agreement_number", "id"]
+    if key == "acronym":
+        first = Lower("acronym")
+        return [first.desc() if descending else first.asc(), "grant_agreement_number", "id"]
+    if key == "status":
+        return [F("rank").desc() if descending else F("rank").asc(), *then]
+    if key == "flags":
+        names = ("flags_total", "flags_critical", "flags_high")
+        return [F(name).desc() if descending else F(name).asc() for name in names] + then
+    if key == "due":
+        due = F("summary__next_due_on")
+        return [due.desc(nulls_last=True) if descending else due.asc(nulls_last=True), *then]
+    raise ValueError(f"unknown sort {sort!r}")
+
+
+def _matching(user, filters: PortfolioFilters) -> QuerySet:
+    """The matching projects joined to their summaries (LEFT JOIN), filtered and sorted by the
+    database: one query for a page, one for the count."""
     projects = projects_visible_to(user)
     if filters.call:
         projects = projects.filter(call__identifier=filters.call)
@@ -102,100 +144,66 @@ def _rows(user, filters: PortfolioFilters) -> list[PortfolioRow]:
             Q(acronym__icontains=filters.search)
             | Q(grant_agreement_number__icontains=filters.search)
         )
-    found = list(
-        projects.values_list(
-            "id", "acronym", "grant_agreement_number", "title", "call__identifier", "start_date"
-        ).order_by()
+    projects = projects.annotate(
+        rank=Coalesce("summary__status_rank", Value(STATUSES.index(GREEN))),
+        flags_total=Coalesce("summary__flags_total", Value(0)),
+        flags_critical=Coalesce("summary__flags_critical", Value(0)),
+        flags_high=Coalesce("summary__flags_high", Value(0)),
     )
-    open_flags: dict[int, list[OpenFlag]] = defaultdict(list)
-    for project_id, kind, severity, count in (
-        Flag.objects.filter(resolved_at__isnull=True, project__in=projects)
-        .values_list("project_id", "kind", "severity")
-        .annotate(count=Count("id"))
-        .order_by()
-    ):
-        open_flags[project_id].append(OpenFlag(kind, severity, count))
-    rows = [
-        PortfolioRow(
-            project_id=project_id,
-            acronym=acronym,
-            grant_agreement_number=number,
-            title=title,
-            call=call,
-            start_date=start_date,
-            compliance=compliance(open_flags[project_id]),
-        )
-        for project_id, acronym, number, title, call, start_date in found
-    ]
     if filters.status:
-        rows = [row for row in rows if row.status == filters.status]
+        projects = projects.filter(rank=STATUSES.index(filters.status))
     if filters.severity:
-        rows = [row for row in rows if row.compliance.flags.of(filters.severity)]
-    return rows
+        projects = projects.filter(**{f"summary__flags_{filters.severity}__gt": 0})
+    return projects.order_by(*_order(filters.sort)).values_list(*ROW_VALUES)
 
 
-# What the next instalment skips: done, or nothing to pay (it asks nothing of anyone).
-SETTLED = (instalment_statuses.PAID, instalment_statuses.NOTHING_DUE)
-
-
-def next_instalment(instalments: Iterable[payment_rules.Instalment]) -> NextInstalment | None:
-    """The first instalment still to pay or recover: not paid, and not one with nothing due."""
-    for item in instalments:
-        if item.status not in SETTLED:
-            return NextInstalment(
-                key=item.key,
-                kind=item.kind,
-                period=item.period,
-                status=item.status,
-                due_on=item.due_on,
-                amount=item.amount,
-            )
-    return None
-
-
-def _with_instalments(rows: list[PortfolioRow], today: datetime.date) -> list[PortfolioRow]:
-    """The rows with their next instalment, in the queries of one ``grant_facts`` batch."""
-    if not rows:
-        return rows
-    facts = grant_facts([row.project_id for row in rows], today=today, with_shares=False)
-    return [
-        replace(
-            row,
-            next_instalment=next_instalment(payment_rules.schedule(facts[row.project_id], today)),
-        )
-        for row in rows
-    ]
-
-
-def _sorted(rows: list[PortfolioRow], sort: str) -> list[PortfolioRow]:
-    """Sorted by ``sort``, then by acronym. "status" puts red first, "flags" the fewest open
-    flags first, "due" the earliest next instalment first (projects with none last)."""
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    rows = sorted(rows, key=lambda row: (row.acronym.casefold(), row.grant_agreement_number))
-    if key == "acronym":
-        return sorted(rows, key=lambda row: row.acronym.casefold(), reverse=descending)
-    if key == "status":
-        return sorted(rows, key=lambda row: STATUSES.index(row.status), reverse=descending)
-    if key == "flags":
-        return sorted(
-            rows,
-            key=lambda row: (
-                row.compliance.flags.total,
-                row.compliance.flags.critical,
-                row.compliance.flags.high,
-            ),
-            reverse=descending,
-        )
-    if key == "due":
-        dated, undated = [], []
-        for row in rows:
-            has_date = row.next_instalment is not None and row.next_instalment.due_on
-            (dated if has_date else undated).append(row)
-        return (
-            sorted(dated, key=lambda row: row.next_instalment.due_on, reverse=descending) + undated
-        )
-    raise ValueError(f"unknown sort {sort!r}")
+def _row(values: tuple) -> PortfolioRow:
+    (
+        project_id,
+        acronym,
+        number,
+        title,
+        call,
+        start_date,
+        status,
+        eligibility,
+        overdue,
+        critical,
+        high,
+        medium,
+        low,
+        key,
+        kind,
+        period,
+        instalment_status,
+        due_on,
+        amount,
+    ) = values
+    return PortfolioRow(
+        project_id=project_id,
+        acronym=acronym,
+        grant_agreement_number=number,
+        title=title,
+        call=call,
+        start_date=start_date,
+        compliance=summary_compliance(
+            status=status,
+            eligibility=eligibility,
+            overdue=overdue,
+            critical=critical,
+            high=high,
+            medium=medium,
+            low=low,
+        ),
+        next_instalment=summary_next_instalment(
+            key=key,
+            kind=kind,
+            period=period,
+            status=instalment_status,
+            due_on=due_on,
+            amount=amount,
+        ),
+    )
 
 
 def portfolio_page(
@@ -208,21 +216,21 @@ def portfolio_page(
 ) -> Page:
     """One page of the portfolio table: ``page.object_list`` holds its rows with their next
     instalment; ``page.paginator.count`` the number of matching projects. A page number out
-    of range gives the last page."""
-    rows = _rows(user, filters)
-    if filters.sort.lstrip("-") == "due":
-        rows = _sorted(_with_instalments(rows, today), filters.sort)
-        return Paginator(rows, per_page).get_page(page)
-    found = Paginator(_sorted(rows, filters.sort), per_page).get_page(page)
-    found.object_list = _with_instalments(list(found.object_list), today)
+    of range gives the last page. Two queries (the count and the page), whatever the number of
+    projects. ``today`` is kept for the callers: the rows are as the projects were last
+    checked."""
+    found = Paginator(_matching(user, filters), per_page).get_page(page)
+    found.object_list = [_row(values) for values in found.object_list]
     return found
 
 
 def portfolio_export(
     *, user, today: datetime.date, filters: PortfolioFilters
-) -> list[PortfolioRow]:
-    """Every matching project's row, sorted, with its next instalment (for the exports)."""
-    return _sorted(_with_instalments(_rows(user, filters), today), filters.sort)
+) -> Iterator[PortfolioRow]:
+    """Every matching project's row, sorted, with its next instalment (for the exports),
+    streamed from one query of the summaries."""
+    for values in _matching(user, filters).iterator(chunk_size=2000):
+        yield _row(values)
 
 
 def portfolio_calls(*, user) -> list[str]:
@@ -306,7 +314,9 @@ def open_flags_by_week(*, user, now: datetime.datetime, weeks: int = WEEKS) -> l
     counted by the database in one query: a flag is open at an instant when it was first seen
     by then and not resolved by then."""
     ends = week_ends(now, weeks)
-    counts = Flag.objects.filter(project__in=projects_visible_to(user)).aggregate(
+    scope = visible_scope(user)
+    flags = Flag.objects.all() if scope is None else Flag.objects.filter(project__in=scope)
+    counts = flags.aggregate(
         **{
             f"w{index}": Count(
                 "id",
@@ -324,31 +334,12 @@ def open_flags_by_week(*, user, now: datetime.datetime, weeks: int = WEEKS) -> l
 
 def deliverables_by_cluster(*, user, today: datetime.date) -> tuple[ClusterProgress, ...]:
     """The deliverables of the user's projects by status, per activity cluster (a work
-    package in several clusters counts in each): the work plan's portfolio progress."""
-    return portfolio_progress_get(user=user, today=today).summed.clusters
+    package in several clusters counts in each), as their projects were last checked: sums of
+    the progress summaries, in two queries. ``today`` is kept for the callers."""
+    return portfolio_progress_summed(visible_scope(user)).clusters
 
 
-def _month(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def portfolio_schedules(*, user, today: datetime.date) -> dict[int, list]:
-    """The payment schedule of each of the user's projects as things stand today, in the
-    queries of one ``grant_facts`` batch."""
-    ids = list(projects_visible_to(user).values_list("pk", flat=True))
-    return {
-        project_id: payment_rules.schedule(facts, today)
-        for project_id, facts in grant_facts(ids, today=today, with_shares=False).items()
-    }
-
-
-def instalments_by_status(schedules: dict[int, list]) -> list[StatusCount]:
-    """Every instalment of the schedules counted by status, in the statuses' order, each with
-    its one label and colour; the statuses no instalment has are left out."""
-    counts: dict[str, int] = defaultdict(int)
-    for instalments in schedules.values():
-        for item in instalments:
-            counts[item.status] += 1
+def _status_rows(counts: dict[str, int]) -> list[StatusCount]:
     return [
         StatusCount(
             status=status,
@@ -361,32 +352,36 @@ def instalments_by_status(schedules: dict[int, list]) -> list[StatusCount]:
     ]
 
 
-def payments_by_month(
-    *, user, today: datetime.date, schedules: dict[int, list] | None = None
-) -> list[MonthPayments]:
+def instalments_by_status(schedules: dict[int, list]) -> list[StatusCount]:
+    """Every instalment of the schedules counted by status, in the statuses' order, each with
+    its one label and colour; the statuses no instalment has are left out."""
+    counts: dict[str, int] = defaultdict(int)
+    for instalments in schedules.values():
+        for status, count in status_counts(instalments).items():
+            counts[status] += count
+    return _status_rows(counts)
+
+
+def portfolio_instalments(*, user) -> list[StatusCount]:
+    """The instalments of the user's projects' schedules counted by status (as
+    ``instalments_by_status``), as last checked: one query summing the tallies."""
+    return _status_rows(portfolio_status_counts(visible_scope(user)))
+
+
+def payments_by_month(*, user, today: datetime.date) -> list[MonthPayments]:
     """What the payment schedules of the user's projects made due, and what was paid, month
     by month, both cumulative, from the first month with either to this month (or the last
     month something falls due).
 
-    Due: every instalment whose period has ended (any status but "scheduled"), at the amount
-    the schedule counts for it now (the approved amount once approved; a recovery negative),
-    in the month its payment falls due (its payment due date, else its due date). Paid:
-    payments less recoveries, in the month they were made. ``schedules``: those of
-    ``portfolio_schedules``, when the caller has them already."""
-    if schedules is None:
-        schedules = portfolio_schedules(user=user, today=today)
-    ids = list(schedules)
-    due: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
-    for instalments in schedules.values():
-        for item in instalments:
-            day = item.payment_due_on or item.due_on
-            if item.status == instalment_statuses.SCHEDULED or day is None:
-                continue
-            due[_month(day)] += item.amount
+    Due: as the projects were last checked, by the rule of ``monitoring.summaries.due_by_month``
+    (summed by the database from the schedules' tallies). Paid: payments less recoveries, in
+    the month they were made. Two queries."""
+    scope = visible_scope(user)
+    due = portfolio_due_by_month(scope)
+    payments = Payment.objects.all() if scope is None else Payment.objects.filter(project__in=scope)
     paid: dict[datetime.date, Decimal] = defaultdict(lambda: ZERO)
     for month, direction, total in (
-        Payment.objects.filter(project_id__in=ids)
-        .annotate(month=TruncMonth("paid_on"))
+        payments.annotate(month=TruncMonth("paid_on"))
         .values_list("month", "direction")
         .annotate(total=Sum("amount_eur"))
         .order_by()
@@ -396,7 +391,7 @@ def payments_by_month(
     months = set(due) | set(paid)
     if not months:
         return []
-    month, last = min(months), max(max(months), _month(today))
+    month, last = min(months), max(max(months), month_of(today))
     result = []
     due_total = paid_total = ZERO
     while month <= last:
@@ -408,13 +403,13 @@ def payments_by_month(
 
 
 def portfolio_charts(*, user, now: datetime.datetime) -> PortfolioCharts:
+    """The portfolio's four pictures, in a fixed number of queries whatever its size."""
     today = brussels_today(now)
-    schedules = portfolio_schedules(user=user, today=today)
     return PortfolioCharts(
         open_flags=open_flags_by_week(user=user, now=now),
         deliverables=deliverables_by_cluster(user=user, today=today),
-        payments=payments_by_month(user=user, today=today, schedules=schedules),
-        instalments=instalments_by_status(schedules),
+        payments=payments_by_month(user=user, today=today),
+        instalments=portfolio_instalments(user=user),
     )
 
 

@@ -27,15 +27,19 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 
+from backend.common.dates import brussels_today
 from backend.grants.models import Project
+from backend.grants.selectors import consortia, projects_visible_to
 from backend.payments import rules as payment_rules
 from backend.payments import statuses as instalment_statuses
+from backend.payments.selectors import grant_facts
 from backend.reporting.progress import (
     ClusterProgress,
     ClusterRow,
     DeliverableCounts,
     MilestoneCounts,
     PortfolioProgress,
+    ProjectsNotVisible,
     Summary,
     WorkPackageCounts,
     progress_of_projects,
@@ -328,6 +332,26 @@ def summaries_refresh(
         ProgressSummary.objects.bulk_create(progress_rows)
 
 
+def summaries_recompute(project_ids: Collection[int], *, now: datetime.datetime) -> None:
+    """Write these projects' summaries from the record and the flags as they are now, without
+    checking them (their flags stay as they are): for summaries missing or out of date, e.g.
+    on a database written before the summaries, or flags written by hand. A check
+    (``monitoring.checks.check_projects``) does the same besides its findings. A fixed number
+    of queries whatever the number of projects."""
+    today = brussels_today(now)
+    snapshots = consortia(project_ids)
+    facts = grant_facts(snapshots.keys(), today=today, snapshots=snapshots, with_shares=False)
+    with transaction.atomic():
+        summaries_flags_refresh(snapshots.keys())
+        summaries_refresh(
+            snapshots.keys(),
+            now=now,
+            today=today,
+            schedules={pid: payment_rules.schedule(f, today) for pid, f in facts.items()},
+            participants={pid: len(c.participants) for pid, (c, _rules) in snapshots.items()},
+        )
+
+
 # -- reading ------------------------------------------------------------------------------------
 
 
@@ -373,6 +397,13 @@ def summary_next_instalment(
         due_on=due_on,
         amount=amount if amount is not None else ZERO,
     )
+
+
+def visible_scope(user) -> QuerySet | None:
+    """The projects the user sees, for the readers below to filter by; None for an
+    administrator, who sees every project (``projects_visible_to``): their sums need no filter
+    by project at all."""
+    return None if user.is_superuser else projects_visible_to(user)
 
 
 def _of(tallies: QuerySet, projects: QuerySet | None) -> QuerySet:
@@ -461,3 +492,32 @@ def progress_summaries(project_ids: Collection[int]) -> dict[int, Summary]:
         )
     }
     return {project_id: found.get(project_id, Summary()) for project_id in project_ids}
+
+
+@dataclass(frozen=True)
+class PortfolioSummaries:
+    projects: QuerySet  # the projects summed, by acronym, for paging
+    summed: PortfolioProgress
+
+
+def portfolio_progress_read(
+    *, user, project_ids: Collection[int] | None = None
+) -> PortfolioSummaries:
+    """The progress of every project the user can see (or of those of ``project_ids``)
+    summed, as the projects were last checked, with the projects to page through
+    (``progress_summaries`` reads a page's own lines): a fixed number of queries whatever the
+    number of projects. Raises ProjectsNotVisible for ids that are no project the user can
+    see."""
+    projects = projects_visible_to(user)
+    scope = visible_scope(user)
+    if project_ids is not None:
+        wanted = sorted(set(project_ids))
+        found = set(projects.filter(pk__in=wanted).values_list("pk", flat=True))
+        missing = [project_id for project_id in wanted if project_id not in found]
+        if missing:
+            raise ProjectsNotVisible(missing)
+        projects = scope = projects.filter(pk__in=wanted)
+    return PortfolioSummaries(
+        projects=projects.only("id", "acronym").order_by("acronym", "id"),
+        summed=portfolio_progress_summed(scope),
+    )

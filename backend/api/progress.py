@@ -13,11 +13,8 @@ from backend.api.errors import PathErrorsSerializer
 from backend.api.lookups import parsed
 from backend.api.pagination import PageNumberPagination
 from backend.common.dates import brussels_today
-from backend.reporting.progress import (
-    ProjectsNotVisible,
-    portfolio_progress_get,
-    project_progress_get,
-)
+from backend.reporting.progress import ProjectsNotVisible, project_progress_get
+from monitoring.summaries import portfolio_progress_read, progress_summaries
 
 CLUSTER_RULE = (
     "A work package in several activity clusters counts in each of them, with its "
@@ -196,8 +193,8 @@ class PortfolioProgressApi(APIView):
         filters = parsed(PortfolioFilterSerializer, request.query_params)
         today = brussels_today()
         try:
-            portfolio = portfolio_progress_get(
-                user=request.user, today=today, project_ids=filters.get("project")
+            portfolio = portfolio_progress_read(
+                user=request.user, project_ids=filters.get("project")
             )
         except ProjectsNotVisible as missing:
             raise ValidationError(
@@ -210,6 +207,8 @@ class PortfolioProgressApi(APIView):
             ) from None
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(portfolio.projects, request, view=self)
+        # The page's own lines only, as each project was last checked.
+        summaries = progress_summaries([project.pk for project in page])
         data = {
             "as_of": today,
             "totals": portfolio.summed.totals,
@@ -217,9 +216,6 @@ class PortfolioProgressApi(APIView):
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(),
             "previous": paginator.get_previous_link(),
-            "results": [
-                {"project": project, "summary": portfolio.progress[project.pk].totals}
-                for project in page
-            ],
+            "results": [{"project": project, "summary": summaries[project.pk]} for project in page],
         }
         return Response(PortfolioProgressSerializer(data).data)

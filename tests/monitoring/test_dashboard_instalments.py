@@ -15,8 +15,9 @@ from monitoring.dashboard import (
     StatusCount,
     instalments_by_status,
     next_instalment,
-    portfolio_schedules,
+    portfolio_instalments,
 )
+from monitoring.summaries import summaries_refresh
 
 
 def _item(key: str, status: str, amount: str = "100.00", period: int | None = 1) -> Instalment:
@@ -105,15 +106,25 @@ def test_a_schedule_with_nothing_left_to_pay_has_no_next_instalment():
 
 
 @pytest.mark.django_db
-def test_the_portfolios_schedules_are_read_in_a_fixed_number_of_queries(
+def test_the_portfolios_instalments_are_summed_from_the_checks_tallies_in_one_query(
     users, demo, other_project, django_assert_max_num_queries
 ):
-    today = datetime.date(2026, 11, 27)
-    with django_assert_max_num_queries(25) as one:
-        mine = portfolio_schedules(user=users["officer"], today=today)
-    with django_assert_max_num_queries(len(one.captured_queries)):
-        every = portfolio_schedules(user=users["admin"], today=today)
+    now = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
+    schedules = {
+        demo.pk: [_item("prefinancing", "paid", period=None), _item("rp1", "blocked")],
+        other_project.pk: [_item("prefinancing", "paid", period=None), _item("rp1", "suspended")],
+    }
+    summaries_refresh(schedules, now=now, today=now.date(), schedules=schedules, participants={})
 
-    assert set(mine) == {demo.pk}
-    assert set(every) == {demo.pk, other_project.pk}
-    assert [item.key for item in mine[demo.pk]] == ["prefinancing", "rp1", "rp2", "rp3"]
+    with django_assert_max_num_queries(1):
+        mine = portfolio_instalments(user=users["officer"])
+    with django_assert_max_num_queries(1):
+        every = portfolio_instalments(user=users["admin"])
+
+    assert [(row.status, row.count) for row in mine] == [("blocked", 1), ("paid", 1)]
+    assert [(row.status, row.count) for row in every] == [
+        ("blocked", 1),
+        ("suspended", 1),
+        ("paid", 2),
+    ]
+    assert every == instalments_by_status(schedules)
