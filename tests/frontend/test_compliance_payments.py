@@ -31,6 +31,7 @@ from backend.payments.selectors import project_ledger, schedule_state
 from backend.reporting.models import DeadlineSuspension, SuspensionReason
 from backend.workplan.models import Deliverable
 from frontend.templatetags.grantwatch import eur
+from monitoring.checks import check_projects
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,7 @@ def test_nothing_due_reads_grey_alike_in_the_api_on_the_page_and_in_the_chart(
     _report(project)
     _prefinancing_paid(project)
     officer = _officer(project)
+    check_projects([project.pk], now=timezone.now())  # the portfolio reads what checks wrote
 
     api = _api_instalment(api_client, officer, project, "rp1")
     page = _compliance(client, officer, project)
@@ -206,6 +208,9 @@ def test_blocked_reads_red_alike_in_the_api_on_the_page_and_in_the_export(
     _report(nil)
     _prefinancing_paid(nil)
     officer = _officer(blocked, nil)
+    check_projects(
+        [blocked.pk, nil.pk], now=timezone.now()
+    )  # the portfolio reads what checks wrote
 
     api = _api_instalment(api_client, officer, blocked, "rp1")
     page = _compliance(client, officer, blocked)

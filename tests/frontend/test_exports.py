@@ -16,6 +16,7 @@ from backend.workplan.models import Deliverable
 from frontend.portfolio.exports import csv_response, csv_value, filename, safe_text, xlsx_response
 from monitoring.flags import Finding, flags_sync
 from monitoring.models import Flag
+from monitoring.summaries import summaries_recompute
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +142,8 @@ def test_the_helpers_write_csv_and_xlsx_that_read_back(rf):
 def test_the_portfolio_downloads_as_csv_with_the_current_filters(
     client, users, red_demo, other_project
 ):
+    # The export reads the summaries the checks write (here with the flags above).
+    summaries_recompute([red_demo.pk, other_project.pk], now=NOW)
     client.force_login(users["admin"])
 
     response = client.get("/portfolio/export.csv?status=red")
@@ -171,6 +174,8 @@ def test_the_portfolio_downloads_as_csv_with_the_current_filters(
 
 
 def test_the_whole_portfolio_downloads_as_xlsx(client, users, red_demo, other_project):
+    # The export reads the summaries the checks write (here with the flags above).
+    summaries_recompute([red_demo.pk, other_project.pk], now=NOW)
     client.force_login(users["admin"])
 
     response = client.get("/portfolio/export.xlsx?sort=acronym")
