@@ -3,15 +3,22 @@
 from django.db.models import QuerySet
 
 from backend.grants.selectors import projects_visible_to
-from monitoring.models import Flag, FlagStatus
+from monitoring.models import Flag, FlagStatus, Severity
 
 STATUS_FILTERS = (FlagStatus.OPEN, FlagStatus.RESOLVED, "all")
 
+# A severity's stored rank (Flag.severity_rank, SEVERITY_RANK's numbering: most urgent first).
+SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(Severity.values)}
+
 
 def _visible_flags(user) -> QuerySet[Flag]:
-    return Flag.objects.filter(project__in=projects_visible_to(user)).select_related(
-        "project", "resolved_by", "acknowledged_by"
-    )
+    """The flags of the projects ``projects_visible_to`` gives the user. An administrator sees
+    every project, so their flags are not filtered at all: a filter through every project
+    would only cost a join (or a semi-join) that the lists' indexes cannot use."""
+    flags = Flag.objects.select_related("project", "resolved_by", "acknowledged_by")
+    if user.is_superuser:
+        return flags
+    return flags.filter(project__in=projects_visible_to(user))
 
 
 def flag_list(
@@ -33,7 +40,12 @@ def flag_list(
     if kind is not None:
         flags = flags.filter(kind=kind)
     if severity is not None:
-        flags = flags.filter(severity=severity)
+        # The stored rank stands for the severity one to one, and it leads the lists' indexes:
+        # one severity's flags are a range of them, already in the lists' order.
+        if severity in SEVERITY_RANKS:
+            flags = flags.filter(severity_rank=SEVERITY_RANKS[severity])
+        else:
+            flags = flags.filter(severity=severity)
     if status == FlagStatus.OPEN:
         flags = flags.filter(resolved_at__isnull=True)
     elif status == FlagStatus.RESOLVED:

@@ -5,7 +5,8 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from backend.accounts.models import ProjectRole
@@ -47,12 +48,24 @@ def projects_visible_to(user) -> QuerySet[Project]:
 
 
 def project_list(*, user) -> QuerySet[Project]:
-    """Projects for a listing: call, coordinator and participant count loaded with the page."""
+    """Projects for a listing: call, coordinator and participant count loaded with the page.
+
+    The participant count is a subquery evaluated for the page's rows only (not a join grouped
+    over every project before the page is taken), so a page costs the same whatever the number
+    of projects, and counting the list is a plain COUNT over the projects (the unused
+    annotation is left out of it)."""
     coordinators = Participation.objects.filter(role="coordinator").select_related("organisation")
+    participants = (
+        Participation.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     return (
         projects_visible_to(user)
         .select_related("call")
-        .annotate(participant_count=Count("participations"))
+        .annotate(participant_count=Coalesce(Subquery(participants), 0))
         .prefetch_related(Prefetch("participations", queryset=coordinators, to_attr="coordinators"))
         .order_by("grant_agreement_number")
     )
