@@ -3,8 +3,10 @@ work packages completed, per work package, per activity cluster and per project,
 project or a whole portfolio.
 
 The counting is pure functions over plain rows (the date is a parameter); the selectors at the
-end read those rows in a fixed number of queries, for one project or for every project a user
-can see, whatever the number of projects, work packages, deliverables and milestones.
+end read those rows in a fixed number of queries, for one project or for a batch of projects,
+whatever the number of projects, work packages, deliverables and milestones. A portfolio's
+progress is not recomputed on request: the checks store each project's
+(``monitoring.summaries``) and the portfolio's readers sum those rows.
 
 Rules:
 - A deliverable is overdue when it is not submitted (pending or draft) and its due date in
@@ -423,33 +425,3 @@ class ProjectsNotVisible(Exception):
     def __init__(self, ids: list[int]):
         self.ids = ids
         super().__init__(", ".join(str(project_id) for project_id in ids))
-
-
-@dataclass(frozen=True)
-class Portfolio:
-    projects: QuerySet  # the projects summed, by acronym, for paging
-    progress: dict[int, ProjectProgress]
-    summed: PortfolioProgress
-
-
-def portfolio_progress_get(
-    *, user, today: datetime.date, project_ids: Collection[int] | None = None
-) -> Portfolio:
-    """The progress of every project the user can see (or of those of ``project_ids``), each
-    and summed, in a fixed number of queries whatever the number of projects. Raises
-    ProjectsNotVisible for ids that are no project the user can see."""
-    projects = projects_visible_to(user)
-    if project_ids is not None:
-        wanted = sorted(set(project_ids))
-        found = set(projects.filter(pk__in=wanted).values_list("pk", flat=True))
-        missing = [project_id for project_id in wanted if project_id not in found]
-        if missing:
-            raise ProjectsNotVisible(missing)
-        projects = projects.filter(pk__in=wanted)
-    clusters = cluster_rows()
-    progress = progress_of_projects(projects.values("pk"), today, clusters)
-    return Portfolio(
-        projects=projects.only("id", "acronym").order_by("acronym", "id"),
-        progress=progress,
-        summed=portfolio_progress(clusters, progress.values()),
-    )
