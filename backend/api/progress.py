@@ -30,6 +30,11 @@ OVERDUE_RULE = (
     "A deliverable is overdue when it is pending or draft and its due date has passed (in "
     "Brussels); a milestone when it is not achieved and the end of its due month has passed."
 )
+CHECKED_RULE = (
+    "The portfolio's figures are each project's as it was last checked (a check runs on every "
+    "change to the project and in the nightly sweep), so that the answer costs the same "
+    "whatever the number of projects; a project never checked counts nothing yet."
+)
 
 # -- input -------------------------------------------------------------------------------------
 
@@ -163,7 +168,7 @@ class PortfolioProgressApi(APIView):
         operation_id="portfolio_progress",
         summary="The progress of every project you can see, summed per activity cluster and "
         "in total, with one line per project (paginated over the projects)",
-        description=f"{OVERDUE_RULE} {COMPLETION_RULE} {CLUSTER_RULE}",
+        description=f"{OVERDUE_RULE} {COMPLETION_RULE} {CLUSTER_RULE} {CHECKED_RULE}",
         parameters=[
             PortfolioFilterSerializer,
             OpenApiParameter("page", int, description="A page number."),
