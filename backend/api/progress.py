@@ -32,7 +32,7 @@ OVERDUE_RULE = (
 )
 CHECKED_RULE = (
     "The portfolio's figures are each project's as it was last checked (a check runs on every "
-    "change to the project and in the nightly sweep), so that the answer costs the same "
+    "change to the project and in the daily sweep), so that the answer costs the same "
     "whatever the number of projects; a project never checked counts nothing yet."
 )
 
