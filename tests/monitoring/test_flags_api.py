@@ -191,6 +191,30 @@ def test_the_list_takes_the_same_queries_whatever_the_page_size(
     assert len(small) == 2  # the count and the page, users and projects joined in
 
 
+@pytest.mark.parametrize(
+    ("who", "query", "count", "pages"),
+    [
+        ("admin", "", 3, ["min_full_partners", "min_countries", "secondary_vet"]),
+        ("officer", "", 2, ["min_full_partners", "secondary_vet"]),
+        ("admin", "?status=all&severity=high", 2, ["min_countries", "gone"]),
+        ("officer", "?status=all&severity=high", 1, ["gone"]),
+    ],
+)
+def test_the_pages_count_and_follow_the_lists_order(
+    api_client, projects, flags, admin_user, portfolio_officer, who, query, count, pages
+):
+    api_client.force_authenticate(admin_user if who == "admin" else portfolio_officer)
+    separator = "&" if query else "?"
+    url, seen = f"{LIST_URL}{query}{separator}page_size=1", []
+    while url:
+        body = api_client.get(url).json()
+        assert body["count"] == count
+        seen += [item["fingerprint"].split(":")[1] for item in body["results"]]
+        url = body["next"]
+
+    assert seen == pages
+
+
 # -- one flag ----------------------------------------------------------------------------------
 
 
