@@ -81,6 +81,8 @@ lane-life: pytest-life
 test: check
 	$(MAKE) --no-print-directory -j2 --output-sync=recurse lane-suite lane-life
 
+# The scale figures at two sizes, side by side (benchmarks/run.py lists the BENCH_* settings);
+# PostgreSQL and Redis must answer. The figures also go to var/bench/ (BENCH_OUTPUT).
 bench: install
 	$(BIN)/python -m benchmarks.run
 

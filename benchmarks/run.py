@@ -1,22 +1,42 @@
 """Benchmarks that print figures (``make bench``); nothing here asserts a time.
 
-BENCH_PROJECTS (default 10000) sets the portfolio size, BENCH_DATABASES (default
-"sqlite,postgresql") which databases are measured.
+Settings (environment):
 
-For each database (a throwaway SQLite file, and a throwaway PostgreSQL database when a server
-answers at BENCH_POSTGRES_URL):
+- BENCH_PROJECTS (default 10000) and BENCH_PROJECTS_LARGE (default 30000): the two sizes of the
+  database; or BENCH_SIZES="10000,30000" (any number of sizes, growing);
+- BENCH_DATABASES (default "postgresql"; "sqlite,postgresql" adds a throwaway SQLite file);
+- BENCH_POSTGRES_URL (a server where a throwaway database is made and dropped), BENCH_REDIS_URL
+  (the broker; both must answer, or the benchmark stops with an error);
+- BENCH_REQUESTS (default 30): requests per endpoint, fewer for an endpoint that took
+  BENCH_ENDPOINT_SECONDS (default 120) in all; BENCH_PORTFOLIO (default 500): projects of the
+  benchmark's officer;
+- BENCH_OUTPUT (default var/bench/bench-<UTC timestamp>.json): the file the figures go to.
 
-1. seed-portfolio: seeds BENCH_PROJECTS projects (default 10,000) in two steps (a tenth, then
-   the rest) and prints the time, rows per second and peak memory of each step (PostgreSQL's
-   statistics are refreshed afterwards, as autovacuum would);
-2. queries per sweep batch, measured in-process on the portfolio at a tenth and at full size;
-3. the sweep end to end through a real Celery worker (prefork, 2 processes) on Redis when it
-   answers at BENCH_REDIS_URL, else on the embedded filesystem broker: the wall time from
-   sending the sweep to the last batch done, once with no flags yet (every finding raised) and
-   once more (every flag refreshed), with the peak memory of the worker's processes.
+For each database, the smallest size is seeded (seed-portfolio), measured, the database grown to
+the next size, measured again, and so on; then every figure is printed side by side with the
+ratio of the largest size to the smallest. At each size:
+
+1. queries per sweep batch, in-process;
+2. the sweep end to end through a real Celery worker started with the Procfile's worker command
+   (on a queue of its own, GRANTWATCH_TASK_QUEUE): once raising every flag, once refreshing
+   them; beside the refresh, a raw read of the same rows with psycopg (PostgreSQL), and the
+   ratio of the two;
+3. the flag latency of a change made while a sweep runs (an approved amendment after which one
+   project's consortium is in breach), and the peak memory of the worker;
+4. gunicorn as in production (DEBUG off, 2 workers): p50 and p95 of the pages and API lists as
+   the superuser and as an officer of BENCH_PORTFOLIO projects, each beside the framework's
+   floor of the same user (benchmarks/web.py), and the peak memory of a web worker.
+
+Anything missing or failing (a server that does not answer, a request that is not answered 200)
+ends the run with a non-zero exit, after the figures measured so far are written.
 """
 
+import datetime
+import json
+import math
 import os
+import secrets
+import shlex
 import socket
 import subprocess
 import sys
@@ -27,11 +47,52 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-PROJECTS = int(os.environ.get("BENCH_PROJECTS", "10000"))
+from benchmarks import web
+from benchmarks.sweep_probe import OFFICER, RESULT, SUPERUSER
+
+ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
-CELERY = str(Path(sys.executable).with_name("celery"))
+DATABASES = [
+    name.strip().lower()
+    for name in os.environ.get("BENCH_DATABASES", "postgresql").split(",")
+    if name.strip()
+]
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "30"))
+# An endpoint that has taken this long in all is measured no further (fewer requests, said so).
+ENDPOINT_SECONDS = float(os.environ.get("BENCH_ENDPOINT_SECONDS", "120"))
+PORTFOLIO = int(os.environ.get("BENCH_PORTFOLIO", "500"))
+KNOWN_DATABASES = ("sqlite", "postgresql")
+
+
+def _sizes() -> list[int]:
+    if os.environ.get("BENCH_SIZES", "").strip():
+        sizes = [int(size) for size in os.environ["BENCH_SIZES"].split(",") if size.strip()]
+    else:
+        sizes = [
+            int(os.environ.get("BENCH_PROJECTS", "10000")),
+            int(os.environ.get("BENCH_PROJECTS_LARGE", "30000")),
+        ]
+    if not sizes or sizes != sorted(set(sizes)) or sizes[0] < 1:
+        raise SystemExit(f"the sizes must grow, each at least 1: {sizes}")
+    return sizes
+
+
+class Report:
+    """What is printed, kept to be written to the output file with the figures."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.figures: dict[str, dict[str, dict[str, object]]] = {}
+        self.failures: list[str] = []
+
+    def say(self, line: str = "") -> None:
+        print(line, flush=True)
+        self.lines.append(line)
+
+    def fail(self, what: str) -> None:
+        self.failures.append(what)
+        self.say(f"  FAILED: {what}")
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -53,7 +114,7 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{output}")
+        raise SystemExit(f"{' '.join(args)} failed:\n{output[-5000:]}")
     return seconds, usage.ru_maxrss // 1024, output
 
 
@@ -65,17 +126,13 @@ def _last_line(output: str, prefix: str) -> str:
     return next((line for line in reversed(output.splitlines()) if line.startswith(prefix)), "")
 
 
-def _seed(count: int, seed: int, label: str, env: dict[str, str]) -> None:
-    seconds, peak, output = _grantwatch(
-        "seed-portfolio", "--projects", str(count), "--seed", str(seed), env=env
-    )
-    print(f"  seed-portfolio +{count:,} projects on {label}: {seconds:.1f} s, peak {peak} MiB")
-    print(f"      {_last_line(output, 'Seeded ')}")
-
-
-def _batch_queries(env: dict[str, str]) -> str:
-    _seconds, _peak, output = _run([sys.executable, "-m", "benchmarks.sweep_probe", "queries"], env)
-    return _last_line(output, "queries")
+def _probe(name: str, env: dict[str, str]) -> dict:
+    """Run a measurement of benchmarks/sweep_probe.py; return its RESULT figures."""
+    _seconds, _peak, output = _run([sys.executable, "-m", "benchmarks.sweep_probe", name], env)
+    line = _last_line(output, RESULT)
+    if not line:
+        raise SystemExit(f"sweep_probe {name} printed no result:\n{output[-3000:]}")
+    return json.loads(line[len(RESULT) :])
 
 
 class _MemorySampler(threading.Thread):
@@ -121,88 +178,354 @@ class _MemorySampler(threading.Thread):
             self.peak_process = max(self.peak_process, largest)
             time.sleep(0.05)
 
+    def finish(self) -> tuple[float, float]:
+        """Stop; (peak PSS of the whole tree, peak RSS of its largest process), in MiB."""
+        self.stopped.set()
+        self.join()
+        if self.peak_process == 0:
+            raise SystemExit(f"no memory could be read for process {self.pid} from /proc")
+        return self.peak_total / 1024, self.peak_process / 1024
 
-def _sweeps(label: str, env: dict[str, str], broker: str) -> None:
-    worker_env = env | {"CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": broker}
-    if broker == "filesystem://":
-        worker_env.pop("CELERY_BROKER_URL")
-        worker_env.pop("CELERY_RESULT_BACKEND")
+
+def _worker_command(queue: str) -> str:
+    """The Procfile's worker command (run as honcho runs it, through the shell), quieter, on
+    the benchmark's queues: queue names it spells out for the default base queue ("celery",
+    "celery.<name>") become the benchmark's (``queue``, "<queue>.<name>")."""
+    procfile = (ROOT / "Procfile").read_text().splitlines()
+    line = next((line for line in procfile if line.startswith("worker:")), None)
+    if line is None:
+        raise SystemExit("the Procfile has no worker command")
+    args = shlex.split(line.partition(":")[2])
+    if args[:1] != ["celery"] or "worker" not in args:
+        raise SystemExit(f"the Procfile's worker command is not a celery worker: {line}")
+
+    def renamed(names: str) -> str:
+        return ",".join(
+            queue + name[len("celery") :]
+            if name == "celery" or name.startswith("celery.")
+            else name
+            for name in names.split(",")
+        )
+
+    for index, arg in enumerate(args):
+        if index > 0 and args[index - 1] in ("-Q", "--queues"):
+            args[index] = renamed(arg)
+        elif arg.startswith(("-Q=", "--queues=")):
+            option, _, names = arg.partition("=")
+            args[index] = f"{option}={renamed(names)}"
+    # Quoted for the shell, except what the Procfile leaves to it (${...}).
+    words = [arg if "$" in arg else shlex.quote(arg) for arg in args]
+    return "exec " + " ".join([*words, "--loglevel", "WARNING"])
+
+
+class _Worker:
+    """A Celery worker started as production starts it, on the benchmark's own queue."""
+
+    def __init__(self, env: dict[str, str], log: Path, queue: str):
+        self.command = _worker_command(queue)
+        self.log = log
+        self._log = log.open("w")
+        path = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        self.process = subprocess.Popen(
+            ["sh", "-c", self.command],
+            env=env | {"PATH": path},
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.sampler = _MemorySampler(self.process.pid)
+        self.sampler.start()
+
+    def stop(self) -> tuple[float, float]:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return self.sampler.finish()
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+def _seed(count: int, seed: int, env: dict[str, str], report: Report, figures: dict) -> None:
+    seconds, peak, output = _grantwatch(
+        "seed-portfolio", "--projects", str(count), "--seed", str(seed), env=env
+    )
+    report.say(f"  seed-portfolio +{count:,} projects: {seconds:.1f} s, peak {peak} MiB")
+    report.say(f"      {_last_line(output, 'Seeded ')}")
+    figures["seed s (the added projects)"] = seconds
+
+
+def _analyze(env: dict[str, str]) -> None:
+    if "DATABASE_URL" not in env:
+        return
+    # What autovacuum does to a live database in the background: fresh statistics after
+    # millions of new rows, so that the planner does not plan for empty tables.
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as database:
+        database.execute("ANALYZE")
+
+
+def _sweeps(env: dict[str, str], var_dir: Path, report: Report, figures: dict) -> None:
+    """Two sweeps and a change during a third, through one worker; its memory."""
     queue = f"bench-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen(
-        [CELERY, "--app", "backend.config", "worker", "--concurrency", "2", "--queues", queue,
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        env=worker_env | {"GRANTWATCH_TASK_QUEUE": queue},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    sampler = _MemorySampler(worker.pid)
-    sampler.start()
+    worker_env = env | {"GRANTWATCH_TASK_QUEUE": queue}
+    worker = _Worker(worker_env, var_dir / f"worker-{queue}.log", queue)
     try:
-        for run in ("first sweep (raises every flag)", "second sweep (refreshes them)"):
-            _seconds, _peak, output = _run(
-                [sys.executable, "-m", "benchmarks.sweep_probe", "sweep", queue],
-                worker_env | {"GRANTWATCH_TASK_QUEUE": queue},
+        ready = _probe("ping", worker_env)
+        report.say(f"  worker ({worker.command}) answered after {ready['seconds']:.1f} s")
+        for key, run in (
+            ("sweep first s", "first sweep (raises every flag)"),
+            ("sweep refresh s", "second sweep (refreshes them)"),
+        ):
+            result = _probe("sweep", worker_env)
+            figures[key] = result["seconds"]
+            report.say(
+                f"  {run}: {result['projects']:,} projects in {result['batches']} batches, "
+                f"{result['seconds']:.2f} s"
             )
-            print(f"  {run} on {label}: {_last_line(output, 'sweep')}")
+        result = _probe("latency", worker_env)
+        figures["flag latency during a sweep ms"] = result["seconds"] * 1000
+        figures["flag came during the sweep"] = result["during_sweep"]
+        report.say(
+            f"  flag of a change made during a sweep: {result['seconds'] * 1000:.0f} ms after "
+            f"the change committed; the sweep ({result['sweep_seconds']:.2f} s) was "
+            + ("still running then" if result["during_sweep"] else "ALREADY FINISHED then")
+        )
+        if not result["during_sweep"]:
+            report.say(
+                "      (the sweep ended before the flag came: a latency not measured during a "
+                "sweep; with this few projects the sweep is too short)"
+            )
+    except SystemExit:
+        report.say(f"  the worker's log ends:\n{worker.tail()}")
+        raise
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
-        sampler.stopped.set()
-        sampler.join()
-    print(
-        f"  worker memory on {label}: peak {sampler.peak_total / 1024:.0f} MiB for the worker "
-        f"and its 2 children together (PSS), {sampler.peak_process / 1024:.0f} MiB resident in "
-        "the largest process"
+        total, largest = worker.stop()
+    figures["worker peak MiB (PSS, all processes)"] = total
+    figures["worker largest process peak MiB (RSS)"] = largest
+    report.say(
+        f"  worker memory: peak {total:.0f} MiB for the worker and its children together (PSS), "
+        f"{largest:.0f} MiB resident in the largest process"
     )
 
 
-def _benchmark(label: str, env: dict[str, str], broker: str) -> None:
-    print(f"{label}:")
-    _grantwatch("migrate", "--noinput", env=env)
-    first = max(PROJECTS // 10, 1)
-    _seed(first, 1, label, env)
-    print(f"  {_batch_queries(env)} with {first:,} projects in the portfolio")
-    _seed(PROJECTS - first, 2, label, env)
-    if "DATABASE_URL" in env:
-        # What autovacuum does to a live database in the background: fresh statistics after
-        # two million new rows, so that the planner does not plan for empty tables.
-        import psycopg
+def _raw_read(env: dict[str, str], report: Report, figures: dict) -> None:
+    if "DATABASE_URL" not in env:
+        report.say("  raw read: PostgreSQL only")
+        return
+    result = _probe("rawread", env)
+    figures["raw read s"] = result["seconds"]
+    sweep = figures["sweep refresh s"]
+    figures["sweep/raw read ratio"] = sweep / result["seconds"]
+    report.say(
+        f"  sweep {sweep:.2f} s, raw read {result['seconds']:.2f} s "
+        f"({result['rows']:,} rows), ratio {sweep / result['seconds']:.2f}"
+    )
 
-        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as database:
-            database.execute("ANALYZE")
-    print(f"  {_batch_queries(env)} with {PROJECTS:,} projects in the portfolio")
-    _sweeps(label, env, broker)
+
+def _web(
+    env: dict[str, str], var_dir: Path, users: dict, password: str, report: Report, figures: dict
+) -> None:
+    server = web.Gunicorn(env, var_dir / f"gunicorn-{uuid.uuid4().hex[:8]}.log")
+    sampler = _MemorySampler(server.process.pid)
+    sampler.start()
+    try:
+        latencies = web.web_latency(
+            server.base,
+            {"superuser": SUPERUSER, "officer": OFFICER},
+            password,
+            users["project"],
+            REQUESTS,
+            ENDPOINT_SECONDS,
+        )
+    finally:
+        server.stop()
+        total, largest = sampler.finish()
+    report.say(
+        f"  web latency, {REQUESTS} requests each (superuser; officer of "
+        f"{users['portfolio']:,} projects):"
+    )
+    report.say(f"    {'':44} {'p50 ms':>8} {'p95 ms':>8} {'p50/floor':>10} {'p95/floor':>10}")
+    for label, entry in latencies.items():
+        if "failure" in entry:
+            report.fail(f"{label}: {entry['failure']}")
+            figures[f"{label} failure"] = entry["failure"]
+            continue
+        figures[f"{label} p50 ms"] = entry["p50_ms"]
+        figures[f"{label} p95 ms"] = entry["p95_ms"]
+        ratios = ""
+        if "p50_floor_ratio" in entry:
+            figures[f"{label} p50/floor"] = entry["p50_floor_ratio"]
+            figures[f"{label} p95/floor"] = entry["p95_floor_ratio"]
+            ratios = f"{entry['p50_floor_ratio']:>10.1f} {entry['p95_floor_ratio']:>10.1f}"
+        fewer = f"  (only {entry['n']} requests)" if entry["n"] < REQUESTS else ""
+        report.say(
+            f"    {label:44} {entry['p50_ms']:>8.1f} {entry['p95_ms']:>8.1f} {ratios}{fewer}"
+        )
+    figures["web worker peak MiB (RSS, largest gunicorn process)"] = largest
+    figures["web peak MiB (PSS, gunicorn and its workers)"] = total
+    report.say(
+        f"  web memory: {largest:.0f} MiB resident in the largest gunicorn process at its peak, "
+        f"{total:.0f} MiB for gunicorn and its workers together (PSS)"
+    )
+
+
+def _benchmark(label: str, env: dict[str, str], var_dir: Path, report: Report) -> None:
+    report.say(f"{label}:")
+    report.figures[label] = {}
+    _grantwatch("migrate", "--noinput", env=env)
+    password = secrets.token_urlsafe(16)
+    web_env = web.web_environment(env, var_dir)
+    web.collectstatic(web_env)
+    seeded = 0
+    for number, size in enumerate(_sizes(), start=1):
+        report.say(f" {size:,} projects:")
+        figures = report.figures[label][str(size)] = {}
+        _seed(size - seeded, number, env, report, figures)
+        seeded = size
+        _analyze(env)
+        result = _probe("queries", env)
+        figures["queries per sweep batch"] = result["queries"]
+        report.say(
+            f"  queries per sweep batch of {result['projects']} projects: {result['queries']}"
+        )
+        users = _probe(
+            "users", env | {"BENCH_PASSWORD": password, "BENCH_PORTFOLIO": str(PORTFOLIO)}
+        )
+        _sweeps(env, var_dir, report, figures)
+        _raw_read(env, report, figures)
+        _web(web_env, var_dir, users, password, report, figures)
+    _side_by_side(label, report)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return None
+    return float(value)
+
+
+def _side_by_side(label: str, report: Report) -> None:
+    by_size = report.figures[label]
+    sizes = list(by_size)
+    if len(sizes) < 2:
+        return
+    first, last = sizes[0], sizes[-1]
+    report.say(f" {label}, side by side ({last}/{first} = the largest size over the smallest):")
+    header = "".join(f"{int(size):>12,}" for size in sizes)
+    report.say(f"    {'figure':58}{header}{'ratio':>8}")
+    keys = list(dict.fromkeys(key for figures in by_size.values() for key in figures))
+    for key in keys:
+        values = [by_size[size].get(key) for size in sizes]
+        if all(_number(value) is None for value in values):
+            continue
+        cells = "".join(
+            f"{_number(value):>12.2f}" if _number(value) is not None else f"{'-':>12}"
+            for value in values
+        )
+        low, high = _number(values[0]), _number(values[-1])
+        ratio = f"{high / low:>8.2f}" if low and high is not None else f"{'-':>8}"
+        report.figures[label].setdefault("ratios", {})[key] = high / low if low and high else None
+        report.say(f"    {key[:58]:58}{cells}{ratio}")
+
+
+def _output_path(started: datetime.datetime) -> Path:
+    wanted = os.environ.get("BENCH_OUTPUT", "").strip()
+    if wanted:
+        return Path(wanted)
+    return Path("var") / "bench" / f"bench-{started:%Y%m%dT%H%M%SZ}.json"
 
 
 def main() -> None:
+    started = datetime.datetime.now(datetime.UTC)
+    clock = time.perf_counter()
+    sizes = _sizes()
+    unknown = sorted(set(DATABASES) - set(KNOWN_DATABASES))
+    if unknown or not DATABASES:
+        raise SystemExit(f"BENCH_DATABASES: {unknown or 'none'}; known: {KNOWN_DATABASES}")
+    if not _reachable(REDIS_URL, 6379):
+        raise SystemExit(f"Redis at {REDIS_URL} does not answer: the benchmark needs it")
+    if "postgresql" in DATABASES and not _reachable(POSTGRES_URL, 5432):
+        raise SystemExit(f"PostgreSQL at {POSTGRES_URL} does not answer: the benchmark needs it")
+    output = _output_path(started)
+    report = Report()
+    report.say(
+        f"broker: {REDIS_URL}; sizes: {', '.join(f'{size:,}' for size in sizes)} projects; "
+        f"databases: {', '.join(DATABASES)}; {REQUESTS} requests per endpoint"
+    )
     base = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+        if key not in ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "DEBUG")
+    } | {
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_RESULT_BACKEND": REDIS_URL,
+        # Production's settings (docker-compose.yml): the worker and the probes too.
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # No TLS proxy in front: no redirect to HTTPS, cookies over plain HTTP.
+        "SECURE_SSL": "false",
     }
-    broker = REDIS_URL if _reachable(REDIS_URL, 6379) else "filesystem://"
-    print(f"broker: {broker}; projects: {PROJECTS:,}")
-    with tempfile.TemporaryDirectory(prefix="grantwatch-bench-") as var_dir:
-        if "sqlite" in DATABASES:
-            _benchmark("SQLite", base | {"GRANTWATCH_VAR_DIR": var_dir}, broker)
-        if "postgresql" not in DATABASES:
-            return
+    try:
+        with tempfile.TemporaryDirectory(prefix="grantwatch-bench-") as folder:
+            var_dir = Path(folder)
+            if "sqlite" in DATABASES:
+                sqlite_dir = var_dir / "sqlite"
+                sqlite_dir.mkdir()
+                _benchmark(
+                    "SQLite", base | {"GRANTWATCH_VAR_DIR": str(sqlite_dir)}, sqlite_dir, report
+                )
+            if "postgresql" in DATABASES:
+                _postgresql(base, var_dir, report)
+    except SystemExit as stop:
+        report.fail(str(stop.code))
+        raise
+    finally:
+        seconds = time.perf_counter() - clock
+        report.say(f"benchmark took {seconds / 60:.1f} min")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(
+            json.dumps(
+                {
+                    "started": started.isoformat(),
+                    "seconds": seconds,
+                    "sizes": sizes,
+                    "databases": DATABASES,
+                    "requests_per_endpoint": REQUESTS,
+                    "figures": report.figures,
+                    "failures": report.failures,
+                    "report": report.lines,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        print(f"figures written to {output}", flush=True)
+    if report.failures:
+        raise SystemExit(f"{len(report.failures)} measurement(s) failed: see above")
 
-        if not _reachable(POSTGRES_URL, 5432):
-            print(f"PostgreSQL at {POSTGRES_URL} does not answer; skipped")
-            return
-        import psycopg
 
-        name = f"grantwatch_bench_{uuid.uuid4().hex[:8]}"
+def _postgresql(base: dict[str, str], var_dir: Path, report: Report) -> None:
+    import psycopg
+
+    name = f"grantwatch_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = urlunparse(urlparse(POSTGRES_URL)._replace(path=f"/{name}"))
+        pg_dir = var_dir / "postgresql"
+        pg_dir.mkdir()
+        env = base | {"GRANTWATCH_VAR_DIR": str(pg_dir), "DATABASE_URL": url}
+        _benchmark("PostgreSQL", env, pg_dir, report)
+    finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = urlunparse(urlparse(POSTGRES_URL)._replace(path=f"/{name}"))
-            env = base | {"GRANTWATCH_VAR_DIR": var_dir, "DATABASE_URL": url}
-            _benchmark("PostgreSQL", env, broker)
-        finally:
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
