@@ -27,7 +27,7 @@ ENDPOINTS = {
         "officer",
         "/projects/{project}/compliance/",
         True,
-        43,
+        44,
     ),
     "projects list, officer": ("officer", "/api/v1/projects/", False, 3),
     "projects list, administrator": ("admin", "/api/v1/projects/", False, 3),
@@ -43,12 +43,12 @@ ENDPOINTS = {
     "portfolio progress, officer": ("officer", "/api/v1/portfolio/progress", False, 5),
     "portfolio progress, administrator": ("admin", "/api/v1/portfolio/progress", False, 5),
     "project detail, officer": ("officer", "/api/v1/projects/{project}/", False, 14),
-    "eligibility, officer": ("officer", "/api/v1/projects/{project}/eligibility", False, 10),
+    "eligibility, officer": ("officer", "/api/v1/projects/{project}/eligibility", False, 11),
     "eligibility timeline, officer": (
         "officer",
         "/api/v1/projects/{project}/eligibility/timeline",
         False,
-        10,
+        11,
     ),
 }
 
