@@ -60,6 +60,7 @@ def _plan(queryset) -> str:
     return queryset[:PAGE].explain()
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("status", "index"),
     [("open", "flag_open_rank_seen_idx"), ("all", "flag_rank_seen_idx")],
@@ -73,6 +74,7 @@ def test_a_page_of_an_administrators_flags_is_read_from_the_rank_index(
     assert "Sort" not in plan.split(index)[0], plan  # no sort above the index's rows
 
 
+@pytest.mark.postgres
 def test_a_page_of_one_severity_is_a_range_of_the_rank_index(many_flags, admin_user):
     plan = _plan(flag_list(user=admin_user, severity="medium", status="open"))
 
@@ -80,6 +82,7 @@ def test_a_page_of_one_severity_is_a_range_of_the_rank_index(many_flags, admin_u
     assert "Index Cond: (severity_rank = 2)" in plan, plan
 
 
+@pytest.mark.postgres
 def test_a_page_of_one_projects_flags_is_read_by_its_index(many_flags, admin_user):
     plan = _plan(flag_list(user=admin_user, project_id=many_flags[5].pk, status="all"))
 
@@ -151,6 +154,7 @@ def test_the_participant_count_is_counted_for_the_pages_rows_only(admin_user):
     assert "GROUP BY" not in str(project_list(user=admin_user).query).rsplit(")", 1)[-1]
 
 
+@pytest.mark.postgres
 def test_a_page_of_projects_is_read_in_the_grant_agreement_numbers_index(admin_user):
     factories.bulk(factories.ProjectFactory, [{}] * 2000, call=factories.CallFactory())
     with connection.cursor() as cursor:
