@@ -1,6 +1,7 @@
 """Signing in lands each user on the home of the work they do; the list of their projects."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from backend.accounts.selectors import role_pairs
@@ -24,8 +25,13 @@ def home(request):
     return redirect("frontend:project_list")
 
 
+PROJECTS_PER_PAGE = 50
+
+
 @login_required
 def project_list(request):
-    return render(
-        request, "frontend/project/list.html", {"projects": projects_for(user=request.user)}
+    """The user's projects, a page at a time (an administrator sees every project)."""
+    page = Paginator(projects_for(user=request.user), PROJECTS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
+    return render(request, "frontend/project/list.html", {"projects": page, "page": page})

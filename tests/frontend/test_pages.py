@@ -7,7 +7,7 @@ import pytest
 
 from backend.accounts.models import ProjectRole, ProjectRoleKind
 from backend.grantfile.services import grant_file_import
-from tests.factories import UserFactory
+from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +143,20 @@ def test_the_language_switcher_changes_the_language(client):
     response = client.post("/i18n/setlang/", {"language": "lv", "next": "/login/"}, follow=True)
 
     assert "<h1>Pieteikties</h1>" in response.content.decode()
+
+
+def test_the_projects_page_shows_a_page_of_projects_at_a_time(client, monkeypatch):
+    """An administrator sees every project: the list is paged, not one page of thousands."""
+    monkeypatch.setattr("frontend.views.PROJECTS_PER_PAGE", 2)
+    ProjectFactory(acronym="ALPHA", grant_agreement_number="101900001")
+    ProjectFactory(acronym="BRAVO", grant_agreement_number="101900002")
+    ProjectFactory(acronym="CHARLIE", grant_agreement_number="101900003")
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+
+    first = client.get("/projects/").content.decode()
+    second = client.get("/projects/?page=2").content.decode()
+
+    assert "ALPHA" in first and "BRAVO" in first and "CHARLIE" not in first
+    assert "Page 1 of 2" in first and 'href="/projects/?page=2"' in first
+    assert "CHARLIE" in second and "ALPHA" not in second
+    assert "Page 2 of 2" in second and 'rel="prev"' in second
