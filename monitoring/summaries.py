@@ -352,6 +352,25 @@ def summaries_recompute(project_ids: Collection[int], *, now: datetime.datetime)
         )
 
 
+def summaries_missing_fill(*, now: datetime.datetime, batch_size: int = 250) -> int:
+    """Write the summaries of every project that has none (``summaries_recompute``), in
+    batches of ``batch_size`` projects, each in its own transaction: for a database written
+    before the summaries existed, or projects no check has reached yet (a project the sweep no
+    longer checks keeps the summary of its last check). Returns how many projects it wrote;
+    one query when none is missing."""
+    written = 0
+    while True:
+        batch = list(
+            Project.objects.filter(summary__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return written
+        summaries_recompute(batch, now=now)
+        written += len(batch)
+
+
 # -- reading ------------------------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from monitoring.summaries import (
     due_by_month,
     progress_summaries,
     status_counts,
+    summaries_missing_fill,
     summaries_recompute,
     summary_next_instalment,
 )
@@ -353,3 +354,20 @@ def test_summaries_are_written_in_the_same_queries_for_3_and_for_12_projects(
         summaries_recompute(big, now=NOW)
     assert ProjectSummary.objects.count() == 12
     assert progress_summaries(big)[big[-1]].deliverables.total > 0
+
+
+def test_the_projects_without_a_summary_get_one_in_batches(
+    demo, other_project, django_assert_max_num_queries
+):
+    check_projects([demo.pk], now=NOW)
+    checked_at = ProjectSummary.objects.get(project=demo).checked_at
+
+    assert summaries_missing_fill(now=NOW + datetime.timedelta(hours=1), batch_size=1) == 1
+
+    assert ProjectSummary.objects.get(project=demo).checked_at == checked_at  # left alone
+    filled = ProjectSummary.objects.get(project=other_project)
+    assert _summary_fields(filled) == _recomputed_flags(other_project.pk)
+    assert filled.next_key
+    assert ProgressSummary.objects.filter(project=other_project, cluster="").exists()
+    with django_assert_max_num_queries(1):
+        assert summaries_missing_fill(now=NOW) == 0
