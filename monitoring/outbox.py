@@ -13,6 +13,18 @@ the task. It runs
 - every few seconds from beat (``relay_outbox_task``), for what the first attempt could not
   send: the checks run once the broker is back.
 
+The checks go to the checks queue (settings.GRANTWATCH_CHECKS_QUEUE), which the workers serve
+before the sweep's: a change's flag does not wait behind a sweep.
+
+Checks of one project are coalesced twice. A project waiting in the outbox has one row, however
+many changes ask for it. And once its check is queued, a change that commits before that check
+starts needs no check of its own: the queued check reads the record when it starts, after the
+change. The relay marks the projects of the checks it queues (``checks_queued_mark``, in the
+cache, which every web process and worker shares); the check task clears its projects' marks as
+it starts, before it reads anything (``checks_queued_clear``); a row whose project is marked is
+deleted without a task. A mark expires after ``QUEUED_MARK_SECONDS``, so a check lost before it
+started (its queue purged) holds back later changes' checks for that long at most.
+
 A failed publish leaves its rows, with the attempt counted and the error kept; the metrics
 report how many rows wait and how old the oldest is (``monitoring.metrics``).
 """
@@ -25,6 +37,7 @@ from dataclasses import dataclass
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone
@@ -42,6 +55,8 @@ RELAY_TIMEOUT = 3.0
 IMMEDIATE_LIMIT = 500
 RELAY_LIMIT = 20_000
 REASON_LENGTH = 200
+# How long a queued check stands for the changes after it (see the module's docstring).
+QUEUED_MARK_SECONDS = 60
 
 
 def project_key(project_id: int) -> str:
@@ -85,6 +100,36 @@ def outbox_record_everything() -> list[str]:
     return [OUTBOX_EVERYTHING]
 
 
+# -- queued checks ------------------------------------------------------------------------------
+
+
+def _queued_key(project_id: int) -> str:
+    return f"monitoring:check_queued:{int(project_id)}"
+
+
+def checks_queued(project_ids: Iterable[int]) -> set[int]:
+    """Those of these projects whose check is queued and has not started."""
+    keys = {_queued_key(project_id): int(project_id) for project_id in project_ids}
+    if not keys:
+        return set()
+    return {keys[key] for key in cache.get_many(list(keys))}
+
+
+def checks_queued_mark(project_ids: Iterable[int]) -> None:
+    cache.set_many(
+        {_queued_key(project_id): 1 for project_id in project_ids}, timeout=QUEUED_MARK_SECONDS
+    )
+
+
+def checks_queued_clear(project_ids: Iterable[int]) -> None:
+    """A check of these projects starts (or was never queued): a change from now on needs a
+    check of its own. Never raises: a cache that fails costs coalescing, not the check."""
+    try:
+        cache.delete_many([_queued_key(project_id) for project_id in project_ids])
+    except Exception:
+        logger.warning("event=checks_queued_clear_failed", exc_info=True)
+
+
 # -- relaying, after the commit and from beat ---------------------------------------------------
 
 
@@ -92,6 +137,7 @@ def outbox_record_everything() -> list[str]:
 class RelayResult:
     sent: int = 0  # rows handed to the broker (and deleted)
     tasks: int = 0  # tasks published
+    coalesced: int = 0  # rows (among ``sent``) whose project's check was already queued
     failed: int = 0  # rows left waiting because a publish failed
     error: str = ""
 
@@ -123,12 +169,31 @@ def _broker(timeout: float) -> Iterator[Connection | None]:
         broker.release()
 
 
-def _publish(task, broker: Connection | None, args: list, kwargs: dict) -> None:
+def _publish(task, broker: Connection | None, args: list, kwargs: dict, **options) -> None:
     """Send one task, once: no retries, no subscription to its result."""
     if broker is None:
-        task.apply_async(args=args, kwargs=kwargs)
+        task.apply_async(args=args, kwargs=kwargs, **options)
         return
-    task.apply_async(args=args, kwargs=kwargs, connection=broker, retry=False, ignore_result=True)
+    task.apply_async(
+        args=args, kwargs=kwargs, connection=broker, retry=False, ignore_result=True, **options
+    )
+
+
+def _publish_check(broker: Connection | None, ids: list[int], reason: str) -> None:
+    """Queue a check of these projects on the checks queue, marked as queued first (a check
+    run at once, as in the tests, clears the marks itself); unmarked again if it fails."""
+    checks_queued_mark(ids)
+    try:
+        _publish(
+            check_projects_task,
+            broker,
+            [ids],
+            {"reason": reason},
+            queue=settings.GRANTWATCH_CHECKS_QUEUE,
+        )
+    except BaseException:
+        checks_queued_clear(ids)
+        raise
 
 
 def _batches(rows: list[PendingCheck]) -> Iterator[tuple[list[PendingCheck], Callable]]:
@@ -145,9 +210,7 @@ def _batches(rows: list[PendingCheck]) -> Iterator[tuple[list[PendingCheck], Cal
         reason = "; ".join(sorted({row.reason for row in batch if row.reason}))[:REASON_LENGTH]
         yield (
             batch,
-            lambda broker, ids=ids, reason=reason: _publish(
-                check_projects_task, broker, [ids], {"reason": reason}
-            ),
+            lambda broker, ids=ids, reason=reason: _publish_check(broker, ids, reason),
         )
 
 
@@ -159,7 +222,26 @@ def _failed(rows: list[PendingCheck], error: BaseException) -> str:
     return message
 
 
+def _coalesce(rows: list[PendingCheck], result: RelayResult) -> list[PendingCheck]:
+    """Delete the rows of projects whose check is queued and not started (that check covers
+    their changes); return the others."""
+    queued = checks_queued(row.project_id for row in rows if row.key != OUTBOX_EVERYTHING)
+    covered = [row for row in rows if row.key != OUTBOX_EVERYTHING and row.project_id in queued]
+    if covered:
+        PendingCheck.objects.filter(pk__in=[row.pk for row in covered]).delete()
+        result.sent += len(covered)
+        result.coalesced += len(covered)
+    covered_pks = {row.pk for row in covered}
+    return [row for row in rows if row.pk not in covered_pks]
+
+
 def _send(rows: list[PendingCheck], timeout: float, result: RelayResult) -> None:
+    try:
+        rows = _coalesce(rows, result)
+    except Exception:  # the cache's: send every row
+        logger.warning("event=outbox_coalesce_failed", exc_info=True)
+    if not rows:
+        return
     pending = list(rows)
     try:
         with _broker(timeout) as broker:
@@ -198,7 +280,12 @@ def outbox_relay(
             result.error,
         )
     elif result.sent:
-        logger.info("event=outbox_relayed sent=%d tasks=%d", result.sent, result.tasks)
+        logger.info(
+            "event=outbox_relayed sent=%d tasks=%d coalesced=%d",
+            result.sent,
+            result.tasks,
+            result.coalesced,
+        )
     return result
 
 
@@ -223,4 +310,9 @@ def outbox_depth(now: datetime.datetime | None = None) -> tuple[int, float]:
 def relay_outbox_task() -> dict[str, object]:
     """Beat's relay, every few seconds: send the checks still waiting in the outbox."""
     result = outbox_relay()
-    return {"sent": result.sent, "tasks": result.tasks, "waiting": result.failed}
+    return {
+        "sent": result.sent,
+        "tasks": result.tasks,
+        "coalesced": result.coalesced,
+        "waiting": result.failed,
+    }

@@ -71,7 +71,15 @@ def check_projects_task(
     batch_number: int | None = None,
 ) -> dict[str, object]:
     """Check these projects. A batch of a sweep (``sweep_id``, ``batch_number``) then marks
-    itself finished, and the sweep when it was the last one pending."""
+    itself finished, and the sweep when it was the last one pending.
+
+    A check a change asked for (through the outbox) first clears its projects' queued marks,
+    before it reads anything: a change committed from now on is relayed as a check of its own,
+    one committed before is read by this check (``monitoring.outbox``)."""
+    if sweep_id is None:
+        from monitoring.outbox import checks_queued_clear  # the outbox imports this module
+
+        checks_queued_clear(project_ids)
     if settings.GRANTWATCH_CHECK_DELAY_SECONDS:
         time.sleep(settings.GRANTWATCH_CHECK_DELAY_SECONDS)
     result = check_projects(project_ids, now=timezone.now())

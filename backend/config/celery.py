@@ -3,11 +3,30 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import celeryd_after_setup, setup_logging
+from kombu.transport import filesystem
 
 from backend.config.embedded import celery_folders_make
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
+
+
+class EmbeddedTransport(filesystem.Transport):
+    """kombu's filesystem transport (the embedded broker, settings.CELERY_BROKER_TRANSPORT),
+    giving the worker's loop back at every poll.
+
+    Without a transport of its own the worker waits for messages in a loop (Celery's
+    ``synloop``) that acknowledges the tasks its processes finished only between two waits, and
+    each wait lasts two seconds when every process is busy: a freed process sat idle for up to
+    two seconds, and the worker ran about one task a second whatever the work. Here a wait
+    lasts one poll (``polling_interval``)."""
+
+    def drain_events(self, connection, timeout=None):
+        poll = self.polling_interval
+        if timeout and poll:
+            timeout = min(timeout, poll)
+        return super().drain_events(connection, timeout=timeout)
+
 
 app = Celery("grantwatch")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -31,3 +50,18 @@ def _use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@celeryd_after_setup.connect(weak=False, dispatch_uid="grantwatch.checks_first")
+def _checks_first(sender=None, instance=None, **kwargs) -> None:
+    """A worker that serves the default queue (the sweep's) serves the checks queue too, and
+    asks for it first: a change's check never waits behind the sweep's batches, and a worker
+    started with ``--queues`` naming only the default queue still runs the checks."""
+    from django.conf import settings
+
+    queues = instance.app.amqp.queues
+    consumed = list(queues.consume_from)
+    checks, default = settings.GRANTWATCH_CHECKS_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE
+    if default not in consumed:
+        return
+    queues.select([checks, *(name for name in consumed if name != checks)])

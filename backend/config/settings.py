@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django_guid.integrations import CeleryIntegration
+from kombu import Exchange, Queue
 
 from backend.config.embedded import SQLiteConnection, development_secret_key
 from backend.config.logging import json_formatter_config
@@ -340,7 +341,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_celery_dir / "processed"),
         "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
+        # How long a worker with nothing to take waits before it looks at the folder again
+        # (kombu's default is a second).
+        "polling_interval": 0.1,
     }
+    # The worker's loop gets the hand back at every poll, to acknowledge what its processes
+    # finished and take the next task (backend/config/celery.py).
+    CELERY_BROKER_TRANSPORT = "backend.config.celery:EmbeddedTransport"
     _default_result_backend = f"file://{_celery_dir / 'results'}"
 else:
     _default_result_backend = CELERY_BROKER_URL
@@ -359,9 +366,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks live in the database (django-celery-beat): a data migration installs the
 # defaults (the daily sweep) and administrators change them in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# The queue tasks go to when nothing routes them elsewhere (a separate queue isolates a test or
-# benchmark worker).
+# Two queues. The checks a change asks for (monitoring/outbox.py) go to the checks queue; the
+# sweep, its batches and every other task to the default queue. A worker serves both, the checks
+# first (backend/config/celery.py), so a change's flag does not wait behind a sweep. Both names
+# derive from GRANTWATCH_TASK_QUEUE (a queue of its own isolates a test or benchmark worker).
 CELERY_TASK_DEFAULT_QUEUE = env("GRANTWATCH_TASK_QUEUE", default="celery")
+GRANTWATCH_CHECKS_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}.checks"
+# A worker started without --queues consumes these, in this order.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name)
+    for name in (GRANTWATCH_CHECKS_QUEUE, CELERY_TASK_DEFAULT_QUEUE)
+)
+# Beat's relay of the checks the attempt after a commit could not send: a check too.
+CELERY_TASK_ROUTES = {"monitoring.relay_outbox": {"queue": GRANTWATCH_CHECKS_QUEUE}}
 # How many projects one check task of the sweep takes.
 GRANTWATCH_SWEEP_BATCH_SIZE = env.int("GRANTWATCH_SWEEP_BATCH_SIZE", default=250)
 # Each task's time limits in seconds, (soft, hard): at the soft limit the task is told
@@ -389,6 +406,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # interval (kombu's default throttle looks only at every tenth, some 100 s apart).
         "unacked_restore_interval": min(10, GRANTWATCH_VISIBILITY_TIMEOUT),
         "unacked_restore_throttle": 1,
+        # A worker asks for the queues in the order it consumes them, the checks queue first
+        # (kombu's default, round robin, would give a waiting check and a sweep batch turns).
+        "queue_order_strategy": "priority",
     }
 # A sweep batch not finished this long after it was sent is sent again (monitoring.sweep_resend,
 # every few minutes), at most this many times in all.

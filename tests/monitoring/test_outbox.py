@@ -22,6 +22,7 @@ from backend.grants.models import Project
 from monitoring import outbox
 from monitoring.metrics import ComplianceCollector
 from monitoring.models import PendingCheck
+from monitoring.tasks import check_projects_task
 from tests.conftest import DATA_DIR
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,80 @@ def test_a_change_to_reference_data_asks_for_one_sweep(
 
     assert published == [("monitoring.sweep", [], {})]
     assert _rows() == {}
+
+
+def test_a_changes_check_goes_to_the_checks_queue_and_the_sweep_to_the_default_queue(
+    grant, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    for name in ("check_projects_task", "sweep_task"):
+        monkeypatch.setattr(
+            f"monitoring.tasks.{name}.apply_async",
+            lambda args=None, kwargs=None, name=name, **options: sent.append((name, options)),
+        )
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        projects_changed([grant.pk], reason="report saved")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        all_projects_changed()
+
+    checks = settings.GRANTWATCH_CHECKS_QUEUE
+    assert checks == f"{settings.CELERY_TASK_DEFAULT_QUEUE}.checks"
+    assert sent == [("check_projects_task", {"queue": checks}), ("sweep_task", {})]
+    # A worker started without --queues consumes both, the checks queue first.
+    assert list(celery_app.amqp.queues) == [checks, settings.CELERY_TASK_DEFAULT_QUEUE]
+    # Beat's relay of what could not be sent at once is a check too; the sweep's resend is not.
+    router = celery_app.amqp.router
+    assert router.route({}, "monitoring.relay_outbox")["queue"].name == checks
+    assert router.route({}, "monitoring.sweep_resend")["queue"].name == (
+        settings.CELERY_TASK_DEFAULT_QUEUE
+    )
+
+
+def test_a_change_while_its_projects_check_waits_in_the_queue_needs_no_check_of_its_own(
+    grant, other_grant, published, django_capture_on_commit_callbacks
+):
+    def change(*project_ids):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            projects_changed(list(project_ids), reason="report saved")
+
+    change(grant.pk)
+    # The check is queued and has not started: it will read these changes too.
+    change(grant.pk)
+    change(grant.pk, other_grant.pk)
+
+    assert [args for _, args, _ in published] == [[[grant.pk]], [[other_grant.pk]]]
+    assert _rows() == {}
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        projects_changed([grant.pk], reason="evidence uploaded")
+    result = outbox.outbox_relay()
+    assert (result.sent, result.coalesced, result.tasks) == (1, 1, 0)
+    assert _rows() == {}
+
+    # The queued check starts: a change from now on may come after its reads, and is relayed.
+    check_projects_task([grant.pk], reason="report saved")
+    change(grant.pk)
+
+    assert [args for _, args, _ in published] == [[[grant.pk]], [[other_grant.pk]], [[grant.pk]]]
+
+
+def test_a_queued_checks_mark_expires(
+    grant, published, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A check lost before it started (its queue purged) holds back the next changes' checks
+    for a moment at most."""
+    monkeypatch.setattr(outbox, "QUEUED_MARK_SECONDS", 1)
+
+    def change():
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            projects_changed([grant.pk], reason="report saved")
+
+    change()
+    change()
+    assert len(published) == 1
+    time.sleep(1.2)
+    change()
+    assert len(published) == 2
 
 
 def test_with_tasks_run_at_once_the_check_runs_after_the_commit(
