@@ -18,9 +18,9 @@ ratio of the largest size to the smallest. At each size:
 
 1. queries per sweep batch, in-process;
 2. the sweep end to end through a real Celery worker started with the Procfile's worker command
-   (on a queue of its own, GRANTWATCH_TASK_QUEUE): once raising every flag, once refreshing
-   them; beside the refresh, a raw read of the same rows with psycopg (PostgreSQL), and the
-   ratio of the two;
+   (on queues of its own, GRANTWATCH_TASK_QUEUE): once after seeding (raising the new projects'
+   flags), once more (refreshing them); beside the refresh, a raw read of the same rows with
+   psycopg (PostgreSQL), and the ratio of the two;
 3. the flag latency of a change made while a sweep runs (an approved amendment after which one
    project's consortium is in breach), and the peak memory of the worker;
 4. gunicorn as in production (DEBUG off, 2 workers): p50 and p95 of the pages and API lists as
@@ -280,8 +280,8 @@ def _sweeps(env: dict[str, str], var_dir: Path, report: Report, figures: dict) -
         ready = _probe("ping", worker_env)
         report.say(f"  worker ({worker.command}) answered after {ready['seconds']:.1f} s")
         for key, run in (
-            ("sweep first s", "first sweep (raises every flag)"),
-            ("sweep refresh s", "second sweep (refreshes them)"),
+            ("sweep first s", "first sweep after seeding (raises the new projects' flags)"),
+            ("sweep refresh s", "second sweep (refreshes the flags)"),
         ):
             result = _probe("sweep", worker_env)
             figures[key] = result["seconds"]
