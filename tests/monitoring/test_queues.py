@@ -218,7 +218,7 @@ def test_the_embedded_worker_takes_the_checks_first_and_many_tasks_a_second(tmp_
     client.close()
 
     assert received[0] == check, "the worker took the check before the sweep's batches"
-    assert received[1:] == batches
+    assert set(received[1:]) == set(batches)  # (sent in the same instant, in any order)
     assert done is not None, log_path.read_text()[-3000:]
     assert finished is not None, log_path.read_text()[-3000:]
     print(f"{EMBEDDED_TASKS} tasks in {took:.2f} s: {EMBEDDED_TASKS / took:.1f} tasks a second")
