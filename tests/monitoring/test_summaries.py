@@ -4,9 +4,11 @@ refreshes the flag part, and the portfolio's page, charts and progress API read 
 instead of recomputing, in the same number of queries whatever the portfolio's size."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from backend.accounts.models import ProjectRole
@@ -371,3 +373,26 @@ def test_the_projects_without_a_summary_get_one_in_batches(
     assert ProgressSummary.objects.filter(project=other_project, cluster="").exists()
     with django_assert_max_num_queries(1):
         assert summaries_missing_fill(now=NOW) == 0
+
+
+def test_the_fill_summaries_command_writes_the_missing_ones_and_says_how_many(demo, other_project):
+    check_projects([demo.pk], now=NOW)
+    out = io.StringIO()
+
+    call_command("fill-summaries", "--batch-size", "1", stdout=out)
+
+    assert out.getvalue().strip() == "Wrote the summaries of 1 projects."
+    assert ProjectSummary.objects.filter(project=other_project).exists()
+    out = io.StringIO()
+    call_command("fill-summaries", stdout=out)
+    assert out.getvalue().strip() == "Wrote the summaries of 0 projects."
+
+
+def test_the_fill_summaries_command_refuses_a_batch_of_nothing(demo, capsys):
+    before = ProjectSummary.objects.count()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("fill-summaries", "--batch-size", "0")
+
+    assert exit_.value.code == 2
+    assert "--batch-size must be at least 1" in capsys.readouterr().err
+    assert ProjectSummary.objects.count() == before
