@@ -225,7 +225,11 @@ def _failed(rows: list[PendingCheck], error: BaseException) -> str:
 def _coalesce(rows: list[PendingCheck], result: RelayResult) -> list[PendingCheck]:
     """Delete the rows of projects whose check is queued and not started (that check covers
     their changes); return the others."""
-    queued = checks_queued(row.project_id for row in rows if row.key != OUTBOX_EVERYTHING)
+    try:
+        queued = checks_queued(row.project_id for row in rows if row.key != OUTBOX_EVERYTHING)
+    except Exception:  # the cache's: send every row
+        logger.warning("event=outbox_coalesce_failed", exc_info=True)
+        return rows
     covered = [row for row in rows if row.key != OUTBOX_EVERYTHING and row.project_id in queued]
     if covered:
         PendingCheck.objects.filter(pk__in=[row.pk for row in covered]).delete()
@@ -236,10 +240,7 @@ def _coalesce(rows: list[PendingCheck], result: RelayResult) -> list[PendingChec
 
 
 def _send(rows: list[PendingCheck], timeout: float, result: RelayResult) -> None:
-    try:
-        rows = _coalesce(rows, result)
-    except Exception:  # the cache's: send every row
-        logger.warning("event=outbox_coalesce_failed", exc_info=True)
+    rows = _coalesce(rows, result)
     if not rows:
         return
     pending = list(rows)

@@ -204,6 +204,21 @@ def test_a_queued_checks_mark_expires(
     assert len(published) == 2
 
 
+def test_with_the_cache_down_every_change_is_relayed(
+    grant, published, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(outbox.cache, "get_many", down)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            projects_changed([grant.pk], reason="report saved")
+
+    assert [args for _, args, _ in published] == [[[grant.pk]], [[grant.pk]]]
+    assert _rows() == {}
+
+
 def test_with_tasks_run_at_once_the_check_runs_after_the_commit(
     grant, monkeypatch, django_capture_on_commit_callbacks
 ):
