@@ -33,7 +33,7 @@ What is exported
   ``grantwatch_outbox_oldest_age_seconds``           age of the oldest of them (0: none)
   ``grantwatch_database_up``                         1 if the compliance queries succeeded
   ``grantwatch_broker_up``                           1 if the broker accepted a connection
-  ``grantwatch_broker_queue_length{queue}``          messages waiting in the task queue
+  ``grantwatch_broker_queue_length{queue}``          messages waiting in each task queue
   ``grantwatch_workers_alive``                       workers answering a ping (cached briefly)
   ================================================== =========================================
 
@@ -354,10 +354,10 @@ class ComplianceCollector:
         workers = GaugeMetricFamily(
             "grantwatch_workers_alive", "Celery workers that answered a ping."
         )
-        queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        queues = (settings.GRANTWATCH_CHECKS_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE)
         try:
             with broker_connection() as connection:
-                waiting = queue_length(connection, queue)
+                waiting = {queue: queue_length(connection, queue) for queue in queues}
                 alive = worker_ping.alive(connection)
         except Exception as error:  # the broker's or its transport's error: it is down
             logger.warning("event=metrics_broker_unreachable error=%s", type(error).__name__)
@@ -367,7 +367,8 @@ class ComplianceCollector:
             yield workers
             return
         up.add_metric([], 1)
-        length.add_metric([queue], waiting)
+        for queue, count in waiting.items():
+            length.add_metric([queue], count)
         workers.add_metric([], alive)
         yield up
         yield length

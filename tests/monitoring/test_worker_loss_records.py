@@ -94,6 +94,7 @@ def test_a_redis_broker_hands_out_a_dead_workers_task_just_after_the_longest_har
         "visibility_timeout": 7,
         "unacked_restore_interval": 7,
         "unacked_restore_throttle": 1,
+        "queue_order_strategy": "priority",
     }
     assert "visibility_timeout" not in embedded["options"]
     assert embedded["options"]["data_folder_in"] == str(tmp_path / "celery" / "queue")

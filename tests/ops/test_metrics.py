@@ -178,8 +178,8 @@ def test_the_broker_the_queue_and_the_workers(scrape, settings):
     families = scrape()
 
     assert value(families, "grantwatch_broker_up") == 1
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    assert value(families, "grantwatch_broker_queue_length", queue=queue) >= 0
+    for queue in (settings.GRANTWATCH_CHECKS_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE):
+        assert value(families, "grantwatch_broker_queue_length", queue=queue) >= 0
     assert value(families, "grantwatch_workers_alive") >= 0
 
 
