@@ -352,6 +352,13 @@ def summaries_recompute(project_ids: Collection[int], *, now: datetime.datetime)
         )
 
 
+def projects_without_summary() -> list[int]:
+    """The ids of the projects that have no summary yet, in id order (one query)."""
+    return list(
+        Project.objects.filter(summary__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )
+
+
 def summaries_missing_fill(*, now: datetime.datetime, batch_size: int = 250) -> int:
     """Write the summaries of every project that has none (``summaries_recompute``), in
     batches of ``batch_size`` projects, each in its own transaction: for a database written

@@ -27,6 +27,7 @@ from backend.reporting.models import REPORT_DUE_DAYS
 from monitoring.checks import check_projects
 from monitoring.digest import digests_send
 from monitoring.reminders import DeliveryFailed, reminders_send
+from monitoring.summaries import projects_without_summary, summaries_recompute
 from monitoring.sweeps import (
     sweep_batch_finish,
     sweep_batches_resend,
@@ -93,6 +94,17 @@ def check_projects_task(
     }
 
 
+@shared_task(
+    **_options(
+        "monitoring.fill_summaries", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5
+    )
+)
+def fill_summaries_task(project_ids: list[int]) -> dict[str, object]:
+    """Write these projects' summaries without checking them (their flags stay as they are)."""
+    summaries_recompute(project_ids, now=timezone.now())
+    return {"projects": len(project_ids)}
+
+
 @shared_task(**_options("monitoring.sweep", autoretry_for=TRANSIENT, max_retries=3))
 def sweep_task(batch_size: int | None = None) -> dict[str, object]:
     """Check every active project, in batches handed to the workers as a group. A project is
@@ -110,11 +122,17 @@ def sweep_task(batch_size: int | None = None) -> dict[str, object]:
         for number, batch in enumerate(batches, start=1)
     ).apply_async()
     sweep_group_record(sweep_id=run.pk, group_id=result.id or "")
+    # Projects no check has summed up (ended before the summaries existed, say): the portfolio
+    # would count them green. Their summaries are written, in batches, without checking them.
+    missing = projects_without_summary()
+    for start in range(0, len(missing), size):
+        fill_summaries_task.delay(missing[start : start + size])
     return {
         "projects": len(ids),
         "batches": len(batches),
         "group_id": result.id,
         "sweep_id": run.pk,
+        "summaries_filled": len(missing),
     }
 
 

@@ -389,6 +389,7 @@ GRANTWATCH_TASK_TIME_LIMITS = {
     "monitoring.check_projects": (240, 300),
     "monitoring.sweep": (60, 120),
     "monitoring.sweep_resend": (60, 120),
+    "monitoring.fill_summaries": (240, 300),
     "monitoring.send_reminders": (540, 600),
     "monitoring.send_digests": (540, 600),
 }

@@ -38,6 +38,8 @@ from monitoring.summaries import (
     summaries_recompute,
     summary_next_instalment,
 )
+from monitoring.tasks import sweep_task
+from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -396,3 +398,20 @@ def test_the_fill_summaries_command_refuses_a_batch_of_nothing(demo, capsys):
     assert exit_.value.code == 2
     assert "--batch-size must be at least 1" in capsys.readouterr().err
     assert ProjectSummary.objects.count() == before
+
+
+def test_the_sweep_writes_the_summaries_of_projects_it_does_not_check(demo):
+    """A project that ended long ago is no longer checked, yet the portfolio still lists it:
+    one with no summary (written before the summaries existed) gets one, without a check."""
+    long_ended = ProjectFactory(start_date=datetime.date(2015, 1, 1), duration_months=24)
+    ProjectSummary.objects.filter(project=long_ended).delete()
+    check_projects([demo.pk], now=NOW)
+    flags_before = Flag.objects.filter(project=long_ended).count()
+
+    outcome = sweep_task.delay().get()
+
+    assert outcome["summaries_filled"] == 1
+    summary = ProjectSummary.objects.get(project=long_ended)
+    assert summary.checked_at is not None
+    assert Flag.objects.filter(project=long_ended).count() == flags_before  # not checked
+    assert sweep_task.delay().get()["summaries_filled"] == 0
