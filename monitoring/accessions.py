@@ -12,7 +12,7 @@ from collections.abc import Collection
 
 from django.utils.translation import gettext_noop
 
-from backend.grants.eligibility.messages import LANGUAGES, render
+from backend.grants.eligibility.messages import stored_message
 from backend.grants.models import Accession, Participation
 from monitoring.flags import Finding
 from monitoring.models import FlagKind, Severity
@@ -45,16 +45,17 @@ def accession_findings(project_ids: Collection[int], today: datetime.date) -> li
                 # A newcomer the composition may rest on; it is at least a request to chase.
                 severity=Severity.HIGH,
                 fingerprint=f"{FlagKind.ACCESSION_OVERDUE}:{participation_id}",
-                explanation={
-                    **{language: render(message, params, language) for language in LANGUAGES},
-                    "details": {
+                explanation=stored_message(
+                    message,
+                    params,
+                    {
                         "participation_id": participation_id,
                         "participant": short_name,
                         "role": role,
                         "joined_on": joined_on.isoformat(),
                         "due_on": due_on.isoformat(),
                     },
-                },
+                ),
             )
         )
     return findings

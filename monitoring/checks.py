@@ -17,7 +17,7 @@ from backend.amendments.selectors import amendments_past_decision_date
 from backend.common.dates import brussels_today
 from backend.grants.eligibility.engine import BREACH, REVIEW, WARNING, evaluate, next_breach
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
-from backend.grants.eligibility.messages import LANGUAGES, render, result_as_dict
+from backend.grants.eligibility.messages import messages_param, result_details, stored_message
 from backend.grants.selectors import consortia
 from backend.payments import rules as payment_rules
 from backend.payments.selectors import grant_facts
@@ -29,6 +29,7 @@ from monitoring.deadlines import (
     DueReport,
     deliverables_not_submitted,
     milestones_not_achieved,
+    project_suspensions,
     reports_not_received,
 )
 from monitoring.flags import Finding, SyncResult, flags_sync
@@ -77,14 +78,13 @@ def eligibility_findings(
         kind = (
             FlagKind.ELIGIBILITY_BREACH if result.status == BREACH else FlagKind.ELIGIBILITY_REVIEW
         )
-        details = result_as_dict(result)
         findings.append(
             Finding(
                 project_id=project_id,
                 kind=kind,
                 severity=_SEVERITY[result.status],
                 fingerprint=f"{kind}:{result.rule}",
-                explanation={**details["messages"], "details": details},
+                explanation=stored_message(result.message, result.params, result_details(result)),
             )
         )
     if verdict.compliant:
@@ -100,25 +100,14 @@ def eligibility_findings(
                     kind=FlagKind.BREACH_SCHEDULED,
                     severity=Severity.HIGH,
                     fingerprint=f"{FlagKind.BREACH_SCHEDULED}:composition",
-                    explanation={
-                        **{
-                            language: render(
-                                message,
-                                {
-                                    "date": coming.starts_on,
-                                    "problems": " ".join(
-                                        render(r.message, r.params, language) for r in breached
-                                    ),
-                                },
-                                language,
-                            )
-                            for language in LANGUAGES
+                    explanation=stored_message(
+                        message,
+                        {
+                            "date": coming.starts_on,
+                            "problems": messages_param((r.message, r.params) for r in breached),
                         },
-                        "details": {
-                            "date": coming.starts_on.isoformat(),
-                            "rules": [r.rule for r in breached],
-                        },
-                    },
+                        {"date": coming.starts_on, "rules": [r.rule for r in breached]},
+                    ),
                 )
             )
     return findings
@@ -132,7 +121,11 @@ def amendment_findings(project_ids: Collection[int], today: datetime.date) -> li
         "counts as rejected. Launch it again, or ask the project officer."
     )
     findings = []
-    for request in amendments_past_decision_date(today=today, project_ids=project_ids):
+    # In the projects' own order: the requests' default order joins the projects' table.
+    requests = amendments_past_decision_date(today=today, project_ids=project_ids).order_by(
+        "project_id", "-created_at", "-id"
+    )
+    for request in requests:
         params = {"submitted": request.submitted_on, "due": request.decision_due_on}
         findings.append(
             Finding(
@@ -140,20 +133,20 @@ def amendment_findings(project_ids: Collection[int], today: datetime.date) -> li
                 kind=FlagKind.AMENDMENT_DECISION_OVERDUE,
                 severity=Severity.MEDIUM,
                 fingerprint=f"{FlagKind.AMENDMENT_DECISION_OVERDUE}:{request.pk}",
-                explanation={
-                    **{language: render(message, params, language) for language in LANGUAGES},
-                    "details": {"amendment_id": request.pk, "due_on": str(request.decision_due_on)},
-                },
+                explanation=stored_message(
+                    message,
+                    params,
+                    {"amendment_id": request.pk, "due_on": str(request.decision_due_on)},
+                ),
             )
         )
     return findings
 
 
 def _explanation(message: str, params: dict, details: dict) -> dict:
-    return {
-        **{language: render(message, params, language) for language in LANGUAGES},
-        "details": details,
-    }
+    """Stored as the message id and its parameters: rendered in the reader's language when
+    the flag is shown, not for every finding on every check."""
+    return stored_message(message, params, details)
 
 
 def deliverable_finding(deliverable: DueDeliverable, today: datetime.date) -> Finding | None:
@@ -261,12 +254,22 @@ def report_finding(report: DueReport, today: datetime.date) -> Finding | None:
 
 
 def overdue_findings(project_ids: Collection[int], today: datetime.date) -> list[Finding]:
-    """Deliverables, milestones and periodic reports past their deadline, in three queries.
-    Submitting, recording the achievement or submitting the report makes the finding go away,
-    and the next check resolves its flag."""
-    found = [deliverable_finding(item, today) for item in deliverables_not_submitted(project_ids)]
-    found += [milestone_finding(item, today) for item in milestones_not_achieved(project_ids)]
-    found += [report_finding(item, today) for item in reports_not_received(project_ids)]
+    """Deliverables, milestones and periodic reports past their deadline, in four queries (the
+    projects' suspensions read once for the three). Submitting, recording the achievement or
+    submitting the report makes the finding go away, and the next check resolves its flag."""
+    suspensions = project_suspensions(project_ids)
+    found = [
+        deliverable_finding(item, today)
+        for item in deliverables_not_submitted(project_ids, suspensions=suspensions)
+    ]
+    found += [
+        milestone_finding(item, today)
+        for item in milestones_not_achieved(project_ids, suspensions=suspensions)
+    ]
+    found += [
+        report_finding(item, today)
+        for item in reports_not_received(project_ids, suspensions=suspensions)
+    ]
     return [finding for finding in found if finding is not None]
 
 
@@ -343,7 +346,11 @@ def _instalment_details(instalment: payment_rules.Instalment) -> dict:
 
 
 def instalment_findings(
-    project_id: int, facts: payment_rules.GrantFacts, today: datetime.date
+    project_id: int,
+    facts: payment_rules.GrantFacts,
+    today: datetime.date,
+    *,
+    schedule: list[payment_rules.Instalment] | None = None,
 ) -> list[Finding]:
     """What the payment schedule asks of the officer today: an instalment
     ready for payment, one that needs the officer's decision (an open composition breach: an
@@ -351,9 +358,12 @@ def instalment_findings(
     blocked (with the reasons, each rendered in the reader's language), and a payment the
     agency owes past its deadline (with the days late and the interest). Nothing due, a
     suspended, an approved or a paid instalment raises nothing but a late payment, and a
-    suspended or paid one not even that."""
+    suspended or paid one not even that. ``schedule``: the schedule of ``facts`` today, when
+    the caller has computed it already."""
+    if schedule is None:
+        schedule = payment_rules.schedule(facts, today)
     findings = []
-    for instalment in payment_rules.schedule(facts, today):
+    for instalment in schedule:
         if instalment.status == payment_rules.READY:
             findings.append(_ready_finding(project_id, instalment))
         elif instalment.status == payment_rules.DECISION_NEEDED:
@@ -408,28 +418,16 @@ def _blocked_finding(project_id: int, instalment: payment_rules.Instalment) -> F
 
 
 def _with_reasons(message: str, instalment: payment_rules.Instalment) -> dict:
-    """The message in each language, the reasons rendered in that language after it."""
+    """The message with the reasons after it, each rendered in the reader's language."""
     reasons = instalment.reasons
-    base = _instalment_params(instalment)
-    return {
-        **{
-            language: render(
-                message,
-                {
-                    **base,
-                    "reasons": " ".join(
-                        render(reason.message, reason.params, language) for reason in reasons
-                    ),
-                },
-                language,
-            )
-            for language in LANGUAGES
+    return _explanation(
+        message,
+        {
+            **_instalment_params(instalment),
+            "reasons": messages_param((reason.message, reason.params) for reason in reasons),
         },
-        "details": {
-            **_instalment_details(instalment),
-            "reasons": [reason.code for reason in reasons],
-        },
-    }
+        {**_instalment_details(instalment), "reasons": [reason.code for reason in reasons]},
+    )
 
 
 def _payment_late_finding(project_id: int, instalment: payment_rules.Instalment) -> Finding:
@@ -498,10 +496,17 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
         breaches_today={pid: tuple(rules) for pid, rules in breaches.items()},
         with_shares=False,
     )
+    # Each project's schedule once: for its instalment findings and for its summary.
+    schedules = {
+        project_id: payment_rules.schedule(project_facts, today)
+        for project_id, project_facts in facts.items()
+    }
     findings += [
         finding
         for project_id, project_facts in facts.items()
-        for finding in instalment_findings(project_id, project_facts, today)
+        for finding in instalment_findings(
+            project_id, project_facts, today, schedule=schedules[project_id]
+        )
     ]
     result = flags_sync(
         project_ids=snapshots.keys(), kinds=CHECKED_KINDS, findings=findings, now=now
@@ -510,7 +515,7 @@ def check_projects(project_ids: Collection[int], *, now: datetime.datetime) -> S
         snapshots.keys(),
         now=now,
         today=today,
-        schedules={pid: payment_rules.schedule(f, today) for pid, f in facts.items()},
+        schedules=schedules,
         participants={pid: len(c.participants) for pid, (c, _rules) in snapshots.items()},
     )
     return result

@@ -23,11 +23,11 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from backend.common.dates import month_end, month_start
-from backend.grants.models import ProjectSuspension
-from backend.reporting.models import ReportStatus, report_due_on
+from backend.grants.models import Participation, Project, ProjectSuspension
+from backend.reporting.models import PeriodicReport, ReportStatus, report_due_on
 from backend.workplan.models import Deliverable, DeliverableStatus, Milestone, ReportingPeriod
 
 # A deliverable in one of these statuses has not been handed to the agency.
@@ -68,6 +68,26 @@ def _after_last_day(due: datetime.date, terminated_on: datetime.date | None) -> 
 
 
 _SUSPENSION_FIELDS = ("project__suspensions__started_on", "project__suspensions__ended_on")
+
+
+def _project_field(name: str) -> Subquery:
+    """A field of the row's project, looked up by its primary key for each row: the rows'
+    query never joins the project table, which the database could read whole."""
+    return Subquery(Project.objects.filter(pk=OuterRef("project_id")).order_by().values(name))
+
+
+def _lead_name() -> Subquery:
+    """The lead participant's short name, looked up by its primary key for each row (a join
+    could read every participation to find a few names)."""
+    return Subquery(
+        Participation.objects.filter(pk=OuterRef("lead_id")).order_by().values("short_name")
+    )
+
+
+def _with_project(rows):
+    return rows.annotate(
+        project_start=_project_field("start_date"), project_last_day=_project_field("terminated_on")
+    )
 
 
 def _with_suspensions(rows, fields: tuple[str, ...], suspensions: Suspensions | None) -> list:
@@ -149,22 +169,24 @@ def deliverables_not_submitted(
         deliverables = deliverables.filter(Q(due_on__in=list(due_on)) | Q(Exists(moved)))
     found = []
     for row, suspended in _with_suspensions(
-        deliverables.order_by("project_id", "position", "id"),
+        _with_project(deliverables)
+        .annotate(lead_name=_lead_name())
+        .order_by("project_id", "position", "id"),
         (
             "id",
             "project_id",
             "code",
             "title",
             "lead_id",
-            "lead__short_name",
+            "lead_name",
             "status",
             "due_month",
             "due_on",
-            "project__terminated_on",
+            "project_last_day",
         ),
         suspensions,
     ):
-        if _after_last_day(row["due_on"], row["project__terminated_on"]):
+        if _after_last_day(row["due_on"], row["project_last_day"]):
             continue
         day, stood = deadline_in_force(row["due_on"], suspended)
         if day is None or (due_on is not None and day not in due_on):
@@ -176,7 +198,7 @@ def deliverables_not_submitted(
                 code=row["code"],
                 title=row["title"],
                 lead_id=row["lead_id"],
-                lead=row["lead__short_name"],
+                lead=row["lead_name"],
                 status=row["status"],
                 due_month=row["due_month"],
                 due_on=day,
@@ -193,26 +215,28 @@ def milestones_not_achieved(
     due month (computed from the project's start date) or as a suspension moved it, in project
     and work-plan order. One query."""
     rows = _with_suspensions(
-        Milestone.objects.filter(
-            project_id__in=list(project_ids), achieved_on__isnull=True
-        ).order_by("project_id", "position", "id"),
+        _with_project(
+            Milestone.objects.filter(project_id__in=list(project_ids), achieved_on__isnull=True)
+        )
+        .annotate(lead_name=_lead_name())
+        .order_by("project_id", "position", "id"),
         (
             "id",
             "project_id",
             "code",
             "title",
             "lead_id",
-            "lead__short_name",
+            "lead_name",
             "due_month",
-            "project__start_date",
-            "project__terminated_on",
+            "project_start",
+            "project_last_day",
         ),
         suspensions,
     )
     found = []
     for row, suspended in rows:
-        planned = month_end(row["project__start_date"], row["due_month"])
-        if _after_last_day(planned, row["project__terminated_on"]):
+        planned = month_end(row["project_start"], row["due_month"])
+        if _after_last_day(planned, row["project_last_day"]):
             continue
         day, stood = deadline_in_force(planned, suspended)
         if day is None:
@@ -224,7 +248,7 @@ def milestones_not_achieved(
                 code=row["code"],
                 title=row["title"],
                 lead_id=row["lead_id"],
-                lead=row["lead__short_name"],
+                lead=row["lead_name"],
                 due_month=row["due_month"],
                 due_on=day,
                 suspended_days=stood,
@@ -240,12 +264,15 @@ def reports_not_received(
     received: nobody has written to it yet, or it is a draft never submitted. A report counts
     as received once it was first submitted (``first_submitted_at``), even if the officer
     later sent it back for changes. In project and period order. One query."""
+    # Each period's report looked up by its period (a unique index), never by a join.
+    received = PeriodicReport.objects.filter(reporting_period=OuterRef("pk")).exclude(
+        status=ReportStatus.DRAFT, first_submitted_at__isnull=True
+    )
+    report = PeriodicReport.objects.filter(reporting_period=OuterRef("pk")).order_by()
     rows = _with_suspensions(
-        ReportingPeriod.objects.filter(project_id__in=list(project_ids))
-        .filter(
-            Q(report__isnull=True)
-            | Q(report__status=ReportStatus.DRAFT, report__first_submitted_at__isnull=True)
-        )
+        _with_project(ReportingPeriod.objects.filter(project_id__in=list(project_ids)))
+        .filter(~Exists(received))
+        .annotate(report_id=Subquery(report.values("id")))
         .order_by("project_id", "number"),
         (
             "id",
@@ -253,15 +280,15 @@ def reports_not_received(
             "number",
             "start_month",
             "end_month",
-            "project__start_date",
-            "project__terminated_on",
-            "report__id",
+            "project_start",
+            "project_last_day",
+            "report_id",
         ),
         suspensions,
     )
     reports = []
     for row, suspended in rows:
-        start, last_day = row["project__start_date"], row["project__terminated_on"]
+        start, last_day = row["project_start"], row["project_last_day"]
         if _after_last_day(month_start(start, row["start_month"]), last_day):
             continue
         period_end = month_end(start, row["end_month"])
@@ -279,7 +306,7 @@ def reports_not_received(
                 end_month=row["end_month"],
                 period_end=period_end,
                 due_on=day,
-                report_id=row["report__id"],
+                report_id=row["report_id"],
                 suspended_days=stood,
             )
         )

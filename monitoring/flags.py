@@ -10,7 +10,7 @@ resolve flags with ``flag_acknowledge`` and ``flag_resolve``.
 import datetime
 import logging
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from backend.audit.services import event_record, snapshot
 from backend.common.errors import Conflict, InvalidInput
+from backend.grants.eligibility.messages import explanation_text, jsonable
 from monitoring.models import Flag, FlagKind, Resolution, Severity
 from monitoring.permissions import can_triage_flag
 from monitoring.summaries import summaries_flags_refresh
@@ -34,13 +35,19 @@ NOTE_MAX_LENGTH = 2000
 class Finding:
     """What a check found about one project. ``fingerprint`` identifies the finding within the
     project across runs and starts with its kind, e.g. "eligibility_breach:min_full_partners";
-    ``explanation`` is {"en": "...", "lv": "...", "details": {...}}."""
+    ``explanation`` is {"message": msgid, "params": {...}, "details": {...}}, rendered in the
+    reader's language when shown (``stored_message``; the older {"en": "...", "lv": "...",
+    "details": {...}} is accepted too)."""
 
     project_id: int
     kind: str
     severity: str
     fingerprint: str
     explanation: dict
+
+    def message(self, language: str) -> str:
+        """The explanation in ``language``, as ``Flag.message`` renders it."""
+        return explanation_text(self.explanation, language)
 
 
 @dataclass(frozen=True)
@@ -80,8 +87,10 @@ def flags_sync(
     """Make the flags of the scope (``project_ids`` x ``kinds``) match ``findings``.
 
     - A finding with no open flag raises a new flag (first_seen_at = last_seen_at = now).
-    - A finding with an open flag refreshes it: last_seen_at = now, severity and explanation
-      as found now.
+    - A finding with an open flag whose severity or explanation changed rewords it: severity
+      and explanation as found now, last_seen_at = now. A finding found again as it was writes
+      nothing: last_seen_at is when the finding was last raised or changed, and the project's
+      summary row (``ProjectSummary.checked_at``) says when it was last checked.
     - An open flag of the scope whose fingerprint is not among the findings is resolved
       (resolved_at = now, resolution "auto").
     - Flags of other projects or other kinds are not touched.
@@ -92,16 +101,16 @@ def flags_sync(
     later return of the finding raises a new flag.
 
     Queries: one select (locking the open and suppressed flags of the scope), then at most
-    one insert (raised), one update marking the refreshed flags seen, one update of those whose
-    severity or explanation changed, one update (resolved) and one update (released), each
-    skipped when it has nothing to do, all in one transaction. On SQLite
-    Django splits a bulk insert or bulk update that exceeds 999 parameters into batches
-    (66 raised or 199 refreshed flags per statement); PostgreSQL always takes one statement.
+    one insert (raised), one update of the flags whose severity or explanation changed, one
+    update (resolved) and one update (released), each skipped when it has nothing to do, all
+    in one transaction. On SQLite Django splits a bulk insert or bulk update that exceeds 999
+    parameters into batches (66 raised or 199 reworded flags per statement); PostgreSQL always
+    takes one statement.
 
-    Safe to run twice, or twice at once: the same findings leave the same flags (only
-    last_seen_at moves). Two syncs racing to raise the same finding both insert it; the
-    database keeps one open flag per (project, fingerprint) and the second insert skips the
-    conflict. Both then report the finding in ``raised`` (and log it).
+    Safe to run twice, or twice at once: the same findings leave the same flags, untouched.
+    Two syncs racing to raise the same finding both insert it; the database keeps one open
+    flag per (project, fingerprint) and the second insert skips the conflict. Both then
+    report the finding in ``raised`` (and log it).
 
     One log line (logger "monitoring.flags") is written per flag raised or resolved once the
     sync's transaction block is left: after the commit when the caller (a Celery task) holds
@@ -115,7 +124,14 @@ def flags_sync(
     if not project_ids or not kinds:
         return SyncResult()
 
-    found = {(finding.project_id, finding.fingerprint): finding for finding in findings}
+    # As the database gives the explanations back, so that a finding found again as it was
+    # compares equal to its flag and writes nothing (``stored_message`` made them so already).
+    found = {
+        (finding.project_id, finding.fingerprint): finding
+        if "message" in finding.explanation
+        else replace(finding, explanation=jsonable(finding.explanation))
+        for finding in findings
+    }
     with transaction.atomic():
         plan = _plan(_lock_scope(project_ids, kinds), found, now)
         _apply(plan, now)
@@ -179,8 +195,8 @@ def _lock_scope(project_ids: frozenset[int], kinds: frozenset[str]) -> list[Flag
 def _plan(
     known: list[Flag], found: dict[tuple[int, str], Finding], now: datetime.datetime
 ) -> _Plan:
-    """Match the findings against the flags of the scope; no query. The refreshed flags are
-    updated in memory (last seen now, severity and explanation as found)."""
+    """Match the findings against the flags of the scope; no query. The reworded flags are
+    updated in memory (severity and explanation as found, last seen now)."""
     open_flags = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is None}
     suppressed = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is not None}
     plan = _Plan(
@@ -194,10 +210,10 @@ def _plan(
     for key, finding in sorted(found.items()):
         flag = open_flags.get(key)
         if flag is not None:
-            flag.last_seen_at = now
             if (flag.severity, flag.explanation) != (finding.severity, finding.explanation):
                 flag.severity = finding.severity
                 flag.explanation = finding.explanation
+                flag.last_seen_at = now
                 plan.reworded.append(flag)
             plan.to_refresh.append(flag)
         elif key in suppressed:
@@ -225,12 +241,10 @@ def _apply(plan: _Plan, now: datetime.datetime) -> None:
     if plan.to_raise:
         # Sorted by (project, fingerprint) so that racing inserts meet in the same order.
         Flag.objects.bulk_create(plan.to_raise, ignore_conflicts=True)
-    if plan.to_refresh:
-        # Most findings are found again as they were: one plain update marks them seen;
-        # only the few whose wording or severity changed need a row each.
-        Flag.objects.filter(pk__in=[flag.pk for flag in plan.to_refresh]).update(last_seen_at=now)
     if plan.reworded:
-        Flag.objects.bulk_update(plan.reworded, ["severity", "explanation"])
+        # Most findings are found again as they were and write nothing; only the few whose
+        # wording or severity changed need a row each.
+        Flag.objects.bulk_update(plan.reworded, ["severity", "explanation", "last_seen_at"])
     if plan.to_resolve:
         Flag.objects.filter(pk__in=[flag.pk for flag in plan.to_resolve]).update(
             resolved_at=now, resolution=Resolution.AUTO
@@ -266,10 +280,14 @@ def _check_scope(
                 f"a fingerprint starts with '<kind>:' and has at most {FINGERPRINT_MAX_LENGTH} "
                 f"characters: {finding}"
             )
-        if not isinstance(finding.explanation, dict) or not isinstance(
-            finding.explanation.get("en"), str
+        if not isinstance(finding.explanation, dict) or not (
+            isinstance(finding.explanation.get("message"), str)
+            or isinstance(finding.explanation.get("en"), str)
         ):
-            raise ValueError(f'an explanation is a dict with an English text at "en": {finding}')
+            raise ValueError(
+                f'an explanation is a dict with a message id at "message" (or an English text '
+                f'at "en"): {finding}'
+            )
         key = (finding.project_id, finding.fingerprint)
         if key in seen:
             raise ValueError(f"the same finding twice: {finding}")

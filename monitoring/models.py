@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from backend.grants.eligibility.messages import explanation_text
 from backend.grants.models import Project
 
 
@@ -63,6 +64,16 @@ class Flag(models.Model):
 
     Watchers write flags through ``monitoring.flags.flags_sync`` only; officers acknowledge
     and resolve them through ``flag_acknowledge`` and ``flag_resolve``.
+
+    ``last_seen_at`` is when the finding was last raised or changed (its severity or its
+    explanation): a check that finds it again as it was does not write the flag. When the
+    project was last checked is its summary row's ``ProjectSummary.checked_at``.
+
+    ``explanation`` holds a message id with its parameters, rendered in the reader's language
+    when shown (``message``): {"message": msgid, "params": {...}, "details": {...}}, where a
+    parameter may itself be {"messages": [[msgid, params], ...]} (rendered each and joined
+    with a space). Rows written before, {"en": "...", "lv": "...", "details": {...}}, are
+    read as they are.
     """
 
     project = models.ForeignKey(
@@ -148,7 +159,11 @@ class Flag(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "resolved_at"], name="flag_project_resolved_idx"),
-            models.Index(fields=["kind"], name="flag_kind_idx"),
+            # A kind's flags in the lists' order (and plain lookups by kind).
+            models.Index(
+                fields=["kind", "severity_rank", "-last_seen_at", "-id"],
+                name="flag_kind_rank_seen_idx",
+            ),
             models.Index(fields=["severity"], name="flag_severity_idx"),
             # The flag lists' order (most urgent, then most recently seen), over all flags and
             # over the open ones.
@@ -175,12 +190,7 @@ class Flag(models.Model):
 
     def message(self, language: str) -> str:
         """The explanation in ``language`` ("lv", "en-gb", ...), else in English."""
-        explanation = self.explanation if isinstance(self.explanation, dict) else {}
-        for code in (language, language.split("-")[0], "en"):
-            text = explanation.get(code)
-            if isinstance(text, str) and text:
-                return text
-        return ""
+        return explanation_text(self.explanation, language)
 
 
 class ReminderKind(models.TextChoices):
@@ -443,7 +453,8 @@ class ProjectTally(models.Model):
 
 class ProgressSummary(models.Model):
     """(Operations records.) One project's progress (``backend.reporting.progress.Summary``)
-    as last checked, in total (``cluster`` blank) and per activity cluster (its code)."""
+    as last checked, in total (``cluster`` blank) and per activity cluster (its number, "1" to
+    "3": a code such as "cooperation_partnership" is longer than the column)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     cluster = models.CharField(max_length=20, blank=True)

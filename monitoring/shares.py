@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_noop
 
 from backend.amendments.kinds.breakdown import paid_work_packages
-from backend.grants.eligibility.messages import LANGUAGES, render
+from backend.grants.eligibility.messages import stored_message
 from backend.workplan.models import WorkPackageShare
 from monitoring.flags import Finding
 from monitoring.models import FlagKind, Severity
@@ -34,7 +34,9 @@ def unallocated_share_findings(project_ids: Collection[int], today: datetime.dat
     work packages not yet paid. Three queries whatever the number of projects."""
     rows = list(
         WorkPackageShare.objects.filter(
+            # Both sides of the joins restricted to the batch, so that either leads by index.
             work_package__project_id__in=list(project_ids),
+            participation__project_id__in=list(project_ids),
             participation__left_on__lt=today,
             amount_eur__gt=0,
         )
@@ -80,13 +82,9 @@ def unallocated_share_findings(project_ids: Collection[int], today: datetime.dat
                 kind=FlagKind.UNALLOCATED_SHARES,
                 severity=Severity.HIGH,
                 fingerprint=f"{FlagKind.UNALLOCATED_SHARES}:{project_id}",
-                explanation={
-                    **{
-                        language: render(MESSAGE, {"holdings": holdings}, language)
-                        for language in LANGUAGES
-                    },
-                    "details": {"participants": participants},
-                },
+                explanation=stored_message(
+                    MESSAGE, {"holdings": holdings}, {"participants": participants}
+                ),
             )
         )
     return findings

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from django.db.models import Q
 from django.utils.translation import gettext_noop
 
-from backend.grants.eligibility.messages import LANGUAGES, render
+from backend.grants.eligibility.messages import stored_message
 from backend.reporting.models import TerminationReport
 from backend.reporting.terminations import DISTRIBUTION, TERMINATION, missing_reports
 from monitoring.flags import Finding
@@ -53,9 +53,10 @@ def termination_report_finding(report: TerminationReport, today: datetime.date) 
         kind=FlagKind.TERMINATION_REPORT_OVERDUE,
         severity=Severity.HIGH if late > ESCALATE_AFTER_DAYS else Severity.MEDIUM,
         fingerprint=f"{FlagKind.TERMINATION_REPORT_OVERDUE}:{report.pk}",
-        explanation={
-            **{language: render(MESSAGES[missing], params, language) for language in LANGUAGES},
-            "details": {
+        explanation=stored_message(
+            MESSAGES[missing],
+            params,
+            {
                 "termination_report_id": report.pk,
                 "participation_id": participation.pk,
                 "participant": participation.short_name,
@@ -64,7 +65,7 @@ def termination_report_finding(report: TerminationReport, today: datetime.date) 
                 "due_on": report.due_on.isoformat(),
                 "missing": list(missing),
             },
-        },
+        ),
     )
 
 
@@ -73,9 +74,12 @@ def termination_report_findings(
 ) -> list[Finding]:
     """Every termination report of these projects past its due date and not complete. One
     query; sending the missing report makes the finding go away."""
+    ids = list(project_ids)
     reports = (
         TerminationReport.objects.filter(
-            project_id__in=list(project_ids),
+            project_id__in=ids,
+            # The join's other side restricted to the batch too, so that either leads by index.
+            participation__project_id__in=ids,
             skipped_for__isnull=True,
             due_on__lt=today,
         )

@@ -19,6 +19,7 @@ from backend.api.errors import PathErrorsSerializer
 from backend.api.fields import ListedChoiceField
 from backend.api.lookups import parsed
 from backend.api.pagination import PageNumberPagination
+from backend.grants.eligibility.messages import explanation_languages
 from monitoring.flags import NOTE_MAX_LENGTH, flag_acknowledge, flag_resolve
 from monitoring.models import FlagKind, FlagStatus, Resolution, Severity
 from monitoring.permissions import can_triage_flag
@@ -68,8 +69,9 @@ class FlagSerializer(serializers.Serializer):
     message = serializers.SerializerMethodField(
         help_text="The explanation in the request's language (English if it has none in it)."
     )
-    explanation = serializers.JSONField(
-        help_text='{"en": "...", "lv": "...", "details": {...}} as the check wrote it.'
+    explanation = serializers.SerializerMethodField(
+        help_text='{"en": "...", "lv": "...", "details": {...}}: the check\'s message in each '
+        "language, rendered when shown, and its details as the check wrote them."
     )
     first_seen_at = serializers.DateTimeField()
     last_seen_at = serializers.DateTimeField()
@@ -85,6 +87,10 @@ class FlagSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_message(self, flag) -> str:
         return flag.message(translation.get_language() or "en")
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_explanation(self, flag) -> dict:
+        return explanation_languages(flag.explanation)
 
     @extend_schema_field(serializers.ChoiceField(choices=Resolution.choices, allow_null=True))
     def get_resolution(self, flag) -> str | None:

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Lookup, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -23,6 +23,7 @@ from backend.grants.eligibility.facts import (
 from backend.grants.models import (
     Accession,
     Country,
+    Organisation,
     OrganisationRestriction,
     OrganisationType,
     OrganisationUpdate,
@@ -107,9 +108,26 @@ def country_tables() -> tuple[dict[str, list], dict[str, str]]:
     return dict(table), overseas
 
 
+class AnyOf(Lookup):
+    """``column = ANY(%s)`` with the ids as one array parameter on PostgreSQL (``IN (...)``
+    elsewhere): a batch's thousands of organisation or participation ids cost one parameter
+    to build and to send, not one each. Used as a filter expression:
+    ``filter(AnyOf(F("organisation_id"), ids))``."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        ids = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, ids]
+        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
+
+
 def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleSetFacts]]:
     """The consortia of these projects with the rule sets of their calls, as plain data, in
-    nine queries whatever the number of projects and participants (a sweep batch's ids: a few
+    ten queries whatever the number of projects and participants (a sweep batch's ids: a few
     hundred). Each participant carries its dated history (its organisation's updates, its
     role changes), so that any day is judged with that day's values."""
     ids = list(project_ids)
@@ -150,7 +168,9 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
 
 def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
     """The projects' participants with their organisations' types and restrictions, by
-    project, in the grant's order; three queries."""
+    project, in the grant's order; six queries. Each reads its table by the projects' ids or
+    by the ids of the rows read before (the organisations, the participations), never through
+    a join or a subquery the database could answer by reading the whole table."""
     rows = list(
         Participation.objects.filter(project_id__in=project_ids)
         .order_by("project_id", "position", "id")
@@ -163,26 +183,23 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
             "left_on",
             "affiliated_to_id",
             "organisation_id",
-            "organisation__legal_name",
-            "organisation__pic",
-            "organisation__country_id",
             "accession",
             "acceded_on",
         )
     )
-    organisation_ids = Participation.objects.filter(project_id__in=project_ids).values(
-        "organisation_id"
-    )
+    organisation_ids = sorted({row[7] for row in rows})
+    organisations = _organisations(organisation_ids)
     types = _organisation_types(organisation_ids)
     restrictions = _organisation_restrictions(organisation_ids)
     updates = _organisation_history(organisation_ids)
-    roles = _role_history(project_ids)
+    roles = _role_history([row[0] for row in rows])
     short_names = {row[0]: row[2] for row in rows}  # an affiliation stays within its project
     members: dict[int, list[Participant]] = defaultdict(list)
     for (
         participation_id, project_id, key, role, joined_on, left_on, affiliated_to,
-        organisation_id, name, pic, country, accession, acceded_on,
+        organisation_id, accession, acceded_on,
     ) in rows:  # fmt: skip
+        name, pic, country = organisations[organisation_id]
         earlier = sorted(
             [*updates.get(organisation_id, ()), *roles.get(participation_id, ())],
             key=lambda entry: entry.until,
@@ -208,12 +225,28 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
     return members
 
 
-def _organisation_history(organisation_ids: QuerySet) -> dict[int, list[Earlier]]:
+def _organisations(organisation_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """The organisations' (legal name, PIC, country), by id; one query."""
+    if not organisation_ids:
+        return {}
+    rows = (
+        Organisation.objects.filter(AnyOf(F("id"), organisation_ids))
+        .order_by()
+        .values_list("id", "legal_name", "pic", "country_id")
+    )
+    return {organisation_id: (name, pic, country) for organisation_id, name, pic, country in rows}
+
+
+def _organisation_history(organisation_ids: list[int]) -> dict[int, list[Earlier]]:
     """The values organisations had before each dated update, by organisation id; one query."""
     history: dict[int, list[Earlier]] = defaultdict(list)
-    for organisation_id, effective_on, country, types in OrganisationUpdate.objects.filter(
-        organisation_id__in=organisation_ids
-    ).values_list("organisation_id", "effective_on", "previous_country_id", "previous_types"):
+    if not organisation_ids:
+        return history
+    for organisation_id, effective_on, country, types in (
+        OrganisationUpdate.objects.filter(AnyOf(F("organisation_id"), organisation_ids))
+        .order_by("organisation_id", "effective_on", "id")
+        .values_list("organisation_id", "effective_on", "previous_country_id", "previous_types")
+    ):
         history[organisation_id].append(
             Earlier(
                 until=effective_on - datetime.timedelta(days=1),
@@ -224,13 +257,17 @@ def _organisation_history(organisation_ids: QuerySet) -> dict[int, list[Earlier]
     return history
 
 
-def _role_history(project_ids: list[int]) -> dict[int, list[Earlier]]:
+def _role_history(participation_ids: list[int]) -> dict[int, list[Earlier]]:
     """The roles participations had before each dated role change, by participation id; one
     query."""
     history: dict[int, list[Earlier]] = defaultdict(list)
-    for participation_id, effective_on, role in ParticipationRoleChange.objects.filter(
-        participation__project_id__in=project_ids
-    ).values_list("participation_id", "effective_on", "previous_role"):
+    if not participation_ids:
+        return history
+    for participation_id, effective_on, role in (
+        ParticipationRoleChange.objects.filter(AnyOf(F("participation_id"), participation_ids))
+        .order_by("participation_id", "effective_on", "id")
+        .values_list("participation_id", "effective_on", "previous_role")
+    ):
         history[participation_id].append(
             Earlier(until=effective_on - datetime.timedelta(days=1), role=role)
         )
@@ -239,27 +276,21 @@ def _role_history(project_ids: list[int]) -> dict[int, list[Earlier]]:
 
 def _third_parties(project_ids: list[int]) -> dict[int, tuple[ThirdPartyFact, ...]]:
     """The projects' subcontractors and recipients of financial support, with their
-    organisations' restrictions; one query, and one for the restrictions if there are any."""
+    organisations' restrictions; one query, and two for the organisations and their
+    restrictions if there are any."""
     rows = list(
         ThirdParty.objects.filter(project_id__in=project_ids)
         .order_by("project_id", "started_on", "id")
-        .values_list(
-            "project_id",
-            "organisation_id",
-            "organisation__legal_name",
-            "organisation__pic",
-            "kind",
-            "started_on",
-            "ended_on",
-        )
+        .values_list("project_id", "organisation_id", "kind", "started_on", "ended_on")
     )
     if not rows:
         return {}
-    restrictions = _organisation_restrictions(
-        ThirdParty.objects.filter(project_id__in=project_ids).values("organisation_id")
-    )
+    organisation_ids = sorted({row[1] for row in rows})
+    organisations = _organisations(organisation_ids)
+    restrictions = _organisation_restrictions(organisation_ids)
     found: dict[int, list[ThirdPartyFact]] = defaultdict(list)
-    for project_id, organisation_id, name, pic, kind, started_on, ended_on in rows:
+    for project_id, organisation_id, kind, started_on, ended_on in rows:
+        name, pic, _country = organisations[organisation_id]
         found[project_id].append(
             ThirdPartyFact(
                 name=name,
@@ -273,22 +304,30 @@ def _third_parties(project_ids: list[int]) -> dict[int, tuple[ThirdPartyFact, ..
     return {project_id: tuple(items) for project_id, items in found.items()}
 
 
-def _organisation_types(organisation_ids: QuerySet) -> dict[int, frozenset[str]]:
+def _organisation_types(organisation_ids: list[int]) -> dict[int, frozenset[str]]:
     """The organisations' declared types, by organisation id; one query."""
     types: dict[int, set[str]] = defaultdict(set)
-    for organisation_id, code in OrganisationType.objects.filter(
-        organisation_id__in=organisation_ids
-    ).values_list("organisation_id", "code"):
+    if not organisation_ids:
+        return {}
+    for organisation_id, code in (
+        OrganisationType.objects.filter(AnyOf(F("organisation_id"), organisation_ids))
+        .order_by()
+        .values_list("organisation_id", "code")
+    ):
         types[organisation_id].add(code)
     return {organisation_id: frozenset(codes) for organisation_id, codes in types.items()}
 
 
-def _organisation_restrictions(organisation_ids: QuerySet) -> dict[int, tuple[Restriction, ...]]:
+def _organisation_restrictions(organisation_ids: list[int]) -> dict[int, tuple[Restriction, ...]]:
     """The organisations' dated restrictions, by organisation id; one query."""
     restrictions: dict[int, list[Restriction]] = defaultdict(list)
-    for organisation_id, kind, valid_from, valid_to in OrganisationRestriction.objects.filter(
-        organisation_id__in=organisation_ids
-    ).values_list("organisation_id", "kind", "valid_from", "valid_to"):
+    if not organisation_ids:
+        return {}
+    for organisation_id, kind, valid_from, valid_to in (
+        OrganisationRestriction.objects.filter(AnyOf(F("organisation_id"), organisation_ids))
+        .order_by("organisation_id", "valid_from", "id")
+        .values_list("organisation_id", "kind", "valid_from", "valid_to")
+    ):
         restrictions[organisation_id].append(Restriction(kind, valid_from, valid_to))
     return {organisation_id: tuple(found) for organisation_id, found in restrictions.items()}
 

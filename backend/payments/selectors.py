@@ -8,11 +8,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.db.models import F, OuterRef, Subquery
+
 from backend.common.dates import BRUSSELS, brussels_today, month_end, month_start
 from backend.grants.eligibility.engine import BREACH, change_dates, evaluate
 from backend.grants.eligibility.facts import Consortium, RuleSetFacts
-from backend.grants.models import Participation, Project
-from backend.grants.selectors import consortia
+from backend.grants.models import Participation, Project, ProjectSuspension
+from backend.grants.selectors import AnyOf, consortia
 from backend.payments.models import (
     Direction,
     Instalment,
@@ -44,6 +46,7 @@ from backend.payments.rules import Instalment as ScheduledInstalment
 from backend.reporting.models import (
     DeadlineSuspension,
     LateJustification,
+    PeriodicReport,
     ReportStatus,
     WorkPackageDecision,
     WorkPackageDeclaration,
@@ -139,17 +142,14 @@ def grant_facts(
     return facts
 
 
-# The project's suspensions, read with its row (one row per suspension).
-_SUSPENSION_FIELDS = ("suspensions__started_on", "suspensions__ended_on", "suspensions__reason")
-
-
 def _projects(project_ids: Collection[int]) -> dict[int, dict]:
     """The projects' own payment terms and their calls', and their suspensions (as
-    ``Interval``s under "suspensions"), by id: one query."""
+    ``Interval``s under "suspensions"), by id: two queries, each by the projects' ids."""
+    ids = list(project_ids)
     projects: dict[int, dict] = {}
     for row in (
-        Project.objects.filter(pk__in=list(project_ids))
-        .order_by("id", "suspensions__started_on")
+        Project.objects.filter(pk__in=ids)
+        .order_by("id")
         .values(
             "id",
             "max_grant_eur",
@@ -170,13 +170,15 @@ def _projects(project_ids: Collection[int]) -> dict[int, dict]:
             "call__ruleset__reports_in_order",
             "call__ruleset__late_interest_reference_percent",
             "call__ruleset__late_interest_margin_points",
-            *_SUSPENSION_FIELDS,
         )
     ):
-        start, end, reason = (row.pop(name) for name in _SUSPENSION_FIELDS)
-        project = projects.setdefault(row["id"], {**row, "suspensions": []})
-        if start is not None:
-            project["suspensions"].append(Interval(start, end, reason))
+        projects[row["id"]] = {**row, "suspensions": []}
+    for project_id, start, end, reason in (
+        ProjectSuspension.objects.filter(project_id__in=ids)
+        .order_by("project_id", "started_on", "id")
+        .values_list("project_id", "started_on", "ended_on", "reason")
+    ):
+        projects[project_id]["suspensions"].append(Interval(start, end, reason))
     return projects
 
 
@@ -206,35 +208,44 @@ def _by_project(rows: Iterable[dict], key: str = "project_id") -> dict[int, list
 
 
 def _shares(projects: Collection[int]) -> dict[int, dict[str, Decimal]]:
-    """Each work package's lump-sum shares: participant -> amount, by work package id."""
+    """Each work package's lump-sum shares: participant -> amount, by work package id. Both
+    sides of the join are restricted to the projects, so that either can lead by its index."""
     shares: dict[int, dict[str, Decimal]] = defaultdict(dict)
     if not projects:
         return shares
-    for wp_id, name, amount in WorkPackageShare.objects.filter(
-        work_package__project_id__in=projects
-    ).values_list("work_package_id", "participation__short_name", "amount_eur"):
+    ids = list(projects)
+    for wp_id, name, amount in (
+        WorkPackageShare.objects.filter(
+            work_package__project_id__in=ids, participation__project_id__in=ids
+        )
+        .order_by()
+        .values_list("work_package_id", "participation__short_name", "amount_eur")
+    ):
         shares[wp_id][name] = amount
     return shares
 
 
-def _not_submitted(projects: Collection[int]) -> dict[int, list[DeliverableFact]]:
-    """The deliverables not submitted yet (pending or draft), by project."""
+def _not_submitted(
+    projects: Collection[int], work_package_numbers: Mapping[int, int]
+) -> dict[int, list[DeliverableFact]]:
+    """The deliverables not submitted yet (pending or draft), by project, in the work plan's
+    order; ``work_package_numbers``: the projects' work packages' numbers by id (read
+    already), so that no other table is joined."""
     return {
         project_id: [
             DeliverableFact(
                 id=row["id"],
                 code=row["code"],
-                work_package=row["work_package__number"],
+                work_package=work_package_numbers.get(row["work_package_id"]),
                 due_on=row["due_on"],
                 status=row["status"],
             )
             for row in rows
         ]
         for project_id, rows in _by_project(
-            Deliverable.objects.filter(
-                project_id__in=projects,
-                status__in=NOT_SUBMITTED,
-            ).values("id", "project_id", "code", "work_package__number", "due_on", "status")
+            Deliverable.objects.filter(project_id__in=list(projects), status__in=NOT_SUBMITTED)
+            .order_by("project_id", "position", "id")
+            .values("id", "project_id", "code", "work_package_id", "due_on", "status")
         ).items()
     }
 
@@ -242,11 +253,17 @@ def _not_submitted(projects: Collection[int]) -> dict[int, list[DeliverableFact]
 def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalment]]:
     """The instalments the officer approved, by project and key, each saying if it was paid."""
     paid = dict(
-        Payment.objects.filter(project_id__in=projects).values_list("instalment_id", "paid_on")
+        Payment.objects.filter(project_id__in=projects)
+        .order_by()
+        .values_list("instalment_id", "paid_on")
     )
     approved: dict[int, dict[str, ApprovedInstalment]] = defaultdict(dict)
-    for row in Instalment.objects.filter(project_id__in=projects).values(
-        "id", "project_id", "key", "amount_eur", "work_packages", "justification", "approved_at"
+    for row in (
+        Instalment.objects.filter(project_id__in=projects)
+        .order_by()
+        .values(
+            "id", "project_id", "key", "amount_eur", "work_packages", "justification", "approved_at"
+        )
     ):
         approved[row["project_id"]][row["key"]] = ApprovedInstalment(
             amount=row["amount_eur"],
@@ -260,15 +277,29 @@ def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalme
 
 
 def _reductions(projects: Collection[int]) -> dict[int, tuple[ReductionFacts, ...]]:
-    """The confirmed reductions, by project, in the order they were confirmed."""
+    """The confirmed reductions, by project, in the order they were confirmed. The
+    participant's name and the work package's number are looked up by their primary keys
+    for each row, not joined."""
     found: dict[int, list[ReductionFacts]] = defaultdict(list)
     for row in (
         Reduction.objects.filter(project_id__in=projects, status=ReductionStatus.CONFIRMED)
+        .annotate(
+            participant_name=Subquery(
+                Participation.objects.filter(pk=OuterRef("participation_id"))
+                .order_by()
+                .values("short_name")
+            ),
+            package_number=Subquery(
+                WorkPackage.objects.filter(pk=OuterRef("work_package_id"))
+                .order_by()
+                .values("number")
+            ),
+        )
         .order_by("decided_on", "id")
         .values(
             "project_id",
-            "participation__short_name",
-            "work_package__number",
+            "participant_name",
+            "package_number",
             "kind",
             "percent",
             "amount_eur",
@@ -282,8 +313,8 @@ def _reductions(projects: Collection[int]) -> dict[int, tuple[ReductionFacts, ..
 def _reduction_facts(row: dict) -> ReductionFacts:
     percent_kind = row["kind"] == ReductionKind.PERCENT
     return ReductionFacts(
-        participant=row["participation__short_name"],
-        work_package=row["work_package__number"],
+        participant=row["participant_name"],
+        work_package=row["package_number"],
         percent=row["percent"] if percent_kind else None,
         amount=None if percent_kind else row["amount_eur"],
         decided_on=row["decided_on"] or datetime.date.min,
@@ -293,9 +324,11 @@ def _reduction_facts(row: dict) -> ReductionFacts:
 def _payment_suspensions(projects: Collection[int]) -> dict[int, dict[str, tuple]]:
     """The officer's payment suspensions, by project and instalment key."""
     found: dict[int, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-    for project_id, key, start, end, reason in PaymentSuspension.objects.filter(
-        project_id__in=projects
-    ).values_list("project_id", "key", "suspended_on", "lifted_on", "reason"):
+    for project_id, key, start, end, reason in (
+        PaymentSuspension.objects.filter(project_id__in=projects)
+        .order_by("suspended_on", "id")
+        .values_list("project_id", "key", "suspended_on", "lifted_on", "reason")
+    ):
         found[project_id][key].append(Interval(start, end, reason))
     return {
         project_id: {key: tuple(rows) for key, rows in by_key.items()}
@@ -303,16 +336,75 @@ def _payment_suspensions(projects: Collection[int]) -> dict[int, dict[str, tuple
     }
 
 
-def _deadline_suspensions(projects: Collection[int]) -> dict[int, tuple[Interval, ...]]:
-    """The payment deadline's suspensions, by reporting period id."""
+def _deadline_suspensions(report_periods: Mapping[int, int]) -> dict[int, tuple[Interval, ...]]:
+    """The payment deadline's suspensions, by reporting period id; ``report_periods``: the
+    reporting period of each of the projects' reports, by report id."""
     found: dict[int, list[Interval]] = defaultdict(list)
-    for period_id, start, end, reason in (
-        DeadlineSuspension.objects.filter(report__project_id__in=projects)
+    if not report_periods:
+        return {}
+    for report_id, start, end, reason in (
+        DeadlineSuspension.objects.filter(AnyOf(F("report_id"), list(report_periods)))
         .order_by("started_on", "id")
-        .values_list("report__reporting_period_id", "started_on", "ended_on", "reason")
+        .values_list("report_id", "started_on", "ended_on", "reason")
     ):
-        found[period_id].append(Interval(start, end, reason))
+        found[report_periods[report_id]].append(Interval(start, end, reason))
     return {period_id: tuple(rows) for period_id, rows in found.items()}
+
+
+def _justified(report_periods: Mapping[int, int]) -> frozenset[tuple[int, int]]:
+    """(reporting period id, deliverable id) of the late deliverables justified in the
+    projects' reports; ``report_periods``: each report's period, by report id."""
+    if not report_periods:
+        return frozenset()
+    rows = (
+        LateJustification.objects.filter(AnyOf(F("report_id"), list(report_periods)))
+        .order_by()
+        .values_list("report_id", "deliverable_id")
+    )
+    return frozenset(
+        (report_periods[report_id], deliverable_id) for report_id, deliverable_id in rows
+    )
+
+
+def _declarations(work_packages: list[dict], periods: list[dict]) -> dict[int, list[dict]]:
+    """The work packages' declarations in the periods' reports, by project, in period and
+    work package order: read by the work packages' ids, with the numbers and the report's
+    status of the rows read before."""
+    if not work_packages:
+        return {}
+    packages = {row["id"]: row for row in work_packages}
+    by_period = {row["id"]: row for row in periods}
+    found = []
+    for row in (
+        WorkPackageDeclaration.objects.filter(AnyOf(F("work_package_id"), list(packages)))
+        .order_by()
+        .values(
+            "work_package_id",
+            "reporting_period_id",
+            "completed",
+            "completion_percent",
+            "decision",
+            "accepted_percent",
+        )
+    ):
+        package = packages[row["work_package_id"]]
+        period = by_period.get(row["reporting_period_id"])
+        if period is None:
+            continue
+        found.append(
+            {
+                "work_package__project_id": package["project_id"],
+                "work_package__number": package["number"],
+                "reporting_period__number": period["number"],
+                "completed": row["completed"],
+                "completion_percent": row["completion_percent"],
+                "decision": row["decision"],
+                "accepted_percent": row["accepted_percent"],
+                "reporting_period__report__status": period["report__status"],
+            }
+        )
+    found.sort(key=lambda row: (row["reporting_period__number"], row["work_package__number"]))
+    return _by_project(found, key="work_package__project_id")
 
 
 def _completions(declarations: Iterable[dict]) -> tuple[Completion, ...]:
@@ -364,58 +456,51 @@ class _PaymentRecord:
 
     @classmethod
     def read(cls, projects: Collection[int], *, with_shares: bool) -> "_PaymentRecord":
-        reductions = _reductions(projects)
+        """Each table by the projects' ids, or by the ids of their rows read before (work
+        packages, reports): no join to a table that is not restricted to the projects, so
+        that a batch reads its own rows by index whatever the size of the database."""
+        ids = list(projects)
+        reductions = _reductions(ids)
         if not with_shares:
             projects_with_shares = [
                 project_id
                 for project_id, rows in reductions.items()
                 if any(row.participant is not None for row in rows)
             ]
+        work_packages = list(
+            WorkPackage.objects.filter(project_id__in=ids)
+            .order_by("project_id", "number")
+            .values("id", "project_id", "number", "start_month", "lump_sum_eur")
+        )
+        numbers = {row["id"]: row["number"] for row in work_packages}
+        periods = list(
+            ReportingPeriod.objects.filter(project_id__in=ids)
+            .order_by("project_id", "number")
+            .values("id", "project_id", "number", "start_month", "end_month", "payment")
+        )
+        reports = {
+            row["reporting_period_id"]: row
+            for row in PeriodicReport.objects.filter(project_id__in=ids)
+            .order_by()
+            .values("id", "reporting_period_id", "status", "first_submitted_at")
+        }
+        for row in periods:
+            report = reports.get(row["id"], {})
+            row["report__id"] = report.get("id")
+            row["report__status"] = report.get("status")
+            row["report__first_submitted_at"] = report.get("first_submitted_at")
+        report_periods = {report["id"]: period_id for period_id, report in reports.items()}
         return cls(
-            work_packages=_by_project(
-                WorkPackage.objects.filter(project_id__in=projects).values(
-                    "id", "project_id", "number", "start_month", "lump_sum_eur"
-                )
-            ),
-            shares=_shares(projects if with_shares else projects_with_shares),
-            periods=_by_project(
-                ReportingPeriod.objects.filter(project_id__in=projects)
-                .values(
-                    "id",
-                    "project_id",
-                    "number",
-                    "start_month",
-                    "end_month",
-                    "payment",
-                    "report__id",
-                    "report__status",
-                    "report__first_submitted_at",
-                )
-                .order_by("project_id", "number")
-            ),
-            declarations=_by_project(
-                WorkPackageDeclaration.objects.filter(work_package__project_id__in=projects).values(
-                    "work_package__project_id",
-                    "work_package__number",
-                    "reporting_period__number",
-                    "completed",
-                    "completion_percent",
-                    "decision",
-                    "accepted_percent",
-                    "reporting_period__report__status",
-                ),
-                key="work_package__project_id",
-            ),
-            not_submitted=_not_submitted(projects),
-            justified=frozenset(
-                LateJustification.objects.filter(report__project_id__in=projects).values_list(
-                    "report__reporting_period_id", "deliverable_id"
-                )
-            ),
+            work_packages=_by_project(work_packages),
+            shares=_shares(ids if with_shares else projects_with_shares),
+            periods=_by_project(periods),
+            declarations=_declarations(work_packages, periods),
+            not_submitted=_not_submitted(ids, numbers),
+            justified=_justified(report_periods),
             reductions=reductions,
-            approved=_approved(projects),
-            payment_suspensions=_payment_suspensions(projects),
-            deadline_suspensions=_deadline_suspensions(projects),
+            approved=_approved(ids),
+            payment_suspensions=_payment_suspensions(ids),
+            deadline_suspensions=_deadline_suspensions(report_periods),
         )
 
     def grant_facts(self, project: dict, breaches: _Breaches) -> GrantFacts:

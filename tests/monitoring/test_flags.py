@@ -6,14 +6,23 @@ import datetime
 import logging
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from backend.accounts.models import ProjectRole, User
+from backend.api.flags import FlagSerializer
 from backend.common.errors import InvalidInput
 from backend.grantfile.services import grant_file_import
+from backend.grants.eligibility.messages import (
+    explanation_languages,
+    messages_param,
+    stored_message,
+)
 from backend.grants.models import Project
 from monitoring.flags import (
     Finding,
@@ -39,8 +48,9 @@ BREACH = "eligibility_breach"
 REVIEW = "eligibility_review"
 
 # A sync in a test: SAVEPOINT, the select of the scope's flags, one insert, three updates
-# (refreshed, resolved, released) and RELEASE SAVEPOINT.
-SYNC_QUERIES = 7
+# (reworded, resolved, released), the projects' summaries of open flags (a select and an
+# upsert) and RELEASE SAVEPOINT. A flag found again as it was is not written.
+SYNC_QUERIES = 9
 
 
 def _grant(number: str, **changes) -> Project:
@@ -207,14 +217,18 @@ def test_the_same_sync_twice_leaves_the_same_flags(project, other_project):
     _sync([project, other_project], findings)
     first = _state()
 
-    _sync([project, other_project], findings, now=LATER)
+    with CaptureQueriesContext(connection) as queries:
+        result = _sync([project, other_project], findings, now=LATER)
 
     second = _state()
-    assert [dict(row, last_seen_at=None) for row in second] == [
-        dict(row, last_seen_at=None) for row in first
-    ]
-    assert {row["last_seen_at"] for row in second if row["resolved_at"] is None} == {LATER}
+    # Found again as they were: nothing is written, not even last_seen_at (when the finding
+    # was last raised or changed), though the sync reports them refreshed.
+    assert second == first
+    assert {row["last_seen_at"] for row in second if row["resolved_at"] is None} == {NOW}
     assert len(second) == 4
+    assert len(result.refreshed) == 3
+    writes = ('UPDATE "monitoring_flag"', 'INSERT INTO "monitoring_flag"')
+    assert not [q["sql"] for q in queries if q["sql"].startswith(writes)]
 
 
 def test_a_finding_that_returns_after_it_was_resolved_is_a_new_flag(project):
@@ -424,8 +438,9 @@ def test_one_log_line_per_flag_raised_or_resolved(project, caplog):
 
 
 def _sync_with_every_kind_of_write(projects, officer):
-    """Each project has a flag that stays, one that goes, a manual resolution whose finding is
-    gone, and a new finding: the sync raises, refreshes, resolves and releases for each."""
+    """Each project has a flag that stays (reworded), one that goes, a manual resolution whose
+    finding is gone, and a new finding: the sync raises, rewords, resolves and releases for
+    each."""
     findings = []
     for project in projects:
         findings += [
@@ -439,7 +454,7 @@ def _sync_with_every_kind_of_write(projects, officer):
     return [
         finding
         for project in projects
-        for finding in (_finding(project, "stays"), _finding(project, "new"))
+        for finding in (_finding(project, "stays", en="stays, reworded"), _finding(project, "new"))
     ]
 
 
@@ -750,3 +765,99 @@ def test_the_admin_lists_and_shows_flags_but_does_not_edit_them(client, flag, ad
     assert b"eligibility_breach:min_full_partners" in changelist.content
     assert edit.status_code == 403
     assert Flag.objects.get().severity == "high"
+
+
+# -- explanations: message ids with parameters, rendered when shown ----------------------------
+
+BLOCKED = "The pre-financing of EUR %(amount)s is blocked: %(reasons)s"
+NOT_SIGNED = "The grant agreement enters into force on %(date)s."
+
+
+def _blocked_finding(project) -> Finding:
+    return Finding(
+        project_id=project.pk,
+        kind="instalment_blocked",
+        severity="medium",
+        fingerprint="instalment_blocked:prefinancing",
+        explanation=stored_message(
+            BLOCKED,
+            {
+                "amount": Decimal("1599500.00"),
+                "reasons": messages_param([(NOT_SIGNED, {"date": datetime.date(2026, 3, 1)})]),
+            },
+            {"key": "prefinancing", "reasons": ["grant_signed"]},
+        ),
+    )
+
+
+def test_a_flag_stores_its_message_id_and_renders_it_in_the_readers_language(project):
+    _sync([project], [_blocked_finding(project)], kinds=["instalment_blocked"])
+
+    flag = Flag.objects.get()
+    # Stored as written by the check, not rendered: JSON values (the amount, the date as text).
+    assert flag.explanation == {
+        "message": BLOCKED,
+        "params": {
+            "amount": "1599500.00",
+            "reasons": {"messages": [[NOT_SIGNED, {"date": "2026-03-01"}]]},
+        },
+        "details": {"key": "prefinancing", "reasons": ["grant_signed"]},
+    }
+    assert flag.message("en") == (
+        "The pre-financing of EUR 1599500.00 is blocked: The grant agreement enters into force "
+        "on 2026-03-01."
+    )
+    assert flag.message("lv") == (
+        "Priekšfinansējums EUR 1599500.00 apmērā ir bloķēts: Dotācijas nolīgums stāsies spēkā "
+        "2026-03-01."
+    )
+    assert flag.message("lv-LV") == flag.message("lv")
+
+
+def test_a_finding_found_again_as_it_was_is_not_written(project):
+    _sync([project], [_blocked_finding(project)], kinds=["instalment_blocked"])
+    before = Flag.objects.values().get()
+
+    with CaptureQueriesContext(connection) as queries:
+        result = _sync(
+            [project], [_blocked_finding(project)], kinds=["instalment_blocked"], now=LATER
+        )
+
+    assert Flag.objects.values().get() == before
+    assert len(result.refreshed) == 1
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "monitoring_flag"')]
+
+
+def test_an_explanation_in_the_older_shape_still_renders(project):
+    _sync([project], [_finding(project, "old", en="Old words.", lv="Vecie vārdi.")])
+
+    flag = Flag.objects.get()
+    assert (flag.message("en"), flag.message("lv"), flag.message("de")) == (
+        "Old words.",
+        "Vecie vārdi.",
+        "Old words.",
+    )
+    assert explanation_languages(flag.explanation) == {
+        "en": "Old words.",
+        "lv": "Vecie vārdi.",
+        "details": {"rule": "old"},
+    }
+
+
+def test_the_api_shows_the_explanation_in_both_languages_and_the_message_in_the_requests(
+    project,
+):
+    _sync([project], [_blocked_finding(project)], kinds=["instalment_blocked"])
+    flag = Flag.objects.select_related("project").get()
+
+    with translation.override("lv"):
+        data = FlagSerializer(flag).data
+
+    assert data["explanation"] == {
+        "en": "The pre-financing of EUR 1599500.00 is blocked: The grant agreement enters into "
+        "force on 2026-03-01.",
+        "lv": "Priekšfinansējums EUR 1599500.00 apmērā ir bloķēts: Dotācijas nolīgums stāsies "
+        "spēkā 2026-03-01.",
+        "details": {"key": "prefinancing", "reasons": ["grant_signed"]},
+    }
+    assert data["message"] == data["explanation"]["lv"]

@@ -92,8 +92,8 @@ def test_an_unpaid_pre_financing_is_ready_then_late_after_its_due_date(demo):
     assert set(flags) == {"instalment_ready:prefinancing"}
     ready = flags["instalment_ready:prefinancing"]
     assert ready.severity == "low"
-    assert ready.explanation["en"] == "The pre-financing of EUR 1599500.00 is ready for payment."
-    assert ready.explanation["lv"]
+    assert ready.message("en") == "The pre-financing of EUR 1599500.00 is ready for payment."
+    assert ready.message("lv")
     assert ready.explanation["details"] == {
         "key": "prefinancing",
         "kind": "prefinancing",
@@ -110,11 +110,11 @@ def test_an_unpaid_pre_financing_is_ready_then_late_after_its_due_date(demo):
     late = flags["payment_late:prefinancing"]
     assert late.severity == "high"
     # One day late at 2.15 + 3.50 = 5.65 % a year: 1,599,500.00 x 5.65 % / 365 = 247.59.
-    assert late.explanation["en"] == (
+    assert late.message("en") == (
         "The pre-financing of EUR 1599500.00 was due for payment on 2024-03-15 and has not been "
         "paid: 1 days late, interest of EUR 247.59 so far."
     )
-    assert late.explanation["lv"]
+    assert late.message("lv")
     assert late.explanation["details"]["payment_due_on"] == "2024-03-15"
 
 
@@ -123,12 +123,12 @@ def test_before_the_signature_the_pre_financing_is_blocked_with_the_reason(demo)
 
     flag = open_flags(demo)["instalment_blocked:prefinancing"]
     assert flag.severity == "medium"
-    assert flag.explanation["en"] == (
+    assert flag.message("en") == (
         "The pre-financing of EUR 1599500.00 is blocked: The grant agreement enters into force "
         "on 2024-02-14."
     )
     assert flag.explanation["details"]["reasons"] == ["grant_signed"]
-    assert flag.explanation["lv"]
+    assert flag.message("lv")
 
     check(demo, at(2024, 2, 14))
 
@@ -183,13 +183,13 @@ def test_a_period_without_a_report_blocks_its_interim_payment_with_every_reason(
         "late_deliverables_justified",
         "amount_above_zero",
     ]
-    assert flag.explanation["en"].startswith(
+    assert flag.message("en").startswith(
         "The interim payment of RP1 is blocked: The report of RP1 has not been submitted yet. "
         "The status of WP1, WP2, WP3, WP4, WP5, WP6, WP7, WP8 is not declared for RP1. "
         "Late deliverables of RP1 have no justification: D1.1, "
     )
-    assert flag.explanation["en"].endswith("There is nothing to pay: the amount is EUR 0.00.")
-    assert flag.explanation["lv"]
+    assert flag.message("en").endswith("There is nothing to pay: the amount is EUR 0.00.")
+    assert flag.message("lv")
 
 
 def test_the_blocked_flag_keeps_its_identity_while_its_reasons_change_then_approval_resolves_it(
@@ -219,7 +219,7 @@ def test_the_blocked_flag_keeps_its_identity_while_its_reasons_change_then_appro
     assert flag.first_seen_at == at(2025, 9, 15)
     # WP1 is declared in a report not approved yet: nothing is payable until it is.
     assert flag.explanation["details"]["reasons"] == ["report_approved", "amount_above_zero"]
-    assert flag.explanation["en"] == (
+    assert flag.message("en") == (
         "The interim payment of RP1 is blocked: The report of RP1 awaits the officer's review. "
         "There is nothing to pay: the amount is EUR 0.00."
     )
@@ -234,11 +234,11 @@ def test_the_blocked_flag_keeps_its_identity_while_its_reasons_change_then_appro
     assert (blocked.resolved_at, blocked.resolution) == (at(2025, 9, 17, 10), "auto")
     ready = flags["instalment_ready:rp1"]
     assert ready.severity == "low"
-    assert ready.explanation["en"] == (
+    assert ready.message("en") == (
         "The interim payment of RP1, EUR 520000.00, is ready for payment."
     )
     assert ready.explanation["details"]["amount"] == str(WP1)
-    assert ready.explanation["lv"]
+    assert ready.message("lv")
 
 
 def test_approving_the_report_through_the_service_rechecks_the_project_on_commit(
@@ -366,12 +366,12 @@ def test_an_eligibility_breach_found_in_the_same_check_calls_for_the_officer_dec
     assert (decision.kind, decision.severity) == ("instalment_decision", "medium")
     assert decision.explanation["details"]["status"] == "decision_needed"
     assert decision.explanation["details"]["reasons"] == ["consortium_eligible"]
-    assert decision.explanation["en"] == (
+    assert decision.message("en") == (
         "The interim payment of RP1, EUR 520000.00, needs the officer's decision: The consortium "
         "breached the composition rules at the end of RP1 (2025-08-31): the minimum number of "
         "full partners. Suspend the payment, or approve it with a justification."
     )
-    assert decision.explanation["lv"]
+    assert decision.message("lv")
 
 
 def test_an_eligibility_breach_blocks_the_instalment_where_the_rule_set_says_so(demo, users):
@@ -388,7 +388,7 @@ def test_an_eligibility_breach_blocks_the_instalment_where_the_rule_set_says_so(
     assert "instalment_decision:rp1" not in flags
     blocked = flags["instalment_blocked:rp1"]
     assert blocked.explanation["details"]["reasons"] == ["consortium_eligible"]
-    assert blocked.explanation["en"] == (
+    assert blocked.message("en") == (
         "The interim payment of RP1 is blocked: The consortium breached the composition rules "
         "at the end of RP1 (2025-08-31): the minimum number of full partners."
     )
@@ -476,12 +476,12 @@ def test_an_interim_payment_is_late_90_days_after_the_report_was_received(demo, 
     late = open_flags(demo)["payment_late:rp1"]
     assert late.severity == "high"
     # One day late at 5.65 % a year: 520,000.00 x 5.65 % / 365 = 80.49.
-    assert late.explanation["en"] == (
+    assert late.message("en") == (
         "The report of RP1 was received on 2025-09-15; the payment of EUR 520000.00 was due "
         "within 90 days, plus 0 days suspended, by 2025-12-14, and has not been made: 1 days "
         "late, interest of EUR 80.49 so far."
     )
-    assert late.explanation["lv"]
+    assert late.message("lv")
     assert late.explanation["details"] == {
         "key": "rp1",
         "kind": "interim",
@@ -513,7 +513,7 @@ def test_a_suspended_deadline_pushes_the_late_payment_flag(demo, users):
 
     late = open_flags(demo)["payment_late:rp1"]
     # Three days late: 520,000.00 x 5.65 % x 3 / 365 = 241.48.
-    assert late.explanation["en"] == (
+    assert late.message("en") == (
         "The report of RP1 was received on 2025-09-15; the payment of EUR 520000.00 was due "
         "within 90 days, plus 10 days suspended, by 2025-12-24, and has not been made: 3 days "
         "late, interest of EUR 241.48 so far."

@@ -19,6 +19,7 @@ from monitoring.deadlines import (
 )
 from monitoring.models import Flag
 from monitoring.tasks import sweep_task
+from tests.monitoring.test_checks import CHECK_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +69,11 @@ def test_a_deliverable_is_flagged_from_the_day_after_its_due_date(demo):
     assert set(flags) == {f"deliverable_overdue:{d11.pk}", f"deliverable_overdue:{d81.pk}"}
     flag = flags[f"deliverable_overdue:{d11.pk}"]
     assert flag.severity == "medium"
-    assert flag.explanation["en"] == (
+    assert flag.message("en") == (
         'Deliverable D1.1 "Project handbook and quality assurance plan" was due on 2024-05-31 '
         "(M3) and has not been submitted."
     )
-    assert flag.explanation["lv"]
+    assert flag.message("lv")
     assert flag.explanation["details"] == {
         "deliverable_id": d11.pk,
         "code": "D1.1",
@@ -179,7 +180,7 @@ def test_a_milestone_is_flagged_from_the_day_after_the_end_of_its_due_month(demo
     assert set(flags) == {f"milestone_overdue:{ms1.pk}"}
     flag = flags[f"milestone_overdue:{ms1.pk}"]
     assert flag.severity == "low"
-    assert flag.explanation["en"] == (
+    assert flag.message("en") == (
         'Milestone MS1 "Kick-off meeting held" was due on 2024-04-30 (M2) and has not been '
         "recorded as achieved."
     )
@@ -221,7 +222,7 @@ def test_a_periodic_report_is_overdue_from_day_61_after_its_period(demo):
 
     flag = open_flags(demo, "report_overdue")["report_overdue:1"]
     assert flag.severity == "high"
-    assert flag.explanation["en"] == (
+    assert flag.message("en") == (
         "The periodic report of reporting period 1 (M1-M18) was due on 2025-10-30, 60 days "
         "after the period ended, and has not been submitted. The following payments wait for it."
     )
@@ -320,8 +321,9 @@ def test_a_check_takes_the_same_queries_whatever_the_number_of_items_late(
 ):
     check(demo, day - datetime.timedelta(days=1))  # so that the next check refreshes flags
 
-    # The consortia's dated history and third parties, and the watchers of the grant's life.
-    with django_assert_max_num_queries(35):
+    # The consortia's dated history and third parties, the watchers of the grant's life and
+    # the projects' summary rows (``tests.monitoring.test_checks.CHECK_QUERIES``).
+    with django_assert_max_num_queries(CHECK_QUERIES):
         check(demo, day)
 
     late = Flag.objects.filter(

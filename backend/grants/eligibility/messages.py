@@ -1,7 +1,8 @@
 """Words for verdicts: the rules' message ids rendered in English and Latvian."""
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -37,8 +38,89 @@ def _value(value: object) -> object:
 
 
 def render(message: str, params: Mapping[str, object], language: str) -> str:
+    """The message id translated into ``language`` with its parameters. A parameter that is
+    ``{"messages": [[msgid, params], ...]}`` (``messages_param``) is those messages, each
+    rendered in the same language, joined with a space."""
     with translation.override(language):
-        return translation.gettext(message) % {key: _value(v) for key, v in params.items()}
+        return _render(message, params)
+
+
+def _render(message: str, params: Mapping[str, object]) -> str:
+    return translation.gettext(message) % {key: _param(v) for key, v in params.items()}
+
+
+def _param(value: object) -> object:
+    if isinstance(value, Mapping) and "messages" in value:
+        return " ".join(_render(message, params) for message, params in value["messages"])
+    if isinstance(value, Mapping) and "rules" in value:
+        return "; ".join(rule_label(rule) for rule in value["rules"])
+    return _value(value)
+
+
+# -- messages stored with their parameters, rendered when shown ------------------------------
+
+
+def jsonable(value: object) -> object:
+    """``value`` as JSON stores it and gives it back (dates as ISO strings, Decimals as their
+    text, tuples as lists), so that what a check finds compares equal to what it stored."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict | Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted(jsonable(item) for item in value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    rules = getattr(value, "rules", None)
+    if isinstance(rules, tuple) and all(isinstance(rule, str) for rule in rules):
+        # Composition rules named in a message (the payment rules' ``RuleNames``): stored by
+        # their ids, printed as their labels in the reader's language.
+        return {"rules": list(rules)}
+    return value
+
+
+def messages_param(messages: Iterable[tuple[str, Mapping[str, object]]]) -> dict:
+    """A parameter made of messages (e.g. the reasons a payment is blocked), each rendered in
+    the reader's language and joined with a space."""
+    return {"messages": [[message, jsonable(params)] for message, params in messages]}
+
+
+def stored_message(message: str, params: Mapping[str, object], details: Mapping) -> dict:
+    """An explanation as a flag stores it: the message id, its parameters and the details,
+    rendered only when read (``explanation_text``)."""
+    return {"message": message, "params": jsonable(params), "details": jsonable(details)}
+
+
+def explanation_text(explanation: object, language: str) -> str:
+    """A stored explanation in ``language`` ("lv", "en-gb", ...), else in English: a message
+    id with parameters is rendered, the older shape {"en": ..., "lv": ...} is read as is."""
+    if not isinstance(explanation, Mapping):
+        return ""
+    message = explanation.get("message")
+    if isinstance(message, str) and message:
+        params = explanation.get("params") or {}
+        try:
+            return render(message, params, language or "en")
+        except (KeyError, TypeError, ValueError):  # parameters that do not fit: say the id
+            return message
+    for code in (language, language.split("-")[0], "en"):
+        text = explanation.get(code)
+        if isinstance(text, str) and text:
+            return text
+    return ""
+
+
+def explanation_languages(explanation: object) -> dict:
+    """A stored explanation as the API shows it: {"en": ..., "lv": ..., "details": ...}."""
+    details = explanation.get("details", {}) if isinstance(explanation, Mapping) else {}
+    return {
+        **{language: explanation_text(explanation, language) for language in LANGUAGES},
+        "details": details,
+    }
 
 
 def _details(result: RuleResult) -> dict:
@@ -53,6 +135,19 @@ def _details(result: RuleResult) -> dict:
             for key, reason in reasons.items()
         }
     return details
+
+
+def result_details(result: RuleResult) -> dict:
+    """A rule's result as a flag stores it, nothing rendered: the reasons keep their message
+    ids and parameters."""
+    return {
+        "rule": result.rule,
+        "status": result.status,
+        "required": _value(result.required),
+        "found": _value(result.found),
+        "participants": list(result.participants),
+        "details": dict(result.details),
+    }
 
 
 def result_as_dict(result: RuleResult, language: str = "en") -> dict:
