@@ -227,8 +227,6 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
 
 def _organisations(organisation_ids: list[int]) -> dict[int, tuple[str, str, str]]:
     """The organisations' (legal name, PIC, country), by id; one query."""
-    if not organisation_ids:
-        return {}
     rows = (
         Organisation.objects.filter(AnyOf(F("id"), organisation_ids))
         .order_by()
@@ -240,8 +238,6 @@ def _organisations(organisation_ids: list[int]) -> dict[int, tuple[str, str, str
 def _organisation_history(organisation_ids: list[int]) -> dict[int, list[Earlier]]:
     """The values organisations had before each dated update, by organisation id; one query."""
     history: dict[int, list[Earlier]] = defaultdict(list)
-    if not organisation_ids:
-        return history
     for organisation_id, effective_on, country, types in (
         OrganisationUpdate.objects.filter(AnyOf(F("organisation_id"), organisation_ids))
         .order_by("organisation_id", "effective_on", "id")
@@ -261,8 +257,6 @@ def _role_history(participation_ids: list[int]) -> dict[int, list[Earlier]]:
     """The roles participations had before each dated role change, by participation id; one
     query."""
     history: dict[int, list[Earlier]] = defaultdict(list)
-    if not participation_ids:
-        return history
     for participation_id, effective_on, role in (
         ParticipationRoleChange.objects.filter(AnyOf(F("participation_id"), participation_ids))
         .order_by("participation_id", "effective_on", "id")
@@ -307,8 +301,6 @@ def _third_parties(project_ids: list[int]) -> dict[int, tuple[ThirdPartyFact, ..
 def _organisation_types(organisation_ids: list[int]) -> dict[int, frozenset[str]]:
     """The organisations' declared types, by organisation id; one query."""
     types: dict[int, set[str]] = defaultdict(set)
-    if not organisation_ids:
-        return {}
     for organisation_id, code in (
         OrganisationType.objects.filter(AnyOf(F("organisation_id"), organisation_ids))
         .order_by()
@@ -321,8 +313,6 @@ def _organisation_types(organisation_ids: list[int]) -> dict[int, frozenset[str]
 def _organisation_restrictions(organisation_ids: list[int]) -> dict[int, tuple[Restriction, ...]]:
     """The organisations' dated restrictions, by organisation id; one query."""
     restrictions: dict[int, list[Restriction]] = defaultdict(list)
-    if not organisation_ids:
-        return {}
     for organisation_id, kind, valid_from, valid_to in (
         OrganisationRestriction.objects.filter(AnyOf(F("organisation_id"), organisation_ids))
         .order_by("organisation_id", "valid_from", "id")

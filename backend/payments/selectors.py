@@ -340,8 +340,6 @@ def _deadline_suspensions(report_periods: Mapping[int, int]) -> dict[int, tuple[
     """The payment deadline's suspensions, by reporting period id; ``report_periods``: the
     reporting period of each of the projects' reports, by report id."""
     found: dict[int, list[Interval]] = defaultdict(list)
-    if not report_periods:
-        return {}
     for report_id, start, end, reason in (
         DeadlineSuspension.objects.filter(AnyOf(F("report_id"), list(report_periods)))
         .order_by("started_on", "id")
@@ -354,8 +352,6 @@ def _deadline_suspensions(report_periods: Mapping[int, int]) -> dict[int, tuple[
 def _justified(report_periods: Mapping[int, int]) -> frozenset[tuple[int, int]]:
     """(reporting period id, deliverable id) of the late deliverables justified in the
     projects' reports; ``report_periods``: each report's period, by report id."""
-    if not report_periods:
-        return frozenset()
     rows = (
         LateJustification.objects.filter(AnyOf(F("report_id"), list(report_periods)))
         .order_by()
@@ -370,8 +366,6 @@ def _declarations(work_packages: list[dict], periods: list[dict]) -> dict[int, l
     """The work packages' declarations in the periods' reports, by project, in period and
     work package order: read by the work packages' ids, with the numbers and the report's
     status of the rows read before."""
-    if not work_packages:
-        return {}
     packages = {row["id"]: row for row in work_packages}
     by_period = {row["id"]: row for row in periods}
     found = []
