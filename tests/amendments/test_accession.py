@@ -244,13 +244,13 @@ def test_a_beneficiary_still_pending_after_its_due_date_is_flagged(demo, users):
         "high",
         f"accession_overdue:{newco.pk}",
     )
-    assert finding.explanation["en"] == (
+    assert finding.message("en") == (
         "NEWCO has not acceded to the grant agreement: its accession was due by 2026-07-10. It "
         "does not count toward the composition until it accedes; if it does not, the agency can "
         "record its non-accession."
     )
-    assert "NEWCO" in finding.explanation["lv"]
-    assert "2026-07-10" in finding.explanation["lv"]
+    assert "NEWCO" in finding.message("lv")
+    assert "2026-07-10" in finding.message("lv")
     assert finding.explanation["details"] == {
         "participation_id": newco.pk,
         "participant": "NEWCO",

@@ -426,8 +426,9 @@ def test_the_compliance_page_takes_the_same_number_of_queries_with_more_flags(
 ):
     client.force_login(users["officer"])
     # The schedule (the ledger reads its facts) and the reductions.
-    # 43: the consortium's dated history and third parties.
-    with django_assert_max_num_queries(43) as few:
+    # 47: the consortium's dated history and third parties; the consortium's organisations
+    # read by id, and the payment facts' reports and suspensions apart from their rows.
+    with django_assert_max_num_queries(47) as few:
         client.get(f"/projects/{demo.pk}/compliance/")
 
     _flags(demo, *(("milestone_overdue", "low", f"ms{n}") for n in range(30)))

@@ -40,13 +40,13 @@ def test_a_leavers_unpaid_shares_are_one_high_flag_naming_it_and_its_amounts(dem
         f"unallocated_shares:{demo.pk}",
     )
     assert finding.explanation["details"] == {"participants": [LINDENAU]}
-    assert finding.explanation["en"] == (
+    assert finding.message("en") == (
         "Participants that left still hold lump-sum shares of work packages not yet paid: "
         "LINDENAU (2025-06-30): WP1 EUR 5652.17, WP4 EUR 19200.00, WP5 EUR 12400.00 "
         "(EUR 37252.17). An Annex 2 amendment should reallocate them to the remaining "
         "beneficiaries."
     )
-    assert "LINDENAU (2025-06-30)" in finding.explanation["lv"]
+    assert "LINDENAU (2025-06-30)" in finding.message("lv")
 
 
 def test_nothing_is_flagged_on_the_last_day_of_the_participation(demo):

@@ -62,13 +62,14 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 TODAY = D(2026, 11, 27)  # RP1 (ended 2025-08-31) is past, RP2 (ends 2027-02-28) is running
 # Half past midnight in Brussels on 16 September is still 15 September in UTC.
 SUBMITTED_AT = datetime.datetime(2025, 9, 16, 0, 30, tzinfo=BRUSSELS)
-# The queries of grant_facts, whatever the number of projects: the projects, work packages,
-# shares, periods, declarations, deliverables, justifications, reductions, payments,
-# instalments, payment suspensions and deadline suspensions (12), and the consortia's when the
-# caller does not pass them in (9: with their dated history, organisation updates and role
-# changes, and their third parties).
-OWN_QUERIES = 12
-QUERIES = OWN_QUERIES + 9
+# The queries of grant_facts, whatever the number of projects: the projects and their
+# suspensions, work packages, shares, periods and their reports, declarations, deliverables,
+# justifications, reductions, payments, instalments, payment suspensions and deadline
+# suspensions (14), and the consortia's when the caller does not pass them in (10: their
+# organisations read by id, with their dated history, organisation updates and role changes,
+# and their third parties).
+OWN_QUERIES = 14
+QUERIES = OWN_QUERIES + 10
 
 
 def facts_of(project, today=TODAY):

@@ -22,12 +22,12 @@ SMALL, LARGE = 2, 8
 ENDPOINTS = {
     "portfolio page, officer": ("officer", "/portfolio/", True, 12),
     "portfolio page, administrator": ("admin", "/portfolio/", True, 12),
-    "projects page, officer": ("officer", "/projects/", True, 5),
+    "projects page, officer": ("officer", "/projects/", True, 6),
     "compliance page (a project's flags), officer": (
         "officer",
         "/projects/{project}/compliance/",
         True,
-        44,
+        47,
     ),
     "projects list, officer": ("officer", "/api/v1/projects/", False, 3),
     "projects list, administrator": ("admin", "/api/v1/projects/", False, 3),

@@ -182,11 +182,11 @@ def test_edge_case_25_not_sent_30_days_after_a_consortium_termination_is_overdue
     check_projects([demo.pk], now=noon("2026-07-31"))
     flag = open_flags(demo)[fingerprint]
     assert flag.severity == "medium"
-    assert flag.explanation["en"] == (
+    assert flag.message("en") == (
         "ZSTW left on 2026-06-30. Its termination report and the report on the distribution "
         "of payments were due on 2026-07-30 and have not been sent."
     )
-    assert flag.explanation["lv"].startswith("ZSTW")  # in Latvian once the catalogue has it
+    assert flag.message("lv").startswith("ZSTW")  # in Latvian once the catalogue has it
     assert flag.explanation["details"] == {
         "termination_report_id": report.pk,
         "participation_id": report.participation_id,
@@ -202,7 +202,7 @@ def test_edge_case_25_not_sent_30_days_after_a_consortium_termination_is_overdue
         termination_report_send(report=report, user=users["manager"], which="termination")
     check_projects([demo.pk], now=noon("2026-08-03"))
     flag = open_flags(demo)[fingerprint]
-    assert flag.explanation["en"] == (
+    assert flag.message("en") == (
         "ZSTW left on 2026-06-30. The report on the distribution of payments was due on "
         "2026-07-30 and has not been sent."
     )
