@@ -130,3 +130,22 @@ def client_app(broker_url: str, result_backend: str, transport_options=None) -> 
     app.conf.accept_content = ["json"]
     app.conf.task_serializer = "json"
     return app
+
+
+def database_url() -> str:
+    """The URL of the test database (PostgreSQL), for a worker process to connect to."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_for(condition, seconds: float, interval: float = 0.05) -> float | None:
+    """Seconds until the condition held, or None if it did not within the time."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(interval)
+    return None

@@ -11,7 +11,6 @@ import re
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from backend.common.dates import brussels_today
@@ -21,7 +20,7 @@ from monitoring.checks import check_projects
 from monitoring.models import Flag, SweepBatch, SweepRun
 from tests import factories
 from tests.conftest import redis_url
-from tests.workers import client_app, running_worker
+from tests.workers import client_app, database_url, running_worker, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -29,22 +28,6 @@ CHECK_DELAY = 1.0  # seconds each check sleeps first, the change's own check too
 PROJECTS = 16  # one per sweep batch: 16 batches on 2 processes, 8 s of sleep at least
 # The change's check waits at most for one of the batches running to finish, then runs.
 FLAG_WITHIN = 3 * CHECK_DELAY + 1.5
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_for(condition, seconds: float) -> float | None:
-    """Seconds until the condition held, or None if it did not within the time."""
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.05)
-    return None
 
 
 @pytest.fixture
@@ -61,7 +44,7 @@ def worker(tmp_path, settings, monkeypatch):
     celery_app.close()  # no connection left over from before the broker was set
     celery_app.conf.task_always_eager = False
     environment = {
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": url,
         "CELERY_RESULT_BACKEND": url,
         # The queued-check marks live in the cache: the worker clears them in the test's.
@@ -117,12 +100,12 @@ def test_a_change_made_during_a_sweep_has_its_flag_before_the_sweep_ends(worker)
     overdue = _overdue(d11)
     assert overdue is not None, "D1.1, due in month 3 of a project in its month 7, is overdue"
     officer = factories.officer_of(changed)
-    ready = _wait_for(lambda: "ready." in log.read_text(errors="replace"), 30)
+    ready = wait_for(lambda: "ready." in log.read_text(errors="replace"), 30)
     assert ready is not None, "the worker did not start"
 
     client.send_task("monitoring.sweep", queue=queue)
     # Both processes are busy with the sweep's batches, the others wait in its queue.
-    running = _wait_for(
+    running = wait_for(
         lambda: SweepBatch.objects.filter(finished_at__isnull=False).count() >= 2, 30
     )
     assert running is not None, "the sweep did not start"
@@ -136,7 +119,7 @@ def test_a_change_made_during_a_sweep_has_its_flag_before_the_sweep_ends(worker)
         due_on=brussels_today() + datetime.timedelta(days=30),
         reason="The pilot moved.",
     )
-    resolved = _wait_for(
+    resolved = wait_for(
         lambda: not Flag.objects.filter(pk=overdue.pk, resolved_at__isnull=True).exists(),
         4 * FLAG_WITHIN,
     )
@@ -150,7 +133,7 @@ def test_a_change_made_during_a_sweep_has_its_flag_before_the_sweep_ends(worker)
     assert last.finished_at is None, "the sweep's batch of the project resolved the flag"
     assert latency < FLAG_WITHIN, f"the flag came {latency:.2f} s after the change"
     # The sweep finishes afterwards.
-    assert _wait_for(lambda: SweepRun.objects.filter(finished_at__isnull=False).exists(), 60)
+    assert wait_for(lambda: SweepRun.objects.filter(finished_at__isnull=False).exists(), 60)
 
 
 # -- the embedded broker ------------------------------------------------------------------------
@@ -204,14 +187,14 @@ def test_the_embedded_worker_takes_the_checks_first_and_many_tasks_a_second(tmp_
     with running_worker(
         environment, log_path, queue=queue, pool="prefork", concurrency=2
     ) as _running:
-        first = _wait_for(lambda: len(_received(log_path)) >= len(batches) + 1, 60)
+        first = wait_for(lambda: len(_received(log_path)) >= len(batches) + 1, 60)
         assert first is not None, log_path.read_text()[-3000:]
         received = _received(log_path)
         started = time.monotonic()
         burst = {send(queue) for _ in range(EMBEDDED_TASKS)}
-        done = _wait_for(lambda: burst <= set(_received(log_path)), 60)
+        done = wait_for(lambda: burst <= set(_received(log_path)), 60)
         took = time.monotonic() - started
-        finished = _wait_for(
+        finished = wait_for(
             lambda: log_path.read_text().count("succeeded in") >= len(batches) + 1 + len(burst),
             30,
         )

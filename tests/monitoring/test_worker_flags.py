@@ -3,12 +3,10 @@ raises the breach flag within 10 seconds; approving an amendment that adds a rep
 resolves it."""
 
 import datetime
-import time
 from pathlib import Path
 
 import pytest
 import time_machine
-from django.db import connection
 from rest_framework.test import APIClient
 
 from backend.accounts.models import ProjectRole
@@ -20,7 +18,7 @@ from backend.grantfile.services import grant_file_import
 from monitoring.models import Flag
 from tests.conftest import redis_url
 from tests.factories import UserFactory
-from tests.workers import BRUSSELS, TODAY_VARIABLE, running_worker
+from tests.workers import BRUSSELS, TODAY_VARIABLE, database_url, running_worker, wait_for
 
 pytestmark = [
     pytest.mark.worker,
@@ -44,22 +42,6 @@ DEADLINE_SECONDS = 10
 TODAY = datetime.date(2026, 6, 15)
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_for(condition, seconds: float) -> float | None:
-    """Seconds until the condition held, or None if it did not within the time."""
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    return None
-
-
 def _open(project) -> bool:
     return Flag.objects.filter(
         project=project, fingerprint=BREACH, resolved_at__isnull=True
@@ -77,7 +59,7 @@ def worker(tmp_path, monkeypatch):
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
     environment = {
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": url,
         "CELERY_RESULT_BACKEND": url,
         "GRANTWATCH_VAR_DIR": str(tmp_path / "var"),
@@ -152,7 +134,7 @@ def test_a_termination_raises_the_breach_flag_and_a_replacement_resolves_it(work
     )
     assert approved.status_code == 200, approved.content
 
-    raised_after = _wait_for(lambda: _open(project), DEADLINE_SECONDS)
+    raised_after = wait_for(lambda: _open(project), DEADLINE_SECONDS)
 
     assert raised_after is not None, f"no breach flag {DEADLINE_SECONDS} s after the approval"
     print(f"breach flag raised {raised_after:.2f} s after the approval")
@@ -191,7 +173,7 @@ def test_a_termination_raises_the_breach_flag_and_a_replacement_resolves_it(work
     )
     assert acceded.status_code == 200, acceded.content
 
-    resolved_after = _wait_for(lambda: not _open(project), DEADLINE_SECONDS)
+    resolved_after = wait_for(lambda: not _open(project), DEADLINE_SECONDS)
 
     assert resolved_after is not None, f"the breach flag is still open {DEADLINE_SECONDS} s later"
     print(f"breach flag resolved {resolved_after:.2f} s after the accession")

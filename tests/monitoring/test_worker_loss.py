@@ -16,14 +16,13 @@ import signal
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from monitoring.checks import check_projects
 from monitoring.models import Flag, SweepBatch, SweepRun
 from tests import factories
 from tests.conftest import redis_url
-from tests.workers import child_pids, client_app, running_worker
+from tests.workers import child_pids, client_app, database_url, running_worker, wait_for
 
 pytestmark = [
     pytest.mark.worker,
@@ -36,22 +35,6 @@ pytestmark = [
 
 VISIBILITY_TIMEOUT = 5  # seconds, for these tests' workers (the default is 11 minutes)
 CHECK_DELAY = 3.0  # seconds each check sleeps first
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_for(condition, seconds: float) -> float | None:
-    """Seconds until the condition held, or None if it did not within the time."""
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    return None
 
 
 def _open_flags() -> set[tuple[int, str]]:
@@ -80,7 +63,7 @@ def broker(tmp_path):
     url = redis_url()
     queue = f"test-loss-{os.getpid()}-{time.monotonic_ns()}"
     environment = {
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": url,
         "CELERY_RESULT_BACKEND": url,
         "GRANTWATCH_VAR_DIR": str(tmp_path / "var"),
@@ -109,14 +92,14 @@ def test_a_check_whose_child_process_is_killed_runs_again_and_completes(grant, b
         sent = app.send_task(
             "monitoring.check_projects", args=[[grant.pk]], kwargs={"reason": "test"}, queue=queue
         )
-        received = _wait_for(lambda: f"[{sent.id}] received" in _log(log_path), 30)
+        received = wait_for(lambda: f"[{sent.id}] received" in _log(log_path), 30)
         assert received is not None, _log(log_path)[-3000:]
         time.sleep(1.0)  # inside the check's 3 s sleep
         [child] = child_pids(worker_pid)
         os.kill(child, signal.SIGKILL)
         assert _open_flags() == set(), "the check was cut off before it raised its flags"
 
-        completed = _wait_for(lambda: _open_flags() == clean, 30)
+        completed = wait_for(lambda: _open_flags() == clean, 30)
         log = _log(log_path)
 
     assert completed is not None, log[-3000:]
@@ -157,7 +140,7 @@ def test_a_sweep_whose_worker_is_killed_completes_on_another_worker(
     with running_worker(environment, first_log, queue=queue) as (_q, first_pid):
         app.send_task("monitoring.sweep", queue=queue)
         # The first batch has finished and the worker has taken the second.
-        taken = _wait_for(
+        taken = wait_for(
             lambda: (
                 len(_received_checks(first_log)) == 2
                 and SweepBatch.objects.filter(finished_at__isnull=False).exists()
@@ -175,7 +158,7 @@ def test_a_sweep_whose_worker_is_killed_completes_on_another_worker(
     assert _open_flags() != clean
 
     with running_worker(environment, second_log, queue=queue):
-        finished = _wait_for(
+        finished = wait_for(
             lambda: SweepRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists(), 45
         )
         log = _log(second_log)

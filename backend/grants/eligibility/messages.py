@@ -153,11 +153,7 @@ def result_details(result: RuleResult) -> dict:
 def result_as_dict(result: RuleResult, language: str = "en") -> dict:
     messages = {lang: render(result.message, result.params, lang) for lang in LANGUAGES}
     return {
-        "rule": result.rule,
-        "status": result.status,
-        "required": _value(result.required),
-        "found": _value(result.found),
-        "participants": list(result.participants),
+        **result_details(result),
         "message": messages.get(language, messages["en"]),
         "messages": messages,
         "details": _details(result),
