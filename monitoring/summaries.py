@@ -326,10 +326,29 @@ def summaries_refresh(
             unique_fields=["project"],
             update_fields=list(CHECK_FIELDS),
         )
-        ProjectTally.objects.filter(project_id__in=ids).delete()
-        ProjectTally.objects.bulk_create(tallies)
-        ProgressSummary.objects.filter(project_id__in=ids).delete()
-        ProgressSummary.objects.bulk_create(progress_rows)
+        _replace_changed(ProjectTally, ids, tallies, TALLY_FIELDS)
+        _replace_changed(ProgressSummary, ids, progress_rows, ("cluster", *PROGRESS_FIELDS))
+
+
+TALLY_FIELDS = ("figure", "key", "count", "amount")
+
+
+def _replace_changed(model, ids: list[int], rows: list, fields: Iterable[str]) -> None:
+    """Replace the rows of the projects whose rows differ from ``rows``; a project whose rows
+    are as they were is not written (a sweep that finds nothing new writes none of them). One
+    read, then at most one delete and one insert."""
+    fields = tuple(fields)
+    before: dict[int, set[tuple]] = defaultdict(set)
+    for values in model.objects.filter(project_id__in=ids).values_list("project_id", *fields):
+        before[values[0]].add(values[1:])
+    after: dict[int, set[tuple]] = defaultdict(set)
+    for row in rows:
+        after[row.project_id].add(tuple(getattr(row, field) for field in fields))
+    changed = {project_id for project_id in ids if before[project_id] != after[project_id]}
+    if not changed:
+        return
+    model.objects.filter(project_id__in=changed).delete()
+    model.objects.bulk_create([row for row in rows if row.project_id in changed])
 
 
 def summaries_recompute(project_ids: Collection[int], *, now: datetime.datetime) -> None:

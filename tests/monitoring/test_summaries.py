@@ -175,6 +175,38 @@ def test_a_second_check_replaces_the_rows_instead_of_adding_to_them(demo):
     assert ProjectSummary.objects.get(project=demo).checked_on == TODAY + datetime.timedelta(days=1)
 
 
+def test_a_check_that_finds_nothing_new_leaves_the_tallies_and_progress_rows_unwritten(
+    demo, other_project
+):
+    check_projects([demo.pk, other_project.pk], now=NOW)
+    rows = {
+        model: dict(model.objects.values_list("pk", "project_id"))
+        for model in (ProjectTally, ProgressSummary)
+    }
+
+    # The same day again: nothing changed, nothing rewritten (the same rows, not copies).
+    check_projects([demo.pk, other_project.pk], now=NOW + datetime.timedelta(hours=1))
+    for model, before in rows.items():
+        assert dict(model.objects.values_list("pk", "project_id")) == before
+
+    # One project's deliverables submitted: only its progress rows are written again.
+    Deliverable.objects.filter(project=demo).update(
+        status="submitted", delivered_on=datetime.date(2024, 5, 1)
+    )
+    check_projects([demo.pk, other_project.pk], now=NOW + datetime.timedelta(hours=2))
+    after = dict(ProgressSummary.objects.values_list("pk", "project_id"))
+    kept = {
+        pk for pk, project_id in rows[ProgressSummary].items() if project_id == other_project.pk
+    }
+    assert kept <= set(after)
+    assert not {
+        pk for pk, project_id in rows[ProgressSummary].items() if project_id == demo.pk
+    } & set(after)
+    assert ProgressSummary.objects.get(project=demo, cluster="").deliverables_submitted == (
+        Deliverable.objects.filter(project=demo).count()
+    )
+
+
 def test_resolving_a_flag_by_hand_refreshes_the_summary_at_once(users, demo):
     check_projects([demo.pk], now=NOW)
     before = ProjectSummary.objects.get(project=demo)
