@@ -156,7 +156,12 @@ def test_the_projects_page_shows_a_page_of_projects_at_a_time(client, monkeypatc
     first = client.get("/projects/").content.decode()
     second = client.get("/projects/?page=2").content.decode()
 
-    assert "ALPHA" in first and "BRAVO" in first and "CHARLIE" not in first
-    assert "Page 1 of 2" in first and 'href="/projects/?page=2"' in first
-    assert "CHARLIE" in second and "ALPHA" not in second
-    assert "Page 2 of 2" in second and 'rel="prev"' in second
+    assert "ALPHA" in first
+    assert "BRAVO" in first
+    assert "CHARLIE" not in first
+    assert "Page 1 of 2" in first
+    assert 'href="/projects/?page=2"' in first
+    assert "CHARLIE" in second
+    assert "ALPHA" not in second
+    assert "Page 2 of 2" in second
+    assert 'rel="prev"' in second
