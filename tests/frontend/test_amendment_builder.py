@@ -280,10 +280,10 @@ def test_the_what_if_asks_as_many_queries_for_six_rows_as_for_one(
     with time_machine.travel(NOW, tick=False):
         client.force_login(users["manager"])
         # The consortium's read includes its dated history (organisation updates, role changes)
-        # and third parties: three queries more than before they were recorded.
-        with django_assert_max_num_queries(15):
+        # and third parties, its organisations read by id: four queries more than before.
+        with django_assert_max_num_queries(16):
             client.post(url, rows(leaving("LVTDA")))
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             response = client.post(url, rows(*[leaving(key) for key in DOWN_TO_SEVEN]))
     assert "Breach" in response.content.decode()
 
@@ -490,10 +490,11 @@ def test_the_request_page_asks_as_many_queries_for_six_changes_as_for_one(
     with time_machine.travel(NOW, tick=False):
         client.force_login(users["manager"])
         # The consortium's dated history (organisation updates, role changes) and third
-        # parties, and the request's questions: four queries more than before they were recorded.
-        with django_assert_max_num_queries(20):
+        # parties, its organisations read by id, and the request's questions: five queries more
+        # than before they were recorded.
+        with django_assert_max_num_queries(21):
             client.get(f"/projects/{demo.pk}/amendments/{one.pk}/")
-        with django_assert_max_num_queries(20):
+        with django_assert_max_num_queries(21):
             response = client.get(f"/projects/{demo.pk}/amendments/{six.pk}/")
     assert response.content.decode().count("Termination of a participation") == 6
 
@@ -512,7 +513,8 @@ def test_a_drafts_page_with_its_form_asks_as_many_queries_for_six_changes_as_for
         client.force_login(users["manager"])
         for draft in drafts:
             # The consortium (read twice: the what-if and the form) with its dated history
-            # (organisation updates, role changes) and third parties, and the request's questions.
-            with django_assert_max_num_queries(30):
+            # (organisation updates, role changes), third parties and organisations read by id,
+            # and the request's questions.
+            with django_assert_max_num_queries(32):
                 response = client.get(f"/projects/{demo.pk}/amendments/{draft.pk}/")
     assert response.content.decode().count("<legend>Change ") == 6
