@@ -37,11 +37,9 @@ from backend.reporting.progress import ClusterProgress
 from monitoring.models import Flag, FlagStatus
 from monitoring.rag import GREEN, STATUSES, Compliance, OpenFlag, compliance
 from monitoring.selectors import flag_list
-from monitoring.summaries import (  # noqa: F401 (SETTLED, next_instalment: read from here too)
-    SETTLED,
+from monitoring.summaries import (
     NextInstalment,
     month_of,
-    next_instalment,
     portfolio_due_by_month,
     portfolio_progress_summed,
     portfolio_status_counts,

@@ -14,10 +14,9 @@ from monitoring.dashboard import (
     PortfolioCharts,
     StatusCount,
     instalments_by_status,
-    next_instalment,
     portfolio_instalments,
 )
-from monitoring.summaries import summaries_refresh
+from monitoring.summaries import next_instalment, summaries_refresh
 
 
 def _item(key: str, status: str, amount: str = "100.00", period: int | None = 1) -> Instalment:

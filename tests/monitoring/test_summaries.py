@@ -22,7 +22,6 @@ from monitoring.checks import check_projects
 from monitoring.dashboard import (
     PortfolioFilters,
     deliverables_by_cluster,
-    next_instalment,
     portfolio_charts,
     portfolio_export,
     portfolio_page,
@@ -32,6 +31,7 @@ from monitoring.models import Flag, ProgressSummary, ProjectSummary, ProjectTall
 from monitoring.rag import OpenFlag, compliance
 from monitoring.summaries import (
     due_by_month,
+    next_instalment,
     progress_summaries,
     status_counts,
     summaries_missing_fill,
