@@ -405,7 +405,7 @@ class ProjectSummary(models.Model):
     flags_medium = models.PositiveIntegerField(default=0)
     flags_low = models.PositiveIntegerField(default=0)
     participants = models.PositiveIntegerField(default=0)
-    # The first instalment not settled (monitoring.dashboard.next_instalment); blank: none.
+    # The first instalment not settled (monitoring.summaries.next_instalment); blank: none.
     next_key = models.CharField(max_length=40, blank=True)
     next_kind = models.CharField(max_length=40, blank=True)
     next_period = models.PositiveSmallIntegerField(null=True, blank=True)
