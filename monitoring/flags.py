@@ -11,6 +11,7 @@ import datetime
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -23,7 +24,7 @@ from backend.common.errors import Conflict, InvalidInput
 from backend.grants.eligibility.messages import explanation_text, jsonable
 from monitoring.models import Flag, FlagKind, Resolution, Severity
 from monitoring.permissions import can_triage_flag
-from monitoring.summaries import summaries_flags_refresh
+from monitoring.summaries import summaries_flags_refresh, summaries_missing
 
 logger = logging.getLogger("monitoring.flags")
 
@@ -135,7 +136,9 @@ def flags_sync(
     with transaction.atomic():
         plan = _plan(_lock_scope(project_ids, kinds), found, now)
         _apply(plan, now)
-        summaries_flags_refresh(project_ids)
+        # Only the summaries whose open flags changed, and those not written yet: a sync that
+        # finds everything as it was writes no summary either.
+        summaries_flags_refresh(plan.changed_projects() | summaries_missing(project_ids))
 
     result = plan.result()
     for flag in plan.to_raise:
@@ -150,11 +153,15 @@ class _Plan:
     """What a sync does to the flags of its scope."""
 
     to_raise: list[Flag]
-    to_refresh: list[Flag]
+    to_refresh: list["_Known"]
     reworded: list[Flag]  # refreshed flags whose severity or explanation changed
-    held_down: list[Flag]
-    to_resolve: list[Flag]
-    to_release: list[Flag]
+    held_down: list["_Known"]
+    to_resolve: list["_Known"]
+    to_release: list["_Known"]
+
+    def changed_projects(self) -> set[int]:
+        """The projects whose open flags this plan changes (raised, reworded or resolved)."""
+        return {flag.project_id for flag in (*self.to_raise, *self.reworded, *self.to_resolve)}
 
     def result(self) -> SyncResult:
         return SyncResult(
@@ -166,37 +173,44 @@ class _Plan:
         )
 
 
-def _pk(flag: Flag) -> int:
+def _pk(flag) -> int:
     return flag.pk
 
 
-def _lock_scope(project_ids: frozenset[int], kinds: frozenset[str]) -> list[Flag]:
+class _Known(NamedTuple):
+    """A flag of the scope as the sync reads it: what the plan compares, not a model
+    instance (most flags are found again as they were and need nothing more)."""
+
+    pk: int
+    project_id: int
+    kind: str
+    fingerprint: str
+    severity: str
+    explanation: dict
+    resolved_at: datetime.datetime | None
+    suppressed: bool
+
+
+def _lock_scope(project_ids: frozenset[int], kinds: frozenset[str]) -> list[_Known]:
     """The open and suppressed flags of the scope, locked (one select). Locked in id order so
     that overlapping syncs (and officers resolving a flag) queue up instead of overwriting each
     other's resolutions or deadlocking."""
-    return list(
-        Flag.objects.select_for_update()
+    return [
+        _Known(*values)
+        for values in Flag.objects.select_for_update()
         .filter(project_id__in=project_ids, kind__in=kinds)
         .filter(Q(resolved_at__isnull=True) | Q(suppressed=True))
-        .only(
-            "id",
-            "project_id",
-            "kind",
-            "fingerprint",
-            "severity",
-            "explanation",
-            "resolved_at",
-            "suppressed",
-        )
         .order_by("id")
-    )
+        .values_list(*_Known._fields)
+    ]
 
 
 def _plan(
-    known: list[Flag], found: dict[tuple[int, str], Finding], now: datetime.datetime
+    known: list[_Known], found: dict[tuple[int, str], Finding], now: datetime.datetime
 ) -> _Plan:
-    """Match the findings against the flags of the scope; no query. The reworded flags are
-    updated in memory (severity and explanation as found, last seen now)."""
+    """Match the findings against the flags of the scope; no query. A reworded flag becomes
+    an instance holding what its update writes (severity and explanation as found, last seen
+    now)."""
     open_flags = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is None}
     suppressed = {(f.project_id, f.fingerprint): f for f in known if f.resolved_at is not None}
     plan = _Plan(
@@ -211,10 +225,17 @@ def _plan(
         flag = open_flags.get(key)
         if flag is not None:
             if (flag.severity, flag.explanation) != (finding.severity, finding.explanation):
-                flag.severity = finding.severity
-                flag.explanation = finding.explanation
-                flag.last_seen_at = now
-                plan.reworded.append(flag)
+                plan.reworded.append(
+                    Flag(
+                        pk=flag.pk,
+                        project_id=flag.project_id,
+                        kind=flag.kind,
+                        fingerprint=flag.fingerprint,
+                        severity=finding.severity,
+                        explanation=finding.explanation,
+                        last_seen_at=now,
+                    )
+                )
             plan.to_refresh.append(flag)
         elif key in suppressed:
             plan.held_down.append(suppressed[key])
@@ -294,7 +315,7 @@ def _check_scope(
         seen.add(key)
 
 
-def _ref(flag: Flag, *, with_id: bool = True) -> FlagRef:
+def _ref(flag, *, with_id: bool = True) -> FlagRef:
     return FlagRef(
         id=flag.pk if with_id else None,
         project_id=flag.project_id,

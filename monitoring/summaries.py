@@ -179,6 +179,16 @@ def _existing(project_ids: Collection[int]) -> list[int]:
     return sorted(Project.objects.filter(pk__in=project_ids).values_list("pk", flat=True))
 
 
+def summaries_missing(project_ids: Collection[int]) -> set[int]:
+    """The ids among these that have no summary row yet; one query."""
+    ids = set(project_ids)
+    if not ids:
+        return set()
+    return ids - set(
+        ProjectSummary.objects.filter(project_id__in=ids).values_list("project_id", flat=True)
+    )
+
+
 def summaries_flags_refresh(project_ids: Collection[int]) -> None:
     """Sum up the open flags of these projects into their summaries (creating the rows
     missing), from the flag table, in two queries whatever their number: one reading the
@@ -230,46 +240,44 @@ def _check_values(
     }
 
 
-def _tallies(project_id: int, schedule: list) -> list[ProjectTally]:
-    rows = [
-        ProjectTally(
-            project_id=project_id, figure=ProjectTally.INSTALMENT_STATUS, key=status, count=count
-        )
+TALLY_FIELDS = ("figure", "key", "count", "amount")
+PROGRESS_ROW_FIELDS = ("cluster", *PROGRESS_FIELDS)
+
+
+def _tallies(schedule: list) -> set[tuple]:
+    """The schedule's tallies as ``TALLY_FIELDS`` tuples."""
+    rows = {
+        (ProjectTally.INSTALMENT_STATUS, status, count, ZERO)
         for status, count in status_counts(schedule).items()
-    ]
-    rows += [
-        ProjectTally(
-            project_id=project_id,
-            figure=ProjectTally.DUE_MONTH,
-            key=month.strftime("%Y-%m"),
-            count=1,
-            amount=amount,
-        )
-        for month, amount in sorted(due_by_month(schedule).items())
-    ]
+    }
+    rows |= {
+        (ProjectTally.DUE_MONTH, month.strftime("%Y-%m"), 1, amount)
+        for month, amount in due_by_month(schedule).items()
+    }
     return rows
 
 
-def _progress_values(summary: Summary) -> dict:
+def _progress_values(summary: Summary) -> tuple:
+    """A progress summary as the ``PROGRESS_FIELDS`` values, in their order."""
     deliverables, milestones, work_packages = (
         summary.deliverables,
         summary.milestones,
         summary.work_packages,
     )
-    return {
-        "deliverables_pending": deliverables.pending,
-        "deliverables_draft": deliverables.draft,
-        "deliverables_submitted": deliverables.submitted,
-        "deliverables_accepted": deliverables.accepted,
-        "deliverables_total": deliverables.total,
-        "deliverables_overdue": deliverables.overdue,
-        "milestones_achieved": milestones.achieved,
-        "milestones_total": milestones.total,
-        "milestones_overdue": milestones.overdue,
-        "work_packages_total": work_packages.total,
-        "work_packages_completed_declared": work_packages.completed_declared,
-        "work_packages_completed_approved": work_packages.completed_approved,
-    }
+    return (
+        deliverables.pending,
+        deliverables.draft,
+        deliverables.submitted,
+        deliverables.accepted,
+        deliverables.total,
+        deliverables.overdue,
+        milestones.achieved,
+        milestones.total,
+        milestones.overdue,
+        work_packages.total,
+        work_packages.completed_declared,
+        work_packages.completed_approved,
+    )
 
 
 def summaries_refresh(
@@ -289,7 +297,7 @@ def summaries_refresh(
     if not ids:
         return
     clusters, keys = clusters_read()
-    progress = progress_of_projects(ids, today, clusters)
+    progress = progress_of_projects(ids, today, clusters, with_work_packages=False)
     summaries = [
         ProjectSummary(
             project_id=project_id,
@@ -302,23 +310,13 @@ def summaries_refresh(
         )
         for project_id in ids
     ]
-    tallies = [
-        row for project_id in ids for row in _tallies(project_id, schedules.get(project_id, []))
-    ]
-    progress_rows = []
+    tallies = {project_id: _tallies(schedules.get(project_id, [])) for project_id in ids}
+    progress_rows = {}
     for project_id in ids:
         found = progress[project_id]
-        progress_rows.append(
-            ProgressSummary(project_id=project_id, cluster="", **_progress_values(found.totals))
-        )
-        progress_rows += [
-            ProgressSummary(
-                project_id=project_id,
-                cluster=keys[cluster.code],
-                **_progress_values(cluster.summary),
-            )
-            for cluster in found.clusters
-        ]
+        progress_rows[project_id] = {("", *_progress_values(found.totals))} | {
+            (keys[cluster.code], *_progress_values(cluster.summary)) for cluster in found.clusters
+        }
     with transaction.atomic():
         ProjectSummary.objects.bulk_create(
             summaries,
@@ -326,29 +324,33 @@ def summaries_refresh(
             unique_fields=["project"],
             update_fields=list(CHECK_FIELDS),
         )
-        _replace_changed(ProjectTally, ids, tallies, TALLY_FIELDS)
-        _replace_changed(ProgressSummary, ids, progress_rows, ("cluster", *PROGRESS_FIELDS))
+        _replace_changed(ProjectTally, tallies, TALLY_FIELDS)
+        _replace_changed(ProgressSummary, progress_rows, PROGRESS_ROW_FIELDS)
 
 
-TALLY_FIELDS = ("figure", "key", "count", "amount")
-
-
-def _replace_changed(model, ids: list[int], rows: list, fields: Iterable[str]) -> None:
-    """Replace the rows of the projects whose rows differ from ``rows``; a project whose rows
-    are as they were is not written (a sweep that finds nothing new writes none of them). One
-    read, then at most one delete and one insert."""
-    fields = tuple(fields)
+def _replace_changed(model, rows: dict[int, set[tuple]], fields: tuple[str, ...]) -> None:
+    """Replace the rows of the projects whose rows differ from ``rows`` (each project's rows
+    as tuples of ``fields``); a project whose rows are as they were is not written (a sweep
+    that finds nothing new writes none of them). One read, then at most one delete and one
+    insert; only the changed projects' rows become model instances."""
     before: dict[int, set[tuple]] = defaultdict(set)
-    for values in model.objects.filter(project_id__in=ids).values_list("project_id", *fields):
+    for values in model.objects.filter(project_id__in=list(rows)).values_list(
+        "project_id", *fields
+    ):
         before[values[0]].add(values[1:])
-    after: dict[int, set[tuple]] = defaultdict(set)
-    for row in rows:
-        after[row.project_id].add(tuple(getattr(row, field) for field in fields))
-    changed = {project_id for project_id in ids if before[project_id] != after[project_id]}
+    changed = sorted(pid for pid, after in rows.items() if before[pid] != after)
     if not changed:
         return
     model.objects.filter(project_id__in=changed).delete()
-    model.objects.bulk_create([row for row in rows if row.project_id in changed])
+    model.objects.bulk_create(
+        model(project_id=project_id, **dict(zip(fields, values, strict=True)))
+        for project_id in changed
+        for values in sorted(rows[project_id], key=_sort_key)
+    )
+
+
+def _sort_key(values: tuple) -> tuple:
+    return tuple("" if value is None else str(value) for value in values)
 
 
 def summaries_recompute(project_ids: Collection[int], *, now: datetime.datetime) -> None:

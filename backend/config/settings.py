@@ -381,6 +381,11 @@ CELERY_TASK_QUEUES = tuple(
 CELERY_TASK_ROUTES = {"monitoring.relay_outbox": {"queue": GRANTWATCH_CHECKS_QUEUE}}
 # How many projects one check task of the sweep takes.
 GRANTWATCH_SWEEP_BATCH_SIZE = env.int("GRANTWATCH_SWEEP_BATCH_SIZE", default=250)
+# How many allocations a worker process makes between two collections of its youngest
+# objects (backend/config/celery.py; Python's default is 700).
+GRANTWATCH_WORKER_GC_THRESHOLD = env.int("GRANTWATCH_WORKER_GC_THRESHOLD", default=50_000)
+if GRANTWATCH_WORKER_GC_THRESHOLD < 1:
+    raise ImproperlyConfigured("GRANTWATCH_WORKER_GC_THRESHOLD must be at least 1.")
 # Each task's time limits in seconds, (soft, hard): at the soft limit the task is told
 # (SoftTimeLimitExceeded), at the hard limit its worker process is killed and replaced. The
 # tasks read these when they are defined (monitoring/tasks.py).

@@ -217,9 +217,11 @@ def project_progress(
     milestones: Iterable[MilestoneRow],
     declarations: Iterable[DeclarationRow],
     today: datetime.date,
+    with_work_packages: bool = True,
 ) -> ProjectProgress:
     """One project's progress per work package, per cluster (every cluster listed, in order,
-    even one with no work package) and in total."""
+    even one with no work package) and in total. ``with_work_packages=False`` leaves the
+    per-work-package part empty, for callers that only sum clusters and totals."""
     work_packages = sorted(work_packages, key=lambda wp: wp.number)
     deliverables = list(deliverables)
     milestones = list(milestones)
@@ -244,7 +246,11 @@ def project_progress(
             work_packages=work_package_counts(work_package_ids, declarations),
         )
 
-    per_work_package = tuple(WorkPackageProgress(wp, summary([wp.id])) for wp in work_packages)
+    per_work_package = (
+        tuple(WorkPackageProgress(wp, summary([wp.id])) for wp in work_packages)
+        if with_work_packages
+        else ()
+    )
     per_cluster = tuple(
         ClusterProgress(
             code=cluster.code,
@@ -292,12 +298,16 @@ def cluster_rows() -> list[ClusterRow]:
 
 
 def progress_of_projects(
-    project_ids: Collection[int] | QuerySet, today: datetime.date, clusters: list[ClusterRow]
+    project_ids: Collection[int] | QuerySet,
+    today: datetime.date,
+    clusters: list[ClusterRow],
+    *,
+    with_work_packages: bool = True,
 ) -> dict[int, ProjectProgress]:
     """The progress of these projects (ids, or a query of projects' ids), in six queries
     (seven given a query) whatever their number and size. Deliverables are counted by the
     database, grouped by work package, status and due date; the dates are judged against
-    ``today`` here."""
+    ``today`` here. ``with_work_packages``: as for ``project_progress``."""
     work_packages = _work_package_rows(project_ids, clusters)
     deliverables = _deliverable_rows(project_ids)
     milestones = _milestone_rows(project_ids)
@@ -315,6 +325,7 @@ def progress_of_projects(
             milestones=milestones[project_id],
             declarations=declarations[project_id],
             today=today,
+            with_work_packages=with_work_packages,
         )
         for project_id in ids
     }

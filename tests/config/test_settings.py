@@ -185,3 +185,28 @@ def test_processes_starting_together_agree_on_the_development_key(tmp_path):
 @pytest.mark.parametrize("language", ["en", "lv"])
 def test_both_languages_are_configured(settings, language):
     assert language in dict(settings.LANGUAGES)
+
+
+def test_a_worker_process_leaves_its_start_to_the_collector_and_collects_less_often(tmp_path):
+    # In a fresh process, as Celery starts each worker process: the hook runs on its signal.
+    code = (
+        "import gc; from celery.signals import worker_process_init; "
+        "import backend.config.celery; "
+        "before = gc.get_threshold(); assert gc.get_freeze_count() == 0; "
+        "worker_process_init.send(sender=None); "
+        "print(before[0], *gc.get_threshold(), gc.get_freeze_count() > 0)"
+    )
+    result = _run(code, tmp_path, GRANTWATCH_WORKER_GC_THRESHOLD="12345")
+
+    assert result.returncode == 0, result.stderr
+    default, threshold, gen1, gen2, frozen = result.stdout.split()
+    assert default == "700"
+    assert (threshold, frozen) == ("12345", "True")
+    assert (gen1, gen2) == ("10", "10")  # the older generations keep Python's pace
+
+
+def test_a_worker_collector_threshold_below_one_is_refused(tmp_path):
+    result = _run("", tmp_path, GRANTWATCH_WORKER_GC_THRESHOLD="0")
+
+    assert result.returncode != 0
+    assert "GRANTWATCH_WORKER_GC_THRESHOLD must be at least 1." in result.stderr

@@ -32,7 +32,7 @@ from monitoring.flags import (
     flag_resolve,
     flags_sync,
 )
-from monitoring.models import Flag
+from monitoring.models import Flag, ProjectSummary
 from monitoring.permissions import can_triage_flag, can_view_flag
 from monitoring.selectors import flag_list
 from tests.factories import UserFactory
@@ -48,9 +48,10 @@ BREACH = "eligibility_breach"
 REVIEW = "eligibility_review"
 
 # A sync in a test: SAVEPOINT, the select of the scope's flags, one insert, three updates
-# (reworded, resolved, released), the projects' summaries of open flags (a select and an
-# upsert) and RELEASE SAVEPOINT. A flag found again as it was is not written.
-SYNC_QUERIES = 9
+# (reworded, resolved, released), the projects with no summary yet (a select), the changed
+# projects' summaries of open flags (a select and an upsert) and RELEASE SAVEPOINT. A flag
+# found again as it was is not written.
+SYNC_QUERIES = 10
 
 
 def _grant(number: str, **changes) -> Project:
@@ -479,6 +480,36 @@ def test_a_sync_takes_the_same_queries_for_2_and_for_30_projects(
             len(result.released),
         ] == [size] * 4
     assert Flag.objects.filter(resolved_at__isnull=True).count() == 2 * 32
+
+
+def test_a_sync_that_finds_everything_as_it_was_writes_neither_flags_nor_summaries(
+    django_assert_num_queries,
+):
+    projects = [_grant(f"1060000{n:02d}") for n in range(3)]
+    findings = [_finding(project, "stays") for project in projects]
+    _sync(projects, findings)
+    summaries = list(ProjectSummary.objects.filter(project__in=projects).order_by("pk").values())
+    assert [row["flags_high"] for row in summaries] == [1, 1, 1]
+
+    # SAVEPOINT, the scope's flags, the projects with no summary yet, RELEASE SAVEPOINT.
+    with django_assert_num_queries(4):
+        result = _sync(projects, findings, now=LATER)
+
+    assert len(result.refreshed) == 3
+    assert list(ProjectSummary.objects.filter(project__in=projects).order_by("pk").values()) == (
+        summaries
+    )
+
+
+def test_a_sync_writes_the_summary_a_project_lacks_even_when_its_flags_are_unchanged():
+    project = _grant("107000001")
+    _sync([project], [_finding(project, "stays", severity="critical")])
+    ProjectSummary.objects.filter(project=project).delete()
+
+    _sync([project], [_finding(project, "stays", severity="critical")], now=LATER)
+
+    summary = ProjectSummary.objects.get(project=project)
+    assert (summary.status, summary.flags_critical, summary.flags_total) == ("red", 1, 1)
 
 
 # Importing a grant runs the eligibility checks once the import commits, and in a transactional
