@@ -2,6 +2,7 @@
 
 import calendar
 import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -14,6 +15,9 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 REPORT_DUE_DAYS = 60
 
 
+# Pure and asked again and again with the same few arguments (a sweep batch computes thousands
+# of due dates from a few hundred start dates): remembered.
+@lru_cache(maxsize=65536)
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` later, clamped to the end of a shorter month."""
     years, month_index = divmod(day.month - 1 + months, 12)
@@ -22,6 +26,7 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@lru_cache(maxsize=65536)
 def month_end(start: datetime.date, month: int) -> datetime.date:
     """The last day of a project's n-th month: start date + n months - 1 day."""
     return add_months(start, month) - datetime.timedelta(days=1)

@@ -26,12 +26,17 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from backend.common.dates import month_end
 from backend.grants.models import Project
-from backend.grants.selectors import projects_visible_to
-from backend.reporting.models import ReportStatus, WorkPackageDecision, WorkPackageDeclaration
+from backend.grants.selectors import AnyOf, projects_visible_to
+from backend.reporting.models import (
+    PeriodicReport,
+    ReportStatus,
+    WorkPackageDecision,
+    WorkPackageDeclaration,
+)
 from backend.workplan.models import (
     ActivityCluster,
     Deliverable,
@@ -304,19 +309,22 @@ def progress_of_projects(
     *,
     with_work_packages: bool = True,
 ) -> dict[int, ProjectProgress]:
-    """The progress of these projects (ids, or a query of projects' ids), in six queries
-    (seven given a query) whatever their number and size. Deliverables are counted by the
-    database, grouped by work package, status and due date; the dates are judged against
-    ``today`` here. ``with_work_packages``: as for ``project_progress``."""
-    work_packages = _work_package_rows(project_ids, clusters)
-    deliverables = _deliverable_rows(project_ids)
-    milestones = _milestone_rows(project_ids)
-    declarations = _declaration_rows(project_ids)
+    """The progress of these projects (ids, or a query of projects' ids), in eight queries
+    (nine given a query) whatever their number and size. Each table is read by the projects'
+    ids or by the ids of rows read before (work packages, milestones, reporting periods), so
+    that a few projects' progress reads their own rows by index whatever the size of the
+    database. Deliverables are counted by the database, grouped by work package, status and
+    due date; the dates are judged against ``today`` here. ``with_work_packages``: as for
+    ``project_progress``."""
     ids = (
         list(project_ids.values_list("pk", flat=True).order_by())
         if isinstance(project_ids, QuerySet)
         else list(project_ids)
     )
+    work_packages = _work_package_rows(ids, clusters)
+    deliverables = _deliverable_rows(ids)
+    milestones = _milestone_rows(ids)
+    declarations = _declaration_rows(work_packages)
     return {
         project_id: project_progress(
             clusters=clusters,
@@ -332,20 +340,27 @@ def progress_of_projects(
 
 
 def _work_package_rows(
-    project_ids: Collection[int] | QuerySet, clusters: list[ClusterRow]
+    project_ids: list[int], clusters: list[ClusterRow]
 ) -> dict[int, list[WorkPackageRow]]:
     """The projects' work packages with their clusters in cluster order, by project; two
     queries."""
     cluster_order = {cluster.code: index for index, cluster in enumerate(clusters)}
+    rows = list(
+        WorkPackage.objects.filter(AnyOf(F("project_id"), project_ids))
+        .order_by()
+        .values_list("id", "project_id", "number", "title")
+    )
     codes_of: dict[int, list[str]] = defaultdict(list)
-    for work_package_id, code in WorkPackage.clusters.through.objects.filter(
-        workpackage__project_id__in=project_ids
-    ).values_list("workpackage_id", "activitycluster__code"):
+    for work_package_id, code in (
+        WorkPackage.clusters.through.objects.filter(
+            AnyOf(F("workpackage_id"), [row[0] for row in rows])
+        )
+        .order_by()
+        .values_list("workpackage_id", "activitycluster__code")
+    ):
         codes_of[work_package_id].append(code)
     work_packages: dict[int, list[WorkPackageRow]] = defaultdict(list)
-    for work_package_id, project_id, number, title in WorkPackage.objects.filter(
-        project_id__in=project_ids
-    ).values_list("id", "project_id", "number", "title"):
+    for work_package_id, project_id, number, title in rows:
         work_packages[project_id].append(
             WorkPackageRow(
                 id=work_package_id,
@@ -360,11 +375,11 @@ def _work_package_rows(
     return work_packages
 
 
-def _deliverable_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list[DeliverableRow]]:
+def _deliverable_rows(project_ids: list[int]) -> dict[int, list[DeliverableRow]]:
     """The projects' deliverables counted by work package, status and due date; one query."""
     deliverables: dict[int, list[DeliverableRow]] = defaultdict(list)
     for row in (
-        Deliverable.objects.filter(project_id__in=project_ids)
+        Deliverable.objects.filter(AnyOf(F("project_id"), project_ids))
         .values("project_id", "work_package_id", "status", "due_on")
         .annotate(count=Count("id"))
         .order_by()
@@ -373,22 +388,35 @@ def _deliverable_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list
     return deliverables
 
 
-def _milestone_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list[MilestoneRow]]:
-    """The projects' milestones with their work packages, by project; two queries."""
+def _milestone_rows(project_ids: list[int]) -> dict[int, list[MilestoneRow]]:
+    """The projects' milestones with their work packages, by project; three queries (the
+    projects' start dates, the milestones, their work packages)."""
+    starts = dict(
+        Project.objects.filter(AnyOf(F("id"), project_ids))
+        .order_by()
+        .values_list("id", "start_date")
+    )
+    rows = list(
+        Milestone.objects.filter(AnyOf(F("project_id"), project_ids))
+        .order_by()
+        .values_list("id", "project_id", "due_month", "achieved_on")
+    )
     linked: dict[int, list[int]] = defaultdict(list)
-    for milestone_id, work_package_id in Milestone.work_packages.through.objects.filter(
-        milestone__project_id__in=project_ids
-    ).values_list("milestone_id", "workpackage_id"):
+    for milestone_id, work_package_id in (
+        Milestone.work_packages.through.objects.filter(
+            AnyOf(F("milestone_id"), [row[0] for row in rows])
+        )
+        .order_by()
+        .values_list("milestone_id", "workpackage_id")
+    ):
         linked[milestone_id].append(work_package_id)
     milestones: dict[int, list[MilestoneRow]] = defaultdict(list)
-    for milestone_id, project_id, due_month, achieved_on, start_date in Milestone.objects.filter(
-        project_id__in=project_ids
-    ).values_list("id", "project_id", "due_month", "achieved_on", "project__start_date"):
+    for milestone_id, project_id, due_month, achieved_on in rows:
         milestones[project_id].append(
             MilestoneRow(
                 id=milestone_id,
                 project_id=project_id,
-                due_on=month_end(start_date, due_month),
+                due_on=month_end(starts[project_id], due_month),
                 achieved_on=achieved_on,
                 work_package_ids=tuple(linked[milestone_id]),
             )
@@ -396,24 +424,35 @@ def _milestone_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list[M
     return milestones
 
 
-def _declaration_rows(project_ids: Collection[int] | QuerySet) -> dict[int, list[DeclarationRow]]:
-    """The work packages declared completed in a submitted or approved report, by project; one
-    query."""
-    declarations: dict[int, list[DeclarationRow]] = defaultdict(list)
-    for project_id, work_package_id, report_status in (
+def _declaration_rows(
+    work_packages: dict[int, list[WorkPackageRow]],
+) -> dict[int, list[DeclarationRow]]:
+    """The work packages declared completed in a submitted or approved report, by project; two
+    queries (the declarations of these work packages, then the reports of their periods)."""
+    project_of = {row.id: project_id for project_id, rows in work_packages.items() for row in rows}
+    declared = list(
         WorkPackageDeclaration.objects.filter(
-            work_package__project_id__in=project_ids,
-            completed=True,
-            reporting_period__report__status__in=SENT_REPORT_STATUSES,
+            AnyOf(F("work_package_id"), list(project_of)), completed=True
         )
         # A work package the officer rejected is not completed (a later report declares it).
         .exclude(decision=WorkPackageDecision.REJECTED)
-        .values_list(
-            "work_package__project_id", "work_package_id", "reporting_period__report__status"
+        .order_by()
+        .values_list("work_package_id", "reporting_period_id")
+    )
+    sent = dict(
+        PeriodicReport.objects.filter(
+            AnyOf(F("reporting_period_id"), sorted({period for _wp, period in declared})),
+            status__in=SENT_REPORT_STATUSES,
         )
-        .distinct()
-    ):
-        declarations[project_id].append(DeclarationRow(work_package_id, report_status))
+        .order_by()
+        .values_list("reporting_period_id", "status")
+    )
+    declarations: dict[int, list[DeclarationRow]] = defaultdict(list)
+    for work_package_id, period_id in declared:
+        if period_id in sent:
+            declarations[project_of[work_package_id]].append(
+                DeclarationRow(work_package_id, sent[period_id])
+            )
     return declarations
 
 
