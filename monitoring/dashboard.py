@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower, TruncMonth
@@ -131,9 +132,8 @@ def _order(sort: str) -> list:
     raise ValueError(f"unknown sort {sort!r}")
 
 
-def _matching(user, filters: PortfolioFilters) -> QuerySet:
-    """The matching projects joined to their summaries (LEFT JOIN), filtered and sorted by the
-    database: one query for a page, one for the count."""
+def _filtered(user, filters: PortfolioFilters) -> QuerySet:
+    """The matching projects joined to their summaries (LEFT JOIN), filtered, not sorted."""
     projects = projects_visible_to(user)
     if filters.call:
         projects = projects.filter(call__identifier=filters.call)
@@ -152,7 +152,66 @@ def _matching(user, filters: PortfolioFilters) -> QuerySet:
         projects = projects.filter(rank=STATUSES.index(filters.status))
     if filters.severity:
         projects = projects.filter(**{f"summary__flags_{filters.severity}__gt": 0})
-    return projects.order_by(*_order(filters.sort)).values_list(*ROW_VALUES)
+    return projects
+
+
+def _matching(user, filters: PortfolioFilters) -> QuerySet:
+    """The matching projects' rows, filtered and sorted by the database."""
+    return _filtered(user, filters).order_by(*_order(filters.sort)).values_list(*ROW_VALUES)
+
+
+class _ByStatus:
+    """The matching projects in status order (red first, or green first for "-status"), then
+    by acronym, as the paginator reads them: counted per status in one grouped query, and a
+    page read status by status, each in the order of the projects' acronym index. A page of
+    the table sorted by status (the default) so reads its own rows instead of sorting every
+    matching project, however many the user can see."""
+
+    def __init__(self, projects: QuerySet, *, descending: bool):
+        self.projects = projects
+        self.ranks = list(range(len(STATUSES)))
+        if descending:
+            self.ranks.reverse()
+        self._sizes: dict[int, int] | None = None
+
+    def sizes(self) -> dict[int, int]:
+        if self._sizes is None:
+            self._sizes = dict(
+                self.projects.order_by().values_list("rank").annotate(count=Count("id"))
+            )
+        return self._sizes
+
+    def count(self) -> int:
+        return sum(self.sizes().values())
+
+    def of_rank(self, rank: int) -> QuerySet:
+        """The matching projects of one status. Said on the summary's column (green: or no
+        summary) rather than on the table's rank (a COALESCE), so that the planner knows from
+        the column's statistics how many there are and walks the acronym index for a page."""
+        green = STATUSES.index(GREEN)
+        if rank == green:
+            return self.projects.filter(Q(summary__status_rank=green) | Q(summary__isnull=True))
+        return self.projects.filter(summary__status_rank=rank)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[tuple]:
+        start, stop = window.start or 0, window.stop
+        rows: list[tuple] = []
+        offset = 0
+        for rank in self.ranks:
+            size = self.sizes().get(rank, 0)
+            if size and start < offset + size and (stop is None or stop > offset):
+                first = max(start - offset, 0)
+                last = size if stop is None else min(stop - offset, size)
+                rows += list(
+                    self.of_rank(rank)
+                    .order_by(Lower("acronym"), "grant_agreement_number", "id")
+                    .values_list(*ROW_VALUES)[first:last]
+                )
+            offset += size
+        return rows
 
 
 def _row(values: tuple) -> PortfolioRow:
@@ -217,7 +276,11 @@ def portfolio_page(
     of range gives the last page. Two queries (the count and the page), whatever the number of
     projects. ``today`` is kept for the callers: the rows are as the projects were last
     checked."""
-    found = Paginator(_matching(user, filters), per_page).get_page(page)
+    if filters.sort.lstrip("-") == "status":
+        rows = _ByStatus(_filtered(user, filters), descending=filters.sort.startswith("-"))
+    else:
+        rows = _matching(user, filters)
+    found = Paginator(rows, per_page).get_page(page)
     found.object_list = [_row(values) for values in found.object_list]
     return found
 
@@ -307,25 +370,48 @@ def week_ends(
     return ends
 
 
+# How long an administrator's count of a week gone by is kept (``open_flags_by_week``).
+PAST_WEEK_SECONDS = 3600
+
+
 def open_flags_by_week(*, user, now: datetime.datetime, weeks: int = WEEKS) -> list[WeekCount]:
     """How many flags of the user's projects were open at the end of each of the last weeks,
     counted by the database in one query: a flag is open at an instant when it was first seen
-    by then and not resolved by then."""
+    by then and not resolved by then.
+
+    A week gone by keeps its count: a flag is first seen and resolved at the time it is
+    written, never before. So an administrator's counts of past weeks (every flag of the
+    agency) are kept in the cache for an hour, and a load counts only the weeks not kept, in
+    general the current one alone."""
     ends = week_ends(now, weeks)
     scope = visible_scope(user)
     flags = Flag.objects.all() if scope is None else Flag.objects.filter(project__in=scope)
-    counts = flags.aggregate(
-        **{
-            f"w{index}": Count(
-                "id",
-                filter=Q(first_seen_at__lte=end)
-                & (Q(resolved_at__isnull=True) | Q(resolved_at__gt=end)),
-            )
-            for index, (_, end, _) in enumerate(ends)
-        }
-    )
+    keys = {
+        index: f"dashboard:open-flags:{end.isoformat()}"
+        for index, (_label, end, _day) in enumerate(ends)
+        if scope is None and end < now
+    }
+    kept = cache.get_many(keys.values()) if keys else {}
+    counts = {f"w{index}": kept[key] for index, key in keys.items() if kept.get(key) is not None}
+    wanted = [index for index in range(len(ends)) if f"w{index}" not in counts]
+    if wanted:
+        counted = flags.aggregate(
+            **{
+                f"w{index}": Count(
+                    "id",
+                    filter=Q(first_seen_at__lte=ends[index][1])
+                    & (Q(resolved_at__isnull=True) | Q(resolved_at__gt=ends[index][1])),
+                )
+                for index in wanted
+            }
+        )
+        counts.update({name: count or 0 for name, count in counted.items()})
+        cache.set_many(
+            {keys[index]: counts[f"w{index}"] for index in wanted if index in keys},
+            timeout=PAST_WEEK_SECONDS,
+        )
     return [
-        WeekCount(week=label, as_of=end, last_day=last_day, open=counts[f"w{index}"] or 0)
+        WeekCount(week=label, as_of=end, last_day=last_day, open=counts[f"w{index}"])
         for index, (label, end, last_day) in enumerate(ends)
     ]
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from backend.common.dates import month_end, month_start
@@ -513,6 +514,12 @@ class Project(models.Model):
         ordering = ["grant_agreement_number"]
         verbose_name = _("project")
         verbose_name_plural = _("projects")
+        indexes = [
+            # The portfolio table's order within a status (monitoring.dashboard).
+            models.Index(
+                Lower("acronym"), "grant_agreement_number", "id", name="project_acronym_order_idx"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(grant_agreement_number__regex=r"^[0-9]+$"),

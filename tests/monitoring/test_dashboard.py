@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backend.payments.models import Instalment
@@ -164,6 +167,40 @@ def test_an_administrator_counts_the_flags_of_every_project(users, flag_history)
     weeks = open_flags_by_week(user=users["admin"], now=NOW)
 
     assert [week.open for week in weeks[-5:]] == [0, 2, 4, 3, 4]
+
+
+def test_an_administrators_weeks_gone_by_are_counted_once_and_the_current_week_each_load(
+    users, flag_history, demo
+):
+    first = open_flags_by_week(user=users["admin"], now=NOW)
+    _sync(demo, ["B", "D", "C", "F"], _at("2026-11-27 08:00"))  # F raised this week
+
+    with CaptureQueriesContext(connection) as queries:
+        again = open_flags_by_week(user=users["admin"], now=NOW)
+
+    # One query, counting the current week alone: the 25 weeks gone by come from the cache.
+    assert len(queries) == 1
+    assert queries[0]["sql"].count("FILTER") == 1
+    assert [week.open for week in again[:-1]] == [week.open for week in first[:-1]]
+    assert (first[-1].open, again[-1].open) == (4, 5)
+
+
+def test_an_administrators_kept_weeks_are_what_counting_them_gives(users, flag_history):
+    open_flags_by_week(user=users["admin"], now=NOW)  # keeps the weeks gone by
+    kept = open_flags_by_week(user=users["admin"], now=NOW)
+    cache.clear()
+
+    assert kept == open_flags_by_week(user=users["admin"], now=NOW)
+
+
+def test_an_officers_weeks_are_counted_on_each_load(users, flag_history, demo):
+    open_flags_by_week(user=users["officer"], now=NOW)
+
+    with CaptureQueriesContext(connection) as queries:
+        open_flags_by_week(user=users["officer"], now=NOW)
+
+    # An officer's portfolio changes with their roles: nothing of it is kept.
+    assert queries[0]["sql"].count("FILTER") == 26
 
 
 def test_the_count_of_open_flags_does_not_grow_with_the_flags(
