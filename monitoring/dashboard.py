@@ -17,10 +17,9 @@ administrator sees every project: their reads are not filtered by project at all
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower, TruncMonth
@@ -35,6 +34,7 @@ from backend.payments.models import Direction, Payment, Reduction
 from backend.payments.reductions import reductions_visible
 from backend.payments.selectors import Ledger, ScheduleState, project_ledger, schedule_state
 from backend.reporting.progress import ClusterProgress
+from monitoring.everything import for_everyone, keep, kept
 from monitoring.models import Flag, FlagStatus
 from monitoring.rag import GREEN, STATUSES, Compliance, OpenFlag, compliance
 from monitoring.selectors import flag_list
@@ -167,8 +167,9 @@ class _ByStatus:
     the table sorted by status (the default) so reads its own rows instead of sorting every
     matching project, however many the user can see."""
 
-    def __init__(self, projects: QuerySet, *, descending: bool):
+    def __init__(self, projects: QuerySet, *, descending: bool, everything: bool = False):
         self.projects = projects
+        self.everything = everything  # every project, unfiltered: sizes kept per change
         self.ranks = list(range(len(STATUSES)))
         if descending:
             self.ranks.reverse()
@@ -176,8 +177,16 @@ class _ByStatus:
 
     def sizes(self) -> dict[int, int]:
         if self._sizes is None:
-            self._sizes = dict(
-                self.projects.order_by().values_list("rank").annotate(count=Count("id"))
+
+            def compute() -> dict[int, int]:
+                return dict(
+                    self.projects.order_by().values_list("rank").annotate(count=Count("id"))
+                )
+
+            self._sizes = (
+                for_everyone("sizes", compute, today=brussels_today())
+                if self.everything
+                else compute()
             )
         return self._sizes
 
@@ -277,7 +286,12 @@ def portfolio_page(
     projects. ``today`` is kept for the callers: the rows are as the projects were last
     checked."""
     if filters.sort.lstrip("-") == "status":
-        rows = _ByStatus(_filtered(user, filters), descending=filters.sort.startswith("-"))
+        rows = _ByStatus(
+            _filtered(user, filters),
+            descending=filters.sort.startswith("-"),
+            everything=visible_scope(user) is None
+            and replace(filters, sort=DEFAULT_SORT) == PortfolioFilters(),
+        )
     else:
         rows = _matching(user, filters)
     found = Paginator(rows, per_page).get_page(page)
@@ -294,14 +308,21 @@ def portfolio_export(
         yield _row(values)
 
 
-def portfolio_calls(*, user) -> list[str]:
-    """The identifiers of the calls of the user's projects, for the call filter."""
-    return list(
-        projects_visible_to(user)
-        .order_by("call__identifier")
-        .values_list("call__identifier", flat=True)
-        .distinct()
-    )
+def portfolio_calls(*, user, today: datetime.date | None = None) -> list[str]:
+    """The identifiers of the calls of the user's projects, for the call filter (an
+    administrator's kept from one change of the portfolio to the next)."""
+
+    def compute() -> list[str]:
+        return list(
+            projects_visible_to(user)
+            .order_by("call__identifier")
+            .values_list("call__identifier", flat=True)
+            .distinct()
+        )
+
+    if visible_scope(user) is not None:
+        return compute()
+    return for_everyone("calls", compute, today=today or brussels_today())
 
 
 # -- the pictures ---------------------------------------------------------------------------------
@@ -391,8 +412,8 @@ def open_flags_by_week(*, user, now: datetime.datetime, weeks: int = WEEKS) -> l
         for index, (_label, end, _day) in enumerate(ends)
         if scope is None and end < now
     }
-    kept = cache.get_many(keys.values()) if keys else {}
-    counts = {f"w{index}": kept[key] for index, key in keys.items() if kept.get(key) is not None}
+    found = kept(list(keys.values()))
+    counts = {f"w{index}": found[key] for index, key in keys.items() if found.get(key) is not None}
     wanted = [index for index in range(len(ends)) if f"w{index}" not in counts]
     if wanted:
         counted = flags.aggregate(
@@ -406,7 +427,7 @@ def open_flags_by_week(*, user, now: datetime.datetime, weeks: int = WEEKS) -> l
             }
         )
         counts.update({name: count or 0 for name, count in counted.items()})
-        cache.set_many(
+        keep(
             {keys[index]: counts[f"w{index}"] for index in wanted if index in keys},
             timeout=PAST_WEEK_SECONDS,
         )
@@ -487,13 +508,27 @@ def payments_by_month(*, user, today: datetime.date) -> list[MonthPayments]:
 
 
 def portfolio_charts(*, user, now: datetime.datetime) -> PortfolioCharts:
-    """The portfolio's four pictures, in a fixed number of queries whatever its size."""
+    """The portfolio's four pictures, in a fixed number of queries whatever its size; an
+    administrator's kept from one change of the portfolio to the next
+    (``monitoring.everything``)."""
     today = brussels_today(now)
-    return PortfolioCharts(
-        open_flags=open_flags_by_week(user=user, now=now),
-        deliverables=deliverables_by_cluster(user=user, today=today),
-        payments=payments_by_month(user=user, today=today),
-        instalments=portfolio_instalments(user=user),
+
+    def compute() -> PortfolioCharts:
+        return PortfolioCharts(
+            open_flags=open_flags_by_week(user=user, now=now),
+            deliverables=deliverables_by_cluster(user=user, today=today),
+            payments=payments_by_month(user=user, today=today),
+            instalments=portfolio_instalments(user=user),
+        )
+
+    if visible_scope(user) is not None:
+        return compute()
+    charts = for_everyone("charts", compute, today=today)
+    # The current week is counted up to now: kept, its count is that of the last change.
+    current = charts.open_flags[-1]
+    return replace(
+        charts,
+        open_flags=[*charts.open_flags[:-1], replace(current, as_of=max(current.as_of, now))],
     )
 
 

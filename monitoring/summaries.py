@@ -45,6 +45,7 @@ from backend.reporting.progress import (
     progress_of_projects,
 )
 from backend.workplan.models import ActivityCluster
+from monitoring.everything import portfolio_changed
 from monitoring.models import ProgressSummary, ProjectSummary, ProjectTally
 from monitoring.rag import STATUSES, Compliance, OpenFlag, SeverityCounts, compliance
 
@@ -210,6 +211,7 @@ def summaries_flags_refresh(project_ids: Collection[int]) -> None:
             found.append(OpenFlag(kind, severity, count))
     if not open_flags:
         return
+    portfolio_changed()
     ProjectSummary.objects.bulk_create(
         [
             ProjectSummary(
@@ -341,6 +343,7 @@ def _replace_changed(model, rows: dict[int, set[tuple]], fields: tuple[str, ...]
     changed = sorted(pid for pid, after in rows.items() if before[pid] != after)
     if not changed:
         return
+    portfolio_changed()
     model.objects.filter(project_id__in=changed).delete()
     model.objects.bulk_create(
         model(project_id=project_id, **dict(zip(fields, values, strict=True)))
