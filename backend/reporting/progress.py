@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, fields
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from backend.common.dates import month_end
 from backend.grants.models import Project
@@ -62,7 +62,8 @@ class WorkPackageRow:
 
 @dataclass(frozen=True)
 class DeliverableRow:
-    """``count`` deliverables of one work package with one status and one due date."""
+    """``count`` deliverables of one work package with one status, due on ``due_on`` (or, read
+    in groups, all due before today or all not, the latest on ``due_on``)."""
 
     project_id: int
     work_package_id: int
@@ -322,7 +323,7 @@ def progress_of_projects(
         else list(project_ids)
     )
     work_packages = _work_package_rows(ids, clusters)
-    deliverables = _deliverable_rows(ids)
+    deliverables = _deliverable_rows(ids, today)
     milestones = _milestone_rows(ids)
     declarations = _declaration_rows(work_packages)
     return {
@@ -375,16 +376,24 @@ def _work_package_rows(
     return work_packages
 
 
-def _deliverable_rows(project_ids: list[int]) -> dict[int, list[DeliverableRow]]:
-    """The projects' deliverables counted by work package, status and due date; one query."""
+def _deliverable_rows(
+    project_ids: list[int], today: datetime.date
+) -> dict[int, list[DeliverableRow]]:
+    """The projects' deliverables counted by work package, status and whether they fell due
+    before ``today``, each group with its latest due date (overdue is "due before today", so
+    the latest date of a group says it for the whole group); one query, a few rows per work
+    package whatever the number of deliverables."""
     deliverables: dict[int, list[DeliverableRow]] = defaultdict(list)
-    for row in (
+    for project_id, work_package_id, status, _past, due_on, count in (
         Deliverable.objects.filter(AnyOf(F("project_id"), project_ids))
-        .values("project_id", "work_package_id", "status", "due_on")
-        .annotate(count=Count("id"))
+        .annotate(past=Q(due_on__lt=today))
+        .values_list("project_id", "work_package_id", "status", "past")
+        .annotate(latest=Max("due_on"), count=Count("id"))
         .order_by()
     ):
-        deliverables[row["project_id"]].append(DeliverableRow(**row))
+        deliverables[project_id].append(
+            DeliverableRow(project_id, work_package_id, status, due_on, count)
+        )
     return deliverables
 
 
