@@ -135,6 +135,8 @@ CHECK_FIELDS = (
     "next_due_on",
     "next_amount",
 )
+# What a check writes besides when it ran.
+NEXT_FIELDS = tuple(name for name in CHECK_FIELDS if name not in ("checked_at", "checked_on"))
 PROGRESS_FIELDS = (
     "deliverables_pending",
     "deliverables_draft",
@@ -300,17 +302,27 @@ def summaries_refresh(
         return
     clusters, keys = clusters_read()
     progress = progress_of_projects(ids, today, clusters, with_work_packages=False)
-    summaries = [
-        ProjectSummary(
-            project_id=project_id,
-            **_check_values(
-                now=now,
-                today=today,
-                participants=participants.get(project_id, 0),
-                schedule=schedules.get(project_id, []),
-            ),
+    values = {
+        project_id: _check_values(
+            now=now,
+            today=today,
+            participants=participants.get(project_id, 0),
+            schedule=schedules.get(project_id, []),
         )
         for project_id in ids
+    }
+    # Every row gets the check's time in one update; only the rows whose other values changed
+    # (or that do not exist yet) are written whole.
+    stored = {
+        row[0]: row[1:]
+        for row in ProjectSummary.objects.filter(project_id__in=ids).values_list(
+            "project_id", *NEXT_FIELDS
+        )
+    }
+    summaries = [
+        ProjectSummary(project_id=project_id, **found)
+        for project_id, found in values.items()
+        if stored.get(project_id) != tuple(found[name] for name in NEXT_FIELDS)
     ]
     tallies = {project_id: _tallies(schedules.get(project_id, [])) for project_id in ids}
     progress_rows = {}
@@ -320,12 +332,16 @@ def summaries_refresh(
             (keys[cluster.code], *_progress_values(cluster.summary)) for cluster in found.clusters
         }
     with transaction.atomic():
-        ProjectSummary.objects.bulk_create(
-            summaries,
-            update_conflicts=True,
-            unique_fields=["project"],
-            update_fields=list(CHECK_FIELDS),
+        ProjectSummary.objects.filter(project_id__in=list(stored)).update(
+            checked_at=now, checked_on=today
         )
+        if summaries:
+            ProjectSummary.objects.bulk_create(
+                summaries,
+                update_conflicts=True,
+                unique_fields=["project"],
+                update_fields=list(CHECK_FIELDS),
+            )
         _replace_changed(ProjectTally, tallies, TALLY_FIELDS)
         _replace_changed(ProgressSummary, progress_rows, PROGRESS_ROW_FIELDS)
 

@@ -29,10 +29,13 @@ TODAY = datetime.datetime(2026, 11, 27, 9, 0, tzinfo=datetime.UTC)
 # the grant's life in three or four; the payment facts in at most seventeen (each table by
 # the batch's ids or the ids of rows read before: the projects and their suspensions, the
 # reports apart from their periods); the sync at most an insert and three updates (reworded,
-# resolved, released: a flag found as it was is not written). Then 17 for the projects'
-# summary rows: 2 for their open flags (in the sync) and 15 for the rest (the schedules'
-# tallies and the progress by cluster, ``summaries_refresh``).
-CHECK_QUERIES = 39 + 17
+# resolved, released: a flag found as it was is not written). Then 18 for the projects'
+# summary rows: 3 for their open flags (in the sync: those with no summary yet, then a read and
+# an upsert for those whose flags changed) and 15 for the rest (``summaries_refresh``: the
+# progress by cluster, each table read by ids; the check's time in one update and the rows
+# whose values changed in one upsert; the schedules' tallies and the progress rows, each read,
+# then replaced for the projects whose rows changed).
+CHECK_QUERIES = 39 + 18
 # Without these five the demo keeps fewer than four countries with both types.
 EMPLOYERS = ["ZILEMED", "LVTDA", "SESUPE", "POHJATAHT", "NORDLYS"]
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backend.accounts.models import ProjectRole
@@ -184,10 +186,17 @@ def test_a_check_that_finds_nothing_new_leaves_the_tallies_and_progress_rows_unw
         for model in (ProjectTally, ProgressSummary)
     }
 
-    # The same day again: nothing changed, nothing rewritten (the same rows, not copies).
-    check_projects([demo.pk, other_project.pk], now=NOW + datetime.timedelta(hours=1))
+    # The same day again: nothing changed, nothing rewritten (the same rows, not copies), and
+    # the summaries only get the check's time.
+    with CaptureQueriesContext(connection) as queries:
+        check_projects([demo.pk, other_project.pk], now=NOW + datetime.timedelta(hours=1))
     for model, before in rows.items():
         assert dict(model.objects.values_list("pk", "project_id")) == before
+    written = [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert [sql.split(" SET ")[0] for sql in written] == ['UPDATE "monitoring_projectsummary"']
+    assert set(ProjectSummary.objects.values_list("checked_at", flat=True)) == {
+        NOW + datetime.timedelta(hours=1)
+    }
 
     # One project's deliverables submitted: only its progress rows are written again.
     Deliverable.objects.filter(project=demo).update(
