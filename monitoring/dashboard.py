@@ -282,9 +282,9 @@ def portfolio_page(
 ) -> Page:
     """One page of the portfolio table: ``page.object_list`` holds its rows with their next
     instalment; ``page.paginator.count`` the number of matching projects. A page number out
-    of range gives the last page. Two queries (the count and the page), whatever the number of
-    projects. ``today`` is kept for the callers: the rows are as the projects were last
-    checked."""
+    of range gives the last page. The count, then the page: one query, or, sorted by status,
+    one per status on the page (at most three); the same whatever the number of projects.
+    ``today`` is kept for the callers: the rows are as the projects were last checked."""
     if filters.sort.lstrip("-") == "status":
         rows = _ByStatus(
             _filtered(user, filters),
