@@ -34,7 +34,8 @@ SECONDS = 3600
 T = TypeVar("T")
 
 
-def _new_version() -> None:
+def portfolio_version_renew() -> None:
+    """Start a new version of the administrator's figures (see ``portfolio_changed``)."""
     # A cache out of reach must not fail the check that wrote the summaries; the figures kept
     # there are out of reach as well, and summed again within the hour once it is back.
     try:
@@ -46,8 +47,8 @@ def _new_version() -> None:
 def portfolio_changed() -> None:
     """Something the portfolio's figures read has changed: a new version now, and another
     once the caller's transaction commits."""
-    _new_version()
-    transaction.on_commit(_new_version)
+    portfolio_version_renew()
+    transaction.on_commit(portfolio_version_renew)
 
 
 def _version() -> str:
