@@ -202,9 +202,6 @@ class _ByStatus:
             return self.projects.filter(Q(summary__status_rank=green) | Q(summary__isnull=True))
         return self.projects.filter(summary__status_rank=rank)
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, window: slice) -> list[tuple]:
         start, stop = window.start or 0, window.stop
         rows: list[tuple] = []
@@ -308,7 +305,7 @@ def portfolio_export(
         yield _row(values)
 
 
-def portfolio_calls(*, user, today: datetime.date | None = None) -> list[str]:
+def portfolio_calls(*, user) -> list[str]:
     """The identifiers of the calls of the user's projects, for the call filter (an
     administrator's kept from one change of the portfolio to the next)."""
 
@@ -322,7 +319,7 @@ def portfolio_calls(*, user, today: datetime.date | None = None) -> list[str]:
 
     if visible_scope(user) is not None:
         return compute()
-    return for_everyone("calls", compute, today=today or brussels_today())
+    return for_everyone("calls", compute, today=brussels_today())
 
 
 # -- the pictures ---------------------------------------------------------------------------------

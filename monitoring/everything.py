@@ -34,50 +34,6 @@ SECONDS = 3600
 T = TypeVar("T")
 
 
-def portfolio_version_renew() -> None:
-    """Start a new version of the administrator's figures (see ``portfolio_changed``)."""
-    # A cache out of reach must not fail the check that wrote the summaries; the figures kept
-    # there are out of reach as well, and summed again within the hour once it is back.
-    try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:
-        logger.warning("event=portfolio_version_not_changed", exc_info=True)
-
-
-def portfolio_changed() -> None:
-    """Something the portfolio's figures read has changed: a new version now, and another
-    once the caller's transaction commits."""
-    portfolio_version_renew()
-    transaction.on_commit(portfolio_version_renew)
-
-
-def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(VERSION_KEY, version, timeout=None):
-            version = cache.get(VERSION_KEY) or version
-    return version
-
-
-def for_everyone(name: str, compute: Callable[[], T], *, today: datetime.date) -> T:
-    """The value of ``compute()`` for every project, as kept for the current version and
-    ``today``, or computed now and kept."""
-    try:
-        key = f"portfolio:{name}:{today.isoformat()}:{_version()}"
-        value = cache.get(key)
-    except Exception:
-        logger.warning("event=portfolio_cache_unavailable", exc_info=True)
-        return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, timeout=SECONDS)
-        except Exception:
-            logger.warning("event=portfolio_cache_unavailable", exc_info=True)
-    return value
-
-
 def kept(keys: list[str]) -> dict:
     """The values the cache holds for these keys (none when it is out of reach)."""
     try:
@@ -87,10 +43,56 @@ def kept(keys: list[str]) -> dict:
         return {}
 
 
-def keep(values: dict, *, timeout: int) -> None:
-    """Keep these values in the cache, if it is in reach."""
+def keep(values: dict, *, timeout: int | None) -> bool:
+    """Keep these values in the cache (``timeout`` None: until replaced); False when it is
+    out of reach. A cache out of reach must fail neither a page nor the check that wrote the
+    summaries: the figures kept there are out of reach as well, and summed again within the
+    hour once it is back."""
     try:
         if values:
             cache.set_many(values, timeout=timeout)
     except Exception:
         logger.warning("event=portfolio_cache_unavailable", exc_info=True)
+        return False
+    return True
+
+
+def portfolio_version_renew() -> None:
+    """Start a new version of the administrator's figures (see ``portfolio_changed``)."""
+    keep({VERSION_KEY: uuid.uuid4().hex}, timeout=None)
+
+
+def portfolio_changed() -> None:
+    """Something the portfolio's figures read has changed: a new version now, and another
+    once the caller's transaction commits."""
+    portfolio_version_renew()
+    transaction.on_commit(portfolio_version_renew)
+
+
+def _version() -> str | None:
+    """The current version (one started now if none is kept); None when the cache is out of
+    reach."""
+    version = kept([VERSION_KEY]).get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        try:
+            if not cache.add(VERSION_KEY, version, timeout=None):
+                version = cache.get(VERSION_KEY) or version
+        except Exception:
+            logger.warning("event=portfolio_cache_unavailable", exc_info=True)
+            return None
+    return version
+
+
+def for_everyone(name: str, compute: Callable[[], T], *, today: datetime.date) -> T:
+    """The value of ``compute()`` for every project, as kept for the current version and
+    ``today``, or computed now and kept."""
+    version = _version()
+    if version is None:
+        return compute()
+    key = f"portfolio:{name}:{today.isoformat()}:{version}"
+    value = kept([key]).get(key)
+    if value is None:
+        value = compute()
+        keep({key: value}, timeout=SECONDS)
+    return value

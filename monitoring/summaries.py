@@ -364,12 +364,8 @@ def _replace_changed(model, rows: dict[int, set[tuple]], fields: tuple[str, ...]
     model.objects.bulk_create(
         model(project_id=project_id, **dict(zip(fields, values, strict=True)))
         for project_id in changed
-        for values in sorted(rows[project_id], key=_sort_key)
+        for values in sorted(rows[project_id])
     )
-
-
-def _sort_key(values: tuple) -> tuple:
-    return tuple("" if value is None else str(value) for value in values)
 
 
 def summaries_recompute(project_ids: Collection[int], *, now: datetime.datetime) -> None:

@@ -315,8 +315,8 @@ def progress_of_projects(
     ids or by the ids of rows read before (work packages, milestones, reporting periods), so
     that a few projects' progress reads their own rows by index whatever the size of the
     database. Deliverables are counted by the database, grouped by work package, status and
-    due date; the dates are judged against ``today`` here. ``with_work_packages``: as for
-    ``project_progress``."""
+    whether they fell due before ``today``; the rules judge the dates here.
+    ``with_work_packages``: as for ``project_progress``."""
     ids = (
         list(project_ids.values_list("pk", flat=True).order_by())
         if isinstance(project_ids, QuerySet)
