@@ -6,7 +6,10 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
+from backend.accounts.calendar_feeds import key_digest
+from backend.accounts.calendar_models import CalendarFeed
 from backend.demo.loading import demo_load
 from backend.grants.models import (
     Organisation,
@@ -57,6 +60,9 @@ def _life_records() -> None:
         project=project, organisation=organisation, kind="subcontractor", started_on=day
     )
     TerminationReport.objects.create(project=project, participation=participation, due_on=day)
+    CalendarFeed.objects.create(
+        user=UserFactory(username="subscriber"), digest=key_digest("k"), created_at=timezone.now()
+    )
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts.calendar_models import CalendarFeed
 from backend.accounts.models import ProjectRole, ProjectRoleKind, User
 from backend.audit.admin import AuditedAdmin
 
@@ -59,3 +60,22 @@ class ProjectRoleAdmin(AuditedAdmin):
     search_fields = ["user__username", "project__acronym", "project__grant_agreement_number"]
     autocomplete_fields = ["user", "project", "participation"]
     list_select_related = ["user", "project", "participation"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Whose calendar feed is on and since when; never its digest, nor a way to make one
+    (deleting a row turns the feed off)."""
+
+    list_display = ["user", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    ordering = ["-created_at"]
+    fields = ["user", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

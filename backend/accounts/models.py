@@ -213,3 +213,7 @@ class ProjectRole(models.Model):
         organisation_id = self.user.organisation_id if self.user_id else None
         if organisation_id is not None and participation.organisation_id != organisation_id:
             raise ValidationError({"participation": _("The user works for another organisation.")})
+
+
+# The calendar feed's secret lives beside the features that use it.
+from backend.accounts.calendar_models import CalendarFeed  # noqa: E402, F401
