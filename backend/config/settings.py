@@ -282,6 +282,38 @@ AXES_LOCKOUT_CALLABLE = "frontend.signin.lockout_response"
 GRANTWATCH_TRUSTED_PROXY_COUNT = env.int("GRANTWATCH_TRUSTED_PROXY_COUNT", default=0)
 GRANTWATCH_CLIENT_IP_HEADER = env("GRANTWATCH_CLIENT_IP_HEADER", default="X-Forwarded-For")
 
+# SIGN-IN WITH THE ORGANISATION'S IDENTITY PROVIDER (OpenID Connect, mozilla-django-oidc)
+# ------------------------------------------------------------------------------
+# Off while GRANTWATCH_OIDC_ISSUER is empty. The endpoints come from the issuer's discovery
+# document, fetched when first needed (backend/accounts/oidc.py), never here. The provider's
+# redirect URI to register is <site>/oidc/callback/.
+GRANTWATCH_OIDC_ISSUER = env("GRANTWATCH_OIDC_ISSUER", default="")
+GRANTWATCH_OIDC_CLIENT_ID = env("GRANTWATCH_OIDC_CLIENT_ID", default="")
+GRANTWATCH_OIDC_CLIENT_SECRET = env("GRANTWATCH_OIDC_CLIENT_SECRET", default="")
+# The provider's name on the sign-in button; empty: "your organisation" (translated).
+GRANTWATCH_OIDC_NAME = env("GRANTWATCH_OIDC_NAME", default="")
+GRANTWATCH_OIDC_SCOPES = env("GRANTWATCH_OIDC_SCOPES", default="openid email")
+# A verified e-mail address no account has gets a plain account (no rights, no roles).
+GRANTWATCH_OIDC_CREATE_USERS = env.bool("GRANTWATCH_OIDC_CREATE_USERS", default=True)
+GRANTWATCH_OIDC_TIMEOUT = env.float("GRANTWATCH_OIDC_TIMEOUT", default=5.0)
+GRANTWATCH_OIDC_DISCOVERY_SECONDS = env.int("GRANTWATCH_OIDC_DISCOVERY_SECONDS", default=3600)
+if GRANTWATCH_OIDC_ISSUER and not (GRANTWATCH_OIDC_CLIENT_ID and GRANTWATCH_OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "GRANTWATCH_OIDC_ISSUER needs GRANTWATCH_OIDC_CLIENT_ID and GRANTWATCH_OIDC_CLIENT_SECRET."
+    )
+if "openid" not in GRANTWATCH_OIDC_SCOPES.split() or "email" not in GRANTWATCH_OIDC_SCOPES.split():
+    raise ImproperlyConfigured("GRANTWATCH_OIDC_SCOPES must include openid and email.")
+# Its sessions are loaded by it; it answers None to every password sign-in.
+AUTHENTICATION_BACKENDS.append("backend.accounts.oidc.OrganisationSigninBackend")
+# What mozilla-django-oidc reads itself.
+OIDC_RP_SCOPES = GRANTWATCH_OIDC_SCOPES
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_VERIFY_SSL = True
+OIDC_TIMEOUT = GRANTWATCH_OIDC_TIMEOUT
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc:callback"
+
 # FILES
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
