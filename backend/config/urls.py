@@ -48,5 +48,7 @@ urlpatterns = [
     ),
     path("api/docs/", api_docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Sign-in through the organisation's identity provider (404 while it is off).
+    path("oidc/", include("frontend.oidc")),
     path("", include("frontend.urls")),
 ]
