@@ -5,6 +5,7 @@ from frontend import views
 from frontend.account import views as account
 from frontend.consortium import views as consortium
 from frontend.portfolio import views as portfolio
+from frontend.project import report_pdf
 from frontend.project import views as project
 from frontend.reports import contributions
 from frontend.reports import views as reports
@@ -27,6 +28,7 @@ urlpatterns = [
     # the partners' contributions, its consortium and amendments.
     *portfolio.urlpatterns,
     *project.urlpatterns,
+    *report_pdf.urlpatterns,
     *workplan.urlpatterns,
     *contributions.urlpatterns,
     *consortium.urlpatterns,

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from backend.api import compliance_report as report_apis
 from backend.api import grants as grants_apis
 from backend.api import progress as progress_apis
 
@@ -29,6 +30,11 @@ urlpatterns = [
         "projects/<int:project_id>/eligibility/timeline",
         grants_apis.ProjectEligibilityTimelineApi.as_view(),
         name="project-eligibility-timeline",
+    ),
+    path(
+        "projects/<int:project_id>/compliance-report",
+        report_apis.ProjectComplianceReportApi.as_view(),
+        name="project-compliance-report",
     ),
     path(
         "projects/<int:project_id>/progress",
