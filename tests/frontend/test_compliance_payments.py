@@ -477,9 +477,10 @@ def test_the_payment_section_reads_a_fixed_number_of_queries(
     _prefinancing_paid(project)
     officer = _officer(project)
     client.force_login(officer)
-    # 47: the consortium's dated history and third parties, its organisations read by id, and
-    # the payment facts' reports and suspensions read apart from their rows.
-    with django_assert_max_num_queries(47) as few:
+    # 48: the consortium's dated history and third parties, its organisations read by id, the
+    # payment facts' reports and suspensions read apart from their rows, and the user's roles
+    # on the project (whether the compliance report's link shows).
+    with django_assert_max_num_queries(48) as few:
         client.get(f"/projects/{project.pk}/compliance/")
 
     _reductions(project, officer)

@@ -426,9 +426,10 @@ def test_the_compliance_page_takes_the_same_number_of_queries_with_more_flags(
 ):
     client.force_login(users["officer"])
     # The schedule (the ledger reads its facts) and the reductions.
-    # 47: the consortium's dated history and third parties; the consortium's organisations
-    # read by id, and the payment facts' reports and suspensions apart from their rows.
-    with django_assert_max_num_queries(47) as few:
+    # 48: the consortium's dated history and third parties; the consortium's organisations
+    # read by id, the payment facts' reports and suspensions apart from their rows, and the
+    # user's roles on the project (whether the compliance report's link shows).
+    with django_assert_max_num_queries(48) as few:
         client.get(f"/projects/{demo.pk}/compliance/")
 
     _flags(demo, *(("milestone_overdue", "low", f"ms{n}") for n in range(30)))

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.datetime(2026, 5, 4, 10, tzinfo=ZoneInfo("Europe/Brussels"))
 # the page's queries, whatever the record holds (session, user, navigation, project, the
 # overview's reads, the payment schedule's (its reports and suspensions read apart), the
-# progress's (each table by ids: eight) and the termination reports')
-MAX_QUERIES = 46
+# progress's (each table by ids: eight), the termination reports' and the user's roles on the
+# project (whether the compliance report's link shows)
+MAX_QUERIES = 47
 
 
 def _home(client, user, project, **headers):
