@@ -13,6 +13,7 @@ import hashlib
 import re
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from backend.accounts.calendar_models import CalendarFeed
@@ -32,19 +33,34 @@ def calendar_feed_of(*, user) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user_id=user.pk).first()
 
 
-def calendar_feed_enable(*, request, user, now: datetime.datetime) -> str:
-    """Turn the user's feed on, or give it a new key if it is on already (the old key stops at
-    once). Returns the key, to show this once."""
+def calendar_feed_enable(*, request, user, now: datetime.datetime) -> str | None:
+    """Turn the user's feed on: its key, to show this once; None when it is on already
+    (nothing changes: a new key is ``calendar_feed_rotate``'s)."""
+    return _new_key(request=request, user=user, now=now, rotate=False)
+
+
+def calendar_feed_rotate(*, request, user, now: datetime.datetime) -> str | None:
+    """Give the user's feed a new key (the old one stops at once): the key, to show this once;
+    None when the feed is off (nothing changes)."""
+    return _new_key(request=request, user=user, now=now, rotate=True)
+
+
+def _new_key(*, request, user, now: datetime.datetime, rotate: bool) -> str | None:
     key = secrets.token_urlsafe(KEY_BYTES)
     with transaction.atomic():
-        feed = CalendarFeed.objects.select_for_update().filter(user_id=user.pk).first()
-        verb = "calendar.enabled" if feed is None else "calendar.rotated"
+        # The user's row, locked: two posts at once make one key each in turn.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        feed = CalendarFeed.objects.filter(user_id=user.pk).first()
+        if (feed is not None) != rotate:
+            return None
         if feed is None:
             CalendarFeed.objects.create(user=user, digest=key_digest(key), created_at=now)
         else:
             feed.digest, feed.created_at = key_digest(key), now
             feed.save(update_fields=["digest", "created_at"])
-        security_event(request=request, user=user, verb=verb)
+        security_event(
+            request=request, user=user, verb="calendar.rotated" if rotate else "calendar.enabled"
+        )
     return key
 
 
