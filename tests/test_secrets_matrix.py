@@ -6,8 +6,8 @@ draft's justification and the legal name of the organisation it would add, a dra
 deliverable's file name and digest (and the name of the file it replaced, kept only by the
 audit trail), and a draft report's technical part. Every role then asks for every GET route
 under /api/v1/ (with the filters of the lists and the activity feed), the OpenAPI schema and
-its docs, and every web page and export; the body (and the headers) of each answer is searched
-for every secret.
+its docs, every web page and export, and the role's own calendar feed; the body (and the
+headers) of each answer is searched for every secret.
 
 A secret the role may not read must appear nowhere; a secret it may read must appear
 somewhere (so that the crawl reaches it and the test would fail if a rule hid too much or the
@@ -32,6 +32,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from backend.accounts.calendar_feeds import calendar_feed_enable
 from backend.amendments.services import amendment_create, amendment_submit
 from backend.common.dates import BRUSSELS
 from backend.grants.models import Project
@@ -95,6 +96,8 @@ class World:
     users: dict
     now: datetime.datetime
     media_root: str
+    # Each user's calendar feed key (role -> key).
+    feeds: dict[str, str]
 
 
 def _contributions(project: Project, users: dict) -> None:
@@ -201,7 +204,12 @@ def _build(media_root: str) -> World:
         "number": [1, 2],
         "amendment_id": [amendment_id, submitted_amendment_id],
     }
-    return World(ids=ids, variants=variants, users=users, now=now, media_root=media_root)
+    feeds = {
+        role: calendar_feed_enable(request=None, user=user, now=now) for role, user in users.items()
+    }
+    return World(
+        ids=ids, variants=variants, users=users, now=now, media_root=media_root, feeds=feeds
+    )
 
 
 @pytest.fixture(scope="module")
@@ -386,6 +394,9 @@ def secrets_seen(world: World, role: str) -> dict[str, list[str]]:
     with time_machine.travel(world.now, tick=False):
         answers = [(url, _get(api_client, url)) for url in api_urls]
         answers += [(url, _get(client, url)) for url in page_urls]
+        if role in world.feeds:
+            feed = f"/calendar/{world.feeds[role]}.ics"
+            answers.append((feed, _get(Client(), feed)))
     for url, response in answers:
         text = body_text(response)
         for secret in READERS:
@@ -426,3 +437,17 @@ def test_the_secrets_matrix_is_not_trivially_satisfied():
     # Someone on the project is kept from each draft but the report's (the project's own).
     kept = {secret for secret, readers in READERS.items() if on_project - readers}
     assert kept == set(READERS) - {REPORT_TEXT}
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_the_calendar_feeds_list_no_draft_and_no_other_project(world, role):
+    """A draft amendment request has no decision date and is in no feed; the submitted one is
+    in the feeds of those who watch its decision; nothing of the grant reaches anyone off it
+    (the partners have nothing due in this world's window: RP1's report is in, RP2 has not
+    started, ZILEMED's draft deliverable fell due more than 90 days ago)."""
+    with time_machine.travel(world.now, tick=False):
+        text = _get(Client(), f"/calendar/{world.feeds[role]}.ics").content.decode()
+    assert f"amendment-{world.ids['amendment_id']}@" not in text
+    watches = role in {"manager", "officer"}
+    assert (f"amendment-{world.ids['submitted_amendment_id']}@" in text) == watches
+    assert ("MINICOVE" in text) == watches
