@@ -6,11 +6,12 @@
 # The project is installed (non-editable) into /opt/venv against the pinned tree in
 # requirements/constraints.txt; the source tree itself stays in the build stage.
 
-# --- frontend: the web pages' packages (htmx, Chart.js), as frontend/package-lock.json pins them
+# --- frontend: the web pages' packages (htmx, Chart.js), as frontend/package-lock.json pins them;
+# the development packages (axe-core, for the accessibility tests) stay out of the image
 FROM node:20-slim AS frontend
 WORKDIR /frontend
 COPY frontend/package.json frontend/package-lock.json ./
-RUN npm ci --no-audit --no-fund --loglevel error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel error
 
 # --- build: the virtualenv ---------------------------------------------------------------
 FROM python:3.11-slim AS build
