@@ -20,6 +20,9 @@ from backend.accounts.models import ProjectRole
 from backend.amendments.services import amendment_create, amendment_submit
 from backend.audit.models import Event
 from backend.common.dates import BRUSSELS, brussels_today
+from backend.payments import rules as payment_rules
+from backend.payments import statuses
+from backend.payments.selectors import grant_facts
 from backend.workplan.models import Deliverable, DeliverableStatus
 from tests import factories
 from tests.amendments.helpers import add, new_organisation, terminate
@@ -354,3 +357,42 @@ def test_the_feed_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         many = _events(client, key)
     assert len(many) > len(few)
+
+
+def test_the_payments_the_agency_owes_are_listed_for_those_who_watch_them(
+    client, grant, grant_users
+):
+    """The grant's pre-financing is ready to pay (the payment schedule says by when): ten
+    days after that day it is in the manager's and the officer's feeds, not a partner's."""
+    today = brussels_today()
+    schedule = payment_rules.schedule(grant_facts([grant.pk], today=today)[grant.pk], today)
+    prefinancing = next(item for item in schedule if item.key == "prefinancing")
+    assert prefinancing.status == statuses.READY
+    due = prefinancing.payment_due_on
+    now = datetime.datetime.combine(due + datetime.timedelta(days=10), datetime.time(12), BRUSSELS)
+    uid = f"payment-{grant.pk}-prefinancing@grantwatch"
+    keys = {role: _key(grant_users[role]) for role in ("manager", "officer", "partner_contact")}
+    with time_machine.travel(now, tick=False):
+        feeds = {role: _events(client, key) for role, key in keys.items()}
+    for role in ("manager", "officer"):
+        assert feeds[role][uid][:2] == (due, "MINICOVE: payment due: Pre-financing"), role
+        assert feeds[role][uid][2] == f"http://testserver/projects/{grant.pk}/compliance/"
+    assert uid not in feeds["partner_contact"]
+
+
+def test_the_summaries_are_in_the_users_language(client, grant, grant_users):
+    """A Latvian user's feed names the instalment in Latvian (the rest of the summary follows
+    once its Latvian text is compiled), whatever the language of the request."""
+    today = brussels_today()
+    schedule = payment_rules.schedule(grant_facts([grant.pk], today=today)[grant.pk], today)
+    due = next(item for item in schedule if item.key == "prefinancing").payment_due_on
+    manager = grant_users["manager"]
+    manager.language = "lv"
+    manager.save(update_fields=["language"])
+    key = _key(manager)
+    now = datetime.datetime.combine(due, datetime.time(12), BRUSSELS)
+    with time_machine.travel(now, tick=False):
+        events = _events(client, key)
+    summary = events[f"payment-{grant.pk}-prefinancing@grantwatch"][1]
+    assert "Priekšfinansējums" in summary
+    assert "Pre-financing" not in summary
