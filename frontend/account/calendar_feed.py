@@ -8,7 +8,7 @@ fetches the feed again updates its events instead of adding new ones; its ``SUMM
 user's language with the project's acronym, its ``DESCRIPTION`` and ``URL`` the item's page.
 
 An unknown key, one rotated away or turned off, or a deactivated user's, is a 404 that says
-nothing more.
+nothing more. The key stays out of the request log, and the answer out of shared caches.
 """
 
 import datetime
@@ -56,6 +56,9 @@ def feed_calendar(
 
 @require_GET
 def calendar_feed(request, key: str):
+    # The key opens the feed: the request log (and Django's "Not Found" line) name the path
+    # without it.
+    request.path = request.path.replace(key, "<key>")
     user = calendar_feed_user(key)
     if user is None:
         raise Http404

@@ -396,3 +396,15 @@ def test_the_summaries_are_in_the_users_language(client, grant, grant_users):
     summary = events[f"payment-{grant.pk}-prefinancing@grantwatch"][1]
     assert "Priekšfinansējums" in summary
     assert "Pre-financing" not in summary
+
+
+def test_the_key_stays_out_of_the_request_log(client, grant_users, caplog):
+    key = _key(grant_users["manager"])
+    with caplog.at_level("INFO"):
+        assert client.get(f"/calendar/{key}.ics").status_code == 200
+        unknown = ("B" if key[0] == "A" else "A") + key[1:]
+        assert client.get(f"/calendar/{unknown}.ics").status_code == 404
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("/calendar/<key>.ics 200" in line for line in logged)
+    assert any("/calendar/<key>.ics 404" in line for line in logged)
+    assert not any(key[1:] in line for line in logged)
