@@ -240,10 +240,21 @@ def report_filename(report: ComplianceReport) -> str:
 # -- the PDF ----------------------------------------------------------------------------------
 
 
-def refuse_fetch(url: str, *args, **kwargs):
-    """WeasyPrint's URL fetcher: nothing is fetched while a report renders (the stylesheet is
-    inline, the fonts are the system's), so every URL is refused, local or not."""
+def refuse_fetch(url: str, headers=None):
+    """What the report's URL fetcher answers: nothing is fetched while a report renders (the
+    stylesheet is inline, the fonts are the system's), so every URL is refused, local or
+    not."""
     raise ValueError(f"The compliance report fetches nothing: {url!r} refused.")
+
+
+def _refusing_fetcher(urls_module):
+    """A WeasyPrint URL fetcher (its class, as version 70 expects) that refuses every URL."""
+
+    class RefusingFetcher(urls_module.URLFetcher):
+        def fetch(self, url, headers=None):
+            return refuse_fetch(url, headers)
+
+    return RefusingFetcher()
 
 
 def report_html(report: ComplianceReport) -> str:
@@ -256,7 +267,10 @@ def report_pdf(report: ComplianceReport) -> bytes:
     try:
         # Imported here: its system libraries may be missing.
         import weasyprint
+        import weasyprint.urls
     except (ImportError, OSError) as error:
         raise PdfUnavailable(str(error)) from error
-    html = weasyprint.HTML(string=report_html(report), url_fetcher=refuse_fetch)
+    html = weasyprint.HTML(
+        string=report_html(report), url_fetcher=_refusing_fetcher(weasyprint.urls)
+    )
     return html.write_pdf()
