@@ -49,8 +49,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     STATIC_ROOT=/app/static
 
 # libmagic identifies uploaded evidence files by their content (python-magic loads it).
+# WeasyPrint (the compliance report's PDF) loads Pango, PangoFT2 and HarfBuzz's subsetter; the
+# report is set in DejaVu, which holds the Latvian letters.
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends libmagic1 \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 grantwatch \
