@@ -408,3 +408,14 @@ def test_the_key_stays_out_of_the_request_log(client, grant_users, caplog):
     assert any("/calendar/<key>.ics 200" in line for line in logged)
     assert any("/calendar/<key>.ics 404" in line for line in logged)
     assert not any(key[1:] in line for line in logged)
+
+
+def test_an_officer_role_that_does_not_count_lists_nothing(client, world, grant_users):
+    """An officer role held by someone no longer agency staff decides and watches nothing."""
+    officer = grant_users["officer"]
+    key = _key(officer)
+    assert _events(client, key)
+    type(officer).objects.filter(pk=officer.pk).update(is_agency_officer=False)
+    response = client.get(f"/calendar/{key}.ics")
+    assert response["Cache-Control"] == "private, no-store"
+    assert list(Calendar.from_ical(response.content).walk("VEVENT")) == []
