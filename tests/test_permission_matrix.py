@@ -112,6 +112,8 @@ MATRIX: dict[str, dict[str, dict[str, str]]] = {
     "project-eligibility": {"get": see_but()},
     "project-eligibility-timeline": {"get": see_but()},
     "project-grant-file": {"get": see_but()},
+    # the compliance report's PDF: the project's officers, managers and administrators
+    "project-compliance-report": {"get": see_but(partner_contact="403", other_partner="403")},
     # -- organisations: their own contacts and administrators record updates -------------------
     "organisation-detail": {"get": see_but(other_officer="ok")},
     "organisation-updates": {
