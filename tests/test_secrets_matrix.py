@@ -30,6 +30,8 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.test import Client, override_settings
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 from rest_framework.test import APIClient
 
 from backend.accounts.calendar_feeds import calendar_feed_enable
@@ -260,6 +262,7 @@ API_QUERIES: dict[str, list[str]] = {
     "project-eligibility": [""],
     "project-eligibility-timeline": [""],
     "project-grant-file": ["", "format=json"],
+    "project-compliance-report": [""],
     "amendment-list": [""],
     "amendment-detail": [""],
     "deliverable-list": ["", "status=draft", "lead=ZILEMED"],
@@ -353,9 +356,18 @@ def crawl(world: World) -> tuple[list[str], list[str]]:
 # -- reading an answer -------------------------------------------------------------------------
 
 
+def _pdf_text(content: bytes) -> str:
+    """A rendered PDF's text (compressed in its bytes); nothing for a file that is not a PDF
+    pypdf reads (the evidence files here are stubs)."""
+    try:
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+    except PdfReadError:
+        return ""
+
+
 def body_text(response) -> str:
     """Everything an answer shows: its headers and its body (a file's content; each part of an
-    XLSX workbook, which is a zip)."""
+    XLSX workbook, which is a zip; a PDF's text)."""
     if getattr(response, "streaming", False):
         # The test client closes a streamed answer once it is read (closing it again here
         # would end the database connection, and the world's transaction with it).
@@ -365,6 +377,8 @@ def body_text(response) -> str:
     if content[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(content)) as workbook:
             content = b"".join(workbook.read(name) for name in workbook.namelist())
+    if content[:5] == b"%PDF-":
+        content += _pdf_text(content).encode()
     headers = "\n".join(f"{name}: {value}" for name, value in response.items())
     return headers + "\n" + content.decode("utf-8", errors="replace")
 
