@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -50,6 +50,10 @@ class PdfUnavailableError(APIException):
     )
 
 
+class PdfUnavailableSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 def pdf_response(report) -> HttpResponse:
     """The report's PDF as a download named after the project's acronym and the date."""
     try:
@@ -84,10 +88,15 @@ class ProjectComplianceReportApi(APIView):
         ],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
-            400: OpenApiResponse(PathErrorsSerializer, description="Bad date"),
+            (400, "application/json"): OpenApiResponse(
+                PathErrorsSerializer, description="Bad date"
+            ),
             403: OpenApiResponse(description="A partner contact: the reason"),
             404: OpenApiResponse(description="No such project, or not visible to the user"),
-            503: OpenApiResponse(description="WeasyPrint is not available on the server"),
+            (503, "application/json"): OpenApiResponse(
+                PdfUnavailableSerializer,
+                description="WeasyPrint or its system libraries are missing on the server",
+            ),
         },
     )
     def get(self, request, project_id: int):
