@@ -155,6 +155,13 @@ def test_the_manager_s_report_holds_their_draft_amendment(client, loaded):
 
     text = _text(_download(client, project, "manager"))
 
+    manager = User.objects.get(username="manager")
+    verdict = project_eligibility(user=manager, project_id=project.pk, as_of=TODAY).verdict
+    assert f"Verdict on {_day(project, TODAY)}: {VERDICT.label(verdict.status)}." in text
+    for payment in Payment.objects.filter(project=project):
+        assert f"{_eur(payment.signed_amount)} {_day(project, payment.paid_on)}" in text
+    for flag in Flag.objects.filter(project=project, resolved_at__isnull=True):
+        assert " ".join(flag.message("en").split()) in text
     assert _request(loaded["draft"].pk).search(text)
     assert _request(loaded["submitted"].pk).search(text)
     # Its justification is not part of the report, for anyone.
