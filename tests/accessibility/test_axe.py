@@ -136,7 +136,8 @@ def test_axe_reports_what_it_is_meant_to(chromium, live_server):
     context.close()
     assert any(
         failure.startswith("[critical] label: ")
-        and "| GET /login/ (labels removed) | as anonymous, in en |" in failure
+        and "| GET /login/ (labels removed) (" in failure
+        and "| as anonymous, in en |" in failure
         and "#id_username" in failure
         for failure in findings.failures
     ), findings.failures

@@ -47,21 +47,27 @@ def sign_in(context, site: str, user) -> None:
 
 
 def walk(page, site: str, findings: Findings, values: dict) -> None:
-    """Check each page the role may open (and its htmx partial, where it answers one), then each
-    post's answer to an empty form."""
+    """Check each page the role may open (and its htmx partial, where it answers one), and the
+    answer to an empty post of each form the role may post: from the page that holds the form,
+    right after that page is checked, or else from the page it belongs to (``post_checks``)."""
     targets: dict[str, str] = {}
+    left = {
+        url_of(name, values.get(name, values["*"])): name
+        for name in routes_for(findings.role, "post")
+    }
+    whole = []
     for name in routes_for(findings.role, "get"):
         path = url_of(name, values.get(name, values["*"]))
         if FILE.search(path):
             continue
         if _page_check(page, site, findings, f"GET {path} ({name})", path):
-            targets.update(dict.fromkeys(page.evaluate(TARGETS), path))
+            here = page.evaluate(TARGETS)
+            targets.update(dict.fromkeys(here, path))
             _partial_check(page, findings, name, path)
-    posts = [
-        (name, url_of(name, values.get(name, values["*"])))
-        for name in routes_for(findings.role, "post")
-    ]
-    post_checks(page, site, findings, posts, targets)
+            posts = [(left.pop(target), target) for target in dict.fromkeys(here) if target in left]
+            whole += _htmx_posts(page, findings, posts, path)
+    rest = [(name, path) for path, name in left.items()]
+    post_checks(page, site, findings, rest, targets, whole)
 
 
 def _page_check(page, site: str, findings: Findings, where: str, path: str, axe=True) -> bool:
@@ -93,27 +99,39 @@ def _parent(path: str, targets: dict[str, str]) -> str:
     return next((page_path for page_path in pages if path.startswith(page_path)), "/")
 
 
-def post_checks(page, site: str, findings: Findings, posts: list, targets: dict) -> None:
-    """Each empty post (``posts``: url name, path) as htmx sends it from its page: a fragment
-    (the form with its errors, a refusal) is put in the page and checked; a whole page in answer
-    is opened as a plain form's post answers it and checked; a redirect is a success."""
+def post_checks(page, site, findings: Findings, posts: list, targets: dict, whole=()) -> None:
+    """Each empty post (``posts``: url name, path) as htmx sends it from its page (``_parent``):
+    a fragment (the form with its errors, a refusal) is put in the page and checked; a whole page
+    in answer is opened as a plain form's post answers it and checked (with those of ``whole``,
+    found so already); a redirect is a success."""
     parents: dict[str, list] = {}
     for name, path in posts:
         parents.setdefault(_parent(path, targets), []).append((name, path))
-    whole = []
+    whole = list(whole)
     for parent, group in parents.items():
-        if not _page_check(page, site, findings, f"GET {parent}", parent, axe=False):
-            continue
-        for name, path in group:
-            answer = page_fetch(page, path, "POST")
-            if is_fragment(answer):
-                where = f"POST {path} ({name}, htmx, {answer['status']}) in {parent}"
-                fragment_check(page, findings, answer, where)
-            elif answer["text"]:
-                whole.append((name, path))
-    if whole:
+        if _page_check(page, site, findings, f"GET {parent}", parent, axe=False):
+            whole += _htmx_posts(page, findings, group, parent)
+    _plain_posts(page, site, findings, whole)
+
+
+def _htmx_posts(page, findings: Findings, posts: list, parent: str) -> list:
+    """The posts' htmx answers that are fragments, checked in the page; those that answer with a
+    whole page, returned."""
+    whole = []
+    for name, path in posts:
+        answer = page_fetch(page, path, "POST")
+        if is_fragment(answer):
+            where = f"POST {path} ({name}, htmx, {answer['status']}) in {parent}"
+            fragment_check(page, findings, answer, where)
+        elif answer["text"]:
+            whole.append((name, path))
+    return whole
+
+
+def _plain_posts(page, site: str, findings: Findings, posts: list) -> None:
+    if posts:
         token = page.evaluate(CSRF_TOKEN)
-        for name, path in whole:
+        for name, path in posts:
             _plain_post_check(page, site, findings, name, path, token)
 
 
