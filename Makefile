@@ -16,7 +16,7 @@ DATE_SENSITIVE_TESTS ?= tests/demo tests/grants/test_demo.py tests/reporting/tes
   tests/monitoring tests/workplan/test_timeline.py tests/frontend/test_project_home.py \
   tests/payments tests/browser
 
-.PHONY: install run test check pytest pytest-life pytest-days pytest-day lane-suite lane-life bench constraints messages clean
+.PHONY: install run test check pytest pytest-pages pytest-life pytest-days pytest-day lane-suite lane-life bench constraints messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -47,9 +47,18 @@ check: install
 	$(GW) makemigrations --check --dry-run
 	$(GW) check
 
-# The suite, without the demo's life (pytest-life runs it beside, on a test database of its own).
+# The browser checks that walk the demo as each kind of user (axe-core over every page, the
+# keyboard journeys) and the sign-in through a live OpenID provider: pytest-pages runs them in the
+# second lane, on a test database of their own, so that the two lanes take about as long.
+PAGE_TESTS ?= tests/accessibility tests/accounts/test_oidc_browser.py
+
+# The suite, without the demo's life (pytest-life runs it beside, on a test database of its own)
+# and PAGE_TESTS (pytest-pages).
 pytest: install
-	$(BIN)/pytest -m "not life" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not life" $(addprefix --ignore=,$(PAGE_TESTS)) $(PYTEST_ARGS)
+
+pytest-pages: install
+	GRANTWATCH_TEST_DB_SUFFIX=pages $(BIN)/pytest -m "not life" $(PAGE_TESTS)
 
 # The demo loaded at every month of its life (tests/demo/test_across_life.py).
 pytest-life: install
@@ -76,6 +85,7 @@ lane-suite: pytest
 	$(MAKE) --no-print-directory pytest-day DAY=$(FIRST_DAY)
 
 lane-life: pytest-life
+	$(MAKE) --no-print-directory pytest-pages
 	@for day in $(OTHER_DAYS); do $(MAKE) --no-print-directory pytest-day DAY=$$day || exit 1; done
 
 test: check

@@ -597,6 +597,9 @@ LOGGING = {
         # django-axes tells at INFO about every sign-in; the audit trail records them, and its
         # lockout warnings still show.
         "axes": {"level": "WARNING"},
+        # WeasyPrint tells at INFO about each step of every compliance report it renders.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import time_machine
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -62,6 +63,11 @@ def _environment(folder: Path, issuer: str) -> dict[str, str]:
         OIDC_PROVIDER_ISSUER=issuer,
         PYTHONPATH=str(ROOT),
     )
+    # A suite run as if today were another day (GRANTWATCH_TEST_TODAY) travels in time: the
+    # provider reads the same clock, or its ID tokens would look expired or not yet valid.
+    if time_machine.escape_hatch.is_travelling():
+        offset = time.time() - time_machine.escape_hatch.time.time()
+        environment["OIDC_PROVIDER_CLOCK_OFFSET"] = repr(offset)
     return environment
 
 

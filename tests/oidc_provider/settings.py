@@ -3,7 +3,17 @@ environment the fixture (tests/oidc_provider/process.py) sets: the database file
 that signs the ID tokens and the issuer the tokens carry."""
 
 import os
+import time
 from pathlib import Path
+
+import time_machine
+
+# The test process's clock, when it runs as if today were another day (process.py passes its
+# offset from the real clock).
+if os.environ.get("OIDC_PROVIDER_CLOCK_OFFSET"):
+    time_machine.travel(
+        time.time() + float(os.environ["OIDC_PROVIDER_CLOCK_OFFSET"]), tick=True
+    ).start()
 
 HERE = Path(__file__).resolve().parent
 
