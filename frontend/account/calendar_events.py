@@ -154,32 +154,34 @@ def _uid(kind: str, *ids) -> str:
 def _work_plan_events(scope: Scope, suspensions) -> Iterable[FeedEvent]:
     """Deliverables and milestones: a project's for its manager and officer, the ones their
     organisation leads for a partner contact. Two queries."""
-    for item in deliverables_not_submitted(scope.projects, suspensions=suspensions):
-        if item.project_id in scope.watched or item.lead_id in scope.partner_for:
-            yield FeedEvent(
-                uid=_uid("deliverable", item.id),
-                day=item.due_on,
-                summary=_('%(project)s: deliverable %(code)s "%(title)s" due')
-                % {
-                    "project": scope.acronyms[item.project_id],
-                    "code": item.code,
-                    "title": item.title,
-                },
-                path=reverse("frontend:deliverable", args=[item.project_id, item.id]),
-            )
-    for item in milestones_not_achieved(scope.projects, suspensions=suspensions):
-        if item.project_id in scope.watched or item.lead_id in scope.partner_for:
-            yield FeedEvent(
-                uid=_uid("milestone", item.id),
-                day=item.due_on,
-                summary=_('%(project)s: milestone %(code)s "%(title)s" due')
-                % {
-                    "project": scope.acronyms[item.project_id],
-                    "code": item.code,
-                    "title": item.title,
-                },
-                path=reverse("frontend:milestones", args=[item.project_id]),
-            )
+    kinds = (
+        (
+            "deliverable",
+            deliverables_not_submitted(scope.projects, suspensions=suspensions),
+            _('%(project)s: deliverable %(code)s "%(title)s" due'),
+            lambda item: reverse("frontend:deliverable", args=[item.project_id, item.id]),
+        ),
+        (
+            "milestone",
+            milestones_not_achieved(scope.projects, suspensions=suspensions),
+            _('%(project)s: milestone %(code)s "%(title)s" due'),
+            lambda item: reverse("frontend:milestones", args=[item.project_id]),
+        ),
+    )
+    for kind, items, summary, path in kinds:
+        for item in items:
+            if item.project_id in scope.watched or item.lead_id in scope.partner_for:
+                yield FeedEvent(
+                    uid=_uid(kind, item.id),
+                    day=item.due_on,
+                    summary=summary
+                    % {
+                        "project": scope.acronyms[item.project_id],
+                        "code": item.code,
+                        "title": item.title,
+                    },
+                    path=path(item),
+                )
 
 
 def _report_events(scope: Scope, suspensions) -> Iterable[FeedEvent]:
