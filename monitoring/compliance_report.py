@@ -19,11 +19,13 @@ the stylesheet is inline, the fonts are the system's (DejaVu) and every URL is r
 """
 
 import datetime
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -270,7 +272,13 @@ def report_pdf(report: ComplianceReport) -> bytes:
         import weasyprint.urls
     except (ImportError, OSError) as error:
         raise PdfUnavailable(str(error)) from error
-    html = weasyprint.HTML(
-        string=report_html(report), url_fetcher=_refusing_fetcher(weasyprint.urls)
-    )
-    return html.write_pdf()
+    fetcher = _refusing_fetcher(weasyprint.urls)
+    html = weasyprint.HTML(string=report_html(report), url_fetcher=fetcher)
+    stylesheet = weasyprint.CSS(string=_stylesheet(), url_fetcher=fetcher)
+    return html.write_pdf(stylesheets=[stylesheet])
+
+
+@functools.cache
+def _stylesheet() -> str:
+    """The report's print styles, a file beside its template."""
+    return Path(get_template(TEMPLATE).origin.name).with_suffix(".css").read_text()

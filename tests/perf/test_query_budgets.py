@@ -27,7 +27,7 @@ ENDPOINTS = {
         "officer",
         "/projects/{project}/compliance/",
         True,
-        47,
+        48,  # the user's roles, for the compliance report's download link
     ),
     "projects list, officer": ("officer", "/api/v1/projects/", False, 3),
     "projects list, administrator": ("admin", "/api/v1/projects/", False, 3),
