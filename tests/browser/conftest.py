@@ -7,6 +7,7 @@ repository root, or ``$GRANTWATCH_ARTEFACTS_DIR/screenshots/``.
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -38,12 +39,9 @@ def site(live_server, transactional_db):
     return live_server.url
 
 
-@pytest.fixture
-def browser(site):
-    """Chromium, started for each test after the database is set up and stopped before it is
-    emptied. Playwright's synchronous API keeps an event loop in the test's thread while it
-    runs; Django keeps database connections per event loop there, so the test database's
-    setup and teardown (which restore the reference data) must not happen while it runs."""
+@contextmanager
+def launched_chromium():
+    """Debian's Chromium through Playwright, closed on leaving."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -54,6 +52,16 @@ def browser(site):
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def browser(site):
+    """Chromium, started for each test after the database is set up and stopped before it is
+    emptied. Playwright's synchronous API keeps an event loop in the test's thread while it
+    runs; Django keeps database connections per event loop there, so the test database's
+    setup and teardown (which restore the reference data) must not happen while it runs."""
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture
