@@ -15,13 +15,14 @@ from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.audit.services import event_record, snapshot
 from backend.common.errors import Conflict, InvalidInput
 from backend.grants.eligibility.messages import explanation_text, jsonable
+from backend.grants.selectors import AnyOf
 from monitoring.models import Flag, FlagKind, Resolution, Severity
 from monitoring.permissions import can_triage_flag
 from monitoring.summaries import summaries_flags_refresh, summaries_missing
@@ -198,7 +199,7 @@ def _lock_scope(project_ids: frozenset[int], kinds: frozenset[str]) -> list[_Kno
     return [
         _Known(*values)
         for values in Flag.objects.select_for_update()
-        .filter(project_id__in=project_ids, kind__in=kinds)
+        .filter(AnyOf(F("project_id"), project_ids), kind__in=kinds)
         .filter(Q(resolved_at__isnull=True) | Q(suppressed=True))
         .order_by("id")
         .values_list(*_Known._fields)

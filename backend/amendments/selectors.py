@@ -4,14 +4,14 @@
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from backend.amendments.permissions import can_see_drafts
 from backend.common.dates import brussels_today
 from backend.grants.eligibility.facts import Restriction
 from backend.grants.models import Accession, Country, Organisation, Participation, Project
-from backend.grants.selectors import consortia
+from backend.grants.selectors import AnyOf, consortia
 from backend.payments.selectors import grant_facts
 
 from .errors import AmendmentInvalid, FieldError
@@ -207,7 +207,7 @@ def amendments_past_decision_date(
         Exists(InformationRequest.objects.filter(request=OuterRef("pk"), answered_at__isnull=True))
     )
     if project_ids is not None:
-        requests = requests.filter(project_id__in=list(project_ids))
+        requests = requests.filter(AnyOf(F("project_id"), list(project_ids)))
     return requests
 
 

@@ -131,7 +131,7 @@ def consortia(project_ids: Collection[int]) -> dict[int, tuple[Consortium, RuleS
     hundred). Each participant carries its dated history (its organisation's updates, its
     role changes), so that any day is judged with that day's values."""
     ids = list(project_ids)
-    projects = Project.objects.filter(pk__in=ids).values_list(
+    projects = Project.objects.filter(AnyOf(F("id"), ids)).values_list(
         "id",
         "signed_on",
         "start_date",
@@ -172,7 +172,7 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
     by the ids of the rows read before (the organisations, the participations), never through
     a join or a subquery the database could answer by reading the whole table."""
     rows = list(
-        Participation.objects.filter(project_id__in=project_ids)
+        Participation.objects.filter(AnyOf(F("project_id"), project_ids))
         .order_by("project_id", "position", "id")
         .values_list(
             "id",
@@ -273,7 +273,7 @@ def _third_parties(project_ids: list[int]) -> dict[int, tuple[ThirdPartyFact, ..
     organisations' restrictions; one query, and two for the organisations and their
     restrictions if there are any."""
     rows = list(
-        ThirdParty.objects.filter(project_id__in=project_ids)
+        ThirdParty.objects.filter(AnyOf(F("project_id"), project_ids))
         .order_by("project_id", "started_on", "id")
         .values_list("project_id", "organisation_id", "kind", "started_on", "ended_on")
     )

@@ -148,7 +148,7 @@ def _projects(project_ids: Collection[int]) -> dict[int, dict]:
     ids = list(project_ids)
     projects: dict[int, dict] = {}
     for row in (
-        Project.objects.filter(pk__in=ids)
+        Project.objects.filter(AnyOf(F("id"), ids))
         .order_by("id")
         .values(
             "id",
@@ -174,7 +174,7 @@ def _projects(project_ids: Collection[int]) -> dict[int, dict]:
     ):
         projects[row["id"]] = {**row, "suspensions": []}
     for project_id, start, end, reason in (
-        ProjectSuspension.objects.filter(project_id__in=ids)
+        ProjectSuspension.objects.filter(AnyOf(F("project_id"), ids))
         .order_by("project_id", "started_on", "id")
         .values_list("project_id", "started_on", "ended_on", "reason")
     ):
@@ -243,7 +243,9 @@ def _not_submitted(
             for row in rows
         ]
         for project_id, rows in _by_project(
-            Deliverable.objects.filter(project_id__in=list(projects), status__in=NOT_SUBMITTED)
+            Deliverable.objects.filter(
+                AnyOf(F("project_id"), list(projects)), status__in=NOT_SUBMITTED
+            )
             .order_by("project_id", "position", "id")
             .values("id", "project_id", "code", "work_package_id", "due_on", "status")
         ).items()
@@ -253,13 +255,13 @@ def _not_submitted(
 def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalment]]:
     """The instalments the officer approved, by project and key, each saying if it was paid."""
     paid = dict(
-        Payment.objects.filter(project_id__in=projects)
+        Payment.objects.filter(AnyOf(F("project_id"), projects))
         .order_by()
         .values_list("instalment_id", "paid_on")
     )
     approved: dict[int, dict[str, ApprovedInstalment]] = defaultdict(dict)
     for row in (
-        Instalment.objects.filter(project_id__in=projects)
+        Instalment.objects.filter(AnyOf(F("project_id"), projects))
         .order_by()
         .values(
             "id", "project_id", "key", "amount_eur", "work_packages", "justification", "approved_at"
@@ -282,7 +284,7 @@ def _reductions(projects: Collection[int]) -> dict[int, tuple[ReductionFacts, ..
     for each row, not joined."""
     found: dict[int, list[ReductionFacts]] = defaultdict(list)
     for row in (
-        Reduction.objects.filter(project_id__in=projects, status=ReductionStatus.CONFIRMED)
+        Reduction.objects.filter(AnyOf(F("project_id"), projects), status=ReductionStatus.CONFIRMED)
         .annotate(
             participant_name=Subquery(
                 Participation.objects.filter(pk=OuterRef("participation_id"))
@@ -325,7 +327,7 @@ def _payment_suspensions(projects: Collection[int]) -> dict[int, dict[str, tuple
     """The officer's payment suspensions, by project and instalment key."""
     found: dict[int, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
     for project_id, key, start, end, reason in (
-        PaymentSuspension.objects.filter(project_id__in=projects)
+        PaymentSuspension.objects.filter(AnyOf(F("project_id"), projects))
         .order_by("suspended_on", "id")
         .values_list("project_id", "key", "suspended_on", "lifted_on", "reason")
     ):
@@ -462,19 +464,19 @@ class _PaymentRecord:
                 if any(row.participant is not None for row in rows)
             ]
         work_packages = list(
-            WorkPackage.objects.filter(project_id__in=ids)
+            WorkPackage.objects.filter(AnyOf(F("project_id"), ids))
             .order_by("project_id", "number")
             .values("id", "project_id", "number", "start_month", "lump_sum_eur")
         )
         numbers = {row["id"]: row["number"] for row in work_packages}
         periods = list(
-            ReportingPeriod.objects.filter(project_id__in=ids)
+            ReportingPeriod.objects.filter(AnyOf(F("project_id"), ids))
             .order_by("project_id", "number")
             .values("id", "project_id", "number", "start_month", "end_month", "payment")
         )
         reports = {
             row["reporting_period_id"]: row
-            for row in PeriodicReport.objects.filter(project_id__in=ids)
+            for row in PeriodicReport.objects.filter(AnyOf(F("project_id"), ids))
             .order_by()
             .values("id", "reporting_period_id", "status", "first_submitted_at")
         }
