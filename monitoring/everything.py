@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import translation
 
 logger = logging.getLogger("monitoring.everything")
 
@@ -85,12 +86,14 @@ def _version() -> str | None:
 
 
 def for_everyone(name: str, compute: Callable[[], T], *, today: datetime.date) -> T:
-    """The value of ``compute()`` for every project, as kept for the current version and
-    ``today``, or computed now and kept."""
+    """The value of ``compute()`` for every project, as kept for the current version,
+    ``today`` and the active language (the figures carry names in the reader's language: the
+    activity clusters'), or computed now and kept."""
     version = _version()
     if version is None:
         return compute()
-    key = f"portfolio:{name}:{today.isoformat()}:{version}"
+    language = translation.get_language() or ""
+    key = f"portfolio:{name}:{today.isoformat()}:{language}:{version}"
     value = kept([key]).get(key)
     if value is None:
         value = compute()

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum
 
 from backend.common.dates import brussels_today
 from backend.grants.models import Project
-from backend.grants.selectors import consortia, projects_visible_to
+from backend.grants.selectors import AnyOf, consortia, projects_visible_to
 from backend.payments import rules as payment_rules
 from backend.payments import statuses as instalment_statuses
 from backend.payments.selectors import grant_facts
@@ -45,7 +45,7 @@ from backend.reporting.progress import (
     progress_of_projects,
 )
 from backend.workplan.models import ActivityCluster
-from monitoring.everything import portfolio_changed
+from monitoring.everything import for_everyone, portfolio_changed
 from monitoring.models import ProgressSummary, ProjectSummary, ProjectTally
 from monitoring.rag import STATUSES, Compliance, OpenFlag, SeverityCounts, compliance
 
@@ -179,7 +179,7 @@ def clusters_read() -> tuple[list[ClusterRow], dict[str, str]]:
 
 def _existing(project_ids: Collection[int]) -> list[int]:
     """The ids that are projects (a row of a project deleted meanwhile is not written)."""
-    return sorted(Project.objects.filter(pk__in=project_ids).values_list("pk", flat=True))
+    return sorted(Project.objects.filter(AnyOf(F("id"), project_ids)).values_list("pk", flat=True))
 
 
 def summaries_missing(project_ids: Collection[int]) -> set[int]:
@@ -188,7 +188,9 @@ def summaries_missing(project_ids: Collection[int]) -> set[int]:
     if not ids:
         return set()
     return ids - set(
-        ProjectSummary.objects.filter(project_id__in=ids).values_list("project_id", flat=True)
+        ProjectSummary.objects.filter(AnyOf(F("project_id"), ids)).values_list(
+            "project_id", flat=True
+        )
     )
 
 
@@ -202,7 +204,7 @@ def summaries_flags_refresh(project_ids: Collection[int]) -> None:
         return
     open_flags: dict[int, list[OpenFlag]] = {}
     for project_id, kind, severity, count in (
-        Project.objects.filter(pk__in=ids)
+        Project.objects.filter(AnyOf(F("id"), ids))
         .annotate(open=FilteredRelation("flags", condition=Q(flags__resolved_at__isnull=True)))
         .values_list("pk", "open__kind", "open__severity")
         .annotate(count=Count("open__id"))
@@ -315,7 +317,7 @@ def summaries_refresh(
     # (or that do not exist yet) are written whole.
     stored = {
         row[0]: row[1:]
-        for row in ProjectSummary.objects.filter(project_id__in=ids).values_list(
+        for row in ProjectSummary.objects.filter(AnyOf(F("project_id"), ids)).values_list(
             "project_id", *NEXT_FIELDS
         )
     }
@@ -332,7 +334,7 @@ def summaries_refresh(
             (keys[cluster.code], *_progress_values(cluster.summary)) for cluster in found.clusters
         }
     with transaction.atomic():
-        ProjectSummary.objects.filter(project_id__in=list(stored)).update(
+        ProjectSummary.objects.filter(AnyOf(F("project_id"), list(stored))).update(
             checked_at=now, checked_on=today
         )
         if summaries:
@@ -352,7 +354,7 @@ def _replace_changed(model, rows: dict[int, set[tuple]], fields: tuple[str, ...]
     that finds nothing new writes none of them). One read, then at most one delete and one
     insert; only the changed projects' rows become model instances."""
     before: dict[int, set[tuple]] = defaultdict(set)
-    for values in model.objects.filter(project_id__in=list(rows)).values_list(
+    for values in model.objects.filter(AnyOf(F("project_id"), list(rows))).values_list(
         "project_id", *fields
     ):
         before[values[0]].add(values[1:])
@@ -360,7 +362,7 @@ def _replace_changed(model, rows: dict[int, set[tuple]], fields: tuple[str, ...]
     if not changed:
         return
     portfolio_changed()
-    model.objects.filter(project_id__in=changed).delete()
+    model.objects.filter(AnyOf(F("project_id"), changed)).delete()
     model.objects.bulk_create(
         model(project_id=project_id, **dict(zip(fields, values, strict=True)))
         for project_id in changed
@@ -579,7 +581,14 @@ def portfolio_progress_read(
         if missing:
             raise ProjectsNotVisible(missing)
         projects = scope = projects.filter(pk__in=wanted)
+    if scope is None:
+        # Every project's, as the administrator's portfolio page sums them: kept from one
+        # change of the summaries to the next (``monitoring.everything``).
+        summed = for_everyone(
+            "progress", lambda: portfolio_progress_summed(None), today=brussels_today()
+        )
+    else:
+        summed = portfolio_progress_summed(scope)
     return PortfolioSummaries(
-        projects=projects.only("id", "acronym").order_by("acronym", "id"),
-        summed=portfolio_progress_summed(scope),
+        projects=projects.only("id", "acronym").order_by("acronym", "id"), summed=summed
     )

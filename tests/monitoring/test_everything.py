@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from monitoring.checks import check_projects
 from monitoring.dashboard import (
@@ -136,3 +136,14 @@ def test_with_the_cache_out_of_reach_the_figures_are_summed_and_checks_still_wri
     _raise(demo, "late", now + datetime.timedelta(minutes=1))  # writes the summary: no error
     charts = portfolio_charts(user=users["admin"], now=now + datetime.timedelta(minutes=2))
     assert charts.open_flags[-1].open == expected[0][-1][1] + 1
+
+
+def test_an_administrators_kept_charts_name_the_clusters_in_each_readers_language(users, checked):
+    with translation.override("en"):
+        english = portfolio_charts(user=users["admin"], now=checked)
+    with translation.override("lv"):
+        latvian = portfolio_charts(user=users["admin"], now=checked)
+
+    assert english.deliverables[0].name == "Teaching and learning"
+    assert latvian.deliverables[0].name == "Mācīšana un mācīšanās"
+    assert [c.summary for c in latvian.deliverables] == [c.summary for c in english.deliverables]

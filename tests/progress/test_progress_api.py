@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -453,3 +455,43 @@ def test_the_portfolio_takes_the_same_queries_whatever_the_number_of_projects(
         assert api_client.get(PORTFOLIO_URL).json()["count"] == 2
     with django_assert_max_num_queries(len(one_project)):
         assert len(api_client.get(PORTFOLIO_URL, {"page_size": 1}).json()["results"]) == 1
+
+
+def test_an_administrators_totals_are_kept_until_a_summary_changes(
+    api_client, checked, progressed, grant_users, django_assert_max_num_queries
+):
+    admin = grant_users["admin"]
+    with CaptureQueriesContext(connection) as summing:
+        first = _get(api_client, admin, PORTFOLIO_URL).json()
+    # The clusters and the sums over every project are kept; the page's lines are read again.
+    with django_assert_max_num_queries(len(summing) - 2):
+        again = _get(api_client, admin, PORTFOLIO_URL).json()
+    assert again == first
+
+    # A check that finds a deliverable submitted changes the kept totals at once.
+    deliverable = progressed.deliverables.filter(status="pending").order_by("id").first()
+    Deliverable.objects.filter(pk=deliverable.pk).update(
+        status="submitted", delivered_on=NOW.date()
+    )
+    check_projects([progressed.pk], now=NOW)
+    after = _get(api_client, admin, PORTFOLIO_URL).json()
+    assert after["totals"]["deliverables"]["pending"] == (
+        first["totals"]["deliverables"]["pending"] - 1
+    )
+    assert after["totals"]["deliverables"]["submitted"] == (
+        first["totals"]["deliverables"]["submitted"] + 1
+    )
+
+
+def test_an_administrators_kept_totals_name_the_clusters_in_each_readers_language(
+    api_client, checked, grant_users
+):
+    admin = grant_users["admin"]
+    english = _get(api_client, admin, PORTFOLIO_URL).json()
+    api_client.force_authenticate(admin)
+    with time_machine.travel(NOW, tick=False):
+        latvian = api_client.get(PORTFOLIO_URL, HTTP_ACCEPT_LANGUAGE="lv").json()
+
+    assert english["clusters"][0]["name"] == "Teaching and learning"
+    assert latvian["clusters"][0]["name"] == "Mācīšana un mācīšanās"
+    assert latvian["totals"] == english["totals"]
