@@ -13,10 +13,15 @@
   (GRANTWATCH_MAX_REQUEST_BYTES, refused from its stated length before it is read) must be
   stopped by the proxy in front (nginx: client_max_body_size), and a worker that a slow client
   holds is ended after ``timeout`` seconds.
+- Each worker, once it has loaded the application, leaves what it loaded (modules, settings,
+  URL patterns, translation catalogues) out of the garbage collector's scans (``gc.freeze``):
+  otherwise every full collection walks those few hundred thousand objects again, and the
+  request that happens to trigger one waits for it.
 
 Options given on the command line (--bind, --workers, ...) win over this file.
 """
 
+import gc
 import os
 from pathlib import Path
 
@@ -66,3 +71,8 @@ def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """Called in each worker after it has loaded the application."""
+    gc.freeze()

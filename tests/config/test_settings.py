@@ -205,6 +205,22 @@ def test_a_worker_process_leaves_its_start_to_the_collector_and_collects_less_of
     assert (gen1, gen2) == ("10", "10")  # the older generations keep Python's pace
 
 
+def test_a_web_worker_leaves_the_loaded_application_to_the_collector(tmp_path):
+    # As gunicorn calls the hook in each worker, once the application is loaded.
+    code = (
+        "import gc; from backend.config.wsgi import application; "
+        "import backend.config.gunicorn as config; "
+        "assert gc.get_freeze_count() == 0; "
+        "config.post_worker_init(None); "
+        "print(gc.get_freeze_count())"
+    )
+    result = _run(code, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    # The loaded application is many thousand objects, all of them now frozen.
+    assert int(result.stdout) > 50_000
+
+
 def test_a_worker_collector_threshold_below_one_is_refused(tmp_path):
     result = _run("", tmp_path, GRANTWATCH_WORKER_GC_THRESHOLD="0")
 
