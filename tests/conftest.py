@@ -184,19 +184,29 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _clear_own_keys(self) -> None:
+    """``RedisCache.clear`` in the tests: only the cache's own keys (its KEY_PREFIX) go. The
+    cache shares its Redis database with the Celery broker (settings.py, CACHE), and Django's
+    own clear (FLUSHDB) would also wipe the queues and bindings of the workers that tests
+    running beside (the other lane of ``make test``) are using: their tasks would be lost."""
+    client = self._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{self.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _redis_cache_clears_its_own_keys():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RedisCache, "clear", _clear_own_keys)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache, so that the API's throttle counts of one test do not
-    refuse the requests of the next. On Redis only the cache's own keys go (its KEY_PREFIX): the
-    cache may share its database with the Celery broker (settings.py, CACHE)."""
-    cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        client = cache._cache.get_client(write=True)
-        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    else:
-        cache.clear()
+    refuse the requests of the next (on Redis, the cache's own keys only)."""
+    caches["default"].clear()
 
 
 @pytest.fixture
