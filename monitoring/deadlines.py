@@ -42,7 +42,7 @@ def project_suspensions(project_ids: Collection[int]) -> Suspensions:
     """The suspensions of these projects, by project, in date order. One query."""
     found: dict[int, list] = defaultdict(list)
     for project_id, start, end in (
-        ProjectSuspension.objects.filter(AnyOf(F("project_id"), list(project_ids)))
+        ProjectSuspension.objects.filter(AnyOf(F("project_id"), project_ids))
         .order_by("started_on", "id")
         .values_list("project_id", "started_on", "ended_on")
     ):
@@ -159,7 +159,7 @@ def deliverables_not_submitted(
     only those due on one of ``due_on``'s days when it is given (read with those a closed
     suspension covers, whose deadline it moved). One query."""
     deliverables = Deliverable.objects.filter(
-        AnyOf(F("project_id"), list(project_ids)), status__in=NOT_SUBMITTED
+        AnyOf(F("project_id"), project_ids), status__in=NOT_SUBMITTED
     )
     if due_on is not None:
         moved = ProjectSuspension.objects.filter(
@@ -217,9 +217,7 @@ def milestones_not_achieved(
     and work-plan order. One query."""
     rows = _with_suspensions(
         _with_project(
-            Milestone.objects.filter(
-                AnyOf(F("project_id"), list(project_ids)), achieved_on__isnull=True
-            )
+            Milestone.objects.filter(AnyOf(F("project_id"), project_ids), achieved_on__isnull=True)
         )
         .annotate(lead_name=_lead_name())
         .order_by("project_id", "position", "id"),
@@ -273,7 +271,7 @@ def reports_not_received(
     )
     report = PeriodicReport.objects.filter(reporting_period=OuterRef("pk")).order_by()
     rows = _with_suspensions(
-        _with_project(ReportingPeriod.objects.filter(AnyOf(F("project_id"), list(project_ids))))
+        _with_project(ReportingPeriod.objects.filter(AnyOf(F("project_id"), project_ids)))
         .filter(~Exists(received))
         .annotate(report_id=Subquery(report.values("id")))
         .order_by("project_id", "number"),

@@ -334,7 +334,7 @@ def summaries_refresh(
             (keys[cluster.code], *_progress_values(cluster.summary)) for cluster in found.clusters
         }
     with transaction.atomic():
-        ProjectSummary.objects.filter(AnyOf(F("project_id"), list(stored))).update(
+        ProjectSummary.objects.filter(AnyOf(F("project_id"), stored)).update(
             checked_at=now, checked_on=today
         )
         if summaries:
@@ -354,7 +354,7 @@ def _replace_changed(model, rows: dict[int, set[tuple]], fields: tuple[str, ...]
     that finds nothing new writes none of them). One read, then at most one delete and one
     insert; only the changed projects' rows become model instances."""
     before: dict[int, set[tuple]] = defaultdict(set)
-    for values in model.objects.filter(AnyOf(F("project_id"), list(rows))).values_list(
+    for values in model.objects.filter(AnyOf(F("project_id"), rows)).values_list(
         "project_id", *fields
     ):
         before[values[0]].add(values[1:])
@@ -524,7 +524,13 @@ def _summary(row: dict) -> Summary:
 def portfolio_progress_summed(projects: QuerySet | None) -> PortfolioProgress:
     """These projects' progress as last checked, summed in total and per activity cluster
     (every cluster listed, in order), by the database: two queries. ``projects`` None: every
-    project."""
+    project, kept from one change of the summaries to the next (``monitoring.everything``)."""
+    if projects is None:
+        return for_everyone("progress", lambda: _progress_summed(None), today=brussels_today())
+    return _progress_summed(projects)
+
+
+def _progress_summed(projects: QuerySet | None) -> PortfolioProgress:
     clusters, keys = clusters_read()
     sums = {
         row["cluster"]: _summary(row)
@@ -581,14 +587,7 @@ def portfolio_progress_read(
         if missing:
             raise ProjectsNotVisible(missing)
         projects = scope = projects.filter(pk__in=wanted)
-    if scope is None:
-        # Every project's, as the administrator's portfolio page sums them: kept from one
-        # change of the summaries to the next (``monitoring.everything``).
-        summed = for_everyone(
-            "progress", lambda: portfolio_progress_summed(None), today=brussels_today()
-        )
-    else:
-        summed = portfolio_progress_summed(scope)
     return PortfolioSummaries(
-        projects=projects.only("id", "acronym").order_by("acronym", "id"), summed=summed
+        projects=projects.only("id", "acronym").order_by("acronym", "id"),
+        summed=portfolio_progress_summed(scope),
     )

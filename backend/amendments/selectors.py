@@ -207,7 +207,7 @@ def amendments_past_decision_date(
         Exists(InformationRequest.objects.filter(request=OuterRef("pk"), answered_at__isnull=True))
     )
     if project_ids is not None:
-        requests = requests.filter(AnyOf(F("project_id"), list(project_ids)))
+        requests = requests.filter(AnyOf(F("project_id"), project_ids))
     return requests
 
 

@@ -243,9 +243,7 @@ def _not_submitted(
             for row in rows
         ]
         for project_id, rows in _by_project(
-            Deliverable.objects.filter(
-                AnyOf(F("project_id"), list(projects)), status__in=NOT_SUBMITTED
-            )
+            Deliverable.objects.filter(AnyOf(F("project_id"), projects), status__in=NOT_SUBMITTED)
             .order_by("project_id", "position", "id")
             .values("id", "project_id", "code", "work_package_id", "due_on", "status")
         ).items()
@@ -343,7 +341,7 @@ def _deadline_suspensions(report_periods: Mapping[int, int]) -> dict[int, tuple[
     reporting period of each of the projects' reports, by report id."""
     found: dict[int, list[Interval]] = defaultdict(list)
     for report_id, start, end, reason in (
-        DeadlineSuspension.objects.filter(AnyOf(F("report_id"), list(report_periods)))
+        DeadlineSuspension.objects.filter(AnyOf(F("report_id"), report_periods))
         .order_by("started_on", "id")
         .values_list("report_id", "started_on", "ended_on", "reason")
     ):
@@ -355,7 +353,7 @@ def _justified(report_periods: Mapping[int, int]) -> frozenset[tuple[int, int]]:
     """(reporting period id, deliverable id) of the late deliverables justified in the
     projects' reports; ``report_periods``: each report's period, by report id."""
     rows = (
-        LateJustification.objects.filter(AnyOf(F("report_id"), list(report_periods)))
+        LateJustification.objects.filter(AnyOf(F("report_id"), report_periods))
         .order_by()
         .values_list("report_id", "deliverable_id")
     )
@@ -372,7 +370,7 @@ def _declarations(work_packages: list[dict], periods: list[dict]) -> dict[int, l
     by_period = {row["id"]: row for row in periods}
     found = []
     for row in (
-        WorkPackageDeclaration.objects.filter(AnyOf(F("work_package_id"), list(packages)))
+        WorkPackageDeclaration.objects.filter(AnyOf(F("work_package_id"), packages))
         .order_by()
         .values(
             "work_package_id",

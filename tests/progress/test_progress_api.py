@@ -187,10 +187,10 @@ def _project_url(project) -> str:
     return reverse("project-progress", args=[project.pk])
 
 
-def _get(api_client, user, url, query=None):
+def _get(api_client, user, url, query=None, **headers):
     api_client.force_authenticate(user)
     with time_machine.travel(NOW, tick=False):
-        return api_client.get(url, query or {})
+        return api_client.get(url, query or {}, **headers)
 
 
 def test_a_projects_progress_per_cluster_per_work_package_and_in_total(
@@ -488,9 +488,7 @@ def test_an_administrators_kept_totals_name_the_clusters_in_each_readers_languag
 ):
     admin = grant_users["admin"]
     english = _get(api_client, admin, PORTFOLIO_URL).json()
-    api_client.force_authenticate(admin)
-    with time_machine.travel(NOW, tick=False):
-        latvian = api_client.get(PORTFOLIO_URL, HTTP_ACCEPT_LANGUAGE="lv").json()
+    latvian = _get(api_client, admin, PORTFOLIO_URL, HTTP_ACCEPT_LANGUAGE="lv").json()
 
     assert english["clusters"][0]["name"] == "Teaching and learning"
     assert latvian["clusters"][0]["name"] == "Mācīšana un mācīšanās"
