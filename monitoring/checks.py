@@ -260,7 +260,9 @@ def overdue_findings(project_ids: Collection[int], today: datetime.date) -> list
     suspensions = project_suspensions(project_ids)
     found = [
         deliverable_finding(item, today)
-        for item in deliverables_not_submitted(project_ids, suspensions=suspensions)
+        for item in deliverables_not_submitted(
+            project_ids, due_before=today, suspensions=suspensions
+        )
     ]
     found += [
         milestone_finding(item, today)

@@ -152,15 +152,21 @@ def deliverables_not_submitted(
     project_ids: Collection[int],
     *,
     due_on: Collection[datetime.date] | None = None,
+    due_before: datetime.date | None = None,
     suspensions: Suspensions | None = None,
 ) -> list[DueDeliverable]:
     """The deliverables of these projects still Pending or Draft (a deliverable sent back for
     revision is Pending again), in project and work-plan order, with their deadlines in force;
     only those due on one of ``due_on``'s days when it is given (read with those a closed
-    suspension covers, whose deadline it moved). One query."""
+    suspension covers, whose deadline it moved); only those whose deadline in force can fall
+    before ``due_before`` when it is given (a suspension moves a deadline later, never earlier,
+    so the planned date is before it too: the overdue check reads only those, not every
+    deliverable of the grant still to come). One query."""
     deliverables = Deliverable.objects.filter(
         AnyOf(F("project_id"), project_ids), status__in=NOT_SUBMITTED
     )
+    if due_before is not None:
+        deliverables = deliverables.filter(due_on__lt=due_before)
     if due_on is not None:
         moved = ProjectSuspension.objects.filter(
             project=OuterRef("project"),

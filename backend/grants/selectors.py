@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, Lookup, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -109,19 +110,23 @@ def country_tables() -> tuple[dict[str, list], dict[str, str]]:
 
 
 class AnyOf(Lookup):
-    """``column = ANY(%s)`` with the ids as one array parameter on PostgreSQL (``IN (...)``
-    elsewhere): a batch's thousands of organisation or participation ids cost one parameter
-    to build and to send, not one each. Used as a filter expression:
-    ``filter(AnyOf(F("organisation_id"), ids))``."""
+    """``column = ANY(%s)`` with the ids (integers) as one array parameter on PostgreSQL
+    (``IN (...)`` elsewhere): a batch's thousands of organisation or participation ids cost one
+    parameter to build and to send, not one each. Used as a filter expression:
+    ``filter(AnyOf(F("organisation_id"), ids))``; no ids match nothing, without a query."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        ids = list(self.rhs)
+        ids = [int(pk) for pk in self.rhs]
+        if not ids:
+            raise EmptyResultSet  # as ``__in=[]``: matches nothing, and no query is sent
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*params, ids]
+            # The array as its text form, cast by the database: the driver quotes one string
+            # instead of inspecting each of the batch's thousands of ids.
+            return f"{lhs} = ANY(%s::bigint[])", [*params, f"{{{','.join(map(str, ids))}}}"]
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
 
 

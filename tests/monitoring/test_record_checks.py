@@ -299,6 +299,17 @@ def test_the_deadline_reads_return_what_is_still_due(demo, other_project):
     assert [d.code for d in deliverables_not_submitted([demo.pk], due_on=[d81.due_on])] == ["D8.1"]
 
 
+def test_the_overdue_check_reads_only_the_deliverables_planned_before_today(demo):
+    # D1.1 and D8.1 are planned for 2024-05-31, the demo's other open deliverables later. A
+    # suspension moves a deadline later, never earlier: a deliverable planned from today on
+    # cannot be overdue today, and the overdue check does not read it.
+    read = deliverables_not_submitted([demo.pk], due_before=datetime.date(2024, 6, 1))
+
+    assert sorted(d.code for d in read) == ["D1.1", "D8.1"]
+    assert deliverables_not_submitted([demo.pk], due_before=datetime.date(2024, 5, 31)) == []
+    assert len(deliverables_not_submitted([demo.pk], due_before=datetime.date(2030, 1, 1))) == 47
+
+
 # -- the sweep and the query count -------------------------------------------------------------
 
 
