@@ -266,7 +266,7 @@ def overdue_findings(project_ids: Collection[int], today: datetime.date) -> list
     ]
     found += [
         milestone_finding(item, today)
-        for item in milestones_not_achieved(project_ids, suspensions=suspensions)
+        for item in milestones_not_achieved(project_ids, due_before=today, suspensions=suspensions)
     ]
     found += [
         report_finding(item, today)

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 from backend.common.dates import month_end, month_start
 from backend.grants.models import Participation, Project, ProjectSuspension
@@ -216,17 +217,26 @@ def deliverables_not_submitted(
 
 
 def milestones_not_achieved(
-    project_ids: Collection[int], *, suspensions: Suspensions | None = None
+    project_ids: Collection[int],
+    *,
+    due_before: datetime.date | None = None,
+    suspensions: Suspensions | None = None,
 ) -> list[DueMilestone]:
     """The milestones of these projects not recorded as achieved, each due at the end of its
     due month (computed from the project's start date) or as a suspension moved it, in project
-    and work-plan order. One query."""
+    and work-plan order; only those whose deadline can fall before ``due_before`` when it is
+    given (as for ``deliverables_not_submitted``). One query."""
+    milestones = _with_project(
+        Milestone.objects.filter(AnyOf(F("project_id"), project_ids), achieved_on__isnull=True)
+    )
+    if due_before is not None:
+        # Month m ends the day before the start date's day m months on: it ends before
+        # ``due_before`` only if that day falls in due_before's calendar month or earlier.
+        milestones = milestones.alias(
+            start_month_index=ExtractYear("project_start") * 12 + ExtractMonth("project_start")
+        ).filter(due_month__lte=due_before.year * 12 + due_before.month - F("start_month_index"))
     rows = _with_suspensions(
-        _with_project(
-            Milestone.objects.filter(AnyOf(F("project_id"), project_ids), achieved_on__isnull=True)
-        )
-        .annotate(lead_name=_lead_name())
-        .order_by("project_id", "position", "id"),
+        milestones.annotate(lead_name=_lead_name()).order_by("project_id", "position", "id"),
         (
             "id",
             "project_id",

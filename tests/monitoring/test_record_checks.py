@@ -310,6 +310,27 @@ def test_the_overdue_check_reads_only_the_deliverables_planned_before_today(demo
     assert len(deliverables_not_submitted([demo.pk], due_before=datetime.date(2030, 1, 1))) == 47
 
 
+@pytest.mark.parametrize(
+    "cutoff",
+    [
+        datetime.date(2024, 4, 30),
+        datetime.date(2024, 5, 1),
+        datetime.date(2024, 6, 30),
+        datetime.date(2024, 7, 1),
+        datetime.date(2026, 3, 1),
+        datetime.date(2028, 12, 31),
+    ],
+)
+def test_the_overdue_check_reads_only_the_milestones_ending_before_today(demo, cutoff):
+    every = milestones_not_achieved([demo.pk])
+
+    read = milestones_not_achieved([demo.pk], due_before=cutoff)
+
+    # Exactly those that end before the day (no suspension moved them), whatever the day of
+    # the month: the read is cut in the database by the month the milestone ends in.
+    assert [m.code for m in read] == [m.code for m in every if m.due_on < cutoff]
+
+
 # -- the sweep and the query count -------------------------------------------------------------
 
 
