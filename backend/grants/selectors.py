@@ -5,7 +5,6 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, Lookup, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -113,7 +112,8 @@ class AnyOf(Lookup):
     """``column = ANY(%s)`` with the ids (integers) as one array parameter on PostgreSQL
     (``IN (...)`` elsewhere): a batch's thousands of organisation or participation ids cost one
     parameter to build and to send, not one each. Used as a filter expression:
-    ``filter(AnyOf(F("organisation_id"), ids))``; no ids match nothing, without a query."""
+    ``filter(AnyOf(F("organisation_id"), ids))``. No ids still send the query (which matches
+    nothing), so that a read takes the same queries whatever the record holds."""
 
     lookup_name = "any_of"
     prepare_rhs = False
@@ -121,8 +121,6 @@ class AnyOf(Lookup):
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         ids = [int(pk) for pk in self.rhs]
-        if not ids:
-            raise EmptyResultSet  # as ``__in=[]``: matches nothing, and no query is sent
         if connection.vendor == "postgresql":
             # The array as its text form, cast by the database: the driver quotes one string
             # instead of inspecting each of the batch's thousands of ids.

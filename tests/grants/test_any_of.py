@@ -42,9 +42,8 @@ def test_thousands_of_ids_are_one_filter(organisations):
     assert Organisation.objects.exclude(AnyOf(F("id"), ids[:2])).count() == 2
 
 
-def test_no_ids_match_nothing_without_a_query(organisations, django_assert_num_queries):
-    with django_assert_num_queries(0):
-        assert list(Organisation.objects.filter(AnyOf(F("id"), []))) == []
+def test_no_ids_match_nothing(organisations):
+    assert list(Organisation.objects.filter(AnyOf(F("id"), []))) == []
     # Excluding none of them keeps them all, as ``__in=[]`` does.
     assert Organisation.objects.exclude(AnyOf(F("id"), [])).count() == 4
 
