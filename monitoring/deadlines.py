@@ -230,8 +230,10 @@ def milestones_not_achieved(
         Milestone.objects.filter(AnyOf(F("project_id"), project_ids), achieved_on__isnull=True)
     )
     if due_before is not None:
-        # Month m ends the day before the start date's day m months on: it ends before
-        # ``due_before`` only if that day falls in due_before's calendar month or earlier.
+        # A bound, not the rule: month m can have ended before ``due_before`` only if m is at
+        # most the calendar months from the start's month to due_before's, the first estimate
+        # of ``backend.workplan.rules.months_ended_before``, which cannot run per row here.
+        # The rows it keeps are judged by the deadline in force below, as every other row is.
         milestones = milestones.alias(
             start_month_index=ExtractYear("project_start") * 12 + ExtractMonth("project_start")
         ).filter(due_month__lte=due_before.year * 12 + due_before.month - F("start_month_index"))
