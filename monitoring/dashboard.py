@@ -34,7 +34,7 @@ from backend.payments.models import Direction, Payment, Reduction
 from backend.payments.reductions import reductions_visible
 from backend.payments.selectors import Ledger, ScheduleState, project_ledger, schedule_state
 from backend.reporting.progress import ClusterProgress
-from monitoring.everything import for_everyone, keep, kept
+from monitoring.everything import keep, kept, kept_figures, portfolio_key
 from monitoring.models import Flag, FlagStatus
 from monitoring.rag import GREEN, STATUSES, Compliance, OpenFlag, compliance
 from monitoring.selectors import flag_list
@@ -167,9 +167,11 @@ class _ByStatus:
     the table sorted by status (the default) so reads its own rows instead of sorting every
     matching project, however many the user can see."""
 
-    def __init__(self, projects: QuerySet, *, descending: bool, everything: bool = False):
+    def __init__(self, projects: QuerySet, *, descending: bool, kept_as: str | None = None):
         self.projects = projects
-        self.everything = everything  # every project, unfiltered: sizes kept per change
+        # The portfolio (``portfolio_key``) whose every project matches, unfiltered: its sizes
+        # are kept from one change to the next. None: filtered, counted on every load.
+        self.kept_as = kept_as
         self.ranks = list(range(len(STATUSES)))
         if descending:
             self.ranks.reverse()
@@ -184,9 +186,9 @@ class _ByStatus:
                 )
 
             self._sizes = (
-                for_everyone("sizes", compute, today=brussels_today())
-                if self.everything
-                else compute()
+                compute()
+                if self.kept_as is None
+                else kept_figures("sizes", compute, today=brussels_today(), portfolio=self.kept_as)
             )
         return self._sizes
 
@@ -276,18 +278,21 @@ def portfolio_page(
     filters: PortfolioFilters,
     page: int | str | None = 1,
     per_page: int = PER_PAGE,
+    portfolio: str | None = None,
 ) -> Page:
     """One page of the portfolio table: ``page.object_list`` holds its rows with their next
     instalment; ``page.paginator.count`` the number of matching projects. A page number out
     of range gives the last page. The count, then the page: one query, or, sorted by status,
     one per status on the page (at most three); the same whatever the number of projects.
-    ``today`` is kept for the callers: the rows are as the projects were last checked."""
+    ``today`` is kept for the callers: the rows are as the projects were last checked.
+    ``portfolio``: the user's ``portfolio_key``, when the caller has it already."""
     if filters.sort.lstrip("-") == "status":
         rows = _ByStatus(
             _filtered(user, filters),
             descending=filters.sort.startswith("-"),
-            everything=visible_scope(user) is None
-            and replace(filters, sort=DEFAULT_SORT) == PortfolioFilters(),
+            kept_as=(portfolio or portfolio_key(user))
+            if replace(filters, sort=DEFAULT_SORT) == PortfolioFilters()
+            else None,
         )
     else:
         rows = _matching(user, filters)
@@ -305,9 +310,10 @@ def portfolio_export(
         yield _row(values)
 
 
-def portfolio_calls(*, user) -> list[str]:
-    """The identifiers of the calls of the user's projects, for the call filter (an
-    administrator's kept from one change of the portfolio to the next)."""
+def portfolio_calls(*, user, portfolio: str | None = None) -> list[str]:
+    """The identifiers of the calls of the user's projects, for the call filter, kept from
+    one change of the portfolio to the next (``monitoring.everything``; ``portfolio``: the
+    user's ``portfolio_key``, when the caller has it already)."""
 
     def compute() -> list[str]:
         return list(
@@ -317,9 +323,9 @@ def portfolio_calls(*, user) -> list[str]:
             .distinct()
         )
 
-    if visible_scope(user) is not None:
-        return compute()
-    return for_everyone("calls", compute, today=brussels_today())
+    return kept_figures(
+        "calls", compute, today=brussels_today(), portfolio=portfolio or portfolio_key(user)
+    )
 
 
 # -- the pictures ---------------------------------------------------------------------------------
@@ -504,10 +510,12 @@ def payments_by_month(*, user, today: datetime.date) -> list[MonthPayments]:
     return result
 
 
-def portfolio_charts(*, user, now: datetime.datetime) -> PortfolioCharts:
-    """The portfolio's four pictures, in a fixed number of queries whatever its size; an
-    administrator's kept from one change of the portfolio to the next
-    (``monitoring.everything``)."""
+def portfolio_charts(
+    *, user, now: datetime.datetime, portfolio: str | None = None
+) -> PortfolioCharts:
+    """The portfolio's four pictures, in a fixed number of queries whatever its size, kept
+    from one change of the portfolio to the next (``monitoring.everything``; ``portfolio``:
+    the user's ``portfolio_key``, when the caller has it already)."""
     today = brussels_today(now)
 
     def compute() -> PortfolioCharts:
@@ -518,9 +526,9 @@ def portfolio_charts(*, user, now: datetime.datetime) -> PortfolioCharts:
             instalments=portfolio_instalments(user=user),
         )
 
-    if visible_scope(user) is not None:
-        return compute()
-    charts = for_everyone("charts", compute, today=today)
+    charts = kept_figures(
+        "charts", compute, today=today, portfolio=portfolio or portfolio_key(user)
+    )
     # The current week is counted up to now: kept, its count is that of the last change.
     current = charts.open_flags[-1]
     return replace(

@@ -8,9 +8,12 @@ writers of those (``monitoring.summaries``) say so (``portfolio_changed``), whic
 version; the figures are kept in the cache under the version they were computed for (and the
 day, for the figures that run to today), so that a load between two changes reads them back
 instead of summing again. A change to the record reaches them through the check it asks for:
-a payment recorded makes its instalment paid, a new project gets its summaries. An officer's
-figures depend on their roles and are always summed (their portfolio is a few hundred
-projects).
+a payment recorded makes its instalment paid, a new project gets its summaries.
+
+An officer's figures are kept the same way, under their portfolio as well
+(``portfolio_key``: a digest of the ids of the projects they see, read on every load), so that
+a role given or taken away reads figures of its own at once, and two officers holding the same
+projects share theirs.
 
 The version changes at once and again when the writer's transaction commits: the writer's
 own reads see its change at once, and a reader that summed the data as it was before the
@@ -18,6 +21,7 @@ commit stored it under a version that is already gone. What no writer reports (a
 deleted) is summed again within the hour (``SECONDS``)."""
 
 import datetime
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -27,10 +31,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 
+from backend.grants.selectors import projects_visible_to
+
 logger = logging.getLogger("monitoring.everything")
 
 VERSION_KEY = "portfolio:version"
 SECONDS = 3600
+# The portfolio of an administrator: every project.
+EVERY_PROJECT = "all"
 
 T = TypeVar("T")
 
@@ -85,15 +93,28 @@ def _version() -> str | None:
     return version
 
 
-def for_everyone(name: str, compute: Callable[[], T], *, today: datetime.date) -> T:
-    """The value of ``compute()`` for every project, as kept for the current version,
-    ``today`` and the active language (the figures carry names in the reader's language: the
-    activity clusters'), or computed now and kept."""
+def portfolio_key(user) -> str:
+    """Which portfolio the user's figures are of: ``EVERY_PROJECT`` for an administrator;
+    for anyone else a digest of the ids of the projects they see (one query, of their roles'
+    rows), which changes with every role given or taken away."""
+    if user.is_superuser:
+        return EVERY_PROJECT
+    ids = projects_visible_to(user).order_by("pk").values_list("pk", flat=True)
+    digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=16)
+    return f"p{digest.hexdigest()}"
+
+
+def kept_figures(
+    name: str, compute: Callable[[], T], *, today: datetime.date, portfolio: str = EVERY_PROJECT
+) -> T:
+    """The value of ``compute()`` for the projects of ``portfolio`` (``portfolio_key``), as
+    kept for the current version, ``today`` and the active language (the figures carry names
+    in the reader's language: the activity clusters'), or computed now and kept."""
     version = _version()
     if version is None:
         return compute()
     language = translation.get_language() or ""
-    key = f"portfolio:{name}:{today.isoformat()}:{language}:{version}"
+    key = f"portfolio:{name}:{portfolio}:{today.isoformat()}:{language}:{version}"
     value = kept([key]).get(key)
     if value is None:
         value = compute()

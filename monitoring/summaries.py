@@ -45,7 +45,7 @@ from backend.reporting.progress import (
     progress_of_projects,
 )
 from backend.workplan.models import ActivityCluster
-from monitoring.everything import for_everyone, portfolio_changed
+from monitoring.everything import kept_figures, portfolio_changed
 from monitoring.models import ProgressSummary, ProjectSummary, ProjectTally
 from monitoring.rag import STATUSES, Compliance, OpenFlag, SeverityCounts, compliance
 
@@ -526,7 +526,7 @@ def portfolio_progress_summed(projects: QuerySet | None) -> PortfolioProgress:
     (every cluster listed, in order), by the database: two queries. ``projects`` None: every
     project, kept from one change of the summaries to the next (``monitoring.everything``)."""
     if projects is None:
-        return for_everyone("progress", lambda: _progress_summed(None), today=brussels_today())
+        return kept_figures("progress", lambda: _progress_summed(None), today=brussels_today())
     return _progress_summed(projects)
 
 

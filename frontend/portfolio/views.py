@@ -42,6 +42,7 @@ from monitoring.dashboard import (
     portfolio_page,
     project_compliance,
 )
+from monitoring.everything import portfolio_key
 from monitoring.flags import flag_acknowledge, flag_resolve
 from monitoring.models import Flag
 from monitoring.permissions import can_triage_flag
@@ -147,6 +148,8 @@ def _portfolio_response(request, form: PortfolioFilterForm):
     errors when they are invalid."""
     context = {"form": form, "results_id": RESULTS_ID}
     status = 400
+    # Which projects the user's kept figures are of: read once for the whole page.
+    portfolio = portfolio_key(request.user)
     if form.is_valid():
         status = 200
         filters = form.filters()
@@ -156,14 +159,15 @@ def _portfolio_response(request, form: PortfolioFilterForm):
             today=brussels_today(),
             filters=filters,
             page=request.GET.get("page"),
+            portfolio=portfolio,
         )
     if is_partial(request):
         template = "frontend/portfolio/_portfolio_results.html"
     else:
         template = "frontend/portfolio/portfolio.html"
-        charts = portfolio_charts(user=request.user, now=timezone.now())
+        charts = portfolio_charts(user=request.user, now=timezone.now(), portfolio=portfolio)
         context.update(charts=charts, chart_data=_chart_data(charts))
-        form.offer_calls(portfolio_calls(user=request.user))
+        form.offer_calls(portfolio_calls(user=request.user, portfolio=portfolio))
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response

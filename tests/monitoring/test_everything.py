@@ -1,6 +1,7 @@
-"""An administrator's portfolio figures are summed once per change of the summaries and read
-back in between; an officer's are summed on every load; a cache out of reach changes nothing
-but the speed."""
+"""Portfolio figures are summed once per change of the summaries and read back in between: an
+administrator's for every project, an officer's for the projects of their portfolio (a role
+given or taken away reads figures of its own at once); a cache out of reach changes nothing but
+the speed."""
 
 import datetime
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+from backend.accounts.models import ProjectRole, ProjectRoleKind
 from monitoring.checks import check_projects
 from monitoring.dashboard import (
     PortfolioFilters,
@@ -15,6 +17,7 @@ from monitoring.dashboard import (
     portfolio_charts,
     portfolio_page,
 )
+from monitoring.everything import EVERY_PROJECT, portfolio_key
 from monitoring.flags import Finding, flags_sync
 from monitoring.summaries import summaries_refresh
 
@@ -108,16 +111,69 @@ def test_changed_tallies_change_an_administrators_figures_at_once(users, checked
     )
 
 
-def test_an_officers_figures_are_summed_on_every_load(users, checked, demo):
-    now = checked
-    cache.set("portfolio:version", "fixed")
-    before = portfolio_charts(user=users["officer"], now=now)
-    _raise(demo, "late", now + datetime.timedelta(minutes=1))
-    cache.set("portfolio:version", "fixed")  # as if no writer had said the figures changed
+def test_an_officers_second_load_reads_only_which_projects_they_hold(
+    users, checked, django_assert_num_queries
+):
+    officer = users["officer"]
+    first = portfolio_charts(user=officer, now=checked)
+    first_calls = portfolio_calls(user=officer)
+    page = portfolio_page(user=officer, today=None, filters=PortfolioFilters())
+    assert page.paginator.count == 1
 
-    after = portfolio_charts(user=users["officer"], now=now + datetime.timedelta(minutes=2))
+    # One query each: the ids of the projects the officer sees, for the portfolio's key.
+    with django_assert_num_queries(2):
+        again = portfolio_charts(user=officer, now=checked + datetime.timedelta(minutes=5))
+        calls = portfolio_calls(user=officer)
+
+    assert _figures(again) == _figures(first)
+    assert calls == first_calls == ["ERASMUS-EDU-2023-PEX-COVE"]
+    assert again.open_flags[-1].as_of == checked + datetime.timedelta(minutes=5)
+    cache.clear()
+    assert _figures(portfolio_charts(user=officer, now=checked)) == _figures(first)
+
+
+def test_a_flag_raised_changes_an_officers_figures_at_once(users, checked, demo):
+    officer = users["officer"]
+    before = portfolio_charts(user=officer, now=checked)
+
+    _raise(demo, "late", checked + datetime.timedelta(minutes=1))
+    after = portfolio_charts(user=officer, now=checked + datetime.timedelta(minutes=2))
 
     assert after.open_flags[-1].open == before.open_flags[-1].open + 1
+
+
+def test_a_role_given_or_taken_away_changes_an_officers_figures_at_once(
+    users, checked, demo, other_project
+):
+    officer = users["officer"]
+    cache.set("portfolio:version", "fixed")  # no writer says anything changed meanwhile
+    alone = portfolio_charts(user=officer, now=checked)
+    both = portfolio_charts(user=users["admin"], now=checked)
+    assert _figures(alone) != _figures(both)
+
+    role = ProjectRole.objects.create(
+        user=officer, project=other_project, role=ProjectRoleKind.OFFICER
+    )
+    assert _figures(portfolio_charts(user=officer, now=checked)) == _figures(both)
+    assert portfolio_calls(user=officer) == portfolio_calls(user=users["admin"])
+    page = portfolio_page(user=officer, today=None, filters=PortfolioFilters())
+    assert page.paginator.count == 2
+
+    role.delete()
+    assert _figures(portfolio_charts(user=officer, now=checked)) == _figures(alone)
+    page = portfolio_page(user=officer, today=None, filters=PortfolioFilters())
+    assert [row.acronym for row in page.object_list] == [demo.acronym]
+
+
+def test_officers_holding_the_same_projects_share_a_portfolio(users, demo, other_project):
+    officer, other = users["officer"], users["other_officer"]
+    assert portfolio_key(users["admin"]) == EVERY_PROJECT
+    assert portfolio_key(officer) != portfolio_key(other)
+
+    ProjectRole.objects.create(user=other, project=demo, role=ProjectRoleKind.OFFICER)
+    ProjectRole.objects.create(user=officer, project=other_project, role=ProjectRoleKind.OFFICER)
+    assert portfolio_key(officer) == portfolio_key(other)
+    assert portfolio_key(users["stranger"]) not in (portfolio_key(officer), EVERY_PROJECT)
 
 
 def test_with_the_cache_out_of_reach_the_figures_are_summed_and_checks_still_write(
