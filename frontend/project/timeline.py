@@ -20,7 +20,8 @@ from backend.common.dates import month_end, month_start, project_month, report_d
 from backend.grants.models import Participation, ParticipationRole, Project
 from backend.payments.models import InstalmentKind
 from backend.payments.permissions import can_view_payments
-from backend.payments.selectors import schedule_state
+from backend.payments.rules import schedule
+from backend.payments.selectors import grant_facts
 from backend.reporting.progress import (
     ClusterRow,
     ProjectProgress,
@@ -525,10 +526,13 @@ def _today_position(
 # -- selectors ---------------------------------------------------------------------------------
 
 
-def instalment_rows(project: Project) -> list[InstalmentRow]:
-    """The project's payment schedule as it stands today (``schedule_state``: a fixed number
-    of queries)."""
-
+def instalment_rows(project: Project, today: datetime.date) -> list[InstalmentRow]:
+    """The project's payment schedule as it stands on ``today``, in a fixed number of
+    queries: its payment facts without the beneficiaries' shares (``grant_facts``: the
+    schedule needs them only where a beneficiary's reduction is confirmed, and reads them
+    there), and none of the officers' instalment records (the timeline shows the schedule,
+    not who approved or paid)."""
+    facts = grant_facts([project.pk], today=today, with_shares=False)[project.pk]
     return [
         InstalmentRow(
             key=item.key,
@@ -538,7 +542,7 @@ def instalment_rows(project: Project) -> list[InstalmentRow]:
             amount=item.amount,
             status=item.status,
         )
-        for item in schedule_state(project).instalments
+        for item in schedule(facts, today)
     ]
 
 
@@ -615,7 +619,7 @@ def project_timeline(
         work_packages=work_packages,
         deliverables=deliverables,
         milestones=milestones,
-        instalments=instalment_rows(project) if with_instalments else [],
+        instalments=instalment_rows(project, today) if with_instalments else [],
         today=today,
     )
 
