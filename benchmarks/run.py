@@ -11,7 +11,8 @@ Settings (environment):
   BENCH_ENDPOINT_SECONDS (default 120) in all; BENCH_PORTFOLIO (default 500): projects of the
   benchmark's officer;
 - BENCH_REFRESH_SWEEPS (default 3): the sweeps that refresh the flags, of which the median is
-  the figure;
+  the figure; BENCH_NEWDAY_BATCHES (default 6): the batches checked on the same day and on the
+  next;
 - BENCH_OUTPUT (default var/bench/bench-<UTC timestamp>.json): the file the figures go to.
 
 For each database, the smallest size is seeded (seed-portfolio), measured, the database grown to
@@ -26,7 +27,10 @@ ratio of the largest size to the smallest. At each size:
    the ratio of the two;
 3. the flag latency of a change made while a sweep runs (an approved amendment after which one
    project's consortium is in breach), and the peak memory of the worker;
-4. gunicorn as in production (DEBUG off, 2 workers): p50 and p95 of the pages and API lists as
+4. a sweep batch in process checked again the same day (as the refresh sweeps are), beside the
+   same batch checked the next day (as the daily sweep finds them: a late payment's days and
+   interest have changed), rolled back afterwards (BENCH_NEWDAY_BATCHES batches, default 6);
+5. gunicorn as in production (DEBUG off, 2 workers): p50 and p95 of the pages and API lists as
    the superuser and as an officer of BENCH_PORTFOLIO projects, each beside the framework's
    floor of the same user (benchmarks/web.py), and the peak memory of a web worker.
 
@@ -326,6 +330,19 @@ def _sweeps(env: dict[str, str], var_dir: Path, report: Report, figures: dict) -
     )
 
 
+def _new_day(env: dict[str, str], report: Report, figures: dict) -> None:
+    result = _probe("newday", env)
+    figures["sweep batch same day ms"] = result["same_day_ms"]
+    figures["sweep batch next day ms"] = result["next_day_ms"]
+    figures["sweep batch next day/same day"] = result["next_day_ms"] / result["same_day_ms"]
+    report.say(
+        f"  a sweep batch in process (median of {result['batches']}): "
+        f"{result['same_day_ms']:.0f} ms checked again the same day, "
+        f"{result['next_day_ms']:.0f} ms the next day, ratio "
+        f"{result['next_day_ms'] / result['same_day_ms']:.2f}"
+    )
+
+
 def _raw_read(env: dict[str, str], report: Report, figures: dict) -> None:
     if "DATABASE_URL" not in env:
         report.say("  raw read: PostgreSQL only")
@@ -426,6 +443,7 @@ def _sizes_measured(
             "users", env | {"BENCH_PASSWORD": password, "BENCH_PORTFOLIO": str(PORTFOLIO)}
         )
         _sweeps(env, var_dir, report, figures)
+        _new_day(env, report, figures)
         _raw_read(env, report, figures)
         _web(web_env, var_dir, users, password, report, figures)
 

@@ -6,7 +6,8 @@
 ``users``: the benchmark's users (a superuser, and an officer holding the portfolio of the
 BENCH_PORTFOLIO lowest project ids), with the password in BENCH_PASSWORD;
 ``rawread``: the rows a sweep reads, read with psycopg alone (PostgreSQL);
-``latency``: start a sweep, make a change to one project while it runs, and time its flag.
+``latency``: start a sweep, make a change to one project while it runs, and time its flag;
+``newday``: sweep batches checked again the same day, and the next day, in process.
 
 Each prints its figures as one ``RESULT {json}`` line (the last line of its output).
 """
@@ -48,6 +49,47 @@ def queries() -> None:
     count = sum(1 for query in captured if not query["sql"].upper().startswith("SAVEPOINT"))
     print(f"queries per sweep batch of {len(batch)} projects: {count}")
     _result(queries=count, projects=len(batch))
+
+
+def newday() -> None:
+    """What a sweep batch costs on the day after the last sweep, beside the same batch
+    checked again the same day (as the refresh sweeps are): the daily sweep finds every
+    project on a new day, when a late payment's days and interest have changed since. The
+    first BENCH_NEWDAY_BATCHES (default 6) batches of the sweep, each checked now and then a
+    day later, in one transaction rolled back afterwards (the database is left as it was);
+    the medians in milliseconds per batch, and their ratio."""
+    import datetime
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from backend.common.dates import brussels_today
+    from backend.grants.selectors import active_project_ids
+    from monitoring.checks import check_projects
+
+    size = settings.GRANTWATCH_SWEEP_BATCH_SIZE
+    ids = active_project_ids(brussels_today())
+    count = int(os.environ.get("BENCH_NEWDAY_BATCHES", "6"))
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)][:count]
+    same, next_day = [], []
+    for batch in batches:
+        now = timezone.now()
+        with transaction.atomic():
+            started = time.perf_counter()
+            check_projects(batch, now=now)
+            same.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            check_projects(batch, now=now + datetime.timedelta(days=1))
+            next_day.append(time.perf_counter() - started)
+            transaction.set_rollback(True)
+    same_ms, next_ms = 1000 * statistics.median(same), 1000 * statistics.median(next_day)
+    print(
+        f"a sweep batch of {size} projects in process, median of {len(batches)}: "
+        f"{same_ms:.0f} ms checked again the same day, {next_ms:.0f} ms the next day "
+        f"(ratio {next_ms / same_ms:.2f})"
+    )
+    _result(same_day_ms=same_ms, next_day_ms=next_ms, batches=len(batches))
 
 
 def _sweep_send(timeout: float = 120):
@@ -342,4 +384,5 @@ if __name__ == "__main__":
         "users": users,
         "rawread": rawread,
         "latency": latency,
+        "newday": newday,
     }[sys.argv[1]]()

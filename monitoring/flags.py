@@ -7,6 +7,7 @@ the ones gone, and leaves everything outside the scope alone. Officers then ackn
 resolve flags with ``flag_acknowledge`` and ``flag_resolve``.
 """
 
+import dataclasses
 import datetime
 import logging
 from collections.abc import Collection, Iterable
@@ -14,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,9 +106,11 @@ def flags_sync(
     Queries: one select (locking the open and suppressed flags of the scope), then at most
     one insert (raised), one update of the flags whose severity or explanation changed, one
     update (resolved) and one update (released), each skipped when it has nothing to do, all
-    in one transaction. On SQLite Django splits a bulk insert or bulk update that exceeds 999
-    parameters into batches (66 raised or 199 reworded flags per statement); PostgreSQL always
-    takes one statement.
+    in one transaction; then the summaries of the projects whose open flags were raised,
+    resolved or changed severity (a change of wording alone leaves their counts as they were).
+    On SQLite Django splits a bulk insert or bulk update that exceeds 999 parameters into
+    batches (66 raised or 199 reworded flags per statement); PostgreSQL always takes one
+    statement.
 
     Safe to run twice, or twice at once: the same findings leave the same flags, untouched.
     Two syncs racing to raise the same finding both insert it; the database keeps one open
@@ -159,10 +162,13 @@ class _Plan:
     held_down: list["_Known"]
     to_resolve: list["_Known"]
     to_release: list["_Known"]
+    # The projects of the reworded flags whose severity changed (not only their wording).
+    regraded: set[int] = dataclasses.field(default_factory=set)
 
     def changed_projects(self) -> set[int]:
-        """The projects whose open flags this plan changes (raised, reworded or resolved)."""
-        return {flag.project_id for flag in (*self.to_raise, *self.reworded, *self.to_resolve)}
+        """The projects whose open flags this plan changes in what their summaries count: a
+        flag raised or resolved, or one whose severity changed."""
+        return {flag.project_id for flag in (*self.to_raise, *self.to_resolve)} | self.regraded
 
     def result(self) -> SyncResult:
         return SyncResult(
@@ -225,6 +231,8 @@ def _plan(
     for key, finding in sorted(found.items()):
         flag = open_flags.get(key)
         if flag is not None:
+            if flag.severity != finding.severity:
+                plan.regraded.add(flag.project_id)
             if (flag.severity, flag.explanation) != (finding.severity, finding.explanation):
                 plan.reworded.append(
                     Flag(
@@ -264,15 +272,45 @@ def _apply(plan: _Plan, now: datetime.datetime) -> None:
         # Sorted by (project, fingerprint) so that racing inserts meet in the same order.
         Flag.objects.bulk_create(plan.to_raise, ignore_conflicts=True)
     if plan.reworded:
-        # Most findings are found again as they were and write nothing; only the few whose
-        # wording or severity changed need a row each.
-        Flag.objects.bulk_update(plan.reworded, ["severity", "explanation", "last_seen_at"])
+        # Most findings are found again as they were and write nothing; only those whose
+        # wording or severity changed need a row each (a late payment's days and interest
+        # change every day).
+        _reword(plan.reworded, now)
     if plan.to_resolve:
         Flag.objects.filter(pk__in=[flag.pk for flag in plan.to_resolve]).update(
             resolved_at=now, resolution=Resolution.AUTO
         )
     if plan.to_release:
         Flag.objects.filter(pk__in=[flag.pk for flag in plan.to_release]).update(suppressed=False)
+
+
+def _reword(flags: list[Flag], now: datetime.datetime) -> None:
+    """Write the new severity and explanation of these flags, last seen ``now``. On
+    PostgreSQL one UPDATE joined to the rows' new values (a VALUES list): Django's
+    ``bulk_update`` says the same with a CASE per column listing every row, which costs time
+    growing with the square of the rows (a sweep batch on a new day rewords hundreds of
+    late payments)."""
+    if connection.vendor != "postgresql":
+        Flag.objects.bulk_update(flags, ["severity", "explanation", "last_seen_at"])
+        return
+    quote = connection.ops.quote_name
+    explanation = Flag._meta.get_field("explanation")
+    params: list[object] = [now]
+    for flag in flags:
+        params += [
+            flag.pk,
+            flag.severity,
+            explanation.get_db_prep_value(flag.explanation, connection),
+        ]
+    rows = ", ".join(["(%s::bigint, %s, %s::jsonb)"] * len(flags))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Flag._meta.db_table)} AS flag SET {quote('severity')} = "
+            f"found.severity, {quote('explanation')} = found.explanation, "
+            f"{quote('last_seen_at')} = %s FROM (VALUES {rows}) AS found (id, severity, "
+            f"explanation) WHERE flag.{quote('id')} = found.id",
+            params,
+        )
 
 
 def _check_scope(

@@ -501,6 +501,72 @@ def test_a_sync_that_finds_everything_as_it_was_writes_neither_flags_nor_summari
     )
 
 
+def test_many_flags_reworded_at_once_take_one_update_and_each_gets_its_own_values(
+    other_project,
+):
+    """A sweep batch on a new day rewords hundreds of flags (a late payment's days and
+    interest): one statement writes them all, each row its own severity and explanation."""
+    projects = [_grant(f"1080000{n:02d}") for n in range(3)]
+    names = [f"rule{n}" for n in range(20)]
+    _sync(projects, [_finding(p, name) for p in projects for name in names])
+    _sync([other_project], [_finding(other_project, "rule0")])
+    untouched = _state()
+
+    def found(project, n):
+        if n % 3 == 0:  # found again as it was
+            return _finding(project, names[n])
+        severity = "critical" if n % 3 == 1 else "high"
+        return _finding(project, names[n], severity=severity, en=f"{project.pk} {n} now")
+
+    findings = [found(p, n) for p in projects for n in range(len(names))]
+    with CaptureQueriesContext(connection) as captured:
+        result = _sync(projects, findings, now=LATER)
+
+    updates = [q["sql"] for q in captured if q["sql"].startswith('UPDATE "monitoring_flag"')]
+    assert len(updates) == 1
+    assert len(result.refreshed) == 60
+    for project in projects:
+        flags = _open(project)
+        for n, name in enumerate(names):
+            flag = flags[f"{BREACH}:{name}"]
+            expected = found(project, n)
+            assert (flag.severity, flag.explanation) == (expected.severity, expected.explanation)
+            assert flag.last_seen_at == (NOW if n % 3 == 0 else LATER)
+    assert [row for row in _state() if row["project_id"] == other_project.pk] == [
+        row for row in untouched if row["project_id"] == other_project.pk
+    ]
+
+
+def test_a_change_of_wording_alone_leaves_the_summaries_as_they_were(
+    django_assert_num_queries,
+):
+    projects = [_grant(f"1090000{n:02d}") for n in range(2)]
+    _sync(projects, [_finding(p, "late") for p in projects])
+    summaries = list(ProjectSummary.objects.filter(project__in=projects).order_by("pk").values())
+
+    # SAVEPOINT, the scope's flags, the update of the reworded flags, the projects with no
+    # summary yet, RELEASE SAVEPOINT: the summaries count flags by severity, not by wording.
+    with django_assert_num_queries(5):
+        _sync(projects, [_finding(p, "late", en="one day later") for p in projects], now=LATER)
+
+    assert _open(projects[0])[f"{BREACH}:late"].explanation["en"] == "one day later"
+    assert list(ProjectSummary.objects.filter(project__in=projects).order_by("pk").values()) == (
+        summaries
+    )
+
+    _sync(
+        projects,
+        [
+            _finding(projects[0], "late", severity="critical", en="escalated"),
+            _finding(projects[1], "late", en="one day later"),
+        ],
+        now=LATEST,
+    )
+    first, second = ProjectSummary.objects.filter(project__in=projects).order_by("project_id")
+    assert (first.flags_critical, first.flags_high, first.status) == (1, 0, "red")
+    assert (second.flags_critical, second.flags_high) == (0, 1)
+
+
 def test_a_sync_writes_the_summary_a_project_lacks_even_when_its_flags_are_unchanged():
     project = _grant("107000001")
     _sync([project], [_finding(project, "stays", severity="critical")])
