@@ -1,5 +1,5 @@
-"""An administrator's portfolio (every project in the agency) summed once per change, not on
-every load.
+"""A portfolio's figures (an administrator's: every project in the agency; an officer's: the
+projects they hold) summed once per change, not on every load.
 
 An administrator's portfolio pages sum the summaries of every project: a few tens of
 milliseconds for thirty thousand projects, on every load. Those sums change only when a
