@@ -203,10 +203,12 @@ def _participants(project_ids: list[int]) -> dict[int, list[Participant]]:
         organisation_id, accession, acceded_on,
     ) in rows:  # fmt: skip
         name, pic, country = organisations[organisation_id]
-        earlier = sorted(
-            [*updates.get(organisation_id, ()), *roles.get(participation_id, ())],
-            key=lambda entry: entry.until,
-        )
+        updated, role_changes = updates.get(organisation_id), roles.get(participation_id)
+        # Each history comes in date order: only both together need sorting.
+        if updated and role_changes:
+            earlier = sorted([*updated, *role_changes], key=lambda entry: entry.until)
+        else:
+            earlier = updated or role_changes or ()
         members[project_id].append(
             Participant(
                 key=key,

@@ -231,23 +231,18 @@ def _not_submitted(
     """The deliverables not submitted yet (pending or draft), by project, in the work plan's
     order; ``work_package_numbers``: the projects' work packages' numbers by id (read
     already), so that no other table is joined."""
-    return {
-        project_id: [
+    found: dict[int, list[DeliverableFact]] = defaultdict(list)
+    for deliverable_id, project_id, code, work_package_id, due_on, status in (
+        Deliverable.objects.filter(AnyOf(F("project_id"), projects), status__in=NOT_SUBMITTED)
+        .order_by("project_id", "position", "id")
+        .values_list("id", "project_id", "code", "work_package_id", "due_on", "status")
+    ):
+        found[project_id].append(
             DeliverableFact(
-                id=row["id"],
-                code=row["code"],
-                work_package=work_package_numbers.get(row["work_package_id"]),
-                due_on=row["due_on"],
-                status=row["status"],
+                deliverable_id, code, work_package_numbers.get(work_package_id), due_on, status
             )
-            for row in rows
-        ]
-        for project_id, rows in _by_project(
-            Deliverable.objects.filter(AnyOf(F("project_id"), projects), status__in=NOT_SUBMITTED)
-            .order_by("project_id", "position", "id")
-            .values("id", "project_id", "code", "work_package_id", "due_on", "status")
-        ).items()
-    }
+        )
+    return dict(found)
 
 
 def _approved(projects: Collection[int]) -> dict[int, dict[str, ApprovedInstalment]]:

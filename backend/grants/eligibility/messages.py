@@ -60,9 +60,30 @@ def _param(value: object) -> object:
 # -- messages stored with their parameters, rendered when shown ------------------------------
 
 
+# The exact types JSON stores as they are, and the containers it stores as they are shaped:
+# told apart by ``type()`` first, since a check turns thousands of values a batch (subclasses,
+# e.g. a choice's enum member, take the general path and come out the same).
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: object) -> object:
     """``value`` as JSON stores it and gives it back (dates as ISO strings, Decimals as their
     text, tuples as lists), so that what a check finds compares equal to what it stored."""
+    kind = type(value)
+    if kind in _AS_THEY_ARE:
+        return value
+    if kind is dict:
+        return {
+            str(key): item if type(item) in _AS_THEY_ARE else jsonable(item)
+            for key, item in value.items()
+        }
+    if kind is list or kind is tuple:
+        return [item if type(item) in _AS_THEY_ARE else jsonable(item) for item in value]
+    return _jsonable(value)
+
+
+def _jsonable(value: object) -> object:
+    """``jsonable`` for every other type, subclasses included."""
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, dict | Mapping):
