@@ -413,8 +413,9 @@ CELERY_TASK_QUEUES = tuple(
 CELERY_TASK_ROUTES = {"monitoring.relay_outbox": {"queue": GRANTWATCH_CHECKS_QUEUE}}
 # How many projects one check task of the sweep takes.
 GRANTWATCH_SWEEP_BATCH_SIZE = env.int("GRANTWATCH_SWEEP_BATCH_SIZE", default=250)
-# How many allocations a worker process makes between two collections of its youngest
-# objects (backend/config/celery.py; Python's default is 700).
+# How many allocations a worker process (Celery's and gunicorn's) makes between two
+# collections of its youngest objects (backend/config/celery.py and gunicorn.py; Python's
+# default is 700).
 GRANTWATCH_WORKER_GC_THRESHOLD = env.int("GRANTWATCH_WORKER_GC_THRESHOLD", default=50_000)
 if GRANTWATCH_WORKER_GC_THRESHOLD < 1:
     raise ImproperlyConfigured("GRANTWATCH_WORKER_GC_THRESHOLD must be at least 1.")
