@@ -327,10 +327,11 @@ def _check_scope(
     if unknown:
         raise ValueError(f"unknown flag kinds: {', '.join(unknown)}")
     seen = set()
+    severities = frozenset(Severity.values)  # built on each read: once, not once a finding
     for finding in findings:
         if finding.project_id not in project_ids or finding.kind not in kinds:
             raise ValueError(f"finding outside the scope of the sync: {finding}")
-        if finding.severity not in Severity.values:
+        if finding.severity not in severities:
             raise ValueError(f"unknown severity {finding.severity!r}: {finding}")
         if not (
             finding.fingerprint.startswith(f"{finding.kind}:")
