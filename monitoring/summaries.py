@@ -390,11 +390,17 @@ def summaries_recompute(project_ids: Collection[int], *, now: datetime.datetime)
         )
 
 
-def projects_without_summary() -> list[int]:
-    """The ids of the projects that have no summary yet, in id order (one query)."""
-    return list(
-        Project.objects.filter(summary__isnull=True).order_by("pk").values_list("pk", flat=True)
-    )
+def projects_without_summary(*, besides: Collection[int] = ()) -> list[int]:
+    """The ids of the projects that have no summary yet, in id order, leaving out ``besides``
+    (one query)."""
+    left_out = set(besides)
+    return [
+        project_id
+        for project_id in Project.objects.filter(summary__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        if project_id not in left_out
+    ]
 
 
 def summaries_missing_fill(*, now: datetime.datetime, batch_size: int = 250) -> int:

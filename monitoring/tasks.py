@@ -124,7 +124,9 @@ def sweep_task(batch_size: int | None = None) -> dict[str, object]:
     sweep_group_record(sweep_id=run.pk, group_id=result.id or "")
     # Projects no check has summed up (ended before the summaries existed, say): the portfolio
     # would count them green. Their summaries are written, in batches, without checking them.
-    missing = projects_without_summary()
+    # Those the batches check get theirs from their check: on a new database, every project
+    # would be summed up twice, the batches' work done again behind them.
+    missing = projects_without_summary(besides=ids)
     for start in range(0, len(missing), size):
         fill_summaries_task.delay(missing[start : start + size])
     return {

@@ -12,8 +12,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from backend.accounts.models import ProjectRole
+from backend.common.dates import brussels_today
 from backend.demo.seeding import seed_portfolio
 from backend.grants.models import Project
 from backend.payments import rules as payment_rules
@@ -35,6 +37,7 @@ from monitoring.summaries import (
     due_by_month,
     next_instalment,
     progress_summaries,
+    projects_without_summary,
     status_counts,
     summaries_missing_fill,
     summaries_recompute,
@@ -456,3 +459,25 @@ def test_the_sweep_writes_the_summaries_of_projects_it_does_not_check(demo):
     assert summary.checked_at is not None
     assert Flag.objects.filter(project=long_ended).count() == flags_before  # not checked
     assert sweep_task.delay().get()["summaries_filled"] == 0
+
+
+def test_the_sweep_leaves_the_summaries_of_the_projects_it_checks_to_their_checks(db):
+    """A project the sweep checks gets its summary from its batch's check (flags summed, though
+    none changed), and is not among those whose summaries are written without a check."""
+    running = ProjectFactory(
+        start_date=brussels_today() - datetime.timedelta(days=200), duration_months=48
+    )
+    long_ended = ProjectFactory(start_date=datetime.date(2015, 1, 1), duration_months=24)
+    check_projects([running.pk], now=timezone.now())
+    open_flags = Flag.objects.filter(project=running, resolved_at=None).count()
+    assert open_flags > 0  # flags that the sweep finds again as they were
+    ProjectSummary.objects.filter(project__in=[running, long_ended]).delete()
+
+    assert projects_without_summary(besides=[running.pk]) == [long_ended.pk]
+    outcome = sweep_task.delay().get()
+
+    assert outcome["projects"] == 1
+    assert outcome["summaries_filled"] == 1  # the project that ended long ago
+    summary = ProjectSummary.objects.get(project=running)
+    assert summary.checked_at is not None  # written by its check
+    assert summary.flags_total == open_flags
