@@ -1,12 +1,12 @@
 """The Celery application. Its configuration lives in Django settings under CELERY_*."""
 
-import gc
 import os
 
 from celery import Celery
 from celery.signals import celeryd_after_setup, setup_logging, worker_process_init
 from kombu.transport import filesystem
 
+from backend.config.collector import collector_for_worker
 from backend.config.embedded import celery_folders_make
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
@@ -71,13 +71,6 @@ def _checks_first(sender=None, instance=None, **kwargs) -> None:
 @worker_process_init.connect(weak=False, dispatch_uid="grantwatch.collector")
 def _collector_for_batches(**kwargs) -> None:
     """Each worker process leaves what it loaded at start (modules, settings, the apps) out
-    of the garbage collector's scans (``gc.freeze``), and scans its youngest objects less
-    often (settings.GRANTWATCH_WORKER_GC_THRESHOLD allocations, Python's default being 700):
-    a sweep batch allocates hundreds of thousands of short-lived rows and facts, and with
-    the defaults the collector walked the whole heap again and again for them (about a
-    tenth of a batch's time)."""
-    from django.conf import settings
-
-    gc.freeze()
-    _gen0, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(settings.GRANTWATCH_WORKER_GC_THRESHOLD, gen1, gen2)
+    of the garbage collector's scans and scans its youngest objects less often: with the
+    defaults the collector took about a tenth of a sweep batch's time."""
+    collector_for_worker()

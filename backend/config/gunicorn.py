@@ -26,7 +26,6 @@
 Options given on the command line (--bind, --workers, ...) win over this file.
 """
 
-import gc
 import os
 from pathlib import Path
 
@@ -80,13 +79,10 @@ def child_exit(server, worker) -> None:
 
 def post_worker_init(worker) -> None:
     """Called in each worker after it has loaded the application."""
-    from django.conf import settings
+    from backend.config.collector import collector_for_worker
 
     _load_what_requests_would()
-    gc.collect()
-    gc.freeze()
-    _gen0, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(settings.GRANTWATCH_WORKER_GC_THRESHOLD, gen1, gen2)
+    collector_for_worker()
 
 
 def _load_what_requests_would() -> None:

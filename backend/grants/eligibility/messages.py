@@ -60,9 +60,9 @@ def _param(value: object) -> object:
 # -- messages stored with their parameters, rendered when shown ------------------------------
 
 
-# The exact types JSON stores as they are, and the containers it stores as they are shaped:
-# told apart by ``type()`` first, since a check turns thousands of values a batch (subclasses,
-# e.g. a choice's enum member, take the general path and come out the same).
+# The exact types JSON stores as they are: told apart by ``type()`` first, since a check turns
+# thousands of values a batch (their subclasses, e.g. a choice's enum member, are found further
+# down).
 _AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
 
 
@@ -72,24 +72,15 @@ def jsonable(value: object) -> object:
     kind = type(value)
     if kind in _AS_THEY_ARE:
         return value
-    if kind is dict:
+    if kind is dict or isinstance(value, Mapping):
         return {
             str(key): item if type(item) in _AS_THEY_ARE else jsonable(item)
             for key, item in value.items()
         }
-    if kind is list or kind is tuple:
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
         return [item if type(item) in _AS_THEY_ARE else jsonable(item) for item in value]
-    return _jsonable(value)
-
-
-def _jsonable(value: object) -> object:
-    """``jsonable`` for every other type, subclasses included."""
-    if value is None or isinstance(value, str | int | float):
+    if isinstance(value, str | int | float):
         return value
-    if isinstance(value, dict | Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(item) for item in value]
     if isinstance(value, set | frozenset):
         return sorted(jsonable(item) for item in value)
     if isinstance(value, datetime.date):
