@@ -10,10 +10,12 @@ chases the accession or records the non-accession.
 import datetime
 from collections.abc import Collection
 
+from django.db.models import F
 from django.utils.translation import gettext_noop
 
 from backend.grants.eligibility.messages import stored_message
 from backend.grants.models import Accession, Participation
+from backend.grants.selectors import AnyOf
 from monitoring.flags import Finding
 from monitoring.models import FlagKind, Severity
 
@@ -28,7 +30,7 @@ def accession_findings(project_ids: Collection[int], today: datetime.date) -> li
     )
     rows = (
         Participation.objects.filter(
-            project_id__in=list(project_ids),
+            AnyOf(F("project_id"), list(project_ids)),
             accession=Accession.PENDING,
             accession_due_on__lt=today,
         )

@@ -283,10 +283,12 @@ def reports_not_received(
     received: nobody has written to it yet, or it is a draft never submitted. A report counts
     as received once it was first submitted (``first_submitted_at``), even if the officer
     later sent it back for changes. In project and period order. One query."""
-    # Each period's report looked up by its period (a unique index), never by a join.
-    received = PeriodicReport.objects.filter(reporting_period=OuterRef("pk")).exclude(
-        status=ReportStatus.DRAFT, first_submitted_at__isnull=True
-    )
+    # Each period's report looked up by its period (a unique index), never by a join. The
+    # reports received are restricted to the projects' too: the database answers "not
+    # received" with an anti-join, which would otherwise read every project's reports.
+    received = PeriodicReport.objects.filter(
+        AnyOf(F("project_id"), project_ids), reporting_period=OuterRef("pk")
+    ).exclude(status=ReportStatus.DRAFT, first_submitted_at__isnull=True)
     report = PeriodicReport.objects.filter(reporting_period=OuterRef("pk")).order_by()
     rows = _with_suspensions(
         _with_project(ReportingPeriod.objects.filter(AnyOf(F("project_id"), project_ids)))

@@ -15,10 +15,12 @@ from collections import defaultdict
 from collections.abc import Collection
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils.translation import gettext_noop
 
 from backend.amendments.kinds.breakdown import paid_work_packages
 from backend.grants.eligibility.messages import stored_message
+from backend.grants.selectors import AnyOf
 from backend.workplan.models import WorkPackageShare
 from monitoring.flags import Finding
 from monitoring.models import FlagKind, Severity
@@ -32,11 +34,12 @@ MESSAGE = gettext_noop(
 def unallocated_share_findings(project_ids: Collection[int], today: datetime.date) -> list[Finding]:
     """One finding per project whose participants that left before ``today`` hold shares of
     work packages not yet paid. Three queries whatever the number of projects."""
+    ids = list(project_ids)
     rows = list(
         WorkPackageShare.objects.filter(
             # Both sides of the joins restricted to the batch, so that either leads by index.
-            work_package__project_id__in=list(project_ids),
-            participation__project_id__in=list(project_ids),
+            AnyOf(F("work_package__project_id"), ids),
+            AnyOf(F("participation__project_id"), ids),
             participation__left_on__lt=today,
             amount_eur__gt=0,
         )

@@ -7,10 +7,11 @@ One query for a batch of projects, whatever the number of reports."""
 import datetime
 from collections.abc import Collection
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_noop
 
 from backend.grants.eligibility.messages import stored_message
+from backend.grants.selectors import AnyOf
 from backend.reporting.models import TerminationReport
 from backend.reporting.terminations import DISTRIBUTION, TERMINATION, missing_reports
 from monitoring.flags import Finding
@@ -77,9 +78,9 @@ def termination_report_findings(
     ids = list(project_ids)
     reports = (
         TerminationReport.objects.filter(
-            project_id__in=ids,
+            AnyOf(F("project_id"), ids),
             # The join's other side restricted to the batch too, so that either leads by index.
-            participation__project_id__in=ids,
+            AnyOf(F("participation__project_id"), ids),
             skipped_for__isnull=True,
             due_on__lt=today,
         )

@@ -656,6 +656,14 @@ class Participation(models.Model):
                 name="participation_accession_date_only_when_acceded",
             ),
         ]
+        indexes = [
+            # A check's read of the accessions overdue: only the pending ones, by project.
+            models.Index(
+                fields=["project", "accession_due_on"],
+                condition=Q(accession=Accession.PENDING),
+                name="participation_pending_project",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.short_name} ({self.get_role_display()})"
