@@ -120,11 +120,13 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        ids = [int(pk) for pk in self.rhs]
         if connection.vendor == "postgresql":
             # The array as its text form, cast by the database: the driver quotes one string
-            # instead of inspecting each of the batch's thousands of ids.
-            return f"{lhs} = ANY(%s::bigint[])", [*params, f"{{{','.join(map(str, ids))}}}"]
+            # instead of inspecting each of the batch's thousands of ids (each made an int
+            # first, so that nothing but digits reaches the text).
+            array = ",".join(map(str, map(int, self.rhs)))
+            return f"{lhs} = ANY(%s::bigint[])", [*params, f"{{{array}}}"]
+        ids = [int(pk) for pk in self.rhs]
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
 
 
