@@ -33,7 +33,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-VISIBILITY_TIMEOUT = 5  # seconds, for these tests' workers (the default is 11 minutes)
+# Seconds, for these tests' workers (the default is 11 minutes). Short, so that a batch a dead
+# worker held comes back soon; not so short that the sweep task itself, acknowledged only
+# when it ends, is handed out a second time while it runs on a loaded machine.
+VISIBILITY_TIMEOUT = 10
 CHECK_DELAY = 3.0  # seconds each check sleeps first
 
 
@@ -159,7 +162,8 @@ def test_a_sweep_whose_worker_is_killed_completes_on_another_worker(
 
     with running_worker(environment, second_log, queue=queue):
         finished = wait_for(
-            lambda: SweepRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists(), 45
+            lambda: SweepRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists(),
+            3 * VISIBILITY_TIMEOUT + 3 * CHECK_DELAY + 20,
         )
         log = _log(second_log)
     took = time.monotonic() - killed_at
