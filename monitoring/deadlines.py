@@ -283,6 +283,7 @@ def reports_not_received(
     received: nobody has written to it yet, or it is a draft never submitted. A report counts
     as received once it was first submitted (``first_submitted_at``), even if the officer
     later sent it back for changes. In project and period order. One query."""
+    project_ids = list(project_ids)  # read twice below
     # Each period's report looked up by its period (a unique index), never by a join. The
     # reports received are restricted to the projects' too: the database answers "not
     # received" with an anti-join, which would otherwise read every project's reports.
