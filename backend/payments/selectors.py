@@ -216,7 +216,7 @@ def _shares(projects: Collection[int]) -> dict[int, dict[str, Decimal]]:
     ids = list(projects)
     for wp_id, name, amount in (
         WorkPackageShare.objects.filter(
-            work_package__project_id__in=ids, participation__project_id__in=ids
+            AnyOf(F("work_package__project_id"), ids), AnyOf(F("participation__project_id"), ids)
         )
         .order_by()
         .values_list("work_package_id", "participation__short_name", "amount_eur")
