@@ -31,6 +31,8 @@ ratio of the largest size to the smallest. At each size:
 4. a sweep batch in process checked again the same day (as the refresh sweeps are), beside the
    same batch checked the next day (as the daily sweep finds them: a late payment's days and
    interest have changed), rolled back afterwards (BENCH_NEWDAY_BATCHES batches, default 6);
+   and the next day's CPU time, split between Python and the PostgreSQL backend (when the
+   server runs on this machine): which of the two a faster sweep has to cut;
 5. gunicorn as in production (DEBUG off, 2 workers): p50 and p95 of the pages and API lists as
    the superuser and as an officer of BENCH_PORTFOLIO projects, each beside the framework's
    floor of the same user (benchmarks/web.py), and the peak memory of a web worker.
@@ -348,6 +350,18 @@ def _new_day(env: dict[str, str], report: Report, figures: dict) -> None:
         f"{result['next_day_ms']:.0f} ms the next day, ratio "
         f"{result['next_day_ms'] / result['same_day_ms']:.2f}"
     )
+    # Where a batch's time goes: this process's Python, or its PostgreSQL backend (when the
+    # server runs on this machine).
+    python, database = result["next_day_python_cpu_ms"], result["next_day_postgresql_cpu_ms"]
+    figures["sweep batch next day Python CPU ms"] = python
+    split = f"      CPU of a batch the next day: {python:.0f} ms Python"
+    if database is not None:
+        figures["sweep batch next day PostgreSQL CPU ms"] = database
+        split += (
+            f", {database:.0f} ms PostgreSQL "
+            f"(Python {100 * python / (python + database):.0f}% of the two)"
+        )
+    report.say(split)
 
 
 def _raw_read(env: dict[str, str], report: Report, figures: dict) -> None:

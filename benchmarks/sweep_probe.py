@@ -7,7 +7,8 @@
 BENCH_PORTFOLIO lowest project ids), with the password in BENCH_PASSWORD;
 ``rawread``: the rows a sweep reads, read with psycopg alone (PostgreSQL);
 ``latency``: start a sweep, make a change to one project while it runs, and time its flag;
-``newday``: sweep batches checked again the same day, and the next day, in process.
+``newday``: sweep batches checked again the same day, and the next day, in process, with the
+CPU time each took in this process (Python) and in its PostgreSQL backend.
 
 Each prints its figures as one ``RESULT {json}`` line (the last line of its output).
 """
@@ -17,6 +18,7 @@ import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import django
 
@@ -72,24 +74,67 @@ def newday() -> None:
     ids = active_project_ids(brussels_today())
     count = int(os.environ.get("BENCH_NEWDAY_BATCHES", "6"))
     batches = [ids[start : start + size] for start in range(0, len(ids), size)][:count]
-    same, next_day = [], []
+    same, next_day, python, database = [], [], [], []
     for batch in batches:
         now = timezone.now()
         with transaction.atomic():
             started = time.perf_counter()
             check_projects(batch, now=now)
             same.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            started, python_started = time.perf_counter(), time.process_time()
+            database_started = _backend_cpu_seconds()
             check_projects(batch, now=now + datetime.timedelta(days=1))
             next_day.append(time.perf_counter() - started)
+            python.append(time.process_time() - python_started)
+            database_ended = _backend_cpu_seconds()
+            if database_started is not None and database_ended is not None:
+                database.append(database_ended - database_started)
             transaction.set_rollback(True)
     same_ms, next_ms = 1000 * statistics.median(same), 1000 * statistics.median(next_day)
+    python_ms = 1000 * statistics.median(python)
+    database_ms = 1000 * statistics.median(database) if database else None
     print(
         f"a sweep batch of {size} projects in process, median of {len(batches)}: "
         f"{same_ms:.0f} ms checked again the same day, {next_ms:.0f} ms the next day "
-        f"(ratio {next_ms / same_ms:.2f})"
+        f"(ratio {next_ms / same_ms:.2f}); CPU the next day: {python_ms:.0f} ms Python, "
+        + (
+            "PostgreSQL not on this machine"
+            if database_ms is None
+            else f"{database_ms:.0f} ms PostgreSQL"
+        )
     )
-    _result(same_day_ms=same_ms, next_day_ms=next_ms, batches=len(batches))
+    _result(
+        same_day_ms=same_ms,
+        next_day_ms=next_ms,
+        batches=len(batches),
+        next_day_python_cpu_ms=python_ms,
+        next_day_postgresql_cpu_ms=database_ms,
+    )
+
+
+def _backend_cpu_seconds() -> float | None:
+    """The CPU time (user and system) the connection's PostgreSQL backend has used so far, read
+    from /proc: None when the server is not a process of this machine (or not PostgreSQL).
+    The kernel counts it in clock ticks (10 ms by default), so one reading is coarse; a batch
+    takes tens of them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    process = Path(f"/proc/{pid}")
+    try:
+        # A server in a container of its own numbers its processes apart: the pid must be a
+        # PostgreSQL process here.
+        if b"postgres" not in (process / "cmdline").read_bytes():
+            return None
+        fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command's name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _sweep_send(timeout: float = 120):
