@@ -74,6 +74,7 @@ def newday() -> None:
     ids = active_project_ids(brussels_today())
     count = int(os.environ.get("BENCH_NEWDAY_BATCHES", "6"))
     batches = [ids[start : start + size] for start in range(0, len(ids), size)][:count]
+    backend = _backend_stat()
     same, next_day, python, database = [], [], [], []
     for batch in batches:
         now = timezone.now()
@@ -81,14 +82,13 @@ def newday() -> None:
             started = time.perf_counter()
             check_projects(batch, now=now)
             same.append(time.perf_counter() - started)
+            database_started = _cpu_seconds(backend) if backend else 0.0
             started, python_started = time.perf_counter(), time.process_time()
-            database_started = _backend_cpu_seconds()
             check_projects(batch, now=now + datetime.timedelta(days=1))
             next_day.append(time.perf_counter() - started)
             python.append(time.process_time() - python_started)
-            database_ended = _backend_cpu_seconds()
-            if database_started is not None and database_ended is not None:
-                database.append(database_ended - database_started)
+            if backend:
+                database.append(_cpu_seconds(backend) - database_started)
             transaction.set_rollback(True)
     same_ms, next_ms = 1000 * statistics.median(same), 1000 * statistics.median(next_day)
     python_ms = 1000 * statistics.median(python)
@@ -112,11 +112,10 @@ def newday() -> None:
     )
 
 
-def _backend_cpu_seconds() -> float | None:
-    """The CPU time (user and system) the connection's PostgreSQL backend has used so far, read
-    from /proc: None when the server is not a process of this machine (or not PostgreSQL).
-    The kernel counts it in clock ticks (10 ms by default), so one reading is coarse; a batch
-    takes tens of them."""
+def _backend_stat() -> Path | None:
+    """The /proc stat file of the connection's PostgreSQL backend: None when the server is not
+    a process of this machine (or not PostgreSQL). A server in a container of its own numbers
+    its processes apart, so the pid must be a PostgreSQL process here."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -126,13 +125,18 @@ def _backend_cpu_seconds() -> float | None:
         (pid,) = cursor.fetchone()
     process = Path(f"/proc/{pid}")
     try:
-        # A server in a container of its own numbers its processes apart: the pid must be a
-        # PostgreSQL process here.
         if b"postgres" not in (process / "cmdline").read_bytes():
             return None
-        fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
+    return process / "stat"
+
+
+def _cpu_seconds(stat: Path) -> float:
+    """The CPU time (user and system) a process has used so far, from its /proc stat file. The
+    kernel counts it in clock ticks (10 ms by default), so one reading is coarse; a batch takes
+    tens of them."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     # After the command's name: state is field 3, utime and stime are fields 14 and 15.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
